@@ -1,0 +1,11 @@
+import { serveCommand } from "./serve.ts";
+
+export interface Command {
+  summary: string;
+  run(argv: string[]): Promise<number>;
+}
+
+/** Every CLI command, one file each. */
+export const commands: Record<string, Command> = {
+  serve: serveCommand,
+};

@@ -1,0 +1,60 @@
+import { startServer } from "@tributary/server";
+import { CliError } from "./cli-error.ts";
+import type { Command } from "./commands.ts";
+import { intFlag, parseFlags } from "./parse-flags.ts";
+
+const help = `Usage: tributary serve [options]
+
+Starts the server and the web UI on embedded storage (SQLite in --data-dir).
+
+Options:
+  --port <n>          port to listen on (default 4000; 0 picks a free one)
+  --host <addr>       address to bind (default 127.0.0.1)
+  --data-dir <dir>    where the database lives (default ./data; TRIBUTARY_DATA_DIR)
+  --fsync <mode>      normal: acknowledged appends survive a crash of the server (default);
+                      full: they survive power loss too (slower)
+  --log-level <lvl>   debug, info, warn, error or silent (default info)
+  -h, --help          show this help`;
+
+export const serveCommand: Command = {
+  summary: "start the server and web UI (embedded storage)",
+  async run(argv) {
+    const { values } = parseFlags("serve", argv, {
+      port: { type: "string" },
+      host: { type: "string" },
+      "data-dir": { type: "string" },
+      fsync: { type: "string" },
+      "log-level": { type: "string" },
+    }, false);
+    if (values.help) {
+      console.log(help);
+      return 0;
+    }
+    const port = intFlag("port", values.port ?? process.env.PORT, 4000, 0, 65535);
+    const fsync = values.fsync ?? "normal";
+    if (fsync !== "normal" && fsync !== "full") throw new CliError(`--fsync must be normal or full; got '${fsync}'.`);
+    const logLevel = values["log-level"] ?? "info";
+    if (!["debug", "info", "warn", "error", "silent"].includes(logLevel)) {
+      throw new CliError(`--log-level must be debug, info, warn, error or silent; got '${logLevel}'.`);
+    }
+    const dataDir = values["data-dir"] ?? process.env.TRIBUTARY_DATA_DIR ?? "./data";
+    let server;
+    try {
+      server = await startServer({ port, host: values.host ?? "127.0.0.1", dataDir, fsync, logLevel: logLevel as "info" });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "EADDRINUSE") throw new CliError(`port ${port} is in use; pass --port with another one (or 0 for any).`, 1);
+      throw new CliError((error as Error).message, 1);
+    }
+    console.log(`Tributary is listening on ${server.url}  (data: ${dataDir === ":memory:" ? "in memory" : dataDir})`);
+    console.log(`  UI:   ${server.url}/`);
+    console.log(`  Try:  curl --json '{"type":"hello-world"}' ${server.url}/api/streams/me/hello-world`);
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+    });
+    await server.close();
+    return 0;
+  },
+};

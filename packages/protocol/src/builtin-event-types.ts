@@ -1,0 +1,216 @@
+import { z } from "zod";
+import { eventInputSchema, jsonObjectSchema } from "./event.ts";
+
+/** One built-in event type: its payload schema is the single source for validation, docs and presets. */
+export interface BuiltinEventType {
+  type: string;
+  title: string;
+  description: string;
+  payload: z.ZodType;
+  example: Record<string, unknown>;
+  /** `server`: only the server appends it; a client's append of it is refused. */
+  appendedBy: "server" | "anyone";
+}
+
+const slug = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9\-_.]{0,127}$/, "slug must be 1-128 letters, digits, '-', '_' or '.'")
+  .describe("A name unique within the stream for this kind of configuration.");
+
+const jsonata = z.string().min(1).max(10_000);
+
+export const scheduleSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("once-at"), at: z.iso.datetime({ offset: true }).describe("ISO-8601 time to fire at.") }).strict(),
+  z.object({ kind: z.literal("once-in"), seconds: z.number().positive().max(315_360_000).describe("Delay before firing.") }).strict(),
+  z.object({ kind: z.literal("every"), seconds: z.number().min(0.1).max(315_360_000).describe("Interval between firings.") }).strict(),
+  z
+    .object({
+      kind: z.literal("cron"),
+      cron: z.string().min(9).max(200).describe("A 5- or 6-field cron expression."),
+      timezone: z.string().optional().describe("IANA time zone; UTC by default."),
+    })
+    .strict(),
+]);
+
+const types: BuiltinEventType[] = [
+  {
+    type: "stream/paused",
+    title: "Stream paused",
+    description:
+      "Pauses the stream: every later append except `stream/resumed` is refused with status 423 and the reason. The circuit breaker appends it too. Refusals are not stored.",
+    payload: z.object({ reason: z.string().min(1, "reason must say why the stream is paused").max(2000) }).strict(),
+    example: { reason: "investigating a loop" },
+    appendedBy: "anyone",
+  },
+  {
+    type: "stream/resumed",
+    title: "Stream resumed",
+    description: "Resumes a paused stream; appends are accepted again. Always accepted, paused or not.",
+    payload: z.object({ reason: z.string().min(1, "reason must say why the stream is resumed").max(2000) }).strict(),
+    example: { reason: "loop fixed" },
+    appendedBy: "anyone",
+  },
+  {
+    type: "stream/child-created",
+    title: "Child stream created",
+    description:
+      "Appended by the server to every ancestor of a stream when that stream is created (by its first append), so that watching one stream is enough to discover all its descendants.",
+    payload: z.object({ childPath: z.string().describe("The path of the new descendant stream.") }).strict(),
+    example: { childPath: "/jonas/agent/researcher" },
+    appendedBy: "server",
+  },
+  {
+    type: "stream/child-deleted",
+    title: "Child stream deleted",
+    description: "Appended by the server to every remaining ancestor of a stream when that stream is deleted.",
+    payload: z.object({ childPath: z.string() }).strict(),
+    example: { childPath: "/jonas/agent/researcher" },
+    appendedBy: "server",
+  },
+  {
+    type: "stream/invalid-event-appended",
+    title: "Invalid event appended",
+    description:
+      "Stored in place of a request body that is not a valid event (no `type`, wrong shapes, a form-encoded or non-JSON webhook body), so that any webhook can post to a stream and a processor can make sense of it.",
+    payload: z
+      .object({
+        rawInput: z.unknown().describe("The body as received: parsed JSON, form fields as an object, or the raw text."),
+        error: z.string().describe("Why the body is not a valid event."),
+        contentType: z.string().optional().describe("The request's Content-Type."),
+      })
+      .strict(),
+    example: { rawInput: { hogwash: "yes!" }, error: "type: Invalid input: expected string, received undefined", contentType: "application/json" },
+    appendedBy: "server",
+  },
+  {
+    type: "stream/error-occurred",
+    title: "Error occurred",
+    description: "A built-in or hosted processor failed while handling an event. Errors are events, never silent.",
+    payload: z
+      .object({
+        message: z.string(),
+        processor: z.string().optional().describe("The slug of the processor that failed."),
+        offset: z.number().int().optional().describe("The offset of the event it was handling."),
+      })
+      .passthrough(),
+    example: { message: "fetch failed", processor: "my-processor", offset: 12 },
+    appendedBy: "anyone",
+  },
+  {
+    type: "circuit-breaker/configured",
+    title: "Circuit breaker configured",
+    description:
+      "Sets the stream's circuit breaker: more than `maxEvents` events within `windowSeconds` pauses the stream with a reason that names the breaker. The default is 100 events in 1 second.",
+    payload: z
+      .object({
+        maxEvents: z.number().int().min(1).max(1_000_000),
+        windowSeconds: z.number().positive().max(86_400),
+      })
+      .strict(),
+    example: { maxEvents: 100, windowSeconds: 1 },
+    appendedBy: "anyone",
+  },
+  {
+    type: "schedule/configured",
+    title: "Schedule configured",
+    description:
+      "Asks the server to append `event` later: once at a time, once after a delay, every N seconds, or on a cron expression. A schedule with the same slug replaces the old one. Schedules survive restarts; one that came due while the server was down fires once at start.",
+    payload: z.object({ slug, event: eventInputSchema, schedule: scheduleSchema }).strict(),
+    example: { slug: "heartbeat", event: { type: "heartbeat" }, schedule: { kind: "every", seconds: 5 } },
+    appendedBy: "anyone",
+  },
+  {
+    type: "schedule/cancelled",
+    title: "Schedule cancelled",
+    description: "Cancels the schedule with this slug.",
+    payload: z.object({ slug }).strict(),
+    example: { slug: "heartbeat" },
+    appendedBy: "anyone",
+  },
+  {
+    type: "subscription/configured",
+    title: "Push subscription configured",
+    description:
+      "Makes the server POST every matching event of this stream to `url`, in order, at least once, with retries and exponential backoff from a persisted cursor. `types` limits it to some event types; `filter` is a JSONata expression over the stored event. With `secretName`, each delivery carries an HMAC-SHA256 signature made with that stored secret.",
+    payload: z
+      .object({
+        slug,
+        url: z.url(),
+        types: z.array(z.string().min(1)).optional(),
+        filter: jsonata.optional(),
+        headers: z.record(z.string(), z.string()).optional(),
+        secretName: z.string().min(1).optional(),
+      })
+      .strict(),
+    example: { slug: "my-webhook", url: "https://example.com/hooks/tributary", types: ["agent-output-added"] },
+    appendedBy: "anyone",
+  },
+  {
+    type: "subscription/removed",
+    title: "Push subscription removed",
+    description: "Stops the push subscription with this slug.",
+    payload: z.object({ slug }).strict(),
+    example: { slug: "my-webhook" },
+    appendedBy: "anyone",
+  },
+  {
+    type: "subscription/delivery-failed",
+    title: "Subscription delivery failed",
+    description: "Appended by the server when a delivery attempt fails. Never delivered itself, so a failing receiver cannot cause a loop.",
+    payload: z
+      .object({ slug, offset: z.number().int(), attempt: z.number().int(), error: z.string(), nextAttemptAt: z.string().optional() })
+      .strict(),
+    example: { slug: "my-webhook", offset: 42, attempt: 3, error: "HTTP 503" },
+    appendedBy: "server",
+  },
+  {
+    type: "transformer/configured",
+    title: "JSON transformer configured",
+    description:
+      "For every later event for which the JSONata `matcher` is truthy, appends the event that the JSONata `transform` yields (an event input). Turns, say, a raw Slack webhook into an agent input.",
+    payload: z.object({ slug, matcher: jsonata, transform: jsonata }).strict(),
+    example: {
+      slug: "slack-to-agent",
+      matcher: "type = 'stream/invalid-event-appended' and payload.rawInput.command = '/ask'",
+      transform: "{ 'type': 'agent-input-added', 'payload': { 'content': payload.rawInput.text } }",
+    },
+    appendedBy: "anyone",
+  },
+  {
+    type: "transformer/removed",
+    title: "JSON transformer removed",
+    description: "Removes the transformer with this slug.",
+    payload: z.object({ slug }).strict(),
+    example: { slug: "slack-to-agent" },
+    appendedBy: "anyone",
+  },
+  {
+    type: "processor/deployed",
+    title: "Processor deployed",
+    description:
+      "Deploys a hosted processor: `script` is a bundled JavaScript module whose default export is a processor. The server runs it in a sandboxed V8 isolate on this stream. Redeploying a slug replaces it.",
+    payload: z.object({ slug, script: z.string().min(1).max(5_000_000) }).strict(),
+    example: { slug: "ping-pong", script: "export default { slug: 'ping-pong', initialState: {}, reduce: ({ state }) => state };" },
+    appendedBy: "anyone",
+  },
+  {
+    type: "processor/removed",
+    title: "Processor removed",
+    description: "Stops and removes the hosted processor with this slug.",
+    payload: z.object({ slug }).strict(),
+    example: { slug: "ping-pong" },
+    appendedBy: "anyone",
+  },
+];
+
+/** The built-in event types, by type. */
+export const builtinEventTypes: ReadonlyMap<string, BuiltinEventType> = new Map(types.map((t) => [t.type, t]));
+
+/** The reserved namespaces: only the types listed in `builtinEventTypes` may be appended in them. */
+export const reservedNamespaces = ["stream/", "schedule/", "subscription/", "transformer/", "processor/", "circuit-breaker/"] as const;
+
+export function isReservedType(type: string): boolean {
+  return reservedNamespaces.some((namespace) => type.startsWith(namespace));
+}
+
+export { jsonObjectSchema };

@@ -1,0 +1,80 @@
+import type { EventInput, StoredEvent } from "./event.ts";
+
+/** What a processor's `append` takes: an event, and a path (absolute, or relative to the processor's stream). */
+export interface ProcessorAppendInput {
+  event: EventInput;
+  /** `/abs/path`, `.`, `./child` or `../sibling`; defaults to the stream of the event being handled. */
+  path?: string;
+}
+
+export type ProcessorAppend = (input: ProcessorAppendInput) => Promise<StoredEvent>;
+
+export interface ProcessorLogger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface ReduceContext<State> {
+  event: StoredEvent;
+  state: State;
+}
+
+export interface AfterAppendContext<State> {
+  /** The event that was just appended. */
+  event: StoredEvent;
+  /** The state after reducing `event`. */
+  state: State;
+  append: ProcessorAppend;
+  logger: ProcessorLogger;
+  /** Aborted when a newer event interrupts this side effect, or the runtime stops. */
+  signal: AbortSignal;
+}
+
+export interface CaughtUpContext<State> {
+  state: State;
+  append: ProcessorAppend;
+  logger: ProcessorLogger;
+  /** The stream this runtime caught up on. */
+  path: string;
+}
+
+/**
+ * A stream processor: `initialState`, a pure `reduce`, and `afterAppend` for side effects.
+ *
+ * Rules written on the type:
+ * 1. `reduce` is pure and total: it ignores event types it does not know and never throws. Returning
+ *    `undefined` means "state unchanged".
+ * 2. On start, a runtime reduces the stream's history without side effects, then calls `onCaughtUp` once.
+ * 3. Afterwards, every new event is reduced, then `afterAppend` runs with the new state.
+ */
+export interface Processor<State = unknown> {
+  slug: string;
+  initialState: State;
+  reduce?: (context: ReduceContext<State>) => State | undefined;
+  afterAppend?: (context: AfterAppendContext<State>) => Promise<void> | void;
+  onCaughtUp?: (context: CaughtUpContext<State>) => Promise<void> | void;
+}
+
+/**
+ * Defines a processor. The factory runs once, here: a place to create clients and abort controllers that
+ * the processor's functions close over.
+ *
+ * @example
+ * export const counter = defineProcessor(() => ({
+ *   slug: "counter",
+ *   initialState: { count: 0 },
+ *   reduce: ({ event, state }) => (event.type === "increment" ? { count: state.count + 1 } : state),
+ * }));
+ */
+export function defineProcessor<State>(factory: () => Processor<State>): Processor<State> {
+  return factory();
+}
+
+/** Applies a processor's `reduce` to one event, keeping the old state when it returns `undefined`. */
+export function reduceWith<State>(processor: Processor<State>, state: State, event: StoredEvent): State {
+  if (!processor.reduce) return state;
+  const next = processor.reduce({ event, state });
+  return next === undefined ? state : next;
+}

@@ -1,0 +1,1 @@
+export { defineProcessor, type Processor } from "@tributary/protocol";

@@ -1,0 +1,60 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { TributaryError } from "@tributary/protocol";
+import type { AppEnv, ServerParts } from "./context.ts";
+import { cursorRoutes } from "./routes/cursors.ts";
+import { docsRoutes } from "./routes/docs.ts";
+import { listingRoutes } from "./routes/listing.ts";
+import { stateRoutes } from "./routes/state.ts";
+import { streamRoutes } from "./routes/streams.ts";
+import { uiRoutes } from "./routes/ui.ts";
+
+/**
+ * The HTTP application: routes only. Every error leaves through `onError` as JSON with a stable code.
+ *
+ * @example
+ * const app = createApp(parts); // parts from createServer
+ */
+export function createApp(parts: ServerParts): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use(async (c, next) => {
+    c.set("parts", parts);
+    await next();
+  });
+  app.use(
+    "/api/*",
+    bodyLimit({
+      maxSize: parts.limits.maxBodyBytes,
+      onError: () => {
+        throw new TributaryError("body_too_large", `The request body is larger than ${parts.limits.maxBodyBytes} bytes.`, {
+          limit: parts.limits.maxBodyBytes,
+        });
+      },
+    }),
+  );
+  app.get("/api/health", (c) => c.json({ ok: true }));
+  app.route("/", streamRoutes);
+  app.route("/", listingRoutes);
+  app.route("/", stateRoutes);
+  app.route("/", cursorRoutes);
+  app.route("/", docsRoutes);
+  app.route("/", uiRoutes);
+
+  app.notFound((c) => {
+    const known = ["/api/streams", "/api/children", "/api/tree", "/api/state", "/api/cursors"].some((prefix) => c.req.path.startsWith(prefix));
+    const error = known
+      ? new TributaryError("method_not_allowed", `${c.req.method} is not supported on ${c.req.path}. See /api/docs.`)
+      : new TributaryError("not_found", `No route for ${c.req.method} ${c.req.path}. See /api/docs.`);
+    return c.json(error.toBody(), error.status as 404 | 405, { "content-type": "application/problem+json" });
+  });
+
+  app.onError((error, c) => {
+    if (error instanceof TributaryError) {
+      return c.json(error.toBody(), error.status as 400, { "content-type": "application/problem+json" });
+    }
+    parts.logger.error("request failed", { method: c.req.method, path: c.req.path, error: error.stack ?? String(error) });
+    const internal = new TributaryError("internal_error", "The server failed to handle the request; the error is in its log.");
+    return c.json(internal.toBody(), 500, { "content-type": "application/problem+json" });
+  });
+  return app;
+}

@@ -1,0 +1,109 @@
+import {
+  builtinEventTypes,
+  describeIssues,
+  eventInputSchema,
+  isReservedType,
+  TributaryError,
+} from "@tributary/protocol";
+import type { PreparedEvent } from "../store/stream-store.ts";
+
+export interface ParseOptions {
+  /** Refuse a body that is not a valid event with 400 instead of storing it as `stream/invalid-event-appended`. */
+  strict: boolean;
+  maxEventBytes: number;
+}
+
+/**
+ * Turns an append request body into events to store.
+ *
+ * A body may be a bare event, `{ "event": {...} }`, or `{ "events": [...] }` (stored atomically).
+ * Anything else (not JSON, form-encoded, no `type`, wrong shapes) is not refused: it is stored as a
+ * `stream/invalid-event-appended` event carrying the raw input, so any webhook can post to a stream.
+ * Exceptions, answered with 4xx and nothing stored:
+ * 1. strict mode, where an invalid body is refused;
+ * 2. a built-in type whose payload does not match its schema (the intent is clear; say what to fix);
+ * 3. a server-only or unknown type in a reserved namespace;
+ * 4. an event larger than the event size limit.
+ */
+export function parseAppendBody(text: string, contentType: string, options: ParseOptions): { events: PreparedEvent[]; batch: boolean } {
+  const mediaType = contentType.split(";")[0]!.trim().toLowerCase();
+  if (mediaType === "application/x-www-form-urlencoded" || mediaType === "multipart/form-data") {
+    const fields = mediaType === "multipart/form-data" ? text : Object.fromEntries(new URLSearchParams(text));
+    return { events: [invalid(fields, "A form-encoded body is not an event; send JSON with a 'type'.", contentType, options)], batch: false };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    const reason = text.trim() === "" ? "The body is empty" : `The body is not valid JSON (${(error as Error).message})`;
+    return { events: [invalid(text, `${reason}; send a JSON event such as {"type":"hello-world"}.`, contentType, options)], batch: false };
+  }
+  if (isObject(value) && !("type" in value) && Array.isArray(value.events)) {
+    if (value.events.length === 0) throw new TributaryError("invalid_event", "events must hold at least one event.");
+    if (Object.keys(value).length > 1) {
+      return { events: [invalid(value, "A batch body may hold only 'events'.", contentType, options)], batch: false };
+    }
+    return { events: value.events.map((item) => toEvent(item, contentType, options)), batch: true };
+  }
+  if (isObject(value) && !("type" in value) && "event" in value && Object.keys(value).length === 1) {
+    return { events: [toEvent(value.event, contentType, options)], batch: false };
+  }
+  return { events: [toEvent(value, contentType, options)], batch: false };
+}
+
+function toEvent(value: unknown, contentType: string, options: ParseOptions): PreparedEvent {
+  const parsed = eventInputSchema.safeParse(value);
+  if (!parsed.success) return invalid(value, describeIssues(parsed.error), contentType, options);
+  const input = parsed.data;
+  const event: PreparedEvent = { type: input.type, payload: input.payload ?? {} };
+  if (input.metadata !== undefined) event.metadata = input.metadata;
+  if (input.idempotencyKey !== undefined) event.idempotencyKey = input.idempotencyKey;
+  if (input.offset !== undefined) event.offset = input.offset;
+  checkBuiltin(event);
+  checkSize(event, options.maxEventBytes);
+  return event;
+}
+
+/** Validates a built-in type's payload against its schema; refuses server-only and unknown reserved types. */
+export function checkBuiltin(event: PreparedEvent): void {
+  const builtin = builtinEventTypes.get(event.type);
+  if (!builtin) {
+    if (isReservedType(event.type)) {
+      throw new TributaryError(
+        "reserved_type",
+        `${event.type} is not a built-in event type, and its namespace is reserved for built-ins. See /api/docs/events for the built-in types.`,
+      );
+    }
+    return;
+  }
+  if (builtin.appendedBy === "server") {
+    throw new TributaryError("reserved_type", `${event.type} is appended only by the server.`);
+  }
+  const result = builtin.payload.safeParse(event.payload);
+  if (!result.success) {
+    throw new TributaryError("invalid_event", `Invalid ${event.type} payload: ${describeIssues(result.error)}.`, {
+      type: event.type,
+      docs: `/api/docs/events/${event.type}`,
+    });
+  }
+}
+
+function invalid(rawInput: unknown, error: string, contentType: string, options: ParseOptions): PreparedEvent {
+  if (options.strict) throw new TributaryError("invalid_event", `Not a valid event: ${error}`, { rawInput });
+  const payload: Record<string, unknown> = { rawInput, error };
+  if (contentType) payload.contentType = contentType;
+  const event: PreparedEvent = { type: "stream/invalid-event-appended", payload };
+  checkSize(event, options.maxEventBytes);
+  return event;
+}
+
+function checkSize(event: PreparedEvent, maxEventBytes: number): void {
+  const size = Buffer.byteLength(JSON.stringify(event));
+  if (size > maxEventBytes) {
+    throw new TributaryError("event_too_large", `An event is ${size} bytes; the limit is ${maxEventBytes}.`, { limit: maxEventBytes });
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,28 @@
+import { TributaryError } from "@tributary/protocol";
+import { defineBuiltin } from "../builtin-processor.ts";
+
+export type PauseState = { paused: false } | { paused: true; reason: string; offset: number; at: string };
+
+/**
+ * Pause / resume. `stream/paused {reason}` closes the stream to every append but `stream/resumed`;
+ * refusals are answered with 423 and the reason, and are not stored (storing them would feed a loop).
+ */
+export const pauseProcessor = defineBuiltin<PauseState>(() => ({
+  slug: "pause",
+  initialState: { paused: false },
+  reduce: ({ event, state }) => {
+    if (event.type === "stream/paused") {
+      return { paused: true, reason: String(event.payload.reason ?? ""), offset: event.offset, at: event.createdAt };
+    }
+    if (event.type === "stream/resumed") return { paused: false };
+    return state;
+  },
+  beforeAppend: ({ event, state, path }) => {
+    if (!state.paused || event.type === "stream/resumed") return undefined;
+    return new TributaryError("stream_paused", `${path} is paused: ${state.reason}. Append stream/resumed to resume it.`, {
+      reason: state.reason,
+      pausedAtOffset: state.offset,
+    });
+  },
+  describe: (state) => (state.paused ? { reason: state.reason, offset: state.offset, at: state.at } : null),
+}));

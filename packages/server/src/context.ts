@@ -1,0 +1,41 @@
+import type { Context } from "hono";
+import type { HttpBindings } from "@hono/node-server";
+import { parseProject, parseStreamPath, projectHeader, type StreamPath } from "@tributary/protocol";
+import type { Appender } from "./append/appender.ts";
+import type { BuiltinHost } from "./builtins/builtin-host.ts";
+import type { LiveHub } from "./live/live-hub.ts";
+import type { Logger } from "./logger.ts";
+import type { StreamStore } from "./store/stream-store.ts";
+
+/** Server limits; every one has a default and a flag. */
+export interface Limits {
+  maxBodyBytes: number;
+  maxEventBytes: number;
+  /** Unsent bytes a live reader may fall behind by before it is disconnected. */
+  maxReaderBufferBytes: number;
+  heartbeatMs: number;
+}
+
+/** Everything a route needs, created once per server. */
+export interface ServerParts {
+  store: StreamStore;
+  hub: LiveHub;
+  appender: Appender;
+  builtins: BuiltinHost;
+  logger: Logger;
+  limits: Limits;
+}
+
+export type AppEnv = { Bindings: HttpBindings; Variables: { parts: ServerParts } };
+export type AppContext = Context<AppEnv>;
+
+/** The project a request names by header or `project` query parameter. */
+export function projectOf(c: AppContext): string {
+  return parseProject(c.req.header(projectHeader) ?? c.req.query("project"));
+}
+
+/** The stream path after a route prefix, taken from the raw URL so `%2F` works as a slash. */
+export function streamPathOf(c: AppContext, prefix: string): StreamPath {
+  const pathname = new URL(c.req.url).pathname;
+  return parseStreamPath(pathname.slice(prefix.length));
+}

@@ -1,0 +1,6 @@
+export { startServer, defaultLimits, type ServerOptions, type RunningServer } from "./server.ts";
+export { createApp } from "./app.ts";
+export { createSqliteStore, type SqliteStoreOptions } from "./store/sqlite/sqlite-store.ts";
+export type * from "./store/stream-store.ts";
+export { createLogger, type Logger, type LogLevel } from "./logger.ts";
+export { defineBuiltin, type BuiltinProcessor } from "./builtins/builtin-processor.ts";

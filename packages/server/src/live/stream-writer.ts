@@ -1,0 +1,140 @@
+import type { ServerResponse } from "node:http";
+import type { StreamPath } from "@tributary/protocol";
+import type { StreamStore } from "../store/stream-store.ts";
+import { encodeFrame, type EncodedEvent, type LiveFormat, type LiveHub } from "./live-hub.ts";
+
+export interface StreamWriterOptions {
+  store: StreamStore;
+  hub: LiveHub;
+  project: string;
+  path: StreamPath;
+  format: LiveFormat;
+  /** Exclusive lower bound: the first event written has a greater offset. */
+  afterOffset: number;
+  /** Exclusive upper bound; the response ends once it is reached. */
+  beforeOffset: number;
+  live: boolean;
+  /** Bytes a reader may have unsent before it is disconnected (it resumes with Last-Event-ID). */
+  maxBufferedBytes: number;
+  pageSize: number;
+}
+
+/**
+ * Writes a stream to an HTTP response: the backlog from storage, then (when live) each committed event
+ * as the hub delivers it.
+ *
+ * How it stays correct and bounded:
+ * 1. It subscribes to the hub before reading the backlog, and tracks the last offset it wrote. A live
+ *    event at or below that offset is skipped; a live event that leaves a gap sends it back to storage to
+ *    fill the gap. So no event is lost or written twice, whatever the interleaving of reads and commits.
+ * 2. A reader whose socket has more than `maxBufferedBytes` unsent is disconnected instead of buffering
+ *    without bound; SSE clients resume from `Last-Event-ID`. Other readers are not affected.
+ * 3. Backlog reads go page by page and wait for the socket to drain, so a large catch-up never holds
+ *    more than a page in memory.
+ */
+export function writeStream(res: ServerResponse, options: StreamWriterOptions): void {
+  const { store, hub, project, path, format } = options;
+  let lastWritten = options.afterOffset;
+  let catchingUp = false;
+  let missedWhileCatchingUp = false;
+  let closed = false;
+  let unsubscribe: () => void = () => {};
+
+  const finish = () => {
+    if (closed) return;
+    closed = true;
+    unsubscribe();
+    if (!res.writableEnded) res.end();
+  };
+  const abort = () => {
+    if (closed) return;
+    closed = true;
+    unsubscribe();
+    res.destroy();
+  };
+  res.on("close", () => {
+    closed = true;
+    unsubscribe();
+  });
+
+  const reachedEnd = () => lastWritten + 1 >= options.beforeOffset;
+
+  const write = (offset: number, chunk: string): boolean => {
+    lastWritten = offset;
+    return res.write(chunk);
+  };
+
+  async function catchUp(): Promise<void> {
+    if (catchingUp || closed) return;
+    catchingUp = true;
+    try {
+      missedWhileCatchingUp = true;
+      while (missedWhileCatchingUp && !closed && !reachedEnd()) {
+        missedWhileCatchingUp = false;
+        await readToHead();
+      }
+    } catch (error) {
+      console.error("tributary: reading a stream for a reader failed", { project, path, error });
+      abort();
+      return;
+    } finally {
+      catchingUp = false;
+    }
+    if (!options.live || reachedEnd()) finish();
+  }
+
+  async function readToHead(): Promise<void> {
+    while (!closed && !reachedEnd()) {
+      const records = await store.read(project, path, {
+        afterOffset: lastWritten,
+        beforeOffset: options.beforeOffset === Number.POSITIVE_INFINITY ? undefined : options.beforeOffset,
+        limit: options.pageSize,
+      });
+      const last = records.at(-1);
+      if (!last) break;
+      // One write per page: per-event writes dominate the cost of a large catch-up.
+      let chunk = "";
+      for (const record of records) chunk += encodeFrame(format, record.offset, record.json);
+      const drained = write(last.offset, chunk);
+      if (records.length < options.pageSize) break;
+      if (!drained) await drainOrClose();
+    }
+  }
+
+  function drainOrClose(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        res.off("drain", done);
+        res.off("close", done);
+        resolve();
+      };
+      res.on("drain", done);
+      res.on("close", done);
+    });
+  }
+
+  if (options.live) {
+    unsubscribe = hub.subscribe(project, path, {
+      deliver(event: EncodedEvent) {
+        if (closed || event.offset <= lastWritten) return;
+        if (catchingUp) {
+          missedWhileCatchingUp = true;
+          return;
+        }
+        if (event.offset >= options.beforeOffset) return finish();
+        if (event.offset !== lastWritten + 1) {
+          void catchUp();
+          return;
+        }
+        if (res.writableLength > options.maxBufferedBytes) return abort();
+        write(event.offset, event.frame(format));
+        if (reachedEnd()) finish();
+      },
+      heartbeat() {
+        if (!closed && format === "sse" && !catchingUp) res.write(": heartbeat\n\n");
+      },
+      close: finish,
+    });
+  }
+  void catchUp();
+}

@@ -1,0 +1,133 @@
+import { Hono } from "hono";
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
+import { lowerBound, parseOffsetCursor, TributaryError, upperBound } from "@tributary/protocol";
+import { parseAppendBody } from "../append/parse-append-body.ts";
+import { projectOf, streamPathOf, type AppContext, type AppEnv } from "../context.ts";
+import { writeStream } from "../live/stream-writer.ts";
+import type { LiveFormat } from "../live/live-hub.ts";
+
+const prefix = "/api/streams";
+const replayHeader = "tributary-idempotent-replay";
+
+/** Append, read (SSE, JSON, NDJSON; finite or live) and delete streams. */
+export const streamRoutes = new Hono<AppEnv>();
+
+for (const route of [prefix, `${prefix}/*`]) {
+  streamRoutes.post(route, append);
+  streamRoutes.get(route, read);
+  streamRoutes.delete(route, remove);
+}
+
+async function append(c: AppContext) {
+  const { appender, limits } = c.var.parts;
+  const project = projectOf(c);
+  const path = streamPathOf(c, prefix);
+  const strict = isTrue(c.req.query("strict")) || isTrue(c.req.header("x-tributary-strict"));
+  const text = await c.req.text();
+  const { events, batch } = parseAppendBody(text, c.req.header("content-type") ?? "", { strict, maxEventBytes: limits.maxEventBytes });
+  const result = await appender.appendAsClient(project, path, events);
+  const allReplayed = result.events.every((appended) => appended.replayed);
+  const status = allReplayed ? 200 : 201;
+  if (allReplayed) c.header(replayHeader, "true");
+  c.header("content-type", "application/json");
+  if (!batch) return c.body(result.events[0]!.json, status);
+  const body = `{"events":[${result.events.map((appended) => appended.json).join(",")}],"replayed":${JSON.stringify(result.events.map((appended) => appended.replayed))}}`;
+  return c.body(body, status);
+}
+
+async function read(c: AppContext) {
+  const { store, hub, limits } = c.var.parts;
+  const project = projectOf(c);
+  const path = streamPathOf(c, prefix);
+  const format = formatOf(c);
+  const live = parseBoolean("live", c.req.query("live"));
+  const lastEventId = c.req.header("last-event-id");
+  const after = lastEventId !== undefined ? parseOffsetCursor("Last-Event-ID", lastEventId) : parseOffsetCursor("afterOffset", c.req.query("afterOffset"));
+  const before = parseOffsetCursor("beforeOffset", c.req.query("beforeOffset"));
+  const info = await store.info(project, path);
+  const lastOffset = info?.lastOffset ?? 0;
+  const afterOffset = lowerBound(after, lastOffset);
+  const beforeOffset = upperBound(before, lastOffset);
+
+  if (format === "json") {
+    if (live) throw new TributaryError("invalid_query", "live=true needs a streaming format: SSE (the default) or format=ndjson.");
+    const limit = parseLimit(c.req.query("limit"), 1000, 10_000);
+    const records = await store.read(project, path, {
+      afterOffset,
+      beforeOffset: beforeOffset === Number.POSITIVE_INFINITY ? undefined : beforeOffset,
+      limit: limit + 1,
+    });
+    const page = records.slice(0, limit);
+    const nextAfterOffset = page.at(-1)?.offset ?? afterOffset;
+    c.header("content-type", "application/json");
+    return c.body(
+      `{"streamPath":${JSON.stringify(path)},"events":[${page.map((record) => record.json).join(",")}],"nextAfterOffset":${nextAfterOffset},"hasMore":${records.length > limit},"lastOffset":${lastOffset}}`,
+    );
+  }
+
+  const res = c.env.outgoing;
+  res.writeHead(200, {
+    "content-type": format === "sse" ? "text/event-stream; charset=utf-8" : "application/x-ndjson; charset=utf-8",
+    "cache-control": "no-cache, no-transform",
+    "x-accel-buffering": "no",
+    ...(live ? { connection: "keep-alive" } : {}),
+  });
+  res.flushHeaders();
+  writeStream(res, {
+    store,
+    hub,
+    project,
+    path,
+    format,
+    afterOffset,
+    beforeOffset,
+    live,
+    maxBufferedBytes: limits.maxReaderBufferBytes,
+    pageSize: 1000,
+  });
+  return RESPONSE_ALREADY_SENT;
+}
+
+async function remove(c: AppContext) {
+  const { store, hub, builtins } = c.var.parts;
+  const project = projectOf(c);
+  const path = streamPathOf(c, prefix);
+  const recursive = parseBoolean("recursive", c.req.query("recursive"));
+  const result = await store.delete(project, path, { recursive });
+  for (const deleted of result.deletedPaths) {
+    hub.closeStream(project, deleted);
+    builtins.forget(project, deleted);
+  }
+  return c.json({ deletedPaths: result.deletedPaths });
+}
+
+function formatOf(c: AppContext): LiveFormat | "json" {
+  const format = c.req.query("format");
+  if (format !== undefined) {
+    if (format === "sse" || format === "json" || format === "ndjson") return format;
+    throw new TributaryError("invalid_query", `format must be sse, json or ndjson; got ${JSON.stringify(format)}.`);
+  }
+  const accept = c.req.header("accept") ?? "";
+  if (accept.includes("text/event-stream")) return "sse";
+  if (accept.includes("application/x-ndjson") || accept.includes("application/ndjson")) return "ndjson";
+  if (accept.includes("application/json")) return "json";
+  return "sse";
+}
+
+function isTrue(value: string | undefined): boolean {
+  return value === "true" || value === "1";
+}
+
+export function parseBoolean(name: string, value: string | undefined): boolean {
+  if (value === undefined || value === "" || value === "false" || value === "0") return false;
+  if (value === "true" || value === "1") return true;
+  throw new TributaryError("invalid_query", `${name} must be true or false; got ${JSON.stringify(value)}.`);
+}
+
+export function parseLimit(value: string | undefined, fallback: number, max: number): number {
+  if (value === undefined || value === "") return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max) {
+    throw new TributaryError("invalid_query", `limit must be an integer from 1 to ${max}; got ${JSON.stringify(value)}.`);
+  }
+  return Number(value);
+}

@@ -1,0 +1,98 @@
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import { serve } from "@hono/node-server";
+import { createApp } from "./app.ts";
+import { createAppender } from "./append/appender.ts";
+import { createBuiltinHost, type BuiltinHost } from "./builtins/builtin-host.ts";
+import { defaultBuiltins } from "./builtins/default-builtins.ts";
+import type { Limits, ServerParts } from "./context.ts";
+import { createLiveHub } from "./live/live-hub.ts";
+import { createLogger, type LogLevel, type Logger } from "./logger.ts";
+import { createSqliteStore } from "./store/sqlite/sqlite-store.ts";
+import type { StreamStore } from "./store/stream-store.ts";
+
+export interface ServerOptions {
+  port?: number;
+  host?: string;
+  /** Where the embedded SQLite database lives; `:memory:` for none. Ignored when `store` is given. */
+  dataDir?: string;
+  /** `normal`: durable against a crash of the server process; `full`: against power loss too. */
+  fsync?: "normal" | "full";
+  /** A store to use instead of the embedded SQLite one (for example PostgreSQL). */
+  store?: StreamStore;
+  limits?: Partial<Limits>;
+  logLevel?: LogLevel;
+  logger?: Logger;
+  /** The clock built-ins use (tests pass a fake one). */
+  now?: () => number;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  parts: ServerParts;
+  close(): Promise<void>;
+}
+
+export const defaultLimits: Limits = {
+  maxBodyBytes: 4 * 1024 * 1024,
+  maxEventBytes: 1024 * 1024,
+  maxReaderBufferBytes: 8 * 1024 * 1024,
+  heartbeatMs: 15_000,
+};
+
+/**
+ * Starts a Tributary server: storage, live fan-out, built-in processors and the HTTP API.
+ *
+ * @example
+ * const server = await startServer({ port: 0, dataDir: "./data" });
+ * console.log(server.url); // http://127.0.0.1:54321
+ * await server.close();
+ */
+export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger({ level: options.logLevel ?? "info" });
+  const limits = { ...defaultLimits, ...options.limits };
+  const store = options.store ?? createSqliteStore({ dataDir: options.dataDir ?? "./data", fsync: options.fsync });
+  const hub = createLiveHub({ heartbeatMs: limits.heartbeatMs });
+  let builtins: BuiltinHost | undefined;
+  const appender = createAppender({ store, builtins: () => builtins! });
+  builtins = createBuiltinHost({
+    store,
+    processors: defaultBuiltins,
+    appendAsServer: appender.appendAsServer,
+    logger,
+    now: options.now ?? Date.now,
+  });
+  const unsubscribe = [store.onCommit(hub.publish), store.onCommit(builtins.onCommit)];
+  const parts: ServerParts = { store, hub, appender, builtins, logger, limits };
+  const app = createApp(parts);
+
+  const host = options.host ?? "127.0.0.1";
+  const server = await new Promise<Server>((resolve, reject) => {
+    const created = serve({ fetch: app.fetch, port: options.port ?? 4000, hostname: host }, () => resolve(created as Server));
+    created.once("error", reject);
+  });
+  server.keepAliveTimeout = 65_000;
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    parts,
+    close() {
+      closing ??= (async () => {
+        hub.close();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await builtins.settled();
+        for (const stop of unsubscribe) stop();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

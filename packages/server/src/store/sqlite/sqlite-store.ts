@@ -1,0 +1,278 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { ancestorPaths, TributaryError, type StoredEvent, type StreamPath } from "@tributary/protocol";
+import type {
+  AppendRequest,
+  AppendResult,
+  CommittedStreamEvents,
+  DeleteResult,
+  EventRecord,
+  ReadRange,
+  StreamInfo,
+  StreamStore,
+} from "../stream-store.ts";
+import { sqliteSchema } from "./schema.ts";
+import { createWriteQueue, type Transaction } from "./write-queue.ts";
+
+export interface SqliteStoreOptions {
+  /** A directory for `tributary.db`, or `:memory:`. */
+  dataDir: string;
+  /**
+   * `normal` (default): an acknowledged append survives a crash of the server process (WAL, written
+   * before the response). `full`: it also survives power loss (fsync of the WAL on every commit group).
+   */
+  fsync?: "normal" | "full";
+}
+
+interface StreamRow {
+  id: number;
+  lastOffset: number;
+  createdAt: string;
+}
+
+const keyOf = (project: string, path: string) => `${project}\u0000${path}`;
+
+/**
+ * The embedded default store. One server process owns the database file (SQLite's exclusive locking
+ * mode); a second server on the same data directory is refused with a clear error.
+ *
+ * Writes go through a group-commit queue: appends that arrive while one event-loop turn is busy are
+ * committed in one transaction, each in its own savepoint, so one failing request does not fail the others.
+ *
+ * @example
+ * const store = createSqliteStore({ dataDir: "./data" });
+ */
+export function createSqliteStore(options: SqliteStoreOptions): StreamStore {
+  const file = options.dataDir === ":memory:" ? ":memory:" : join(options.dataDir, "tributary.db");
+  if (file !== ":memory:") mkdirSync(options.dataDir, { recursive: true });
+  const db = new DatabaseSync(file);
+  try {
+    db.exec("PRAGMA locking_mode = EXCLUSIVE");
+    db.exec("PRAGMA journal_mode = WAL");
+    db.exec(`PRAGMA synchronous = ${options.fsync === "full" ? "FULL" : "NORMAL"}`);
+    db.exec("PRAGMA busy_timeout = 2000");
+    db.exec(sqliteSchema);
+  } catch (error) {
+    db.close();
+    if (String(error).includes("locked")) {
+      throw new Error(`The data directory ${options.dataDir} is in use by another Tributary server.`);
+    }
+    throw error;
+  }
+
+  const statements = prepareStatements(db);
+  const streams = new Map<string, StreamRow | null>();
+  const listeners = new Set<(batch: CommittedStreamEvents) => void>();
+
+  function loadStream(project: string, path: string): StreamRow | undefined {
+    const key = keyOf(project, path);
+    const cached = streams.get(key);
+    if (cached !== undefined) return cached ?? undefined;
+    const row = statements.selectStream.get(project, path) as { id: number; last_offset: number; created_at: string } | undefined;
+    const value = row ? { id: row.id, lastOffset: row.last_offset, createdAt: row.created_at } : null;
+    streams.set(key, value);
+    return value ?? undefined;
+  }
+
+  const queue = createWriteQueue({
+    db,
+    onRollback: () => streams.clear(),
+    onCommit: (batches) => {
+      for (const batch of batches) {
+        for (const listener of listeners) {
+          try {
+            listener(batch);
+          } catch (error) {
+            // A listener's bug must not undo a commit that already happened; report it and go on.
+            console.error("tributary: a commit listener threw", error);
+          }
+        }
+      }
+    },
+  });
+
+  function appendInTransaction(tx: Transaction, request: AppendRequest): AppendResult {
+    const { project, path } = request;
+    const createdAt = new Date().toISOString();
+    const createdPaths: StreamPath[] = [];
+    for (const candidate of [path, ...ancestorPaths(path)]) {
+      if (!loadStream(project, candidate)) createdPaths.unshift(candidate);
+    }
+    const touched = new Map<string, StreamRow | null>();
+    tx.onUndo(() => {
+      for (const [key, row] of touched) streams.set(key, row);
+    });
+    const ensure = (target: StreamPath): StreamRow => {
+      const existing = loadStream(project, target);
+      if (existing) return existing;
+      const key = keyOf(project, target);
+      if (!touched.has(key)) touched.set(key, null);
+      const result = statements.insertStream.run(project, target, createdAt);
+      const row = { id: Number(result.lastInsertRowid), lastOffset: 0, createdAt };
+      streams.set(key, row);
+      return row;
+    };
+    const insert = (target: StreamPath, row: StreamRow, envelope: Omit<StoredEvent, "offset" | "streamPath" | "createdAt">) => {
+      const key = keyOf(project, target);
+      if (!touched.has(key)) touched.set(key, { ...row });
+      const offset = row.lastOffset + 1;
+      const event: StoredEvent = { type: envelope.type, payload: envelope.payload, streamPath: target, offset, createdAt };
+      if (envelope.metadata !== undefined) event.metadata = envelope.metadata;
+      if (envelope.idempotencyKey !== undefined) event.idempotencyKey = envelope.idempotencyKey;
+      const json = JSON.stringify(event);
+      statements.insertEvent.run(row.id, offset, event.type, json);
+      if (event.idempotencyKey !== undefined) statements.insertKey.run(row.id, event.idempotencyKey, offset);
+      row.lastOffset = offset;
+      tx.announce(project, target, { event, json });
+      return { event, json };
+    };
+
+    const target = ensure(path);
+    const startOffset = target.lastOffset;
+    const appended: AppendResult["events"] = [];
+    for (const input of request.events) {
+      if (input.idempotencyKey !== undefined) {
+        const original = statements.selectByKey.get(target.id, input.idempotencyKey) as { json: string } | undefined;
+        if (original) {
+          appended.push({ event: JSON.parse(original.json) as StoredEvent, json: original.json, replayed: true });
+          continue;
+        }
+      }
+      if (input.offset !== undefined && input.offset !== target.lastOffset + 1) {
+        throw new TributaryError(
+          "offset_conflict",
+          `The event was to get offset ${input.offset}, but the stream's next offset is ${target.lastOffset + 1}.`,
+          { currentOffset: startOffset },
+        );
+      }
+      appended.push({ ...insert(path, target, input), replayed: false });
+    }
+    for (const created of createdPaths) {
+      for (const ancestor of ancestorPaths(created)) {
+        insert(ancestor, ensure(ancestor), { type: "stream/child-created", payload: { childPath: created } });
+      }
+    }
+    for (const [key] of touched) {
+      const row = streams.get(key);
+      if (row) statements.updateOffset.run(row.lastOffset, row.id);
+    }
+    return { events: appended, createdPaths };
+  }
+
+  function deleteInTransaction(tx: Transaction, project: string, path: StreamPath, recursive: boolean): DeleteResult {
+    const rows = (
+      path === "/"
+        ? statements.selectAll.all(project)
+        : statements.selectSubtree.all(project, path, `${path}/`, `${path}0`)
+    ) as { id: number; path: string }[];
+    if (rows.length === 0) throw new TributaryError("stream_not_found", `No stream at ${path} in project ${project}.`);
+    if (!recursive && rows.some((row) => row.path !== path)) {
+      throw new TributaryError("has_children", `${path} has child streams; pass recursive=true to delete them too.`, {
+        children: rows.filter((row) => row.path !== path).length,
+      });
+    }
+    const toDelete = recursive ? rows : rows.filter((row) => row.path === path);
+    tx.onUndo(() => streams.clear());
+    for (const row of toDelete) {
+      statements.deleteEvents.run(row.id);
+      statements.deleteKeys.run(row.id);
+      statements.deleteStream.run(row.id);
+      statements.deleteCursors.run(project, row.path);
+      streams.set(keyOf(project, row.path), null);
+    }
+    const createdAt = new Date().toISOString();
+    for (const ancestor of ancestorPaths(path)) {
+      const row = loadStream(project, ancestor);
+      if (!row) continue;
+      const offset = row.lastOffset + 1;
+      const event: StoredEvent = { type: "stream/child-deleted", payload: { childPath: path }, streamPath: ancestor, offset, createdAt };
+      const json = JSON.stringify(event);
+      statements.insertEvent.run(row.id, offset, event.type, json);
+      statements.updateOffset.run(offset, row.id);
+      row.lastOffset = offset;
+      tx.announce(project, ancestor, { event, json });
+    }
+    return { deletedPaths: toDelete.map((row) => row.path) };
+  }
+
+  return {
+    append: (request) => queue.run((tx) => appendInTransaction(tx, request)),
+    delete: (project, path, { recursive }) => queue.run((tx) => deleteInTransaction(tx, project, path, recursive)),
+
+    async read(project, path, range: ReadRange): Promise<EventRecord[]> {
+      const row = loadStream(project, path);
+      if (!row) return [];
+      const before = range.beforeOffset ?? Number.MAX_SAFE_INTEGER;
+      return statements.readRange.all(row.id, range.afterOffset, before, range.limit) as unknown as EventRecord[];
+    },
+
+    async info(project, path): Promise<StreamInfo | undefined> {
+      const row = loadStream(project, path);
+      return row ? { path, lastOffset: row.lastOffset, createdAt: row.createdAt } : undefined;
+    },
+
+    async list(project, path, { depth, limit }): Promise<StreamInfo[]> {
+      // Depth is counted in slashes: "/a" has 1, "/a/b" has 2; the root's children have 1.
+      const baseSlashes = path === "/" ? 0 : path.split("/").length - 1;
+      const maxSlashes = depth === undefined ? 1_000_000 : baseSlashes + depth;
+      const rows = (
+        path === "/"
+          ? statements.listAll.all(project, maxSlashes, limit)
+          : statements.listBelow.all(project, `${path}/`, `${path}0`, maxSlashes, limit)
+      ) as { path: string; last_offset: number; created_at: string }[];
+      return rows.map((row) => ({ path: row.path, lastOffset: row.last_offset, createdAt: row.created_at }));
+    },
+
+    async getCursor(project, path, consumer) {
+      const row = statements.selectCursor.get(project, path, consumer) as { offset: number } | undefined;
+      return row?.offset;
+    },
+
+    async setCursor(project, path, consumer, offset) {
+      statements.upsertCursor.run(project, path, consumer, offset, new Date().toISOString());
+    },
+
+    onCommit(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    async close() {
+      await queue.drain();
+      db.close();
+    },
+  };
+}
+
+const slashes = "(length(path) - length(replace(path, '/', '')))";
+
+function prepareStatements(db: DatabaseSync) {
+  return {
+    selectStream: db.prepare("SELECT id, last_offset, created_at FROM streams WHERE project = ? AND path = ?"),
+    insertStream: db.prepare("INSERT INTO streams (project, path, created_at) VALUES (?, ?, ?)"),
+    updateOffset: db.prepare("UPDATE streams SET last_offset = ? WHERE id = ?"),
+    insertEvent: db.prepare("INSERT INTO events (stream_id, offset, type, json) VALUES (?, ?, ?, ?)"),
+    insertKey: db.prepare("INSERT INTO idempotency_keys (stream_id, key, offset) VALUES (?, ?, ?)"),
+    selectByKey: db.prepare(
+      "SELECT e.json FROM idempotency_keys k JOIN events e ON e.stream_id = k.stream_id AND e.offset = k.offset WHERE k.stream_id = ? AND k.key = ?",
+    ),
+    readRange: db.prepare("SELECT offset, json FROM events WHERE stream_id = ? AND offset > ? AND offset < ? ORDER BY offset LIMIT ?"),
+    listAll: db.prepare(
+      `SELECT path, last_offset, created_at FROM streams WHERE project = ? AND path <> '/' AND ${slashes} <= ? ORDER BY path LIMIT ?`,
+    ),
+    listBelow: db.prepare(
+      `SELECT path, last_offset, created_at FROM streams WHERE project = ? AND path >= ? AND path < ? AND ${slashes} <= ? ORDER BY path LIMIT ?`,
+    ),
+    selectAll: db.prepare("SELECT id, path FROM streams WHERE project = ?"),
+    selectSubtree: db.prepare("SELECT id, path FROM streams WHERE project = ? AND (path = ? OR (path >= ? AND path < ?))"),
+    deleteEvents: db.prepare("DELETE FROM events WHERE stream_id = ?"),
+    deleteKeys: db.prepare("DELETE FROM idempotency_keys WHERE stream_id = ?"),
+    deleteStream: db.prepare("DELETE FROM streams WHERE id = ?"),
+    deleteCursors: db.prepare("DELETE FROM consumer_cursors WHERE project = ? AND path = ?"),
+    selectCursor: db.prepare("SELECT offset FROM consumer_cursors WHERE project = ? AND path = ? AND consumer = ?"),
+    upsertCursor: db.prepare(
+      "INSERT INTO consumer_cursors (project, path, consumer, offset, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (project, path, consumer) DO UPDATE SET offset = excluded.offset, updated_at = excluded.updated_at",
+    ),
+  };
+}

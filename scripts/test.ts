@@ -1,0 +1,27 @@
+// Runs the whole test suite with vitest and ends with one line "N passed, N failed" for CI to count.
+// Extra arguments go to vitest (for example a file filter: npm test -- streams).
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const dir = mkdtempSync(join(tmpdir(), "tributary-test-report-"));
+const report = join(dir, "report.json");
+const run = spawnSync(
+  "npx",
+  ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...process.argv.slice(2)],
+  { stdio: "inherit" },
+);
+let passed = 0;
+let failed = 0;
+try {
+  const result = JSON.parse(readFileSync(report, "utf8")) as { numPassedTests: number; numFailedTests: number; numFailedTestSuites: number };
+  passed = result.numPassedTests;
+  failed = result.numFailedTests + (result.numFailedTests === 0 ? result.numFailedTestSuites : 0);
+} catch {
+  failed = Math.max(1, failed);
+}
+rmSync(dir, { recursive: true, force: true });
+const code = run.status === 0 && failed === 0 ? 0 : 1;
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(code);
