@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestServer, type TestServer } from "../src/testing.ts";
+import { appendJson, openReader, readEvents, waitFor } from "./support/http.ts";
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+  for (const path of ["/org/team/a", "/org/team/b", "/org/team/b/deep", "/org/other"]) await appendJson(server.url, path, { type: "x" });
+});
+afterAll(async () => {
+  await server.close();
+});
+
+const getJson = async (path: string) => (await fetch(`${server.url}${path}`)).json();
+
+describe("listing streams", () => {
+  it("lists a stream's direct children", async () => {
+    const body = await getJson("/api/children/org/team");
+    expect(body.streams.map((s: { path: string }) => s.path)).toEqual(["/org/team/a", "/org/team/b"]);
+    expect(body.streams[0]).toMatchObject({ lastOffset: 1 });
+  });
+
+  it("lists the whole tree below a path, and below the root", async () => {
+    const body = await getJson("/api/tree/org");
+    expect(body.streams.map((s: { path: string }) => s.path)).toEqual(["/org/other", "/org/team", "/org/team/a", "/org/team/b", "/org/team/b/deep"]);
+    const root = await getJson("/api/children");
+    expect(root.streams.map((s: { path: string }) => s.path)).toContain("/org");
+  });
+
+  it("does not mistake a sibling with a common prefix for a child", async () => {
+    await appendJson(server.url, "/org/team-extra", { type: "x" });
+    const body = await getJson("/api/children/org/team");
+    expect(body.streams.map((s: { path: string }) => s.path)).not.toContain("/org/team-extra");
+  });
+});
+
+describe("stream state", () => {
+  it("reports the event count, children and the pause state", async () => {
+    const state = await getJson("/api/state/org/team");
+    expect(state).toMatchObject({ path: "/org/team", exists: true, eventCount: 3, lastOffset: 3, pause: null });
+    expect(state.childPaths).toEqual(["/org/team/a", "/org/team/b"]);
+    const missing = await getJson("/api/state/nope");
+    expect(missing).toMatchObject({ exists: false, eventCount: 0 });
+  });
+});
+
+describe("deleting streams", () => {
+  it("refuses to delete a stream with children unless recursive", async () => {
+    const response = await fetch(`${server.url}/api/streams/org/team/b`, { method: "DELETE" });
+    expect(response.status).toBe(409);
+    expect(await response.json()).toMatchObject({ code: "has_children" });
+  });
+
+  it("deletes a subtree, tells the ancestors, ends live readers, and starts afresh on the next append", async () => {
+    const reader = openReader(`${server.url}/api/streams/org/team/b?live=true`);
+    await waitFor(() => reader.events().length === 2, "the backlog");
+    const response = await fetch(`${server.url}/api/streams/org/team/b?recursive=true`, { method: "DELETE" });
+    expect(response.status).toBe(200);
+    expect((await response.json()).deletedPaths.sort()).toEqual(["/org/team/b", "/org/team/b/deep"]);
+    await waitFor(() => reader.ended(), "the live reader to end");
+    expect(await readEvents(server.url, "/org/team/b")).toEqual([]);
+    const team = await readEvents(server.url, "/org/team");
+    expect(team.at(-1)).toMatchObject({ type: "stream/child-deleted", payload: { childPath: "/org/team/b" } });
+    const tree = await getJson("/api/tree/org/team");
+    expect(tree.streams.map((s: { path: string }) => s.path)).toEqual(["/org/team/a"]);
+    const again = await appendJson(server.url, "/org/team/b", { type: "reborn" });
+    expect(await again.json()).toMatchObject({ offset: 1 });
+    expect((await readEvents(server.url, "/org/team")).at(-1)).toMatchObject({ type: "stream/child-created", payload: { childPath: "/org/team/b" } });
+  });
+
+  it("answers 404 for a stream that does not exist", async () => {
+    const response = await fetch(`${server.url}/api/streams/never/was`, { method: "DELETE" });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ code: "stream_not_found" });
+  });
+});
+
+describe("consumer cursors", () => {
+  it("stores and returns a named consumer's offset, 0 when unset", async () => {
+    expect(await getJson("/api/cursors/org/team/a?consumer=mailer")).toMatchObject({ offset: 0 });
+    const put = await fetch(`${server.url}/api/cursors/org/team/a?consumer=mailer`, { method: "PUT", body: JSON.stringify({ offset: 1 }) });
+    expect(put.status).toBe(200);
+    expect(await getJson("/api/cursors/org/team/a?consumer=mailer")).toMatchObject({ consumer: "mailer", offset: 1 });
+  });
+
+  it("answers a bad cursor body or consumer name with 400", async () => {
+    const bad = await fetch(`${server.url}/api/cursors/org/team/a?consumer=mailer`, { method: "PUT", body: '{"offset":-1}' });
+    expect(bad.status).toBe(400);
+    const notJson = await fetch(`${server.url}/api/cursors/org/team/a?consumer=mailer`, { method: "PUT", body: "nope" });
+    expect(await notJson.json()).toMatchObject({ code: "invalid_json" });
+    const noName = await fetch(`${server.url}/api/cursors/org/team/a`);
+    expect(noName.status).toBe(400);
+  });
+});
