@@ -1,0 +1,64 @@
+import http from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestServer, type TestServer } from "../src/testing.ts";
+import { appendJson, openReader, waitFor } from "./support/http.ts";
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer({ limits: { maxReaderBufferBytes: 1024 * 1024 } });
+});
+afterAll(async () => {
+  await server.close();
+});
+
+describe("live fan-out", () => {
+  it("disconnects a reader that stops reading instead of buffering without bound, and the others get everything", async () => {
+    const fast = openReader(`${server.url}/api/streams/fanout/slow?live=true`);
+    let slowClosed = false;
+    let slowBytes = 0;
+    const slow = await new Promise<http.IncomingMessage>((resolve) => {
+      http.get(`${server.url}/api/streams/fanout/slow?live=true`, (response) => {
+        response.once("data", (chunk: Buffer) => (slowBytes += chunk.length));
+        response.on("close", () => (slowClosed = true));
+        response.on("error", () => (slowClosed = true));
+        resolve(response);
+      });
+    });
+    await appendJson(server.url, "/fanout/slow", { type: "hello" });
+    await waitFor(() => fast.events().length === 1 && slowBytes > 0, "both readers to start");
+    slow.pause();
+    await waitFor(() => server.parts.hub.readerCount() === 2, "two registered readers");
+
+    // The slow reader's kernel buffers absorb some megabytes first; the fast reader keeps up batch by batch.
+    const blob = "x".repeat(4 * 1024);
+    for (let batch = 0; batch < 1000 && server.parts.hub.readerCount() === 2; batch++) {
+      const response = await appendJson(server.url, "/fanout/slow", { events: Array.from({ length: 25 }, (_, i) => ({ type: "big", payload: { i, blob } })) });
+      const { events } = (await response.json()) as { events: { offset: number }[] };
+      await waitFor(() => fast.events().length === events.at(-1)!.offset, "the fast reader to keep up");
+    }
+    await waitFor(() => server.parts.hub.readerCount() === 1, "the slow reader to be unregistered");
+    // A paused socket does not see the server's FIN; once it reads again it finds the connection ended.
+    slow.on("data", (chunk: Buffer) => (slowBytes += chunk.length));
+    slow.resume();
+    await waitFor(() => slowClosed, "the slow reader's connection to close");
+
+    const last = await (await fetch(`${server.url}/api/streams/fanout/slow?format=json&afterOffset=end`)).json();
+    await waitFor(() => fast.events().length === last.lastOffset, "the fast reader to receive every event");
+    expect(fast.events().map((e) => e.offset)).toEqual(Array.from({ length: last.lastOffset }, (_, i) => i + 1));
+    expect(slowBytes).toBeLessThan(last.lastOffset * 4 * 1024);
+    fast.close();
+  });
+
+  it("serves live readers from memory: a reader that resumes with Last-Event-ID gets no duplicates", async () => {
+    const first = openReader(`${server.url}/api/streams/fanout/resume?live=true`);
+    for (let i = 0; i < 5; i++) await appendJson(server.url, "/fanout/resume", { type: "n", payload: { i } });
+    await waitFor(() => first.events().length === 5, "five events");
+    first.close();
+    for (let i = 5; i < 8; i++) await appendJson(server.url, "/fanout/resume", { type: "n", payload: { i } });
+    const second = openReader(`${server.url}/api/streams/fanout/resume?live=true`, { headers: { "last-event-id": "5" } });
+    await appendJson(server.url, "/fanout/resume", { type: "n", payload: { i: 8 } });
+    await waitFor(() => second.events().length === 4, "the missed and the new events");
+    expect(second.events().map((e) => e.offset)).toEqual([6, 7, 8, 9]);
+    second.close();
+  });
+});
