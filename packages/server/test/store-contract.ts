@@ -1,0 +1,165 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { StoredEvent } from "@tributary/protocol";
+import type { CommittedStreamEvents, StreamStore } from "../src/store/stream-store.ts";
+
+/** How a backend's test file provides stores: a fresh one, and (optionally) the same data reopened. */
+export interface StoreFactory {
+  create(): Promise<StreamStore>;
+  /** Closes `store` and opens a new store on the same data; omit for backends without persistence. */
+  reopen?(store: StreamStore): Promise<StreamStore>;
+  cleanup?(): Promise<void>;
+}
+
+const parse = (records: { json: string }[]) => records.map((record) => JSON.parse(record.json) as StoredEvent);
+
+/**
+ * The contract every StreamStore implementation must pass. A new backend adds one test file that calls
+ * this with its factory (see sqlite-store.test.ts).
+ */
+export function describeStreamStoreContract(name: string, factory: StoreFactory): void {
+  describe(`StreamStore contract: ${name}`, () => {
+    let store: StreamStore;
+    beforeEach(async () => {
+      store = await factory.create();
+    });
+    afterEach(async () => {
+      await store.close();
+      await factory.cleanup?.();
+    });
+
+    it("assigns dense offsets from 1 and returns the stored envelopes", async () => {
+      const result = await store.append({ project: "p", path: "/a", events: [{ type: "x", payload: { n: 1 } }, { type: "y", payload: {} }] });
+      expect(result.events.map((e) => [e.event.offset, e.event.type, e.replayed])).toEqual([
+        [1, "x", false],
+        [2, "y", false],
+      ]);
+      expect(JSON.parse(result.events[0]!.json)).toEqual(result.events[0]!.event);
+      const next = await store.append({ project: "p", path: "/a", events: [{ type: "z", payload: {} }] });
+      expect(next.events[0]!.event).toMatchObject({ offset: 3, streamPath: "/a" });
+    });
+
+    it("keeps offsets dense under many concurrent appends", async () => {
+      await Promise.all(Array.from({ length: 100 }, (_, i) => store.append({ project: "p", path: "/c", events: [{ type: "n", payload: { i } }] })));
+      const events = parse(await store.read("p", "/c", { afterOffset: 0, limit: 1000 }));
+      expect(events.map((e) => e.offset)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+      expect(new Set(events.map((e) => e.payload.i)).size).toBe(100);
+    });
+
+    it("creates ancestors with stream/child-created events in the same append", async () => {
+      const result = await store.append({ project: "p", path: "/x/y/z", events: [{ type: "t", payload: {} }] });
+      expect(result.createdPaths).toEqual(["/", "/x", "/x/y", "/x/y/z"]);
+      const root = parse(await store.read("p", "/", { afterOffset: 0, limit: 10 }));
+      expect(root.map((e) => e.payload.childPath)).toEqual(["/x", "/x/y", "/x/y/z"]);
+      const xy = parse(await store.read("p", "/x/y", { afterOffset: 0, limit: 10 }));
+      expect(xy.map((e) => [e.type, e.payload.childPath])).toEqual([["stream/child-created", "/x/y/z"]]);
+    });
+
+    it("returns the original event for a repeated idempotency key, also within one batch", async () => {
+      const first = await store.append({ project: "p", path: "/i", events: [{ type: "a", payload: {}, idempotencyKey: "k" }] });
+      const again = await store.append({ project: "p", path: "/i", events: [{ type: "b", payload: {}, idempotencyKey: "k" }] });
+      expect(again.events[0]).toMatchObject({ replayed: true, event: first.events[0]!.event });
+      const batch = await store.append({
+        project: "p",
+        path: "/i",
+        events: [
+          { type: "c", payload: {}, idempotencyKey: "k2" },
+          { type: "d", payload: {}, idempotencyKey: "k2" },
+        ],
+      });
+      expect(batch.events.map((e) => [e.event.offset, e.replayed])).toEqual([
+        [2, false],
+        [2, true],
+      ]);
+      expect((await store.info("p", "/i"))?.lastOffset).toBe(2);
+    });
+
+    it("fails a whole request whose offset precondition does not match, storing nothing", async () => {
+      await store.append({ project: "p", path: "/o", events: [{ type: "a", payload: {} }] });
+      await expect(
+        store.append({ project: "p", path: "/o", events: [{ type: "b", payload: {}, offset: 2 }, { type: "c", payload: {}, offset: 2 }] }),
+      ).rejects.toMatchObject({ code: "offset_conflict", details: { currentOffset: 1 } });
+      expect((await store.info("p", "/o"))?.lastOffset).toBe(1);
+      const ok = await store.append({ project: "p", path: "/o", events: [{ type: "b", payload: {}, offset: 2 }] });
+      expect(ok.events[0]!.event.offset).toBe(2);
+    });
+
+    it("does not let a failed request in a group commit affect the others", async () => {
+      await store.append({ project: "p", path: "/g", events: [{ type: "a", payload: {} }] });
+      const results = await Promise.allSettled([
+        store.append({ project: "p", path: "/g", events: [{ type: "ok1", payload: {} }] }),
+        store.append({ project: "p", path: "/g/new", events: [{ type: "bad", payload: {}, offset: 9 }] }),
+        store.append({ project: "p", path: "/g", events: [{ type: "ok2", payload: {} }] }),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+      expect(await store.info("p", "/g/new")).toBeUndefined();
+      const types = parse(await store.read("p", "/g", { afterOffset: 0, limit: 10 })).map((e) => e.type);
+      expect(types).toEqual(["a", "ok1", "ok2"]);
+    });
+
+    it("reads exclusive ranges with a limit", async () => {
+      await store.append({ project: "p", path: "/r", events: Array.from({ length: 10 }, (_, i) => ({ type: "n", payload: { i } })) });
+      expect((await store.read("p", "/r", { afterOffset: 3, beforeOffset: 7, limit: 100 })).map((r) => r.offset)).toEqual([4, 5, 6]);
+      expect((await store.read("p", "/r", { afterOffset: 0, limit: 2 })).map((r) => r.offset)).toEqual([1, 2]);
+      expect(await store.read("p", "/missing", { afterOffset: 0, limit: 2 })).toEqual([]);
+    });
+
+    it("keeps projects apart", async () => {
+      await store.append({ project: "one", path: "/s", events: [{ type: "a", payload: {} }] });
+      await store.append({ project: "two", path: "/s", events: [{ type: "b", payload: {} }] });
+      expect(parse(await store.read("one", "/s", { afterOffset: 0, limit: 10 })).map((e) => e.type)).toEqual(["a"]);
+      expect((await store.list("two", "/", { limit: 10 })).map((s) => s.path)).toEqual(["/s"]);
+    });
+
+    it("lists children and descendants in path order", async () => {
+      for (const path of ["/l/b", "/l/a/deep", "/l-sibling"]) await store.append({ project: "p", path, events: [{ type: "x", payload: {} }] });
+      expect((await store.list("p", "/l", { depth: 1, limit: 10 })).map((s) => s.path)).toEqual(["/l/a", "/l/b"]);
+      expect((await store.list("p", "/l", { limit: 10 })).map((s) => s.path)).toEqual(["/l/a", "/l/a/deep", "/l/b"]);
+      expect((await store.list("p", "/", { depth: 1, limit: 10 })).map((s) => s.path)).toEqual(["/l", "/l-sibling"]);
+    });
+
+    it("deletes a subtree, tells remaining ancestors, and restarts offsets on re-creation", async () => {
+      await store.append({ project: "p", path: "/d/a/b", events: [{ type: "x", payload: {} }] });
+      await expect(store.delete("p", "/d/a", { recursive: false })).rejects.toMatchObject({ code: "has_children" });
+      const result = await store.delete("p", "/d/a", { recursive: true });
+      expect(result.deletedPaths.sort()).toEqual(["/d/a", "/d/a/b"]);
+      const d = parse(await store.read("p", "/d", { afterOffset: 0, limit: 10 }));
+      expect(d.at(-1)).toMatchObject({ type: "stream/child-deleted", payload: { childPath: "/d/a" } });
+      const again = await store.append({ project: "p", path: "/d/a/b", events: [{ type: "y", payload: {} }] });
+      expect(again.events[0]!.event.offset).toBe(1);
+      await expect(store.delete("p", "/nope", { recursive: false })).rejects.toMatchObject({ code: "stream_not_found" });
+    });
+
+    it("announces every committed event to onCommit listeners, in offset order per stream", async () => {
+      const seen: CommittedStreamEvents[] = [];
+      const stop = store.onCommit((batch) => seen.push(batch));
+      await Promise.all(Array.from({ length: 20 }, (_, i) => store.append({ project: "p", path: "/w/c", events: [{ type: "n", payload: { i } }] })));
+      stop();
+      const offsets = seen.filter((b) => b.path === "/w/c").flatMap((b) => b.events.map((e) => e.event.offset));
+      expect(offsets).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      expect(seen.some((b) => b.path === "/w" && b.events[0]!.event.type === "stream/child-created")).toBe(true);
+    });
+
+    it("stores consumer cursors per stream and consumer", async () => {
+      expect(await store.getCursor("p", "/k", "c1")).toBeUndefined();
+      await store.setCursor("p", "/k", "c1", 5);
+      await store.setCursor("p", "/k", "c1", 7);
+      await store.setCursor("p", "/k", "c2", 1);
+      expect(await store.getCursor("p", "/k", "c1")).toBe(7);
+      expect(await store.getCursor("p", "/k", "c2")).toBe(1);
+    });
+
+    if (factory.reopen) {
+      it("keeps events, heads, idempotency keys and cursors across a reopen", async () => {
+        await store.append({ project: "p", path: "/persist", events: [{ type: "a", payload: { v: 1 }, idempotencyKey: "once" }] });
+        await store.setCursor("p", "/persist", "c", 1);
+        store = await factory.reopen!(store);
+        expect(parse(await store.read("p", "/persist", { afterOffset: 0, limit: 10 }))[0]).toMatchObject({ type: "a", payload: { v: 1 } });
+        const replay = await store.append({ project: "p", path: "/persist", events: [{ type: "a", payload: {}, idempotencyKey: "once" }] });
+        expect(replay.events[0]!.replayed).toBe(true);
+        const next = await store.append({ project: "p", path: "/persist", events: [{ type: "b", payload: {} }] });
+        expect(next.events[0]!.event.offset).toBe(2);
+        expect(await store.getCursor("p", "/persist", "c")).toBe(1);
+      });
+    }
+  });
+}
