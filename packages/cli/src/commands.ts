@@ -1,3 +1,4 @@
+import { mockLlmCommand } from "./mock-llm.ts";
 import { serveCommand } from "./serve.ts";
 
 export interface Command {
@@ -8,4 +9,5 @@ export interface Command {
 /** Every CLI command, one file each. */
 export const commands: Record<string, Command> = {
   serve: serveCommand,
+  "mock-llm": mockLlmCommand,
 };
