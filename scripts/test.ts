@@ -5,6 +5,13 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
+// The suite drives real Chromium, PostgreSQL and python3; install them first where we can.
+const setup = spawnSync("bash", [new URL("./ensure-system-deps.sh", import.meta.url).pathname], { stdio: "inherit" });
+if (setup.status !== 0) {
+  console.log("0 passed, 1 failed");
+  process.exit(1);
+}
+
 const dir = mkdtempSync(join(tmpdir(), "tributary-test-report-"));
 const report = join(dir, "report.json");
 const run = spawnSync(
