@@ -1,0 +1,58 @@
+/**
+ * Every figure BENCHMARKS.md reports, with its SPEC §10 target and the Durable Streams reference
+ * server's figure as SPEC §10 quotes it (not measured here: that server cannot be fetched on this machine).
+ * The order here is the order of the report's table.
+ */
+export interface FigureSpec {
+  id: string;
+  label: string;
+  unit: "ms" | "µs" | "appends/s" | "events/s";
+  /** The target from SPEC §10; absent for figures that are shown for context only. */
+  target?: { text: string; meets: (value: number) => boolean };
+  reference?: string;
+}
+
+const atMost = (limit: number, unit: string) => ({ text: `≤ ${limit} ${unit}`, meets: (value: number) => value <= limit });
+const atLeast = (limit: number, unit: string) => ({
+  text: `≥ ${limit.toLocaleString("en-US")} ${unit}`,
+  meets: (value: number) => value >= limit,
+});
+
+export const figures = [
+  { id: "append.p50", label: "Sequential append latency p50", unit: "ms", target: atMost(0.5, "ms"), reference: "0.40 ms (in memory)" },
+  { id: "append.p99", label: "Sequential append latency p99", unit: "ms", target: atMost(3, "ms") },
+  { id: "append.full.p50", label: "Sequential append latency p50, `--fsync full`", unit: "ms" },
+  { id: "append.full.p99", label: "Sequential append latency p99, `--fsync full`", unit: "ms" },
+  {
+    id: "concurrent",
+    label: "Appends/s, one stream, 32 concurrent clients",
+    unit: "appends/s",
+    target: atLeast(10_000, "appends/s"),
+    reference: "~18,000/s (in memory)",
+  },
+  {
+    id: "concurrent.full",
+    label: "Appends/s, one stream, 32 concurrent clients, `--fsync full`",
+    unit: "appends/s",
+    reference: "~600/s (syncing each append to disk)",
+  },
+  { id: "batch", label: "Events/s appended in batches (`{events:[…]}`)", unit: "events/s", target: atLeast(100_000, "events/s") },
+  { id: "live.p50", label: "Append → live SSE reader round trip p50", unit: "ms", target: atMost(1, "ms") },
+  { id: "fanout.p99", label: "1,000 SSE readers on one stream at 500 events/s, delivery p99", unit: "ms", target: atMost(50, "ms") },
+  {
+    id: "catchup.sse",
+    label: "Catch-up read over SSE",
+    unit: "events/s",
+    target: atLeast(250_000, "events/s"),
+    reference: "~270,000 events/s (in memory)",
+  },
+  { id: "catchup.json", label: "Catch-up read over `format=json` pages", unit: "events/s", target: atLeast(250_000, "events/s") },
+  { id: "processor.reduce", label: "Processor catch-up (reduce)", unit: "events/s", target: atLeast(250_000, "events/s") },
+  { id: "hosted.overhead", label: "Hosted-processor overhead per event", unit: "µs", target: atMost(50, "µs") },
+  { id: "agent.ttft", label: "Agent time-to-first-token added over a bare `openai` call", unit: "ms", target: atMost(5, "ms") },
+] as const satisfies readonly FigureSpec[];
+
+export type FigureId = (typeof figures)[number]["id"];
+
+/** A measured figure, or the reason it was not measured. */
+export type FigureResult = { value: number; detail?: string } | { notMeasured: string };

@@ -1,0 +1,197 @@
+import type { FigureId, FigureResult } from "./figures.ts";
+import type { Progress } from "./progress.ts";
+import { measureAppendLatency } from "./scenarios/append-latency.ts";
+import { measureAppendThroughput } from "./scenarios/append-throughput.ts";
+import { fillStream, measureJsonCatchUp, measureSseCatchUp } from "./scenarios/catch-up.ts";
+import { measureFanOut } from "./scenarios/fan-out.ts";
+import { measureLiveRoundTrip } from "./scenarios/live-round-trip.ts";
+import { measureProcessorCatchUp } from "./scenarios/processor-catch-up.ts";
+import { startServerProcess, type ServerProcess, type ServerStats } from "./server-process.ts";
+import type { LatencySummary } from "./stats.ts";
+
+/** The benchmark's groups: each starts a fresh server process, so one group's data cannot slow another's. */
+export const groupNames = ["appends", "durable", "fanout", "catchup", "unbuilt"] as const;
+export type GroupName = (typeof groupNames)[number];
+
+export interface GroupContext {
+  quick: boolean;
+  progress: Progress;
+  results: Map<FigureId, FigureResult>;
+  details: string[];
+  profileDir?: string;
+}
+
+/** How many progress steps each group shows. */
+const steps: Record<GroupName, number> = { appends: 5, durable: 2, fanout: 1, catchup: 4, unbuilt: 1 };
+
+/** Workload sizes: the full run stays within a few minutes on a 2-core machine. */
+function sizesFor(quick: boolean) {
+  return quick
+    ? { sequential: 300, warmup: 50, durationMs: 1000, warmupMs: 200, roundTrips: 200, readers: 50, fanOutMs: 1000, catchUp: 10_000, runs: 1 }
+    : { sequential: 5000, warmup: 500, durationMs: 5000, warmupMs: 1000, roundTrips: 2000, readers: 1000, fanOutMs: 10_000, catchUp: 200_000, runs: 3 };
+}
+
+/**
+ * Runs the selected groups in order, recording every figure (measured, or why not) and a detail line
+ * per scenario. Figures of groups not selected are recorded as not measured.
+ *
+ * @example
+ * await runGroups(["appends"], { quick: true, progress, results, details });
+ */
+export async function runGroups(selected: GroupName[], context: GroupContext): Promise<void> {
+  context.progress.setTotal(selected.reduce((total, name) => total + steps[name], 0));
+  for (const name of groupNames) {
+    if (selected.includes(name)) await groups[name](context);
+  }
+  for (const id of figureIdsOf(groupNames.filter((name) => !selected.includes(name)))) {
+    context.results.set(id, { notMeasured: "not selected in this run (--only)" });
+  }
+}
+
+function figureIdsOf(names: GroupName[]): FigureId[] {
+  const ids: Record<GroupName, FigureId[]> = {
+    appends: ["append.p50", "append.p99", "concurrent", "batch", "live.p50"],
+    durable: ["append.full.p50", "append.full.p99", "concurrent.full"],
+    fanout: ["fanout.p99"],
+    catchup: ["catchup.sse", "catchup.json", "processor.reduce"],
+    unbuilt: ["hosted.overhead", "agent.ttft"],
+  };
+  return names.flatMap((name) => ids[name]);
+}
+
+const groups: Record<GroupName, (context: GroupContext) => Promise<void>> = {
+  async appends(context) {
+    const { progress, results, details } = context;
+    const size = sizesFor(context.quick);
+    await withServer(context, "normal", async (server) => {
+      progress.step("sequential appends, one client (fsync normal)");
+      const latency = await measureAppendLatency(server.url, { count: size.sequential, warmup: size.warmup, path: "/api/streams/bench/sequential", progress });
+      const stats = await server.stats();
+      results.set("append.p50", { value: latency.p50 });
+      results.set("append.p99", { value: latency.p99 });
+      progress.done(`p50 ${ms(latency.p50)}, p99 ${ms(latency.p99)}`);
+      details.push(`- **Sequential appends** (fsync normal): ${n(size.sequential)} single-event appends after ${n(size.warmup)} warm-up, one client, one keep-alive connection, each sent when the previous was acknowledged. ${latencyText(latency)}. ${serverText(stats, size.sequential + size.warmup, "append")}`);
+
+      progress.step("32 concurrent clients on one stream (fsync normal)");
+      const concurrent = await measureAppendThroughput(server.url, { clients: 32, batchSize: 1, durationMs: size.durationMs, warmupMs: size.warmupMs, path: "/api/streams/bench/concurrent", progress });
+      const concurrentStats = await server.stats();
+      results.set("concurrent", { value: concurrent.requestsPerSecond });
+      progress.done(`${n(concurrent.requestsPerSecond)} appends/s`);
+      details.push(`- **32 concurrent clients, one stream** (fsync normal): 32 keep-alive connections, each appending one event as soon as its previous append was acknowledged, ${seconds(size.durationMs)} measured after ${seconds(size.warmupMs)} warm-up; ${n(concurrent.requests)} appends. Latency under this load: ${latencyText(concurrent.latency)}. ${serverText(concurrentStats, undefined, "append")}`);
+
+      progress.step("32 concurrent clients, each on its own stream (diagnostic)");
+      const spread = await measureAppendThroughput(server.url, { clients: 32, batchSize: 1, durationMs: size.durationMs, warmupMs: size.warmupMs, path: "/api/streams/bench/spread", streamPerClient: true, progress });
+      const spreadStats = await server.stats();
+      progress.done(`${n(spread.requestsPerSecond)} appends/s`);
+      details.push(`- **32 concurrent clients, 32 streams** (diagnostic, no target): the same load with each client on its own stream: ${n(spread.requestsPerSecond)} appends/s, ${latencyText(spread.latency)}. ${serverText(spreadStats, undefined, "append")}`);
+
+      progress.step("batches of 100 events, 4 clients (fsync normal)");
+      const batches = await measureAppendThroughput(server.url, { clients: 4, batchSize: 100, durationMs: size.durationMs, warmupMs: size.warmupMs, path: "/api/streams/bench/batches", progress });
+      const batchStats = await server.stats();
+      results.set("batch", { value: batches.eventsPerSecond });
+      progress.done(`${n(batches.eventsPerSecond)} events/s`);
+      details.push(`- **Batches** (fsync normal): 4 clients on one stream, each sending \`{events:[…]}\` of 100 events when its previous batch was acknowledged, ${seconds(size.durationMs)} measured; ${n(batches.requestsPerSecond)} batches/s. Batch latency: ${latencyText(batches.latency)}. ${serverText(batchStats, undefined, "batch")}`);
+
+      progress.step("append → live SSE reader round trip");
+      const live = await measureLiveRoundTrip(server.url, { count: size.roundTrips, warmup: Math.round(size.roundTrips / 10), stream: "/bench/live", progress });
+      results.set("live.p50", { value: live.p50 });
+      progress.done(`p50 ${ms(live.p50)}`);
+      details.push(`- **Live round trip**: one live SSE reader (\`?live=true\`), one client appending sequentially; ${n(live.count)} samples, each from sending the append to the reader receiving the event. ${latencyText(live)}.`);
+    });
+  },
+
+  async durable(context) {
+    const { progress, results, details } = context;
+    const size = sizesFor(context.quick);
+    await withServer(context, "full", async (server) => {
+      const count = Math.round(size.sequential / 2);
+      progress.step("sequential appends, one client (fsync full)");
+      const latency = await measureAppendLatency(server.url, { count, warmup: size.warmup, path: "/api/streams/bench/sequential", progress });
+      const stats = await server.stats();
+      results.set("append.full.p50", { value: latency.p50 });
+      results.set("append.full.p99", { value: latency.p99 });
+      progress.done(`p50 ${ms(latency.p50)}, p99 ${ms(latency.p99)}`);
+      details.push(`- **Sequential appends, \`--fsync full\`**: ${n(count)} appends after ${n(size.warmup)} warm-up, as above but every commit fsyncs the WAL. ${latencyText(latency)}. ${serverText(stats, count + size.warmup, "append")}`);
+
+      progress.step("32 concurrent clients on one stream (fsync full)");
+      const concurrent = await measureAppendThroughput(server.url, { clients: 32, batchSize: 1, durationMs: size.durationMs, warmupMs: size.warmupMs, path: "/api/streams/bench/concurrent", progress });
+      const concurrentStats = await server.stats();
+      results.set("concurrent.full", { value: concurrent.requestsPerSecond });
+      progress.done(`${n(concurrent.requestsPerSecond)} appends/s`);
+      details.push(`- **32 concurrent clients, one stream, \`--fsync full\`**: as above; ${n(concurrent.requests)} appends. ${latencyText(concurrent.latency)}. ${serverText(concurrentStats, undefined, "append")}`);
+    });
+  },
+
+  async fanout(context) {
+    const { progress, results, details } = context;
+    const size = sizesFor(context.quick);
+    await withServer(context, "normal", async (server) => {
+      progress.step(`${n(size.readers)} live SSE readers on one stream at 500 events/s`);
+      const fanOut = await measureFanOut(server.url, { readers: size.readers, rate: 500, durationMs: size.fanOutMs, stream: "/bench/fan-out", progress });
+      const stats = await server.stats();
+      if (context.quick || fanOut.readers === 1000) results.set("fanout.p99", { value: fanOut.latency.p99 });
+      progress.done(`p99 ${ms(fanOut.latency.p99)} over ${n(fanOut.latency.count)} deliveries`);
+      details.push(`- **Fan-out**: ${n(fanOut.readers)} live SSE readers (in their own process) on one stream; one client appends ${n(fanOut.events)} events at 500/s (achieved ${n(fanOut.achievedRate)}/s, open loop). Each event carries its send time; each delivery is one sample: ${latencyText(fanOut.latency)} over ${n(fanOut.latency.count)} deliveries. ${n(fanOut.complete)} of ${n(fanOut.readers)} readers got every event (fewest: ${n(fanOut.fewest)}). The readers' process used ${n(fanOut.readerCpuMs)} ms of CPU. ${serverText(stats, undefined, "event")}`);
+    });
+  },
+
+  async catchup(context) {
+    const { progress, results, details } = context;
+    const size = sizesFor(context.quick);
+    const stream = "/bench/catch-up";
+    await withServer(context, "normal", async (server) => {
+      progress.step(`filling a stream with ${n(size.catchUp)} events`);
+      const fillStarted = performance.now();
+      await fillStream(server.url, { stream, count: size.catchUp, progress });
+      progress.done(`filled in ${seconds(performance.now() - fillStarted)}`);
+      await server.stats();
+
+      progress.step("catch-up read over SSE");
+      const sse = await measureSseCatchUp(server.url, { stream, count: size.catchUp, runs: size.runs, progress });
+      const sseStats = await server.stats();
+      results.set("catchup.sse", { value: sse.eventsPerSecond });
+      progress.done(`${n(sse.eventsPerSecond)} events/s`);
+      details.push(`- **Catch-up over SSE**: a finite SSE read of a ${n(size.catchUp)}-event stream (events of ~${n((sse.megabytesPerSecond * 2 ** 20) / sse.eventsPerSecond)} bytes on the wire), frames counted as they arrive, not parsed; median of ${size.runs} run(s): ${sse.runs.map(n).join(", ")} events/s; ${sse.megabytesPerSecond.toFixed(0)} MiB/s at best. ${serverText(sseStats, undefined, "")}`);
+
+      progress.step("catch-up read over format=json pages");
+      const json = await measureJsonCatchUp(server.url, { stream, count: size.catchUp, runs: size.runs, progress });
+      const jsonStats = await server.stats();
+      results.set("catchup.json", { value: json.eventsPerSecond });
+      progress.done(`${n(json.eventsPerSecond)} events/s`);
+      details.push(`- **Catch-up over JSON pages**: \`?format=json&limit=10000\` pages following \`nextAfterOffset\`, one keep-alive connection, only each page's trailer parsed; median of ${size.runs} run(s): ${json.runs.map(n).join(", ")} events/s. ${serverText(jsonStats, undefined, "")}`);
+
+      progress.step("processor catch-up (reduce)");
+      const reduce = await measureProcessorCatchUp(server.url, { stream, count: size.catchUp });
+      results.set("processor.reduce", reduce);
+      progress.done("value" in reduce ? `${n(reduce.value)} events/s` : `not measured: ${reduce.notMeasured}`);
+      if ("value" in reduce && reduce.detail) details.push(`- **Processor catch-up**: ${reduce.detail}`);
+    });
+  },
+
+  async unbuilt(context) {
+    context.progress.step("hosted processors and the agent");
+    for (const id of ["hosted.overhead", "agent.ttft"] as const) context.results.set(id, { notMeasured: "feature not built yet" });
+    context.progress.done("not measured: feature not built yet");
+  },
+};
+
+async function withServer(context: GroupContext, fsync: "normal" | "full", work: (server: ServerProcess) => Promise<void>): Promise<void> {
+  const server = await startServerProcess({ fsync, cpuProfileDir: context.profileDir });
+  try {
+    await work(server);
+  } finally {
+    await server.close();
+  }
+}
+
+const n = (value: number) => Math.round(value).toLocaleString("en-US");
+const ms = (value: number) => `${value < 10 ? value.toFixed(2) : value.toFixed(1)} ms`;
+const seconds = (milliseconds: number) => `${(milliseconds / 1000).toFixed(milliseconds < 10_000 ? 1 : 0)} s`;
+const latencyText = (l: LatencySummary) => `p50 ${ms(l.p50)}, p90 ${ms(l.p90)}, p99 ${ms(l.p99)}, max ${ms(l.max)}`;
+
+/** What the server process did during a scenario: CPU per unit of work and how busy its event loop was. */
+function serverText(stats: ServerStats, units: number | undefined, unit: string): string {
+  const cpuMs = stats.cpuUserMs + stats.cpuSystemMs;
+  const perUnit = units ? `, ${n((cpuMs * 1000) / units)} µs per ${unit}` : "";
+  return `Server process: ${n(cpuMs)} ms CPU in ${n(stats.wallMs)} ms (${((100 * cpuMs) / stats.wallMs).toFixed(0)}% of a core${perUnit}), event loop ${(100 * stats.eventLoopUtilization).toFixed(0)}% busy, loop delay p99 ${ms(stats.eventLoopDelayP99Ms)}.`;
+}

@@ -1,0 +1,90 @@
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { withDeadline } from "../deadline.ts";
+import { createHttpClient, expectAppended } from "../http-client.ts";
+import type { Progress } from "../progress.ts";
+import { wallClockMs, type LatencySummary } from "../stats.ts";
+
+export interface FanOutResult {
+  latency: LatencySummary;
+  readers: number;
+  /** Readers that received every event. */
+  complete: number;
+  /** The fewest events any reader received. */
+  fewest: number;
+  events: number;
+  /** The rate the appender achieved (events/s). */
+  achievedRate: number;
+  /** CPU time the readers' process used (ms), to tell a saturated client from a slow server. */
+  readerCpuMs: number;
+}
+
+const readersScript = fileURLToPath(new URL("../fan-out-readers.ts", import.meta.url));
+
+/**
+ * Many live SSE readers on one stream while one client appends at a fixed rate (open loop: appends are
+ * sent on schedule whether or not earlier ones were acknowledged). Latency is per delivery: from
+ * sending the append to one reader receiving it, over every reader and every event.
+ *
+ * @example
+ * const result = await measureFanOut(url, { readers: 1000, rate: 500, durationMs: 10_000, stream: "/bench/fan-out", progress });
+ */
+export async function measureFanOut(
+  baseUrl: string,
+  options: { readers: number; rate: number; durationMs: number; stream: string; progress: Progress },
+): Promise<FanOutResult> {
+  const http = createHttpClient(baseUrl, { connections: 16 });
+  const path = `/api/streams${options.stream}`;
+  expectAppended(await http.post(path, '{"type":"bench/created"}'));
+
+  const child = spawn(process.execPath, [readersScript], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const next = <T>(type: string) =>
+    new Promise<T>((resolve, reject) => {
+      const onMessage = (message: { type: string; message?: string }) => {
+        if (message.type === "error") reject(new Error(`fan-out readers: ${message.message}`));
+        else if (message.type === type) resolve(message as T);
+        else return;
+        child.off("message", onMessage);
+      };
+      child.on("message", onMessage);
+      child.once("exit", (code) => reject(new Error(`the fan-out readers' process exited with code ${code}`)));
+    });
+
+  try {
+    options.progress.tick(`connecting ${options.readers.toLocaleString("en-US")} readers`);
+    const ready = next("ready");
+    child.send({ type: "open", url: baseUrl, path, readers: options.readers });
+    await withDeadline(ready, 60_000, "the fan-out readers did not connect within 60 s");
+
+    const total = Math.round((options.rate * options.durationMs) / 1000);
+    const interval = 1000 / options.rate;
+    const inFlight = new Set<Promise<void>>();
+    const started = performance.now();
+    let tickedAt = started;
+    for (let sent = 0; sent < total; ) {
+      const due = Math.min(total, Math.floor((performance.now() - started) / interval) + 1);
+      for (; sent < due; sent++) {
+        const body = `{"type":"bench/fanned-out","payload":{"t":${wallClockMs().toFixed(3)}}}`;
+        const request = http.post(path, body).then(expectAppended);
+        inFlight.add(request);
+        void request.finally(() => inFlight.delete(request));
+      }
+      if (performance.now() - tickedAt > 500) {
+        tickedAt = performance.now();
+        options.progress.tick(`${sent.toLocaleString("en-US")} / ${total.toLocaleString("en-US")} events appended`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + sent * interval - performance.now())));
+    }
+    await Promise.all(inFlight);
+    const achievedRate = total / ((performance.now() - started) / 1000);
+    const result = next<Omit<FanOutResult, "events" | "achievedRate" | "readerCpuMs"> & { cpuMs: number }>("result");
+    child.send({ type: "finish", expected: total, timeoutMs: 30_000 });
+    const { latency, readers, complete, fewest, cpuMs } = await result;
+    return { latency, readers, complete, fewest, events: total, achievedRate, readerCpuMs: cpuMs };
+  } finally {
+    http.close();
+    if (child.exitCode === null) child.kill();
+    await exited;
+  }
+}

@@ -1,0 +1,96 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** CPU and event-loop figures the server process reports for the interval since the previous ask. */
+export interface ServerStats {
+  wallMs: number;
+  cpuUserMs: number;
+  cpuSystemMs: number;
+  eventLoopUtilization: number;
+  eventLoopDelayP99Ms: number;
+  rssMb: number;
+}
+
+export interface ServerProcess {
+  url: string;
+  /** Figures since the previous call (or since start). */
+  stats(): Promise<ServerStats>;
+  close(): Promise<void>;
+}
+
+export interface ServerProcessOptions {
+  fsync: "normal" | "full";
+  /** Directory for a V8 CPU profile of the server (`--cpu-prof`), written when it exits. */
+  cpuProfileDir?: string;
+}
+
+const childScript = fileURLToPath(new URL("./server-child.ts", import.meta.url));
+
+/**
+ * Starts a Tributary server in a child process on a fresh data directory (removed on close).
+ *
+ * @example
+ * const server = await startServerProcess({ fsync: "normal" });
+ * await fetch(`${server.url}/api/health`);
+ * await server.close();
+ */
+export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
+  const dataDir = mkdtempSync(join(tmpdir(), "tributary-bench-"));
+  const execArgv = options.cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
+  const child = spawn(process.execPath, [...execArgv, childScript], {
+    stdio: ["ignore", "pipe", "inherit", "ipc"],
+    env: { ...process.env, BENCH_DATA_DIR: dataDir, BENCH_FSYNC: options.fsync },
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  try {
+    const url = await readUrl(child);
+    return {
+      url,
+      stats: () => askStats(child),
+      async close() {
+        if (child.exitCode === null) child.send({ type: "close" });
+        await exited;
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    child.kill("SIGKILL");
+    await exited;
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+function readUrl(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buffer = "";
+    const onData = (chunk: Buffer) => {
+      buffer += chunk.toString("utf8");
+      const newline = buffer.indexOf("\n");
+      if (newline < 0) return;
+      child.stdout!.off("data", onData);
+      try {
+        resolve((JSON.parse(buffer.slice(0, newline)) as { url: string }).url);
+      } catch {
+        reject(new Error(`the server process printed something unexpected: ${buffer.slice(0, 200)}`));
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.once("exit", (code) => reject(new Error(`the server process exited with code ${code} before listening`)));
+  });
+}
+
+function askStats(child: ChildProcess): Promise<ServerStats> {
+  return new Promise((resolve) => {
+    const onMessage = (message: { type?: string } & ServerStats) => {
+      if (message.type !== "stats") return;
+      child.off("message", onMessage);
+      resolve(message);
+    };
+    child.on("message", onMessage);
+    child.send({ type: "stats" });
+  });
+}
