@@ -1,0 +1,280 @@
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+import { ancestorPaths, TributaryError, type StoredEvent, type StreamPath } from "@tributary/protocol";
+import type { AppendRequest, AppendResult, CommittedStreamEvents, EventRecord, StreamInfo, StreamStore } from "../stream-store.ts";
+import { createCommitAnnouncer } from "./commit-announcer.ts";
+import { postgresSchema } from "./schema.ts";
+
+export interface PostgresStoreOptions {
+  /** `postgres://user:password@host:port/database` */
+  connectionString: string;
+  /** Connections in the pool (default 10). */
+  poolSize?: number;
+}
+
+type Committed = { event: StoredEvent; json: string };
+type Row = { id: string; path: string; last_offset: string; created_at: string };
+
+const channel = "tributary_commits";
+const retryable = new Set(["40001", "40P01"]);
+const slashes = "(length(path) - length(replace(path, '/', '')))";
+
+/**
+ * The scale-out store: several server processes share one PostgreSQL database.
+ *
+ * 1. An append is one transaction. The target stream's row is locked (`FOR UPDATE`), and when the append
+ *    creates streams, so are the ancestors', always in path order, so concurrent appends cannot deadlock
+ *    each other; a deadlock or serialization failure from elsewhere is retried.
+ * 2. Every transaction NOTIFYs each stream it touched (`first..last` offsets). Every process LISTENs, so
+ *    `onCommit` hears other servers' commits too (see commit-announcer.ts for the ordering rules).
+ * 3. A 2xx answer means PostgreSQL committed (its own durability settings apply: fsync on by default).
+ *
+ * @example
+ * const store = await createPostgresStore({ connectionString: process.env.DATABASE_URL! });
+ */
+export async function createPostgresStore(options: PostgresStoreOptions): Promise<StreamStore> {
+  const serverId = randomUUID();
+  const pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 10 });
+  pool.on("error", (error) => console.error("tributary: idle PostgreSQL connection failed", error.message));
+  const setup = await pool.connect();
+  try {
+    await setup.query("SELECT pg_advisory_lock(hashtext('tributary-schema'))");
+    await setup.query(postgresSchema);
+    await setup.query("SELECT pg_advisory_unlock(hashtext('tributary-schema'))");
+  } finally {
+    setup.release();
+  }
+
+  const listeners = new Set<(batch: CommittedStreamEvents) => void>();
+  const announcer = createCommitAnnouncer({
+    readRange: async (project, path, after, upTo) => {
+      const { rows } = await pool.query(
+        `SELECT e."offset", e.json FROM tributary_events e JOIN tributary_streams s ON s.id = e.stream_id
+         WHERE s.project = $1 AND s.path = $2 AND e."offset" > $3 AND e."offset" <= $4 ORDER BY e."offset"`,
+        [project, path, after, upTo],
+      );
+      return rows.map((row: { json: string }) => ({ event: JSON.parse(row.json) as StoredEvent, json: row.json }));
+    },
+    emit: (batch) => {
+      for (const listener of listeners) {
+        try {
+          listener(batch);
+        } catch (error) {
+          console.error("tributary: a commit listener threw", error);
+        }
+      }
+    },
+  });
+
+  const listener = new pg.Client({ connectionString: options.connectionString });
+  await listener.connect();
+  listener.on("notification", (message) => {
+    if (!message.payload) return;
+    const notice = JSON.parse(message.payload) as { server: string; project: string; path: string; first: number; last: number };
+    if (notice.server === serverId) return;
+    void announcer.remote(notice.project, notice.path, notice.first, notice.last).catch((error) => {
+      console.error("tributary: reading another server's commit failed", error);
+    });
+  });
+  listener.on("error", (error) => console.error("tributary: the PostgreSQL LISTEN connection failed", error.message));
+  await listener.query(`LISTEN ${channel}`);
+
+  async function transaction<T>(work: (client: pg.PoolClient, touched: Map<string, Committed[]>) => Promise<T>): Promise<{ value: T; touched: Map<string, Committed[]> }> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await pool.connect();
+      const touched = new Map<string, Committed[]>();
+      try {
+        await client.query("BEGIN");
+        const value = await work(client, touched);
+        for (const [key, events] of touched) {
+          const [project, path] = key.split("\u0000") as [string, string];
+          const payload = JSON.stringify({ server: serverId, project, path, first: events[0]!.event.offset, last: events.at(-1)!.event.offset });
+          await client.query("SELECT pg_notify($1, $2)", [channel, payload]);
+        }
+        await client.query("COMMIT");
+        return { value, touched };
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        if (attempt < 5 && retryable.has((error as { code?: string }).code ?? "")) continue;
+        throw error;
+      } finally {
+        client.release();
+      }
+    }
+  }
+
+  async function announceLocal(touched: Map<string, Committed[]>) {
+    await Promise.all(
+      [...touched].map(([key, events]) => {
+        const [project, path] = key.split("\u0000") as [string, string];
+        return announcer.local(project, path, events);
+      }),
+    );
+  }
+
+  async function insertEvent(client: pg.PoolClient, touched: Map<string, Committed[]>, project: string, row: Row, envelope: Omit<StoredEvent, "offset" | "streamPath" | "createdAt">, createdAt: string): Promise<Committed> {
+    const offset = Number(row.last_offset) + 1;
+    const event: StoredEvent = { type: envelope.type, payload: envelope.payload, streamPath: row.path, offset, createdAt };
+    if (envelope.metadata !== undefined) event.metadata = envelope.metadata;
+    if (envelope.idempotencyKey !== undefined) event.idempotencyKey = envelope.idempotencyKey;
+    const json = JSON.stringify(event);
+    await client.query(`INSERT INTO tributary_events (stream_id, "offset", type, json) VALUES ($1, $2, $3, $4)`, [row.id, offset, event.type, json]);
+    if (event.idempotencyKey !== undefined) {
+      await client.query(`INSERT INTO tributary_idempotency_keys (stream_id, key, "offset") VALUES ($1, $2, $3)`, [row.id, event.idempotencyKey, offset]);
+    }
+    row.last_offset = String(offset);
+    const key = `${project}\u0000${row.path}`;
+    const list = touched.get(key) ?? [];
+    list.push({ event, json });
+    touched.set(key, list);
+    return { event, json };
+  }
+
+  async function saveOffsets(client: pg.PoolClient, rows: Iterable<Row>) {
+    for (const row of rows) await client.query("UPDATE tributary_streams SET last_offset = $1 WHERE id = $2", [row.last_offset, row.id]);
+  }
+
+  return {
+    async append(request: AppendRequest): Promise<AppendResult> {
+      const { project, path } = request;
+      const { value, touched } = await transaction(async (client, touched) => {
+        const createdAt = new Date().toISOString();
+        const candidates = [path, ...ancestorPaths(path)].sort();
+        const inserted = await client.query(
+          `INSERT INTO tributary_streams (project, path, created_at) SELECT $1, p, $3 FROM unnest($2::text[]) AS p ORDER BY p
+           ON CONFLICT (project, path) DO NOTHING RETURNING path`,
+          [project, candidates, createdAt],
+        );
+        const createdPaths = (inserted.rows as { path: string }[]).map((row) => row.path).sort();
+        const lockPaths = createdPaths.length > 0 ? candidates : [path];
+        const locked = await client.query(
+          `SELECT id, path, last_offset, created_at FROM tributary_streams WHERE project = $1 AND path = ANY($2::text[]) ORDER BY path FOR UPDATE`,
+          [project, lockPaths],
+        );
+        const rows = new Map((locked.rows as Row[]).map((row) => [row.path, row]));
+        const target = rows.get(path)!;
+        const startOffset = Number(target.last_offset);
+        const events: AppendResult["events"] = [];
+        for (const input of request.events) {
+          if (input.idempotencyKey !== undefined) {
+            const original = await client.query(
+              `SELECT e.json FROM tributary_idempotency_keys k JOIN tributary_events e ON e.stream_id = k.stream_id AND e."offset" = k."offset" WHERE k.stream_id = $1 AND k.key = $2`,
+              [target.id, input.idempotencyKey],
+            );
+            if (original.rows[0]) {
+              const json = (original.rows[0] as { json: string }).json;
+              events.push({ event: JSON.parse(json) as StoredEvent, json, replayed: true });
+              continue;
+            }
+          }
+          if (input.offset !== undefined && input.offset !== Number(target.last_offset) + 1) {
+            throw new TributaryError("offset_conflict", `The event was to get offset ${input.offset}, but the stream's next offset is ${Number(target.last_offset) + 1}.`, {
+              currentOffset: startOffset,
+            });
+          }
+          events.push({ ...(await insertEvent(client, touched, project, target, input, createdAt)), replayed: false });
+        }
+        for (const created of createdPaths.sort((a, b) => a.split("/").length - b.split("/").length || a.localeCompare(b))) {
+          for (const ancestor of ancestorPaths(created)) {
+            await insertEvent(client, touched, project, rows.get(ancestor)!, { type: "stream/child-created", payload: { childPath: created } }, createdAt);
+          }
+        }
+        await saveOffsets(client, [...rows.values()].filter((row) => touched.has(`${project}\u0000${row.path}`)));
+        return { events, createdPaths: createdPaths.sort((a, b) => a.split("/").length - b.split("/").length) as StreamPath[] };
+      });
+      await announceLocal(touched);
+      return value;
+    },
+
+    async read(project, path, range): Promise<EventRecord[]> {
+      const { rows } = await pool.query(
+        `SELECT e."offset", e.json FROM tributary_events e JOIN tributary_streams s ON s.id = e.stream_id
+         WHERE s.project = $1 AND s.path = $2 AND e."offset" > $3 AND e."offset" < $4 ORDER BY e."offset" LIMIT $5`,
+        [project, path, range.afterOffset, range.beforeOffset ?? Number.MAX_SAFE_INTEGER, range.limit],
+      );
+      return rows.map((row: { offset: string; json: string }) => ({ offset: Number(row.offset), json: row.json }));
+    },
+
+    async info(project, path): Promise<StreamInfo | undefined> {
+      const { rows } = await pool.query("SELECT last_offset, created_at FROM tributary_streams WHERE project = $1 AND path = $2", [project, path]);
+      const row = rows[0] as { last_offset: string; created_at: string } | undefined;
+      return row ? { path, lastOffset: Number(row.last_offset), createdAt: row.created_at } : undefined;
+    },
+
+    async list(project, path, { depth, limit }): Promise<StreamInfo[]> {
+      const baseSlashes = path === "/" ? 0 : path.split("/").length - 1;
+      const maxSlashes = depth === undefined ? 1_000_000 : baseSlashes + depth;
+      const { rows } =
+        path === "/"
+          ? await pool.query(`SELECT path, last_offset, created_at FROM tributary_streams WHERE project = $1 AND path <> '/' AND ${slashes} <= $2 ORDER BY path LIMIT $3`, [project, maxSlashes, limit])
+          : await pool.query(`SELECT path, last_offset, created_at FROM tributary_streams WHERE project = $1 AND path >= $2 AND path < $3 AND ${slashes} <= $4 ORDER BY path LIMIT $5`, [
+              project,
+              `${path}/`,
+              `${path}0`,
+              maxSlashes,
+              limit,
+            ]);
+      return rows.map((row: { path: string; last_offset: string; created_at: string }) => ({ path: row.path, lastOffset: Number(row.last_offset), createdAt: row.created_at }));
+    },
+
+    async delete(project, path, { recursive }) {
+      const { value, touched } = await transaction(async (client, touched) => {
+        const { rows } = await client.query(
+          path === "/"
+            ? "SELECT id, path FROM tributary_streams WHERE project = $1 ORDER BY path FOR UPDATE"
+            : "SELECT id, path FROM tributary_streams WHERE project = $1 AND (path = $2 OR (path >= $3 AND path < $4)) ORDER BY path FOR UPDATE",
+          path === "/" ? [project] : [project, path, `${path}/`, `${path}0`],
+        );
+        const subtree = rows as { id: string; path: string }[];
+        if (subtree.length === 0) throw new TributaryError("stream_not_found", `No stream at ${path} in project ${project}.`);
+        if (!recursive && subtree.some((row) => row.path !== path)) {
+          throw new TributaryError("has_children", `${path} has child streams; pass recursive=true to delete them too.`, {
+            children: subtree.filter((row) => row.path !== path).length,
+          });
+        }
+        const doomed = recursive ? subtree : subtree.filter((row) => row.path === path);
+        const ids = doomed.map((row) => row.id);
+        await client.query("DELETE FROM tributary_events WHERE stream_id = ANY($1::bigint[])", [ids]);
+        await client.query("DELETE FROM tributary_idempotency_keys WHERE stream_id = ANY($1::bigint[])", [ids]);
+        await client.query("DELETE FROM tributary_streams WHERE id = ANY($1::bigint[])", [ids]);
+        await client.query("DELETE FROM tributary_consumer_cursors WHERE project = $1 AND path = ANY($2::text[])", [project, doomed.map((row) => row.path)]);
+        const ancestors = await client.query(
+          "SELECT id, path, last_offset, created_at FROM tributary_streams WHERE project = $1 AND path = ANY($2::text[]) ORDER BY path FOR UPDATE",
+          [project, ancestorPaths(path)],
+        );
+        const createdAt = new Date().toISOString();
+        for (const row of ancestors.rows as Row[]) {
+          await insertEvent(client, touched, project, row, { type: "stream/child-deleted", payload: { childPath: path } }, createdAt);
+        }
+        await saveOffsets(client, ancestors.rows as Row[]);
+        return { deletedPaths: doomed.map((row) => row.path) };
+      });
+      for (const deleted of value.deletedPaths) announcer.forget(project, deleted);
+      await announceLocal(touched);
+      return value;
+    },
+
+    async getCursor(project, path, consumer) {
+      const { rows } = await pool.query(`SELECT "offset" FROM tributary_consumer_cursors WHERE project = $1 AND path = $2 AND consumer = $3`, [project, path, consumer]);
+      return rows[0] ? Number((rows[0] as { offset: string }).offset) : undefined;
+    },
+
+    async setCursor(project, path, consumer, offset) {
+      await pool.query(
+        `INSERT INTO tributary_consumer_cursors (project, path, consumer, "offset", updated_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (project, path, consumer) DO UPDATE SET "offset" = excluded."offset", updated_at = excluded.updated_at`,
+        [project, path, consumer, offset, new Date().toISOString()],
+      );
+    },
+
+    onCommit(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    async close() {
+      await listener.end().catch(() => undefined);
+      await pool.end();
+    },
+  };
+}
