@@ -1,12 +1,28 @@
 import { defineConfig } from "vitest/config";
 
+const shared = {
+  testTimeout: 60_000,
+  hookTimeout: 60_000,
+  pool: "forks" as const,
+};
+
 export default defineConfig({
   test: {
-    include: ["packages/*/test/**/*.test.ts", "examples/**/*.test.ts"],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-    pool: "forks",
     // Two cores: more workers only make the real servers in the tests compete.
     maxWorkers: 2,
+    projects: [
+      {
+        test: { ...shared, name: "main", include: ["packages/*/test/**/*.test.ts", "examples/**/*.test.ts"] },
+      },
+      {
+        // The same HTTP-level server suite, with every test server on PostgreSQL instead of SQLite.
+        test: {
+          ...shared,
+          name: "server-on-postgres",
+          include: ["packages/server/test/{streams-*,bad-input,live-fanout,docs}.test.ts"],
+          globalSetup: ["packages/server/test/support/postgres-global-setup.ts"],
+        },
+      },
+    ],
   },
 });

@@ -1,15 +1,41 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
 import { startServer, type RunningServer, type ServerOptions } from "./server.ts";
+import { createPostgresStore } from "./store/postgres/postgres-store.ts";
 
 export interface TestServer extends RunningServer {
   dataDir: string;
 }
 
+/** Set by the test suite's PostgreSQL project: an admin connection string of a private server. */
+const postgresAdminUrl = process.env.TRIBUTARY_TEST_POSTGRES_ADMIN_URL;
+/** A data directory stands for one database, so a test can "restart on the same data" on either backend. */
+const databases = new Map<string, string>();
+let databaseCounter = 0;
+
+async function databaseFor(dataDir: string): Promise<string> {
+  const known = databases.get(dataDir);
+  if (known) return known;
+  const name = `t_${process.pid}_${++databaseCounter}`;
+  const admin = new pg.Client({ connectionString: postgresAdminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(postgresAdminUrl!);
+  url.pathname = `/${name}`;
+  databases.set(dataDir, url.toString());
+  return url.toString();
+}
+
 /**
- * Starts a real server on a free port with a real SQLite file in a fresh temporary directory.
- * `close()` stops it and removes the directory (unless `keepDataDir`).
+ * Starts a real server on a free port with a real SQLite file in a fresh temporary directory (or, when the
+ * suite runs against PostgreSQL, a fresh database on the private PostgreSQL server). `close()` stops it
+ * and removes the directory (unless `keepDataDir`). Passing the same `dataDir` again reopens the same data.
  *
  * @example
  * const server = await startTestServer();
@@ -18,7 +44,8 @@ export interface TestServer extends RunningServer {
  */
 export async function startTestServer(options: ServerOptions & { keepDataDir?: boolean } = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "tributary-test-"));
-  const server = await startServer({ logLevel: "warn", ...options, port: options.port ?? 0, dataDir });
+  const store = options.store ?? (postgresAdminUrl ? await createPostgresStore({ connectionString: await databaseFor(dataDir) }) : undefined);
+  const server = await startServer({ logLevel: "warn", ...options, port: options.port ?? 0, dataDir, store });
   return {
     ...server,
     dataDir,
@@ -28,3 +55,6 @@ export async function startTestServer(options: ServerOptions & { keepDataDir?: b
     },
   };
 }
+
+/** Which storage backend the test servers use: `sqlite`, or `postgres` in the suite's PostgreSQL project. */
+export const testBackend: "sqlite" | "postgres" = postgresAdminUrl ? "postgres" : "sqlite";

@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPostgresStore } from "../src/store/postgres/postgres-store.ts";
+import { startTestServer, type TestServer } from "../src/testing.ts";
+import { appendJson, openReader, readEvents, waitFor } from "./support/http.ts";
+import { startPrivatePostgres, type PrivatePostgres } from "./support/postgres.ts";
+
+let postgres: PrivatePostgres;
+let a: TestServer;
+let b: TestServer;
+beforeAll(async () => {
+  postgres = await startPrivatePostgres();
+  const database = await postgres.createDatabase();
+  a = await startTestServer({ store: await createPostgresStore({ connectionString: database }) });
+  b = await startTestServer({ store: await createPostgresStore({ connectionString: database }) });
+});
+afterAll(async () => {
+  await a?.close();
+  await b?.close();
+  await postgres?.stop();
+});
+
+describe("several servers on one PostgreSQL database", () => {
+  it("delivers an event appended through one server to live readers on the other", async () => {
+    const reader = openReader(`${b.url}/api/streams/shared/agent?live=true`);
+    await appendJson(a.url, "/shared/agent", { type: "hello", payload: { from: "a" } });
+    await waitFor(() => reader.events().length === 1, "the event on server b");
+    expect(reader.events()[0]).toMatchObject({ type: "hello", offset: 1, payload: { from: "a" } });
+    reader.close();
+  });
+
+  it("keeps offsets dense and ordered for live readers when both servers append concurrently", async () => {
+    const readerA = openReader(`${a.url}/api/streams/shared/busy?live=true`);
+    const readerB = openReader(`${b.url}/api/streams/shared/busy?live=true`);
+    await Promise.all(
+      Array.from({ length: 100 }, (_, i) => appendJson(i % 2 === 0 ? a.url : b.url, "/shared/busy", { type: "n", payload: { i } })),
+    );
+    const expected = Array.from({ length: 100 }, (_, i) => i + 1);
+    await waitFor(() => readerA.events().length === 100 && readerB.events().length === 100, "100 events on both servers");
+    expect(readerA.events().map((e) => e.offset)).toEqual(expected);
+    expect(readerB.events().map((e) => e.offset)).toEqual(expected);
+    expect(new Set((await readEvents(a.url, "/shared/busy")).map((e) => e.payload.i)).size).toBe(100);
+    readerA.close();
+    readerB.close();
+  });
+
+  it("honours an idempotency key across servers and a pause made through the other server", async () => {
+    const first = await appendJson(a.url, "/shared/idem", { type: "charge", idempotencyKey: "k1" });
+    const second = await appendJson(b.url, "/shared/idem", { type: "charge", idempotencyKey: "k1" });
+    expect(second.status).toBe(200);
+    expect(await second.json()).toEqual(await first.json());
+    await appendJson(a.url, "/shared/idem", { type: "stream/paused", payload: { reason: "from a" } });
+    await waitFor(async () => (await appendJson(b.url, "/shared/idem", { type: "x" })).status === 423, "server b to refuse appends");
+  });
+});
