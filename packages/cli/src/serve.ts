@@ -1,4 +1,4 @@
-import { startServer } from "@tributary/server";
+import { createPostgresStore, startServer } from "@tributary/server";
 import { CliError } from "./cli-error.ts";
 import type { Command } from "./commands.ts";
 import { intFlag, parseFlags } from "./parse-flags.ts";
@@ -11,6 +11,8 @@ Options:
   --port <n>          port to listen on (default 4000; 0 picks a free one)
   --host <addr>       address to bind (default 127.0.0.1)
   --data-dir <dir>    where the database lives (default ./data; TRIBUTARY_DATA_DIR)
+  --database-url <u>  use PostgreSQL instead (postgres://…; TRIBUTARY_DATABASE_URL): several
+                      servers can share one database and each other's live readers
   --fsync <mode>      normal: acknowledged appends survive a crash of the server (default);
                       full: they survive power loss too (slower)
   --log-level <lvl>   debug, info, warn, error or silent (default info)
@@ -23,6 +25,7 @@ export const serveCommand: Command = {
       port: { type: "string" },
       host: { type: "string" },
       "data-dir": { type: "string" },
+      "database-url": { type: "string" },
       fsync: { type: "string" },
       "log-level": { type: "string" },
     }, false);
@@ -38,15 +41,21 @@ export const serveCommand: Command = {
       throw new CliError(`--log-level must be debug, info, warn, error or silent; got '${logLevel}'.`);
     }
     const dataDir = values["data-dir"] ?? process.env.TRIBUTARY_DATA_DIR ?? "./data";
+    const databaseUrl = values["database-url"] ?? process.env.TRIBUTARY_DATABASE_URL;
+    if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+      throw new CliError(`--database-url must be a postgres:// or postgresql:// URL; got '${databaseUrl}'.`);
+    }
     let server;
     try {
-      server = await startServer({ port, host: values.host ?? "127.0.0.1", dataDir, fsync, logLevel: logLevel as "info" });
+      const store = databaseUrl ? await createPostgresStore({ connectionString: databaseUrl }) : undefined;
+      server = await startServer({ port, host: values.host ?? "127.0.0.1", dataDir, fsync, store, logLevel: logLevel as "info" });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === "EADDRINUSE") throw new CliError(`port ${port} is in use; pass --port with another one (or 0 for any).`, 1);
       throw new CliError((error as Error).message, 1);
     }
-    console.log(`Tributary is listening on ${server.url}  (data: ${dataDir === ":memory:" ? "in memory" : dataDir})`);
+    const storage = databaseUrl ? `PostgreSQL ${new URL(databaseUrl).host}${new URL(databaseUrl).pathname}` : dataDir === ":memory:" ? "in memory" : dataDir;
+    console.log(`Tributary is listening on ${server.url}  (data: ${storage})`);
     console.log(`  UI:   ${server.url}/`);
     console.log(`  Try:  curl --json '{"type":"hello-world"}' ${server.url}/api/streams/me/hello-world`);
     await new Promise<void>((resolve) => {
