@@ -1,13 +1,19 @@
 import { readFile } from "node:fs/promises";
+import { stripTypeScriptTypes } from "node:module";
 import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Hono } from "hono";
 import type { AppEnv } from "../context.ts";
 
-/** The web UI's static files (packages/ui/public), served at `/`. Any non-file path serves index.html. */
+/**
+ * The web UI, served at `/`: static files from packages/ui/public (any non-file path serves index.html),
+ * and the UI's TypeScript modules from packages/ui/src at `/src/*.ts`.
+ */
 export const uiRoutes = new Hono<AppEnv>();
 
-const root = fileURLToPath(new URL("../../../ui/public/", import.meta.url));
+const packageRoot = fileURLToPath(new URL("../../../ui/", import.meta.url));
+const root = join(packageRoot, "public/");
+const sourceRoot = join(packageRoot, "src/");
 const types: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
   ".js": "text/javascript; charset=utf-8",
@@ -19,6 +25,19 @@ const types: Record<string, string> = {
 uiRoutes.get("/*", async (c) => {
   if (c.req.path === "/api" || c.req.path.startsWith("/api/")) return c.notFound();
   const requested = normalize(decodeURIComponent(c.req.path)).replace(/^(\.\.[/\\])+/, "");
+  if (requested.startsWith("/src/") && extname(requested) === ".ts") {
+    const file = join(packageRoot, requested);
+    if (!file.startsWith(sourceRoot)) return c.notFound();
+    let source: string;
+    try {
+      source = await readFile(file, "utf8");
+    } catch {
+      return c.notFound();
+    }
+    // No build step: the UI uses erasable TypeScript only, so blanking the types out (positions kept, so
+    // the browser's stack traces match the source) yields the JavaScript module.
+    return c.body(stripTypeScriptTypes(source), 200, { "content-type": types[".js"]!, "cache-control": "no-cache" });
+  }
   const file = extname(requested) ? join(root, requested) : join(root, "index.html");
   if (!file.startsWith(root)) return c.notFound();
   try {

@@ -1,0 +1,95 @@
+import type { EventInput, StoredEvent } from "@tributary/protocol";
+
+/** A page of events as `GET /api/streams/<path>?format=json` returns it. */
+export interface EventPage {
+  streamPath: string;
+  events: StoredEvent[];
+  nextAfterOffset: number;
+  hasMore: boolean;
+  lastOffset: number;
+}
+
+/** One stream in `GET /api/tree/<path>`. */
+export interface StreamInfo {
+  path: string;
+  lastOffset: number;
+  createdAt: string;
+}
+
+/** A built-in event type's docs as `GET /api/docs/events?format=json` lists them. */
+export interface EventTypeDoc {
+  type: string;
+  title: string;
+  description: string;
+  appendedBy: "server" | "anyone";
+  example: EventInput;
+}
+
+/** `GET /api/state/<path>`: the head, the children and each built-in's reduced state (`pause`, …). */
+export interface StreamState {
+  exists: boolean;
+  lastOffset: number;
+  childPaths: string[];
+  pause?: { reason: string; offset: number; at: string } | null;
+  [builtin: string]: unknown;
+}
+
+/** An error answer of the API: its stable `code`, the HTTP status and the message that says what to fix. */
+export class ApiError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly body: Record<string, unknown>;
+
+  constructor(status: number, body: Record<string, unknown>) {
+    super(typeof body.message === "string" ? body.message : `HTTP ${status}`);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = typeof body.code === "string" ? body.code : "http_error";
+    this.body = body;
+  }
+}
+
+export type ApiClient = ReturnType<typeof createApiClient>;
+
+/**
+ * The UI's HTTP client. Every request names the project by query parameter (an EventSource cannot send
+ * headers, so the UI uses the parameter everywhere for one rule).
+ *
+ * @example
+ * const api = createApiClient("default");
+ * await api.append("/jonas/agent", { type: "agent-input-added", payload: { content: "hi" } });
+ */
+export function createApiClient(project: string, origin = location.origin) {
+  const url = (route: string, path: string, query: Record<string, string | number | undefined> = {}) => {
+    const target = new URL(`${route}${path === "/" ? "/" : path}`, origin);
+    for (const [key, value] of Object.entries({ ...query, project })) if (value !== undefined) target.searchParams.set(key, String(value));
+    return target.toString();
+  };
+
+  async function request<T>(target: string, init?: RequestInit): Promise<T> {
+    const response = await fetch(target, { ...init, headers: { accept: "application/json", ...init?.headers } });
+    const text = await response.text();
+    let body: unknown;
+    try {
+      body = text === "" ? {} : JSON.parse(text);
+    } catch {
+      body = { message: text };
+    }
+    if (!response.ok) throw new ApiError(response.status, body as Record<string, unknown>);
+    return body as T;
+  }
+
+  return {
+    project,
+    tree: (path = "/") => request<{ streams: StreamInfo[]; truncated: boolean }>(url("/api/tree", path)),
+    state: (path: string) => request<StreamState>(url("/api/state", path)),
+    page: (path: string, range: { afterOffset?: number | "end"; beforeOffset?: number; limit?: number }) =>
+      request<EventPage>(url("/api/streams", path, { format: "json", ...range })),
+    /** Appends strictly: an event the composer got wrong is refused with a message, not stored as invalid. */
+    append: (path: string, event: EventInput) =>
+      request<StoredEvent>(url("/api/streams", path, { strict: "true" }), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(event) }),
+    eventTypes: () => request<{ types: EventTypeDoc[] }>(`${origin}/api/docs/events?format=json`).then((body) => body.types),
+    /** The URL of the live SSE tail of a stream after an offset. */
+    liveUrl: (path: string, afterOffset: number) => url("/api/streams", path, { live: "true", afterOffset }),
+  };
+}

@@ -1,0 +1,56 @@
+import { h, type Child } from "../dom.ts";
+import type { FeedItem, FeedRenderContext } from "./feed-kind.ts";
+import { formatTime } from "../views/format.ts";
+import { icon, type IconName } from "../views/icons.ts";
+
+export type Tone = "info" | "config" | "error" | "ok" | "warn";
+
+/**
+ * The common frame of a feed item: a title, the body, and a meta line with the offsets it came from,
+ * each event type linked to its docs, and the time.
+ *
+ * @example
+ * card(item, context, { tone: "config", icon: "clock", title: "Schedule heartbeat", body: h("p", null, "every 5 s") });
+ */
+export function card(item: FeedItem, context: FeedRenderContext, options: { tone: Tone; icon: IconName; title: Child; body?: Child }): HTMLElement {
+  return h(
+    "article",
+    { class: `feed-card tone-${options.tone}`, dataset: { kind: item.kind } },
+    h("header", null, h("span", { class: "feed-icon" }, icon(options.icon)), h("span", { class: "feed-title" }, options.title), meta(item, context)),
+    options.body ? h("div", { class: "feed-body" }, options.body) : null,
+  );
+}
+
+/** "#12–#40 · type links · 12:00:01", the provenance of an item. */
+export function meta(item: FeedItem, context: FeedRenderContext): HTMLElement {
+  const offsets = item.firstOffset === item.lastOffset ? `#${item.firstOffset}` : `#${item.firstOffset}–${item.lastOffset}`;
+  return h(
+    "span",
+    { class: "feed-meta" },
+    h("span", { class: "offset" }, offsets),
+    item.types.map((type) => context.typeLink(type)),
+    h("time", { datetime: item.at, title: item.at }, formatTime(item.at)),
+  );
+}
+
+/** A monospace block that shows the first lines of a long text and expands on demand. */
+export function codeBlock(source: string, options: { previewLines?: number; label?: string } = {}): HTMLElement {
+  const previewLines = options.previewLines ?? 12;
+  const lines = source.split("\n");
+  const pre = h("pre", { class: "code" });
+  const show = (all: boolean) => {
+    // Very large bundles are cut even when expanded: the DOM is not a code viewer.
+    const shown = all ? source.slice(0, 200_000) : lines.slice(0, previewLines).join("\n");
+    pre.textContent = shown;
+  };
+  show(lines.length <= previewLines);
+  if (lines.length <= previewLines) return pre;
+  const toggle = h("button", { class: "link-button", type: "button" }, `Show all ${lines.length} lines${options.label ? ` of ${options.label}` : ""}`);
+  let open = false;
+  toggle.addEventListener("click", () => {
+    open = !open;
+    show(open);
+    toggle.textContent = open ? "Show less" : `Show all ${lines.length} lines`;
+  });
+  return h("div", { class: "code-wrap" }, pre, toggle);
+}

@@ -1,0 +1,50 @@
+import { h } from "../../dom.ts";
+import { defineFeedKind, itemFrom, record, text, type FeedItem } from "../feed-kind.ts";
+import { meta } from "../feed-card.ts";
+import { icon, type IconName } from "../../views/icons.ts";
+
+interface NoticeItem extends FeedItem {
+  icon: IconName;
+  message: string;
+  detail: string;
+  /** A stream the notice is about (a child), rendered as a link. */
+  path: string;
+  tone: "ok" | "warn" | "info";
+}
+
+/** One-line notices for the stream's own life: paused, resumed, children created or deleted, the breaker. */
+export const streamNoticeKind = defineFeedKind<NoticeItem>({
+  name: "notice",
+  types: ["stream/paused", "stream/resumed", "stream/child-created", "stream/child-deleted", "circuit-breaker/configured"],
+  reduce: (event, feed) => {
+    const payload = record(event.payload);
+    const base = { ...itemFrom(event, "notice"), detail: "", path: "", tone: "info" as const };
+    switch (event.type) {
+      case "stream/paused":
+        return feed.put({ ...base, icon: "pause", message: "Stream paused", detail: text(payload.reason), tone: "warn" } as NoticeItem);
+      case "stream/resumed":
+        return feed.put({ ...base, icon: "play", message: "Stream resumed", detail: text(payload.reason), tone: "ok" } as NoticeItem);
+      case "stream/child-created":
+        return feed.put({ ...base, icon: "plus", message: "Child stream created", path: text(payload.childPath) } as NoticeItem);
+      case "stream/child-deleted":
+        return feed.put({ ...base, icon: "minus", message: "Child stream deleted", path: text(payload.childPath) } as NoticeItem);
+      default:
+        return feed.put({
+          ...base,
+          icon: "bolt",
+          message: "Circuit breaker set",
+          detail: `pauses the stream past ${String(payload.maxEvents)} events in ${String(payload.windowSeconds)} s`,
+        } as NoticeItem);
+    }
+  },
+  render: (item, context) =>
+    h(
+      "div",
+      { class: `feed-notice tone-${item.tone}`, dataset: { kind: "notice" } },
+      h("span", { class: "feed-icon" }, icon(item.icon)),
+      h("strong", null, item.message),
+      item.path ? context.streamLink(item.path) : null,
+      item.detail ? h("span", { class: "notice-detail" }, item.detail) : null,
+      meta(item, context),
+    ),
+});

@@ -1,0 +1,64 @@
+import type { StoredEvent } from "@tributary/protocol";
+import { h } from "../dom.ts";
+import { toYaml } from "../yaml/to-yaml.ts";
+import { formatTime } from "./format.ts";
+import type { Links } from "./links.ts";
+import { yamlView } from "./yaml-view.ts";
+
+const yamlCache = new WeakMap<StoredEvent, string>();
+const previewLines = 24;
+const previewChars = 4000;
+
+/** The YAML of an event, computed once per event object. */
+export function eventYaml(event: StoredEvent): string {
+  let yaml = yamlCache.get(event);
+  if (yaml === undefined) {
+    yaml = toYaml(event);
+    yamlCache.set(event, yaml);
+  }
+  return yaml;
+}
+
+/**
+ * One raw event as the talk shows it: the whole event as YAML, under a line with its offset, its type
+ * (linked to the type's docs) and its time. Long events show their first lines and expand on demand.
+ *
+ * @example
+ * list.render = (event) => eventRow(event, links, expanded, (offset) => toggle(offset));
+ */
+export function eventRow(event: StoredEvent, links: Links, expanded: boolean, onToggle: (offset: number) => void): HTMLElement {
+  const yaml = eventYaml(event);
+  const lines = yaml.split("\n");
+  const long = lines.length > previewLines || yaml.length > previewChars;
+  const shown = !long || expanded ? yaml : cut(lines);
+  return h(
+    "div",
+    { class: "event-row", dataset: { offset: String(event.offset), type: event.type } },
+    h(
+      "div",
+      { class: "event-head" },
+      h("span", { class: "offset" }, `#${event.offset}`),
+      links.typeLink(event.type),
+      h("time", { datetime: event.createdAt, title: event.createdAt }, formatTime(event.createdAt)),
+    ),
+    yamlView(shown),
+    long
+      ? h(
+          "button",
+          { class: "link-button", type: "button", onclick: () => onToggle(event.offset) },
+          expanded ? "Show less" : `Show all ${lines.length} lines (${Math.ceil(yaml.length / 1024)} KB)`,
+        )
+      : null,
+  );
+}
+
+function cut(lines: string[]): string {
+  const head = lines.slice(0, previewLines).join("\n");
+  return head.length > previewChars ? `${head.slice(0, previewChars)}…` : head;
+}
+
+/** A guess at a row's height before it is measured: head, YAML lines, maybe the toggle. */
+export function estimateEventRowHeight(event: StoredEvent): number {
+  const payloadKeys = Object.keys(event.payload ?? {}).length;
+  return 34 + 19 * Math.min(previewLines, 5 + payloadKeys);
+}

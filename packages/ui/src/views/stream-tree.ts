@@ -1,0 +1,120 @@
+import type { StoredEvent } from "@tributary/protocol";
+import type { ApiClient } from "../api/api-client.ts";
+import { openLiveTail } from "../api/live-tail.ts";
+import { h } from "../dom.ts";
+import { treeRows, type TreeRow } from "../tree/tree-rows.ts";
+import { streamHref } from "./links.ts";
+import { createVirtualList } from "./virtual-list.ts";
+
+/**
+ * The sidebar: every stream of the project as a tree, filterable, kept current live. It learns the tree
+ * once (`GET /api/tree/`) and then follows the root stream, which receives `stream/child-created` and
+ * `stream/child-deleted` for every stream below it. The tail starts at the root's head as read *before*
+ * the tree, so a stream created in between is seen twice (harmless: a set) rather than missed.
+ *
+ * @example
+ * const tree = createStreamTree(api, (path) => (location.hash = path));
+ * sidebar.append(tree.element);
+ */
+export function createStreamTree(api: ApiClient, open: (path: string) => void) {
+  const paths = new Set<string>();
+  const collapsed = new Set<string>(JSON.parse(localStorage.getItem(`tributary:collapsed:${api.project}`) ?? "[]") as string[]);
+  let current = "";
+  let filter = "";
+  let stopTail = () => {};
+
+  const list = createVirtualList<TreeRow>({
+    className: "tree-list",
+    key: (row) => row.path,
+    estimateHeight: () => 28,
+    render: renderRow,
+    empty: () => h("p", { class: "tree-empty muted" }, filter ? "No stream matches." : "No streams yet. Append an event to create one."),
+  });
+  const filterInput = h("input", {
+    class: "tree-filter",
+    type: "search",
+    placeholder: "Filter, or type a path + Enter",
+    "aria-label": "Filter streams",
+    oninput: () => {
+      filter = filterInput.value;
+      refresh();
+    },
+    onkeydown: (event: KeyboardEvent) => {
+      if (event.key === "Enter" && filterInput.value.trim().startsWith("/")) open(filterInput.value.trim());
+    },
+  });
+  const status = h("span", { class: "tree-status muted" });
+  const element = h("nav", { class: "tree", "aria-label": "Streams" }, h("div", { class: "tree-top" }, filterInput, status), list.element);
+
+  function renderRow(row: TreeRow): HTMLElement {
+    const toggle = row.hasChildren
+      ? h(
+          "button",
+          {
+            class: "tree-caret",
+            type: "button",
+            "aria-label": row.collapsed ? `Expand ${row.path}` : `Collapse ${row.path}`,
+            onclick: () => {
+              if (collapsed.has(row.path)) collapsed.delete(row.path);
+              else collapsed.add(row.path);
+              localStorage.setItem(`tributary:collapsed:${api.project}`, JSON.stringify([...collapsed]));
+              refresh();
+            },
+          },
+          row.collapsed ? "▸" : "▾",
+        )
+      : h("span", { class: "tree-caret" });
+    return h(
+      "div",
+      {
+        class: `tree-row${row.path === current ? " current" : ""}${row.exists ? "" : " implicit"}${row.match ? " match" : ""}`,
+        style: `padding-left: ${8 + row.depth * 14}px`,
+        dataset: { path: row.path },
+      },
+      toggle,
+      h("a", { href: streamHref(row.path), title: row.path }, row.name),
+    );
+  }
+
+  function refresh(): void {
+    list.setItems(treeRows(paths, { collapsed, filter }));
+  }
+
+  function apply(events: StoredEvent[]): void {
+    for (const event of events) {
+      const child = typeof event.payload.childPath === "string" ? event.payload.childPath : undefined;
+      if (!child) continue;
+      if (event.type === "stream/child-created") paths.add(child);
+      if (event.type === "stream/child-deleted") for (const path of [...paths]) if (path === child || path.startsWith(`${child}/`)) paths.delete(path);
+    }
+    if (paths.size > 0) paths.add("/");
+    refresh();
+  }
+
+  async function load(): Promise<void> {
+    try {
+      const head = await api.page("/", { afterOffset: "end", limit: 1 });
+      const tree = await api.tree("/");
+      for (const stream of tree.streams) paths.add(stream.path);
+      if (paths.size > 0) paths.add("/");
+      status.textContent = tree.truncated ? "showing the first streams only" : "";
+      refresh();
+      stopTail = openLiveTail(api.liveUrl("/", head.lastOffset), apply, (state) => element.classList.toggle("offline", state !== "live"));
+    } catch (error) {
+      status.textContent = `Could not load the streams: ${(error as Error).message}`;
+    }
+  }
+  void load();
+
+  return {
+    element,
+    setCurrent(path: string) {
+      current = path;
+      refresh();
+    },
+    destroy() {
+      stopTail();
+      list.destroy();
+    },
+  };
+}
