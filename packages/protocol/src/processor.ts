@@ -40,6 +40,24 @@ export interface CaughtUpContext<State> {
   path: string;
 }
 
+export interface InterruptContext<State> {
+  /** The event that just arrived. */
+  event: StoredEvent;
+  /** The state after reducing it. */
+  state: State;
+  /** The events whose `afterAppend` calls are still running on this stream. */
+  running: StoredEvent[];
+}
+
+/**
+ * How the `afterAppend` calls of one stream relate:
+ * - `sequential` (default): one at a time, in offset order;
+ * - `concurrent`: each starts as soon as its event arrives;
+ * - `latest-wins`: one at a time, but only the newest waiting event runs next (older waiting ones are
+ *   skipped), and a new event interrupts the running call unless `interrupts` says otherwise.
+ */
+export type SideEffectConcurrency = "sequential" | "concurrent" | "latest-wins";
+
 /**
  * A stream processor: `initialState`, a pure `reduce`, and `afterAppend` for side effects.
  *
@@ -55,6 +73,14 @@ export interface Processor<State = unknown> {
   reduce?: (context: ReduceContext<State>) => State | undefined;
   afterAppend?: (context: AfterAppendContext<State>) => Promise<void> | void;
   onCaughtUp?: (context: CaughtUpContext<State>) => Promise<void> | void;
+  /** How this processor's `afterAppend` calls on one stream relate; `sequential` by default. */
+  concurrency?: SideEffectConcurrency;
+  /**
+   * Whether a new event interrupts the `afterAppend` calls still running on its stream (their `signal`
+   * aborts). Default: never, except under `latest-wins`, where every event this processor did not append
+   * itself interrupts.
+   */
+  interrupts?: (context: InterruptContext<State>) => boolean;
 }
 
 /**

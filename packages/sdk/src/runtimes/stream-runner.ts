@@ -1,0 +1,191 @@
+import { reduceWith, type Processor, type StoredEvent } from "@tributary/protocol";
+import type { EventsClient } from "../client/events-client.ts";
+import { createCheckpoint, type Checkpoint } from "./checkpoint.ts";
+import { createEffectQueue, type EffectTask } from "./effect-queue.ts";
+import { appendedBy, createProcessorAppend } from "./processor-append.ts";
+import { reportFailure } from "./report-failure.ts";
+import { retrying } from "./retrying.ts";
+import type { RuntimeLogger } from "./runtime-logger.ts";
+
+/** A durable consumer: progress is stored on the server under this name. */
+export interface ConsumerOptions {
+  name: string;
+  /** True when this consumer never ran on this tree before (see `startFrom`). */
+  firstRun: boolean;
+  /** On a first run, `now` skips the side effects of history (the default), `beginning` runs them all. */
+  startFrom: "now" | "beginning";
+}
+
+export interface StreamRunnerOptions<State> {
+  client: EventsClient;
+  path: string;
+  processor: Processor<State>;
+  /** The stream's last offset when the runtime started: events up to it are history. 0 for a stream created later. */
+  head: number;
+  consumer?: ConsumerOptions | undefined;
+  logger: RuntimeLogger;
+  /** The runtime's stop signal. */
+  signal: AbortSignal;
+  onAppend?: ((event: StoredEvent) => void) | undefined;
+}
+
+/** Aborts a running `afterAppend` when a newer event interrupts it; `signal.reason` is one of these. */
+export class InterruptedError extends Error {
+  readonly by: StoredEvent;
+  constructor(by: StoredEvent) {
+    super(`Interrupted by ${by.type} at ${by.streamPath}#${by.offset}`);
+    this.name = "InterruptedError";
+    this.by = by;
+  }
+}
+
+/**
+ * Runs a processor on one stream: reads it live from the start, reduces every event, and runs side
+ * effects under the processor's concurrency policy. See `docs/sdk.md` for the guarantees; in short:
+ * 1. Events up to `head` are history: reduced only, no `afterAppend` (unless a durable consumer had not
+ *    finished them: then `afterAppend` runs for those, with the state as of each).
+ * 2. `onCaughtUp` runs once, queued behind those, when the reduce reaches `head`; then every newer event
+ *    gets `afterAppend` with the state just after it.
+ * 3. A failing `afterAppend`/`onCaughtUp` is logged and appended as `stream/error-occurred`; it never
+ *    stops the runner. `reduce` that throws is logged and the event leaves the state unchanged.
+ */
+export function createStreamRunner<State>(options: StreamRunnerOptions<State>) {
+  const { client, path, processor, logger } = options;
+  const own = new AbortController();
+  const signal = AbortSignal.any([options.signal, own.signal]);
+  const queue = createEffectQueue({ concurrency: processor.concurrency ?? "sequential", stopSignal: signal });
+  const consumer = options.consumer?.name;
+  let state: State = structuredClone(processor.initialState);
+  let offset = 0;
+  let checkpoint: Checkpoint | undefined;
+  let markCaughtUp!: () => void;
+  const caughtUp = new Promise<void>((resolve) => (markCaughtUp = resolve));
+  signal.addEventListener("abort", () => markCaughtUp(), { once: true });
+
+  const appendFor = (cause: StoredEvent | undefined) =>
+    createProcessorAppend({ client, slug: processor.slug, base: path, cause, consumer, onAppend: options.onAppend });
+
+  function reduce(event: StoredEvent): void {
+    try {
+      state = reduceWith(processor, state, event);
+    } catch (error) {
+      logger.error("reduce threw; the event leaves the state unchanged (reduce must be total)", { path, offset: event.offset, error: String(error) });
+    }
+  }
+
+  function shouldInterrupt(event: StoredEvent, current: State): boolean {
+    const running = queue.runningEvents();
+    if (running.length === 0) return false;
+    try {
+      if (processor.interrupts) return processor.interrupts({ event, state: current, running });
+    } catch (error) {
+      logger.error("interrupts threw; not interrupting", { path, offset: event.offset, error: String(error) });
+      return false;
+    }
+    return processor.concurrency === "latest-wins" && !appendedBy(event, processor.slug);
+  }
+
+  function effectFor(event: StoredEvent, current: State): EffectTask {
+    let cutShortByStop = false;
+    return {
+      event,
+      skippable: true,
+      async run(effectSignal) {
+        try {
+          await processor.afterAppend!({ event, state: current, append: appendFor(event), logger: logger.child({ path, offset: event.offset }), signal: effectSignal });
+        } catch (error) {
+          if (!effectSignal.aborted) await reportFailure({ client, processor: processor.slug, path, event, error, logger, consumer });
+        }
+        cutShortByStop = options.signal.aborted || own.signal.aborted;
+      },
+      settle(outcome) {
+        // An effect the runtime's stop cut short is not finished: a durable consumer redoes it next time.
+        if (outcome === "done" && cutShortByStop) return;
+        checkpoint?.finished(event.offset);
+      },
+    };
+  }
+
+  function caughtUpTask(): EffectTask {
+    const snapshot = state;
+    return {
+      event: undefined,
+      skippable: false,
+      async run() {
+        try {
+          await processor.onCaughtUp?.({ state: snapshot, append: appendFor(undefined), logger: logger.child({ path }), path });
+        } catch (error) {
+          await reportFailure({ client, processor: processor.slug, path, event: undefined, error, logger, consumer });
+        }
+      },
+      settle: () => markCaughtUp(),
+    };
+  }
+
+  async function firstEffectOffset(): Promise<number> {
+    if (!options.consumer) return options.head + 1;
+    const { name, firstRun, startFrom } = options.consumer;
+    let from = await retrying(() => client.getCursor(path, name, signal), { signal, logger, what: `reading the cursor of ${path}` });
+    if (from > options.head && options.head > 0) {
+      logger.warn("the stored cursor is past the stream's end (was it deleted and recreated?); starting over", { path, consumer: name, cursor: from });
+      from = 0;
+    }
+    checkpoint = createCheckpoint({ client, path, consumer: name, from, logger });
+    if (from === 0 && firstRun && startFrom === "now") checkpoint.jumpTo(options.head);
+    return checkpoint.position() + 1;
+  }
+
+  return {
+    path,
+    caughtUp,
+    state: () => state,
+    offset: () => offset,
+    /** No side effect waiting or running (abandoned ones included). */
+    idle: () => queue.idle(),
+
+    /** Reads and processes until stopped; rejects only on an error retrying cannot fix. */
+    async run(): Promise<void> {
+      try {
+        const effectsFrom = await firstEffectOffset();
+        let caughtUpQueued = false;
+        if (options.head === 0) {
+          queue.push(caughtUpTask());
+          caughtUpQueued = true;
+        }
+        const events = client.stream({
+          path,
+          live: true,
+          signal,
+          retryFirstConnection: true,
+          onReconnect: ({ attempt, error }) => logger.warn("stream connection lost; reconnecting", { path, attempt, error: String(error) }),
+        });
+        for await (const event of events) {
+          reduce(event);
+          offset = event.offset;
+          if (event.offset >= effectsFrom) {
+            if (shouldInterrupt(event, state)) queue.interrupt(new InterruptedError(event));
+            if (processor.afterAppend) queue.push(effectFor(event, state));
+            else checkpoint?.finished(event.offset);
+          }
+          if (!caughtUpQueued && event.offset >= options.head) {
+            queue.push(caughtUpTask());
+            caughtUpQueued = true;
+          }
+        }
+      } catch (error) {
+        if (!signal.aborted) throw error;
+      } finally {
+        markCaughtUp();
+        await queue.settled();
+        await checkpoint?.flush();
+      }
+    },
+
+    /** Stops this stream only (it was deleted). */
+    stop(): void {
+      own.abort(new Error(`${path} stopped`));
+    },
+  };
+}
+
+export type StreamRunner<State> = ReturnType<typeof createStreamRunner<State>>;

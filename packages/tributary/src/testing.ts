@@ -1,0 +1,1 @@
+export * from "@tributary/sdk/testing";
