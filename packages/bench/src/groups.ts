@@ -161,10 +161,11 @@ const groups: Record<GroupName, (context: GroupContext) => Promise<void>> = {
       details.push(`- **Catch-up over JSON pages**: \`?format=json&limit=10000\` pages following \`nextAfterOffset\`, one keep-alive connection, only each page's trailer parsed; median of ${size.runs} run(s): ${json.runs.map(n).join(", ")} events/s. ${serverText(jsonStats, undefined, "")}`);
 
       progress.step("processor catch-up (reduce)");
-      const reduce = await measureProcessorCatchUp(server.url, { stream, count: size.catchUp });
-      results.set("processor.reduce", reduce);
-      progress.done("value" in reduce ? `${n(reduce.value)} events/s` : `not measured: ${reduce.notMeasured}`);
-      if ("value" in reduce && reduce.detail) details.push(`- **Processor catch-up**: ${reduce.detail}`);
+      const reduce = await measureProcessorCatchUp(server.url, { stream, count: size.catchUp, runs: size.runs, progress });
+      const reduceStats = await server.stats();
+      results.set("processor.reduce", { value: reduce.eventsPerSecond });
+      progress.done(`${n(reduce.eventsPerSecond)} events/s`);
+      details.push(`- **Processor catch-up**: the SDK's \`PullProcessorRuntime\` (in the bench process) on the same ${n(size.catchUp)}-event stream with a counting \`reduce\`, from \`start()\` until caught up (count checked); median of ${size.runs} run(s): ${reduce.runs.map(n).join(", ")} events/s. ${serverText(reduceStats, undefined, "")}`);
     });
   },
 

@@ -1,3 +1,4 @@
+import { createBenchStream } from "../bench-stream.ts";
 import { createHttpClient, expectAppended } from "../http-client.ts";
 import type { Progress } from "../progress.ts";
 import { summarize, type LatencySummary } from "../stats.ts";
@@ -16,6 +17,7 @@ export async function measureAppendLatency(
   const http = createHttpClient(baseUrl, { connections: 1 });
   const samples = new Float64Array(options.count);
   try {
+    await createBenchStream(http, options.path);
     for (let i = 0; i < options.warmup + options.count; i++) {
       const body = `{"type":"bench/appended","payload":{"i":${i}}}`;
       const started = performance.now();

@@ -1,3 +1,4 @@
+import { createBenchStream } from "../bench-stream.ts";
 import { createHttpClient, expectAppended } from "../http-client.ts";
 import type { Progress } from "../progress.ts";
 import { summarize, type LatencySummary } from "../stats.ts";
@@ -35,6 +36,8 @@ export async function measureAppendThroughput(
   },
 ): Promise<ThroughputResult> {
   const http = createHttpClient(baseUrl, { connections: options.clients });
+  const pathOf = (client: number) => (options.streamPerClient ? `${options.path}/client-${client}` : options.path);
+  for (const path of new Set(Array.from({ length: options.clients }, (_, client) => pathOf(client)))) await createBenchStream(http, path);
   const bodyFor = (client: number, i: number) => {
     if (options.batchSize === 1) return `{"type":"bench/appended","payload":{"client":${client},"i":${i}}}`;
     const events: string[] = [];
@@ -55,7 +58,7 @@ export async function measureAppendThroughput(
     for (let i = 0; ; i++) {
       const sent = performance.now();
       if (sent >= stopAt) return;
-      expectAppended(await http.post(options.streamPerClient ? `${options.path}/client-${id}` : options.path, bodyFor(id, i)));
+      expectAppended(await http.post(pathOf(id), bodyFor(id, i)));
       const acknowledged = performance.now();
       // Only requests sent and acknowledged inside the window count, so warm-up and tail do not skew it.
       if (sent >= measureFrom && acknowledged <= stopAt) {

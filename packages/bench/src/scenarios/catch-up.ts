@@ -1,4 +1,5 @@
 import { request } from "node:http";
+import { createBenchStream } from "../bench-stream.ts";
 import { createHttpClient, expectAppended } from "../http-client.ts";
 import type { Progress } from "../progress.ts";
 
@@ -20,7 +21,9 @@ export async function fillStream(baseUrl: string, options: { stream: string; cou
   const http = createHttpClient(baseUrl, { connections: 4 });
   const path = `/api/streams${options.stream}`;
   const note = "x".repeat(64);
-  let next = 0;
+  await createBenchStream(http, path);
+  // The configuration event is the stream's first; the rest of the `count` events follow it.
+  let next = 1;
   const worker = async () => {
     while (next < options.count) {
       const size = Math.min(1000, options.count - next);

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { withDeadline } from "../deadline.ts";
+import { createBenchStream } from "../bench-stream.ts";
 import { createHttpClient, expectAppended } from "../http-client.ts";
 import type { Progress } from "../progress.ts";
 import { wallClockMs, type LatencySummary } from "../stats.ts";
@@ -35,7 +36,7 @@ export async function measureFanOut(
 ): Promise<FanOutResult> {
   const http = createHttpClient(baseUrl, { connections: 16 });
   const path = `/api/streams${options.stream}`;
-  expectAppended(await http.post(path, '{"type":"bench/created"}'));
+  await createBenchStream(http, path);
 
   const child = spawn(process.execPath, [readersScript], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));

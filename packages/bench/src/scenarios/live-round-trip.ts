@@ -1,3 +1,4 @@
+import { createBenchStream } from "../bench-stream.ts";
 import { createHttpClient, expectAppended } from "../http-client.ts";
 import type { Progress } from "../progress.ts";
 import { withDeadline } from "../deadline.ts";
@@ -18,7 +19,7 @@ export async function measureLiveRoundTrip(
 ): Promise<LatencySummary> {
   const http = createHttpClient(baseUrl, { connections: 1 });
   const path = `/api/streams${options.stream}`;
-  expectAppended(await http.post(path, '{"type":"bench/created"}'));
+  await createBenchStream(http, path);
   // The reader usually sees an event before its append is acknowledged (fan-out happens at commit),
   // so arrivals are recorded by offset and looked up once the append's answer names the offset.
   const arrivals = new Map<number, number>();

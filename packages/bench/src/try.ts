@@ -1,0 +1,12 @@
+import { startServerProcess } from "./server-process.ts";
+import { fillStream, measureSseCatchUp, measureJsonCatchUp } from "./scenarios/catch-up.ts";
+import { createProgress } from "./progress.ts";
+const progress = createProgress(1);
+const which = process.argv[2];
+const server = await startServerProcess({ fsync: "normal", cpuProfileDir: "/tmp/bench-prof-" + which });
+await fillStream(server.url, { stream: "/bench/c", count: 200_000, progress });
+await server.stats();
+const r = which === "sse" ? await measureSseCatchUp(server.url, { stream: "/bench/c", count: 200_000, runs: 5, progress }) : await measureJsonCatchUp(server.url, { stream: "/bench/c", count: 200_000, runs: 5, progress });
+console.log(JSON.stringify(r));
+console.log(await server.stats());
+await server.close();
