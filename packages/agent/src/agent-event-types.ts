@@ -1,0 +1,98 @@
+import type { z } from "zod";
+import * as s from "./events.ts";
+
+const table = [
+  { type: "agent-input-added", schema: s.inputAddedSchema, appendedBy: "you", title: "Input added",
+    description: "A message for the agent. Starts a run (one or more model requests) when the agent is idle; otherwise it interrupts the run in flight or waits behind it, by policy.",
+    example: { content: "What is in README.md?" } },
+  { type: "agent-model-changed", schema: s.modelChangedSchema, appendedBy: "you", title: "Model changed",
+    description: "Sets the model for later requests.", example: { model: "gpt-4o-mini" } },
+  { type: "agent-system-prompt-changed", schema: s.systemPromptChangedSchema, appendedBy: "you", title: "System prompt changed",
+    description: "Sets the system prompt (Chat Completions: a system message; Responses: `instructions`).", example: { systemPrompt: "You are a careful coding agent." } },
+  { type: "agent-provider-changed", schema: s.providerChangedSchema, appendedBy: "you", title: "Provider changed",
+    description: "Sets the OpenAI-compatible base URL and/or the wire API (chat or responses). The API key never goes into an event: it comes from the agent's environment.",
+    example: { baseUrl: "http://localhost:11434/v1", api: "chat" } },
+  { type: "agent-settings-changed", schema: s.settingsChangedSchema, appendedBy: "you", title: "Settings changed",
+    description: "Sets the context window wait, the turn limit, the interrupt policy, compaction and temperature. Fields left out keep their value.",
+    example: { contextWindowMs: 200, maxTurns: 20, interruptPolicy: "interrupt" } },
+  { type: "agent-input-queued", schema: s.inputQueuedSchema, appendedBy: "agent", title: "Input queued",
+    description: "An input arrived during a run under the queue policy; it runs when the current run ends.", example: { inputOffset: 9, behindInputOffset: 4 } },
+  { type: "agent-context-window-opened", schema: s.contextWindowOpenedSchema, appendedBy: "agent", title: "Context window opened",
+    description: "The agent is about to call the model and waits `windowMs` for `agent-context-added` events from other processors (RAG, memory, safety checks). It proceeds whether or not they arrive.",
+    example: { requestId: "4.1", inputOffset: 4, turn: 1, windowMs: 200 } },
+  { type: "agent-context-added", schema: s.contextAddedSchema, appendedBy: "anyone", title: "Context added",
+    description: "Extra context for the model, added by any processor. It is part of the next request that starts after it (a late one waits for the next request).",
+    example: { content: "The user's timezone is Europe/Berlin.", source: "memory" } },
+  { type: "agent-request-started", schema: s.requestStartedSchema, appendedBy: "agent", title: "Request started",
+    description: "The agent called the model with the history, the context added so far and the announced tools.",
+    example: { requestId: "4.1", inputOffset: 4, turn: 1, model: "gpt-4o-mini", api: "chat", tools: ["shell"] } },
+  { type: "agent-output-chunk-received", schema: s.outputChunkReceivedSchema, appendedBy: "agent", title: "Output chunk received",
+    description: "One streamed chunk from the model, as the provider sent it (`raw`), with the text or tool-call fragment it carries.",
+    example: { requestId: "4.1", index: 0, text: "Hello", raw: { choices: [{ delta: { content: "Hello" } }] } } },
+  { type: "agent-output-completed", schema: s.outputCompletedSchema, appendedBy: "agent", title: "Output completed",
+    description: "The model's whole answer to a request: its text and tool calls. Tool calls continue the run; an answer without them ends it.",
+    example: { requestId: "4.1", text: "", toolCalls: [{ callId: "call_1", name: "shell", arguments: "{\"command\":\"ls\"}" }], finishReason: "tool_calls" } },
+  { type: "agent-request-failed", schema: s.requestFailedSchema, appendedBy: "agent", title: "Request failed",
+    description: "The model request failed (HTTP error, broken stream). The run ends as failed.", example: { requestId: "4.1", message: "429 Rate limit reached", status: 429 } },
+  { type: "agent-request-cancelled", schema: s.requestCancelledSchema, appendedBy: "agent", title: "Request cancelled",
+    description: "The request was stopped: a new input interrupted it, the agent stopped, or the agent restarted while it was in flight.",
+    example: { requestId: "4.1", reason: "interrupted by the input at offset 9", byOffset: 9 } },
+  { type: "agent-tool-announced", schema: s.toolAnnouncedSchema, appendedBy: "tool", title: "Tool announced",
+    description: "A tool processor offers a tool: its name, description and the JSON schema of its arguments. The agent offers every announced tool to the model.",
+    example: { name: "shell", description: "Run a bash command.", parameters: { type: "object", properties: { command: { type: "string" } }, required: ["command"] } } },
+  { type: "agent-tool-withdrawn", schema: s.toolWithdrawnSchema, appendedBy: "tool", title: "Tool withdrawn",
+    description: "The tool is no longer offered.", example: { name: "shell" } },
+  { type: "agent-tool-call-requested", schema: s.toolCallRequestedSchema, appendedBy: "agent", title: "Tool call requested",
+    description: "The model called a tool. The tool's processor answers with `agent-tool-call-completed`.",
+    example: { callId: "call_1", requestId: "4.1", name: "shell", arguments: "{\"command\":\"ls\"}", input: { command: "ls" } } },
+  { type: "agent-tool-call-completed", schema: s.toolCallCompletedSchema, appendedBy: "tool", title: "Tool call completed",
+    description: "A tool's result for a call. The first result for a call id counts; the agent continues once every call of a turn has one. The agent appends it itself (isError) to close a call that was cancelled, unknown, or left open by a restart.",
+    example: { callId: "call_1", name: "shell", output: "exit code 0\nREADME.md\n" } },
+  { type: "agent-compaction-started", schema: s.compactionStartedSchema, appendedBy: "agent", title: "Compaction started",
+    description: "The history passed the token budget; the agent asks the model for a summary of the turns up to `throughOffset`.",
+    example: { requestId: "12.1", throughOffset: 10, estimatedTokens: 9000, budgetTokens: 8000 } },
+  { type: "agent-history-compacted", schema: s.historyCompactedSchema, appendedBy: "anyone", title: "History compacted",
+    description: "A summary replaces the history up to `throughOffset` in the model's context. The raw events stay in the stream.",
+    example: { summary: "The user asked for a README; it was written.", throughOffset: 10 } },
+  { type: "agent-compaction-failed", schema: s.compactionFailedSchema, appendedBy: "agent", title: "Compaction failed",
+    description: "The summary request failed; the agent proceeds with the full history.", example: { requestId: "12.1", message: "500 server error" } },
+  { type: "agent-run-ended", schema: s.runEndedSchema, appendedBy: "agent", title: "Run ended",
+    description: "The agent finished handling an input: answered, failed, cancelled (interrupted by a new input), interrupted (the agent stopped or restarted) or turn-limit.",
+    example: { inputOffset: 4, outcome: "answered", text: "README.md describes…", turns: 2 } },
+] as const satisfies readonly { type: string; schema: z.ZodType; appendedBy: string; title: string; description: string; example: Record<string, unknown> }[];
+
+/** Every agent event type, by type: title, description, payload schema, example, who appends it. */
+export const agentEventTypes: ReadonlyMap<string, s.AgentEventType> = new Map(
+  table.map((entry) => [
+    entry.type,
+    { type: entry.type, title: entry.title, description: entry.description, payload: entry.schema, example: entry.example, appendedBy: entry.appendedBy },
+  ]),
+);
+
+type Table = (typeof table)[number];
+/** An agent event type name. */
+export type AgentEventName = Table["type"];
+/** The payload type of an agent event type. */
+export type AgentPayload<T extends AgentEventName> = z.infer<Extract<Table, { type: T }>["schema"]>;
+
+/**
+ * Builds an agent event input, typed by its type.
+ *
+ * @example
+ * await client.append({ path: "/me/agent", event: agentEvent("agent-input-added", { content: "hi" }) });
+ */
+export function agentEvent<T extends AgentEventName>(type: T, payload: AgentPayload<T>, extra: { idempotencyKey?: string; metadata?: Record<string, unknown> } = {}) {
+  return { type, payload: payload as Record<string, unknown>, ...extra };
+}
+
+/**
+ * Validates an event's payload against the agent vocabulary. Returns the typed payload, `undefined` for a type
+ * the agent does not know, or an error message for a known type with a bad payload.
+ */
+export function parseAgentPayload(type: string, payload: unknown): { ok: true; payload: unknown } | { ok: false; error: string } | undefined {
+  const entry = agentEventTypes.get(type);
+  if (!entry) return undefined;
+  const result = entry.payload.safeParse(payload);
+  if (result.success) return { ok: true, payload: result.data };
+  return { ok: false, error: result.error.issues.map((issue) => `${issue.path.join(".") || "payload"}: ${issue.message}`).join("; ") };
+}

@@ -1,0 +1,163 @@
+import { z } from "zod";
+
+/**
+ * The agent's event vocabulary: every type the agent and its tools read or write, with the zod schema of its
+ * payload. This table is the single source for validation, the TypeScript types and docs/agent.md.
+ */
+export interface AgentEventType {
+  type: string;
+  title: string;
+  description: string;
+  payload: z.ZodType;
+  example: Record<string, unknown>;
+  /** Who appends it: `you` (a person, a UI, another processor), `agent`, or `tool`. */
+  appendedBy: "you" | "agent" | "tool" | "anyone";
+}
+
+export const apiSchema = z.enum(["chat", "responses"]).describe("chat: POST /chat/completions; responses: POST /responses.");
+export const interruptPolicySchema = z
+  .enum(["interrupt", "queue"])
+  .describe("interrupt: a new input cancels the run in flight; queue: it waits for the run to end.");
+const requestId = z.string().min(1).describe("The request: `<input offset>.<turn>`.");
+const offset = z.number().int().positive();
+const toolName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "a tool name is 1-64 letters, digits, '_' or '-'");
+
+export const modelChangedSchema = z.object({ model: z.string().min(1).max(200) }).strict();
+export const systemPromptChangedSchema = z.object({ systemPrompt: z.string().max(200_000) }).strict();
+export const providerChangedSchema = z
+  .object({
+    baseUrl: z.url().optional().describe("An OpenAI-compatible base URL, e.g. http://localhost:11434/v1."),
+    api: apiSchema.optional(),
+  })
+  .strict();
+export const settingsChangedSchema = z
+  .object({
+    contextWindowMs: z.number().int().min(0).max(60_000).optional().describe("How long to wait for context before each request (default 200)."),
+    maxTurns: z.number().int().min(1).max(1000).optional().describe("Model requests per input at most (default 20)."),
+    interruptPolicy: interruptPolicySchema.optional(),
+    compactionBudgetTokens: z.number().int().min(100).optional().describe("Compact the history past this many (estimated) tokens."),
+    compactionKeepInputs: z.number().int().min(1).max(100).optional().describe("How many recent inputs (with their turns) compaction keeps verbatim."),
+    temperature: z.number().min(0).max(2).optional(),
+  })
+  .strict();
+
+export const inputAddedSchema = z
+  .object({
+    content: z.string({ error: "content is required: the message for the agent (a string)" }).min(1, "content must not be empty"),
+    role: z.enum(["user", "system", "developer"]).optional().describe("Default user."),
+    policy: interruptPolicySchema.optional().describe("Overrides the stream's interrupt policy for this input."),
+  })
+  .strict();
+export const inputQueuedSchema = z.object({ inputOffset: offset, behindInputOffset: offset }).strict();
+
+export const contextWindowOpenedSchema = z
+  .object({ requestId, inputOffset: offset, turn: z.number().int().positive(), windowMs: z.number().int().min(0) })
+  .strict();
+export const contextAddedSchema = z
+  .object({
+    content: z.string().min(1),
+    source: z.string().max(200).optional().describe("Who added it (a processor's slug)."),
+    requestId: z.string().optional().describe("The announced request it answers, if any."),
+  })
+  .strict();
+
+export const requestStartedSchema = z
+  .object({
+    requestId,
+    inputOffset: offset,
+    turn: z.number().int().positive(),
+    model: z.string(),
+    api: apiSchema,
+    baseUrl: z.string().optional(),
+    tools: z.array(z.string()),
+  })
+  .strict();
+export const toolCallDeltaSchema = z
+  .object({ index: z.number().int().min(0), callId: z.string().optional(), name: z.string().optional(), argumentsDelta: z.string() })
+  .strict();
+export const outputChunkReceivedSchema = z
+  .object({
+    requestId,
+    index: z.number().int().min(0).describe("0 for the first chunk of the request."),
+    text: z.string().optional().describe("Assistant text in this chunk."),
+    toolCalls: z.array(toolCallDeltaSchema).optional().describe("Fragments of tool calls in this chunk."),
+    raw: z.unknown().describe("The chunk exactly as the provider sent it."),
+  })
+  .strict();
+export const toolCallSchema = z.object({ callId: z.string().min(1), name: z.string().min(1), arguments: z.string() }).strict();
+export const usageSchema = z.object({ inputTokens: z.number().int().min(0), outputTokens: z.number().int().min(0) }).strict();
+export const outputCompletedSchema = z
+  .object({
+    requestId,
+    text: z.string(),
+    toolCalls: z.array(toolCallSchema),
+    finishReason: z.string().optional(),
+    usage: usageSchema.optional(),
+  })
+  .strict();
+export const requestFailedSchema = z
+  .object({ requestId, message: z.string(), status: z.number().int().optional(), code: z.string().optional() })
+  .strict();
+export const requestCancelledSchema = z
+  .object({ requestId, reason: z.string(), byOffset: offset.optional().describe("The input that interrupted it.") })
+  .strict();
+
+export const toolAnnouncedSchema = z
+  .object({
+    name: toolName,
+    description: z.string().max(10_000),
+    parameters: z.record(z.string(), z.unknown()).describe("A JSON schema of the arguments (type: object)."),
+  })
+  .strict();
+export const toolWithdrawnSchema = z.object({ name: toolName }).strict();
+export const toolCallRequestedSchema = z
+  .object({
+    callId: z.string().min(1),
+    requestId,
+    name: z.string().min(1),
+    arguments: z.string().describe("The arguments as the model wrote them (JSON text)."),
+    input: z.unknown().describe("The arguments parsed, or null when they are not valid JSON."),
+  })
+  .strict();
+export const toolCallCompletedSchema = z
+  .object({
+    callId: z.string().min(1),
+    name: z.string().min(1),
+    output: z.string().describe("What the model sees as the tool's result."),
+    isError: z.boolean().optional(),
+  })
+  .strict();
+
+export const compactionStartedSchema = z
+  .object({ requestId, throughOffset: offset, estimatedTokens: z.number().int(), budgetTokens: z.number().int() })
+  .strict();
+export const historyCompactedSchema = z
+  .object({
+    summary: z.string().min(1),
+    throughOffset: offset.describe("History entries from events up to this offset are replaced by the summary."),
+    requestId: z.string().optional(),
+    estimatedTokensBefore: z.number().int().optional(),
+    estimatedTokensAfter: z.number().int().optional(),
+  })
+  .strict();
+export const compactionFailedSchema = z.object({ requestId, message: z.string() }).strict();
+
+export const runOutcomeSchema = z.enum(["answered", "failed", "cancelled", "interrupted", "turn-limit"]);
+export const runEndedSchema = z
+  .object({
+    inputOffset: offset,
+    outcome: runOutcomeSchema,
+    text: z.string().optional().describe("The final answer, or what went wrong."),
+    turns: z.number().int().min(0),
+    byOffset: offset.optional(),
+  })
+  .strict();
+
+export type Api = z.infer<typeof apiSchema>;
+export type InterruptPolicy = z.infer<typeof interruptPolicySchema>;
+export type ToolCall = z.infer<typeof toolCallSchema>;
+export type ToolCallDelta = z.infer<typeof toolCallDeltaSchema>;
+export type Usage = z.infer<typeof usageSchema>;
+export type RunOutcome = z.infer<typeof runOutcomeSchema>;
+export type ToolDefinition = z.infer<typeof toolAnnouncedSchema>;
+export type OutputChunk = z.infer<typeof outputChunkReceivedSchema>;

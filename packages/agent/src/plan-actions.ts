@@ -1,0 +1,88 @@
+import type { AgentStreamState, PendingCall } from "./agent-state.ts";
+import { compactionPlan } from "./compaction.ts";
+import type { RunOutcome } from "./events.ts";
+
+/**
+ * What the agent should do next on a stream, derived from its state alone. Each action has a `key`; the
+ * agent runs an action once per key (and uses the key as the append's idempotency key), so planning after
+ * every event is safe.
+ */
+export type AgentAction =
+  | { kind: "notice-queued"; key: string; inputOffset: number; behindInputOffset: number }
+  | { kind: "start-compaction"; key: string; requestId: string; throughOffset: number; estimatedTokens: number }
+  | { kind: "summarize"; key: string; requestId: string }
+  | { kind: "open-window"; key: string; requestId: string; inputOffset: number; turn: number }
+  | { kind: "start-request"; key: string; requestId: string; windowMs: number }
+  | { kind: "call-model"; key: string; requestId: string }
+  | { kind: "dispatch-call"; key: string; requestId: string; call: PendingCall; known: boolean }
+  | { kind: "cancel-request"; key: string; requestId: string; reason: string; byOffset?: number }
+  | { kind: "close-call"; key: string; call: PendingCall; output: string }
+  | { kind: "end-run"; key: string; inputOffset: number; outcome: RunOutcome; text?: string; turns: number; byOffset?: number };
+
+export interface PlanOptions {
+  /**
+   * The run was in flight (waiting on a request, a window, a compaction or tool calls) when this agent
+   * started: what it waited for died with the last process, so the run is closed, never resumed.
+   */
+  dead?: boolean;
+}
+
+const inFlightPhases = new Set(["compacting", "window", "requesting"]);
+
+/**
+ * Plans the agent's next actions on one stream. Rules:
+ * 1. A queued input (queue policy) is acknowledged with `agent-input-queued`.
+ * 2. A run that is interrupted (a newer input, interrupt policy) or dead (in flight at a restart) is closed
+ *    explicitly: its request is cancelled, its open tool calls get an error result, then the run ends.
+ * 3. Otherwise the run advances: compact if over budget (once per turn), open the context window, start the
+ *    request after the window, call the model, dispatch tool calls, end the run.
+ */
+export function planActions(state: AgentStreamState, options: PlanOptions = {}): AgentAction[] {
+  const run = state.run;
+  if (!run) return [];
+  const actions: AgentAction[] = state.queue
+    .filter((input) => input.policy === "queue" && !input.noticed)
+    .map((input) => ({ kind: "notice-queued", key: `queued:${input.offset}`, inputOffset: input.offset, behindInputOffset: run.inputOffset }));
+  const end = (outcome: RunOutcome, text?: string, byOffset?: number): AgentAction => ({
+    kind: "end-run", key: `end:${run.inputOffset}`, inputOffset: run.inputOffset, outcome, text, turns: run.turn, byOffset,
+  });
+
+  const dead = options.dead === true;
+  if (dead || run.interruptedBy !== undefined) {
+    const reason = dead ? "the agent restarted while this was in flight" : `interrupted by the input at offset ${run.interruptedBy}`;
+    const byOffset = dead ? undefined : run.interruptedBy;
+    if (inFlightPhases.has(run.phase)) return [...actions, { kind: "cancel-request", key: `cancel:${run.requestId}`, requestId: run.requestId, reason, byOffset }];
+    if (run.pendingCalls.length > 0) {
+      return [...actions, ...run.pendingCalls.map((call): AgentAction => ({ kind: "close-call", key: `close:${call.callId}`, call, output: `cancelled: ${reason}` }))];
+    }
+    // An answer (or failure) that landed before the interruption took effect still counts as the outcome.
+    const settled = run.phase === "ending" && run.outcome !== undefined && run.outcome !== "cancelled" && run.outcome !== "interrupted";
+    if (settled && !dead) return [...actions, end(run.outcome!, run.finalText, byOffset)];
+    return [...actions, end(dead ? "interrupted" : "cancelled", reason, byOffset)];
+  }
+
+  switch (run.phase) {
+    case "starting": {
+      const compaction = run.compactedTurn === run.turn ? undefined : compactionPlan(state);
+      if (compaction) {
+        return [...actions, { kind: "start-compaction", key: `compact:${run.requestId}`, requestId: run.requestId, throughOffset: compaction.throughOffset, estimatedTokens: compaction.estimatedTokens }];
+      }
+      return [...actions, { kind: "open-window", key: `window:${run.requestId}`, requestId: run.requestId, inputOffset: run.inputOffset, turn: run.turn }];
+    }
+    case "compacting":
+      return [...actions, { kind: "summarize", key: `summarize:${run.requestId}`, requestId: run.requestId }];
+    case "window":
+      return [...actions, { kind: "start-request", key: `start:${run.requestId}`, requestId: run.requestId, windowMs: state.config.contextWindowMs }];
+    case "requesting":
+      return [...actions, { kind: "call-model", key: `call:${run.requestId}`, requestId: run.requestId }];
+    case "tools":
+      return [
+        ...actions,
+        ...run.pendingCalls
+          .filter((call) => !call.dispatched)
+          .map((call): AgentAction => ({ kind: "dispatch-call", key: `dispatch:${call.callId}`, requestId: run.requestId, call, known: call.name in state.tools })),
+      ];
+    case "ending":
+      return [...actions, end(run.outcome ?? "answered", run.finalText, run.interruptedBy)];
+  }
+}

@@ -1,0 +1,182 @@
+import type { StoredEvent } from "@tributary/protocol";
+import { describe, expect, it } from "vitest";
+import { defaultAgentConfig, initialAgentState, type AgentStreamState } from "../src/agent-state.ts";
+import { planActions } from "../src/plan-actions.ts";
+import { reduceAgent } from "../src/reduce-agent.ts";
+import { toChatMessages } from "../src/llm/chat-messages.ts";
+import { toResponsesInput } from "../src/llm/responses-input.ts";
+
+/** A stream in memory: events get dense offsets; the state is the fold of `reduceAgent`. */
+function stream(config = {}) {
+  const events: StoredEvent[] = [];
+  let state: AgentStreamState = initialAgentState({ ...defaultAgentConfig, ...config });
+  return {
+    add(type: string, payload: Record<string, unknown> = {}) {
+      const event: StoredEvent = { type, payload, streamPath: "/a", offset: events.length + 1, createdAt: new Date(0).toISOString() };
+      events.push(event);
+      state = reduceAgent(state, event);
+      return event.offset;
+    },
+    get state() {
+      return state;
+    },
+    plan: (dead = false) => planActions(state, { dead }).map((action) => action.kind),
+  };
+}
+
+const call = (callId: string, name = "shell") => ({ callId, name, arguments: "{}" });
+
+describe("the agent loop as plain functions", () => {
+  it("walks a run through window, request, tool calls, a second turn and the answer", () => {
+    const s = stream();
+    s.add("agent-tool-announced", { name: "shell", description: "bash", parameters: { type: "object" } });
+    const input = s.add("agent-input-added", { content: "list files" });
+    expect(s.plan()).toEqual(["open-window"]);
+    s.add("agent-context-window-opened", { requestId: `${input}.1`, inputOffset: input, turn: 1, windowMs: 200 });
+    expect(s.plan()).toEqual(["start-request"]);
+    s.add("agent-request-started", { requestId: `${input}.1`, inputOffset: input, turn: 1, model: "m", api: "chat", tools: ["shell"] });
+    expect(s.plan()).toEqual(["call-model"]);
+    s.add("agent-output-chunk-received", { requestId: `${input}.1`, index: 0, text: "Let me", raw: {} });
+    expect(s.state.run!.partialText).toBe("Let me");
+    s.add("agent-output-completed", { requestId: `${input}.1`, text: "Let me look", toolCalls: [call("c1"), call("c2", "nope")] });
+    const actions = planActions(s.state);
+    expect(actions.map((a) => [a.kind, a.kind === "dispatch-call" && a.known])).toEqual([["dispatch-call", true], ["dispatch-call", false]]);
+    s.add("agent-tool-call-requested", { callId: "c1", requestId: `${input}.1`, name: "shell", arguments: "{}", input: {} });
+    expect(s.plan()).toEqual(["dispatch-call"]);
+    s.add("agent-tool-call-completed", { callId: "c1", name: "shell", output: "a.txt" });
+    s.add("agent-tool-call-completed", { callId: "c1", name: "shell", output: "duplicate is ignored" });
+    s.add("agent-tool-call-completed", { callId: "c2", name: "nope", output: "unknown tool", isError: true });
+    expect(s.state.run).toMatchObject({ turn: 2, requestId: `${input}.2`, phase: "starting" });
+    expect(s.plan()).toEqual(["open-window"]);
+    s.add("agent-context-window-opened", { requestId: `${input}.2`, inputOffset: input, turn: 2, windowMs: 200 });
+    s.add("agent-request-started", { requestId: `${input}.2`, inputOffset: input, turn: 2, model: "m", api: "chat", tools: [] });
+    s.add("agent-output-completed", { requestId: `${input}.2`, text: "a.txt is there", toolCalls: [] });
+    expect(planActions(s.state)).toEqual([expect.objectContaining({ kind: "end-run", outcome: "answered", text: "a.txt is there", turns: 2 })]);
+    s.add("agent-run-ended", { inputOffset: input, outcome: "answered", text: "a.txt is there", turns: 2 });
+    expect(s.state.run).toBeUndefined();
+    expect(s.state.history.map((e) => e.kind)).toEqual(["input", "assistant", "tool-result", "tool-result", "assistant"]);
+    expect(s.plan()).toEqual([]);
+  });
+
+  it("renders tool results right after their calls in both wire formats", () => {
+    const s = stream();
+    const input = s.add("agent-input-added", { content: "hi" });
+    s.add("agent-request-started", { requestId: `${input}.1`, inputOffset: input, turn: 1, model: "m", api: "chat", tools: [] });
+    s.add("agent-output-completed", { requestId: `${input}.1`, text: "", toolCalls: [call("c1")] });
+    s.add("agent-tool-call-completed", { callId: "c1", name: "shell", output: "out" });
+    expect(toChatMessages("sys", s.state.history)).toEqual([
+      { role: "system", content: "sys" },
+      { role: "user", content: "hi" },
+      { role: "assistant", content: null, tool_calls: [{ id: "c1", type: "function", function: { name: "shell", arguments: "{}" } }] },
+      { role: "tool", tool_call_id: "c1", content: "out" },
+    ]);
+    expect(toResponsesInput(s.state.history)).toEqual([
+      { role: "user", content: "hi" },
+      { type: "function_call", call_id: "c1", name: "shell", arguments: "{}" },
+      { type: "function_call_output", call_id: "c1", output: "out" },
+    ]);
+  });
+
+  it("cancels the request in flight when a new input interrupts, then answers both inputs in one run", () => {
+    const s = stream();
+    const first = s.add("agent-input-added", { content: "first" });
+    s.add("agent-request-started", { requestId: `${first}.1`, inputOffset: first, turn: 1, model: "m", api: "chat", tools: [] });
+    s.add("agent-output-chunk-received", { requestId: `${first}.1`, index: 0, text: "Work", raw: {} });
+    const second = s.add("agent-input-added", { content: "second" });
+    expect(planActions(s.state)).toEqual([expect.objectContaining({ kind: "cancel-request", requestId: `${first}.1`, byOffset: second })]);
+    s.add("agent-request-cancelled", { requestId: `${first}.1`, reason: "interrupted", byOffset: second });
+    s.add("agent-output-completed", { requestId: `${first}.1`, text: "too late", toolCalls: [] });
+    expect(planActions(s.state)).toEqual([expect.objectContaining({ kind: "end-run", outcome: "cancelled", byOffset: second })]);
+    s.add("agent-run-ended", { inputOffset: first, outcome: "cancelled", turns: 1, byOffset: second });
+    expect(s.state.run).toMatchObject({ inputOffset: second, phase: "starting" });
+    expect(s.state.history.map((e) => [e.kind, "text" in e ? e.text : ""])).toEqual([
+      ["input", "first"],
+      ["assistant", "Work"],
+      ["input", "second"],
+    ]);
+  });
+
+  it("closes open tool calls when an input interrupts a run waiting on tools", () => {
+    const s = stream();
+    const first = s.add("agent-input-added", { content: "first" });
+    s.add("agent-request-started", { requestId: `${first}.1`, inputOffset: first, turn: 1, model: "m", api: "chat", tools: [] });
+    s.add("agent-output-completed", { requestId: `${first}.1`, text: "", toolCalls: [call("c1")] });
+    s.add("agent-input-added", { content: "stop that" });
+    expect(s.plan()).toEqual(["close-call"]);
+    s.add("agent-tool-call-completed", { callId: "c1", name: "shell", output: "cancelled", isError: true });
+    expect(planActions(s.state)).toEqual([expect.objectContaining({ kind: "end-run", outcome: "cancelled" })]);
+  });
+
+  it("queues an input under the queue policy, acknowledges it, and runs it after the current run", () => {
+    const s = stream({ interruptPolicy: "queue" });
+    const first = s.add("agent-input-added", { content: "first" });
+    s.add("agent-request-started", { requestId: `${first}.1`, inputOffset: first, turn: 1, model: "m", api: "chat", tools: [] });
+    const second = s.add("agent-input-added", { content: "second" });
+    expect(planActions(s.state)).toEqual([
+      expect.objectContaining({ kind: "notice-queued", inputOffset: second, behindInputOffset: first }),
+      expect.objectContaining({ kind: "call-model" }),
+    ]);
+    s.add("agent-input-queued", { inputOffset: second, behindInputOffset: first });
+    s.add("agent-output-completed", { requestId: `${first}.1`, text: "one", toolCalls: [] });
+    s.add("agent-run-ended", { inputOffset: first, outcome: "answered", turns: 1 });
+    expect(s.state.run).toMatchObject({ inputOffset: second });
+    expect(s.plan()).toEqual(["open-window"]);
+  });
+
+  it("puts context that arrived before the request into it, and later context into the next one", () => {
+    const s = stream();
+    const input = s.add("agent-input-added", { content: "q" });
+    s.add("agent-context-window-opened", { requestId: `${input}.1`, inputOffset: input, turn: 1, windowMs: 200 });
+    s.add("agent-context-added", { content: "in time", source: "rag" });
+    s.add("agent-request-started", { requestId: `${input}.1`, inputOffset: input, turn: 1, model: "m", api: "chat", tools: [] });
+    s.add("agent-context-added", { content: "late", source: "slow" });
+    expect(s.state.history.map((e) => e.kind === "context" && e.text).filter(Boolean)).toEqual(["in time"]);
+    expect(s.state.pendingContext.map((e) => e.text)).toEqual(["late"]);
+  });
+
+  it("closes a run that was in flight at a restart: cancels the request, closes calls, ends as interrupted", () => {
+    const s = stream();
+    const input = s.add("agent-input-added", { content: "q" });
+    s.add("agent-request-started", { requestId: `${input}.1`, inputOffset: input, turn: 1, model: "m", api: "chat", tools: [] });
+    s.add("agent-output-completed", { requestId: `${input}.1`, text: "", toolCalls: [call("c1")] });
+    s.add("agent-tool-call-requested", { callId: "c1", requestId: `${input}.1`, name: "shell", arguments: "{}", input: {} });
+    expect(planActions(s.state, { dead: true })).toEqual([expect.objectContaining({ kind: "close-call", output: expect.stringContaining("restarted") })]);
+    s.add("agent-tool-call-completed", { callId: "c1", name: "shell", output: "cancelled: restarted", isError: true });
+    expect(planActions(s.state, { dead: true })).toEqual([expect.objectContaining({ kind: "end-run", outcome: "interrupted" })]);
+  });
+
+  it("ends a run at the turn limit", () => {
+    const s = stream({ maxTurns: 1 });
+    const input = s.add("agent-input-added", { content: "q" });
+    s.add("agent-request-started", { requestId: `${input}.1`, inputOffset: input, turn: 1, model: "m", api: "chat", tools: [] });
+    s.add("agent-output-completed", { requestId: `${input}.1`, text: "", toolCalls: [call("c1")] });
+    s.add("agent-tool-call-completed", { callId: "c1", name: "shell", output: "ok" });
+    expect(planActions(s.state)).toEqual([expect.objectContaining({ kind: "end-run", outcome: "turn-limit" })]);
+  });
+
+  it("compacts once past the budget, replacing older turns with the summary", () => {
+    const s = stream({ compactionBudgetTokens: 100 });
+    for (let i = 0; i < 3; i++) {
+      const input = s.add("agent-input-added", { content: `question ${i} ${"x".repeat(200)}` });
+      if (i === 2) break;
+      s.add("agent-request-started", { requestId: `${input}.1`, inputOffset: input, turn: 1, model: "m", api: "chat", tools: [] });
+      s.add("agent-output-completed", { requestId: `${input}.1`, text: `answer ${i}`, toolCalls: [] });
+      s.add("agent-run-ended", { inputOffset: input, outcome: "answered", turns: 1 });
+    }
+    const [action] = planActions(s.state);
+    expect(action).toMatchObject({ kind: "start-compaction", requestId: "9.1", throughOffset: 7 });
+    s.add("agent-compaction-started", { requestId: "9.1", throughOffset: 7, estimatedTokens: 200, budgetTokens: 100 });
+    expect(s.plan()).toEqual(["summarize"]);
+    s.add("agent-history-compacted", { summary: "two questions answered", throughOffset: 7, requestId: "9.1" });
+    expect(s.state.history.map((e) => e.kind)).toEqual(["summary", "input"]);
+    expect(s.plan()).toEqual(["open-window"]);
+  });
+
+  it("ignores events with invalid payloads and types it does not know", () => {
+    const s = stream();
+    const before = s.state;
+    s.add("agent-input-added", { contnet: "typo" });
+    s.add("hello-world");
+    expect(s.state).toBe(before);
+  });
+});
