@@ -1,5 +1,9 @@
+import { appendCommand } from "./append.ts";
+import { lsCommand } from "./ls.ts";
 import { mockLlmCommand } from "./mock-llm.ts";
+import { runCommand } from "./run.ts";
 import { serveCommand } from "./serve.ts";
+import { tailCommand } from "./tail.ts";
 
 export interface Command {
   summary: string;
@@ -10,4 +14,8 @@ export interface Command {
 export const commands: Record<string, Command> = {
   serve: serveCommand,
   "mock-llm": mockLlmCommand,
+  append: appendCommand,
+  tail: tailCommand,
+  ls: lsCommand,
+  run: runCommand,
 };

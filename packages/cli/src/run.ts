@@ -1,0 +1,95 @@
+import { compilePathPattern, PatternProcessorRuntime, PullProcessorRuntime, type RuntimeLogLevel } from "@tributary/sdk";
+import { parseStreamPath } from "@tributary/protocol";
+import { CliError } from "./cli-error.ts";
+import { asCliError, clientFlags, clientFlagsHelp, clientFromFlags } from "./client-flags.ts";
+import type { Command } from "./commands.ts";
+import { loadProcessor } from "./load-processor.ts";
+import { parseFlags } from "./parse-flags.ts";
+
+const help = `Usage: tributary run <file.ts> --path <path> [options]
+
+Runs a processor file (TypeScript runs directly) on a stream, reading it from the server. On start it
+reduces the history without side effects, calls onCaughtUp, then runs afterAppend for each new event.
+The processor is the file's default export, else its 'processor' export, else its only processor export.
+
+Options:
+  --path <path>       the stream to run on; with * (one segment) or ** (any) a pattern, e.g. '/jonas/*/agent'
+  --children          also run on every descendant of --path, including ones created later
+  --consumer <name>   keep progress on the server under this name: after a restart, afterAppend runs for
+                      the events that arrived while it was stopped (at-least-once)
+  --start-from <when> a consumer's first run: now (default; history is not acted on) or beginning
+  --export <name>     the export to run, when the file has several processors
+  --log-level <lvl>   debug, info (default), warn, error or silent
+${clientFlagsHelp}
+  -h, --help          show this help
+
+Example:
+  tributary run examples/ping-pong/ping-pong.ts --path /jonas --children`;
+
+export const runCommand: Command = {
+  summary: "run a processor file (TypeScript) on a stream or a subtree",
+  async run(argv) {
+    const { values, positionals } = parseFlags("run", argv, {
+      ...clientFlags,
+      path: { type: "string" },
+      children: { type: "boolean" },
+      consumer: { type: "string" },
+      "start-from": { type: "string" },
+      export: { type: "string" },
+      "log-level": { type: "string" },
+    });
+    if (values.help) {
+      console.log(help);
+      return 0;
+    }
+    if (positionals.length !== 1) throw new CliError(`run takes one processor file, e.g. tributary run ping-pong.ts --path /jonas. See 'tributary run --help'.`);
+    if (values.path === undefined) throw new CliError(`--path is required: the stream to run on, e.g. --path /jonas. See 'tributary run --help'.`);
+    const startFrom = (values["start-from"] ?? "now") as "now" | "beginning";
+    if (startFrom !== "now" && startFrom !== "beginning") throw new CliError(`--start-from must be now or beginning; got '${startFrom}'.`);
+    if (values["start-from"] !== undefined && values.consumer === undefined) throw new CliError(`--start-from only applies with --consumer.`);
+    const logLevel = (values["log-level"] ?? "info") as RuntimeLogLevel;
+    if (!["debug", "info", "warn", "error", "silent"].includes(logLevel)) throw new CliError(`--log-level must be debug, info, warn, error or silent; got '${logLevel}'.`);
+    const isPattern = values.path.includes("*");
+    try {
+      if (isPattern) compilePathPattern(values.path);
+      else parseStreamPath(values.path);
+    } catch (error) {
+      throw new CliError(`--path: ${(error as Error).message}`);
+    }
+    if (isPattern && values.children) throw new CliError(`--children does not combine with a pattern; use ** in the pattern instead (e.g. '/jonas/**').`);
+    const client = clientFromFlags(values);
+    const { processor, exportName } = await loadProcessor(positionals[0]!, values.export);
+
+    const common = {
+      processor,
+      client,
+      logLevel,
+      ...(values.consumer !== undefined ? { consumer: values.consumer, startFrom } : {}),
+    } as const;
+    const runtime = isPattern
+      ? new PatternProcessorRuntime({ ...common, pattern: values.path })
+      : new PullProcessorRuntime({ ...common, path: values.path, includeChildren: values.children ?? false });
+    let stopping = false;
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      console.error(`tributary run: stopping ${processor.slug}…`);
+      void runtime.stop();
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+    try {
+      await runtime.start();
+      const where = isPattern ? `streams matching ${values.path}` : `${values.path}${values.children ? " and its descendants" : ""}`;
+      const durable = values.consumer ? ` as consumer '${values.consumer}'` : "";
+      console.error(`tributary run: ${processor.slug} (export '${exportName}') is running on ${where}${durable}; Ctrl-C stops it.`);
+      await runtime.run();
+    } catch (error) {
+      throw asCliError(client, error);
+    } finally {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+    }
+    return 0;
+  },
+};
