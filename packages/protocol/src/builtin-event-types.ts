@@ -8,6 +8,11 @@ export interface BuiltinEventType {
   description: string;
   payload: z.ZodType;
   example: Record<string, unknown>;
+  /**
+   * The event the UI's composer offers as a template for this type (an event input), when the example
+   * payload is not the best starting point. Server-only types have none: they cannot be appended.
+   */
+  preset?: { type: string; payload: Record<string, unknown> };
   /** `server`: only the server appends it; a client's append of it is refused. */
   appendedBy: "server" | "anyone";
 }
@@ -38,7 +43,12 @@ const types: BuiltinEventType[] = [
     title: "Stream paused",
     description:
       "Pauses the stream: every later append except `stream/resumed` is refused with status 423 and the reason. The circuit breaker appends it too. Refusals are not stored.",
-    payload: z.object({ reason: z.string().min(1, "reason must say why the stream is paused").max(2000) }).strict(),
+    payload: z
+      .object({
+        reason: z.string().min(1, "reason must say why the stream is paused").max(2000),
+        by: z.string().max(200).optional().describe("What paused it, when not a person: `circuit-breaker` when the breaker tripped."),
+      })
+      .strict(),
     example: { reason: "investigating a loop" },
     appendedBy: "anyone",
   },
@@ -115,8 +125,20 @@ const types: BuiltinEventType[] = [
     title: "Schedule configured",
     description:
       "Asks the server to append `event` later: once at a time, once after a delay, every N seconds, or on a cron expression. A schedule with the same slug replaces the old one. Schedules survive restarts; one that came due while the server was down fires once at start.",
-    payload: z.object({ slug, event: eventInputSchema, schedule: scheduleSchema }).strict(),
+    payload: z
+      .object({
+        slug,
+        event: eventInputSchema
+          .omit({ offset: true, idempotencyKey: true })
+          .describe("The event to append at each firing (no offset or idempotencyKey: each firing gets its own key)."),
+        schedule: scheduleSchema,
+      })
+      .strict(),
     example: { slug: "heartbeat", event: { type: "heartbeat" }, schedule: { kind: "every", seconds: 5 } },
+    preset: {
+      type: "schedule/configured",
+      payload: { slug: "reminder", event: { type: "agent-input-added", payload: { content: "Time to check in." } }, schedule: { kind: "once-in", seconds: 60 } },
+    },
     appendedBy: "anyone",
   },
   {

@@ -25,6 +25,8 @@ export interface ServerOptions {
   logger?: Logger;
   /** The clock built-ins use (tests pass a fake one). */
   now?: () => number;
+  /** The circuit breaker of every stream that has not configured its own (default 100 events in 1 s); `false`: none. */
+  circuitBreaker?: { maxEvents: number; windowSeconds: number } | false;
 }
 
 export interface RunningServer {
@@ -60,6 +62,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     store,
     processors: defaultBuiltins,
     appendAsServer: appender.appendAsServer,
+    appendGated: async (project, path, events) => (await appender.appendAsClient(project, path, events)).events.map((appended) => appended.event),
+    settings: { circuitBreaker: options.circuitBreaker },
     logger,
     now: options.now ?? Date.now,
   });
@@ -88,7 +92,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
           server.close(() => resolve());
           server.closeAllConnections();
         });
-        await builtins.settled();
+        await builtins.close();
         for (const stop of unsubscribe) stop();
         await store.close();
       })();

@@ -28,6 +28,12 @@ describe("durability", () => {
         }
       }
     };
+    // Thousands of appends a second are the point here, not a runaway loop: lift this stream's circuit breaker.
+    await fetch(`${first.url}/api/streams/crash/test`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ type: "circuit-breaker/configured", payload: { maxEvents: 1_000_000, windowSeconds: 1 } }),
+    });
     const workers = Array.from({ length: 16 }, (_, id) => worker(id));
     while (acknowledged.size < 500) await new Promise((resolve) => setTimeout(resolve, 5));
     const exited = new Promise((resolve) => first.child.once("exit", resolve));

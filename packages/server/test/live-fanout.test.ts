@@ -5,7 +5,7 @@ import { appendJson, openReader, waitFor } from "./support/http.ts";
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ limits: { maxReaderBufferBytes: 1024 * 1024 } });
+  server = await startTestServer({ limits: { maxReaderBufferBytes: 1024 * 1024 }, circuitBreaker: false });
 });
 afterAll(async () => {
   await server.close();

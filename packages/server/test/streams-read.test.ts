@@ -4,7 +4,7 @@ import { appendJson, openReader, readEvents, waitFor } from "./support/http.ts";
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ limits: { heartbeatMs: 100 } });
+  server = await startTestServer({ limits: { heartbeatMs: 100 }, circuitBreaker: false });
   for (let i = 1; i <= 5; i++) await appendJson(server.url, "/read/five", { type: "n", payload: { i } });
 });
 afterAll(async () => {

@@ -1,7 +1,7 @@
 import { resolveStreamPath, type EventInput, type StoredEvent, type StreamPath } from "@tributary/protocol";
 import type { Logger } from "../logger.ts";
 import type { CommittedStreamEvents, PreparedEvent, StreamStore } from "../store/stream-store.ts";
-import type { BuiltinProcessor } from "./builtin-processor.ts";
+import type { BuiltinFactory, BuiltinProcessor, BuiltinServices, BuiltinSettings } from "./builtin-processor.ts";
 
 /** Appends as the server, past the built-in gates. */
 export type ServerAppend = (project: string, path: StreamPath, events: PreparedEvent[]) => Promise<StoredEvent[]>;
@@ -24,14 +24,43 @@ interface Entry {
  */
 export function createBuiltinHost(options: {
   store: StreamStore;
-  processors: BuiltinProcessor<any>[];
+  /** Built-ins, in the order their gates and side effects run; factories get this server's services. */
+  processors: (BuiltinProcessor<any> | BuiltinFactory)[];
   appendAsServer: ServerAppend;
+  /** A client-like append (gates, then store, serialised per stream); by default the gates, then `appendAsServer`. */
+  appendGated?: ServerAppend;
+  settings?: BuiltinSettings;
   logger: Logger;
   now: () => number;
 }) {
-  const { store, processors, logger } = options;
+  const { store, logger } = options;
   const entries = new Map<string, Entry>();
   const keyOf = (project: string, path: string) => `${project}\u0000${path}`;
+  const services: BuiltinServices = {
+    store,
+    logger,
+    now: options.now,
+    appendAsServer: options.appendAsServer,
+    appendGated:
+      options.appendGated ??
+      (async (project, path, events) => {
+        await gate(project, path, events);
+        return options.appendAsServer(project, path, events);
+      }),
+    wake: async (project, path) => {
+      await load(project, path);
+    },
+    reportError: async (project, path, payload) => {
+      logger.error("built-in failed", { project, path, ...payload });
+      await options.appendAsServer(project, path, [{ type: "stream/error-occurred", payload }]).catch((error) => {
+        logger.error("could not record a built-in failure", { processor: payload.processor, error: String(error) });
+      });
+    },
+  };
+  const processors: BuiltinProcessor<any>[] = options.processors.map((entry) =>
+    typeof entry === "function" ? entry(services, options.settings ?? {}) : entry,
+  );
+  let closed = false;
 
   function reduceAll(states: unknown[], event: StoredEvent): void {
     processors.forEach((processor, index) => {
@@ -150,6 +179,30 @@ export function createBuiltinHost(options: {
     return entry.loading.then(() => entry);
   }
 
+  async function gate(project: string, path: StreamPath, events: PreparedEvent[]): Promise<void> {
+    const entry = await load(project, path);
+    const states = entry.states.slice();
+    let offset = entry.offset;
+    for (const event of events) {
+      for (const [index, processor] of processors.entries()) {
+        const refusal = processor.beforeAppend?.({ project, path, event, state: states[index], now: options.now });
+        if (refusal) throw refusal;
+      }
+      offset += 1;
+      reduceAll(states, { ...event, streamPath: path, offset, createdAt: new Date(options.now()).toISOString() });
+    }
+  }
+
+  // Built-ins resume their work (schedules, deliveries) once the server is wired up.
+  setImmediate(() => {
+    for (const processor of processors) {
+      if (closed || !processor.start) continue;
+      Promise.resolve()
+        .then(() => processor.start!())
+        .catch((error) => logger.error("a built-in failed to start", { processor: processor.slug, error: String(error) }));
+    }
+  });
+
   return {
     /** Feeds committed events to the built-ins; subscribe it to the store. */
     onCommit(batch: CommittedStreamEvents): void {
@@ -167,35 +220,35 @@ export function createBuiltinHost(options: {
     },
 
     /** Evaluates every built-in gate for a client's events, in order; throws the first refusal. */
-    async gate(project: string, path: StreamPath, events: PreparedEvent[]): Promise<void> {
-      const entry = await load(project, path);
-      const states = entry.states.slice();
-      let offset = entry.offset;
-      for (const event of events) {
-        for (const [index, processor] of processors.entries()) {
-          const refusal = processor.beforeAppend?.({ project, path, event, state: states[index], now: options.now });
-          if (refusal) throw refusal;
-        }
-        offset += 1;
-        reduceAll(states, { ...event, streamPath: path, offset, createdAt: new Date(options.now()).toISOString() });
-      }
-    },
+    gate,
 
     /** The built-ins' view of a stream, keyed by processor slug. */
     async describe(project: string, path: StreamPath): Promise<Record<string, unknown>> {
       const entry = await load(project, path);
-      return Object.fromEntries(
-        processors.map((processor, index) => [processor.slug, processor.describe ? processor.describe(entry.states[index]) : entry.states[index]]),
+      const views = await Promise.all(
+        processors.map(async (processor, index) => [
+          processor.slug,
+          processor.describe ? await processor.describe(entry.states[index], { project, path }) : entry.states[index],
+        ]),
       );
+      return Object.fromEntries(views);
     },
 
     /** Forgets a deleted stream's state. */
     forget(project: string, path: StreamPath): void {
       entries.delete(keyOf(project, path));
+      for (const processor of processors) processor.forget?.(project, path);
     },
 
     /** Resolves once every side effect queued so far has finished. */
     async settled(): Promise<void> {
+      await Promise.all([...entries.values()].map((entry) => entry.effects));
+    },
+
+    /** Stops the built-ins' own work (timers, deliveries), then waits for queued side effects. */
+    async close(): Promise<void> {
+      closed = true;
+      await Promise.all(processors.map((processor) => Promise.resolve(processor.close?.()).catch(() => undefined)));
       await Promise.all([...entries.values()].map((entry) => entry.effects));
     },
   };

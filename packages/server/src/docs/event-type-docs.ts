@@ -10,6 +10,8 @@ export function eventTypeDoc(type: BuiltinEventType) {
     appendedBy: type.appendedBy,
     payloadSchema: z.toJSONSchema(type.payload, { io: "input", unrepresentable: "any" }),
     example: { type: type.type, payload: type.example },
+    /** The template the UI's composer offers; `null` for server-only types, which cannot be appended. */
+    preset: type.appendedBy === "server" ? null : (type.preset ?? { type: type.type, payload: type.example }),
   };
 }
 

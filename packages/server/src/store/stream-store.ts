@@ -62,6 +62,32 @@ export interface DeleteResult {
 }
 
 /**
+ * Event-type namespaces whose streams the store marks (guarantee 8), so the built-ins that must work
+ * without waiting for a stream to be touched (scheduler, webhooks, transformers, hosted processors) can
+ * find their streams when a server starts.
+ */
+export const markedNamespaces = ["schedule", "subscription", "transformer", "processor"] as const;
+
+/** The marked namespace of an event type (`schedule/configured` → `schedule`), if any. */
+export function markedNamespaceOf(type: string): string | undefined {
+  const slash = type.indexOf("/");
+  if (slash < 0) return undefined;
+  const namespace = type.slice(0, slash);
+  return (markedNamespaces as readonly string[]).includes(namespace) ? namespace : undefined;
+}
+
+export interface MarkedStream {
+  project: string;
+  path: StreamPath;
+}
+
+/** A stored secret's name; the value never leaves the store except to the built-in that uses it. */
+export interface SecretInfo {
+  name: string;
+  updatedAt: string;
+}
+
+/**
  * The one storage interface. Every backend (SQLite, PostgreSQL) implements it and passes the same
  * contract suite (`test/store-contract.ts`).
  *
@@ -74,6 +100,8 @@ export interface DeleteResult {
  * 6. When `append` resolves, the events are durable against a crash of the server process.
  * 7. `onCommit` listeners see every committed event of every stream exactly once per process, in offset
  *    order per stream; including, in a shared backend, events committed by other processes.
+ * 8. Storing an event of a `markedNamespaces` type marks its stream for that namespace, in the same
+ *    transaction, with the event's offset; deleting a stream removes its marks.
  */
 export interface StreamStore {
   append(request: AppendRequest): Promise<AppendResult>;
@@ -87,6 +115,16 @@ export interface StreamStore {
   /** Named consumer cursors: how far a consumer's side effects got on a stream. */
   getCursor(project: string, path: StreamPath, consumer: string): Promise<number | undefined>;
   setCursor(project: string, path: StreamPath, consumer: string, offset: number): Promise<void>;
+  /** Streams marked for a namespace (guarantee 8), in every project. */
+  listMarkedStreams(namespace: string): Promise<MarkedStream[]>;
+  /** Removes a stream's mark, unless an event of the namespace newer than `throughOffset` marked it since. */
+  unmarkStream(project: string, path: StreamPath, namespace: string, throughOffset: number): Promise<void>;
+  /** Secrets: per project, stored outside every stream. `putSecret` resolves `created: false` on a replace. */
+  putSecret(project: string, name: string, value: string): Promise<{ created: boolean; updatedAt: string }>;
+  getSecret(project: string, name: string): Promise<string | undefined>;
+  /** Resolves `false` when there was no such secret. */
+  deleteSecret(project: string, name: string): Promise<boolean>;
+  listSecrets(project: string): Promise<SecretInfo[]>;
   onCommit(listener: (batch: CommittedStreamEvents) => void): () => void;
   close(): Promise<void>;
 }

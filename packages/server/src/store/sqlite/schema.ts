@@ -29,4 +29,18 @@ CREATE TABLE IF NOT EXISTS consumer_cursors (
   updated_at TEXT NOT NULL,
   PRIMARY KEY (project, path, consumer)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS marked_streams (
+  project TEXT NOT NULL,
+  path TEXT NOT NULL,
+  namespace TEXT NOT NULL,
+  last_offset INTEGER NOT NULL,
+  PRIMARY KEY (namespace, project, path)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS secrets (
+  project TEXT NOT NULL,
+  name TEXT NOT NULL,
+  value TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (project, name)
+) WITHOUT ROWID;
 `;

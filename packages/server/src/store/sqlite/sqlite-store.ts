@@ -2,15 +2,18 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { ancestorPaths, TributaryError, type StoredEvent, type StreamPath } from "@tributary/protocol";
-import type {
-  AppendRequest,
-  AppendResult,
-  CommittedStreamEvents,
-  DeleteResult,
-  EventRecord,
-  ReadRange,
-  StreamInfo,
-  StreamStore,
+import {
+  markedNamespaceOf,
+  type AppendRequest,
+  type AppendResult,
+  type CommittedStreamEvents,
+  type DeleteResult,
+  type EventRecord,
+  type MarkedStream,
+  type ReadRange,
+  type SecretInfo,
+  type StreamInfo,
+  type StreamStore,
 } from "../stream-store.ts";
 import { sqliteSchema } from "./schema.ts";
 import { createWriteQueue, type Transaction } from "./write-queue.ts";
@@ -123,6 +126,8 @@ export function createSqliteStore(options: SqliteStoreOptions): StreamStore {
       const json = JSON.stringify(event);
       statements.insertEvent.run(row.id, offset, event.type, json);
       if (event.idempotencyKey !== undefined) statements.insertKey.run(row.id, event.idempotencyKey, offset);
+      const namespace = markedNamespaceOf(event.type);
+      if (namespace !== undefined) statements.upsertMark.run(namespace, project, target, offset);
       row.lastOffset = offset;
       tx.announce(project, target, { event, json });
       return { event, json };
@@ -179,6 +184,7 @@ export function createSqliteStore(options: SqliteStoreOptions): StreamStore {
       statements.deleteKeys.run(row.id);
       statements.deleteStream.run(row.id);
       statements.deleteCursors.run(project, row.path);
+      statements.deleteMarks.run(project, row.path);
       streams.set(keyOf(project, row.path), null);
     }
     const createdAt = new Date().toISOString();
@@ -233,6 +239,33 @@ export function createSqliteStore(options: SqliteStoreOptions): StreamStore {
       statements.upsertCursor.run(project, path, consumer, offset, new Date().toISOString());
     },
 
+    async listMarkedStreams(namespace): Promise<MarkedStream[]> {
+      return (statements.selectMarks.all(namespace) as { project: string; path: string }[]).map((row) => ({ project: row.project, path: row.path }));
+    },
+
+    async unmarkStream(project, path, namespace, throughOffset) {
+      statements.deleteMark.run(namespace, project, path, throughOffset);
+    },
+
+    async putSecret(project, name, value) {
+      const updatedAt = new Date().toISOString();
+      const created = statements.selectSecret.get(project, name) === undefined;
+      statements.upsertSecret.run(project, name, value, updatedAt);
+      return { created, updatedAt };
+    },
+
+    async getSecret(project, name) {
+      return (statements.selectSecret.get(project, name) as { value: string } | undefined)?.value;
+    },
+
+    async deleteSecret(project, name) {
+      return Number(statements.deleteSecret.run(project, name).changes) > 0;
+    },
+
+    async listSecrets(project): Promise<SecretInfo[]> {
+      return (statements.listSecrets.all(project) as { name: string; updated_at: string }[]).map((row) => ({ name: row.name, updatedAt: row.updated_at }));
+    },
+
     onCommit(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -271,6 +304,18 @@ function prepareStatements(db: DatabaseSync) {
     deleteStream: db.prepare("DELETE FROM streams WHERE id = ?"),
     deleteCursors: db.prepare("DELETE FROM consumer_cursors WHERE project = ? AND path = ?"),
     selectCursor: db.prepare("SELECT offset FROM consumer_cursors WHERE project = ? AND path = ? AND consumer = ?"),
+    upsertMark: db.prepare(
+      "INSERT INTO marked_streams (namespace, project, path, last_offset) VALUES (?, ?, ?, ?) ON CONFLICT (namespace, project, path) DO UPDATE SET last_offset = excluded.last_offset",
+    ),
+    selectMarks: db.prepare("SELECT project, path FROM marked_streams WHERE namespace = ? ORDER BY project, path"),
+    deleteMark: db.prepare("DELETE FROM marked_streams WHERE namespace = ? AND project = ? AND path = ? AND last_offset <= ?"),
+    deleteMarks: db.prepare("DELETE FROM marked_streams WHERE project = ? AND path = ?"),
+    selectSecret: db.prepare("SELECT value FROM secrets WHERE project = ? AND name = ?"),
+    upsertSecret: db.prepare(
+      "INSERT INTO secrets (project, name, value, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (project, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+    ),
+    deleteSecret: db.prepare("DELETE FROM secrets WHERE project = ? AND name = ?"),
+    listSecrets: db.prepare("SELECT name, updated_at FROM secrets WHERE project = ? ORDER BY name"),
     upsertCursor: db.prepare(
       "INSERT INTO consumer_cursors (project, path, consumer, offset, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (project, path, consumer) DO UPDATE SET offset = excluded.offset, updated_at = excluded.updated_at",
     ),
