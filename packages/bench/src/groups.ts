@@ -1,3 +1,4 @@
+import type { createCpuAccounting } from "./cpu-accounting.ts";
 import type { FigureId, FigureResult } from "./figures.ts";
 import type { Progress } from "./progress.ts";
 import { measureAppendLatency } from "./scenarios/append-latency.ts";
@@ -18,7 +19,8 @@ export interface GroupContext {
   progress: Progress;
   results: Map<FigureId, FigureResult>;
   details: string[];
-  profileDir?: string;
+  cpu: ReturnType<typeof createCpuAccounting>;
+  profileDir?: string | undefined;
 }
 
 /** How many progress steps each group shows. */
@@ -129,6 +131,7 @@ const groups: Record<GroupName, (context: GroupContext) => Promise<void>> = {
       progress.step(`${n(size.readers)} live SSE readers on one stream at 500 events/s`);
       const fanOut = await measureFanOut(server.url, { readers: size.readers, rate: 500, durationMs: size.fanOutMs, stream: "/bench/fan-out", progress });
       const stats = await server.stats();
+      context.cpu.addChild(fanOut.readerCpuMs);
       if (context.quick || fanOut.readers === 1000) results.set("fanout.p99", { value: fanOut.latency.p99 });
       progress.done(`p99 ${ms(fanOut.latency.p99)} over ${n(fanOut.latency.count)} deliveries`);
       details.push(`- **Fan-out**: ${n(fanOut.readers)} live SSE readers (in their own process) on one stream; one client appends ${n(fanOut.events)} events at 500/s (achieved ${n(fanOut.achievedRate)}/s, open loop). Each event carries its send time; each delivery is one sample: ${latencyText(fanOut.latency)} over ${n(fanOut.latency.count)} deliveries. ${n(fanOut.complete)} of ${n(fanOut.readers)} readers got every event (fewest: ${n(fanOut.fewest)}). The readers' process used ${n(fanOut.readerCpuMs)} ms of CPU. ${serverText(stats, undefined, "event")}`);
@@ -181,7 +184,7 @@ async function withServer(context: GroupContext, fsync: "normal" | "full", work:
   try {
     await work(server);
   } finally {
-    await server.close();
+    context.cpu.addChild(await server.close());
   }
 }
 

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { createCpuAccounting, waitForQuietMachine } from "./cpu-accounting.ts";
 import type { FigureId, FigureResult } from "./figures.ts";
 import { describeMachine } from "./machine.ts";
 import { createProgress } from "./progress.ts";
@@ -70,7 +71,16 @@ export async function main(argv: string[]): Promise<number> {
   const progress = createProgress(selected.length);
   progress.note(`Tributary bench${quick ? " (quick)" : ""}: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load ${machine.loadAverage}`);
 
-  await runGroups(selected, { quick, progress, results, details, profileDir });
+  // Other processes on a 2-core machine skew every figure: wait a while for quiet, and report the rest.
+  const quietCores = await waitForQuietMachine({
+    maxCores: 0.2,
+    maxWaitMs: quick ? 0 : 60_000,
+    onWait: (cores) => progress.tick(`waiting for the machine to quieten: other processes use ${(100 * cores).toFixed(0)}% of a core`),
+  });
+  if (quietCores > 0.2) progress.note(`Other processes use ${(100 * quietCores).toFixed(0)}% of a core; the figures will suffer.`);
+  const cpu = createCpuAccounting();
+  await runGroups(selected, { quick, progress, results, details, profileDir, cpu });
+  const otherCores = cpu.otherCores();
 
   const command = `npm run bench${argv.length > 0 ? ` -- ${argv.join(" ")}` : ""}`;
   const report = renderReport({
@@ -82,6 +92,7 @@ export async function main(argv: string[]): Promise<number> {
     results,
     details,
     loadAverageAtEnd: describeMachine(tmpdir()).loadAverage,
+    otherCores,
   });
   writeFileSync(out, report);
   progress.note(`\nWrote ${out}`);

@@ -11,6 +11,8 @@ export interface BenchReport {
   /** One markdown bullet per scenario: its workload and what the server's process was doing. */
   details: string[];
   loadAverageAtEnd: string;
+  /** Other processes' average CPU use during the run, in cores. */
+  otherCores: number;
 }
 
 /**
@@ -37,7 +39,7 @@ Written by \`npm run bench\`${report.quick ? " **in --quick mode (a smoke run: s
 - **OS**: ${machine.os}
 - **Node**: ${machine.node}
 - **Disk**: ${machine.disk}
-- **Load average** (1, 5, 15 min) at start: ${machine.loadAverage}; at end: ${report.loadAverageAtEnd}. Other work on the machine skews the figures.
+- **Other work on the machine during the run**: other processes used ${(100 * report.otherCores).toFixed(0)}% of one core on average${report.otherCores > 0.2 ? " — **a busy machine: these figures are lower than a quiet one gives**" : ""} (load average at start ${machine.loadAverage}, at end ${report.loadAverageAtEnd}).
 
 The server runs in its own process (\`startServer\`, SQLite on a fresh data directory, default
 \`fsync normal\`: WAL with synchronous=NORMAL, so every acknowledged append survives a crash of the server

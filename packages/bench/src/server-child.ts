@@ -20,6 +20,7 @@ let lastAt = performance.now();
 process.on("message", (message: { type?: string }) => {
   if (message.type === "stats") {
     const cpu = process.cpuUsage(lastCpu);
+    const total = process.cpuUsage();
     const elu = performance.eventLoopUtilization(lastElu);
     const now = performance.now();
     const wallMs = now - lastAt;
@@ -31,6 +32,7 @@ process.on("message", (message: { type?: string }) => {
       eventLoopUtilization: elu.utilization,
       eventLoopDelayP99Ms: delay.percentile(99) / 1e6,
       rssMb: process.memoryUsage().rss / 2 ** 20,
+      totalCpuMs: (total.user + total.system) / 1000,
     });
     lastCpu = process.cpuUsage();
     lastElu = performance.eventLoopUtilization();

@@ -12,13 +12,16 @@ export interface ServerStats {
   eventLoopUtilization: number;
   eventLoopDelayP99Ms: number;
   rssMb: number;
+  /** CPU time since the process started. */
+  totalCpuMs: number;
 }
 
 export interface ServerProcess {
   url: string;
   /** Figures since the previous call (or since start). */
   stats(): Promise<ServerStats>;
-  close(): Promise<void>;
+  /** Stops the server; resolves with the CPU time (ms) its process used in all. */
+  close(): Promise<number>;
 }
 
 export interface ServerProcessOptions {
@@ -51,9 +54,14 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
       url,
       stats: () => askStats(child),
       async close() {
-        if (child.exitCode === null) child.send({ type: "close" });
+        let cpuMs = 0;
+        if (child.exitCode === null) {
+          cpuMs = (await askStats(child)).totalCpuMs;
+          child.send({ type: "close" });
+        }
         await exited;
         rmSync(dataDir, { recursive: true, force: true });
+        return cpuMs;
       },
     };
   } catch (error) {
