@@ -11,6 +11,8 @@ const tricky: unknown[] = [
   "2024-05-01T12:00:00.000Z",
   "true",
   "no",
+  "n",
+  "Y",
   "null",
   "~",
   "123",

@@ -3,7 +3,7 @@ import type { FeedItem, FeedRenderContext } from "./feed-kind.ts";
 import { formatTime } from "../views/format.ts";
 import { icon, type IconName } from "../views/icons.ts";
 
-export type Tone = "info" | "config" | "error" | "ok" | "warn";
+export type Tone = "info" | "config" | "error" | "ok" | "warn" | "tool";
 
 /**
  * The common frame of a feed item: a title, the body, and a meta line with the offsets it came from,
@@ -21,15 +21,32 @@ export function card(item: FeedItem, context: FeedRenderContext, options: { tone
   );
 }
 
-/** "#12–#40 · type links · 12:00:01", the provenance of an item. */
+/**
+ * A one-line notice (paused, a child created, a run ended): an icon, a message, details, the provenance.
+ *
+ * @example
+ * notice(item, context, { tone: "warn", icon: "pause", message: "Stream paused", detail: "investigating" });
+ */
+export function notice(item: FeedItem, context: FeedRenderContext, options: { tone: Tone; icon: IconName; message: Child; detail?: Child }): HTMLElement {
+  return h(
+    "div",
+    { class: `feed-notice tone-${options.tone}`, dataset: { kind: item.kind } },
+    h("span", { class: "feed-icon" }, icon(options.icon)),
+    h("strong", null, options.message),
+    options.detail ? h("span", { class: "notice-detail" }, options.detail) : null,
+    meta(item, context),
+  );
+}
+
+/** "12:00:01 #12–40 type-a type-b": when, from which events, of which types (each linked to its docs). */
 export function meta(item: FeedItem, context: FeedRenderContext): HTMLElement {
   const offsets = item.firstOffset === item.lastOffset ? `#${item.firstOffset}` : `#${item.firstOffset}–${item.lastOffset}`;
   return h(
     "span",
     { class: "feed-meta" },
+    h("time", { datetime: item.at, title: item.at }, formatTime(item.at)),
     h("span", { class: "offset" }, offsets),
     item.types.map((type) => context.typeLink(type)),
-    h("time", { datetime: item.at, title: item.at }, formatTime(item.at)),
   );
 }
 

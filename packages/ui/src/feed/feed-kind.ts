@@ -16,7 +16,7 @@ export interface FeedItem {
 export interface FeedDraft {
   get<I extends FeedItem>(key: string): I | undefined;
   /** Adds an item at the end, or replaces the item with the same key where it stands. */
-  put(item: FeedItem): void;
+  put<I extends FeedItem>(item: I): void;
   /** Bookkeeping that spans events (e.g. which assistant message is streaming), by the kind's own keys. */
   vars: Record<string, unknown>;
 }

@@ -1,5 +1,9 @@
 import type { FeedKind } from "./feed-kind.ts";
-import { chatKind } from "./kinds/chat.ts";
+import { agentConfigKind } from "./kinds/agent-config.ts";
+import { agentInputKind } from "./kinds/agent-input.ts";
+import { agentReplyKind } from "./kinds/agent-reply.ts";
+import { agentRunKind } from "./kinds/agent-run.ts";
+import { agentToolKind } from "./kinds/agent-tool.ts";
 import { errorKind } from "./kinds/error.ts";
 import { processorKind } from "./kinds/processor.ts";
 import { rawKind } from "./kinds/raw.ts";
@@ -8,9 +12,16 @@ import { streamNoticeKind } from "./kinds/stream-notice.ts";
 import { subscriptionKind } from "./kinds/subscription.ts";
 import { transformerKind } from "./kinds/transformer.ts";
 
-/** Every kind of feed item, in the order they are asked; the raw kind is the fallback and comes last. */
+/**
+ * Every kind of feed item, in the order they are asked; the raw kind is the fallback and comes last.
+ * To draw a new event family: write a kind with `defineFeedKind` in kinds/ and list it here.
+ */
 export const feedKinds: readonly FeedKind[] = [
-  chatKind,
+  agentInputKind,
+  agentReplyKind,
+  agentToolKind,
+  agentConfigKind,
+  agentRunKind,
   errorKind,
   streamNoticeKind,
   scheduleKind,

@@ -127,7 +127,8 @@ export function createStreamView(options: StreamViewOptions) {
   function render(): void {
     if (mode === "feed") feedList.setItems(feed.items);
     else eventList.setItems(held.events);
-    count.textContent = `${held.last} event${held.last === 1 ? "" : "s"}${held.first > 1 && held.events.length > 0 ? ` · ${held.events.length} loaded` : ""}`;
+    const loaded = held.first > 1 && held.events.length > 0 ? ` · ${held.events.length.toLocaleString()} loaded` : "";
+    count.textContent = `${held.last.toLocaleString()} event${held.last === 1 ? "" : "s"}${loaded}`;
   }
 
   function onLive(events: StoredEvent[]): void {

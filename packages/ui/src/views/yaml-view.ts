@@ -41,7 +41,7 @@ function indentOf(line: string): number {
 function classOf(value: string): string {
   if (value.startsWith('"')) return "y-str";
   if (/^(true|false|null)$/.test(value)) return "y-kw";
-  if (/^-?\d/.test(value)) return "y-num";
+  if (/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(value)) return "y-num";
   if (value === "{}" || value === "[]") return "y-punct";
   return "y-str";
 }

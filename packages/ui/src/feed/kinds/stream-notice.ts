@@ -1,7 +1,6 @@
-import { h } from "../../dom.ts";
 import { defineFeedKind, itemFrom, record, text, type FeedItem } from "../feed-kind.ts";
-import { meta } from "../feed-card.ts";
-import { icon, type IconName } from "../../views/icons.ts";
+import { notice, type Tone } from "../feed-card.ts";
+import type { IconName } from "../../views/icons.ts";
 
 interface NoticeItem extends FeedItem {
   icon: IconName;
@@ -9,7 +8,7 @@ interface NoticeItem extends FeedItem {
   detail: string;
   /** A stream the notice is about (a child), rendered as a link. */
   path: string;
-  tone: "ok" | "warn" | "info";
+  tone: Tone;
 }
 
 /** One-line notices for the stream's own life: paused, resumed, children created or deleted, the breaker. */
@@ -18,7 +17,7 @@ export const streamNoticeKind = defineFeedKind<NoticeItem>({
   types: ["stream/paused", "stream/resumed", "stream/child-created", "stream/child-deleted", "circuit-breaker/configured"],
   reduce: (event, feed) => {
     const payload = record(event.payload);
-    const base = { ...itemFrom(event, "notice"), detail: "", path: "", tone: "info" as const };
+    const base = { ...itemFrom(event, "notice"), detail: "", path: "", tone: "info" as Tone };
     switch (event.type) {
       case "stream/paused":
         return feed.put({ ...base, icon: "pause", message: "Stream paused", detail: text(payload.reason), tone: "warn" } as NoticeItem);
@@ -38,13 +37,5 @@ export const streamNoticeKind = defineFeedKind<NoticeItem>({
     }
   },
   render: (item, context) =>
-    h(
-      "div",
-      { class: `feed-notice tone-${item.tone}`, dataset: { kind: "notice" } },
-      h("span", { class: "feed-icon" }, icon(item.icon)),
-      h("strong", null, item.message),
-      item.path ? context.streamLink(item.path) : null,
-      item.detail ? h("span", { class: "notice-detail" }, item.detail) : null,
-      meta(item, context),
-    ),
+    notice(item, context, { tone: item.tone, icon: item.icon, message: item.message, detail: item.path ? context.streamLink(item.path) : item.detail }),
 });

@@ -1,0 +1,86 @@
+import { describe, expect, it } from "vitest";
+import { builtinEventTypes } from "@tributary/protocol";
+import { agentEventTypes, parseAgentPayload } from "../../agent/src/agent-event-types.ts";
+import { defineFeedKind, itemFrom, type FeedItem } from "../src/feed/feed-kind.ts";
+import { feedKinds } from "../src/feed/feed-kinds.ts";
+import { emptyFeed, reduceFeed } from "../src/feed/reduce-feed.ts";
+import { agentConversation } from "./support/agent-conversation.ts";
+import { stored } from "./support/stored.ts";
+
+const events = stored(agentConversation);
+const byKey = (items: readonly FeedItem[], key: string) => items.find((item) => item.key === key) as (FeedItem & Record<string, unknown>) | undefined;
+
+describe("reduceFeed", () => {
+  it("folds an agent conversation into config, a user bubble, replies, a tool call and the run's end", () => {
+    const feed = reduceFeed(emptyFeed, events, feedKinds);
+    expect(feed.items.map((item) => item.kind)).toEqual([
+      "agent-config",
+      "agent-config",
+      "agent-input",
+      "agent-reply",
+      "agent-tool",
+      "agent-reply",
+      "agent-run",
+    ]);
+    expect(byKey(feed.items, "input:3")).toMatchObject({ role: "user", content: "Which files are here?" });
+    expect(byKey(feed.items, "reply:3.1")).toMatchObject({ status: "done", text: "", toolCalls: [{ name: "shell", arguments: '{"command":"ls"}' }] });
+    expect(byKey(feed.items, "tool:call_1")).toMatchObject({ name: "shell", input: { command: "ls" }, status: "ok", output: "exit code 0\nREADME.md\npackage.json\n" });
+    expect(byKey(feed.items, "reply:3.2")).toMatchObject({ status: "done", text: "There are two files: README.md and package.json.", firstOffset: 11, lastOffset: 16 });
+  });
+
+  it("streams the reply's text chunk by chunk before the output completes", () => {
+    const upToSecondChunk = reduceFeed(emptyFeed, events.slice(0, 14), feedKinds);
+    expect(byKey(upToSecondChunk.items, "reply:3.2")).toMatchObject({ status: "streaming", text: "There are two files: README.md and " });
+    const oneByOne = events.reduce((feed, event) => reduceFeed(feed, [event], feedKinds), emptyFeed);
+    expect(oneByOne.items).toEqual(reduceFeed(emptyFeed, events, feedKinds).items);
+  });
+
+  it("is pure: it leaves the input state alone and ignores events it has already folded", () => {
+    const first = reduceFeed(emptyFeed, events.slice(0, 10), feedKinds);
+    const snapshot = structuredClone(first.items);
+    const second = reduceFeed(first, events.slice(5), feedKinds);
+    expect(first.items).toEqual(snapshot);
+    expect(second.items).toEqual(reduceFeed(emptyFeed, events, feedKinds).items);
+    expect(reduceFeed(second, events.slice(0, 3), feedKinds)).toBe(second);
+  });
+
+  it("draws unknown types as raw items, and a kind that throws costs only that event", () => {
+    const exploding = defineFeedKind<FeedItem>({
+      name: "exploding",
+      types: ["boom"],
+      reduce: () => {
+        throw new Error("bad payload");
+      },
+      render: () => document.createElement("div"),
+    });
+    const feed = reduceFeed(emptyFeed, stored([{ type: "hello-world", payload: { a: 1 } }, { type: "boom" }, { type: "agent-input-added", payload: { content: "still here" } }]), [exploding, ...feedKinds]);
+    expect(feed.items.map((item) => item.kind)).toEqual(["raw", "raw", "agent-input"]);
+  });
+
+  it("claims every built-in and every agent event type with a kind of its own", () => {
+    const claimed = new Set(feedKinds.flatMap((kind) => kind.types ?? []));
+    const types = [...builtinEventTypes.keys(), ...agentEventTypes.keys()];
+    expect(types.filter((type) => !claimed.has(type))).toEqual([]);
+  });
+
+  it("folds the documented example of every built-in and agent type without falling back to raw", () => {
+    const examples = [...builtinEventTypes.values(), ...agentEventTypes.values()].map((type) => ({ type: type.type, payload: type.example }));
+    const feed = reduceFeed(emptyFeed, stored(examples), feedKinds);
+    expect(feed.items.filter((item) => item.kind === "raw")).toEqual([]);
+  });
+
+  it("uses a conversation fixture that the agent's own schemas accept", () => {
+    for (const event of agentConversation) expect(parseAgentPayload(event.type, event.payload)).toMatchObject({ ok: true });
+  });
+
+  it("keys new kinds by the event offset unless a kind chooses its own key", () => {
+    const note = defineFeedKind<FeedItem & { text: string }>({
+      name: "note",
+      types: ["note-added"],
+      reduce: (event, feed) => feed.put({ ...itemFrom(event, "note"), text: String(event.payload.text) }),
+      render: () => document.createElement("p"),
+    });
+    const feed = reduceFeed(emptyFeed, stored([{ type: "note-added", payload: { text: "hi" } }], 7), [note, ...feedKinds]);
+    expect(feed.items).toEqual([expect.objectContaining({ kind: "note", key: "note:7", text: "hi", types: ["note-added"] })]);
+  });
+});

@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser } from "playwright-core";
+import { startTestServer, type TestServer } from "@tributary/server/testing";
+import { append, launchBrowser, openUi, readAll, screenshotDir } from "./support/browser.ts";
+
+let server: TestServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startTestServer(), launchBrowser()]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe("the composer", () => {
+  it("offers a preset for every built-in type and the agent input, and appends the chosen one", async () => {
+    const { page, errors } = await openUi(browser, `${server.url}/#/composer/presets`);
+    await page.click('.composer [role="tab"]:has-text("Event")');
+    const docs = (await (await fetch(`${server.url}/api/docs/events?format=json`)).json()) as { types: { type: string }[] };
+    const labels = await page.locator(".preset-select option").allInnerTexts();
+    expect(labels).toContain("agent-input-added");
+    for (const { type } of docs.types) expect(labels).toContain(type);
+
+    await page.selectOption(".preset-select", { label: "schedule/configured" });
+    expect(JSON.parse(await page.inputValue(".composer-editor"))).toMatchObject({ type: "schedule/configured", payload: { slug: "heartbeat" } });
+    expect(await page.locator(".preset-docs a").getAttribute("href")).toBe("/api/docs/events/schedule/configured");
+    await page.click("text=Append event");
+    await page.locator(".composer-result.ok", { hasText: "Appended #1" }).waitFor();
+    await page.locator('[data-kind="schedule"]').waitFor();
+    expect(await page.locator('[data-kind="schedule"]').innerText()).toContain("Every 5 s appends");
+    // Cancel it again, so the test leaves no timer behind.
+    await page.selectOption(".preset-select", { label: "schedule/cancelled" });
+    await page.click("text=Append event");
+    await page.locator(".composer-result.ok", { hasText: "Appended #" }).waitFor();
+
+    await page.click('.composer [role="tab"]:has-text("Message")');
+    await page.fill(".composer-message", "Hello from the browser");
+    await page.press(".composer-message", "Enter");
+    await page.locator('[data-kind="agent-input"] .bubble', { hasText: "Hello from the browser" }).waitFor();
+
+    const types = (await readAll(server.url, "/composer/presets")).map((event) => [event.type, event.payload]);
+    expect(types[0]?.[0]).toBe("schedule/configured");
+    expect(types).toContainEqual(["agent-input-added", { content: "Hello from the browser" }]);
+    expect(errors).toEqual([]);
+  });
+
+  it("shows why an append was refused when the event is not valid", async () => {
+    const { page, errors } = await openUi(browser, `${server.url}/#/composer/refused`);
+    await page.click('.composer [role="tab"]:has-text("Event")');
+    await page.fill(".composer-editor", '{"type": "stream/paused", "payload": {}}');
+    await page.click("text=Append event");
+    await page.locator(".composer-result.error .error-code", { hasText: "invalid_event" }).waitFor();
+    expect(await page.locator(".composer-result").innerText()).toContain("reason");
+    await page.fill(".composer-editor", "{ not json");
+    await page.click("text=Append event");
+    await page.locator(".composer-result.error", { hasText: "not valid JSON" }).waitFor();
+    expect(await readAll(server.url, "/composer/refused")).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  it("pauses and resumes the stream with its buttons, and shows the reason an append is refused", async () => {
+    const { page, errors } = await openUi(browser, `${server.url}/#/composer/pause`);
+    await append(server.url, "/composer/pause", [{ type: "hello-world" }]);
+    await page.locator('.feed-raw, [data-kind="raw"]').first().waitFor();
+
+    await page.click(".pause-button");
+    await page.fill(".pause-reason", "maintenance window");
+    await page.click("text=Pause stream");
+    await page.locator(".pause-banner", { hasText: "maintenance window" }).waitFor();
+    await page.locator(".pause-button", { hasText: "Resume" }).waitFor();
+    await page.locator('[data-kind="notice"]', { hasText: "Stream paused" }).waitFor();
+
+    await page.fill(".composer-message", "are you there?");
+    await page.press(".composer-message", "Enter");
+    const refusal = page.locator(".composer-result.error");
+    await refusal.waitFor();
+    expect(await refusal.locator(".error-code").innerText()).toBe("stream_paused");
+    expect(await refusal.innerText()).toContain("maintenance window");
+    await page.screenshot({ path: `${screenshotDir}/paused.png` });
+
+    await page.click(".pause-button");
+    await page.locator(".pause-button", { hasText: "Pause" }).waitFor();
+    await page.locator(".pause-banner").waitFor({ state: "hidden" });
+    await page.press(".composer-message", "Enter");
+    await page.locator(".composer-result.ok", { hasText: "Appended #4" }).waitFor();
+
+    const events = await readAll(server.url, "/composer/pause");
+    expect(events.map((event) => event.type)).toEqual(["hello-world", "stream/paused", "stream/resumed", "agent-input-added"]);
+    expect(events[1]?.payload).toEqual({ reason: "maintenance window" });
+    expect(errors).toEqual([]);
+  });
+});

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser, Page } from "playwright-core";
+import type { EventInput } from "@tributary/protocol";
+import { startTestServer, type TestServer } from "@tributary/server/testing";
+import { append, launchBrowser, openUi, screenshotDir } from "./support/browser.ts";
+
+let server: TestServer;
+let browser: Browser;
+const path = "/big/stream";
+const total = 100_000;
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startTestServer(), launchBrowser()]);
+  // The default breaker (100 events a second) would pause the stream during the fill.
+  await append(server.url, path, [{ type: "circuit-breaker/configured", payload: { maxEvents: 1_000_000, windowSeconds: 1 } }]);
+  for (let start = 0; start < total; start += 2000) {
+    const batch: EventInput[] = [];
+    for (let i = start; i < start + 2000; i++) batch.push({ type: i % 10 === 0 ? "tick-logged" : "tock-logged", payload: { i, note: `event number ${i}` } });
+    await append(server.url, path, batch);
+  }
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const lastOffset = total + 1;
+const rowCount = (page: Page) => page.locator(".vlist-row").count();
+const loadedOffsets = (page: Page) =>
+  page.locator(".event-row").evaluateAll((rows) => rows.map((row) => Number((row as HTMLElement).dataset.offset)));
+
+describe("a stream of 100,000 events", () => {
+  it("opens at its tail and pages backwards on scroll while rendering only the rows in view", async () => {
+    const { page, errors } = await openUi(browser, `${server.url}/#${path}`);
+    await page.click("text=Events (YAML)");
+    await page.locator(`.event-row[data-offset="${lastOffset}"]`).waitFor();
+    expect(await page.locator(".event-count").innerText()).toContain(`${lastOffset.toLocaleString("en-US")} events`);
+    expect(await rowCount(page)).toBeLessThan(100);
+
+    // Scroll to the top again and again: each time an older page is loaded in front.
+    let oldest = Math.min(...(await loadedOffsets(page)));
+    for (let step = 0; step < 4; step++) {
+      await page.locator(".event-list").evaluate((list) => (list.scrollTop = 0));
+      await page.waitForFunction(
+        (before) => [...document.querySelectorAll<HTMLElement>(".event-row")].some((row) => Number(row.dataset.offset) < before - 100),
+        oldest,
+      );
+      oldest = Math.min(...(await loadedOffsets(page)));
+      expect(await rowCount(page)).toBeLessThan(100);
+    }
+    expect(oldest).toBeLessThan(lastOffset - 1500);
+    // Scrolling back to the end shows the tail again: the rows in between were never all in the DOM.
+    await page.locator(".event-list").evaluate((list) => (list.scrollTop = list.scrollHeight));
+    await page.locator(`.event-row[data-offset="${lastOffset}"]`).waitFor();
+    expect(await rowCount(page)).toBeLessThan(100);
+
+    // Live events still arrive at the bottom while the user is there.
+    await append(server.url, path, [{ type: "hello-world", payload: { after: "the fill" } }]);
+    await page.locator(`.event-row[data-offset="${lastOffset + 1}"]`).waitFor();
+
+    await page.click("text=Feed");
+    await page.locator('.feed-list [data-kind="raw"]').first().waitFor();
+    expect(await rowCount(page)).toBeLessThan(100);
+    await page.screenshot({ path: `${screenshotDir}/large-stream.png` });
+    expect(errors).toEqual([]);
+  });
+});

@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser } from "playwright-core";
+import { startTestServer, type TestServer } from "@tributary/server/testing";
+import { agentConversation } from "./support/agent-conversation.ts";
+import { append, launchBrowser, openUi, screenshotDir } from "./support/browser.ts";
+
+let server: TestServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startTestServer(), launchBrowser()]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe("the stream tree and the stream view", () => {
+  it("shows a stream created after the page loaded, and filters the tree", async () => {
+    await append(server.url, "/tree/early", [{ type: "hello-world" }]);
+    const { page, errors } = await openUi(browser, server.url);
+    await page.locator('.tree-row[data-path="/tree/early"]').waitFor();
+
+    await append(server.url, "/tree/late/arrival", [{ type: "hello-world" }]);
+    await page.locator('.tree-row[data-path="/tree/late/arrival"]').waitFor();
+
+    await page.fill(".tree-filter", "arriv");
+    await page.locator('.tree-row[data-path="/tree/early"]').waitFor({ state: "detached" });
+    expect(await page.locator(".tree-row").evaluateAll((rows) => rows.map((row) => (row as HTMLElement).dataset.path))).toEqual([
+      "/",
+      "/tree",
+      "/tree/late",
+      "/tree/late/arrival",
+    ]);
+    await page.click('.tree-row[data-path="/tree/late/arrival"] a');
+    await page.locator(".stream-title h1", { hasText: "arrival" }).waitFor();
+    expect(page.url()).toContain("#/tree/late/arrival");
+    expect(errors).toEqual([]);
+  });
+
+  it("shows events appended while the stream is open, as YAML with each type linked to its docs", async () => {
+    const { page, errors } = await openUi(browser, `${server.url}/#/yaml/live`);
+    await page.click("text=Events (YAML)");
+    await page.locator(".list-empty", { hasText: "No events yet" }).waitFor();
+
+    await append(server.url, "/yaml/live", [{ type: "hello-world", payload: { text: "line 1\nline 2", n: 3 } }]);
+    const first = page.locator('.event-row[data-offset="1"]');
+    await first.waitFor();
+    expect(await first.locator("pre.yaml").innerText()).toBe(
+      ["type: hello-world", "payload:", "  text: |-", "    line 1", "    line 2", "  n: 3", "streamPath: /yaml/live", "offset: 1", `createdAt: ${await first.locator("time").getAttribute("datetime")}`].join("\n"),
+    );
+
+    await append(server.url, "/yaml/live", [{ type: "circuit-breaker/configured", payload: { maxEvents: 500, windowSeconds: 1 } }]);
+    const link = page.locator('.event-row[data-offset="2"] a.type-link');
+    await link.waitFor();
+    const href = await link.getAttribute("href");
+    expect(href).toBe("/api/docs/events/circuit-breaker/configured");
+    const docs = await fetch(`${server.url}${href}`);
+    expect(docs.status).toBe(200);
+    expect(await docs.text()).toContain("Circuit breaker configured");
+    expect(await page.locator(".event-count").innerText()).toBe("2 events");
+    await page.screenshot({ path: `${screenshotDir}/events-yaml.png` });
+    expect(errors).toEqual([]);
+  });
+
+  it("renders an agent conversation in the feed, with the reply's text streaming in", async () => {
+    const { page, errors } = await openUi(browser, `${server.url}/#/feed/agent`);
+    await page.locator(".feed-list").waitFor();
+
+    // Everything up to the second reply's first chunk: the reply is still streaming.
+    await append(server.url, "/feed/agent", agentConversation.slice(0, 13));
+    const reply = page.locator('[data-kind="agent-reply"]').last();
+    await reply.locator(".bubble-text", { hasText: "There are two files:" }).waitFor();
+    expect(await reply.getAttribute("data-status")).toBe("streaming");
+    expect(await reply.locator(".bubble.streaming").count()).toBe(1);
+
+    await append(server.url, "/feed/agent", agentConversation.slice(13, 14));
+    await reply.locator(".bubble-text", { hasText: "There are two files: README.md and" }).waitFor();
+
+    await append(server.url, "/feed/agent", agentConversation.slice(14));
+    await page.locator('[data-kind="agent-reply"][data-status="done"] .bubble-text', { hasText: "README.md and package.json." }).waitFor();
+
+    const user = page.locator('[data-kind="agent-input"][data-role="user"] .bubble');
+    expect(await user.innerText()).toBe("Which files are here?");
+    const tool = page.locator('[data-kind="agent-tool"]');
+    expect(await tool.locator(".feed-title").innerText()).toContain("shell");
+    expect(await tool.locator(".tool-status").innerText()).toBe("done");
+    expect(await tool.locator(".tool-args").innerText()).toContain("command: ls");
+    expect(await tool.locator(".tool-result").innerText()).toContain("README.md");
+    expect(await page.locator('[data-kind="agent-run"]').innerText()).toContain("Run answered");
+    expect(await page.locator('[data-kind="agent-config"]').first().innerText()).toContain("mock-model");
+    await page.screenshot({ path: `${screenshotDir}/feed-agent.png` });
+    expect(errors).toEqual([]);
+  });
+});
