@@ -92,4 +92,27 @@ describe("the stream tree and the stream view", () => {
     await page.screenshot({ path: `${screenshotDir}/feed-agent.png` });
     expect(errors).toEqual([]);
   });
+
+  it("keeps projects apart: the picker switches to a project's own streams, and live views follow it", async () => {
+    await append(server.url, "/projects/only-in-alpha", [{ type: "hello-world" }], "alpha");
+    await append(server.url, "/projects/in-default", [{ type: "hello-world" }]);
+    const { page, errors } = await openUi(browser, `${server.url}/?project=alpha`);
+    await page.locator('.tree-row[data-path="/projects/only-in-alpha"]').waitFor();
+    await page.click('.tree-row[data-path="/projects/only-in-alpha"] a');
+    await page.click("text=Events (YAML)");
+    await append(server.url, "/projects/only-in-alpha", [{ type: "second-one" }], "alpha");
+    await page.locator('.event-row[data-offset="2"]', { hasText: "second-one" }).waitFor();
+
+    await page.fill(".project-input", "default");
+    await page.press(".project-input", "Enter");
+    await page.waitForURL((url) => url.search === "?project=default");
+    await page.locator('.tree-row[data-path="/projects/in-default"]').waitFor();
+    expect(await page.locator('.tree-row[data-path="/projects/only-in-alpha"]').count()).toBe(0);
+
+    await page.fill(".project-input", "not a name!");
+    await page.press(".project-input", "Enter");
+    await page.locator(".project-hint", { hasText: "letters, digits" }).waitFor();
+    expect(new URL(page.url()).search).toBe("?project=default");
+    expect(errors).toEqual([]);
+  });
 });

@@ -78,3 +78,8 @@ export function text(value: unknown): string {
 export function record(value: unknown): Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
+
+/** The schedule that appended an event (the scheduler marks firings in `metadata.scheduledBy`), or "". */
+export function scheduledBy(event: StoredEvent): string {
+  return text(record(record(event.metadata).scheduledBy).slug);
+}

@@ -7,12 +7,18 @@ export interface Preset {
   event: EventInput;
 }
 
-/** The agent's own input, the one event a person appends most. */
-export const agentInputPreset: Preset = {
-  label: "agent-input-added",
-  group: "Agent",
-  event: { type: "agent-input-added", payload: { content: "Hello! What can you do?" } },
-};
+/**
+ * The agent events a person appends: the input first (the one appended most), then the configuration.
+ * The agent's schemas are not loaded in the browser; a test checks these payloads against them.
+ */
+export const agentPresets: readonly Preset[] = [
+  { type: "agent-input-added", payload: { content: "Hello! What can you do?" } },
+  { type: "agent-model-changed", payload: { model: "gpt-4o-mini" } },
+  { type: "agent-system-prompt-changed", payload: { systemPrompt: "You are a careful coding agent." } },
+  { type: "agent-provider-changed", payload: { baseUrl: "http://localhost:11434/v1", api: "chat" } },
+  { type: "agent-settings-changed", payload: { contextWindowMs: 200, maxTurns: 20, interruptPolicy: "interrupt" } },
+  { type: "agent-context-added", payload: { content: "The user's timezone is Europe/Berlin.", source: "memory" } },
+].map((event) => ({ label: event.type, group: "Agent", event }));
 
 const pingPong = `export default {
   slug: "ping-pong",
@@ -25,7 +31,7 @@ const pingPong = `export default {
 `;
 
 /**
- * The composer's templates: the agent input, a runnable hosted processor, and one per built-in event type
+ * The composer's templates: the agent's events, a runnable hosted processor, and one per built-in event type
  * made from the example on its docs page (so a new built-in gets a preset without a UI change).
  * Types only the server appends are listed last; appending them is refused, which the composer shows.
  *
@@ -38,5 +44,5 @@ export function presetsFrom(docs: readonly EventTypeDoc[]): Preset[] {
     group: doc.appendedBy === "server" ? "Built-in (appended by the server)" : "Built-in",
     event: doc.type === "processor/deployed" ? { type: doc.type, payload: { slug: "ping-pong", script: pingPong } } : doc.example,
   }));
-  return [agentInputPreset, ...builtins.filter((p) => p.group === "Built-in"), ...builtins.filter((p) => p.group !== "Built-in")];
+  return [...agentPresets, ...builtins.filter((p) => p.group === "Built-in"), ...builtins.filter((p) => p.group !== "Built-in")];
 }
