@@ -60,7 +60,8 @@ export function createEventsClient(options: EventsClientOptions = {}) {
     /**
      * Appends one event and returns it as stored. Strict: an invalid event is refused with
      * `invalid_event` instead of being stored as `stream/invalid-event-appended`. An idempotent replay
-     * returns the original event.
+     * returns the original event. A request that fails on a connection the server closed is retried
+     * once only when the event has an `idempotencyKey` (so a retry cannot store it twice).
      */
     async append(input: { path: string; event: EventInput; signal?: AbortSignal }): Promise<StoredEvent> {
       const url = apiUrl(endpoint, "streams", parseStreamPath(input.path), { strict: "true" });
@@ -69,7 +70,7 @@ export function createEventsClient(options: EventsClientOptions = {}) {
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ event: input.event }),
         ...(input.signal ? { signal: input.signal } : {}),
-      });
+      }, { safeToRetry: input.event.idempotencyKey !== undefined });
       return (await response.json()) as StoredEvent;
     },
 

@@ -26,16 +26,28 @@ export function projectHeaders(endpoint: Endpoint): Record<string, string> {
  * Sends a request; a refused connection becomes a `TributaryError` with code `unavailable` that names
  * the server, and a non-2xx answer becomes a `TributaryError` carrying the server's own `code`.
  */
-export async function request(endpoint: Endpoint, url: string, init: RequestInit = {}): Promise<Response> {
+export async function request(endpoint: Endpoint, url: string, init: RequestInit = {}, options: { safeToRetry?: boolean } = {}): Promise<Response> {
+  const safeToRetry = options.safeToRetry ?? (init.method === undefined || init.method === "GET" || init.method === "PUT");
   let response: Response;
-  try {
-    response = await fetch(url, { ...init, headers: { ...projectHeaders(endpoint), ...(init.headers as Record<string, string>) } });
-  } catch (error) {
-    if (init.signal?.aborted) throw init.signal.reason ?? error;
-    throw unreachable(endpoint, error);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      response = await fetch(url, { ...init, headers: { ...projectHeaders(endpoint), ...(init.headers as Record<string, string>) } });
+      break;
+    } catch (error) {
+      if (init.signal?.aborted) throw init.signal.reason ?? error;
+      // A pooled keep-alive connection the server closed (it restarted) fails the next request on it.
+      // Once is retried when repeating the request cannot store anything twice.
+      if (attempt === 1 && safeToRetry && isClosedConnection(error)) continue;
+      throw unreachable(endpoint, error);
+    }
   }
   if (!response.ok) throw await errorFromResponse(response);
   return response;
+}
+
+function isClosedConnection(error: unknown): boolean {
+  const code = (error as { cause?: { code?: string } }).cause?.code;
+  return code === "UND_ERR_SOCKET" || code === "ECONNRESET" || code === "EPIPE";
 }
 
 /** The error for a server that could not be reached, with the cause (ECONNREFUSED, …) in its message. */
