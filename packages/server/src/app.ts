@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { TributaryError } from "@tributary/protocol";
+import { secretRoutes } from "./builtins/secrets/secret-routes.ts";
 import type { AppEnv, ServerParts } from "./context.ts";
 import { cursorRoutes } from "./routes/cursors.ts";
 import { docsRoutes } from "./routes/docs.ts";
@@ -38,6 +39,7 @@ export function createApp(parts: ServerParts): Hono<AppEnv> {
   app.route("/", stateRoutes);
   app.route("/", cursorRoutes);
   app.route("/", docsRoutes);
+  app.route("/", secretRoutes);
   app.route("/", uiRoutes);
 
   app.notFound((c) => {

@@ -41,3 +41,10 @@ export function describeJsonataError(error: unknown): string {
   const where = typeof position === "number" ? ` at character ${position}` : "";
   return `${message ?? String(error)}${where}${code ? ` (JSONata ${code})` : ""}`;
 }
+
+/** JSONata's idea of true (as `$boolean`): no match, `false`, `0`, `""`, `null` and empty arrays are false. */
+export function isTruthy(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(isTruthy);
+  if (value !== null && typeof value === "object") return Object.keys(value).length > 0;
+  return Boolean(value);
+}

@@ -1,0 +1,69 @@
+import { createHmac } from "node:crypto";
+import type { StoredEvent } from "@tributary/protocol";
+import type { SubscriptionConfig } from "./subscription-state.ts";
+
+/** The outcome of one delivery attempt. */
+export type DeliveryResult = { ok: true; status: number } | { ok: false; error: string };
+
+const attemptTimeoutMs = 10_000;
+
+/**
+ * Signs a delivery: HMAC-SHA256 over `<timestamp>.<body>` with the secret, hex encoded. The timestamp is
+ * part of what is signed so a receiver can refuse old replays.
+ *
+ * @example
+ * signDelivery("s3cret", "1718000000", '{"type":"x"}'); // "sha256=5d1f…"
+ */
+export function signDelivery(secret: string, timestamp: string, body: string): string {
+  return `sha256=${createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex")}`;
+}
+
+/**
+ * POSTs one stored event (its exact stored JSON) to a subscription's URL. Any 2xx is a success; anything
+ * else, a redirect included, is a failure described in a sentence for the `delivery-failed` event.
+ */
+export async function postDelivery(options: {
+  subscription: SubscriptionConfig;
+  project: string;
+  event: StoredEvent;
+  body: string;
+  attempt: number;
+  secret: string | undefined;
+  now: number;
+  signal: AbortSignal;
+}): Promise<DeliveryResult> {
+  const { subscription, project, event, body } = options;
+  const timestamp = String(Math.floor(options.now / 1000));
+  const headers: Record<string, string> = {
+    ...subscription.headers,
+    "content-type": "application/json",
+    "user-agent": "tributary-webhooks",
+    "tributary-subscription": subscription.slug,
+    "tributary-project": project,
+    "tributary-stream": event.streamPath,
+    "tributary-offset": String(event.offset),
+    "tributary-event-type": event.type,
+    "tributary-delivery-id": `${project}:${event.streamPath}:${event.offset}`,
+    "tributary-attempt": String(options.attempt),
+    "tributary-timestamp": timestamp,
+  };
+  if (options.secret !== undefined) headers["tributary-signature"] = signDelivery(options.secret, timestamp, body);
+  try {
+    const response = await fetch(subscription.url, {
+      method: "POST",
+      headers,
+      body,
+      redirect: "manual",
+      signal: AbortSignal.any([options.signal, AbortSignal.timeout(attemptTimeoutMs)]),
+    });
+    const text = await response.text().catch(() => "");
+    if (response.status >= 200 && response.status < 300) return { ok: true, status: response.status };
+    return { ok: false, error: `HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ""}` };
+  } catch (error) {
+    if (options.signal.aborted) return { ok: false, error: "stopped" };
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const name = (error as Error).name;
+    if (name === "TimeoutError") return { ok: false, error: `no answer within ${attemptTimeoutMs / 1000} s` };
+    return { ok: false, error: `${(error as Error).message}${cause?.code ? ` (${cause.code})` : cause?.message ? ` (${cause.message})` : ""}` };
+  }
+}
