@@ -76,7 +76,7 @@ export interface AgentStreamState {
   tools: Record<string, ToolDefinition>;
   history: HistoryEntry[];
   /** Context added since the last request started; it joins the history when the next request starts. */
-  pendingContext: HistoryEntry[];
+  pendingContext: Extract<HistoryEntry, { kind: "context" }>[];
   run?: RunState;
   queue: QueuedInput[];
 }

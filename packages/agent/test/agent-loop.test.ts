@@ -130,7 +130,7 @@ describe("the agent loop as plain functions", () => {
     s.add("agent-context-added", { content: "in time", source: "rag" });
     s.add("agent-request-started", { requestId: `${input}.1`, inputOffset: input, turn: 1, model: "m", api: "chat", tools: [] });
     s.add("agent-context-added", { content: "late", source: "slow" });
-    expect(s.state.history.map((e) => e.kind === "context" && e.text).filter(Boolean)).toEqual(["in time"]);
+    expect(s.state.history.flatMap((e) => (e.kind === "context" ? [e.text] : []))).toEqual(["in time"]);
     expect(s.state.pendingContext.map((e) => e.text)).toEqual(["late"]);
   });
 

@@ -1,0 +1,191 @@
+import type { ProcessorAppend, Processor, StoredEvent } from "@tributary/protocol";
+import type OpenAI from "openai";
+import { abortableSleep } from "./abortable-sleep.ts";
+import { agentEvent, parseAgentPayload } from "./agent-event-types.ts";
+import { defaultAgentConfig, initialAgentState, type AgentConfig, type AgentStreamState } from "./agent-state.ts";
+import { estimateContextTokens } from "./compaction.ts";
+import { createModelClient, describeModelError, streamModel } from "./llm/call-model.ts";
+import { summarizeHistory } from "./llm/summarize-history.ts";
+import { planActions, type AgentAction } from "./plan-actions.ts";
+import { reduceAgent } from "./reduce-agent.ts";
+
+export interface AgentOptions extends Partial<AgentConfig> {
+  /** The processor's slug (default `agent`), recorded on everything it appends. */
+  slug?: string;
+  /** The API key; defaults to `OPENAI_API_KEY`. Never written to an event. */
+  apiKey?: string;
+  /** Retries of the openai SDK before a request counts as failed (default 2). */
+  maxRetries?: number;
+}
+
+const inFlightPhases = new Set(["compacting", "window", "requesting", "tools"]);
+const never = new AbortController().signal;
+
+/**
+ * The LLM agent as a stream processor. On `agent-input-added` it runs the loop: context window, model
+ * request (every streamed chunk an event), tool calls dispatched as events to tool processors, more turns
+ * until an answer, the turn limit, a failure or an interruption. Its state is `reduceAgent`; what it does
+ * next is `planActions(state)`, run once per action key after every event.
+ *
+ * Guarantees, as implemented here:
+ * 1. Every step is an event appended before the next step starts; a step's append carries an idempotency
+ *    key (`agent:<stream>:<action key>`), so two agents on one stream, or a retried step, do not double it.
+ * 2. A new input cancels the run in flight (interrupt policy) or waits (queue policy), and says so in an event.
+ * 3. On start (`onCaughtUp`), a run that was waiting on a request, a window, a compaction or tool calls is
+ *    closed explicitly: `agent-request-cancelled`, an error `agent-tool-call-completed` per open call,
+ *    then `agent-run-ended {outcome: "interrupted"}`. A run that had not started yet (an input that came
+ *    while the agent was down) is answered.
+ * 4. When the runtime stops, a request in flight is cancelled with an event (reason: the agent stopped).
+ *
+ * @example
+ * const agent = createAgentProcessor({ model: "gpt-4o-mini", baseUrl: "http://127.0.0.1:4010/v1" });
+ * await new PullProcessorRuntime({ path: "/me/agent", includeChildren: true, processor: agent }).run();
+ */
+export function createAgentProcessor(options: AgentOptions = {}): Processor<AgentStreamState> {
+  const { slug = "agent", apiKey, maxRetries, ...overrides } = options;
+  const config: AgentConfig = { ...defaultAgentConfig, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
+  const started = new Set<string>();
+  const dead = new Set<string>();
+  const controllers = new Map<string, AbortController>();
+  const clients = new Map<string, OpenAI>();
+
+  const clientFor = (state: AgentStreamState) => {
+    const baseUrl = state.config.baseUrl ?? process.env.OPENAI_BASE_URL ?? "https://api.openai.com/v1";
+    let client = clients.get(baseUrl);
+    if (!client) clients.set(baseUrl, (client = createModelClient({ baseUrl, apiKey, maxRetries })));
+    return client;
+  };
+
+  /** An abort controller for a request's in-flight work (window wait, model call, summary), tied to `signal`. */
+  const controllerFor = (path: string, requestId: string) => {
+    const controller = new AbortController();
+    controllers.set(`${path}#${requestId}`, controller);
+    return controller;
+  };
+
+  async function execute(path: string, state: AgentStreamState, action: AgentAction, append: ProcessorAppend, signal: AbortSignal): Promise<void> {
+    const emit = (event: ReturnType<typeof agentEvent>, key = action.key) => append({ path, event: { ...event, idempotencyKey: `agent:${key}` } });
+    const run = state.run!;
+    switch (action.kind) {
+      case "notice-queued":
+        await emit(agentEvent("agent-input-queued", { inputOffset: action.inputOffset, behindInputOffset: action.behindInputOffset }));
+        return;
+      case "start-compaction":
+        await emit(agentEvent("agent-compaction-started", { requestId: action.requestId, throughOffset: action.throughOffset, estimatedTokens: action.estimatedTokens, budgetTokens: state.config.compactionBudgetTokens }));
+        return;
+      case "open-window":
+        await emit(agentEvent("agent-context-window-opened", { requestId: action.requestId, inputOffset: action.inputOffset, turn: action.turn, windowMs: state.config.contextWindowMs }));
+        return;
+      case "dispatch-call": {
+        const { call } = action;
+        let input: unknown = null;
+        try {
+          input = JSON.parse(call.arguments === "" ? "{}" : call.arguments);
+        } catch {
+          input = null;
+        }
+        await emit(agentEvent("agent-tool-call-requested", { callId: call.callId, requestId: action.requestId, name: call.name, arguments: call.arguments, input }));
+        if (!action.known) {
+          const known = Object.keys(state.tools).join(", ") || "none";
+          await emit(agentEvent("agent-tool-call-completed", { callId: call.callId, name: call.name, output: `error: there is no tool named "${call.name}" (tools: ${known})`, isError: true }), `unknown:${action.key}`);
+        }
+        return;
+      }
+      case "cancel-request":
+        controllers.get(`${path}#${action.requestId}`)?.abort();
+        await emit(agentEvent("agent-request-cancelled", { requestId: action.requestId, reason: action.reason, ...(action.byOffset ? { byOffset: action.byOffset } : {}) }));
+        return;
+      case "close-call":
+        await emit(agentEvent("agent-tool-call-completed", { callId: action.call.callId, name: action.call.name, output: action.output, isError: true }));
+        return;
+      case "end-run":
+        await emit(agentEvent("agent-run-ended", { inputOffset: action.inputOffset, outcome: action.outcome, ...(action.text !== undefined ? { text: action.text } : {}), turns: action.turns, ...(action.byOffset ? { byOffset: action.byOffset } : {}) }));
+        return;
+      case "start-request": {
+        const controller = controllerFor(path, action.requestId);
+        const stop = AbortSignal.any([controller.signal, signal]);
+        if (!(await abortableSleep(action.windowMs, stop))) return;
+        const c = state.config;
+        await emit(agentEvent("agent-request-started", { requestId: action.requestId, inputOffset: run.inputOffset, turn: run.turn, model: c.model, api: c.api, ...(c.baseUrl ? { baseUrl: c.baseUrl } : {}), tools: Object.keys(state.tools) }));
+        return;
+      }
+      case "call-model":
+        return callModel(path, state, action.requestId, emit, signal);
+      case "summarize":
+        return summarize(path, state, action.requestId, emit, signal);
+    }
+  }
+
+  async function callModel(path: string, state: AgentStreamState, requestId: string, emit: (e: ReturnType<typeof agentEvent>, key?: string) => Promise<StoredEvent>, signal: AbortSignal) {
+    const controller = controllerFor(path, requestId);
+    const stop = AbortSignal.any([controller.signal, signal]);
+    const c = state.config;
+    let index = 0;
+    try {
+      const output = await streamModel(
+        clientFor(state),
+        { api: c.api, model: c.model, systemPrompt: c.systemPrompt, history: state.history, tools: Object.values(state.tools), temperature: c.temperature },
+        async (chunk) => {
+          if (stop.aborted) return;
+          await emit(agentEvent("agent-output-chunk-received", { requestId, index, ...chunk }), `chunk:${requestId}:${index++}`);
+        },
+        stop,
+      );
+      await emit(agentEvent("agent-output-completed", { requestId, text: output.text, toolCalls: output.toolCalls, ...(output.finishReason ? { finishReason: output.finishReason } : {}), ...(output.usage ? { usage: output.usage } : {}) }), `output:${requestId}`);
+    } catch (error) {
+      if (controller.signal.aborted) return; // cancelled by the agent: the canceller wrote the event
+      if (signal.aborted) {
+        await emit(agentEvent("agent-request-cancelled", { requestId, reason: "the agent stopped" }), `cancel:${requestId}`).catch(() => undefined);
+        return;
+      }
+      await emit(agentEvent("agent-request-failed", { requestId, ...describeModelError(error) }), `failed:${requestId}`);
+    } finally {
+      controllers.delete(`${path}#${requestId}`);
+    }
+  }
+
+  async function summarize(path: string, state: AgentStreamState, requestId: string, emit: (e: ReturnType<typeof agentEvent>, key?: string) => Promise<StoredEvent>, signal: AbortSignal) {
+    const controller = controllerFor(path, requestId);
+    const stop = AbortSignal.any([controller.signal, signal]);
+    const through = state.run?.compactThroughOffset ?? 0;
+    const entries = state.history.filter((entry) => entry.offset <= through);
+    try {
+      const summary = await summarizeHistory(clientFor(state), { api: state.config.api, model: state.config.model }, entries, stop);
+      const after = estimateContextTokens({ ...state, history: [{ kind: "summary", offset: through, text: summary }, ...state.history.filter((e) => e.offset > through)] });
+      await emit(agentEvent("agent-history-compacted", { summary: summary || "(empty summary)", throughOffset: through, requestId, estimatedTokensBefore: estimateContextTokens(state), estimatedTokensAfter: after }), `compacted:${requestId}`);
+    } catch (error) {
+      if (stop.aborted) return;
+      await emit(agentEvent("agent-compaction-failed", { requestId, message: describeModelError(error).message }), `compaction-failed:${requestId}`);
+    } finally {
+      controllers.delete(`${path}#${requestId}`);
+    }
+  }
+
+  /** Plans on the state and runs each action not run before; long actions (waits, model calls) are awaited here. */
+  async function act(path: string, state: AgentStreamState, append: ProcessorAppend, signal: AbortSignal) {
+    const isDead = state.run !== undefined && dead.has(`${path}#${state.run.inputOffset}`);
+    const actions = planActions(state, { dead: isDead }).filter((action) => !started.has(`${path}#${action.key}`));
+    for (const action of actions) started.add(`${path}#${action.key}`);
+    for (const action of actions) await execute(path, state, action, append, signal);
+  }
+
+  return {
+    slug,
+    initialState: initialAgentState(config),
+    concurrency: "concurrent",
+    reduce: ({ event, state }) => reduceAgent(state, event),
+    async afterAppend({ event, state, append, signal }) {
+      const parsed = parseAgentPayload(event.type, event.payload);
+      if (parsed && !parsed.ok) {
+        await append({ event: { type: "stream/error-occurred", payload: { message: `${event.type} ignored: ${parsed.error}`, processor: slug, offset: event.offset }, idempotencyKey: `agent:invalid:${event.offset}` } });
+        return;
+      }
+      if (!event.type.startsWith("agent-")) return;
+      await act(event.streamPath, state, append, signal);
+    },
+    async onCaughtUp({ state, append, path }) {
+      if (state.run && inFlightPhases.has(state.run.phase)) dead.add(`${path}#${state.run.inputOffset}`);
+      await act(path, state, append, never);
+    },
+  };
+}

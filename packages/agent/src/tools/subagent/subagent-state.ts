@@ -1,0 +1,66 @@
+import type { StoredEvent } from "@tributary/protocol";
+import { z } from "zod";
+import { parseAgentPayload } from "../../agent-event-types.ts";
+import type { Api, RunOutcome } from "../../events.ts";
+
+export const subagentToolName = "subagent";
+
+/** Who delegated an input, recorded in the child's `agent-input-added` metadata. */
+export const delegatedBySchema = z.object({ path: z.string(), callId: z.string(), requestId: z.string() });
+export type DelegatedBy = z.infer<typeof delegatedBySchema>;
+
+export const subagentInputSchema = z.object({
+  name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "name is one path segment: 1-64 letters, digits, '_' or '-'").describe("The sub-agent's name; it runs on the child stream ./<name>."),
+  task: z.string().min(1).describe("Everything the sub-agent needs to know to do the task; it does not see this conversation."),
+});
+
+/** The sub-agent tool's state on one stream: as a parent (its calls) and as a child (inputs delegated to it). */
+export interface SubagentState {
+  announced: string | undefined;
+  open: Record<string, string>;
+  /** Child name → the call that first delegated to it (that call also passes on the model settings). */
+  firstCall: Record<string, string>;
+  /** The model settings set on this stream, passed on to new children. */
+  config: { model?: string; baseUrl?: string; api?: Api };
+  /** Input offset → who delegated it, and how its run ended. */
+  delegations: Record<string, DelegatedBy & { ended?: { outcome: RunOutcome; text?: string } }>;
+}
+
+export const initialSubagentState: SubagentState = { announced: undefined, open: {}, firstCall: {}, config: {}, delegations: {} };
+
+/** Pure and total. */
+export function reduceSubagent(state: SubagentState, event: StoredEvent): SubagentState {
+  const parsed = parseAgentPayload(event.type, event.payload);
+  if (!parsed?.ok) return state;
+  // The payload passed its type's schema; these are the fields the cases below read.
+  const p = parsed.payload as { name: string; callId: string; requestId: string; input: unknown; model: string; inputOffset: number; outcome: RunOutcome; text?: string };
+  switch (event.type) {
+    case "agent-tool-announced":
+      return p.name === subagentToolName ? { ...state, announced: JSON.stringify(p) } : state;
+    case "agent-model-changed":
+      return { ...state, config: { ...state.config, model: p.model } };
+    case "agent-provider-changed":
+      return { ...state, config: { ...state.config, ...(p as { baseUrl?: string; api?: Api }) } };
+    case "agent-tool-call-requested": {
+      if (p.name !== subagentToolName) return state;
+      const input = subagentInputSchema.safeParse(p.input);
+      const firstCall = input.success && state.firstCall[input.data.name] === undefined ? { ...state.firstCall, [input.data.name]: p.callId } : state.firstCall;
+      return { ...state, open: { ...state.open, [p.callId]: p.requestId }, firstCall };
+    }
+    case "agent-tool-call-completed": {
+      const { [p.callId]: _done, ...open } = state.open;
+      return { ...state, open };
+    }
+    case "agent-input-added": {
+      const by = delegatedBySchema.safeParse(event.metadata?.delegatedBy);
+      return by.success ? { ...state, delegations: { ...state.delegations, [event.offset]: by.data } } : state;
+    }
+    case "agent-run-ended": {
+      const delegation = state.delegations[p.inputOffset];
+      if (!delegation) return state;
+      return { ...state, delegations: { ...state.delegations, [p.inputOffset]: { ...delegation, ended: { outcome: p.outcome, text: p.text } } } };
+    }
+    default:
+      return state;
+  }
+}

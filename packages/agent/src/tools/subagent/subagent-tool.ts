@@ -1,0 +1,84 @@
+import type { ProcessorAppend, Processor } from "@tributary/protocol";
+import { resolveStreamPath } from "@tributary/protocol";
+import { agentEvent } from "../../agent-event-types.ts";
+import { toolDefinition, type Tool } from "../define-tool.ts";
+import { initialSubagentState, reduceSubagent, subagentInputSchema, subagentToolName, type DelegatedBy, type SubagentState } from "./subagent-state.ts";
+
+const definition = toolDefinition({
+  name: subagentToolName,
+  description:
+    "Delegate a task to a sub-agent. It runs on the child stream ./<name> with the same tools, works on its own, and its final answer comes back as this tool's result. Reuse a name to continue with the same sub-agent.",
+  input: subagentInputSchema,
+  run: async () => "",
+} as Tool<unknown>);
+
+async function report(append: ProcessorAppend, delegation: DelegatedBy & { ended?: { outcome: string; text?: string } }) {
+  const ended = delegation.ended!;
+  const output = ended.outcome === "answered" ? (ended.text ?? "") : `the sub-agent's run ended ${ended.outcome}${ended.text ? `: ${ended.text}` : ""}`;
+  await append({
+    path: delegation.path,
+    event: agentEvent("agent-tool-call-completed", { callId: delegation.callId, name: subagentToolName, output, isError: ended.outcome !== "answered" }, { idempotencyKey: `subagent-result:${delegation.requestId}:${delegation.callId}` }),
+  });
+}
+
+/**
+ * The sub-agent tool, as a processor that must run over the parent and its children (`includeChildren`),
+ * next to an agent that runs there too. Rules:
+ * 1. A call `subagent {name, task}` on a stream appends the task to `./<name>` as `agent-input-added`
+ *    (queue policy; metadata `delegatedBy: {path, callId, requestId}`). The first call to a child also
+ *    passes on the parent's model and provider settings.
+ * 2. When the child's run for that input ends, its answer (or how it ended) is appended to the parent as
+ *    the call's `agent-tool-call-completed`, with an idempotency key, so a restart that reports it again
+ *    stores it once.
+ * 3. On start, runs of delegated inputs that ended while it was down are reported then.
+ *
+ * @example
+ * await new PullProcessorRuntime({ path: "/me/agent", includeChildren: true, processor: createSubagentProcessor() }).run();
+ */
+export function createSubagentProcessor(options: { slug?: string } = {}): Processor<SubagentState> {
+  const announcing = new Set<string>();
+  const announce = async (path: string, state: SubagentState, append: ProcessorAppend) => {
+    if (state.announced === JSON.stringify(definition) || announcing.has(path)) return;
+    announcing.add(path);
+    try {
+      await append({ path, event: agentEvent("agent-tool-announced", definition) });
+    } finally {
+      announcing.delete(path);
+    }
+  };
+  return {
+    slug: options.slug ?? "subagent",
+    initialState: initialSubagentState,
+    concurrency: "concurrent",
+    reduce: ({ event, state }) => reduceSubagent(state, event),
+    async onCaughtUp({ state, append, path }) {
+      await announce(path, state, append);
+      for (const delegation of Object.values(state.delegations)) if (delegation.ended) await report(append, delegation);
+    },
+    async afterAppend({ event, state, append }) {
+      const path = event.streamPath;
+      if (event.type === "agent-input-added") return announce(path, state, append);
+      if (event.type === "agent-run-ended") {
+        const delegation = state.delegations[(event.payload as { inputOffset: number }).inputOffset];
+        if (delegation?.ended) await report(append, delegation);
+        return;
+      }
+      if (event.type !== "agent-tool-call-requested" || event.payload.name !== subagentToolName) return;
+      const { callId, requestId, input } = event.payload as { callId: string; requestId: string; input: unknown };
+      if (state.open[callId] === undefined) return;
+      const parsed = subagentInputSchema.safeParse(input);
+      if (!parsed.success) {
+        const output = `error: invalid arguments for subagent: ${parsed.error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; ")}`;
+        await append({ path, event: agentEvent("agent-tool-call-completed", { callId, name: subagentToolName, output, isError: true }, { idempotencyKey: `tool:${requestId}:${callId}` }) });
+        return;
+      }
+      const child = resolveStreamPath(path, `./${parsed.data.name}`);
+      if (state.firstCall[parsed.data.name] === callId) {
+        if (state.config.model) await append({ path: child, event: agentEvent("agent-model-changed", { model: state.config.model }) });
+        if (state.config.baseUrl || state.config.api) await append({ path: child, event: agentEvent("agent-provider-changed", { baseUrl: state.config.baseUrl, api: state.config.api }) });
+      }
+      const delegatedBy: DelegatedBy = { path, callId, requestId };
+      await append({ path: child, event: agentEvent("agent-input-added", { content: parsed.data.task, policy: "queue" }, { idempotencyKey: `subagent:${requestId}:${callId}`, metadata: { delegatedBy } }) });
+    },
+  };
+}

@@ -1,0 +1,125 @@
+import type { Processor, StoredEvent } from "@tributary/protocol";
+import { agentEvent, parseAgentPayload } from "../agent-event-types.ts";
+import type { ToolDefinition } from "../events.ts";
+import { toolDefinition, type Tool, type ToolResult } from "./define-tool.ts";
+
+/** A tool processor's state on one stream. */
+export interface ToolProcessorState {
+  /** Tool name → the JSON of its definition as last announced on this stream. */
+  announced: Record<string, string>;
+  /** Calls to these tools that have no result yet: call id → request id. */
+  open: Record<string, string>;
+}
+
+/** Tools of different input types share one list. */
+type AnyTool = Tool<any>;
+
+const sameJson = (definition: ToolDefinition) => JSON.stringify(definition);
+
+/** Pure and total: tracks announcements and open calls of the tools in `names`. */
+export function reduceToolState(state: ToolProcessorState, event: StoredEvent, names: ReadonlySet<string>): ToolProcessorState {
+  const parsed = parseAgentPayload(event.type, event.payload);
+  if (!parsed?.ok) return state;
+  const payload = parsed.payload as Record<string, unknown> & { name: string; callId: string; requestId: string };
+  if (!names.has(payload.name)) return state;
+  switch (event.type) {
+    case "agent-tool-announced":
+      return { ...state, announced: { ...state.announced, [payload.name]: sameJson(payload as unknown as ToolDefinition) } };
+    case "agent-tool-withdrawn": {
+      const { [payload.name]: _gone, ...announced } = state.announced;
+      return { ...state, announced };
+    }
+    case "agent-tool-call-requested":
+      return { ...state, open: { ...state.open, [payload.callId]: payload.requestId } };
+    case "agent-tool-call-completed": {
+      const { [payload.callId]: _done, ...open } = state.open;
+      return { ...state, open };
+    }
+    default:
+      return state;
+  }
+}
+
+const asResult = (result: ToolResult) => (typeof result === "string" ? { output: result, isError: false } : { output: result.output, isError: result.isError ?? false });
+
+/**
+ * Serves tools as one stream processor. Rules:
+ * 1. It announces each tool (`agent-tool-announced`) on its stream when it starts, and on any stream where
+ *    an `agent-input-added` appears without a current announcement (so sub-agents on child streams get the
+ *    tools too, inside their context window).
+ * 2. On `agent-tool-call-requested` for one of its tools it validates the arguments with the tool's schema
+ *    (invalid ones are answered with an error result that says what to fix) and runs the tool.
+ * 3. It answers with `agent-tool-call-completed`, idempotency key `tool:<request>:<call>`: a retried or
+ *    doubled call stores one result. A failure of the tool is an error result, never a silent one.
+ * 4. If someone else closes a call it is running (the agent cancelled it), the run's signal aborts.
+ * 5. Calls that were open when it started are not run: they belong to a run the agent closes on restart.
+ *
+ * @example
+ * const tools = createToolProcessor([shellTool({ cwd: "/work" }), ...fileTools({ cwd: "/work" })]);
+ * await new PullProcessorRuntime({ path: "/me/agent", includeChildren: true, processor: tools }).run();
+ */
+export function createToolProcessor(tools: AnyTool[], options: { slug?: string } = {}): Processor<ToolProcessorState> {
+  const byName = new Map(tools.map((tool) => [tool.name, tool as Tool<unknown>]));
+  const names = new Set(byName.keys());
+  const definitions = [...byName.values()].map(toolDefinition);
+  const slug = options.slug ?? `tools-${[...names].join("-")}`.slice(0, 128);
+  const running = new Map<string, AbortController>();
+  const announcing = new Set<string>();
+
+  async function announce(path: string, state: ToolProcessorState, append: (input: { path: string; event: ReturnType<typeof agentEvent> }) => Promise<unknown>) {
+    if (announcing.has(path)) return;
+    const missing = definitions.filter((definition) => state.announced[definition.name] !== sameJson(definition));
+    if (missing.length === 0) return;
+    announcing.add(path);
+    try {
+      for (const definition of missing) await append({ path, event: agentEvent("agent-tool-announced", definition) });
+    } finally {
+      announcing.delete(path);
+    }
+  }
+
+  return {
+    slug,
+    initialState: { announced: {}, open: {} },
+    concurrency: "concurrent",
+    reduce: ({ event, state }) => reduceToolState(state, event, names),
+    async onCaughtUp({ state, append, path }) {
+      await announce(path, state, append);
+    },
+    async afterAppend({ event, state, append, signal }) {
+      const path = event.streamPath;
+      if (event.type === "agent-input-added") return announce(path, state, append);
+      const parsed = parseAgentPayload(event.type, event.payload);
+      if (!parsed?.ok) return;
+      if (event.type === "agent-tool-call-completed") {
+        running.get(`${path}#${(parsed.payload as { callId: string }).callId}`)?.abort();
+        return;
+      }
+      if (event.type !== "agent-tool-call-requested") return;
+      const call = parsed.payload as { callId: string; requestId: string; name: string; input: unknown; arguments: string };
+      const tool = byName.get(call.name);
+      if (!tool || state.open[call.callId] === undefined) return;
+      const controller = new AbortController();
+      const key = `${path}#${call.callId}`;
+      running.set(key, controller);
+      let result: { output: string; isError: boolean };
+      try {
+        const input = tool.input.safeParse(call.input ?? {});
+        if (call.input === null && call.arguments.trim() !== "") {
+          result = { output: `error: the arguments are not valid JSON: ${call.arguments.slice(0, 500)}`, isError: true };
+        } else if (!input.success) {
+          result = { output: `error: invalid arguments for ${tool.name}: ${input.error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; ")}`, isError: true };
+        } else {
+          result = asResult(await tool.run(input.data, { signal: AbortSignal.any([controller.signal, signal]), path, callId: call.callId, requestId: call.requestId, append }));
+        }
+      } catch (error) {
+        result = { output: `error: ${tool.name} failed: ${(error as Error)?.message ?? String(error)}`, isError: true };
+      } finally {
+        running.delete(key);
+      }
+      // Closed by someone else (a late result would be ignored), or the runtime is stopping (the agent closes the call on restart).
+      if (controller.signal.aborted || signal.aborted) return;
+      await append({ path, event: agentEvent("agent-tool-call-completed", { callId: call.callId, name: call.name, ...result }, { idempotencyKey: `tool:${call.requestId}:${call.callId}` }) });
+    },
+  };
+}
