@@ -5,7 +5,11 @@ import { agentPresets, presetsFrom } from "../src/views/presets.ts";
 
 describe("composer presets", () => {
   // The shape of GET /api/docs/events?format=json.
-  const docs = [...builtinEventTypes.values()].map((t) => ({ ...t, example: { type: t.type, payload: t.example } }));
+  const docs = [...builtinEventTypes.values()].map((t) => ({
+    ...t,
+    example: { type: t.type, payload: t.example },
+    preset: t.appendedBy === "server" ? null : (t.preset ?? { type: t.type, payload: t.example }),
+  }));
   const presets = presetsFrom(docs);
 
   it("start with the agent input and include every built-in type, server-appended ones last", () => {
@@ -27,6 +31,12 @@ describe("composer presets", () => {
     for (const { event } of agentPresets) {
       expect(parseAgentPayload(event.type, event.payload), event.type).toMatchObject({ ok: true });
       expect(["you", "anyone"]).toContain(agentEventTypes.get(event.type)?.appendedBy);
+    }
+  });
+
+  it("use a type's own preset where its docs give one", () => {
+    for (const type of builtinEventTypes.values()) {
+      if (type.preset) expect(presets.find((preset) => preset.label === type.type)?.event).toEqual(type.preset);
     }
   });
 

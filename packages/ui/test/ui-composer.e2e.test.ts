@@ -18,20 +18,21 @@ describe("the composer", () => {
   it("offers a preset for every built-in type and the agent input, and appends the chosen one", async () => {
     const { page, errors } = await openUi(browser, `${server.url}/#/composer/presets`);
     await page.click('.composer [role="tab"]:has-text("Event")');
-    const docs = (await (await fetch(`${server.url}/api/docs/events?format=json`)).json()) as { types: { type: string }[] };
+    const docs = (await (await fetch(`${server.url}/api/docs/events?format=json`)).json()) as { types: { type: string; preset: unknown }[] };
     const labels = await page.locator(".preset-select option").allInnerTexts();
     expect(labels).toContain("agent-input-added");
     for (const { type } of docs.types) expect(labels).toContain(type);
 
     await page.selectOption(".preset-select", { label: "schedule/configured" });
-    expect(JSON.parse(await page.inputValue(".composer-editor"))).toMatchObject({ type: "schedule/configured", payload: { slug: "heartbeat" } });
+    const template = JSON.parse(await page.inputValue(".composer-editor")) as { type: string; payload: { slug: string } };
+    expect(template).toEqual(docs.types.find((doc) => doc.type === "schedule/configured")?.preset);
     expect(await page.locator(".preset-docs a").getAttribute("href")).toBe("/api/docs/events/schedule/configured");
     await page.click("text=Append event");
     await page.locator(".composer-result.ok", { hasText: "Appended #1" }).waitFor();
     await page.locator('[data-kind="schedule"]').waitFor();
-    expect(await page.locator('[data-kind="schedule"]').innerText()).toContain("Every 5 s appends");
-    // Cancel it again, so the test leaves no timer behind.
-    await page.selectOption(".preset-select", { label: "schedule/cancelled" });
+    expect(await page.locator('[data-kind="schedule"]').innerText()).toContain(template.payload.slug);
+    // Cancel it again, edited by hand, so the test leaves no timer behind.
+    await page.fill(".composer-editor", JSON.stringify({ type: "schedule/cancelled", payload: { slug: template.payload.slug } }));
     await page.click("text=Append event");
     await page.locator(".composer-result.ok", { hasText: "Appended #" }).waitFor();
 
@@ -41,8 +42,24 @@ describe("the composer", () => {
     await page.locator('[data-kind="agent-input"] .bubble', { hasText: "Hello from the browser" }).waitFor();
 
     const types = (await readAll(server.url, "/composer/presets")).map((event) => [event.type, event.payload]);
-    expect(types[0]?.[0]).toBe("schedule/configured");
+    expect(types.slice(0, 2).map(([type]) => type)).toEqual(["schedule/configured", "schedule/cancelled"]);
     expect(types).toContainEqual(["agent-input-added", { content: "Hello from the browser" }]);
+    expect(errors).toEqual([]);
+  });
+
+  it("deploys a processor written in the composer's code box", async () => {
+    const { page, errors } = await openUi(browser, `${server.url}/#/composer/code`);
+    await page.click('.composer [role="tab"]:has-text("Event")');
+    await page.selectOption(".preset-select", { label: "processor/deployed" });
+    expect(JSON.parse(await page.inputValue(".composer-editor"))).toEqual({ type: "processor/deployed", payload: { slug: "ping-pong" } });
+    expect(await page.locator(".code-label").innerText()).toBe("payload.script");
+    const script = "export default {\n  slug: 'ping-pong',\n  initialState: {},\n  reduce: ({ state }) => state,\n};\n";
+    await page.fill(".composer-code", script);
+    await page.press(".composer-code", "Control+Enter");
+    await page.locator('[data-kind="processor"]', { hasText: "ping-pong" }).waitFor();
+    expect(await page.locator('[data-kind="processor"] pre.code').innerText()).toContain("reduce: ({ state }) => state,");
+    const [deployed] = await readAll(server.url, "/composer/code");
+    expect(deployed).toMatchObject({ type: "processor/deployed", payload: { slug: "ping-pong", script } });
     expect(errors).toEqual([]);
   });
 

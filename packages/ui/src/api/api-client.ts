@@ -23,6 +23,8 @@ export interface EventTypeDoc {
   description: string;
   appendedBy: "server" | "anyone";
   example: EventInput;
+  /** The composer's template; `null` for types only the server appends (older servers leave it out). */
+  preset?: EventInput | null;
 }
 
 /** `GET /api/state/<path>`: the head, the children and each built-in's reduced state (`pause`, …). */

@@ -12,7 +12,7 @@ export interface ComposerOptions {
 
 /**
  * Appends events to the open stream: a message box for the agent (`agent-input-added {content}`), and an
- * event editor with a preset for every built-in type. Refusals (a paused stream, a bad event) show their
+ * event editor with a preset for every built-in type (a processor's script gets a code box of its own). Refusals (a paused stream, a bad event) show their
  * code and the server's message, which names the reason and what to do.
  *
  * @example
@@ -46,7 +46,7 @@ export function createComposer(options: ComposerOptions) {
   const docsSlot = h("span", { class: "preset-docs" });
   const editor = h("textarea", {
     class: "composer-editor",
-    rows: 8,
+    rows: 6,
     spellcheck: false,
     "aria-label": "Event JSON",
     onkeydown: (event: KeyboardEvent) => {
@@ -57,12 +57,32 @@ export function createComposer(options: ComposerOptions) {
     },
   });
 
+  const codeLabel = h("span", { class: "code-label" });
+  const code = h("textarea", {
+    class: "composer-code",
+    rows: 10,
+    spellcheck: false,
+    "aria-label": "Code",
+    onkeydown: (event: KeyboardEvent) => {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        void sendEvent();
+      } else if (event.key === "Tab" && !event.shiftKey) {
+        event.preventDefault();
+        code.setRangeText("  ", code.selectionStart, code.selectionEnd, "end");
+      }
+    },
+  });
+  const codePane = h("div", { class: "composer-code-pane", hidden: true }, codeLabel, code);
+  editor.addEventListener("input", () => syncCodePane());
+
   const messagePane = h("div", { class: "composer-pane" }, message, h("button", { class: "primary", type: "button", onclick: () => void sendMessage() }, "Send"));
   const eventPane = h(
     "div",
     { class: "composer-pane composer-event" },
     h("div", { class: "composer-row" }, h("label", null, "Preset ", select), docsSlot, h("span", { class: "muted hint" }, "Ctrl+Enter appends")),
     editor,
+    codePane,
     h("div", { class: "composer-row end" }, h("button", { class: "primary", type: "button", onclick: () => void sendEvent() }, "Append event")),
   );
   const tabs = h("div", { class: "tabs small", role: "tablist" });
@@ -85,7 +105,14 @@ export function createComposer(options: ComposerOptions) {
     const preset = presets[index];
     if (!preset) return;
     select.value = String(index);
-    editor.value = JSON.stringify(preset.event, null, 2);
+    const field = codeFields[preset.event.type];
+    const payload = { ...preset.event.payload };
+    if (field && typeof payload[field] === "string") {
+      code.value = payload[field];
+      delete payload[field];
+    }
+    editor.value = JSON.stringify({ ...preset.event, payload }, null, 2);
+    syncCodePane();
     const href = links.docsHref(preset.event.type);
     replaceChildren(docsSlot, href ? h("a", { href, target: "_blank", rel: "noopener" }, "docs") : null);
   }
@@ -121,13 +148,39 @@ export function createComposer(options: ComposerOptions) {
       replaceChildren(result, `The event is not valid JSON: ${(error as Error).message}`);
       return;
     }
+    const field = codeFieldOf(event);
+    if (field) event = { ...event, payload: { ...event.payload, [field]: code.value } };
     await send(event);
+  }
+
+  /** The code field of the event in the editor, when the editor leaves it to the code box. */
+  function codeFieldOf(event: EventInput | undefined): string | undefined {
+    const field = event && typeof event.type === "string" ? codeFields[event.type] : undefined;
+    return field && !(field in (event?.payload ?? {})) ? field : undefined;
+  }
+
+  function syncCodePane(): void {
+    let event: EventInput | undefined;
+    try {
+      event = JSON.parse(editor.value) as EventInput;
+    } catch {
+      return; // mid-edit; keep the pane as it is
+    }
+    const field = codeFieldOf(event);
+    codePane.hidden = field === undefined;
+    codeLabel.textContent = field ? `payload.${field}` : "";
   }
 
   setMode(mode);
   usePreset(0);
   return { element, focus: () => (mode === "message" ? message : editor).focus() };
 }
+
+/**
+ * Payload fields that hold code or long prose: the talk writes a processor right in the UI, so these get
+ * a text box of their own instead of a JSON string full of \n escapes.
+ */
+const codeFields: Record<string, string> = { "processor/deployed": "script", "agent-system-prompt-changed": "systemPrompt" };
 
 function groups(presets: readonly Preset[]): [string, { preset: Preset; index: number }[]][] {
   const byGroup = new Map<string, { preset: Preset; index: number }[]>();

@@ -32,17 +32,21 @@ const pingPong = `export default {
 
 /**
  * The composer's templates: the agent's events, a runnable hosted processor, and one per built-in event type
- * made from the example on its docs page (so a new built-in gets a preset without a UI change).
+ * from its docs (the type's preset, or its example), so a new built-in gets a preset without a UI change.
  * Types only the server appends are listed last; appending them is refused, which the composer shows.
  *
  * @example
  * presetsFrom(await api.eventTypes()).map((preset) => preset.label);
  */
 export function presetsFrom(docs: readonly EventTypeDoc[]): Preset[] {
-  const builtins = docs.map((doc) => ({
-    label: doc.type,
-    group: doc.appendedBy === "server" ? "Built-in (appended by the server)" : "Built-in",
-    event: doc.type === "processor/deployed" ? { type: doc.type, payload: { slug: "ping-pong", script: pingPong } } : doc.example,
-  }));
+  const builtins = docs.map((doc) => ({ label: doc.type, group: doc.appendedBy === "server" ? "Built-in (appended by the server)" : "Built-in", event: templateOf(doc) }));
   return [...agentPresets, ...builtins.filter((p) => p.group === "Built-in"), ...builtins.filter((p) => p.group !== "Built-in")];
+}
+
+/** The docs' preset when it is more than the example; else the example, or a runnable processor. */
+function templateOf(doc: EventTypeDoc): EventInput {
+  const explicit = doc.preset && JSON.stringify(doc.preset) !== JSON.stringify(doc.example) ? doc.preset : undefined;
+  if (explicit) return explicit;
+  if (doc.type === "processor/deployed") return { type: doc.type, payload: { slug: "ping-pong", script: pingPong } };
+  return doc.example;
 }

@@ -91,6 +91,7 @@ export function createStreamView(options: StreamViewOptions) {
   const banner = h("div", { class: "pause-banner", hidden: true });
   const modeTabs = h("div", { class: "tabs", role: "tablist" });
   const listSlot = h("div", { class: "list-slot" }, h("p", { class: "list-empty muted" }, "Loading…"));
+  const olderStatus = h("div", { class: "older-status", hidden: true }, "Loading older events…");
 
   const element = h(
     "div",
@@ -105,7 +106,7 @@ export function createStreamView(options: StreamViewOptions) {
         h("div", { class: "stream-actions" }, modeTabs, pause.element),
       ),
       banner,
-      listSlot,
+      h("div", { class: "list-frame" }, listSlot, olderStatus),
       composer.element,
     ),
     statePanel.element,
@@ -143,6 +144,7 @@ export function createStreamView(options: StreamViewOptions) {
   async function loadOlder(): Promise<void> {
     if (loadingOlder || held.first <= 1 || held.events.length === 0) return;
     loadingOlder = true;
+    olderStatus.hidden = false;
     try {
       const before = held.first;
       const page = await api.page(path, { afterOffset: Math.max(0, before - 1 - pageSize), beforeOffset: before, limit: pageSize });
@@ -154,6 +156,7 @@ export function createStreamView(options: StreamViewOptions) {
       showError(error);
     } finally {
       loadingOlder = false;
+      olderStatus.hidden = true;
     }
   }
 
