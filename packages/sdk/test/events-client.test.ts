@@ -1,0 +1,151 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TributaryError, type StoredEvent } from "@tributary/protocol";
+import { startTestServer, type TestServer } from "@tributary/server/testing";
+import { createEventsClient } from "../src/index.ts";
+import { readAll, waitFor } from "./support/wait-for.ts";
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer({ limits: { heartbeatMs: 100 } });
+});
+afterAll(async () => {
+  await server.close();
+});
+
+async function collect(iterable: AsyncIterable<StoredEvent>): Promise<StoredEvent[]> {
+  const events: StoredEvent[] = [];
+  for await (const event of iterable) events.push(event);
+  return events;
+}
+
+describe("createEventsClient", () => {
+  it("appends and returns the stored event; an idempotent replay returns the original", async () => {
+    const client = createEventsClient({ baseUrl: server.url });
+    const stored = await client.append({ path: "/client/append", event: { type: "hello-world", payload: { n: 1 }, idempotencyKey: "k1" } });
+    expect(stored).toMatchObject({ type: "hello-world", payload: { n: 1 }, streamPath: "/client/append", offset: 1 });
+    const replay = await client.append({ path: "/client/append", event: { type: "hello-world", payload: { n: 2 }, idempotencyKey: "k1" } });
+    expect(replay).toEqual(stored);
+    expect(await readAll(server.url, "/client/append")).toHaveLength(1);
+  });
+
+  it("throws a TributaryError with the server's code for a refused append, storing nothing", async () => {
+    const client = createEventsClient({ baseUrl: server.url });
+    const refused = async (event: unknown) => {
+      try {
+        await client.append({ path: "/client/refused", event: event as never });
+      } catch (error) {
+        return error as TributaryError;
+      }
+      throw new Error("expected a refusal");
+    };
+    const invalid = await refused({ payload: {} });
+    expect(invalid).toBeInstanceOf(TributaryError);
+    expect(invalid.code).toBe("invalid_event");
+    expect(invalid.message).toContain("type");
+    expect((await refused({ type: "stream/child-created", payload: { childPath: "/x" } })).code).toBe("reserved_type");
+    await client.append({ path: "/client/refused", event: { type: "first" } });
+    expect((await refused({ type: "second", offset: 5 })).code).toBe("offset_conflict");
+    expect((await readAll(server.url, "/client/refused")).map((event) => event.type)).toEqual(["first"]);
+  });
+
+  it("throws invalid_path before sending anything for a bad path", async () => {
+    const client = createEventsClient({ baseUrl: server.url });
+    await expect(client.append({ path: "/a/../b", event: { type: "x" } })).rejects.toMatchObject({ code: "invalid_path" });
+  });
+
+  it("names the server and says it is unreachable when nothing listens there", async () => {
+    const client = createEventsClient({ baseUrl: "http://127.0.0.1:9" });
+    await expect(client.append({ path: "/a", event: { type: "x" } })).rejects.toMatchObject({ code: "unavailable", message: expect.stringContaining("http://127.0.0.1:9") });
+    await expect(collect(client.stream({ path: "/a" }))).rejects.toMatchObject({ code: "unavailable" });
+  });
+
+  it("defaults baseUrl to TRIBUTARY_URL and sends the project", async () => {
+    const previous = process.env.TRIBUTARY_URL;
+    process.env.TRIBUTARY_URL = server.url;
+    try {
+      const client = createEventsClient({ project: "other-project" });
+      expect(client.baseUrl).toBe(server.url);
+      await client.append({ path: "/client/project", event: { type: "x" } });
+      expect(await readAll(server.url, "/client/project")).toEqual([]);
+      expect(await readAll(server.url, "/client/project", "other-project")).toHaveLength(1);
+      expect(await collect(client.stream({ path: "/client/project" }))).toHaveLength(1);
+    } finally {
+      if (previous === undefined) delete process.env.TRIBUTARY_URL;
+      else process.env.TRIBUTARY_URL = previous;
+    }
+  });
+
+  it("streams a finite range with afterOffset and beforeOffset (numbers, start and end)", async () => {
+    const client = createEventsClient({ baseUrl: server.url });
+    await client.appendBatch({ path: "/client/range", events: [1, 2, 3, 4, 5].map((n) => ({ type: "n", payload: { n } })) });
+    const offsets = async (options: Parameters<typeof client.stream>[0]) => (await collect(client.stream(options))).map((event) => event.offset);
+    expect(await offsets({ path: "/client/range" })).toEqual([1, 2, 3, 4, 5]);
+    expect(await offsets({ path: "/client/range", afterOffset: 2 })).toEqual([3, 4, 5]);
+    expect(await offsets({ path: "/client/range", afterOffset: 1, beforeOffset: 4 })).toEqual([2, 3]);
+    expect(await offsets({ path: "/client/range", afterOffset: "end" })).toEqual([]);
+    expect(await offsets({ path: "/client/range", beforeOffset: "end" })).toEqual([1, 2, 3, 4, 5]);
+    expect(await offsets({ path: "/client/nothing" })).toEqual([]);
+  });
+
+  it("follows a live stream until its signal aborts", async () => {
+    const client = createEventsClient({ baseUrl: server.url });
+    await client.append({ path: "/client/live", event: { type: "before" } });
+    const controller = new AbortController();
+    const seen: StoredEvent[] = [];
+    const reading = (async () => {
+      for await (const event of client.stream({ path: "/client/live", live: true, signal: controller.signal })) seen.push(event);
+    })();
+    await waitFor(() => seen.length === 1, "the backlog");
+    await client.append({ path: "/client/live", event: { type: "after" } });
+    await waitFor(() => seen.length === 2, "the live event");
+    controller.abort();
+    await reading;
+    expect(seen.map((event) => event.type)).toEqual(["before", "after"]);
+  });
+
+  it("resumes a live stream after the server restarts, from the last offset it saw, without repeats", async () => {
+    const own = await startTestServer({ keepDataDir: true, limits: { heartbeatMs: 100 } });
+    const { port, dataDir } = own;
+    const client = createEventsClient({ baseUrl: own.url });
+    await client.append({ path: "/client/resume", event: { type: "one" } });
+    const controller = new AbortController();
+    const seen: StoredEvent[] = [];
+    const reconnects: number[] = [];
+    const reading = (async () => {
+      const events = client.stream({ path: "/client/resume", live: true, signal: controller.signal, onReconnect: ({ afterOffset }) => reconnects.push(afterOffset) });
+      for await (const event of events) seen.push(event);
+    })();
+    await waitFor(() => seen.length === 1, "the first event");
+    await own.close();
+    const again = await startTestServer({ port, dataDir, keepDataDir: true, limits: { heartbeatMs: 100 } });
+    try {
+      await fetch(`${again.url}/api/streams/client/resume`, { method: "POST", body: '{"type":"two"}', headers: { "content-type": "application/json" } });
+      await waitFor(() => seen.length === 2, "the event appended after the restart");
+      expect(seen.map((event) => [event.offset, event.type])).toEqual([
+        [1, "one"],
+        [2, "two"],
+      ]);
+      expect(reconnects.length).toBeGreaterThan(0);
+      expect(reconnects.every((offset) => offset === 1)).toBe(true);
+    } finally {
+      controller.abort();
+      await reading;
+      await again.close();
+    }
+  });
+
+  it("lists children and the tree, reads state, and stores consumer cursors", async () => {
+    const client = createEventsClient({ baseUrl: server.url });
+    await client.append({ path: "/client/tree/a/b", event: { type: "x" } });
+    await client.append({ path: "/client/tree/c", event: { type: "x" } });
+    expect((await client.children("/client/tree")).streams.map((stream) => stream.path)).toEqual(["/client/tree/a", "/client/tree/c"]);
+    expect((await client.tree("/client/tree")).streams.map((stream) => stream.path).sort()).toEqual(["/client/tree/a", "/client/tree/a/b", "/client/tree/c"]);
+    expect(await client.state("/client/tree/c")).toMatchObject({ exists: true, lastOffset: 1 });
+    expect(await client.head("/client/tree/c")).toBe(1);
+    expect(await client.head("/client/tree/none")).toBe(0);
+    expect(await client.getCursor("/client/tree/c", "reader")).toBe(0);
+    await client.putCursor("/client/tree/c", "reader", 1);
+    expect(await client.getCursor("/client/tree/c", "reader")).toBe(1);
+    await expect(client.getCursor("/client/tree/c", "bad name!")).rejects.toMatchObject({ code: "invalid_query" });
+  });
+});
