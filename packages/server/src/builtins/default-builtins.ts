@@ -3,9 +3,10 @@ import { createCircuitBreaker } from "./circuit-breaker/circuit-breaker-processo
 import { pauseProcessor } from "./pause/pause-processor.ts";
 import { createScheduler } from "./scheduler/scheduler-processor.ts";
 import { createSubscriptions } from "./subscriptions/subscriptions-processor.ts";
+import { createTransformers } from "./transformer/transformer-processor.ts";
 
 /**
  * The built-in processors every stream gets, in the order their gates and side effects run. Factories
  * are called once per server (each server has its own timers and workers).
  */
-export const defaultBuiltins: (BuiltinProcessor<any> | BuiltinFactory)[] = [pauseProcessor, createCircuitBreaker, createScheduler, createSubscriptions];
+export const defaultBuiltins: (BuiltinProcessor<any> | BuiltinFactory)[] = [pauseProcessor, createCircuitBreaker, createScheduler, createSubscriptions, createTransformers];

@@ -123,8 +123,7 @@ export function createSubscriptionDelivery(options: {
     position: worker.position,
     status: () => status,
     /** The configuration changed (a fixed URL, a new secret): skip the rest of the backoff and try now. */
-    retryNow: () => cutShort?.(),
-    startAfter: options.config().startAfter,
+    reconfigured: () => cutShort?.(),
   };
 }
 

@@ -2,6 +2,7 @@ import { TributaryError, type StreamPath } from "@tributary/protocol";
 import type { BuiltinFactory, BuiltinProcessor } from "../builtin-processor.ts";
 import { compileJsonata } from "../shared/jsonata-expression.ts";
 import { secretNamePattern } from "../secrets/secret-name.ts";
+import { createSlugWorkers } from "../shared/slug-workers.ts";
 import { createSubscriptionDelivery, type SubscriptionDelivery } from "./subscription-delivery.ts";
 import { initialSubscriptionsState, reduceSubscriptions, type SubscriptionEntry, type SubscriptionsState } from "./subscription-state.ts";
 
@@ -15,41 +16,17 @@ const invalid = (type: string, message: string) =>
  * `subscription/*` event is loaded, so deliveries resume without anyone touching the stream.
  */
 export const createSubscriptions: BuiltinFactory = (services) => {
-  const deliveries = new Map<string, Map<string, { delivery: SubscriptionDelivery; config: SubscriptionEntry }>>();
-  const keyOf = (project: string, path: string) => `${project}\u0000${path}`;
-  let closed = false;
+  const workers = createSlugWorkers<SubscriptionEntry, SubscriptionDelivery>((project, path, config) =>
+    createSubscriptionDelivery({ services, project, path, config }),
+  );
 
   function sync(project: string, path: StreamPath, state: SubscriptionsState): void {
-    if (closed) return;
-    const key = keyOf(project, path);
-    const running = deliveries.get(key) ?? new Map();
-    for (const [slug, current] of running) {
-      const entry = state.subscriptions[slug];
-      if (!entry || entry.startAfter !== current.delivery.startAfter) {
-        void current.delivery.stop();
-        running.delete(slug);
-      }
-    }
-    for (const entry of Object.values(state.subscriptions)) {
-      const current = running.get(entry.slug);
-      if (!current) {
-        const holder = { config: entry } as { delivery: SubscriptionDelivery; config: SubscriptionEntry };
-        holder.delivery = createSubscriptionDelivery({ services, project, path, config: () => holder.config });
-        running.set(entry.slug, holder);
-      } else if (current.config.configuredOffset !== entry.configuredOffset) {
-        current.config = entry;
-        current.delivery.retryNow();
-      }
-    }
-    if (running.size > 0) deliveries.set(key, running);
-    else deliveries.delete(key);
-    if (running.size === 0 && state.lastConfigOffset > 0) {
+    const entries = Object.values(state.subscriptions);
+    workers.sync(project, path, entries);
+    if (entries.length === 0 && state.lastConfigOffset > 0) {
+      // Nothing left to deliver: the stream need not be loaded on the next start (unless a newer subscription/* came).
       void services.store.unmarkStream(project, path, "subscription", state.lastConfigOffset).catch(() => undefined);
     }
-  }
-
-  function wakeAll(project: string, path: string): void {
-    for (const { delivery } of deliveries.get(keyOf(project, path))?.values() ?? []) delivery.wake();
   }
 
   const processor: BuiltinProcessor<SubscriptionsState> = {
@@ -78,16 +55,16 @@ export const createSubscriptions: BuiltinFactory = (services) => {
     },
     afterAppend: ({ project, path, event, state }) => {
       if (event.type === "subscription/configured" || event.type === "subscription/removed") sync(project, path, state);
-      wakeAll(project, path);
+      workers.wakeAll(project, path);
     },
     onCaughtUp: ({ project, path, state }) => {
       sync(project, path, state);
-      wakeAll(project, path);
+      workers.wakeAll(project, path);
     },
     describe: async (state, { project, path }) => ({
       subscriptions: await Promise.all(
         Object.values(state.subscriptions).map(async (entry) => {
-          const running = deliveries.get(keyOf(project, path))?.get(entry.slug);
+          const running = workers.get(project, path, entry.slug);
           const saved = await services.store.getCursor(project, path, `subscription:${entry.slug}`);
           return {
             slug: entry.slug,
@@ -98,28 +75,19 @@ export const createSubscriptions: BuiltinFactory = (services) => {
             headerNames: Object.keys(entry.headers ?? {}),
             secretName: entry.secretName ?? null,
             configuredAtOffset: entry.configuredOffset,
-            cursor: Math.max(running?.delivery.position() ?? 0, saved ?? 0, entry.startAfter),
-            failing: running?.delivery.status() ?? null,
+            cursor: Math.max(running?.position() ?? 0, saved ?? 0, entry.startAfter),
+            failing: running?.status() ?? null,
           };
         }),
       ),
     }),
     start: async () => {
       for (const { project, path } of await services.store.listMarkedStreams("subscription")) {
-        if (closed) return;
         await services.wake(project, path).catch((error) => services.logger.error("could not load a stream's subscriptions", { project, path, error: String(error) }));
       }
     },
-    forget: (project, path) => {
-      for (const { delivery } of deliveries.get(keyOf(project, path))?.values() ?? []) void delivery.stop();
-      deliveries.delete(keyOf(project, path));
-    },
-    close: async () => {
-      closed = true;
-      const all = [...deliveries.values()].flatMap((running) => [...running.values()]);
-      deliveries.clear();
-      await Promise.all(all.map(({ delivery }) => delivery.stop()));
-    },
+    forget: (project, path) => workers.forget(project, path),
+    close: () => workers.close(),
   };
   return processor;
 };
