@@ -27,7 +27,10 @@ export interface ServerProcess {
 export interface ServerProcessOptions {
   fsync: "normal" | "full";
   /** Directory for a V8 CPU profile of the server (`--cpu-prof`), written when it exits. */
-  cpuProfileDir?: string;
+  cpuProfileDir?: string | undefined;
+  /** Another server script speaking the same stdout/IPC protocol (the probes' stripped-down servers). */
+  script?: string;
+  env?: Record<string, string>;
 }
 
 const childScript = fileURLToPath(new URL("./server-child.ts", import.meta.url));
@@ -43,9 +46,9 @@ const childScript = fileURLToPath(new URL("./server-child.ts", import.meta.url))
 export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), "tributary-bench-"));
   const execArgv = options.cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
-  const child = spawn(process.execPath, [...execArgv, childScript], {
+  const child = spawn(process.execPath, [...execArgv, options.script ?? childScript], {
     stdio: ["ignore", "pipe", "inherit", "ipc"],
-    env: { ...process.env, BENCH_DATA_DIR: dataDir, BENCH_FSYNC: options.fsync },
+    env: { ...process.env, ...options.env, BENCH_DATA_DIR: dataDir, BENCH_FSYNC: options.fsync },
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   try {
