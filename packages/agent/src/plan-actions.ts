@@ -55,9 +55,8 @@ export function planActions(state: AgentStreamState, options: PlanOptions = {}):
     if (run.pendingCalls.length > 0) {
       return [...actions, ...run.pendingCalls.map((call): AgentAction => ({ kind: "close-call", key: `close:${call.callId}`, call, output: `cancelled: ${reason}` }))];
     }
-    // An answer (or failure) that landed before the interruption took effect still counts as the outcome.
-    const settled = run.phase === "ending" && run.outcome !== undefined && run.outcome !== "cancelled" && run.outcome !== "interrupted";
-    if (settled && !dead) return [...actions, end(run.outcome!, run.finalText, byOffset)];
+    // A run that had already settled (answered, failed, stopped) before the interruption took effect keeps its outcome.
+    if (run.phase === "ending" && run.outcome !== undefined) return [...actions, end(run.outcome, run.finalText, byOffset)];
     return [...actions, end(dead ? "interrupted" : "cancelled", reason, byOffset)];
   }
 

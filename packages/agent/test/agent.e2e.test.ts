@@ -34,4 +34,193 @@ describe.each(["chat", "responses"] as const)("the agent over the %s API", (api)
     expect(request!.api).toBe(api);
     expect(requestTexts(request!.body)).toEqual(["You are a test agent.", "say hello"]);
   });
+  it("runs a shell tool call with real bash in the working directory and feeds the output back", async () => {
+    harness = await startHarness({
+      api,
+      script: [
+        { toolCalls: [{ name: "shell", arguments: { command: "echo hello-from-bash > out.txt && cat out.txt && pwd" } }] },
+        { match: { last: "hello-from-bash" }, text: "The shell said hello." },
+      ],
+    });
+    const input = await harness.append({ type: "agent-input-added", payload: { content: "run something" } });
+    const ended = await harness.runEnded(input.offset);
+    expect(ended.payload).toMatchObject({ outcome: "answered", text: "The shell said hello.", turns: 2 });
+    const events = await harness.read();
+    const [requested] = harness.ofType(events, "agent-tool-call-requested");
+    expect(requested!.payload).toMatchObject({ name: "shell", input: { command: expect.stringContaining("echo hello-from-bash") } });
+    const [completed] = harness.ofType(events, "agent-tool-call-completed");
+    expect(completed!.payload).toMatchObject({ callId: requested!.payload.callId, name: "shell", isError: false });
+    expect(completed!.payload.output).toContain("exit code 0\nhello-from-bash");
+    expect(completed!.payload.output).toContain(harness.cwd);
+    expect(readFileSync(join(harness.cwd, "out.txt"), "utf8")).toBe("hello-from-bash\n");
+    const second = harness.llm.requests[1]!;
+    expect(requestTexts(second.body).some((text) => text.includes("hello-from-bash"))).toBe(true);
+    expect(harness.llm.requests[0]!.summary.tools).toEqual(expect.arrayContaining(["shell", "read_file", "write_file", "edit_file", "subagent"]));
+  });
+
+  it("edits a file with the edit tool and reports the edit back to the model", async () => {
+    harness = await startHarness({
+      api,
+      script: [
+        { toolCalls: [{ name: "edit_file", arguments: { path: "src/app.txt", oldText: "color = red", newText: "color = blue" } }] },
+        { match: { last: "replaced 1 occurrence" }, text: "Changed the color." },
+      ],
+    });
+    const { mkdirSync } = await import("node:fs");
+    mkdirSync(join(harness.cwd, "src"));
+    writeFileSync(join(harness.cwd, "src/app.txt"), "name = demo\ncolor = red\n");
+    const input = await harness.append({ type: "agent-input-added", payload: { content: "make it blue" } });
+    expect((await harness.runEnded(input.offset)).payload).toMatchObject({ outcome: "answered", text: "Changed the color." });
+    expect(readFileSync(join(harness.cwd, "src/app.txt"), "utf8")).toBe("name = demo\ncolor = blue\n");
+  });
+
+  it("delegates to a sub-agent on a child path and gets its answer back as the tool result", async () => {
+    harness = await startHarness({
+      api,
+      script: [
+        { match: "build the thing", toolCalls: [{ name: "subagent", arguments: { name: "researcher", task: "research the answer" } }] },
+        { match: "research the answer", text: "The answer is 42." },
+        { match: { last: "The answer is 42." }, text: "My researcher found 42." },
+      ],
+    });
+    const input = await harness.append({ type: "agent-input-added", payload: { content: "build the thing" } });
+    const ended = await harness.runEnded(input.offset);
+    expect(ended.payload).toMatchObject({ outcome: "answered", text: "My researcher found 42." });
+    const child = `${harness.path}/researcher`;
+    const childEvents = await harness.read(child);
+    const [task] = harness.ofType(childEvents, "agent-input-added");
+    expect(task!.payload).toMatchObject({ content: "research the answer", policy: "queue" });
+    expect(task!.metadata?.delegatedBy).toMatchObject({ path: harness.path });
+    expect(harness.ofType(childEvents, "agent-run-ended")[0]!.payload).toMatchObject({ outcome: "answered", text: "The answer is 42." });
+    const [result] = harness.ofType(await harness.read(), "agent-tool-call-completed");
+    expect(result!.payload).toMatchObject({ name: "subagent", output: "The answer is 42.", isError: false });
+  });
+
+  it("cancels a running request when a new input arrives, says so, and answers the new input", async () => {
+    harness = await startHarness({
+      api,
+      script: [
+        { match: "first", text: "A long answer that never finishes", stallAfterChunks: 1 },
+        { match: "second", text: "Answer to the second." },
+      ],
+    });
+    const first = await harness.append({ type: "agent-input-added", payload: { content: "first question" } });
+    await harness.waitForEvent((e) => e.type === "agent-output-chunk-received" && e.payload.text === "A ", "the first chunk");
+    const second = await harness.append({ type: "agent-input-added", payload: { content: "second question" } });
+    const firstEnded = await harness.runEnded(first.offset);
+    expect(firstEnded.payload).toMatchObject({ outcome: "cancelled", byOffset: second.offset });
+    const events = await harness.read();
+    const [cancelled] = harness.ofType(events, "agent-request-cancelled");
+    expect(cancelled!.payload).toMatchObject({ requestId: `${first.offset}.1`, byOffset: second.offset });
+    expect(harness.ofType(events, "agent-output-completed").map((e) => e.payload.requestId)).not.toContain(`${first.offset}.1`);
+    expect((await harness.runEnded(second.offset)).payload).toMatchObject({ outcome: "answered", text: "Answer to the second." });
+    await waitFor(() => harness!.llm.requests[0]!.finished, "the mock to see the first request abandoned");
+    expect(requestTexts(harness.llm.requests[1]!.body)).toEqual(["You are a test agent.", "first question", "A ", "second question"]);
+  });
+
+  it("queues an input under the queue policy and answers it after the running request", async () => {
+    harness = await startHarness({
+      api,
+      script: [
+        { match: "first", text: "one two three", chunkDelayMs: 30 },
+        { match: "second", text: "Answer two." },
+      ],
+    });
+    const first = await harness.append({ type: "agent-input-added", payload: { content: "first question" } });
+    await harness.waitForEvent((e) => e.type === "agent-request-started", "the first request");
+    const second = await harness.append({ type: "agent-input-added", payload: { content: "second question", policy: "queue" } });
+    expect((await harness.runEnded(first.offset)).payload).toMatchObject({ outcome: "answered", text: "one two three" });
+    expect((await harness.runEnded(second.offset)).payload).toMatchObject({ outcome: "answered", text: "Answer two." });
+    const queued = harness.ofType(await harness.read(), "agent-input-queued");
+    expect(queued.map((e) => e.payload)).toEqual([{ inputOffset: second.offset, behindInputOffset: first.offset }]);
+  });
+  it("includes context that arrives inside the window, and does not wait for context that comes after it", async () => {
+    harness = await startHarness({ api, agent: { contextWindowMs: 1500 }, script: [{ text: "first answer" }, { text: "second answer" }] });
+    const h = harness;
+    // A context processor that answers each window quickly, and a slow one that only answers after the request started.
+    const first = await h.append({ type: "agent-input-added", payload: { content: "question one" } });
+    const window = await h.waitForEvent((e) => e.type === "agent-context-window-opened", "the window to open");
+    await h.append({ type: "agent-context-added", payload: { content: "FAST CONTEXT", source: "rag", requestId: window.payload.requestId } });
+    const started = await h.waitForEvent((e) => e.type === "agent-request-started", "the request to start");
+    const late = await h.append({ type: "agent-context-added", payload: { content: "LATE CONTEXT", source: "slow" } });
+    await h.runEnded(first.offset);
+    expect(started.offset).toBeLessThan(late.offset);
+    const firstTexts = requestTexts(h.llm.requests[0]!.body);
+    expect(firstTexts).toContain("Context from rag:\nFAST CONTEXT");
+    expect(firstTexts.some((t) => t.includes("LATE CONTEXT"))).toBe(false);
+    const second = await h.append({ type: "agent-input-added", payload: { content: "question two" } });
+    await h.runEnded(second.offset);
+    expect(requestTexts(h.llm.requests[1]!.body)).toContain("Context from slow:\nLATE CONTEXT");
+  });
+
+  it("proceeds when the window closes even though no context came", async () => {
+    harness = await startHarness({ api, agent: { contextWindowMs: 300 }, script: [{ text: "no context needed" }] });
+    const input = await harness.append({ type: "agent-input-added", payload: { content: "hi" } });
+    expect((await harness.runEnded(input.offset)).payload).toMatchObject({ outcome: "answered" });
+  });
+
+  it("compacts the history past the token budget: a summary replaces older turns, raw events stay", async () => {
+    const long = "x".repeat(600);
+    harness = await startHarness({
+      api,
+      agent: { compactionBudgetTokens: 200 },
+      script: [
+        { match: { system: "You compact" }, text: "SUMMARY: the user asked about apples." },
+        { match: "apples", text: "Apples are red." },
+        { match: "pears", text: "Pears are green." },
+      ],
+    });
+    const first = await harness.append({ type: "agent-input-added", payload: { content: `tell me about apples ${long}` } });
+    await harness.runEnded(first.offset);
+    const second = await harness.append({ type: "agent-input-added", payload: { content: "and pears?" } });
+    expect((await harness.runEnded(second.offset)).payload).toMatchObject({ outcome: "answered", text: "Pears are green." });
+    const events = await harness.read();
+    const [started] = harness.ofType(events, "agent-compaction-started");
+    const [compacted] = harness.ofType(events, "agent-history-compacted");
+    expect(compacted!.payload).toMatchObject({ summary: "SUMMARY: the user asked about apples.", throughOffset: started!.payload.throughOffset });
+    expect(compacted!.payload.estimatedTokensAfter).toBeLessThan(compacted!.payload.estimatedTokensBefore as number);
+    const summarizer = harness.llm.requests[1]!;
+    expect(requestTexts(summarizer.body).join("\n")).toContain("tell me about apples");
+    const last = requestTexts(harness.llm.requests[2]!.body);
+    expect(last).toContain("Summary of the conversation so far:\nSUMMARY: the user asked about apples.");
+    expect(last.some((t) => t.includes(long))).toBe(false);
+    expect(last.at(-1)).toBe("and pears?");
+    expect(events.find((e) => e.offset === first.offset)!.payload.content).toContain(long);
+  });
+
+  it("closes a tool call left open by a restart with an explicit error result and ends the run interrupted", async () => {
+    harness = await startHarness({ api, script: [{ toolCalls: [{ name: "shell", arguments: { command: "sleep 30" } }] }] });
+    const input = await harness.append({ type: "agent-input-added", payload: { content: "take your time" } });
+    const requested = await harness.waitForEvent((e) => e.type === "agent-tool-call-requested", "the tool call");
+    await harness.restart();
+    const closed = await harness.waitForEvent((e) => e.type === "agent-tool-call-completed", "the dangling call to be closed");
+    expect(closed.payload).toMatchObject({ callId: requested.payload.callId, isError: true, output: expect.stringContaining("restarted") });
+    expect((await harness.runEnded(input.offset)).payload).toMatchObject({ outcome: "interrupted" });
+    harness.llm.load([{ text: "Back again." }]);
+    const next = await harness.append({ type: "agent-input-added", payload: { content: "hello again" } });
+    expect((await harness.runEnded(next.offset)).payload).toMatchObject({ outcome: "answered", text: "Back again." });
+    const texts = requestTexts(harness.llm.requests[1]!.body);
+    expect(texts.some((t) => t.includes("restarted"))).toBe(true);
+  });
+
+  it("closes a request left open by a restart and answers an input that came while it was down", async () => {
+    harness = await startHarness({ api, script: [{ text: "never ends", stallAfterChunks: 0 }, { text: "Answered after the restart." }] });
+    const input = await harness.append({ type: "agent-input-added", payload: { content: "stall" } });
+    await harness.waitForEvent((e) => e.type === "agent-request-started", "the request");
+    await harness.stopAgent();
+    const events = await harness.read();
+    expect(harness.ofType(events, "agent-request-cancelled")[0]!.payload).toMatchObject({ reason: "the agent stopped" });
+    const whileDown = await harness.append({ type: "agent-input-added", payload: { content: "are you there?" } });
+    await harness.restart();
+    expect((await harness.runEnded(input.offset)).payload).toMatchObject({ outcome: "interrupted" });
+    expect((await harness.runEnded(whileDown.offset)).payload).toMatchObject({ outcome: "answered", text: "Answered after the restart." });
+  });
+
+  it("records a failed request when the stream breaks mid-way, keeping the partial text", async () => {
+    harness = await startHarness({ api, script: [{ text: "partial words then nothing", disconnectAfterChunks: 2 }] });
+    const input = await harness.append({ type: "agent-input-added", payload: { content: "break" } });
+    expect((await harness.runEnded(input.offset)).payload).toMatchObject({ outcome: "failed" });
+    const [failed] = harness.ofType(await harness.read(), "agent-request-failed");
+    expect(failed!.payload.requestId).toBe(`${input.offset}.1`);
+  });
 });
