@@ -224,3 +224,41 @@ describe.each(["chat", "responses"] as const)("the agent over the %s API", (api)
     expect(failed!.payload.requestId).toBe(`${input.offset}.1`);
   });
 });
+
+describe("the agent with bad input", () => {
+  it("answers an input with a bad payload with stream/error-occurred that says what to fix", async () => {
+    harness = await startHarness({ api: "chat", script: [] });
+    const bad = await harness.append({ type: "agent-input-added", payload: { contnet: "typo" } });
+    const error = await harness.waitForEvent((e) => e.type === "stream/error-occurred", "the error event");
+    expect(error.payload).toMatchObject({ processor: "agent", offset: bad.offset });
+    expect(error.payload.message).toContain("content is required");
+    expect(harness.llm.requests).toHaveLength(0);
+  });
+
+  it("answers a call to an unknown tool and arguments that fail the schema with error results, and continues", async () => {
+    harness = await startHarness({
+      api: "chat",
+      script: [
+        { toolCalls: [{ name: "teleport", arguments: {} }, { name: "shell", arguments: { cmd: "ls" } }, { name: "read_file", arguments: "{not json" }] },
+        { text: "I will stop trying." },
+      ],
+    });
+    const input = await harness.append({ type: "agent-input-added", payload: { content: "go" } });
+    expect((await harness.runEnded(input.offset)).payload).toMatchObject({ outcome: "answered", turns: 2 });
+    const results = harness.ofType(await harness.read(), "agent-tool-call-completed").map((e) => e.payload);
+    expect(results).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: "teleport", isError: true, output: expect.stringContaining('there is no tool named "teleport"') }),
+        expect.objectContaining({ name: "shell", isError: true, output: expect.stringContaining("command: ") }),
+        expect.objectContaining({ name: "read_file", isError: true, output: expect.stringContaining("not valid JSON") }),
+      ]),
+    );
+  });
+
+  it("stops a tool loop at the turn limit", async () => {
+    harness = await startHarness({ api: "responses", agent: { maxTurns: 2 }, script: [{ repeat: true, toolCalls: [{ name: "shell", arguments: { command: "true" } }] }] });
+    const input = await harness.append({ type: "agent-input-added", payload: { content: "loop" } });
+    expect((await harness.runEnded(input.offset)).payload).toMatchObject({ outcome: "turn-limit", turns: 2 });
+    expect(harness.llm.requests).toHaveLength(2);
+  });
+});
