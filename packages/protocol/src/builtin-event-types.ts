@@ -110,7 +110,7 @@ const types: BuiltinEventType[] = [
     type: "circuit-breaker/configured",
     title: "Circuit breaker configured",
     description:
-      "Sets the stream's circuit breaker: more than `maxEvents` events within `windowSeconds` pauses the stream with a reason that names the breaker. The default is 100 events in 1 second.",
+      "Sets the stream's circuit breaker: more than `maxEvents` events within `windowSeconds` appends `stream/paused` with `by: circuit-breaker` and a reason that names the breaker. The default is 100 events in 1 second (a server can change its default). The server's bookkeeping about other streams (`stream/child-created`, `stream/child-deleted`) and pause/resume themselves are not counted, so creating many streams never pauses their ancestors.",
     payload: z
       .object({
         maxEvents: z.number().int().min(1).max(1_000_000),
@@ -124,7 +124,7 @@ const types: BuiltinEventType[] = [
     type: "schedule/configured",
     title: "Schedule configured",
     description:
-      "Asks the server to append `event` later: once at a time, once after a delay, every N seconds, or on a cron expression. A schedule with the same slug replaces the old one. Schedules survive restarts; one that came due while the server was down fires once at start.",
+      "Asks the server to append `event` later: once at a time, once after a delay (counted from this event), every N seconds, or on a cron expression (UTC unless `timezone`). Each firing is the event itself, with `metadata.scheduledBy {slug, scheduleOffset, dueAt}`; it passes the same gates as a client's append. A schedule with the same slug replaces the old one. Schedules survive restarts; firings that came due while the server was down or the stream was paused collapse into one, at start or on resume. A bad cron expression or time zone is refused with 400.",
     payload: z
       .object({
         slug,
@@ -144,16 +144,17 @@ const types: BuiltinEventType[] = [
   {
     type: "schedule/cancelled",
     title: "Schedule cancelled",
-    description: "Cancels the schedule with this slug.",
+    description: "Cancels the schedule with this slug. Cancelling a slug that has no active schedule is refused with 400.",
     payload: z.object({ slug }).strict(),
     example: { slug: "heartbeat" },
+    preset: { type: "schedule/cancelled", payload: { slug: "reminder" } },
     appendedBy: "anyone",
   },
   {
     type: "subscription/configured",
     title: "Push subscription configured",
     description:
-      "Makes the server POST every matching event of this stream to `url`, in order, at least once, with retries and exponential backoff from a persisted cursor. `types` limits it to some event types; `filter` is a JSONata expression over the stored event. With `secretName`, each delivery carries an HMAC-SHA256 signature made with that stored secret.",
+      "Makes the server POST every matching event appended after this one to `url`: the stored event as JSON, in order, at least once, retried with exponential backoff (0.5 s doubling to 60 s) from a persisted cursor (consumer `subscription:<slug>`). `types` limits it to some event types; `filter` is a JSONata expression over the stored event; `headers` are sent with each delivery. Each delivery carries `tributary-offset`, `tributary-delivery-id` (for dropping repeats) and `tributary-timestamp`; with `secretName` (a secret set with PUT /api/secrets/<name>) also `tributary-signature: sha256=<hex HMAC-SHA256 of \"<timestamp>.<body>\">`. Configuring the slug again changes it and keeps its cursor.",
     payload: z
       .object({
         slug,
@@ -170,7 +171,7 @@ const types: BuiltinEventType[] = [
   {
     type: "subscription/removed",
     title: "Push subscription removed",
-    description: "Stops the push subscription with this slug.",
+    description: "Stops the push subscription with this slug. Removing a slug that is not configured is refused with 400.",
     payload: z.object({ slug }).strict(),
     example: { slug: "my-webhook" },
     appendedBy: "anyone",
@@ -178,7 +179,8 @@ const types: BuiltinEventType[] = [
   {
     type: "subscription/delivery-failed",
     title: "Subscription delivery failed",
-    description: "Appended by the server when a delivery attempt fails. Never delivered itself, so a failing receiver cannot cause a loop.",
+    description:
+      "Appended by the server after each failed delivery attempt: which event (`offset`), which attempt, why, and when the next attempt is due. Never delivered itself, so a failing receiver cannot cause a loop.",
     payload: z
       .object({ slug, offset: z.number().int(), attempt: z.number().int(), error: z.string(), nextAttemptAt: z.string().optional() })
       .strict(),
@@ -189,7 +191,7 @@ const types: BuiltinEventType[] = [
     type: "transformer/configured",
     title: "JSON transformer configured",
     description:
-      "For every later event for which the JSONata `matcher` is truthy, appends the event that the JSONata `transform` yields (an event input). Turns, say, a raw Slack webhook into an agent input.",
+      "For every later event for which the JSONata `matcher` is truthy, appends the event that the JSONata `transform` yields (an event input, or an array of them), with `metadata.transformedBy {slug, sourceOffset, depth}`. Turns, say, a raw Slack form post into an agent input. A transformer never sees its own outputs, and chains of transformers stop at depth 4. Invalid JSONata is refused with 400; a transform that fails on an event appends `stream/error-occurred`.",
     payload: z.object({ slug, matcher: jsonata, transform: jsonata }).strict(),
     example: {
       slug: "slack-to-agent",
@@ -201,7 +203,7 @@ const types: BuiltinEventType[] = [
   {
     type: "transformer/removed",
     title: "JSON transformer removed",
-    description: "Removes the transformer with this slug.",
+    description: "Removes the transformer with this slug. Removing a slug that is not configured is refused with 400.",
     payload: z.object({ slug }).strict(),
     example: { slug: "slack-to-agent" },
     appendedBy: "anyone",

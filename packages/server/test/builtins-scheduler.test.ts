@@ -99,6 +99,17 @@ describe("the scheduler", () => {
     await waitFor(async () => firings(await readEvents(server.url, path), "later").length === 1, "the firing after the resume");
   });
 
+  it("records a firing the stream refuses as stream/error-occurred naming the scheduler and the schedule", async () => {
+    const path = "/sched/refused";
+    // Valid when configured, refused when it fires: by then there is no schedule 'gone' to cancel.
+    const configured = (await (
+      await configure(server.url, path, { slug: "cleanup", event: { type: "schedule/cancelled", payload: { slug: "gone" } }, schedule: { kind: "once-in", seconds: 0.2 } })
+    ).json()) as StoredEvent;
+    const error = await waitFor(async () => (await readEvents(server.url, path)).find((event) => event.type === "stream/error-occurred"), "the error event");
+    expect(error.payload).toMatchObject({ processor: "scheduler", slug: "cleanup", offset: configured.offset });
+    expect(String(error.payload.message)).toContain("There is no active schedule 'gone'");
+  });
+
   it("can schedule a pause, because the scheduled event passes the same gates as a client's", async () => {
     const path = "/sched/pause-later";
     await configure(server.url, path, { slug: "close", event: { type: "stream/paused", payload: { reason: "closing time" } }, schedule: { kind: "once-in", seconds: 0.2 } });
