@@ -1,6 +1,7 @@
-import { describeIssues, reduceWith, storedEventSchema, TributaryError, type Processor, type StoredEvent } from "@tributary/protocol";
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { describeIssues, parseProject, reduceWith, storedEventSchema, TributaryError, type Processor, type StoredEvent } from "@tributary/protocol";
 import { z } from "zod";
-import type { EventsClient } from "../client/events-client.ts";
+import { createEventsClient, type EventsClient } from "../client/events-client.ts";
 import { createEffectQueue, type EffectOutcome, type EffectQueue } from "./effect-queue.ts";
 import { appendedBy, createProcessorAppend } from "./processor-append.ts";
 import { reportFailure } from "./report-failure.ts";
@@ -16,6 +17,11 @@ export interface PushRuntimeOptions<State> extends Omit<CommonRuntimeOptions, "c
    * queued, so a later delivery can interrupt a long `afterAppend` (effects are then at-most-once).
    */
   acknowledge?: "after-effects" | "on-receipt";
+  /**
+   * The subscription's secret: deliveries must then carry a valid `tributary-signature`
+   * (`sha256=` HMAC-SHA256 of `<tributary-timestamp>.<body>`), or are refused with 401.
+   */
+  secret?: string;
 }
 
 interface PushStream<State> {
@@ -35,7 +41,8 @@ const deliverySchema = z.union([
 /**
  * Feeds a processor from webhook deliveries (the server's push subscriptions) instead of reading streams:
  * `runtime.fetch` is a `(Request) => Promise<Response>` handler to mount in any server (Hono, Node's
- * http via an adapter, Deno, Bun). A delivery body is a stored event, `{event}` or `{events: [...]}`.
+ * http via an adapter, Deno, Bun). A delivery body is a stored event (what the server's subscriptions
+ * POST), `{event}` or `{events: [...]}`; the `tributary-project` header names its project.
  *
  * Delivery guarantees:
  * 1. Per stream, events are reduced in offset order exactly once: a delivery at or below the last offset
@@ -61,6 +68,8 @@ export class PushProcessorRuntime<State> {
   readonly #stop = new AbortController();
   readonly #processor: Processor<State>;
   readonly #client: EventsClient;
+  readonly #clients = new Map<string, EventsClient>();
+  readonly #secret: string | undefined;
   readonly #logger: RuntimeLogger;
   readonly #acknowledge: "after-effects" | "on-receipt";
   readonly #onAppend: ((event: StoredEvent) => void) | undefined;
@@ -71,13 +80,24 @@ export class PushProcessorRuntime<State> {
     this.#logger = loggerFor(options, options.processor.slug);
     this.#acknowledge = options.acknowledge ?? "after-effects";
     this.#onAppend = options.onAppend;
+    this.#secret = options.secret;
     options.signal?.addEventListener("abort", () => void this.stop(), { once: true });
     this.fetch = (request) => this.#handle(request);
   }
 
   /** The state of one stream, as far as deliveries (and gap reads) got. */
-  state(path: string): State | undefined {
-    return this.#streams.get(path)?.state;
+  state(path: string, project?: string): State | undefined {
+    const client = this.#clientFor(project ?? null);
+    return this.#streams.get(`${client.project ?? ""}\u0000${path}`)?.state;
+  }
+
+  /** The runtime's own client, or one for the project a delivery names. */
+  #clientFor(project: string | null): EventsClient {
+    if (project === null || project === "" || project === this.#client.project || (this.#client.project === undefined && project === "default")) return this.#client;
+    const name = parseProject(project);
+    let client = this.#clients.get(name);
+    if (!client) this.#clients.set(name, (client = createEventsClient({ baseUrl: this.#client.baseUrl, project: name })));
+    return client;
   }
 
   /** Aborts running side effects and waits for them. */
@@ -88,9 +108,19 @@ export class PushProcessorRuntime<State> {
 
   async #handle(request: Request): Promise<Response> {
     if (request.method !== "POST") return problem(new TributaryError("method_not_allowed", "Deliveries are POSTed."));
+    const text = await request.text();
+    if (this.#secret !== undefined && !validSignature(this.#secret, request.headers, text)) {
+      return Response.json({ code: "unauthorized", message: "The delivery's tributary-signature does not match the secret.", status: 401 }, { status: 401 });
+    }
+    let client: EventsClient;
+    try {
+      client = this.#clientFor(request.headers.get("tributary-project"));
+    } catch (error) {
+      return problem(error as TributaryError);
+    }
     let events: StoredEvent[];
     try {
-      const parsed = deliverySchema.safeParse(JSON.parse(await request.text()));
+      const parsed = deliverySchema.safeParse(JSON.parse(text));
       if (!parsed.success) throw new TributaryError("invalid_request", `Not a delivery of stored events: ${describeIssues(parsed.error)}.`);
       const body = parsed.data;
       events = ("events" in body ? body.events : "event" in body ? [body.event] : [body]) as StoredEvent[];
@@ -105,8 +135,8 @@ export class PushProcessorRuntime<State> {
     try {
       for (const [path, list] of byStream) {
         list.sort((a, b) => a.offset - b.offset);
-        const stream = this.#streamFor(path);
-        const work = stream.lock.then(() => this.#apply(path, stream, list, handled, duplicates, effects));
+        const stream = this.#streamFor(`${client.project ?? ""}\u0000${path}`);
+        const work = stream.lock.then(() => this.#apply(client, path, stream, list, handled, duplicates, effects));
         stream.lock = work.catch(() => undefined);
         await work;
       }
@@ -119,40 +149,40 @@ export class PushProcessorRuntime<State> {
     return Response.json({ handled, duplicates });
   }
 
-  #streamFor(path: string): PushStream<State> {
-    let stream = this.#streams.get(path);
+  #streamFor(key: string): PushStream<State> {
+    let stream = this.#streams.get(key);
     if (!stream) {
       const queue = createEffectQueue({ concurrency: this.#processor.concurrency ?? "sequential", stopSignal: this.#stop.signal });
       stream = { state: structuredClone(this.#processor.initialState), offset: 0, loaded: false, queue, lock: Promise.resolve() };
-      this.#streams.set(path, stream);
+      this.#streams.set(key, stream);
     }
     return stream;
   }
 
-  async #apply(path: string, stream: PushStream<State>, events: StoredEvent[], handled: number[], duplicates: number[], effects: Promise<EffectOutcome>[]) {
+  async #apply(client: EventsClient, path: string, stream: PushStream<State>, events: StoredEvent[], handled: number[], duplicates: number[], effects: Promise<EffectOutcome>[]) {
     for (const event of events) {
       if (event.offset <= stream.offset) {
         duplicates.push(event.offset);
         continue;
       }
-      if (event.offset > stream.offset + 1) await this.#fillGap(path, stream, event.offset);
+      if (event.offset > stream.offset + 1) await this.#fillGap(client, path, stream, event.offset);
       if (!stream.loaded) {
         stream.loaded = true;
-        stream.queue.push(this.#caughtUpTask(path, stream.state));
+        stream.queue.push(this.#caughtUpTask(client, path, stream.state));
       }
       stream.state = this.#reduce(stream.state, event);
       stream.offset = event.offset;
       handled.push(event.offset);
       const running = stream.queue.runningEvents();
       if (running.length > 0 && this.#interrupts(event, stream.state, running)) stream.queue.interrupt(new InterruptedError(event));
-      if (this.#processor.afterAppend) effects.push(this.#queueEffect(path, stream, event, stream.state));
+      if (this.#processor.afterAppend) effects.push(this.#queueEffect(client, path, stream, event, stream.state));
     }
   }
 
-  async #fillGap(path: string, stream: PushStream<State>, before: number): Promise<void> {
+  async #fillGap(client: EventsClient, path: string, stream: PushStream<State>, before: number): Promise<void> {
     let state = stream.state;
     let offset = stream.offset;
-    for await (const missing of this.#client.stream({ path, afterOffset: stream.offset, beforeOffset: before, signal: this.#stop.signal })) {
+    for await (const missing of client.stream({ path, afterOffset: stream.offset, beforeOffset: before, signal: this.#stop.signal })) {
       state = this.#reduce(state, missing);
       offset = missing.offset;
     }
@@ -175,18 +205,18 @@ export class PushProcessorRuntime<State> {
     return this.#processor.concurrency === "latest-wins" && !appendedBy(event, this.#processor.slug);
   }
 
-  #queueEffect(path: string, stream: PushStream<State>, event: StoredEvent, state: State): Promise<EffectOutcome> {
+  #queueEffect(client: EventsClient, path: string, stream: PushStream<State>, event: StoredEvent, state: State): Promise<EffectOutcome> {
     const processor = this.#processor;
     return new Promise((resolve) => {
       stream.queue.push({
         event,
         skippable: true,
         run: async (signal) => {
-          const append = createProcessorAppend({ client: this.#client, slug: processor.slug, base: path, cause: event, onAppend: this.#onAppend });
+          const append = createProcessorAppend({ client, slug: processor.slug, base: path, cause: event, onAppend: this.#onAppend });
           try {
             await processor.afterAppend!({ event, state, append, logger: this.#logger.child({ path, offset: event.offset }), signal });
           } catch (error) {
-            if (!signal.aborted) await reportFailure({ client: this.#client, processor: processor.slug, path, event, error, logger: this.#logger });
+            if (!signal.aborted) await reportFailure({ client, processor: processor.slug, path, event, error, logger: this.#logger });
           }
         },
         settle: resolve,
@@ -194,17 +224,17 @@ export class PushProcessorRuntime<State> {
     });
   }
 
-  #caughtUpTask(path: string, state: State) {
+  #caughtUpTask(client: EventsClient, path: string, state: State) {
     const processor = this.#processor;
     return {
       event: undefined,
       skippable: false,
       run: async () => {
-        const append = createProcessorAppend({ client: this.#client, slug: processor.slug, base: path, onAppend: this.#onAppend });
+        const append = createProcessorAppend({ client, slug: processor.slug, base: path, onAppend: this.#onAppend });
         try {
           await processor.onCaughtUp?.({ state, append, logger: this.#logger.child({ path }), path });
         } catch (error) {
-          await reportFailure({ client: this.#client, processor: processor.slug, path, event: undefined, error, logger: this.#logger });
+          await reportFailure({ client, processor: processor.slug, path, event: undefined, error, logger: this.#logger });
         }
       },
       settle: () => {},
@@ -214,4 +244,14 @@ export class PushProcessorRuntime<State> {
 
 function problem(error: TributaryError): Response {
   return Response.json(error.toBody(), { status: error.status, headers: { "content-type": "application/problem+json" } });
+}
+
+/** Checks `tributary-signature` against HMAC-SHA256(secret, `<tributary-timestamp>.<body>`), in constant time. */
+function validSignature(secret: string, headers: Headers, body: string): boolean {
+  const signature = headers.get("tributary-signature") ?? "";
+  const timestamp = headers.get("tributary-timestamp") ?? "";
+  const expected = `sha256=${createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex")}`;
+  const given = Buffer.from(signature);
+  const wanted = Buffer.from(expected);
+  return given.length === wanted.length && timingSafeEqual(given, wanted);
 }
