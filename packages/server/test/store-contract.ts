@@ -148,6 +148,31 @@ export function describeStreamStoreContract(name: string, factory: StoreFactory)
       expect(await store.getCursor("p", "/k", "c2")).toBe(1);
     });
 
+    it("marks streams that hold built-in configuration events, and unmarks them only through a given offset", async () => {
+      await store.append({ project: "p", path: "/m/a", events: [{ type: "schedule/configured", payload: {} }] });
+      await store.append({ project: "q", path: "/m/b", events: [{ type: "subscription/removed", payload: {} }, { type: "plain", payload: {} }] });
+      expect(await store.listMarkedStreams("schedule")).toEqual([{ project: "p", path: "/m/a" }]);
+      expect(await store.listMarkedStreams("subscription")).toEqual([{ project: "q", path: "/m/b" }]);
+      await store.append({ project: "p", path: "/m/a", events: [{ type: "schedule/cancelled", payload: {} }] });
+      await store.unmarkStream("p", "/m/a", "schedule", 1);
+      expect(await store.listMarkedStreams("schedule")).toEqual([{ project: "p", path: "/m/a" }]);
+      await store.unmarkStream("p", "/m/a", "schedule", 2);
+      expect(await store.listMarkedStreams("schedule")).toEqual([]);
+      await store.delete("q", "/m/b", { recursive: false });
+      expect(await store.listMarkedStreams("subscription")).toEqual([]);
+    });
+
+    it("keeps secrets per project, reports replacements, and deletes them", async () => {
+      expect(await store.putSecret("p", "key", "one")).toMatchObject({ created: true });
+      expect(await store.putSecret("p", "key", "two")).toMatchObject({ created: false });
+      expect(await store.getSecret("p", "key")).toBe("two");
+      expect(await store.getSecret("other", "key")).toBeUndefined();
+      expect((await store.listSecrets("p")).map((secret) => secret.name)).toEqual(["key"]);
+      expect(await store.deleteSecret("p", "key")).toBe(true);
+      expect(await store.deleteSecret("p", "key")).toBe(false);
+      expect(await store.getSecret("p", "key")).toBeUndefined();
+    });
+
     if (factory.reopen) {
       it("keeps events, heads, idempotency keys and cursors across a reopen", async () => {
         await store.append({ project: "p", path: "/persist", events: [{ type: "a", payload: { v: 1 }, idempotencyKey: "once" }] });

@@ -1,7 +1,17 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { ancestorPaths, TributaryError, type StoredEvent, type StreamPath } from "@tributary/protocol";
-import type { AppendRequest, AppendResult, CommittedStreamEvents, EventRecord, StreamInfo, StreamStore } from "../stream-store.ts";
+import {
+  markedNamespaceOf,
+  type AppendRequest,
+  type AppendResult,
+  type CommittedStreamEvents,
+  type EventRecord,
+  type MarkedStream,
+  type SecretInfo,
+  type StreamInfo,
+  type StreamStore,
+} from "../stream-store.ts";
 import { createCommitAnnouncer } from "./commit-announcer.ts";
 import { postgresSchema } from "./schema.ts";
 
@@ -122,6 +132,14 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     if (event.idempotencyKey !== undefined) {
       await client.query(`INSERT INTO tributary_idempotency_keys (stream_id, key, "offset") VALUES ($1, $2, $3)`, [row.id, event.idempotencyKey, offset]);
     }
+    const namespace = markedNamespaceOf(event.type);
+    if (namespace !== undefined) {
+      await client.query(
+        `INSERT INTO tributary_marked_streams (namespace, project, path, last_offset) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (namespace, project, path) DO UPDATE SET last_offset = excluded.last_offset`,
+        [namespace, project, row.path, offset],
+      );
+    }
     row.last_offset = String(offset);
     const key = `${project}\u0000${row.path}`;
     const list = touched.get(key) ?? [];
@@ -238,6 +256,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         await client.query("DELETE FROM tributary_idempotency_keys WHERE stream_id = ANY($1::bigint[])", [ids]);
         await client.query("DELETE FROM tributary_streams WHERE id = ANY($1::bigint[])", [ids]);
         await client.query("DELETE FROM tributary_consumer_cursors WHERE project = $1 AND path = ANY($2::text[])", [project, doomed.map((row) => row.path)]);
+        await client.query("DELETE FROM tributary_marked_streams WHERE project = $1 AND path = ANY($2::text[])", [project, doomed.map((row) => row.path)]);
         const ancestors = await client.query(
           "SELECT id, path, last_offset, created_at FROM tributary_streams WHERE project = $1 AND path = ANY($2::text[]) ORDER BY path FOR UPDATE",
           [project, ancestorPaths(path)],
@@ -265,6 +284,46 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
          ON CONFLICT (project, path, consumer) DO UPDATE SET "offset" = excluded."offset", updated_at = excluded.updated_at`,
         [project, path, consumer, offset, new Date().toISOString()],
       );
+    },
+
+    async listMarkedStreams(namespace): Promise<MarkedStream[]> {
+      const { rows } = await pool.query("SELECT project, path FROM tributary_marked_streams WHERE namespace = $1 ORDER BY project, path", [namespace]);
+      return rows as MarkedStream[];
+    },
+
+    async unmarkStream(project, path, namespace, throughOffset) {
+      await pool.query("DELETE FROM tributary_marked_streams WHERE namespace = $1 AND project = $2 AND path = $3 AND last_offset <= $4", [
+        namespace,
+        project,
+        path,
+        throughOffset,
+      ]);
+    },
+
+    async putSecret(project, name, value) {
+      const updatedAt = new Date().toISOString();
+      const { rows } = await pool.query(
+        `INSERT INTO tributary_secrets (project, name, value, updated_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (project, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+         RETURNING (xmax = 0) AS created`,
+        [project, name, value, updatedAt],
+      );
+      return { created: Boolean((rows[0] as { created: boolean }).created), updatedAt };
+    },
+
+    async getSecret(project, name) {
+      const { rows } = await pool.query("SELECT value FROM tributary_secrets WHERE project = $1 AND name = $2", [project, name]);
+      return (rows[0] as { value: string } | undefined)?.value;
+    },
+
+    async deleteSecret(project, name) {
+      const result = await pool.query("DELETE FROM tributary_secrets WHERE project = $1 AND name = $2", [project, name]);
+      return (result.rowCount ?? 0) > 0;
+    },
+
+    async listSecrets(project): Promise<SecretInfo[]> {
+      const { rows } = await pool.query("SELECT name, updated_at FROM tributary_secrets WHERE project = $1 ORDER BY name", [project]);
+      return (rows as { name: string; updated_at: string }[]).map((row) => ({ name: row.name, updatedAt: row.updated_at }));
     },
 
     onCommit(listener) {

@@ -29,4 +29,18 @@ CREATE TABLE IF NOT EXISTS tributary_consumer_cursors (
   updated_at TEXT NOT NULL,
   PRIMARY KEY (project, path, consumer)
 );
+CREATE TABLE IF NOT EXISTS tributary_marked_streams (
+  namespace TEXT NOT NULL,
+  project TEXT NOT NULL,
+  path TEXT NOT NULL,
+  last_offset BIGINT NOT NULL,
+  PRIMARY KEY (namespace, project, path)
+);
+CREATE TABLE IF NOT EXISTS tributary_secrets (
+  project TEXT NOT NULL,
+  name TEXT NOT NULL,
+  value TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (project, name)
+);
 `;
