@@ -7,7 +7,7 @@ export type Props = Record<string, unknown>;
 /**
  * Creates an element: the UI's one DOM helper, so views read as a tree instead of a wall of calls.
  * `onclick`-style keys add listeners, `class` sets the class name, keys the element has as a property are
- * assigned, the rest become attributes; `false`/`null`/`undefined` values are left out.
+ * assigned, the rest become attributes; `null`/`undefined` values and false attributes are left out.
  *
  * @example
  * h("button", { class: "primary", onclick: () => save(), disabled: busy }, "Save");
@@ -15,7 +15,12 @@ export type Props = Record<string, unknown>;
 export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props?: Props | null, ...children: Child[]): HTMLElementTagNameMap[K] {
   const element = document.createElement(tag);
   for (const [key, value] of Object.entries(props ?? {})) {
-    if (value === undefined || value === null || value === false) continue;
+    if (value === undefined || value === null) continue;
+    if (value === false) {
+      // A false property (spellcheck, hidden) is set; a false attribute is left out.
+      if (key in element) (element as unknown as Record<string, unknown>)[key] = false;
+      continue;
+    }
     if (key === "class") element.className = String(value);
     else if (key === "dataset") Object.assign(element.dataset, value);
     else if (key.startsWith("on") && typeof value === "function") element.addEventListener(key.slice(2), value as EventListener);

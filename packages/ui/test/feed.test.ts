@@ -15,7 +15,7 @@ describe("reduceFeed", () => {
     const feed = reduceFeed(emptyFeed, events, feedKinds);
     expect(feed.items.map((item) => item.kind)).toEqual([
       "agent-config",
-      "agent-config",
+      "agent-tools",
       "agent-input",
       "agent-reply",
       "agent-tool",
@@ -71,6 +71,16 @@ describe("reduceFeed", () => {
 
   it("uses a conversation fixture that the agent's own schemas accept", () => {
     for (const event of agentConversation) expect(parseAgentPayload(event.type, event.payload)).toMatchObject({ ok: true });
+  });
+
+  it("groups consecutive tool announcements into one item, and starts a new one after any other event", () => {
+    const announce = (name: string) => ({ type: "agent-tool-announced", payload: { name, description: `the ${name} tool`, parameters: { type: "object" } } });
+    const feed = reduceFeed(emptyFeed, stored([announce("shell"), announce("read_file"), announce("shell"), { type: "hello-world" }, announce("subagent")]), feedKinds);
+    expect(feed.items.map((item) => [item.kind, (item as FeedItem & { tools?: { name: string }[] }).tools?.map((tool) => tool.name)])).toEqual([
+      ["agent-tools", ["read_file", "shell"]],
+      ["raw", undefined],
+      ["agent-tools", ["subagent"]],
+    ]);
   });
 
   it("keys new kinds by the event offset unless a kind chooses its own key", () => {

@@ -46,8 +46,19 @@ export function meta(item: FeedItem, context: FeedRenderContext): HTMLElement {
     { class: "feed-meta" },
     h("time", { datetime: item.at, title: item.at }, formatTime(item.at)),
     h("span", { class: "offset" }, offsets),
-    item.types.map((type) => context.typeLink(type)),
+    item.types.length <= 2 ? item.types.map((type) => context.typeLink(type)) : moreTypes(item.types, context),
   );
+}
+
+/** The first type, then a button that shows the others: a streamed reply is made of half a dozen types. */
+function moreTypes(types: readonly string[], context: FeedRenderContext): HTMLElement[] {
+  const rest = h("span", { class: "more-types", hidden: true }, types.slice(1).map((type) => context.typeLink(type)));
+  const button = h("button", { class: "link-button more-button", type: "button", title: types.slice(1).join(", ") }, `+${types.length - 1} types`);
+  button.addEventListener("click", () => {
+    rest.hidden = false;
+    button.remove();
+  });
+  return [context.typeLink(types[0]!), button, rest];
 }
 
 /** A monospace block that shows the first lines of a long text and expands on demand. */

@@ -4,6 +4,7 @@ import { agentInputKind } from "./kinds/agent-input.ts";
 import { agentReplyKind } from "./kinds/agent-reply.ts";
 import { agentRunKind } from "./kinds/agent-run.ts";
 import { agentToolKind } from "./kinds/agent-tool.ts";
+import { agentToolsKind } from "./kinds/agent-tools.ts";
 import { errorKind } from "./kinds/error.ts";
 import { processorKind } from "./kinds/processor.ts";
 import { rawKind } from "./kinds/raw.ts";
@@ -20,6 +21,7 @@ export const feedKinds: readonly FeedKind[] = [
   agentInputKind,
   agentReplyKind,
   agentToolKind,
+  agentToolsKind,
   agentConfigKind,
   agentRunKind,
   errorKind,

@@ -66,6 +66,7 @@ export function createStreamView(options: StreamViewOptions) {
     estimateHeight: (item) => (item.kind === "raw" || item.kind === "notice" ? 36 : 110),
     onNearTop: () => void loadOlder(),
     followBottom: true,
+    alignBottom: true,
     empty: () => h("p", { class: "list-empty muted" }, "No events yet. Append one below, or with curl."),
   });
   const eventList = createVirtualList<StoredEvent>({

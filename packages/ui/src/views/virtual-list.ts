@@ -11,6 +11,8 @@ export interface VirtualListOptions<T> {
   onNearTop?: () => void;
   /** Start at the bottom and follow new items while the user stays there (a log, a chat). */
   followBottom?: boolean;
+  /** While the items are shorter than the view, sit at its bottom (a chat) rather than its top (a log). */
+  alignBottom?: boolean;
   empty?: () => HTMLElement;
 }
 
@@ -62,6 +64,8 @@ export function createVirtualList<T>(options: VirtualListOptions<T>): VirtualLis
     tops = new Float64Array(items.length + 1);
     for (let i = 0; i < items.length; i++) tops[i + 1] = tops[i]! + (heights.get(keys[i]!) ?? estimate(items[i]!));
     canvas.style.height = `${tops[items.length]}px`;
+    // Everything is rendered while the items fit, so the margin never enters the window's arithmetic.
+    canvas.style.marginTop = options.alignBottom ? `${Math.max(0, scroller.clientHeight - tops[items.length]!)}px` : "";
   }
 
   /** The index of the row covering `y`. */

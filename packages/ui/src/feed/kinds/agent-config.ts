@@ -11,11 +11,9 @@ const titles: Record<string, string> = {
   "agent-system-prompt-changed": "System prompt",
   "agent-provider-changed": "Provider",
   "agent-settings-changed": "Agent settings",
-  "agent-tool-announced": "Tool available",
-  "agent-tool-withdrawn": "Tool withdrawn",
 };
 
-/** The agent's configuration, which is events too: model, system prompt, provider, settings, tools. */
+/** The agent's configuration, which is events too: model, system prompt, provider, settings. */
 export const agentConfigKind = defineFeedKind<ConfigItem>({
   name: "agent-config",
   types: Object.keys(titles),
@@ -26,20 +24,8 @@ export const agentConfigKind = defineFeedKind<ConfigItem>({
     switch (type) {
       case "agent-model-changed":
         return notice(item, context, { tone: "config", icon: "gear", message: "Model set to", detail: h("code", null, text(payload.model)) });
-      case "agent-tool-withdrawn":
-        return notice(item, context, { tone: "config", icon: "tool", message: "Tool withdrawn", detail: h("code", null, text(payload.name)) });
       case "agent-system-prompt-changed":
         return card(item, context, { tone: "config", icon: "gear", title: titles[type]!, body: codeBlock(text(payload.systemPrompt) || "(empty)", { previewLines: 6 }) });
-      case "agent-tool-announced":
-        return card(item, context, {
-          tone: "config",
-          icon: "tool",
-          title: ["Tool ", h("code", null, text(payload.name)), " available"],
-          body: [
-            h("p", null, text(payload.description)),
-            h("details", null, h("summary", { class: "muted" }, "Parameters"), context.yaml(payload.parameters)),
-          ],
-        });
       default:
         return card(item, context, { tone: "config", icon: "gear", title: titles[type] ?? type, body: context.yaml(payload) });
     }
