@@ -16,7 +16,7 @@ afterAll(async () => {
 });
 
 describe("the stream tree and the stream view", () => {
-  it("shows a stream created after the page loaded, and filters the tree", async () => {
+  it("shows a stream created after the page loaded, filters the tree, and drops deleted streams", async () => {
     await append(server.url, "/tree/early", [{ type: "hello-world" }]);
     const { page, errors } = await openUi(browser, server.url);
     await page.locator('.tree-row[data-path="/tree/early"]').waitFor();
@@ -35,6 +35,13 @@ describe("the stream tree and the stream view", () => {
     await page.click('.tree-row[data-path="/tree/late/arrival"] a');
     await page.locator(".stream-title h1", { hasText: "arrival" }).waitFor();
     expect(page.url()).toContain("#/tree/late/arrival");
+
+    await page.fill(".tree-filter", "");
+    const deleted = await fetch(`${server.url}/api/streams/tree/late?recursive=true`, { method: "DELETE" });
+    expect(deleted.status).toBe(200);
+    await page.locator('.tree-row[data-path="/tree/late/arrival"]').waitFor({ state: "detached" });
+    await page.locator('.tree-row[data-path="/tree/late"]').waitFor({ state: "detached" });
+    expect(await page.locator('.tree-row[data-path="/tree/early"]').count()).toBe(1);
     expect(errors).toEqual([]);
   });
 

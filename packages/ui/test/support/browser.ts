@@ -1,10 +1,14 @@
+import { existsSync } from "node:fs";
 import { chromium, type Browser, type Page } from "playwright-core";
 import type { EventInput, StoredEvent } from "@tributary/protocol";
 
 const chromiumPath = process.env.TRIBUTARY_CHROMIUM ?? "/usr/bin/chromium";
 
 /** Debian's headless Chromium, driven by playwright-core (no browser download). */
-export function launchBrowser(): Promise<Browser> {
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(chromiumPath)) {
+    throw new Error(`No Chromium at ${chromiumPath}: install it (apt-get install -y chromium; .ci/run does) or set TRIBUTARY_CHROMIUM.`);
+  }
   return chromium.launch({
     executablePath: chromiumPath,
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
