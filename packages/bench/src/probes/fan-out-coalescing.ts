@@ -1,11 +1,12 @@
 /**
  * Probe (not part of `npm run bench`): what fan-out to many SSE readers costs per write, and what
- * coalescing each reader's frames over a short window saves. A bare node:http SSE server (no Tributary
- * code) publishes events at a fixed rate to N live readers (the bench's reader process); frames are
- * written at once (window 0, today's behaviour in live-hub/stream-writer) or gathered for `window` ms
- * and written as one chunk per reader.
+ * coalescing each reader's frames saves. A bare node:http SSE server (no Tributary code) publishes
+ * events at a fixed rate to N live readers (the bench's reader process). Window `0` writes each frame
+ * to each reader as a string at once (today's live-hub/stream-writer); window `turn` gathers the frames
+ * of one event-loop turn; a number gathers them for that many ms. Gathered frames are encoded to one
+ * Buffer once and that Buffer is written to every reader.
  *
- * Usage: node packages/bench/src/probes/fan-out-coalescing.ts [readers=1000] [rate=500] [seconds=4] [windows=0,5,10,25]
+ * Usage: node packages/bench/src/probes/fan-out-coalescing.ts [readers=1000] [rate=500] [seconds=4] [windows=0,turn,10,25]
  */
 import { spawn } from "node:child_process";
 import { createServer, type ServerResponse } from "node:http";
@@ -14,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import { wallClockMs } from "../stats.ts";
 
 const [readerCount = 1000, rate = 500, seconds = 4] = process.argv.slice(2, 5).map(Number);
-const windows = (process.argv[5] ?? "0,5,10,25").split(",").map(Number);
+const windows = (process.argv[5] ?? "0,turn,10,25").split(",");
 const readersScript = fileURLToPath(new URL("../fan-out-readers.ts", import.meta.url));
 
 for (const windowMs of windows) {
@@ -34,11 +35,12 @@ for (const windowMs of windows) {
   await ready;
 
   let pending = "";
-  let timer: NodeJS.Timeout | undefined;
+  let scheduled = false;
   let writes = 0;
   const flush = () => {
-    timer = undefined;
-    for (const res of readers) res.write(pending);
+    scheduled = false;
+    const bytes = Buffer.from(pending);
+    for (const res of readers) res.write(bytes);
     writes += readers.size;
     pending = "";
   };
@@ -48,13 +50,21 @@ for (const windowMs of windows) {
   for (let sent = 0; sent < total; ) {
     const due = Math.min(total, Math.floor((performance.now() - started) / (1000 / rate)) + 1);
     for (; sent < due; sent++) {
-      pending += `id: ${sent + 1}\ndata: {"type":"probe","payload":{"t":${wallClockMs().toFixed(3)}}}\n\n`;
-      if (windowMs === 0) flush();
-      else timer ??= setTimeout(flush, windowMs);
+      const frame = `id: ${sent + 1}\ndata: {"type":"probe","payload":{"t":${wallClockMs().toFixed(3)}}}\n\n`;
+      if (windowMs === "0") {
+        for (const res of readers) res.write(frame);
+        writes += readers.size;
+        continue;
+      }
+      pending += frame;
+      if (scheduled) continue;
+      scheduled = true;
+      if (windowMs === "turn") setImmediate(flush);
+      else setTimeout(flush, Number(windowMs));
     }
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + (sent * 1000) / rate - performance.now())));
   }
-  await new Promise((resolve) => setTimeout(resolve, windowMs + 5));
+  await new Promise((resolve) => setTimeout(resolve, (Number(windowMs) || 0) + 5));
   const elapsed = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
   const result = next("result");
@@ -62,7 +72,7 @@ for (const windowMs of windows) {
   const { latency, complete, cpuMs } = await result;
   const serverCpuMs = (cpu.user + cpu.system) / 1000;
   console.log(
-    `window ${String(windowMs).padStart(2)} ms: achieved ${Math.round(total / elapsed)} events/s; ${Math.round(writes / elapsed).toLocaleString("en-US")} writes/s; ` +
+    `window ${windowMs.padStart(4)}: achieved ${Math.round(total / elapsed)} events/s; ${Math.round(writes / elapsed).toLocaleString("en-US")} writes/s; ` +
       `server CPU ${Math.round(serverCpuMs / elapsed / 10)}% of a core (${((serverCpuMs * 1000) / writes).toFixed(1)} µs per write); ` +
       `readers' CPU ${Math.round(cpuMs / elapsed / 10)}%; delivery p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms; ${complete}/${readerCount} complete`,
   );
