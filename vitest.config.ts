@@ -15,11 +15,13 @@ export default defineConfig({
         test: { ...shared, name: "main", include: ["packages/*/test/**/*.test.ts", "examples/**/*.test.ts"] },
       },
       {
-        // The same HTTP-level server suite, with every test server on PostgreSQL instead of SQLite.
+        // The same HTTP-level server suite, with every test server on PostgreSQL instead of SQLite. The
+        // breaker's ping-pong test is left out: a loop through PostgreSQL can run below the default
+        // 100 events/s, where it is (correctly) not a runaway loop.
         test: {
           ...shared,
           name: "server-on-postgres",
-          include: ["packages/server/test/{streams-*,bad-input,live-fanout,docs}.test.ts"],
+          include: ["packages/server/test/{streams-*,bad-input,live-fanout,docs,builtins-docs-state,builtins-scheduler,builtins-subscriptions,builtins-transformer}.test.ts"],
           globalSetup: ["packages/server/test/support/postgres-global-setup.ts"],
         },
       },
