@@ -54,5 +54,8 @@ export const figures = [
 
 export type FigureId = (typeof figures)[number]["id"];
 
-/** A measured figure, or the reason it was not measured. */
-export type FigureResult = { value: number; detail?: string } | { notMeasured: string };
+/**
+ * A measured figure, or the reason it was not measured. A `caveat` is printed next to the value; a
+ * figure measured under a workload short of the target's (`shortOfWorkload`) is a miss whatever its value.
+ */
+export type FigureResult = { value: number; caveat?: string; shortOfWorkload?: boolean } | { notMeasured: string };

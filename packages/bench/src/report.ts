@@ -25,8 +25,10 @@ export function renderReport(report: BenchReport): string {
   const { machine } = report;
   const rows = figures.map((figure: FigureSpec) => {
     const result = report.results.get(figure.id as FigureId) ?? { notMeasured: "the benchmark did not run" };
-    const measured = "value" in result ? formatValue(result.value, figure.unit) : `not measured: ${result.notMeasured}`;
-    const verdict = !("value" in result) ? "—" : figure.target ? (figure.target.meets(result.value) ? "✅ pass" : "❌ miss") : "(context)";
+    const measured =
+      "value" in result ? `${formatValue(result.value, figure.unit)}${result.caveat ? ` (${result.caveat})` : ""}` : `not measured: ${result.notMeasured}`;
+    const meets = "value" in result && figure.target?.meets(result.value) === true && result.shortOfWorkload !== true;
+    const verdict = !("value" in result) ? "—" : figure.target ? (meets ? "✅ pass" : "❌ miss") : "(context)";
     return `| ${figure.label} | ${measured} | ${figure.target?.text ?? "—"} | ${verdict} | ${figure.reference ?? ""} |`;
   });
   return `# Benchmarks

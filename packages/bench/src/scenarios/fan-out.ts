@@ -16,6 +16,8 @@ export interface FanOutResult {
   events: number;
   /** The rate the appender achieved (events/s). */
   achievedRate: number;
+  /** True when the appends fell so far behind schedule that the run was cut short. */
+  cutShort: boolean;
   /** CPU time the readers' process used (ms), to tell a saturated client from a slow server. */
   readerCpuMs: number;
 }
@@ -58,12 +60,18 @@ export async function measureFanOut(
     child.send({ type: "open", url: baseUrl, path, readers: options.readers });
     await withDeadline(ready, 60_000, "the fan-out readers did not connect within 60 s");
 
-    const total = Math.round((options.rate * options.durationMs) / 1000);
+    const planned = Math.round((options.rate * options.durationMs) / 1000);
     const interval = 1000 / options.rate;
     const inFlight = new Set<Promise<void>>();
     const started = performance.now();
     let tickedAt = started;
-    for (let sent = 0; sent < total; ) {
+    // A server that cannot keep up would stretch the run without bound: stop appending at twice the
+    // planned time, or once two seconds' worth of appends wait unanswered.
+    const giveUpAt = started + 2 * options.durationMs;
+    let total = planned;
+    let sent = 0;
+    for (; sent < total; ) {
+      if (performance.now() > giveUpAt || inFlight.size > 2 * options.rate) total = sent;
       const due = Math.min(total, Math.floor((performance.now() - started) / interval) + 1);
       for (; sent < due; sent++) {
         const body = `{"type":"bench/fanned-out","payload":{"t":${wallClockMs().toFixed(3)}}}`;
@@ -79,10 +87,11 @@ export async function measureFanOut(
     }
     await Promise.all(inFlight);
     const achievedRate = total / ((performance.now() - started) / 1000);
+    const cutShort = total < planned;
     const result = next<Omit<FanOutResult, "events" | "achievedRate" | "readerCpuMs"> & { cpuMs: number }>("result");
     child.send({ type: "finish", expected: total, timeoutMs: 30_000 });
     const { latency, readers, complete, fewest, cpuMs } = await result;
-    return { latency, readers, complete, fewest, events: total, achievedRate, readerCpuMs: cpuMs };
+    return { latency, readers, complete, fewest, events: total, achievedRate, readerCpuMs: cpuMs, cutShort };
   } finally {
     http.close();
     if (child.exitCode === null) child.kill();
