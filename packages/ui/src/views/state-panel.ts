@@ -29,7 +29,7 @@ export function createStatePanel(links: Links) {
           "dl",
           { class: "facts" },
           h("dt", null, "events"),
-          h("dd", { class: "state-count" }, String(eventCount ?? lastOffset)),
+          h("dd", { class: "state-count" }, Number(eventCount ?? lastOffset).toLocaleString()),
           createdAt ? [h("dt", null, "created"), h("dd", null, new Date(String(createdAt)).toLocaleString())] : null,
           h("dt", null, "children"),
           h("dd", null, childPaths.length === 0 ? h("span", { class: "muted" }, "none") : h("ul", { class: "child-list" }, childPaths.map((path) => h("li", null, links.streamLink(path))))),

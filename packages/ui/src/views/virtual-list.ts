@@ -55,6 +55,7 @@ export function createVirtualList<T>(options: VirtualListOptions<T>): VirtualLis
   let frame = 0;
   let lastWidth = 0;
   let emptyElement: HTMLElement | undefined;
+  let stale = true;
 
   const schedule = () => {
     if (frame === 0) frame = requestAnimationFrame(update);
@@ -140,12 +141,18 @@ export function createVirtualList<T>(options: VirtualListOptions<T>): VirtualLis
       // Text rewraps at a new width: every measured height is stale.
       lastWidth = width;
       heights.clear();
+      stale = true;
     }
     if (!anchor) captureAnchor();
+    // A scroll alone moves the window over the same layout; anything else lays the rows out again.
     for (let pass = 0; pass < 4; pass++) {
-      layout();
-      restoreScroll();
+      if (stale) {
+        layout();
+        restoreScroll();
+        stale = false;
+      }
       if (!renderWindow()) break;
+      stale = true;
     }
     anchor = undefined;
     if (items.length === 0 && options.empty) {
@@ -160,7 +167,10 @@ export function createVirtualList<T>(options: VirtualListOptions<T>): VirtualLis
     schedule();
   });
   // The scroller for width changes; each mounted row for changes of its own (a <details> opened, an image).
-  const resizeObserver = new ResizeObserver(schedule);
+  const resizeObserver = new ResizeObserver(() => {
+    stale = true;
+    schedule();
+  });
   resizeObserver.observe(scroller);
   const rowObserver = new ResizeObserver(schedule);
 
@@ -172,10 +182,12 @@ export function createVirtualList<T>(options: VirtualListOptions<T>): VirtualLis
       items = next;
       keys = next.map(options.key);
       indexOf = new Map(keys.map((key, index) => [key, index]));
+      stale = true;
       schedule();
     },
     scrollToBottom() {
       follow = true;
+      stale = true;
       schedule();
     },
     refresh() {
