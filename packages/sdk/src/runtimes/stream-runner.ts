@@ -41,13 +41,35 @@ export class InterruptedError extends Error {
 
 /**
  * Runs a processor on one stream: reads it live from the start, reduces every event, and runs side
- * effects under the processor's concurrency policy. See `docs/sdk.md` for the guarantees; in short:
- * 1. Events up to `head` are history: reduced only, no `afterAppend` (unless a durable consumer had not
- *    finished them: then `afterAppend` runs for those, with the state as of each).
- * 2. `onCaughtUp` runs once, queued behind those, when the reduce reaches `head`; then every newer event
- *    gets `afterAppend` with the state just after it.
- * 3. A failing `afterAppend`/`onCaughtUp` is logged and appended as `stream/error-occurred`; it never
- *    stops the runner. `reduce` that throws is logged and the event leaves the state unchanged.
+ * effects under the processor's concurrency policy. The pull and pattern runtimes are made of these.
+ *
+ * Delivery guarantees (also in docs/sdk.md):
+ * 1. Order: `reduce` sees every event of the stream exactly once, in offset order, from offset 1. A lost
+ *    connection is resumed after the last offset seen (`Last-Event-ID`): nothing skipped, nothing repeated.
+ * 2. Catch-up: the events up to the stream's head when the runtime started are history, reduced without
+ *    side effects. Then `onCaughtUp` runs once with the state at that head. Every later event is reduced,
+ *    then `afterAppend` runs with the state just after it. A stream created later has no history.
+ * 3. Without a consumer name, `afterAppend` runs at most once per event per runtime, and never for
+ *    events appended while no runtime ran: after a restart they are history (the talk's semantics).
+ * 4. With a consumer name, the offset up to which every side effect finished is stored on the server
+ *    (consumer cursors). After a restart `afterAppend` runs, before `onCaughtUp` and with the state as of
+ *    each event, for every event after that offset: those appended while it was down, and those whose
+ *    `afterAppend` a stop or crash cut short. So it is at-least-once; the appends of a redone call carry
+ *    idempotency keys (`<consumer>:<path>:<offset>:<n>`), so the server stores them once. A consumer's
+ *    first run does not act on history unless `startFrom: "beginning"`.
+ * 5. Side effects of one stream follow the processor's `concurrency`: `sequential` (default, one at a time
+ *    in offset order), `concurrent`, or `latest-wins`. Streams never wait for each other.
+ * 6. Interruption: when `interrupts` says so for a new event (default: never; under `latest-wins`: any
+ *    event this processor did not append), the running `afterAppend` calls' `signal` aborts with an
+ *    `InterruptedError` and the runtime moves on without waiting for them. An interrupted or skipped call
+ *    counts as finished for the consumer cursor.
+ * 7. Failures are events: an `afterAppend` / `onCaughtUp` that throws (other than by its aborted signal)
+ *    is logged and appended as `stream/error-occurred {message, processor, offset}`, and the runtime goes on.
+ *    A failure on its own error event is only logged (no loop). A `reduce` that throws leaves the state
+ *    unchanged and is logged.
+ * 8. Stop aborts running side effects, starts no waiting one, waits for the running ones to return and
+ *    stores the consumer's progress; a call the stop cut short is redone by the next run (rule 4).
+ * 9. Nothing prevents two runtimes with the same consumer name from running at once; both would act.
  */
 export function createStreamRunner<State>(options: StreamRunnerOptions<State>) {
   const { client, path, processor, logger } = options;
