@@ -55,9 +55,13 @@ export function createSseParser(onMessage: (message: SseMessage) => void, onComm
       let start = 0;
       if (skipLeadingLf && text.charCodeAt(0) === 10) start = 1;
       skipLeadingLf = false;
+      // Each search result is reused until passed, so a chunk without any \r is scanned for it once,
+      // not once per line (which made large catch-ups quadratic in the chunk size).
+      let lf = -2;
+      let cr = -2;
       for (;;) {
-        const lf = text.indexOf("\n", start);
-        const cr = text.indexOf("\r", start);
+        if (lf !== -1 && lf < start) lf = text.indexOf("\n", start);
+        if (cr !== -1 && cr < start) cr = text.indexOf("\r", start);
         if (lf === -1 && cr === -1) break;
         const end = cr === -1 || (lf !== -1 && lf < cr) ? lf : cr;
         line(text.slice(start, end));
