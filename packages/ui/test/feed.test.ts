@@ -83,6 +83,24 @@ describe("reduceFeed", () => {
     ]);
   });
 
+  it("marks items whose event a schedule or a transformer appended", () => {
+    const [fired, transformed, plain] = stored([{ type: "agent-input-added", payload: { content: "ping" } }, { type: "tick" }, { type: "tick" }]);
+    const feed = reduceFeed(
+      emptyFeed,
+      [
+        { ...fired!, metadata: { scheduledBy: { slug: "reminder", scheduleOffset: 1, dueAt: "2025-01-01T12:00:00.000Z" } } },
+        { ...transformed!, metadata: { transformedBy: { slug: "slack-to-agent", sourceOffset: 1, depth: 1 } } },
+        plain!,
+      ],
+      feedKinds,
+    );
+    expect(feed.items.map((item) => item.origin)).toEqual([
+      { by: "schedule", slug: "reminder" },
+      { by: "transformer", slug: "slack-to-agent", sourceOffset: 1 },
+      undefined,
+    ]);
+  });
+
   it("keys new kinds by the event offset unless a kind chooses its own key", () => {
     const note = defineFeedKind<FeedItem & { text: string }>({
       name: "note",

@@ -122,4 +122,33 @@ describe("the stream tree and the stream view", () => {
     expect(new URL(page.url()).search).toBe("?project=default");
     expect(errors).toEqual([]);
   });
+
+  it("marks the events the scheduler and a transformer appended, with the built-in that did it", async () => {
+    const { page, errors } = await openUi(browser, `${server.url}/#/builtins/marks`);
+    await page.locator(".feed-list").waitFor();
+    await append(server.url, "/builtins/marks", [
+      {
+        type: "transformer/configured",
+        payload: {
+          slug: "webhook-to-agent",
+          matcher: "type = 'stream/invalid-event-appended' and $exists(payload.rawInput.text)",
+          transform: "{ 'type': 'agent-input-added', 'payload': { 'content': payload.rawInput.text } }",
+        },
+      },
+      {
+        type: "schedule/configured",
+        payload: { slug: "reminder", event: { type: "agent-input-added", payload: { content: "Time to check in." } }, schedule: { kind: "once-in", seconds: 0.2 } },
+      },
+    ]);
+    // A webhook body that is not an event: stored as invalid, then transformed into an agent input.
+    await fetch(`${server.url}/api/streams/builtins/marks`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text: "hello from a webhook" }) });
+
+    const scheduled = page.locator('[data-kind="agent-input"]', { hasText: "Time to check in." });
+    await scheduled.locator(".chip", { hasText: "reminder" }).waitFor();
+    const transformed = page.locator('[data-kind="agent-input"]', { hasText: "hello from a webhook" });
+    await transformed.locator(".chip", { hasText: "webhook-to-agent from #" }).waitFor();
+    await page.locator('[data-kind="error"]', { hasText: "Invalid event appended" }).waitFor();
+    await page.screenshot({ path: `${screenshotDir}/feed-builtins.png` });
+    expect(errors).toEqual([]);
+  });
 });

@@ -1,5 +1,5 @@
 import { h, type Child } from "../dom.ts";
-import type { FeedItem, FeedRenderContext } from "./feed-kind.ts";
+import type { FeedItem, FeedRenderContext, Origin } from "./feed-kind.ts";
 import { formatTime } from "../views/format.ts";
 import { icon, type IconName } from "../views/icons.ts";
 
@@ -47,6 +47,17 @@ export function meta(item: FeedItem, context: FeedRenderContext): HTMLElement {
     h("time", { datetime: item.at, title: item.at }, formatTime(item.at)),
     h("span", { class: "offset" }, offsets),
     item.types.length <= 2 ? item.types.map((type) => context.typeLink(type)) : moreTypes(item.types, context),
+    item.origin ? originChip(item.origin) : null,
+  );
+}
+
+function originChip(origin: Origin): HTMLElement {
+  const from = origin.sourceOffset === undefined ? "" : ` from #${origin.sourceOffset}`;
+  return h(
+    "span",
+    { class: "chip", title: `Appended by the ${origin.by} ${origin.slug}${from}` },
+    icon(origin.by === "schedule" ? "clock" : "swap"),
+    `${origin.slug}${from}`,
   );
 }
 

@@ -10,6 +10,16 @@ export interface FeedItem {
   at: string;
   /** The event types it was derived from, in order of first appearance (each links to its docs). */
   types: readonly string[];
+  /** Which built-in appended its first event, when one did (a schedule firing, a transformer's output). */
+  origin?: Origin;
+}
+
+/** A built-in that appends events on a user's behalf marks them in `metadata`; the feed shows the mark. */
+export interface Origin {
+  by: "schedule" | "transformer";
+  slug: string;
+  /** For a transformer: the event it transformed. */
+  sourceOffset?: number;
 }
 
 /** The feed being built by `reduceFeed`: items by key, in order of first appearance. */
@@ -60,7 +70,22 @@ export function defineFeedKind<I extends FeedItem>(kind: FeedKind<I>): FeedKind 
 
 /** A new item of `kind` made from one event, keyed by the event's offset unless a key is given. */
 export function itemFrom(event: StoredEvent, kind: string, key = `${kind}:${event.offset}`): FeedItem {
-  return { kind, key, firstOffset: event.offset, lastOffset: event.offset, at: event.createdAt, types: [event.type] };
+  const item: FeedItem = { kind, key, firstOffset: event.offset, lastOffset: event.offset, at: event.createdAt, types: [event.type] };
+  const origin = originOf(event);
+  return origin ? { ...item, origin } : item;
+}
+
+/** The mark of the scheduler (`metadata.scheduledBy`) or a transformer (`metadata.transformedBy`), if any. */
+export function originOf(event: StoredEvent): Origin | undefined {
+  const metadata = record(event.metadata);
+  const scheduled = record(metadata.scheduledBy);
+  if (text(scheduled.slug)) return { by: "schedule", slug: text(scheduled.slug) };
+  const transformed = record(metadata.transformedBy);
+  if (text(transformed.slug)) {
+    const source = transformed.sourceOffset;
+    return { by: "transformer", slug: text(transformed.slug), ...(typeof source === "number" ? { sourceOffset: source } : {}) };
+  }
+  return undefined;
 }
 
 /** The item extended by one more of its events (offsets and types). */
@@ -77,9 +102,4 @@ export function text(value: unknown): string {
 /** A payload field as an object ({} when absent or not an object). */
 export function record(value: unknown): Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-}
-
-/** The schedule that appended an event (the scheduler marks firings in `metadata.scheduledBy`), or "". */
-export function scheduledBy(event: StoredEvent): string {
-  return text(record(record(event.metadata).scheduledBy).slug);
 }

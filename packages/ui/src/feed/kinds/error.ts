@@ -4,6 +4,8 @@ import { card } from "../feed-card.ts";
 
 interface ErrorItem extends FeedItem {
   title: string;
+  /** A body that was not an event is a warning: webhooks post such bodies on purpose, and transformers read them. */
+  tone: "error" | "warn";
   message: string;
   details: Record<string, unknown>;
 }
@@ -25,11 +27,12 @@ export const errorKind = defineFeedKind<ErrorItem>({
           : text(details.processor)
             ? `Processor ${text(details.processor)} failed`
             : "Error";
-    feed.put({ ...itemFrom(event, "error"), title, message: text(message) || text(error), details } as ErrorItem);
+    const tone = event.type === "stream/invalid-event-appended" ? "warn" : "error";
+    feed.put({ ...itemFrom(event, "error"), title, tone, message: text(message) || text(error), details } as ErrorItem);
   },
   render: (item, context) =>
     card(item, context, {
-      tone: "error",
+      tone: item.tone,
       icon: "warning",
       title: item.title,
       body: [h("p", { class: "error-message" }, item.message), Object.keys(item.details).length > 0 ? context.yaml(item.details) : null],

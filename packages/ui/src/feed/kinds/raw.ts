@@ -1,7 +1,6 @@
 import type { StoredEvent } from "@tributary/protocol";
 import { h } from "../../dom.ts";
-import { defineFeedKind, itemFrom, scheduledBy, type FeedItem } from "../feed-kind.ts";
-import { icon } from "../../views/icons.ts";
+import { defineFeedKind, itemFrom, type FeedItem } from "../feed-kind.ts";
 import { meta } from "../feed-card.ts";
 import { oneLine } from "../../views/format.ts";
 
@@ -18,7 +17,6 @@ export const rawKind = defineFeedKind<RawItem>({
       "div",
       { class: "feed-raw", dataset: { kind: "raw" } },
       meta(item, context),
-      scheduledBy(item.event) ? h("span", { class: "chip", title: "Appended by a schedule" }, icon("clock"), scheduledBy(item.event)) : null,
       Object.keys(item.event.payload ?? {}).length > 0 ? h("code", { class: "raw-payload" }, oneLine(item.event.payload, 240)) : null,
     ),
 });
