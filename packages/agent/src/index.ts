@@ -1,1 +1,17 @@
+export * from "./agent-event-types.ts";
+export * from "./events.ts";
+export * from "./agent-state.ts";
+export { reduceAgent } from "./reduce-agent.ts";
+export { planActions, type AgentAction, type PlanOptions } from "./plan-actions.ts";
+export { compactionCut, estimateContextTokens, estimateTokens } from "./compaction.ts";
+export { createAgentProcessor, type AgentOptions } from "./agent-processor.ts";
+export { startAgent, type RunningAgent, type StartAgentOptions } from "./start-agent.ts";
+export { createModelClient, streamModel, type ModelClientOptions } from "./llm/call-model.ts";
+export type { ModelChunk, ModelOutput, ModelRequest } from "./llm/model-request.ts";
+export { defineTool, toolDefinition, type Tool, type ToolContext, type ToolResult } from "./tools/define-tool.ts";
+export { createToolProcessor, type ToolProcessorState } from "./tools/tool-processor.ts";
+export { shellTool, type ShellToolOptions } from "./tools/shell/shell-tool.ts";
+export { editFileTool, fileTools, readFileTool, writeFileTool, type FileToolOptions } from "./tools/files/file-tools.ts";
+export { createSubagentProcessor } from "./tools/subagent/subagent-tool.ts";
+export { createChatRenderer, type ChatRendererOptions } from "./chat/chat-renderer.ts";
 export * from "./mock-llm/index.ts";

@@ -1,4 +1,4 @@
-import { PullProcessorRuntime, type RuntimeLogLevel } from "@tributary/sdk";
+import { PullProcessorRuntime, type EventsClient, type RuntimeLogLevel } from "@tributary/sdk";
 import { createAgentProcessor, type AgentOptions } from "./agent-processor.ts";
 import { fileTools } from "./tools/files/file-tools.ts";
 import { shellTool } from "./tools/shell/shell-tool.ts";
@@ -9,6 +9,8 @@ export interface StartAgentOptions {
   /** The Tributary server (default `TRIBUTARY_URL`, else http://127.0.0.1:4000). */
   baseUrl?: string;
   project?: string;
+  /** A client to use instead of `baseUrl` / `project`. */
+  client?: EventsClient;
   /** The agent's stream. */
   path: string;
   /** Also run agents (and tools) on every descendant: needed for sub-agents. */
@@ -38,6 +40,7 @@ export async function startAgent(options: StartAgentOptions) {
     includeChildren: options.children ?? false,
     ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
     ...(options.project ? { project: options.project } : {}),
+    ...(options.client ? { client: options.client } : {}),
     logLevel: options.logLevel ?? "warn",
   };
   const processors = [

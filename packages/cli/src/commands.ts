@@ -1,4 +1,6 @@
+import { agentCommand } from "./agent.ts";
 import { appendCommand } from "./append.ts";
+import { chatCommand } from "./chat.ts";
 import { lsCommand } from "./ls.ts";
 import { mockLlmCommand } from "./mock-llm.ts";
 import { runCommand } from "./run.ts";
@@ -18,4 +20,6 @@ export const commands: Record<string, Command> = {
   tail: tailCommand,
   ls: lsCommand,
   run: runCommand,
+  agent: agentCommand,
+  chat: chatCommand,
 };

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { parseMockScript, startMockLlm, type MockLlm } from "@tributary/agent/mock-llm";
+import type { MockLlm } from "@tributary/agent/mock-llm";
 import { CliError } from "./cli-error.ts";
 import type { Command } from "./commands.ts";
 import { intFlag, parseFlags } from "./parse-flags.ts";
@@ -35,6 +35,7 @@ export const mockLlmCommand: Command = {
       return 0;
     }
     const port = intFlag("port", values.port, 4010, 0, 65535);
+    const { parseMockScript, startMockLlm } = await import("@tributary/agent/mock-llm");
     let script;
     if (values.script !== undefined) {
       const text = await readFile(values.script, "utf8").catch((error: NodeJS.ErrnoException) => {

@@ -1,4 +1,3 @@
-import { Bash, ReadWriteFs } from "just-bash";
 import type { ShellRun } from "./run-bash.ts";
 import { createOutputLimit } from "./output-limit.ts";
 
@@ -8,10 +7,13 @@ import { createOutputLimit } from "./output-limit.ts";
  * network or touch anything outside it.
  */
 export function createJustBash(cwd: string) {
-  const bash = new Bash({ fs: new ReadWriteFs({ root: cwd }), cwd: "/" });
+  // Loaded on first use: the sandbox is optional and just-bash is large.
+  let bash: Promise<import("just-bash").Bash> | undefined;
+  const load = () => (bash ??= import("just-bash").then(({ Bash, ReadWriteFs }) => new Bash({ fs: new ReadWriteFs({ root: cwd }), cwd: "/" })));
   return async (command: string, options: { timeoutMs: number; maxOutputChars: number; signal: AbortSignal }): Promise<ShellRun> => {
+    const shell = await load();
     const timeout = AbortSignal.timeout(options.timeoutMs);
-    const result = await bash.exec(command, { signal: AbortSignal.any([timeout, options.signal]) });
+    const result = await shell.exec(command, { signal: AbortSignal.any([timeout, options.signal]) });
     const output = createOutputLimit(options.maxOutputChars);
     output.add(result.stdout);
     output.add(result.stderr);

@@ -1,0 +1,135 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { StoredEvent } from "@tributary/protocol";
+import { startTestServer, type TestServer } from "@tributary/server/testing";
+import OpenAI from "openai";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startMockLlm, type MockLlm } from "../src/mock-llm/index.ts";
+import { spawnCli, tributaryBin, type Cli } from "./support/spawn-cli.ts";
+import { waitFor } from "./support/wait-for.ts";
+
+let server: TestServer;
+let llm: MockLlm;
+let cwd: string;
+const spawned: Cli[] = [];
+const cli = (args: string[], env: Record<string, string> = {}) => {
+  const process = spawnCli(args, { TRIBUTARY_URL: server.url, ...env });
+  spawned.push(process);
+  return process;
+};
+const read = async (path: string): Promise<StoredEvent[]> =>
+  ((await (await fetch(`${server.url}/api/streams${path}?format=json&limit=10000`)).json()) as { events: StoredEvent[] }).events;
+const append = async (path: string, event: unknown) =>
+  (await (await fetch(`${server.url}/api/streams${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(event) })).json()) as StoredEvent;
+const startAgentCli = async (path: string, extra: string[] = []) => {
+  const agent = cli(["agent", path, "--children", "--base-url", llm.baseUrl, "--model", "mock-model", "--cwd", cwd, "--context-window-ms", "20", ...extra]);
+  await agent.waitFor(/agent running on/);
+  return agent;
+};
+
+beforeEach(async () => {
+  server = await startTestServer();
+  llm = await startMockLlm();
+  cwd = mkdtempSync(join(tmpdir(), "tributary-agent-cli-"));
+  writeFileSync(join(cwd, "hello.txt"), "hi\n");
+});
+afterEach(async () => {
+  await Promise.all(spawned.splice(0).map((p) => p.kill("SIGKILL")));
+  await llm.close();
+  await server.close();
+  rmSync(cwd, { recursive: true, force: true });
+});
+
+describe("tributary mock-llm", () => {
+  it("serves a scripted reply from a YAML file to the openai SDK, and rejects a bad script with exit code 2", async () => {
+    const script = join(cwd, "script.yaml");
+    writeFileSync(script, "turns:\n  - text: scripted hello\n");
+    const mock = cli(["mock-llm", "--port", "0", "--script", script]);
+    const [, baseUrl] = (await mock.waitFor(/OPENAI_BASE_URL=(\S+)/)) as unknown as [string, string];
+    const openai = new OpenAI({ baseURL: baseUrl, apiKey: "x" });
+    const completion = await openai.chat.completions.create({ model: "m", messages: [{ role: "user", content: "hi" }] });
+    expect(completion.choices[0]!.message.content).toBe("scripted hello");
+    await mock.waitFor(/#1 chat model=m turn=0/);
+    writeFileSync(script, "turns: [{ text: 1, bogus: true }]");
+    const bad = cli(["mock-llm", "--port", "0", "--script", script]);
+    expect(await bad.exited).toBe(2);
+    expect(bad.output()).toMatch(/--script .*bogus/);
+  });
+});
+
+describe("tributary agent and tributary chat", () => {
+  it("answers piped chat lines through the agent process, showing the streamed text, tool calls and results", async () => {
+    llm.load([{ match: "list", text: "Let me look.", toolCalls: [{ name: "shell", arguments: { command: "ls" } }] }, { match: { last: "hello.txt" }, text: "There is hello.txt." }, { match: "thanks", text: "You are welcome." }]);
+    await startAgentCli("/cli/agent");
+    const chat = cli(["chat", "/cli/agent"]);
+    chat.child.stdin!.end("list the files\nthanks\n");
+    expect(await chat.exited).toBe(0);
+    expect(chat.output()).toContain("agent: Let me look.\n  ⚙ shell {\"command\":\"ls\"}\n  ↳ exit code 0 ⏎ hello.txt\nagent: There is hello.txt.\nagent: You are welcome.\n");
+    const types = (await read("/cli/agent")).map((e) => e.type);
+    expect(types.filter((t) => t === "agent-run-ended")).toHaveLength(2);
+  });
+
+  it("closes a tool call left open when the agent process is killed with SIGKILL, once it is started again", async () => {
+    llm.load([{ toolCalls: [{ name: "shell", arguments: { command: "sleep 60" } }] }]);
+    const agent = await startAgentCli("/cli/crash");
+    const input = await append("/cli/crash", { type: "agent-input-added", payload: { content: "slow work" } });
+    await waitFor(async () => (await read("/cli/crash")).some((e) => e.type === "agent-tool-call-requested"), "the tool call");
+    await agent.kill("SIGKILL");
+    expect((await read("/cli/crash")).some((e) => e.type === "agent-tool-call-completed")).toBe(false);
+    await startAgentCli("/cli/crash");
+    const events = await waitFor(async () => {
+      const all = await read("/cli/crash");
+      return all.some((e) => e.type === "agent-run-ended") && all;
+    }, "the run to be closed");
+    const closed = events.find((e) => e.type === "agent-tool-call-completed")!;
+    expect(closed.payload).toMatchObject({ isError: true, output: expect.stringContaining("restarted") });
+    expect(events.find((e) => e.type === "agent-run-ended")!.payload).toMatchObject({ inputOffset: input.offset, outcome: "interrupted" });
+  });
+
+  it("refuses bad flags and an unreachable server with a message that says what to fix", async () => {
+    const noPath = cli(["agent"]);
+    expect(await noPath.exited).toBe(2);
+    expect(noPath.output()).toContain("give exactly one stream path");
+    const badApi = cli(["agent", "/a", "--api", "soap"]);
+    expect(await badApi.exited).toBe(2);
+    expect(badApi.output()).toContain("--api must be chat or responses");
+    const badPath = cli(["chat", "/a//b"]);
+    expect(await badPath.exited).toBe(2);
+    const unreachable = cli(["chat", "/a"], { TRIBUTARY_URL: "http://127.0.0.1:9" });
+    unreachable.child.stdin!.end();
+    expect(await unreachable.exited).toBe(1);
+    expect(unreachable.output()).toContain("tributary serve");
+  });
+});
+
+describe("tributary chat in a real terminal", () => {
+  it("streams the answer under the typed line and shows the prompt again (tmux)", async () => {
+    llm.load([{ match: "hello", text: "Hello from the terminal.", chunkDelayMs: 20 }, { match: "bye", text: "Bye." }]);
+    await startAgentCli("/cli/tty");
+    const session = `tributary-chat-${process.pid}-${Date.now()}`;
+    const tmux = (...args: string[]) => execFileSync("tmux", args, { encoding: "utf8" });
+    const command = `TRIBUTARY_URL=${server.url} NO_COLOR=1 ${process.execPath} ${tributaryBin} chat /cli/tty`;
+    tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "20", command);
+    try {
+      const screen = () => tmux("capture-pane", "-t", session, "-p");
+      await waitFor(() => /Chatting with \/cli\/tty/.test(screen()), "the chat banner");
+      tmux("send-keys", "-t", session, "hello agent", "Enter");
+      // The prompt comes back once the run has ended; typing before that would interrupt the answer.
+      await waitFor(() => /Hello from the terminal\.\n>\s*$/.test(screen().trimEnd()), "the prompt after the answer");
+      tmux("send-keys", "-t", session, "bye", "Enter");
+      const final = await waitFor(() => (/agent: Bye\.\n>\s*$/.test(screen().trimEnd()) ? screen() : undefined), "the second answer and the prompt");
+      expect(final.split("\n").map((line) => line.trimEnd()).filter((line) => line !== "")).toEqual([
+        expect.stringContaining("Chatting with /cli/tty"),
+        "> hello agent",
+        "agent: Hello from the terminal.",
+        "> bye",
+        "agent: Bye.",
+        ">",
+      ]);
+    } finally {
+      tmux("kill-session", "-t", session);
+    }
+  });
+});

@@ -1,0 +1,99 @@
+import { resolve } from "node:path";
+import { statSync } from "node:fs";
+import { parseStreamPath } from "@tributary/protocol";
+import { CliError } from "./cli-error.ts";
+import { asCliError, clientFlags, clientFlagsHelp, clientFromFlags } from "./client-flags.ts";
+import type { Command } from "./commands.ts";
+import { intFlag, parseFlags } from "./parse-flags.ts";
+
+const help = `Usage: tributary agent <path> [options]
+
+Runs the LLM agent and its tools (shell, read_file, write_file, edit_file; subagent with --children) as
+processors on <path>. Send it work with 'tributary chat <path>' or by appending agent-input-added:
+  curl --json '{"type":"agent-input-added","payload":{"content":"hi"}}' \$TRIBUTARY_URL/api/streams<path>
+
+Options:
+  --children              also run on every descendant stream (sub-agents live there)
+  --base-url <url>        the OpenAI-compatible endpoint (default OPENAI_BASE_URL, else https://api.openai.com/v1)
+  --model <name>          the model (default gpt-4o-mini); an agent-model-changed event overrides it
+  --api <chat|responses>  the wire API (default chat)
+  --system-prompt <text>  the system prompt
+  --cwd <dir>             the tools' working directory (default: the current directory)
+  --sandbox               run shell commands in just-bash (no real processes; files in --cwd only)
+  --no-tools              no shell or file tools
+  --context-window-ms <n> how long to wait for context before each request (default 200)
+  --max-turns <n>         model requests per input at most (default 20)
+${clientFlagsHelp}
+  -h, --help              show this help
+
+The API key comes from OPENAI_API_KEY (local servers such as Ollama or mock-llm need none).`;
+
+export const agentCommand: Command = {
+  summary: "run the LLM agent and its tools on a stream",
+  async run(argv) {
+    const { values, positionals } = parseFlags("agent", argv, {
+      children: { type: "boolean" },
+      "base-url": { type: "string" },
+      model: { type: "string" },
+      api: { type: "string" },
+      "system-prompt": { type: "string" },
+      cwd: { type: "string" },
+      sandbox: { type: "boolean" },
+      "no-tools": { type: "boolean" },
+      "context-window-ms": { type: "string" },
+      "max-turns": { type: "string" },
+      ...clientFlags,
+    });
+    if (values.help) {
+      console.log(help);
+      return 0;
+    }
+    if (positionals.length !== 1) throw new CliError("give exactly one stream path, e.g. tributary agent /me/agent. See 'tributary agent --help'.");
+    let path: string;
+    try {
+      path = parseStreamPath(positionals[0]!);
+    } catch (error) {
+      throw new CliError((error as Error).message);
+    }
+    const api = values.api ?? "chat";
+    if (api !== "chat" && api !== "responses") throw new CliError(`--api must be chat or responses; got '${api}'.`);
+    const baseUrl = values["base-url"] ?? process.env.OPENAI_BASE_URL;
+    if (baseUrl !== undefined && !URL.canParse(baseUrl)) throw new CliError(`--base-url must be a URL such as http://127.0.0.1:4010/v1; got '${baseUrl}'.`);
+    const cwd = resolve(values.cwd ?? process.cwd());
+    if (!values["no-tools"] && !statSync(cwd, { throwIfNoEntry: false })?.isDirectory()) throw new CliError(`--cwd ${cwd} is not a directory.`);
+    const contextWindowMs = values["context-window-ms"] === undefined ? undefined : intFlag("context-window-ms", values["context-window-ms"], 200, 0, 60_000);
+    const maxTurns = values["max-turns"] === undefined ? undefined : intFlag("max-turns", values["max-turns"], 20, 1, 1000);
+    const client = clientFromFlags(values);
+    // Loaded here, not at the top: the other commands should not pay for the agent's dependencies.
+    const { startAgent } = await import("@tributary/agent");
+    let agent;
+    try {
+      agent = await startAgent({
+        path,
+        client,
+        children: values.children ?? false,
+        ...(values["no-tools"] ? {} : { cwd }),
+        shell: { mode: values.sandbox ? "just-bash" : "bash" },
+        agent: { model: values.model, baseUrl, api, systemPrompt: values["system-prompt"], contextWindowMs, maxTurns },
+      });
+    } catch (error) {
+      throw asCliError(client, error);
+    }
+    const tools = values["no-tools"] ? "none" : `shell${values.sandbox ? " (sandboxed)" : ""}, read_file, write_file, edit_file${values.children ? ", subagent" : ""}`;
+    console.log(`agent running on ${path}${values.children ? " and its children" : ""} · model ${values.model ?? "gpt-4o-mini"} · ${api} API at ${baseUrl ?? "https://api.openai.com/v1"}`);
+    console.log(`  tools: ${tools}${values["no-tools"] ? "" : ` (in ${cwd})`}`);
+    console.log(`  chat:  tributary chat ${path}`);
+    const stopped = new Promise<void>((done) => {
+      process.once("SIGINT", () => done());
+      process.once("SIGTERM", () => done());
+    });
+    const failed = agent.done().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    const outcome = await Promise.race([stopped.then(() => undefined), failed]);
+    await agent.stop();
+    if (outcome) throw new CliError(`stopped: ${(outcome as Error).message ?? String(outcome)}`, 1);
+    return 0;
+  },
+};
