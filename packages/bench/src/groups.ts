@@ -157,7 +157,7 @@ const groups: Record<GroupName, (context: GroupContext) => Promise<void>> = {
       const sseStats = await server.stats();
       results.set("catchup.sse", { value: sse.eventsPerSecond });
       progress.done(`${n(sse.eventsPerSecond)} events/s`);
-      details.push(`- **Catch-up over SSE**: a finite SSE read of a ${n(size.catchUp)}-event stream (events of ~${n((sse.megabytesPerSecond * 2 ** 20) / sse.eventsPerSecond)} bytes on the wire), frames counted as they arrive, not parsed; median of ${size.runs} run(s): ${sse.runs.map(n).join(", ")} events/s; ${sse.megabytesPerSecond.toFixed(0)} MiB/s at best. ${serverText(sseStats, undefined, "")}`);
+      details.push(`- **Catch-up over SSE**: a finite SSE read of a ${n(size.catchUp)}-event stream (${n(sse.bytesPerEvent)} bytes per SSE frame), frames counted as they arrive, not parsed; median of ${size.runs} run(s): ${sse.runs.map(n).join(", ")} events/s; ${sse.megabytesPerSecond.toFixed(0)} MiB/s at best. ${serverText(sseStats, undefined, "")}`);
 
       progress.step("catch-up read over format=json pages");
       const json = await measureJsonCatchUp(server.url, { stream, count: size.catchUp, runs: size.runs, progress });

@@ -9,6 +9,8 @@ export interface CatchUpResult {
   runs: number[];
   events: number;
   megabytesPerSecond: number;
+  /** Bytes on the wire per event (frame or JSON, without HTTP framing). */
+  bytesPerEvent: number;
 }
 
 /**
@@ -113,6 +115,7 @@ async function repeat(
 ): Promise<CatchUpResult> {
   const runs: number[] = [];
   let megabytesPerSecond = 0;
+  let bytesPerEvent = 0;
   for (let run = 0; run < options.runs; run++) {
     const started = performance.now();
     const { events, bytes } = await readAll();
@@ -120,8 +123,9 @@ async function repeat(
     if (events !== options.count) throw new Error(`catch-up read ${events} events; the stream holds ${options.count}`);
     runs.push(events / seconds);
     megabytesPerSecond = Math.max(megabytesPerSecond, bytes / 2 ** 20 / seconds);
+    bytesPerEvent = bytes / events;
     options.progress.tick(`run ${run + 1}/${options.runs}: ${Math.round(events / seconds).toLocaleString("en-US")} events/s`);
   }
   const sorted = [...runs].sort((a, b) => a - b);
-  return { eventsPerSecond: sorted[Math.floor(sorted.length / 2)]!, runs, events: options.count, megabytesPerSecond };
+  return { eventsPerSecond: sorted[Math.floor(sorted.length / 2)]!, runs, events: options.count, megabytesPerSecond, bytesPerEvent };
 }
