@@ -99,6 +99,20 @@ describe("durable consumers", () => {
     expect(after.filter((call) => call.startsWith("after /durable/tree/a#"))).toEqual(["after /durable/tree/a#2 2"]);
   });
 
+  it("starts over on a stream that was deleted and recreated while it was stopped", async () => {
+    const { calls, processor } = recorder();
+    await runOnce("/durable/recreated", processor, { consumer: "c", includeChildren: true }, async () => {
+      await tick("/durable/recreated/x");
+      await tick("/durable/recreated/x");
+    });
+    const deleted = await fetch(`${server.url}/api/streams/durable/recreated/x`, { method: "DELETE" });
+    expect(deleted.status).toBe(200);
+    await tick("/durable/recreated/x");
+    calls.length = 0;
+    await runOnce("/durable/recreated", processor, { consumer: "c", includeChildren: true });
+    expect(calls.filter((call) => call.startsWith("after /durable/recreated/x"))).toEqual(["after /durable/recreated/x#1 1"]);
+  });
+
   it("redoes an effect the stop cut short (at-least-once), and the redo's appends are not stored twice", async () => {
     const client = createEventsClient({ baseUrl: server.url });
     let attempts = 0;

@@ -148,7 +148,8 @@ export function createStreamRunner<State>(options: StreamRunnerOptions<State>) {
     if (!options.consumer) return options.head + 1;
     const { name, firstRun, startFrom } = options.consumer;
     let from = await retrying(() => client.getCursor(path, name, signal), { signal, logger, what: `reading the cursor of ${path}` });
-    if (from > options.head && options.head > 0) {
+    // A cursor past the head belongs to an earlier stream at this path (deleted and recreated): start over.
+    if (from > options.head) {
       logger.warn("the stored cursor is past the stream's end (was it deleted and recreated?); starting over", { path, consumer: name, cursor: from });
       from = 0;
     }
