@@ -11,7 +11,13 @@ export const clientFlags = {
 export const clientFlagsHelp = `  --url <url>         the server (default: TRIBUTARY_URL, else http://127.0.0.1:4000)
   --project <name>    the project (default: TRIBUTARY_PROJECT, else the server's default project)`;
 
-/** Builds a client from `--url` / `TRIBUTARY_URL` and `--project` / `TRIBUTARY_PROJECT`, checking both. */
+/**
+ * Builds a client from `--url` / `TRIBUTARY_URL` and `--project` / `TRIBUTARY_PROJECT`, checking both.
+ *
+ * @example
+ * const { values } = parseFlags("ls", argv, { ...clientFlags });
+ * const client = clientFromFlags(values);
+ */
 export function clientFromFlags(values: { url?: string | undefined; project?: string | undefined }): EventsClient {
   const baseUrl = values.url ?? process.env.TRIBUTARY_URL ?? "http://127.0.0.1:4000";
   let parsed: URL;

@@ -29,7 +29,12 @@ export interface StreamRunnerOptions<State> {
   onAppend?: ((event: StoredEvent) => void) | undefined;
 }
 
-/** Aborts a running `afterAppend` when a newer event interrupts it; `signal.reason` is one of these. */
+/**
+ * The `signal.reason` of an `afterAppend` that a newer event interrupted; `by` is that event.
+ *
+ * @example
+ * if (signal.reason instanceof InterruptedError) await append({ event: { type: "cancelled", payload: { by: signal.reason.by.offset } } });
+ */
 export class InterruptedError extends Error {
   readonly by: StoredEvent;
   constructor(by: StoredEvent) {
@@ -70,6 +75,11 @@ export class InterruptedError extends Error {
  * 8. Stop aborts running side effects, starts no waiting one, waits for the running ones to return and
  *    stores the consumer's progress; a call the stop cut short is redone by the next run (rule 4).
  * 9. Nothing prevents two runtimes with the same consumer name from running at once; both would act.
+ *
+ * @example
+ * const runner = createStreamRunner({ client, path: "/jonas", processor, head: await client.head("/jonas"), logger, signal });
+ * void runner.run();
+ * await runner.caughtUp;
  */
 export function createStreamRunner<State>(options: StreamRunnerOptions<State>) {
   const { client, path, processor, logger } = options;
