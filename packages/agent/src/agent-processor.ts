@@ -19,6 +19,7 @@ export interface AgentOptions extends Partial<AgentConfig> {
 }
 
 const inFlightPhases = new Set(["compacting", "window", "requesting", "tools"]);
+const longActions = new Set<AgentAction["kind"]>(["start-request", "call-model", "summarize"]);
 const never = new AbortController().signal;
 
 /**
@@ -45,7 +46,8 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
   const { slug = "agent", apiKey, maxRetries, ...overrides } = options;
   const config: AgentConfig = { ...defaultAgentConfig, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
   const started = new Set<string>();
-  const dead = new Set<string>();
+  /** Runs (`path#inputOffset`) whose in-flight work died: at a restart, or when their events could not be stored. */
+  const dead = new Map<string, string>();
   const controllers = new Map<string, AbortController>();
   const clients = new Map<string, OpenAI>();
 
@@ -161,12 +163,26 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
     }
   }
 
-  /** Plans on the state and runs each action not run before; long actions (waits, model calls) are awaited here. */
+  /**
+   * Plans on the state and runs each action not run before; long actions (waits, model calls) are awaited
+   * here. When an action's events cannot be stored (the stream is paused, the server is gone), a quick
+   * action is tried again after the next event (its idempotency key makes that safe), and a run whose
+   * long action died is closed as soon as events can be stored again.
+   */
   async function act(path: string, state: AgentStreamState, append: ProcessorAppend, signal: AbortSignal) {
-    const isDead = state.run !== undefined && dead.has(`${path}#${state.run.inputOffset}`);
-    const actions = planActions(state, { dead: isDead }).filter((action) => !started.has(`${path}#${action.key}`));
+    const runKey = state.run ? `${path}#${state.run.inputOffset}` : "";
+    const deadReason = dead.get(runKey);
+    const actions = planActions(state, { dead: deadReason !== undefined, deadReason }).filter((action) => !started.has(`${path}#${action.key}`));
     for (const action of actions) started.add(`${path}#${action.key}`);
-    for (const action of actions) await execute(path, state, action, append, signal);
+    for (const action of actions) {
+      try {
+        await execute(path, state, action, append, signal);
+      } catch (error) {
+        if (longActions.has(action.kind)) dead.set(runKey, `the agent could not store its events: ${(error as Error).message}`);
+        else started.delete(`${path}#${action.key}`);
+        throw error;
+      }
+    }
   }
 
   return {
@@ -180,11 +196,10 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
         await append({ event: { type: "stream/error-occurred", payload: { message: `${event.type} ignored: ${parsed.error}`, processor: slug, offset: event.offset }, idempotencyKey: `agent:invalid:${event.offset}` } });
         return;
       }
-      if (!event.type.startsWith("agent-")) return;
       await act(event.streamPath, state, append, signal);
     },
     async onCaughtUp({ state, append, path }) {
-      if (state.run && inFlightPhases.has(state.run.phase)) dead.add(`${path}#${state.run.inputOffset}`);
+      if (state.run && inFlightPhases.has(state.run.phase)) dead.set(`${path}#${state.run.inputOffset}`, "the agent restarted while this was in flight");
       await act(path, state, append, never);
     },
   };

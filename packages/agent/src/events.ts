@@ -20,10 +20,11 @@ export const interruptPolicySchema = z
   .describe("interrupt: a new input cancels the run in flight; queue: it waits for the run to end.");
 const requestId = z.string().min(1).describe("The request: `<input offset>.<turn>`.");
 const offset = z.number().int().positive();
+const turn = z.number().int().positive().describe("1 for the first request of a run, then one more per tool round.");
 const toolName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "a tool name is 1-64 letters, digits, '_' or '-'");
 
-export const modelChangedSchema = z.object({ model: z.string().min(1).max(200) }).strict();
-export const systemPromptChangedSchema = z.object({ systemPrompt: z.string().max(200_000) }).strict();
+export const modelChangedSchema = z.object({ model: z.string().min(1).max(200).describe("The model id, as the provider names it.") }).strict();
+export const systemPromptChangedSchema = z.object({ systemPrompt: z.string().max(200_000).describe("The new system prompt; empty for none.") }).strict();
 export const providerChangedSchema = z
   .object({
     baseUrl: z.url().optional().describe("An OpenAI-compatible base URL, e.g. http://localhost:11434/v1."),
@@ -37,25 +38,27 @@ export const settingsChangedSchema = z
     interruptPolicy: interruptPolicySchema.optional(),
     compactionBudgetTokens: z.number().int().min(100).optional().describe("Compact the history past this many (estimated) tokens."),
     compactionKeepInputs: z.number().int().min(1).max(100).optional().describe("How many recent inputs (with their turns) compaction keeps verbatim."),
-    temperature: z.number().min(0).max(2).optional(),
+    temperature: z.number().min(0).max(2).optional().describe("Sampling temperature sent with each request; the provider's default when unset."),
   })
   .strict();
 
 export const inputAddedSchema = z
   .object({
-    content: z.string({ error: "content is required: the message for the agent (a string)" }).min(1, "content must not be empty"),
+    content: z.string({ error: "content is required: the message for the agent (a string)" }).min(1, "content must not be empty").describe("The message."),
     role: z.enum(["user", "system", "developer"]).optional().describe("Default user."),
     policy: interruptPolicySchema.optional().describe("Overrides the stream's interrupt policy for this input."),
   })
   .strict();
-export const inputQueuedSchema = z.object({ inputOffset: offset, behindInputOffset: offset }).strict();
+export const inputQueuedSchema = z
+  .object({ inputOffset: offset.describe("The queued input."), behindInputOffset: offset.describe("The input whose run it waits for.") })
+  .strict();
 
 export const contextWindowOpenedSchema = z
-  .object({ requestId, inputOffset: offset, turn: z.number().int().positive(), windowMs: z.number().int().min(0) })
+  .object({ requestId, inputOffset: offset.describe("The input being answered."), turn, windowMs: z.number().int().min(0).describe("How long the agent waits before the request starts.") })
   .strict();
 export const contextAddedSchema = z
   .object({
-    content: z.string().min(1),
+    content: z.string().min(1).describe("The context, as the model will read it."),
     source: z.string().max(200).optional().describe("Who added it (a processor's slug)."),
     requestId: z.string().optional().describe("The announced request it answers, if any."),
   })
@@ -64,92 +67,111 @@ export const contextAddedSchema = z
 export const requestStartedSchema = z
   .object({
     requestId,
-    inputOffset: offset,
-    turn: z.number().int().positive(),
-    model: z.string(),
+    inputOffset: offset.describe("The input being answered."),
+    turn,
+    model: z.string().describe("The model called."),
     api: apiSchema,
-    baseUrl: z.string().optional(),
-    tools: z.array(z.string()),
+    baseUrl: z.string().optional().describe("The endpoint, when set by an event (else the agent's default)."),
+    tools: z.array(z.string()).describe("The names of the tools offered."),
   })
   .strict();
 export const toolCallDeltaSchema = z
-  .object({ index: z.number().int().min(0), callId: z.string().optional(), name: z.string().optional(), argumentsDelta: z.string() })
+  .object({
+    index: z.number().int().min(0).describe("Which tool call of the output."),
+    callId: z.string().optional().describe("Its id, in the fragment that opens it."),
+    name: z.string().optional().describe("Its name, in the fragment that opens it."),
+    argumentsDelta: z.string().describe("The next piece of its JSON arguments."),
+  })
   .strict();
 export const outputChunkReceivedSchema = z
   .object({
     requestId,
     index: z.number().int().min(0).describe("0 for the first chunk of the request."),
     text: z.string().optional().describe("Assistant text in this chunk."),
-    toolCalls: z.array(toolCallDeltaSchema).optional().describe("Fragments of tool calls in this chunk."),
+    toolCalls: z.array(toolCallDeltaSchema).optional().describe("Fragments of tool calls in this chunk: `{index, callId?, name?, argumentsDelta}`."),
     raw: z.unknown().describe("The chunk exactly as the provider sent it."),
   })
   .strict();
-export const toolCallSchema = z.object({ callId: z.string().min(1), name: z.string().min(1), arguments: z.string() }).strict();
-export const usageSchema = z.object({ inputTokens: z.number().int().min(0), outputTokens: z.number().int().min(0) }).strict();
+export const toolCallSchema = z
+  .object({ callId: z.string().min(1).describe("The provider's call id."), name: z.string().min(1).describe("The tool."), arguments: z.string().describe("JSON text.") })
+  .strict();
+export const usageSchema = z
+  .object({ inputTokens: z.number().int().min(0).describe("Tokens read."), outputTokens: z.number().int().min(0).describe("Tokens written.") })
+  .strict();
 export const outputCompletedSchema = z
   .object({
     requestId,
-    text: z.string(),
-    toolCalls: z.array(toolCallSchema),
-    finishReason: z.string().optional(),
-    usage: usageSchema.optional(),
+    text: z.string().describe("The assistant's text (may be empty when it only calls tools)."),
+    toolCalls: z.array(toolCallSchema).describe("Tool calls: `{callId, name, arguments}`."),
+    finishReason: z.string().optional().describe("stop, tool_calls, length, … as the provider said."),
+    usage: usageSchema.optional().describe("Token usage as the provider reported it: `{inputTokens, outputTokens}`."),
   })
   .strict();
 export const requestFailedSchema = z
-  .object({ requestId, message: z.string(), status: z.number().int().optional(), code: z.string().optional() })
+  .object({
+    requestId,
+    message: z.string().describe("What went wrong."),
+    status: z.number().int().optional().describe("The HTTP status, for an HTTP error."),
+    code: z.string().optional().describe("The provider's error code, if any."),
+  })
   .strict();
 export const requestCancelledSchema = z
-  .object({ requestId, reason: z.string(), byOffset: offset.optional().describe("The input that interrupted it.") })
+  .object({ requestId, reason: z.string().describe("Why."), byOffset: offset.optional().describe("The input that interrupted it.") })
   .strict();
 
 export const toolAnnouncedSchema = z
   .object({
-    name: toolName,
-    description: z.string().max(10_000),
+    name: toolName.describe("The function name the model calls (1-64 letters, digits, _ or -)."),
+    description: z.string().max(10_000).describe("What it does, for the model."),
     parameters: z.record(z.string(), z.unknown()).describe("A JSON schema of the arguments (type: object)."),
   })
   .strict();
-export const toolWithdrawnSchema = z.object({ name: toolName }).strict();
+export const toolWithdrawnSchema = z.object({ name: toolName.describe("The tool.") }).strict();
 export const toolCallRequestedSchema = z
   .object({
-    callId: z.string().min(1),
+    callId: z.string().min(1).describe("The call id; the result names it."),
     requestId,
-    name: z.string().min(1),
+    name: z.string().min(1).describe("The tool."),
     arguments: z.string().describe("The arguments as the model wrote them (JSON text)."),
     input: z.unknown().describe("The arguments parsed, or null when they are not valid JSON."),
   })
   .strict();
 export const toolCallCompletedSchema = z
   .object({
-    callId: z.string().min(1),
-    name: z.string().min(1),
+    callId: z.string().min(1).describe("The call it answers."),
+    name: z.string().min(1).describe("The tool."),
     output: z.string().describe("What the model sees as the tool's result."),
-    isError: z.boolean().optional(),
+    isError: z.boolean().optional().describe("True when the call failed (the output says how)."),
   })
   .strict();
 
 export const compactionStartedSchema = z
-  .object({ requestId, throughOffset: offset, estimatedTokens: z.number().int(), budgetTokens: z.number().int() })
+  .object({
+    requestId,
+    throughOffset: offset.describe("The history up to this offset is summarized."),
+    estimatedTokens: z.number().int().describe("The estimated size of the context (four characters a token)."),
+    budgetTokens: z.number().int().describe("The budget it passed."),
+  })
   .strict();
 export const historyCompactedSchema = z
   .object({
-    summary: z.string().min(1),
+    summary: z.string().min(1).describe("The summary the model reads instead of the older turns."),
     throughOffset: offset.describe("History entries from events up to this offset are replaced by the summary."),
-    requestId: z.string().optional(),
-    estimatedTokensBefore: z.number().int().optional(),
-    estimatedTokensAfter: z.number().int().optional(),
+    requestId: z.string().optional().describe("The request the compaction ran before."),
+    estimatedTokensBefore: z.number().int().optional().describe("Estimated context size before."),
+    estimatedTokensAfter: z.number().int().optional().describe("Estimated context size after."),
   })
   .strict();
-export const compactionFailedSchema = z.object({ requestId, message: z.string() }).strict();
+export const compactionFailedSchema = z.object({ requestId, message: z.string().describe("What went wrong.") }).strict();
 
-export const runOutcomeSchema = z.enum(["answered", "failed", "cancelled", "interrupted", "turn-limit"]);
+export const runOutcomeSchema = z.enum(["answered", "failed", "cancelled", "interrupted", "turn-limit"]).describe("How the run ended.");
 export const runEndedSchema = z
   .object({
-    inputOffset: offset,
+    inputOffset: offset.describe("The input the run answered."),
     outcome: runOutcomeSchema,
     text: z.string().optional().describe("The final answer, or what went wrong."),
-    turns: z.number().int().min(0),
-    byOffset: offset.optional(),
+    turns: z.number().int().min(0).describe("Model requests made."),
+    byOffset: offset.optional().describe("The input that interrupted the run, if one did."),
   })
   .strict();
 

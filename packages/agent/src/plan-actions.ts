@@ -25,6 +25,8 @@ export interface PlanOptions {
    * started: what it waited for died with the last process, so the run is closed, never resumed.
    */
   dead?: boolean;
+  /** Why the run is dead, for the closing events (default: the agent restarted). */
+  deadReason?: string;
 }
 
 const inFlightPhases = new Set(["compacting", "window", "requesting"]);
@@ -49,7 +51,7 @@ export function planActions(state: AgentStreamState, options: PlanOptions = {}):
 
   const dead = options.dead === true;
   if (dead || run.interruptedBy !== undefined) {
-    const reason = dead ? "the agent restarted while this was in flight" : `interrupted by the input at offset ${run.interruptedBy}`;
+    const reason = dead ? (options.deadReason ?? "the agent restarted while this was in flight") : `interrupted by the input at offset ${run.interruptedBy}`;
     const byOffset = dead ? undefined : run.interruptedBy;
     if (inFlightPhases.has(run.phase)) return [...actions, { kind: "cancel-request", key: `cancel:${run.requestId}`, requestId: run.requestId, reason, byOffset }];
     if (run.pendingCalls.length > 0) {

@@ -261,4 +261,17 @@ describe("the agent with bad input", () => {
     expect((await harness.runEnded(input.offset)).payload).toMatchObject({ outcome: "turn-limit", turns: 2 });
     expect(harness.llm.requests).toHaveLength(2);
   });
+  it("closes a run whose events the circuit breaker refused, once the stream is resumed", async () => {
+    const words = Array.from({ length: 80 }, (_, i) => `word${i}`).join(" ");
+    harness = await startHarness({ api: "chat", script: [{ text: words }] });
+    await harness.append({ type: "circuit-breaker/configured", payload: { maxEvents: 30, windowSeconds: 60 } });
+    const input = await harness.append({ type: "agent-input-added", payload: { content: "talk a lot" } });
+    const paused = await harness.waitForEvent((e) => e.type === "stream/paused", "the breaker to pause the stream");
+    expect(paused.payload.reason).toContain("circuit-breaker");
+    await harness.append({ type: "stream/resumed", payload: { reason: "seen it" } });
+    const ended = await harness.runEnded(input.offset);
+    expect(ended.payload).toMatchObject({ outcome: "interrupted", text: expect.stringContaining("could not store its events") });
+    const [cancelled] = harness.ofType(await harness.read(), "agent-request-cancelled");
+    expect(cancelled!.payload.requestId).toBe(`${input.offset}.1`);
+  });
 });

@@ -2,6 +2,7 @@ import type { Processor, StoredEvent } from "@tributary/protocol";
 import { agentEvent, parseAgentPayload } from "../agent-event-types.ts";
 import type { ToolDefinition } from "../events.ts";
 import { toolDefinition, type Tool, type ToolResult } from "./define-tool.ts";
+import { createPendingAppends } from "./pending-appends.ts";
 
 /** A tool processor's state on one stream. */
 export interface ToolProcessorState {
@@ -50,7 +51,8 @@ const asResult = (result: ToolResult) => (typeof result === "string" ? { output:
  * 2. On `agent-tool-call-requested` for one of its tools it validates the arguments with the tool's schema
  *    (invalid ones are answered with an error result that says what to fix) and runs the tool.
  * 3. It answers with `agent-tool-call-completed`, idempotency key `tool:<request>:<call>`: a retried or
- *    doubled call stores one result. A failure of the tool is an error result, never a silent one.
+ *    doubled call stores one result. A failure of the tool is an error result, never a silent one. A
+ *    result the server refused (a paused stream) is tried again with the stream's next event.
  * 4. If someone else closes a call it is running (the agent cancelled it), the run's signal aborts.
  * 5. Calls that were open when it started are not run: they belong to a run the agent closes on restart.
  *
@@ -64,6 +66,7 @@ export function createToolProcessor(tools: AnyTool[], options: { slug?: string }
   const definitions = [...byName.values()].map(toolDefinition);
   const slug = options.slug ?? `tools-${[...names].join("-")}`.slice(0, 128);
   const running = new Map<string, AbortController>();
+  const pending = createPendingAppends();
   const announcing = new Set<string>();
 
   async function announce(path: string, state: ToolProcessorState, append: (input: { path: string; event: ReturnType<typeof agentEvent> }) => Promise<unknown>) {
@@ -88,6 +91,7 @@ export function createToolProcessor(tools: AnyTool[], options: { slug?: string }
     },
     async afterAppend({ event, state, append, signal }) {
       const path = event.streamPath;
+      await pending.flush(path, append);
       if (event.type === "agent-input-added") return announce(path, state, append);
       const parsed = parseAgentPayload(event.type, event.payload);
       if (!parsed?.ok) return;
@@ -119,7 +123,7 @@ export function createToolProcessor(tools: AnyTool[], options: { slug?: string }
       }
       // Closed by someone else (a late result would be ignored), or the runtime is stopping (the agent closes the call on restart).
       if (controller.signal.aborted || signal.aborted) return;
-      await append({ path, event: agentEvent("agent-tool-call-completed", { callId: call.callId, name: call.name, ...result }, { idempotencyKey: `tool:${call.requestId}:${call.callId}` }) });
+      await pending.send(path, agentEvent("agent-tool-call-completed", { callId: call.callId, name: call.name, ...result }, { idempotencyKey: `tool:${call.requestId}:${call.callId}` }), append);
     },
   };
 }

@@ -2,6 +2,7 @@ import type { ProcessorAppend, Processor } from "@tributary/protocol";
 import { resolveStreamPath } from "@tributary/protocol";
 import { agentEvent } from "../../agent-event-types.ts";
 import { toolDefinition, type Tool } from "../define-tool.ts";
+import { createPendingAppends, type PendingAppends } from "../pending-appends.ts";
 import { initialSubagentState, reduceSubagent, subagentInputSchema, subagentToolName, type DelegatedBy, type SubagentState } from "./subagent-state.ts";
 
 const definition = toolDefinition({
@@ -12,13 +13,11 @@ const definition = toolDefinition({
   run: async () => "",
 } as Tool<unknown>);
 
-async function report(append: ProcessorAppend, delegation: DelegatedBy & { ended?: { outcome: string; text?: string } }) {
+async function report(pending: PendingAppends, append: ProcessorAppend, delegation: DelegatedBy & { ended?: { outcome: string; text?: string } }) {
   const ended = delegation.ended!;
   const output = ended.outcome === "answered" ? (ended.text ?? "") : `the sub-agent's run ended ${ended.outcome}${ended.text ? `: ${ended.text}` : ""}`;
-  await append({
-    path: delegation.path,
-    event: agentEvent("agent-tool-call-completed", { callId: delegation.callId, name: subagentToolName, output, isError: ended.outcome !== "answered" }, { idempotencyKey: `subagent-result:${delegation.requestId}:${delegation.callId}` }),
-  });
+  const event = agentEvent("agent-tool-call-completed", { callId: delegation.callId, name: subagentToolName, output, isError: ended.outcome !== "answered" }, { idempotencyKey: `subagent-result:${delegation.requestId}:${delegation.callId}` });
+  await pending.send(delegation.path, event, append);
 }
 
 /**
@@ -37,6 +36,7 @@ async function report(append: ProcessorAppend, delegation: DelegatedBy & { ended
  */
 export function createSubagentProcessor(options: { slug?: string } = {}): Processor<SubagentState> {
   const announcing = new Set<string>();
+  const pending = createPendingAppends();
   const announce = async (path: string, state: SubagentState, append: ProcessorAppend) => {
     if (state.announced === JSON.stringify(definition) || announcing.has(path)) return;
     announcing.add(path);
@@ -53,14 +53,15 @@ export function createSubagentProcessor(options: { slug?: string } = {}): Proces
     reduce: ({ event, state }) => reduceSubagent(state, event),
     async onCaughtUp({ state, append, path }) {
       await announce(path, state, append);
-      for (const delegation of Object.values(state.delegations)) if (delegation.ended) await report(append, delegation);
+      for (const delegation of Object.values(state.delegations)) if (delegation.ended) await report(pending, append, delegation);
     },
     async afterAppend({ event, state, append }) {
       const path = event.streamPath;
+      await pending.flush(path, append);
       if (event.type === "agent-input-added") return announce(path, state, append);
       if (event.type === "agent-run-ended") {
         const delegation = state.delegations[(event.payload as { inputOffset: number }).inputOffset];
-        if (delegation?.ended) await report(append, delegation);
+        if (delegation?.ended) await report(pending, append, delegation);
         return;
       }
       if (event.type !== "agent-tool-call-requested" || event.payload.name !== subagentToolName) return;
