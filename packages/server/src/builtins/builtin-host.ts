@@ -51,7 +51,7 @@ export function createBuiltinHost(options: {
       await load(project, path);
     },
     reportError: async (project, path, payload) => {
-      logger.error("built-in failed", { project, path, ...payload });
+      logger.warn("built-in failed", { project, path, ...payload });
       await options.appendAsServer(project, path, [{ type: "stream/error-occurred", payload }]).catch((error) => {
         logger.error("could not record a built-in failure", { processor: payload.processor, error: String(error) });
       });

@@ -37,11 +37,17 @@ export const createCircuitBreaker: BuiltinFactory = (services, settings) => {
   const keyOf = (project: string, path: string) => `${project}\u0000${path}`;
   const limitOf = (state: CircuitBreakerState): BreakerLimit | false => state.configured ?? fallback;
 
+  let lastSweep = 0;
+
   function windowFor(key: string): RateWindow {
     let window = windows.get(key);
     if (!window) {
-      // Streams that went quiet leave an empty window behind; sweep them once there are many.
-      if (windows.size > 10_000) for (const [other, candidate] of windows) if (candidate.count(services.now(), 86_400_000) === 0) windows.delete(other);
+      // Streams that went quiet leave a window behind; once there are many, drop the idle ones (at most once a minute).
+      const now = services.now();
+      if (windows.size > 10_000 && now - lastSweep > 60_000) {
+        lastSweep = now;
+        for (const [other, candidate] of windows) if (candidate.count(now, 86_400_000) === 0) windows.delete(other);
+      }
       windows.set(key, (window = createRateWindow()));
     }
     return window;
@@ -74,15 +80,20 @@ export const createCircuitBreaker: BuiltinFactory = (services, settings) => {
       if (!window.record(now(), { maxEvents: limit.maxEvents, windowMs: limit.windowSeconds * 1000 })) return;
       tripping.add(key);
       window.clear();
-      await append({
-        event: {
-          type: "stream/paused",
-          payload: {
-            reason: `circuit-breaker: more than ${limit.maxEvents} events within ${limit.windowSeconds} s (a runaway loop?). Find the cause, then append stream/resumed; circuit-breaker/configured changes the limit.`,
-            by: "circuit-breaker",
+      try {
+        await append({
+          event: {
+            type: "stream/paused",
+            payload: {
+              reason: `circuit-breaker: more than ${limit.maxEvents} events within ${limit.windowSeconds} s (a runaway loop?). Find the cause, then append stream/resumed; circuit-breaker/configured changes the limit.`,
+              by: "circuit-breaker",
+            },
           },
-        },
-      });
+        });
+      } catch (error) {
+        tripping.delete(key); // the next event tries again; the host records this failure as an error event
+        throw error;
+      }
     },
     describe: (state, { project, path }) => {
       const limit = limitOf(state);

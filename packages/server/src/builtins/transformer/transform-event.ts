@@ -7,6 +7,8 @@ import type { TransformerEntry } from "./transformer-state.ts";
 /** Chains longer than this (a transformer's output transformed again, and so on) are stopped. */
 export const maxChainDepth = 4;
 const maxOutputs = 100;
+/** The server's default event size limit; a transform must not get around it. */
+const maxOutputBytes = 1024 * 1024;
 
 /** What a transformer makes of one event: events to append, nothing, or a failure to record. */
 export type TransformOutcome = { kind: "none" } | { kind: "events"; events: PreparedEvent[] } | { kind: "failed"; message: string };
@@ -53,6 +55,8 @@ export async function transformEvent(entry: TransformerEntry, event: StoredEvent
       metadata: { ...metadata, transformedBy: { slug: entry.slug, sourceOffset: event.offset, depth: depth + 1 } },
       idempotencyKey: `transformer:${entry.slug}:${entry.configuredOffset}:${event.offset}${inputs.length > 1 ? `:${index}` : ""}`,
     };
+    const size = Buffer.byteLength(JSON.stringify(output));
+    if (size > maxOutputBytes) return { kind: "failed", message: `the transform yielded an event of ${size} bytes; the limit is ${maxOutputBytes}` };
     try {
       checkBuiltin(output);
     } catch (error) {
