@@ -90,7 +90,8 @@ describe("the circuit breaker", () => {
       expect(pause.offset).toBeLessThanOrEqual(2 + 101 + 2);
       // The refusal names the reason; at most the append in flight landed after the pause.
       const [refusal] = [...pinger.refusals, ...ponger.refusals];
-      expect(refusal).toMatchObject({ status: 423, body: { code: "stream_paused", reason: pause.payload.reason } });
+      expect(refusal).toMatchObject({ status: 423, body: { code: "stream_paused", reason: pause.payload.reason, pausedBy: "circuit-breaker" } });
+      expect((await stateOf(loopServer.url, path)).pause).toMatchObject({ by: "circuit-breaker", offset: pause.offset });
       expect(events.length - pause.offset).toBeLessThanOrEqual(2);
       expect(pinger.appended() + ponger.appended()).toBe(events.length - 3);
     } finally {

@@ -1,7 +1,7 @@
 import { TributaryError } from "@tributary/protocol";
 import { defineBuiltin } from "../builtin-processor.ts";
 
-export type PauseState = { paused: false } | { paused: true; reason: string; offset: number; at: string };
+export type PauseState = { paused: false } | { paused: true; reason: string; offset: number; at: string; by: string | null };
 
 /**
  * Pause / resume. `stream/paused {reason}` closes the stream to every append but `stream/resumed`;
@@ -12,7 +12,8 @@ export const pauseProcessor = defineBuiltin<PauseState>(() => ({
   initialState: { paused: false },
   reduce: ({ event, state }) => {
     if (event.type === "stream/paused") {
-      return { paused: true, reason: String(event.payload.reason ?? ""), offset: event.offset, at: event.createdAt };
+      const by = typeof event.payload.by === "string" ? event.payload.by : null;
+      return { paused: true, reason: String(event.payload.reason ?? ""), offset: event.offset, at: event.createdAt, by };
     }
     if (event.type === "stream/resumed") return { paused: false };
     return state;
@@ -22,7 +23,8 @@ export const pauseProcessor = defineBuiltin<PauseState>(() => ({
     return new TributaryError("stream_paused", `${path} is paused: ${state.reason}. Append stream/resumed to resume it.`, {
       reason: state.reason,
       pausedAtOffset: state.offset,
+      ...(state.by ? { pausedBy: state.by } : {}),
     });
   },
-  describe: (state) => (state.paused ? { reason: state.reason, offset: state.offset, at: state.at } : null),
+  describe: (state) => (state.paused ? { reason: state.reason, offset: state.offset, at: state.at, by: state.by } : null),
 }));
