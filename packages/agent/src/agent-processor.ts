@@ -65,8 +65,12 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
     return controller;
   };
 
-  async function execute(path: string, state: AgentStreamState, action: AgentAction, append: ProcessorAppend, signal: AbortSignal): Promise<void> {
-    const emit = (event: ReturnType<typeof agentEvent>, key = action.key) => append({ path, event: { ...event, idempotencyKey: `agent:${key}` } });
+  async function execute(path: string, state: AgentStreamState, action: AgentAction, append: ProcessorAppend, signal: AbortSignal, appended: StoredEvent[]): Promise<void> {
+    const emit = async (event: ReturnType<typeof agentEvent>, key = action.key) => {
+      const stored = await append({ path, event: { ...event, idempotencyKey: `agent:${key}` } });
+      appended.push(stored);
+      return stored;
+    };
     const run = state.run!;
     switch (action.kind) {
       case "notice-queued":
@@ -174,15 +178,26 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
     const deadReason = dead.get(runKey);
     const actions = planActions(state, { dead: deadReason !== undefined, deadReason }).filter((action) => !started.has(`${path}#${action.key}`));
     for (const action of actions) started.add(`${path}#${action.key}`);
+    const appended: StoredEvent[] = [];
     for (const action of actions) {
       try {
-        await execute(path, state, action, append, signal);
+        await execute(path, state, action, append, signal, appended);
       } catch (error) {
         if (longActions.has(action.kind)) dead.set(runKey, `the agent could not store its events: ${(error as Error).message}`);
         else started.delete(`${path}#${action.key}`);
         throw error;
       }
     }
+    // Local echo: when what it just stored directly follows the state (nothing else was appended in between),
+    // the agent reduces it itself and goes on, instead of waiting for the event to come back over the stream.
+    // Same state, same plan (the keys keep the later afterAppend of those events from acting twice); it takes
+    // the stream round trips out of the time to first token.
+    let next = state;
+    for (const event of appended.sort((a, b) => a.offset - b.offset)) {
+      if (event.offset !== next.lastOffset + 1) break;
+      next = reduceAgent(next, event);
+    }
+    if (next !== state) await act(path, next, append, signal);
   }
 
   return {

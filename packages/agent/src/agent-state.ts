@@ -79,10 +79,12 @@ export interface AgentStreamState {
   pendingContext: Extract<HistoryEntry, { kind: "context" }>[];
   run?: RunState;
   queue: QueuedInput[];
+  /** The offset of the last event reduced (any type). */
+  lastOffset: number;
 }
 
 export const requestIdOf = (inputOffset: number, turn: number): string => `${inputOffset}.${turn}`;
 
 export function initialAgentState(config: AgentConfig = defaultAgentConfig): AgentStreamState {
-  return { config, tools: {}, history: [], pendingContext: [], queue: [] };
+  return { config, tools: {}, history: [], pendingContext: [], queue: [], lastOffset: 0 };
 }

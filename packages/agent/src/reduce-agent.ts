@@ -18,6 +18,10 @@ const inFlight = (run: RunState | undefined, requestId: string) =>
  * const state = events.reduce(reduceAgent, initialAgentState(defaultAgentConfig));
  */
 export function reduceAgent(state: AgentStreamState, event: StoredEvent): AgentStreamState {
+  return { ...reduceAgentEvent(state, event), lastOffset: event.offset };
+}
+
+function reduceAgentEvent(state: AgentStreamState, event: StoredEvent): AgentStreamState {
   const parsed = parseAgentPayload(event.type, event.payload);
   if (!parsed || !parsed.ok) return state;
   const payload = parsed.payload as never;
