@@ -14,6 +14,7 @@ import { validateSchedule } from "./validate-schedule.ts";
  */
 export const createScheduler: BuiltinFactory = (services) => {
   const runner = createScheduleRunner(services);
+  let closed = false;
 
   function sync(project: string, path: StreamPath, state: SchedulerState): void {
     runner.sync(project, path, state);
@@ -65,11 +66,15 @@ export const createScheduler: BuiltinFactory = (services) => {
     }),
     start: async () => {
       for (const { project, path } of await services.store.listMarkedStreams("schedule")) {
+        if (closed) return;
         await services.wake(project, path).catch((error) => services.logger.error("could not load a stream's schedules", { project, path, error: String(error) }));
       }
     },
     forget: (project, path) => runner.forget(project, path),
-    close: () => runner.close(),
+    close: () => {
+      closed = true;
+      return runner.close();
+    },
   };
   return processor;
 };

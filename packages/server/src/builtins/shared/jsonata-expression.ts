@@ -5,6 +5,9 @@ export type CompiledExpression = { ok: true; evaluate(input: unknown): Promise<u
 
 const cache = new Map<string, CompiledExpression>();
 
+/** Limits per evaluation, so a runaway expression fails (and becomes an error event) instead of stalling a stream. */
+const guardrails = { timeout: 1000, stack: 500, sequence: 100_000 };
+
 /**
  * Compiles a JSONata expression (cached by source: the same configuration is compiled once per server).
  * Results come back as plain JSON: JSONata's null-prototype objects and sequences are normalised, and
@@ -19,7 +22,7 @@ export function compileJsonata(source: string): CompiledExpression {
   if (cached) return cached;
   let compiled: CompiledExpression;
   try {
-    const expression = jsonata(source);
+    const expression = jsonata(source, guardrails);
     compiled = {
       ok: true,
       evaluate: async (input) => {

@@ -20,6 +20,8 @@ export const createSubscriptions: BuiltinFactory = (services) => {
     createSubscriptionDelivery({ services, project, path, config }),
   );
 
+  let closed = false;
+
   function sync(project: string, path: StreamPath, state: SubscriptionsState): void {
     const entries = Object.values(state.subscriptions);
     workers.sync(project, path, entries);
@@ -83,11 +85,15 @@ export const createSubscriptions: BuiltinFactory = (services) => {
     }),
     start: async () => {
       for (const { project, path } of await services.store.listMarkedStreams("subscription")) {
+        if (closed) return;
         await services.wake(project, path).catch((error) => services.logger.error("could not load a stream's subscriptions", { project, path, error: String(error) }));
       }
     },
     forget: (project, path) => workers.forget(project, path),
-    close: () => workers.close(),
+    close: () => {
+      closed = true;
+      return workers.close();
+    },
   };
   return processor;
 };

@@ -72,6 +72,8 @@ export const createTransformers: BuiltinFactory = (services) => {
     createTransformerWorker(services, project, path, config),
   );
 
+  let closed = false;
+
   function sync(project: string, path: StreamPath, state: TransformersState): void {
     const entries = Object.values(state.transformers);
     workers.sync(project, path, entries);
@@ -126,11 +128,15 @@ export const createTransformers: BuiltinFactory = (services) => {
     }),
     start: async () => {
       for (const { project, path } of await services.store.listMarkedStreams("transformer")) {
+        if (closed) return;
         await services.wake(project, path).catch((error) => services.logger.error("could not load a stream's transformers", { project, path, error: String(error) }));
       }
     },
     forget: (project, path) => workers.forget(project, path),
-    close: () => workers.close(),
+    close: () => {
+      closed = true;
+      return workers.close();
+    },
   };
   return processor;
 };
