@@ -93,6 +93,21 @@ describe("the JSON transformer", () => {
     expect(String(errors.find((event) => event.payload.slug === "reserved")!.payload.message)).toContain("appended only by the server");
   });
 
+  it("stops a runaway transform and records it, then goes on with the next event", async () => {
+    const path = "/transform/runaway";
+    await configure(server.url, path, {
+      slug: "forever",
+      matcher: "type = 'in'",
+      transform: "payload.loop ? ($f := function($x) { $f($x + 1) }; $f(1)) : { 'type': 'out' }",
+    });
+    await appendJson(server.url, path, { type: "in", payload: { loop: true } });
+    await appendJson(server.url, path, { type: "in", payload: { loop: false } });
+    await waitFor(async () => (await ofType(server.url, path, "out")).length === 1, "the next event's output");
+    const [error] = await ofType(server.url, path, "stream/error-occurred");
+    expect(error!.payload).toMatchObject({ processor: "transformer", slug: "forever", offset: 2 });
+    expect(String(error!.payload.message)).toContain("Evaluation timeout");
+  });
+
   it("waits while the stream is paused and transforms what it missed after the resume", async () => {
     const path = "/transform/paused";
     await configure(server.url, path, { slug: "upper", matcher: "type = 'word'", transform: "{ 'type': 'loud', 'payload': { 'text': $uppercase(payload.text) } }" });
