@@ -21,6 +21,14 @@ interface Entry {
  * events (loaded lazily by reading the stream, then kept current from commits), evaluates their gates
  * before client appends, and runs their side effects after commits, one stream's effects in order.
  * A side effect that throws becomes a `stream/error-occurred` event naming the processor and offset.
+ *
+ * Built-ins given as factories are created here, once per server, with this server's services (store,
+ * clock, gated and ungated appends, `wake`); their `start` runs once the server is wired up (to resume
+ * schedules and deliveries found in the store) and `close` stops their timers and workers.
+ *
+ * @example
+ * const host = createBuiltinHost({ store, processors: defaultBuiltins, appendAsServer, logger, now: Date.now });
+ * store.onCommit(host.onCommit);
  */
 export function createBuiltinHost(options: {
   store: StreamStore;
