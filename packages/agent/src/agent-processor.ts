@@ -110,7 +110,9 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
       case "start-request": {
         const controller = controllerFor(path, action.requestId);
         const stop = AbortSignal.any([controller.signal, signal]);
-        if (!(await abortableSleep(action.windowMs, stop))) return;
+        const waited = await abortableSleep(action.windowMs, stop);
+        controllers.delete(`${path}#${action.requestId}`);
+        if (!waited) return;
         const c = state.config;
         await emit(agentEvent("agent-request-started", { requestId: action.requestId, inputOffset: run.inputOffset, turn: run.turn, model: c.model, api: c.api, ...(c.baseUrl ? { baseUrl: c.baseUrl } : {}), tools: Object.keys(state.tools) }));
         return;

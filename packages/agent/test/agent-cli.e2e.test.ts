@@ -89,23 +89,25 @@ describe("tributary agent and tributary chat", () => {
   });
 
   it("refuses bad flags and an unreachable server with a message that says what to fix", async () => {
+    // Spawned together: each is a separate process, and none depends on another.
     const noPath = cli(["agent"]);
-    expect(await noPath.exited).toBe(2);
-    expect(noPath.output()).toContain("give exactly one stream path");
     const badApi = cli(["agent", "/a", "--api", "soap"]);
-    expect(await badApi.exited).toBe(2);
-    expect(badApi.output()).toContain("--api must be chat or responses");
     const badPath = cli(["chat", "/a//b"]);
-    expect(await badPath.exited).toBe(2);
     const unreachable = cli(["chat", "/a"], { TRIBUTARY_URL: "http://127.0.0.1:9" });
     unreachable.child.stdin!.end();
+    expect(await noPath.exited).toBe(2);
+    expect(noPath.output()).toContain("give exactly one stream path");
+    expect(await badApi.exited).toBe(2);
+    expect(badApi.output()).toContain("--api must be chat or responses");
+    expect(await badPath.exited).toBe(2);
+    expect(badPath.output()).toContain("empty segment");
     expect(await unreachable.exited).toBe(1);
     expect(unreachable.output()).toContain("tributary serve");
   });
 });
 
 describe("tributary chat in a real terminal", () => {
-  it("streams the answer under the typed line and shows the prompt again (tmux)", async () => {
+  it("streams the answer under the typed line, shows the prompt again, and quits on Ctrl-C (tmux)", async () => {
     llm.load([{ match: "hello", text: "Hello from the terminal.", chunkDelayMs: 20 }, { match: "bye", text: "Bye." }]);
     await startAgentCli("/cli/tty");
     const session = `tributary-chat-${process.pid}-${Date.now()}`;
@@ -128,8 +130,22 @@ describe("tributary chat in a real terminal", () => {
         "agent: Bye.",
         ">",
       ]);
+      tmux("send-keys", "-t", session, "C-c");
+      const alive = () => {
+        try {
+          tmux("has-session", "-t", session);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      await waitFor(() => !alive(), "Ctrl-C to end the chat (and with it the tmux session)");
     } finally {
-      tmux("kill-session", "-t", session);
+      try {
+        tmux("kill-session", "-t", session);
+      } catch {
+        // already gone: the chat ended
+      }
     }
   });
 });

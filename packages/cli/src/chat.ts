@@ -49,6 +49,17 @@ export const chatCommand: Command = {
         onAnswered();
       });
     const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: tty, prompt: "> " });
+    let quit = false;
+    let onQuit!: () => void;
+    const quitting = new Promise<void>((resolve) => (onQuit = resolve));
+    const leave = () => {
+      quit = true;
+      onQuit();
+      rl.close();
+    };
+    rl.on("SIGINT", leave);
+    process.once("SIGINT", leave);
+    process.once("SIGTERM", leave);
     // In a terminal the prompt line is cleared before output is written over it, and shown again after an answer.
     let promptShown = false;
     const write = (text: string) => {
@@ -91,17 +102,18 @@ export const chatCommand: Command = {
         const stored = await client.append({ path, event: { type: "agent-input-added", payload: { content, ...(values.queue ? { policy: "queue" } : {}) }, metadata: { chatSession: session } } });
         lastInput = stored.offset;
         // Piped input is a script: each line waits for the answer to the one before (typing ahead interrupts).
-        if (!tty) await answerTo(stored.offset);
+        if (!tty) await Promise.race([answerTo(stored.offset), quitting]);
       } catch (error) {
         const message = error instanceof TributaryError ? `${error.code}: ${error.message}` : (error as Error).message;
         write(`  ✗ could not send: ${message}\n`);
         showPrompt();
       }
     }
-    // End of input: wait for the answer to the last message, then leave.
-    await answerTo(lastInput);
+    // End of input: wait for the answer to the last message, then leave (Ctrl-C leaves at once).
+    if (!quit) await Promise.race([answerTo(lastInput), quitting]);
     controller.abort();
     await reader.catch(() => undefined);
-    return 0;
+    if (tty) process.stdout.write("\n");
+    return quit ? 130 : 0;
   },
 };
