@@ -124,7 +124,7 @@ describe("durable consumers", () => {
         if (event.type !== "job") return;
         attempts += 1;
         await append({ event: { type: "step-one" } });
-        if (blocking) await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+        if (blocking && !signal.aborted) await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
         if (signal.aborted) return;
         await append({ event: { type: "step-two" } });
       },

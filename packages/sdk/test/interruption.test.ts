@@ -15,7 +15,10 @@ afterAll(async () => {
 
 /** Work that never ends on its own: only an abort of its signal ends it (with the signal's reason). */
 const untilAborted = (signal: AbortSignal) =>
-  new Promise<never>((_, reject) => signal.addEventListener("abort", () => reject(signal.reason), { once: true }));
+  new Promise<never>((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
 
 describe("interrupting side effects", () => {
   it("lets a second input cancel the first one's long-running afterAppend (sequential, with interrupts)", async () => {

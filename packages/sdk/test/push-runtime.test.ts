@@ -107,7 +107,7 @@ describe("PushProcessorRuntime", () => {
       afterAppend: async ({ event, signal, append }) => {
         if (event.type !== "job") return;
         if (event.payload.long) {
-          await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+          if (!signal.aborted) await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
           interruptedBy = (signal.reason as { by: StoredEvent }).by.offset;
           return;
         }
