@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "@tributary/server/testing";
+import { createEventsClient } from "@tributary/sdk";
 import { readAll, waitFor } from "../../sdk/test/support/wait-for.ts";
 import { runCli, spawnProcess, tributaryBin } from "./support/cli-process.ts";
 
@@ -12,6 +13,8 @@ afterAll(async () => {
 });
 
 const cli = (args: string[], input?: string) => runCli([...args, "--url", server.url], {}, input);
+/** Setup goes through the SDK, so each test spawns only the commands it is about. */
+const append = (path: string, type: string, payload: Record<string, unknown> = {}) => createEventsClient({ baseUrl: server.url }).append({ path, event: { type, payload } });
 
 describe("tributary append", () => {
   it("appends an event and prints it as stored", async () => {
@@ -66,24 +69,23 @@ describe("tributary append", () => {
 
 describe("tributary tail", () => {
   it("prints one readable line per event, or one JSON object per line with --json", async () => {
-    await cli(["append", "/cli/tail", '{"type":"first","payload":{"n":1}}']);
-    await cli(["append", "/cli/tail", '{"type":"second"}']);
-    const pretty = await cli(["tail", "/cli/tail"]);
+    await append("/cli/tail", "first", { n: 1 });
+    await append("/cli/tail", "second");
+    const [pretty, json] = await Promise.all([cli(["tail", "/cli/tail"]), cli(["tail", "/cli/tail", "--json", "--after", "1"])]);
     expect(pretty.code).toBe(0);
     const lines = pretty.stdout.trim().split("\n");
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^#1\s+\d\d:\d\d:\d\d\.\d{3}\s+first\s+\{"n":1\}$/);
     expect(lines[1]).toMatch(/^#2\s+\S+\s+second$/);
 
-    const json = await cli(["tail", "/cli/tail", "--json", "--after", "1"]);
     expect(json.stdout.trim().split("\n").map((line) => JSON.parse(line))).toMatchObject([{ type: "second", offset: 2, streamPath: "/cli/tail" }]);
   });
 
   it("keeps following with --live until stopped, and exits 0 on SIGTERM", async () => {
-    await cli(["append", "/cli/live", '{"type":"before"}']);
+    await append("/cli/live", "before");
     const tail = spawnProcess([tributaryBin, "tail", "/cli/live", "--live", "--json", "--url", server.url]);
     await tail.waitForOutput(/"type":"before"/);
-    await cli(["append", "/cli/live", '{"type":"after"}']);
+    await append("/cli/live", "after");
     await tail.waitForOutput(/"type":"after"/);
     expect((await tail.stop()).code).toBe(0);
     expect(tail.stdout().trim().split("\n").map((line) => JSON.parse(line).type)).toEqual(["before", "after"]);
@@ -103,10 +105,10 @@ describe("tributary tail", () => {
 
 describe("tributary ls", () => {
   it("prints the tree under a path with event counts, or the listing as JSON", async () => {
-    await cli(["append", "/cli/ls/a/b", '{"type":"x"}']);
-    await cli(["append", "/cli/ls/a-c", '{"type":"x"}']);
-    await cli(["append", "/cli/ls/a-c", '{"type":"x"}']);
-    const tree = await cli(["ls", "/cli/ls"]);
+    await append("/cli/ls/a/b", "x");
+    await append("/cli/ls/a-c", "x");
+    await append("/cli/ls/a-c", "x");
+    const [tree, listing, empty] = await Promise.all([cli(["ls", "/cli/ls"]), cli(["ls", "/cli/ls", "--json"]), cli(["ls", "/cli/nothing-here"])]);
     expect(tree.code).toBe(0);
     expect(tree.stdout.trimEnd().split("\n").map((line) => line.trimEnd())).toEqual([
       "/cli/ls  3 events",
@@ -114,9 +116,9 @@ describe("tributary ls", () => {
       "    b    1 event",
       "  a-c    2 events",
     ]);
-    const json = JSON.parse((await cli(["ls", "/cli/ls", "--json"])).stdout);
+    const json = JSON.parse(listing.stdout);
     expect(json.streams.map((stream: { path: string }) => stream.path).sort()).toEqual(["/cli/ls/a", "/cli/ls/a-c", "/cli/ls/a/b"]);
-    expect((await cli(["ls", "/cli/nothing-here"])).stdout).toContain("No streams under /cli/nothing-here.");
+    expect(empty.stdout).toContain("No streams under /cli/nothing-here.");
   });
 
   it("refuses a bad path and an unreachable server", async () => {
@@ -128,13 +130,13 @@ describe("tributary ls", () => {
 
 describe("--help", () => {
   it("describes every client command and exits 0", async () => {
-    for (const command of ["append", "tail", "ls", "run"]) {
-      const result = await runCli([command, "--help"]);
-      expect(result.code, command).toBe(0);
-      expect(result.stdout).toContain(`Usage: tributary ${command}`);
+    const commands = ["append", "tail", "ls", "run"];
+    const [top, ...results] = await Promise.all([runCli(["--help"]), ...commands.map((command) => runCli([command, "--help"]))]);
+    results.forEach((result, index) => {
+      expect(result.code, commands[index]).toBe(0);
+      expect(result.stdout).toContain(`Usage: tributary ${commands[index]}`);
       expect(result.stdout).toContain("--url");
-    }
-    const top = await runCli(["--help"]);
+    });
     for (const command of ["append", "tail", "ls", "run"]) expect(top.stdout).toMatch(new RegExp(`\\n  ${command}\\s`));
   });
 });
