@@ -23,7 +23,7 @@ export function runReactor(baseUrl: string, path: string, react: (event: StoredE
   let appended = 0;
   const seen: StoredEvent[] = [];
   const done = (async () => {
-    const response = await fetch(`${baseUrl}/api/streams${path}?live=true&afterOffset=end`, { signal: controller.signal });
+    const response = await fetch(`${baseUrl}/api/streams${path}?live=true`, { signal: controller.signal });
     const decoder = new TextDecoder();
     let buffer = "";
     try {

@@ -20,7 +20,8 @@ export const pauseProcessor = defineBuiltin<PauseState>(() => ({
   },
   beforeAppend: ({ event, state, path }) => {
     if (!state.paused || event.type === "stream/resumed") return undefined;
-    return new TributaryError("stream_paused", `${path} is paused: ${state.reason}. Append stream/resumed to resume it.`, {
+    const sentence = /[.!?]$/.test(state.reason) ? state.reason : `${state.reason}.`;
+    return new TributaryError("stream_paused", `${path} is paused: ${sentence} Append stream/resumed to resume it.`, {
       reason: state.reason,
       pausedAtOffset: state.offset,
       ...(state.by ? { pausedBy: state.by } : {}),
