@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
@@ -6,6 +7,7 @@ import { createAppender } from "./append/appender.ts";
 import { createBuiltinHost, type BuiltinHost } from "./builtins/builtin-host.ts";
 import { defaultBuiltins } from "./builtins/default-builtins.ts";
 import type { Limits, ServerParts } from "./context.ts";
+import { keepLease } from "./lease-keeper.ts";
 import { createLiveHub } from "./live/live-hub.ts";
 import { createLogger, type LogLevel, type Logger } from "./logger.ts";
 import { createSqliteStore } from "./store/sqlite/sqlite-store.ts";
@@ -23,6 +25,8 @@ export interface ServerOptions {
   limits?: Partial<Limits>;
   logLevel?: LogLevel;
   logger?: Logger;
+  /** How long the built-ins lease lasts without renewal before another server may take it (default 10 s). */
+  leaseTtlMs?: number;
   /** The clock built-ins use (tests pass a fake one). */
   now?: () => number;
   /** The circuit breaker of every stream that has not configured its own (default 100 events in 1 s); `false`: none. */
@@ -68,6 +72,17 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     now: options.now ?? Date.now,
   });
   const unsubscribe = [store.onCommit(hub.publish), store.onCommit(builtins.onCommit)];
+  // The built-ins' side effects (schedules, deliveries, transforms, the breaker's trips) run on one server
+  // at a time: the holder of this lease. On SQLite that is always this server.
+  const lease = keepLease({
+    store,
+    name: "builtins",
+    holder: randomUUID(),
+    ttlMs: options.leaseTtlMs ?? 10_000,
+    logger,
+    onAcquired: () => builtins.activate(),
+    onLost: () => void builtins.close(),
+  });
   const parts: ServerParts = { store, hub, appender, builtins, logger, limits };
   const app = createApp(parts);
 
@@ -93,6 +108,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
           server.closeAllConnections();
         });
         await builtins.close();
+        await lease.stop();
         for (const stop of unsubscribe) stop();
         await store.close();
       })();

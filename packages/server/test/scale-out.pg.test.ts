@@ -1,3 +1,5 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPostgresStore } from "../src/store/postgres/postgres-store.ts";
 import { startTestServer, type TestServer } from "../src/testing.ts";
@@ -10,8 +12,10 @@ let b: TestServer;
 beforeAll(async () => {
   postgres = await startPrivatePostgres();
   const database = await postgres.createDatabase();
-  a = await startTestServer({ store: await createPostgresStore({ connectionString: database }) });
-  b = await startTestServer({ store: await createPostgresStore({ connectionString: database }) });
+  a = await startTestServer({ store: await createPostgresStore({ connectionString: database }), leaseTtlMs: 1000 });
+  // Server a holds the built-ins lease before b starts, so b is the standby.
+  await waitFor(async () => (await a.parts.store.acquireLease("builtins", "probe", 1000)) === false, "server a to hold the lease");
+  b = await startTestServer({ store: await createPostgresStore({ connectionString: database }), leaseTtlMs: 1000 });
 });
 afterAll(async () => {
   await a?.close();
@@ -50,5 +54,39 @@ describe("several servers on one PostgreSQL database", () => {
     expect(await second.json()).toEqual(await first.json());
     await appendJson(a.url, "/shared/idem", { type: "stream/paused", payload: { reason: "from a" } });
     await waitFor(async () => (await appendJson(b.url, "/shared/idem", { type: "x" })).status === 423, "server b to refuse appends");
+  });
+});
+
+describe("built-ins on several servers", () => {
+  it("delivers each webhook once from the lease holder, and fails over to the other server when it stops", async () => {
+    const received: { offset: number; type: string }[] = [];
+    const receiver = http.createServer((request, response) => {
+      let body = "";
+      request.on("data", (chunk) => (body += chunk));
+      request.on("end", () => {
+        received.push(JSON.parse(body));
+        response.end("ok");
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    try {
+      await appendJson(b.url, "/shared/hooked", { type: "subscription/configured", payload: { slug: "hook", url, types: ["note"] } });
+      for (let i = 0; i < 10; i++) await appendJson(i % 2 ? a.url : b.url, "/shared/hooked", { type: "note", payload: { i } });
+      await waitFor(() => received.length >= 10, "ten deliveries");
+      // Give a second deliverer (there must be none) the time to show itself before counting.
+      await appendJson(a.url, "/shared/hooked", { type: "note", payload: { i: 10 } });
+      await waitFor(() => received.length >= 11, "the eleventh delivery");
+      expect(received.map((event) => event.offset)).toEqual(Array.from({ length: 11 }, (_, i) => i + 2));
+
+      await a.close();
+      for (let i = 11; i < 15; i++) await appendJson(b.url, "/shared/hooked", { type: "note", payload: { i } });
+      await waitFor(() => received.some((event) => event.offset === 16), "deliveries from server b after the failover");
+      const offsets = received.map((event) => event.offset);
+      expect([...new Set(offsets)]).toEqual(Array.from({ length: 15 }, (_, i) => i + 2));
+      expect(offsets).toEqual([...offsets].sort((x, y) => x - y));
+    } finally {
+      receiver.close();
+    }
   });
 });

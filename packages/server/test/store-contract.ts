@@ -173,6 +173,13 @@ export function describeStreamStoreContract(name: string, factory: StoreFactory)
       expect(await store.getSecret("p", "key")).toBeUndefined();
     });
 
+    it("grants a lease to its holder, renews it, and frees it on release", async () => {
+      expect(await store.acquireLease("work", "server-a", 60_000)).toBe(true);
+      expect(await store.acquireLease("work", "server-a", 60_000)).toBe(true);
+      await store.releaseLease("work", "server-a");
+      expect(await store.acquireLease("work", "server-b", 60_000)).toBe(true);
+    });
+
     if (factory.reopen) {
       it("keeps events, heads, idempotency keys and cursors across a reopen", async () => {
         await store.append({ project: "p", path: "/persist", events: [{ type: "a", payload: { v: 1 }, idempotencyKey: "once" }] });

@@ -69,6 +69,7 @@ export function createBuiltinHost(options: {
     typeof entry === "function" ? entry(services, options.settings ?? {}) : entry,
   );
   let closed = false;
+  let active = false;
 
   function reduceAll(states: unknown[], event: StoredEvent): void {
     processors.forEach((processor, index) => {
@@ -113,6 +114,7 @@ export function createBuiltinHost(options: {
   }
 
   function runEffects(project: string, path: StreamPath, entry: Entry, event: StoredEvent, states: unknown[]) {
+    if (!active) return;
     entry.effects = entry.effects.then(async () => {
       for (const [index, processor] of processors.entries()) {
         if (!processor.afterAppend) continue;
@@ -165,7 +167,7 @@ export function createBuiltinHost(options: {
       const pending = entry.pending;
       entry.pending = [];
       const caughtUpStates = entry.states.slice();
-      entry.effects = entry.effects.then(async () => {
+      if (active) entry.effects = entry.effects.then(async () => {
         for (const [index, processor] of processors.entries()) {
           if (!processor.onCaughtUp) continue;
           try {
@@ -201,15 +203,22 @@ export function createBuiltinHost(options: {
     }
   }
 
-  // Built-ins resume their work (schedules, deliveries) once the server is wired up.
-  setImmediate(() => {
+  /**
+   * Side effects (afterAppend, onCaughtUp, start) run only while this server is active: always on SQLite,
+   * and on the holder of the built-ins lease on PostgreSQL. Gates and state run on every server.
+   */
+  function activate(): void {
+    if (closed || active) return;
+    active = true;
+    // State loaded while passive never ran onCaughtUp; reload it so every stream catches up as the holder.
+    entries.clear();
     for (const processor of processors) {
-      if (closed || !processor.start) continue;
+      if (!processor.start) continue;
       Promise.resolve()
         .then(() => processor.start!())
         .catch((error) => logger.error("a built-in failed to start", { processor: processor.slug, error: String(error) }));
     }
-  });
+  }
 
   return {
     /** Feeds committed events to the built-ins; subscribe it to the store. */
@@ -229,6 +238,9 @@ export function createBuiltinHost(options: {
 
     /** Evaluates every built-in gate for a client's events, in order; throws the first refusal. */
     gate,
+
+    /** Starts the built-ins' side effects on this server (see `activate`). */
+    activate,
 
     /** The built-ins' view of a stream, keyed by processor slug. */
     async describe(project: string, path: StreamPath): Promise<Record<string, unknown>> {

@@ -125,6 +125,14 @@ export interface StreamStore {
   /** Resolves `false` when there was no such secret. */
   deleteSecret(project: string, name: string): Promise<boolean>;
   listSecrets(project: string): Promise<SecretInfo[]>;
+  /**
+   * Takes or renews a named lease for `ttlMs`: true while `holder` owns it. Work that must run on one
+   * server at a time (the built-ins' side effects) runs only on the holder. A store that only one process
+   * can open (SQLite) always grants it.
+   */
+  acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean>;
+  /** Gives a lease up at once (on shutdown), so another server can take it without waiting for expiry. */
+  releaseLease(name: string, holder: string): Promise<void>;
   onCommit(listener: (batch: CommittedStreamEvents) => void): () => void;
   close(): Promise<void>;
 }

@@ -326,6 +326,22 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       return (rows as { name: string; updated_at: string }[]).map((row) => ({ name: row.name, updatedAt: row.updated_at }));
     },
 
+    // The database's clock decides expiry, so servers with skewed clocks still agree on who holds a lease.
+    async acquireLease(name, holder, ttlMs) {
+      const { rows } = await pool.query(
+        `INSERT INTO tributary_leases (name, holder, expires_at) VALUES ($1, $2, clock_timestamp() + $3 * interval '1 millisecond')
+         ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+         WHERE tributary_leases.holder = excluded.holder OR tributary_leases.expires_at < clock_timestamp()
+         RETURNING holder`,
+        [name, holder, ttlMs],
+      );
+      return rows.length === 1;
+    },
+
+    async releaseLease(name, holder) {
+      await pool.query("DELETE FROM tributary_leases WHERE name = $1 AND holder = $2", [name, holder]);
+    },
+
     onCommit(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

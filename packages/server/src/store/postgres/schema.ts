@@ -36,6 +36,11 @@ CREATE TABLE IF NOT EXISTS tributary_marked_streams (
   last_offset BIGINT NOT NULL,
   PRIMARY KEY (namespace, project, path)
 );
+CREATE TABLE IF NOT EXISTS tributary_leases (
+  name TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  expires_at TIMESTAMPTZ NOT NULL
+);
 CREATE TABLE IF NOT EXISTS tributary_secrets (
   project TEXT NOT NULL,
   name TEXT NOT NULL,

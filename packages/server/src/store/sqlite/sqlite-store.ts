@@ -266,6 +266,13 @@ export function createSqliteStore(options: SqliteStoreOptions): StreamStore {
       return (statements.listSecrets.all(project) as { name: string; updated_at: string }[]).map((row) => ({ name: row.name, updatedAt: row.updated_at }));
     },
 
+    // One process owns the database file (exclusive locking), so it always holds every lease.
+    async acquireLease() {
+      return true;
+    },
+
+    async releaseLease() {},
+
     onCommit(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
