@@ -15,6 +15,9 @@ Options:
                       servers can share one database and each other's live readers
   --fsync <mode>      normal: acknowledged appends survive a crash of the server (default);
                       full: they survive power loss too (slower)
+  --circuit-breaker <n/s|off>
+                      the default breaker of every stream: more than n events within s seconds pauses
+                      it (default 100/1); off disables the default (a stream can still configure one)
   --log-level <lvl>   debug, info, warn, error or silent (default info)
   -h, --help          show this help`;
 
@@ -28,6 +31,7 @@ export const serveCommand: Command = {
       "database-url": { type: "string" },
       fsync: { type: "string" },
       "log-level": { type: "string" },
+      "circuit-breaker": { type: "string" },
     }, false);
     if (values.help) {
       console.log(help);
@@ -40,6 +44,7 @@ export const serveCommand: Command = {
     if (!["debug", "info", "warn", "error", "silent"].includes(logLevel)) {
       throw new CliError(`--log-level must be debug, info, warn, error or silent; got '${logLevel}'.`);
     }
+    const circuitBreaker = parseBreaker(values["circuit-breaker"]);
     const dataDir = values["data-dir"] ?? process.env.TRIBUTARY_DATA_DIR ?? "./data";
     const databaseUrl = values["database-url"] ?? process.env.TRIBUTARY_DATABASE_URL;
     if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -48,7 +53,7 @@ export const serveCommand: Command = {
     let server;
     try {
       const store = databaseUrl ? await createPostgresStore({ connectionString: databaseUrl }) : undefined;
-      server = await startServer({ port, host: values.host ?? "127.0.0.1", dataDir, fsync, store, logLevel: logLevel as "info" });
+      server = await startServer({ port, host: values.host ?? "127.0.0.1", dataDir, fsync, store, circuitBreaker, logLevel: logLevel as "info" });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === "EADDRINUSE") throw new CliError(`port ${port} is in use; pass --port with another one (or 0 for any).`, 1);
@@ -67,3 +72,13 @@ export const serveCommand: Command = {
     return 0;
   },
 };
+
+function parseBreaker(value: string | undefined): { maxEvents: number; windowSeconds: number } | false | undefined {
+  if (value === undefined) return undefined;
+  if (value === "off") return false;
+  const match = /^(\d+)\/(\d+(?:\.\d+)?)$/.exec(value);
+  if (!match || Number(match[1]) < 1 || Number(match[2]) <= 0) {
+    throw new CliError(`--circuit-breaker must be <events>/<seconds> such as 100/1, or off; got '${value}'.`);
+  }
+  return { maxEvents: Number(match[1]), windowSeconds: Number(match[2]) };
+}

@@ -129,6 +129,27 @@ export function buildOpenApi(): Record<string, unknown> {
           responses: { "200": { description: "Stored" }, "400": errorResponse("invalid_json, invalid_request or invalid_query") },
         },
       },
+      "/api/secrets": {
+        get: {
+          summary: "List a project's secret names (never their values)",
+          parameters: [...projectParams],
+          responses: { "200": { description: "{project, secrets: [{name, updatedAt}]}" } },
+        },
+      },
+      "/api/secrets/{name}": {
+        put: {
+          summary: "Store a secret (write-only)",
+          description:
+            'Secrets live outside every stream, per project. Built-ins use them by name (a subscription\'s secretName signs deliveries). The body is {"value": "..."} or the value as text/plain. There is no way to read a value back: GET answers 405.',
+          parameters: [{ name: "name", in: "path", required: true, schema: { type: "string" } }, ...projectParams],
+          responses: { "201": { description: "Created" }, "200": { description: "Replaced" }, "400": errorResponse("invalid_json or invalid_request") },
+        },
+        delete: {
+          summary: "Delete a secret",
+          parameters: [{ name: "name", in: "path", required: true, schema: { type: "string" } }, ...projectParams],
+          responses: { "200": { description: "{project, name, deleted: true}" }, "404": errorResponse("not_found") },
+        },
+      },
       "/api/docs/events/{type}": {
         get: { summary: "Documentation of a built-in event type (HTML, or JSON with format=json)", parameters: [{ name: "type", in: "path", required: true, schema: { type: "string" } }], responses: { "200": { description: "The page" } } },
       },
