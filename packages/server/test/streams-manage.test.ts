@@ -77,10 +77,10 @@ describe("deleting streams", () => {
 
 describe("consumer cursors", () => {
   it("stores and returns a named consumer's offset, 0 when unset", async () => {
-    expect(await getJson("/api/cursors/org/team/a?consumer=mailer")).toMatchObject({ offset: 0 });
+    expect(await getJson("/api/cursors/org/team/a?consumer=mailer")).toMatchObject({ offset: 0, exists: false });
     const put = await fetch(`${server.url}/api/cursors/org/team/a?consumer=mailer`, { method: "PUT", body: JSON.stringify({ offset: 1 }) });
     expect(put.status).toBe(200);
-    expect(await getJson("/api/cursors/org/team/a?consumer=mailer")).toMatchObject({ consumer: "mailer", offset: 1 });
+    expect(await getJson("/api/cursors/org/team/a?consumer=mailer")).toMatchObject({ consumer: "mailer", offset: 1, exists: true });
   });
 
   it("answers a bad cursor body or consumer name with 400", async () => {

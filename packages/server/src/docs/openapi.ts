@@ -120,7 +120,7 @@ export function buildOpenApi(): Record<string, unknown> {
         get: {
           summary: "Read a consumer's cursor (durable checkpoint)",
           parameters: [pathParam, ...projectParams, { name: "consumer", in: "query", required: true, schema: { type: "string" } }],
-          responses: { "200": { description: "{project, path, consumer, offset} (offset 0 when never set)" } },
+          responses: { "200": { description: "{project, path, consumer, offset, exists} (offset 0 and exists false when never set)" } },
         },
         put: {
           summary: "Store a consumer's cursor",

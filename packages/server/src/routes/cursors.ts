@@ -19,8 +19,9 @@ const get = async (c: AppContext) => {
   const project = projectOf(c);
   const path = streamPathOf(c, "/api/cursors");
   const consumer = consumerOf(c);
-  const offset = (await c.var.parts.store.getCursor(project, path, consumer)) ?? 0;
-  return c.json({ project, path, consumer, offset });
+  const stored = await c.var.parts.store.getCursor(project, path, consumer);
+  // `exists` tells a consumer's first run (never stored) from one that stored 0.
+  return c.json({ project, path, consumer, offset: stored ?? 0, exists: stored !== undefined });
 };
 
 const put = async (c: AppContext) => {
