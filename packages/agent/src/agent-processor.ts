@@ -175,7 +175,7 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
    * action is tried again after the next event (its idempotency key makes that safe), and a run whose
    * long action died is closed as soon as events can be stored again.
    */
-  async function act(path: string, state: AgentStreamState, append: ProcessorAppend, signal: AbortSignal) {
+  async function act(path: string, state: AgentStreamState, append: ProcessorAppend, signal: AbortSignal, echo = true) {
     const runKey = state.run ? `${path}#${state.run.inputOffset}` : "";
     const deadReason = dead.get(runKey);
     const actions = planActions(state, { dead: deadReason !== undefined, deadReason }).filter((action) => !started.has(`${path}#${action.key}`));
@@ -185,8 +185,13 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
       try {
         await execute(path, state, action, append, signal, appended);
       } catch (error) {
-        if (longActions.has(action.kind)) dead.set(runKey, `the agent could not store its events: ${(error as Error).message}`);
-        else started.delete(`${path}#${action.key}`);
+        if (longActions.has(action.kind)) {
+          dead.set(runKey, `the agent could not store its events: ${(error as Error).message}`);
+          // Close the run now if the stream takes events again already; if not, its next event does.
+          await act(path, state, append, signal, false).catch(() => undefined);
+        } else {
+          started.delete(`${path}#${action.key}`);
+        }
         throw error;
       }
     }
@@ -194,6 +199,7 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
     // the agent reduces it itself and goes on, instead of waiting for the event to come back over the stream.
     // Same state, same plan (the keys keep the later afterAppend of those events from acting twice); it takes
     // the stream round trips out of the time to first token.
+    if (!echo || signal.aborted) return; // stopping: the events it stored carry the run on at the next start
     let next = state;
     for (const event of appended.sort((a, b) => a.offset - b.offset)) {
       if (event.offset !== next.lastOffset + 1) break;
@@ -217,7 +223,8 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
     },
     async onCaughtUp({ state, append, path }) {
       if (state.run && inFlightPhases.has(state.run.phase)) dead.set(`${path}#${state.run.inputOffset}`, "the agent restarted while this was in flight");
-      await act(path, state, append, never);
+      // Only quick steps here (onCaughtUp gets no stop signal); the events they append carry the run on.
+      await act(path, state, append, never, false);
     },
   };
 }

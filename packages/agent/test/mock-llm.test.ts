@@ -174,6 +174,16 @@ describe("mock-llm scripts", () => {
     expect(llm.requests[0]!.chunksSent).toBe(1);
   });
 
+  it("holds a gated reply until the gate is opened over HTTP", async () => {
+    llm.load([{ text: "released", gate: "g" }]);
+    let answered = false;
+    const pending = openai.chat.completions.create({ model: "m", messages: [{ role: "user", content: "wait" }] }).then((c) => ((answered = true), c));
+    await waitFor(() => llm.requests.length === 1, "the request to arrive");
+    expect(answered).toBe(false);
+    expect((await fetch(`${llm.url}/mock/gates/g`, { method: "POST" })).status).toBe(200);
+    expect((await pending).choices[0]!.message.content).toBe("released");
+  });
+
   it("lists models and answers malformed requests with 400 and what to fix", async () => {
     const models = await openai.models.list();
     expect(models.data.map((m) => m.id)).toEqual(["mock-model"]);

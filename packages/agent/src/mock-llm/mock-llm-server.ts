@@ -43,6 +43,8 @@ export interface MockLlm {
   requests: MockLlmRequest[];
   /** Replaces the script (and its consumed turns). */
   load(script: string | MockScriptInput): void;
+  /** Opens a gate: replies held by `gate: name` go on (now, or as soon as they arrive). */
+  openGate(name: string): void;
   clearRequests(): void;
   close(): Promise<void>;
 }
@@ -65,7 +67,7 @@ async function readBody(request: IncomingMessage): Promise<string> {
 /**
  * Starts a scripted, OpenAI-compatible model server over real HTTP: `POST /v1/chat/completions` and
  * `POST /v1/responses` (streamed or not), `GET /v1/models`, plus control routes for other processes:
- * `PUT /mock/script` (JSON or YAML body), `GET /mock/requests`, `DELETE /mock/requests`.
+ * `PUT /mock/script` (JSON or YAML body), `GET /mock/requests`, `DELETE /mock/requests`, `POST /mock/gates/<name>`.
  *
  * @example
  * const llm = await startMockLlm({ script: [{ text: "Hello there" }] });
@@ -78,6 +80,16 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
   let selector = createTurnSelector(options.script === undefined ? echoScript() : parseMockScript(options.script));
   const requests: MockLlmRequest[] = [];
   const models = options.models ?? ["mock-model"];
+  const gates = new Map<string, { opened: Promise<void>; open: () => void }>();
+  const gate = (name: string) => {
+    let entry = gates.get(name);
+    if (!entry) {
+      let open!: () => void;
+      const opened = new Promise<void>((resolve) => (open = resolve));
+      gates.set(name, (entry = { opened, open }));
+    }
+    return entry;
+  };
 
   async function answerModel(api: "chat" | "responses", request: IncomingMessage, response: ServerResponse, raw: string) {
     let body: Record<string, unknown>;
@@ -111,6 +123,7 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
       return sendError(response, 500, `mock-llm: no script turn is left for request ${record.sequence} (last user message: ${JSON.stringify(summary.lastUser.slice(0, 200))}).`, "server_error", "mock_script_exhausted");
     }
     const reply = choice.reply;
+    if (reply.gate !== undefined) await Promise.race([gate(reply.gate).opened, clientGone]);
     await delayReply(reply, clientGone);
     if (reply.error) return sendError(response, reply.error.status, reply.error.message, reply.error.type, reply.error.code);
     const plan = planReply(reply, { sequence: record.sequence, model: summary.model, requestText: raw, lastUser: summary.lastUser });
@@ -145,6 +158,10 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
       }
       return sendJson(response, 200, { loaded: true, turns: selector.remaining() });
     }
+    if (method === "POST" && path.startsWith("/mock/gates/")) {
+      mock.openGate(decodeURIComponent(path.slice("/mock/gates/".length)));
+      return sendJson(response, 200, { opened: true });
+    }
     if (method === "GET" && path === "/") return sendJson(response, 200, { name: "tributary mock-llm", baseUrl: mock.baseUrl, requests: requests.length });
     return sendError(response, 404, `mock-llm: no route for ${method} ${path}; try POST /v1/chat/completions or POST /v1/responses.`, "invalid_request_error", "not_found");
   }
@@ -168,6 +185,9 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
     requests,
     load(script) {
       selector = createTurnSelector(parseMockScript(script));
+    },
+    openGate(name) {
+      gate(name).open();
     },
     clearRequests() {
       requests.length = 0;

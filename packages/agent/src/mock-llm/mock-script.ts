@@ -32,6 +32,7 @@ export const mockReplySchema = z
     toolCalls: z.array(mockToolCallSchema).optional().describe("Function calls, streamed after the text."),
     chunkSize: z.number().int().positive().optional().describe("Characters per text chunk; by default one word per chunk."),
     delayMs: z.number().int().min(0).max(600_000).optional().describe("Wait before answering (latency)."),
+    gate: z.string().min(1).optional().describe("Hold the answer until this gate is opened (`openGate(name)`, or POST /mock/gates/<name>)."),
     chunkDelayMs: z.number().int().min(0).max(60_000).optional().describe("Wait between streamed chunks."),
     error: mockErrorSchema.optional().describe("Answer with this HTTP error instead of a reply."),
     disconnectAfterChunks: z.number().int().min(0).optional().describe("Destroy the connection after this many streamed chunks."),
