@@ -30,13 +30,16 @@ const never = new AbortController().signal;
  *
  * Guarantees, as implemented here:
  * 1. Every step is an event appended before the next step starts; a step's append carries an idempotency
- *    key (`agent:<stream>:<action key>`), so two agents on one stream, or a retried step, do not double it.
+ *    key (`agent:<action key>`, unique on its stream), so two agents on one stream, or a retried step, do
+ *    not double it.
  * 2. A new input cancels the run in flight (interrupt policy) or waits (queue policy), and says so in an event.
  * 3. On start (`onCaughtUp`), a run that was waiting on a request, a window, a compaction or tool calls is
  *    closed explicitly: `agent-request-cancelled`, an error `agent-tool-call-completed` per open call,
  *    then `agent-run-ended {outcome: "interrupted"}`. A run that had not started yet (an input that came
  *    while the agent was down) is answered.
  * 4. When the runtime stops, a request in flight is cancelled with an event (reason: the agent stopped).
+ * 5. When the server refuses its events (a paused stream), a quick step is tried again with the next event,
+ *    and a run whose request or wait died that way is closed as soon as the stream takes events again.
  *
  * @example
  * const agent = createAgentProcessor({ model: "gpt-4o-mini", baseUrl: "http://127.0.0.1:4010/v1" });
