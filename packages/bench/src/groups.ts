@@ -185,6 +185,8 @@ const groups: Record<GroupName, (context: GroupContext) => Promise<void>> = {
 async function withServer(context: GroupContext, fsync: "normal" | "full", work: (server: ServerProcess) => Promise<void>): Promise<void> {
   const server = await startServerProcess({ fsync, cpuProfileDir: context.profileDir });
   try {
+    // Starts the server's CPU and event-loop figures afresh, so start-up does not count as work.
+    await server.stats();
     await work(server);
   } finally {
     context.cpu.addChild(await server.close());

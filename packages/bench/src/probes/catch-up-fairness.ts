@@ -1,0 +1,42 @@
+/**
+ * Probe (not part of `npm run bench`): does a large catch-up read starve the server's other clients?
+ * Fills a stream, then reads it whole over SSE while another client pings `/api/health` every 5 ms;
+ * prints the pings' latency during the read. A writer that never yields between pages while the
+ * socket keeps accepting data (loopback) blocks the event loop for the whole read.
+ *
+ * Usage: node packages/bench/src/probes/catch-up-fairness.ts [events=200000]
+ */
+import { createHttpClient } from "../http-client.ts";
+import { createProgress } from "../progress.ts";
+import { fillStream, measureSseCatchUp } from "../scenarios/catch-up.ts";
+import { startServerProcess } from "../server-process.ts";
+import { summarize } from "../stats.ts";
+
+const count = Number(process.argv[2] ?? 200_000);
+const progress = createProgress(1);
+const server = await startServerProcess({ fsync: "normal" });
+try {
+  await fillStream(server.url, { stream: "/probe/catch-up", count, progress });
+  const http = createHttpClient(server.url, { connections: 1 });
+  const pings: number[] = [];
+  let reading = true;
+  const pinger = (async () => {
+    while (reading) {
+      const started = performance.now();
+      await http.get("/api/health");
+      pings.push(performance.now() - started);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  })();
+  const read = await measureSseCatchUp(server.url, { stream: "/probe/catch-up", count, runs: 1, progress });
+  reading = false;
+  await pinger;
+  http.close();
+  const latency = summarize(pings);
+  console.log(
+    `SSE catch-up of ${count.toLocaleString("en-US")} events at ${Math.round(read.eventsPerSecond).toLocaleString("en-US")} events/s; ` +
+      `${latency.count} health pings meanwhile: p50 ${latency.p50.toFixed(2)} ms, max ${latency.max.toFixed(1)} ms`,
+  );
+} finally {
+  await server.close();
+}
