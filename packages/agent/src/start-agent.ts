@@ -1,6 +1,7 @@
-import { PullProcessorRuntime, type EventsClient, type RuntimeLogLevel } from "@tributary/sdk";
+import { createEventsClient, PullProcessorRuntime, type EventsClient, type RuntimeLogLevel } from "@tributary/sdk";
 import { createAgentProcessor, type AgentOptions } from "./agent-processor.ts";
 import { fileTools } from "./tools/files/file-tools.ts";
+import { ensureAgentBreaker } from "./streaming-breaker.ts";
 import { shellTool } from "./tools/shell/shell-tool.ts";
 import { createSubagentProcessor } from "./tools/subagent/subagent-tool.ts";
 import { createToolProcessor } from "./tools/tool-processor.ts";
@@ -48,6 +49,8 @@ export async function startAgent(options: StartAgentOptions) {
     ...(options.cwd !== undefined ? [createToolProcessor([shellTool({ cwd: options.cwd, ...options.shell }), ...fileTools({ cwd: options.cwd })], { slug: "coding-tools" })] : []),
     ...(options.children ? [createSubagentProcessor()] : []),
   ];
+  const client = options.client ?? createEventsClient({ ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}), ...(options.project ? { project: options.project } : {}) });
+  await ensureAgentBreaker(client, options.path);
   const runtimes = processors.map((processor) => new PullProcessorRuntime<unknown>({ ...common, processor: processor as never }));
   try {
     await Promise.all(runtimes.map((runtime) => runtime.start()));

@@ -1,3 +1,4 @@
+import { agentBreaker, agentBreakerKey } from "../../streaming-breaker.ts";
 import type { ProcessorAppend, Processor } from "@tributary/protocol";
 import { resolveStreamPath } from "@tributary/protocol";
 import { agentEvent } from "../../agent-event-types.ts";
@@ -75,6 +76,8 @@ export function createSubagentProcessor(options: { slug?: string } = {}): Proces
       }
       const child = resolveStreamPath(path, `./${parsed.data.name}`);
       if (state.firstCall[parsed.data.name] === callId) {
+        // A sub-agent streams chunks too: give its stream the agent's breaker, once.
+        await append({ path: child, event: { type: "circuit-breaker/configured", payload: { ...agentBreaker }, idempotencyKey: agentBreakerKey } });
         if (state.config.model) await append({ path: child, event: agentEvent("agent-model-changed", { model: state.config.model }) });
         if (state.config.baseUrl || state.config.api) await append({ path: child, event: agentEvent("agent-provider-changed", { baseUrl: state.config.baseUrl, api: state.config.api }) });
       }
