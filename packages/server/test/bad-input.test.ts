@@ -35,6 +35,15 @@ describe("bad input gets a clear 4xx and the server keeps serving", () => {
     await expectError(await fetch(`${server.url}/api/streams/limits`, { method: "POST", body: big }), 413, "body_too_large");
     const event = JSON.stringify({ type: "big", payload: { blob: "x".repeat(20 * 1024) } });
     await expectError(await fetch(`${server.url}/api/streams/limits`, { method: "POST", body: event }), 413, "event_too_large");
+    // A chunked body has no Content-Length; it is counted while read.
+    const chunks = new ReadableStream({
+      start(controller) {
+        for (let i = 0; i < 80; i++) controller.enqueue(new TextEncoder().encode("x".repeat(1024)));
+        controller.close();
+      },
+    });
+    const chunked = await fetch(`${server.url}/api/streams/limits`, { method: "POST", body: chunks, duplex: "half" } as RequestInit);
+    await expectError(chunked, 413, "body_too_large");
     expect(await readEvents(server.url, "/limits")).toEqual([]);
   });
 
