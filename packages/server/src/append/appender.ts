@@ -3,9 +3,12 @@ import type { BuiltinHost } from "../builtins/builtin-host.ts";
 import type { AppendResult, PreparedEvent, StreamStore } from "../store/stream-store.ts";
 
 /**
- * The one way events get into a stream. Appends to one stream are serialised, so a built-in gate
- * (pause, breaker) always judges an append against the state every earlier append produced.
- * Appends to different streams run concurrently and share the store's group commit.
+ * The one way events get into a stream.
+ * 1. Appends to one stream pass the built-in gates one at a time, in arrival order, each judged against
+ *    the state every earlier accepted append produces (committed or still in flight; see `reserve`).
+ * 2. Only the gate and the hand-off to the store are serialised, not the commit: the store receives one
+ *    stream's appends in gate order, and appends that arrive together share one group commit.
+ * 3. Appends to different streams run concurrently.
  */
 export function createAppender(options: { store: StreamStore; builtins: () => BuiltinHost }) {
   const tails = new Map<string, Promise<unknown>>();
@@ -24,15 +27,22 @@ export function createAppender(options: { store: StreamStore; builtins: () => Bu
   return {
     /** A client's append: built-in gates apply. */
     appendAsClient(project: string, path: StreamPath, events: PreparedEvent[]): Promise<AppendResult> {
-      return serialised(`${project}\u0000${path}`, async () => {
-        await options.builtins().gate(project, path, events);
-        return options.store.append({ project, path, events });
+      const handedOff = serialised(`${project}\u0000${path}`, async () => {
+        const release = await options.builtins().reserve(project, path, events);
+        const committed = options.store.append({ project, path, events });
+        committed.then(
+          () => release(true),
+          () => release(false),
+        );
+        return { committed };
       });
+      return handedOff.then(({ committed }) => committed);
     },
 
     /** The server's own append (built-ins' side effects): no gates, so the breaker can always pause. */
     async appendAsServer(project: string, path: StreamPath, events: PreparedEvent[]): Promise<StoredEvent[]> {
-      const result = await serialised(`${project}\u0000${path}`, () => options.store.append({ project, path, events }));
+      const { committed } = await serialised(`${project}\u0000${path}`, async () => ({ committed: options.store.append({ project, path, events }) }));
+      const result = await committed;
       return result.events.map((appended) => appended.event);
     },
   };

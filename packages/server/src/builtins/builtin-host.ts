@@ -14,6 +14,8 @@ interface Entry {
   pending: StoredEvent[];
   /** Side effects run one after another per stream, in offset order. */
   effects: Promise<void>;
+  /** State including appends that passed the gates but are not committed yet (see `reserve`). */
+  tentative?: { states: unknown[]; offset: number; inFlight: number };
 }
 
 /**
@@ -189,18 +191,47 @@ export function createBuiltinHost(options: {
     return entry.loading.then(() => entry);
   }
 
-  async function gate(project: string, path: StreamPath, events: PreparedEvent[]): Promise<void> {
-    const entry = await load(project, path);
-    const states = entry.states.slice();
-    let offset = entry.offset;
+  function judge(project: string, path: StreamPath, events: PreparedEvent[], states: unknown[], offset: number): number {
+    const createdAt = new Date(options.now()).toISOString();
     for (const event of events) {
       for (const [index, processor] of processors.entries()) {
         const refusal = processor.beforeAppend?.({ project, path, event, state: states[index], now: options.now });
         if (refusal) throw refusal;
       }
       offset += 1;
-      reduceAll(states, { ...event, streamPath: path, offset, createdAt: new Date(options.now()).toISOString() });
+      reduceAll(states, { ...event, streamPath: path, offset, createdAt });
     }
+    return offset;
+  }
+
+  async function gate(project: string, path: StreamPath, events: PreparedEvent[]): Promise<void> {
+    const entry = await load(project, path);
+    judge(project, path, events, entry.states.slice(), entry.offset);
+  }
+
+  /**
+   * Gates a client's events against the committed state plus every earlier append that passed the gates
+   * but is not committed yet, and counts them in. The caller hands the events to the store, then calls
+   * `release(ok)` once the store answered. This lets appends to one stream be gated in order while their
+   * commits share one group commit, instead of each waiting for the previous commit.
+   * 1. While appends are in flight, gates see their effect (an accepted stream/paused refuses the next).
+   * 2. When the last in-flight append settles, the committed state (already updated by then) is the truth.
+   * 3. A failed append (offset conflict) drops the tentative state at once, so the gates fall back to the
+   *    committed state rather than judge by an event that was never stored.
+   */
+  async function reserve(project: string, path: StreamPath, events: PreparedEvent[]): Promise<(ok: boolean) => void> {
+    const entry = await load(project, path);
+    const base = entry.tentative ?? { states: entry.states, offset: entry.offset, inFlight: 0 };
+    const states = base.states.slice();
+    const offset = judge(project, path, events, states, base.offset);
+    const tentative = { states, offset, inFlight: base.inFlight + 1 };
+    entry.tentative = tentative;
+    return (ok) => {
+      const current = entry.tentative;
+      if (!current) return;
+      current.inFlight -= 1;
+      if (current.inFlight <= 0 || !ok) entry.tentative = undefined;
+    };
   }
 
   /**
@@ -238,6 +269,7 @@ export function createBuiltinHost(options: {
 
     /** Evaluates every built-in gate for a client's events, in order; throws the first refusal. */
     gate,
+    reserve,
 
     /** Starts the built-ins' side effects on this server (see `activate`). */
     activate,

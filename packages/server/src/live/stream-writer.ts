@@ -98,6 +98,9 @@ export function writeStream(res: ServerResponse, options: StreamWriterOptions): 
       const drained = write(last.offset, chunk);
       if (records.length < options.pageSize) break;
       if (!drained) await drainOrClose();
+      // Over loopback a socket takes page after page without backpressure; yield so one large catch-up
+      // does not hold the event loop (and every other request) for its whole length.
+      else await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
