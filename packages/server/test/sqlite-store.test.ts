@@ -1,3 +1,5 @@
+import { describe, expect, it } from "vitest";
+import { testBackend } from "../src/testing.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -33,4 +35,11 @@ describeStreamStoreContract("SQLite file with fsync=full", {
   async cleanup() {
     rmSync(dir, { recursive: true, force: true });
   },
+});
+
+describe("the main test project", () => {
+  it("runs its test servers on SQLite even when the PostgreSQL project runs alongside", () => {
+    expect(testBackend).toBe("sqlite");
+    expect(process.env.TRIBUTARY_TEST_POSTGRES_ADMIN_URL).toBeUndefined();
+  });
 });

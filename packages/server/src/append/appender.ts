@@ -6,8 +6,9 @@ import type { AppendResult, PreparedEvent, StreamStore } from "../store/stream-s
  * The one way events get into a stream.
  * 1. Appends to one stream pass the built-in gates one at a time, in arrival order, each judged against
  *    the state every earlier accepted append produces (committed or still in flight; see `reserve`).
- * 2. Only the gate and the hand-off to the store are serialised, not the commit: the store receives one
- *    stream's appends in gate order, and appends that arrive together share one group commit.
+ * 2. On a store that commits in call order (SQLite), only the gate and the hand-off are serialised, not
+ *    the commit: appends that arrive together share one group commit. On other stores (PostgreSQL) each
+ *    append to a stream waits for the previous one's commit, so commits keep the gate order.
  * 3. Appends to different streams run concurrently.
  */
 export function createAppender(options: { store: StreamStore; builtins: () => BuiltinHost }) {
@@ -34,6 +35,7 @@ export function createAppender(options: { store: StreamStore; builtins: () => Bu
           () => release(true),
           () => release(false),
         );
+        if (!options.store.commitsInCallOrder) await committed.catch(() => undefined);
         return { committed };
       });
       return handedOff.then(({ committed }) => committed);
@@ -41,7 +43,11 @@ export function createAppender(options: { store: StreamStore; builtins: () => Bu
 
     /** The server's own append (built-ins' side effects): no gates, so the breaker can always pause. */
     async appendAsServer(project: string, path: StreamPath, events: PreparedEvent[]): Promise<StoredEvent[]> {
-      const { committed } = await serialised(`${project}\u0000${path}`, async () => ({ committed: options.store.append({ project, path, events }) }));
+      const { committed } = await serialised(`${project}\u0000${path}`, async () => {
+        const committed = options.store.append({ project, path, events });
+        if (!options.store.commitsInCallOrder) await committed.catch(() => undefined);
+        return { committed };
+      });
       const result = await committed;
       return result.events.map((appended) => appended.event);
     },

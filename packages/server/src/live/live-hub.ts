@@ -1,17 +1,23 @@
 import type { CommittedStreamEvents } from "../store/stream-store.ts";
 
-/** One committed event, encoded once for every wire format a reader may want. */
-export interface EncodedEvent {
-  offset: number;
-  json: string;
-  frame(format: LiveFormat): string;
-}
-
 export type LiveFormat = "sse" | "ndjson";
 
-/** A live reader: the hub calls `deliver` with each committed event of its stream, in offset order. */
+/**
+ * A run of consecutive committed events of one stream, encoded once per wire format: one Buffer that
+ * every reader of that format is handed as it is (no per-reader encoding).
+ */
+export interface EncodedRun {
+  first: number;
+  last: number;
+  /** All events of the run as one chunk. */
+  chunk(format: LiveFormat): Buffer;
+  /** One event's frame, for a reader that needs only part of the run. */
+  frame(format: LiveFormat, offset: number): string;
+}
+
+/** A live reader: the hub calls `deliver` with each run of committed events of its stream, in offset order. */
 export interface LiveSubscriber {
-  deliver(event: EncodedEvent): void;
+  deliver(run: EncodedRun): void;
   /** Called every heartbeat interval so idle connections stay open through proxies. */
   heartbeat(): void;
   /** Called when the stream is deleted or the server shuts down. */
@@ -23,15 +29,25 @@ export function encodeFrame(format: LiveFormat, offset: number, json: string): s
   return format === "sse" ? `id: ${offset}\ndata: ${json}\n\n` : `${json}\n`;
 }
 
-function encoded(offset: number, json: string): EncodedEvent {
-  const frames: Partial<Record<LiveFormat, string>> = {};
-  return { offset, json, frame: (format) => (frames[format] ??= encodeFrame(format, offset, json)) };
+function encodeRun(events: { offset: number; json: string }[]): EncodedRun {
+  const chunks: Partial<Record<LiveFormat, Buffer>> = {};
+  const first = events[0]!.offset;
+  return {
+    first,
+    last: events.at(-1)!.offset,
+    chunk: (format) => (chunks[format] ??= Buffer.from(events.map((event) => encodeFrame(format, event.offset, event.json)).join(""))),
+    frame: (format, offset) => encodeFrame(format, offset, events[offset - first]!.json),
+  };
 }
 
 /**
- * Fan-out of committed events to live readers. Readers never query storage for live events: each
- * committed event is encoded once per format and handed to every reader of its stream. Readers decide
- * what to do with a slow socket (see `createStreamWriter`), so one slow reader never stalls another.
+ * Fan-out of committed events to live readers. Readers never query storage for live events.
+ *
+ * 1. Commits are gathered per stream for one event-loop turn, then each stream's run is encoded once per
+ *    format into one Buffer and written once to every reader. Under load turns grow longer and runs
+ *    larger, so the number of socket writes stays near one per reader per turn, not one per event.
+ * 2. Readers decide what to do with a slow socket (see `writeStream`), so one slow reader never stalls
+ *    another.
  *
  * @example
  * const hub = createLiveHub({ heartbeatMs: 15_000 });
@@ -39,11 +55,24 @@ function encoded(offset: number, json: string): EncodedEvent {
  */
 export function createLiveHub(options: { heartbeatMs: number }) {
   const readers = new Map<string, Set<LiveSubscriber>>();
+  const pending = new Map<string, { offset: number; json: string }[]>();
+  let scheduled = false;
   const keyOf = (project: string, path: string) => `${project}\u0000${path}`;
   const timer = setInterval(() => {
     for (const set of readers.values()) for (const reader of set) reader.heartbeat();
   }, options.heartbeatMs);
   timer.unref();
+
+  function flush(): void {
+    scheduled = false;
+    for (const [key, events] of pending) {
+      const set = readers.get(key);
+      if (!set || set.size === 0) continue;
+      const run = encodeRun(events);
+      for (const reader of set) reader.deliver(run);
+    }
+    pending.clear();
+  }
 
   return {
     subscribe(project: string, path: string, reader: LiveSubscriber): () => void {
@@ -58,11 +87,14 @@ export function createLiveHub(options: { heartbeatMs: number }) {
     },
 
     publish(batch: CommittedStreamEvents): void {
-      const set = readers.get(keyOf(batch.project, batch.path));
-      if (!set || set.size === 0) return;
-      for (const { event, json } of batch.events) {
-        const item = encoded(event.offset, json);
-        for (const reader of set) reader.deliver(item);
+      const key = keyOf(batch.project, batch.path);
+      if (!readers.has(key)) return;
+      let events = pending.get(key);
+      if (!events) pending.set(key, (events = []));
+      for (const { event, json } of batch.events) events.push({ offset: event.offset, json });
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
       }
     },
 
@@ -83,6 +115,7 @@ export function createLiveHub(options: { heartbeatMs: number }) {
       clearInterval(timer);
       for (const set of readers.values()) for (const reader of [...set]) reader.close();
       readers.clear();
+      pending.clear();
     },
   };
 }

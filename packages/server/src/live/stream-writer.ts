@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import type { StreamPath } from "@tributary/protocol";
 import type { StreamStore } from "../store/stream-store.ts";
-import { encodeFrame, type EncodedEvent, type LiveFormat, type LiveHub } from "./live-hub.ts";
+import { encodeFrame, type EncodedRun, type LiveFormat, type LiveHub } from "./live-hub.ts";
 
 export interface StreamWriterOptions {
   store: StreamStore;
@@ -59,7 +59,7 @@ export function writeStream(res: ServerResponse, options: StreamWriterOptions): 
 
   const reachedEnd = () => lastWritten + 1 >= options.beforeOffset;
 
-  const write = (offset: number, chunk: string): boolean => {
+  const write = (offset: number, chunk: string | Buffer): boolean => {
     lastWritten = offset;
     return res.write(chunk);
   };
@@ -118,19 +118,24 @@ export function writeStream(res: ServerResponse, options: StreamWriterOptions): 
 
   if (options.live) {
     unsubscribe = hub.subscribe(project, path, {
-      deliver(event: EncodedEvent) {
-        if (closed || event.offset <= lastWritten) return;
+      deliver(run: EncodedRun) {
+        if (closed || run.last <= lastWritten) return;
         if (catchingUp) {
           missedWhileCatchingUp = true;
           return;
         }
-        if (event.offset >= options.beforeOffset) return finish();
-        if (event.offset !== lastWritten + 1) {
+        if (run.first > lastWritten + 1) {
           void catchUp();
           return;
         }
         if (res.writableLength > options.maxBufferedBytes) return abort();
-        write(event.offset, event.frame(format));
+        if (run.first === lastWritten + 1 && run.last < options.beforeOffset) {
+          write(run.last, run.chunk(format));
+        } else {
+          // Part of the run was written already, or the range ends inside it: write event by event.
+          const end = Math.min(run.last, options.beforeOffset - 1);
+          for (let offset = lastWritten + 1; offset <= end; offset++) write(offset, run.frame(format, offset));
+        }
         if (reachedEnd()) finish();
       },
       heartbeat() {

@@ -104,6 +104,11 @@ export interface SecretInfo {
  *    transaction, with the event's offset; deleting a stream removes its marks.
  */
 export interface StreamStore {
+  /**
+   * True when the store commits appends in the order `append` was called (SQLite's write queue). Then
+   * the appender hands one stream's appends over without waiting for each commit; otherwise it waits.
+   */
+  readonly commitsInCallOrder: boolean;
   append(request: AppendRequest): Promise<AppendResult>;
   read(project: string, path: StreamPath, range: ReadRange): Promise<EventRecord[]>;
   /** The stream's head, or `undefined` when it does not exist. */

@@ -153,6 +153,8 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   }
 
   return {
+    // Concurrent transactions may commit in any order, so the appender waits for each commit.
+    commitsInCallOrder: false,
     async append(request: AppendRequest): Promise<AppendResult> {
       const { project, path } = request;
       const { value, touched } = await transaction(async (client, touched) => {

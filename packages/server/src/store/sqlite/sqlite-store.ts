@@ -203,6 +203,7 @@ export function createSqliteStore(options: SqliteStoreOptions): StreamStore {
   }
 
   return {
+    commitsInCallOrder: true,
     append: (request) => queue.run((tx) => appendInTransaction(tx, request)),
     delete: (project, path, { recursive }) => queue.run((tx) => deleteInTransaction(tx, project, path, recursive)),
 
