@@ -21,4 +21,5 @@ export const commands: Record<string, Command & { load: () => Promise<Command> }
   run: lazy("run a processor file (TypeScript) on a stream or a subtree", async () => (await import("./run.ts")).runCommand),
   agent: lazy("run the LLM agent and its tools on a stream", async () => (await import("./agent.ts")).agentCommand),
   chat: lazy("chat with an agent in the terminal", async () => (await import("./chat.ts")).chatCommand),
+  bench: lazy("measure the performance targets and write BENCHMARKS.md", async () => (await import("./bench.ts")).benchCommand),
 };
