@@ -28,6 +28,14 @@ export function createWriteQueue(options: {
   onRollback: () => void;
 }) {
   const { db } = options;
+  // Prepared once: parsing these on every commit was a visible share of the append path.
+  const sql = {
+    begin: db.prepare("BEGIN IMMEDIATE"),
+    commit: db.prepare("COMMIT"),
+    savepoint: db.prepare("SAVEPOINT unit"),
+    release: db.prepare("RELEASE unit"),
+    rollbackTo: db.prepare("ROLLBACK TO unit"),
+  };
   let pending: Pending[] = [];
   let scheduled = false;
 
@@ -37,7 +45,9 @@ export function createWriteQueue(options: {
     pending = [];
     const batches = new Map<string, CommittedStreamEvents>();
     const outcomes: { unit: Pending; ok: boolean; value: unknown }[] = [];
-    db.exec("BEGIN IMMEDIATE");
+    // A lone unit needs no savepoint: if it fails, the whole transaction is rolled back instead.
+    const solo = units.length === 1;
+    sql.begin.run();
     for (const unit of units) {
       const announced: [string, string, { event: StoredEvent; json: string }][] = [];
       const undos: (() => void)[] = [];
@@ -45,10 +55,10 @@ export function createWriteQueue(options: {
         announce: (project, path, committed) => announced.push([project, path, committed]),
         onUndo: (undo) => undos.push(undo),
       };
-      db.exec("SAVEPOINT unit");
+      if (!solo) sql.savepoint.run();
       try {
         const value = unit.work(tx);
-        db.exec("RELEASE unit");
+        if (!solo) sql.release.run();
         for (const [project, path, committed] of announced) {
           const key = `${project}\u0000${path}`;
           let batch = batches.get(key);
@@ -57,14 +67,20 @@ export function createWriteQueue(options: {
         }
         outcomes.push({ unit, ok: true, value });
       } catch (error) {
-        db.exec("ROLLBACK TO unit");
-        db.exec("RELEASE unit");
+        if (solo) {
+          db.exec("ROLLBACK");
+          for (const undo of undos.reverse()) undo();
+          unit.reject(error);
+          return;
+        }
+        sql.rollbackTo.run();
+        sql.release.run();
         for (const undo of undos.reverse()) undo();
         outcomes.push({ unit, ok: false, value: error });
       }
     }
     try {
-      db.exec("COMMIT");
+      sql.commit.run();
     } catch (error) {
       try {
         db.exec("ROLLBACK");
