@@ -85,7 +85,17 @@ export function createBuiltinHost(options: {
     });
   }
 
+  // One context per stream and built-in, reused for every event: building them (a child logger each) per
+  // event showed up in the append path's profile.
+  const contexts = new Map<string, ReturnType<typeof buildContext>>();
   function contextFor(project: string, path: StreamPath, processor: BuiltinProcessor<any>) {
+    const key = `${project}\u0000${path}\u0000${processor.slug}`;
+    let context = contexts.get(key);
+    if (!context) contexts.set(key, (context = buildContext(project, path, processor)));
+    return context;
+  }
+
+  function buildContext(project: string, path: StreamPath, processor: BuiltinProcessor<any>) {
     return {
       project,
       path,
@@ -289,6 +299,7 @@ export function createBuiltinHost(options: {
     /** Forgets a deleted stream's state. */
     forget(project: string, path: StreamPath): void {
       entries.delete(keyOf(project, path));
+      for (const processor of processors) contexts.delete(`${project}\u0000${path}\u0000${processor.slug}`);
       for (const processor of processors) processor.forget?.(project, path);
     },
 
