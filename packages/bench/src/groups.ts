@@ -1,3 +1,4 @@
+import { measureAgentTtft } from "./agent-ttft.ts";
 import type { createCpuAccounting } from "./cpu-accounting.ts";
 import type { FigureId, FigureResult } from "./figures.ts";
 import type { Progress } from "./progress.ts";
@@ -7,6 +8,7 @@ import { fillStream, measureJsonCatchUp, measureSseCatchUp } from "./scenarios/c
 import { measureFanOut } from "./scenarios/fan-out.ts";
 import { measureLiveRoundTrip } from "./scenarios/live-round-trip.ts";
 import { measureProcessorCatchUp } from "./scenarios/processor-catch-up.ts";
+import { summarize } from "./stats.ts";
 import { startServerProcess, type ServerProcess, type ServerStats } from "./server-process.ts";
 import type { LatencySummary } from "./stats.ts";
 
@@ -177,8 +179,18 @@ const groups: Record<GroupName, (context: GroupContext) => Promise<void>> = {
 
   async unbuilt(context) {
     context.progress.step("hosted processors and the agent");
-    for (const id of ["hosted.overhead", "agent.ttft"] as const) context.results.set(id, { notMeasured: "feature not built yet" });
-    context.progress.done("not measured: feature not built yet");
+    context.results.set("hosted.overhead", { notMeasured: "feature not built yet" });
+    await withServer(context, "normal", async (server) => {
+      const samples = context.quick ? 10 : 50;
+      const ttft = await measureAgentTtft(server.url, { samples });
+      const bare = summarize(ttft.bareMs).p50;
+      const agent = summarize(ttft.agentMs).p50;
+      context.results.set("agent.ttft", { value: agent - bare });
+      context.details.push(
+        `- **Agent time to first token**: mock-llm (Chat Completions, echo script) in the bench process, the agent (\`startAgent\`, context window 0) on its own stream; ${samples} samples each after 3 warm-ups. Bare \`openai\` SDK streamed call to the first text chunk: p50 ${bare.toFixed(2)} ms. Agent, from appending \`agent-input-added\` to a live reader seeing the first \`agent-output-chunk-received\`: p50 ${agent.toFixed(2)} ms. Added: ${(agent - bare).toFixed(2)} ms.`,
+      );
+      context.progress.done(`agent adds ${(agent - bare).toFixed(2)} ms`);
+    });
   },
 };
 
