@@ -103,6 +103,19 @@ export function describeStreamStoreContract(name: string, factory: StoreFactory)
       expect(await store.read("p", "/missing", { afterOffset: 0, limit: 2 })).toEqual([]);
     });
 
+    it("reads the same events pre-joined (readEncoded) as read returns them", async () => {
+      await store.append({ project: "p", path: "/enc", events: Array.from({ length: 7 }, (_, i) => ({ type: "n", payload: { i, text: "é\n\"" } })) });
+      const range = { afterOffset: 2, beforeOffset: 7, limit: 3 };
+      const records = await store.read("p", "/enc", range);
+      expect(records.map((r) => r.offset)).toEqual([3, 4, 5]);
+      const sse = await store.readEncoded("p", "/enc", range, "sse");
+      expect(sse).toEqual({ text: records.map((r) => `id: ${r.offset}\ndata: ${r.json}\n\n`).join(""), count: 3, lastOffset: 5 });
+      expect((await store.readEncoded("p", "/enc", range, "ndjson")).text).toBe(records.map((r) => `${r.json}\n`).join(""));
+      expect((await store.readEncoded("p", "/enc", range, "json")).text).toBe(records.map((r) => r.json).join(","));
+      expect(await store.readEncoded("p", "/missing", range, "json")).toEqual({ text: "", count: 0, lastOffset: undefined });
+      expect(await store.readEncoded("p", "/enc", { afterOffset: 7, limit: 3 }, "sse")).toEqual({ text: "", count: 0, lastOffset: undefined });
+    });
+
     it("keeps projects apart", async () => {
       await store.append({ project: "one", path: "/s", events: [{ type: "a", payload: {} }] });
       await store.append({ project: "two", path: "/s", events: [{ type: "b", payload: {} }] });

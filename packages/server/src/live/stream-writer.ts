@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import type { StreamPath } from "@tributary/protocol";
 import type { StreamStore } from "../store/stream-store.ts";
-import { encodeFrame, type EncodedRun, type LiveFormat, type LiveHub } from "./live-hub.ts";
+import type { EncodedRun, LiveFormat, LiveHub } from "./live-hub.ts";
 
 export interface StreamWriterOptions {
   store: StreamStore;
@@ -85,18 +85,16 @@ export function writeStream(res: ServerResponse, options: StreamWriterOptions): 
 
   async function readToHead(): Promise<void> {
     while (!closed && !reachedEnd()) {
-      const records = await store.read(project, path, {
+      const range = {
         afterOffset: lastWritten,
         beforeOffset: options.beforeOffset === Number.POSITIVE_INFINITY ? undefined : options.beforeOffset,
         limit: options.pageSize,
-      });
-      const last = records.at(-1);
-      if (!last) break;
-      // One write per page: per-event writes dominate the cost of a large catch-up.
-      let chunk = "";
-      for (const record of records) chunk += encodeFrame(format, record.offset, record.json);
-      const drained = write(last.offset, chunk);
-      if (records.length < options.pageSize) break;
+      };
+      // The database joins the page into one string: one write, no per-event objects.
+      const page = await store.readEncoded(project, path, range, format);
+      if (page.lastOffset === undefined) break;
+      const drained = write(page.lastOffset, page.text);
+      if (page.count < options.pageSize) break;
       if (!drained) await drainOrClose();
       // Over loopback a socket takes page after page without backpressure; yield so one large catch-up
       // does not hold the event loop (and every other request) for its whole length.

@@ -52,16 +52,14 @@ async function read(c: AppContext) {
   if (format === "json") {
     if (live) throw new TributaryError("invalid_query", "live=true needs a streaming format: SSE (the default) or format=ndjson.");
     const limit = parseLimit(c.req.query("limit"), 1000, 10_000);
-    const records = await store.read(project, path, {
-      afterOffset,
-      beforeOffset: beforeOffset === Number.POSITIVE_INFINITY ? undefined : beforeOffset,
-      limit: limit + 1,
-    });
-    const page = records.slice(0, limit);
-    const nextAfterOffset = page.at(-1)?.offset ?? afterOffset;
+    const range = { afterOffset, beforeOffset: beforeOffset === Number.POSITIVE_INFINITY ? undefined : beforeOffset, limit };
+    const page = await store.readEncoded(project, path, range, "json");
+    const nextAfterOffset = page.lastOffset ?? afterOffset;
+    // More exists when the page is full and stopped short of the end of the range.
+    const hasMore = page.count === limit && nextAfterOffset < Math.min(lastOffset, beforeOffset - 1);
     c.header("content-type", "application/json");
     return c.body(
-      `{"streamPath":${JSON.stringify(path)},"events":[${page.map((record) => record.json).join(",")}],"nextAfterOffset":${nextAfterOffset},"hasMore":${records.length > limit},"lastOffset":${lastOffset}}`,
+      `{"streamPath":${JSON.stringify(path)},"events":[${page.text}],"nextAfterOffset":${nextAfterOffset},"hasMore":${hasMore},"lastOffset":${lastOffset}}`,
     );
   }
 

@@ -57,6 +57,15 @@ export interface ReadRange {
   limit: number;
 }
 
+/** A page of events already joined into one wire-format string (see `StreamStore.readEncoded`). */
+export interface EncodedPage {
+  /** `sse`: frames; `ndjson`: lines; `json`: the stored envelopes joined by commas (no brackets). */
+  text: string;
+  count: number;
+  /** The offset of the page's last event; undefined when the page is empty. */
+  lastOffset: number | undefined;
+}
+
 export interface DeleteResult {
   deletedPaths: StreamPath[];
 }
@@ -111,6 +120,11 @@ export interface StreamStore {
   readonly commitsInCallOrder: boolean;
   append(request: AppendRequest): Promise<AppendResult>;
   read(project: string, path: StreamPath, range: ReadRange): Promise<EventRecord[]>;
+  /**
+   * The fast path for catch-up reads: the same events as `read`, joined into one wire-format string by
+   * the database, so a large page costs one string instead of one object and one string per event.
+   */
+  readEncoded(project: string, path: StreamPath, range: ReadRange, format: "sse" | "ndjson" | "json"): Promise<EncodedPage>;
   /** The stream's head, or `undefined` when it does not exist. */
   info(project: string, path: StreamPath): Promise<StreamInfo | undefined>;
   /** Streams strictly below `path` (`depth: 1` for direct children only). */

@@ -6,6 +6,7 @@ import {
   type AppendRequest,
   type AppendResult,
   type CommittedStreamEvents,
+  type EncodedPage,
   type EventRecord,
   type MarkedStream,
   type SecretInfo,
@@ -213,6 +214,19 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         [project, path, range.afterOffset, range.beforeOffset ?? Number.MAX_SAFE_INTEGER, range.limit],
       );
       return rows.map((row: { offset: string; json: string }) => ({ offset: Number(row.offset), json: row.json }));
+    },
+
+    async readEncoded(project, path, range, format): Promise<EncodedPage> {
+      const item = { sse: `'id: ' || "offset" || E'\\n' || 'data: ' || json || E'\\n\\n'`, ndjson: `json || E'\\n'`, json: "json" }[format];
+      const separator = format === "json" ? "','" : "''";
+      const { rows } = await pool.query(
+        `SELECT string_agg(${item}, ${separator} ORDER BY "offset") AS text, count(*) AS count, max("offset") AS last FROM (
+           SELECT e."offset", e.json FROM tributary_events e JOIN tributary_streams s ON s.id = e.stream_id
+           WHERE s.project = $1 AND s.path = $2 AND e."offset" > $3 AND e."offset" < $4 ORDER BY e."offset" LIMIT $5) page`,
+        [project, path, range.afterOffset, range.beforeOffset ?? Number.MAX_SAFE_INTEGER, range.limit],
+      );
+      const row = rows[0] as { text: string | null; count: string; last: string | null };
+      return { text: row.text ?? "", count: Number(row.count), lastOffset: row.last === null ? undefined : Number(row.last) };
     },
 
     async info(project, path): Promise<StreamInfo | undefined> {

@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { ancestorPaths, TributaryError, type StoredEvent, type StreamPath } from "@tributary/protocol";
 import {
   markedNamespaceOf,
@@ -8,6 +8,7 @@ import {
   type AppendResult,
   type CommittedStreamEvents,
   type DeleteResult,
+  type EncodedPage,
   type EventRecord,
   type MarkedStream,
   type ReadRange,
@@ -214,6 +215,14 @@ export function createSqliteStore(options: SqliteStoreOptions): StreamStore {
       return statements.readRange.all(row.id, range.afterOffset, before, range.limit) as unknown as EventRecord[];
     },
 
+    async readEncoded(project, path, range: ReadRange, format): Promise<EncodedPage> {
+      const row = loadStream(project, path);
+      if (!row) return { text: "", count: 0, lastOffset: undefined };
+      const before = range.beforeOffset ?? Number.MAX_SAFE_INTEGER;
+      const page = statements[`readJoined_${format}`].get(row.id, range.afterOffset, before, range.limit) as { text: string | null; count: number; last: number | null };
+      return { text: page.text ?? "", count: page.count, lastOffset: page.last ?? undefined };
+    },
+
     async info(project, path): Promise<StreamInfo | undefined> {
       const row = loadStream(project, path);
       return row ? { path, lastOffset: row.lastOffset, createdAt: row.createdAt } : undefined;
@@ -299,6 +308,20 @@ function prepareStatements(db: DatabaseSync) {
       "SELECT e.json FROM idempotency_keys k JOIN events e ON e.stream_id = k.stream_id AND e.offset = k.offset WHERE k.stream_id = ? AND k.key = ?",
     ),
     readRange: db.prepare("SELECT offset, json FROM events WHERE stream_id = ? AND offset > ? AND offset < ? ORDER BY offset LIMIT ?"),
+    ...Object.fromEntries(
+      (
+        [
+          ["sse", "'id: ' || offset || char(10) || 'data: ' || json || char(10) || char(10)", "''"],
+          ["ndjson", "json || char(10)", "''"],
+          ["json", "json", "','"],
+        ] as const
+      ).map(([format, item, separator]) => [
+        `readJoined_${format}`,
+        db.prepare(
+          `SELECT group_concat(${item}, ${separator} ORDER BY offset) AS text, count(*) AS count, max(offset) AS last FROM (SELECT offset, json FROM events WHERE stream_id = ? AND offset > ? AND offset < ? ORDER BY offset LIMIT ?)`,
+        ),
+      ]),
+    ) as Record<`readJoined_${"sse" | "ndjson" | "json"}`, StatementSync>,
     listAll: db.prepare(
       `SELECT path, last_offset, created_at FROM streams WHERE project = ? AND path <> '/' AND ${slashes} <= ? ORDER BY path LIMIT ?`,
     ),
