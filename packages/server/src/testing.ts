@@ -58,3 +58,20 @@ export async function startTestServer(options: ServerOptions & { keepDataDir?: b
 
 /** Which storage backend the test servers use: `sqlite`, or `postgres` in the suite's PostgreSQL project. */
 export const testBackend: "sqlite" | "postgres" = postgresAdminUrl ? "postgres" : "sqlite";
+
+/**
+ * Polls `check` until it returns something other than undefined/false, or fails after `timeoutMs` naming
+ * `what`. Tests wait for conditions with it instead of sleeping.
+ *
+ * @example
+ * const event = await waitFor(async () => (await readEvents()).find((e) => e.type === "pong"), "the pong");
+ */
+export async function waitFor<T>(check: () => T | Promise<T>, what: string, timeoutMs = 15_000): Promise<Exclude<T, undefined | false>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value as Exclude<T, undefined | false>;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -1,6 +1,6 @@
 import type { Processor } from "@tributary/protocol";
-import { clientFor, loggerFor, type CommonRuntimeOptions } from "./runtime-options.ts";
-import { createTreeRuntime, type TreeRuntime } from "./tree-runtime.ts";
+import type { CommonRuntimeOptions } from "./runtime-options.ts";
+import { TreeBackedRuntime } from "./tree-backed-runtime.ts";
 
 export interface PullRuntimeOptions<State> extends CommonRuntimeOptions {
   /** The stream to run on. */
@@ -21,56 +21,16 @@ export interface PullRuntimeOptions<State> extends CommonRuntimeOptions {
  * @example
  * await new PullProcessorRuntime({ path: "/jonas", includeChildren: true, processor }).run();
  */
-export class PullProcessorRuntime<State> {
+export class PullProcessorRuntime<State> extends TreeBackedRuntime<State> {
   readonly path: string;
-  readonly #tree: TreeRuntime<State>;
-  #started: Promise<void> | undefined;
 
   constructor(options: PullRuntimeOptions<State>) {
+    super(options, { root: options.path, includeRoot: true, includeDescendants: options.includeChildren ?? false, match: () => true });
     this.path = options.path;
-    this.#tree = createTreeRuntime({
-      client: clientFor(options),
-      root: options.path,
-      includeRoot: true,
-      includeDescendants: options.includeChildren ?? false,
-      match: () => true,
-      processor: options.processor,
-      consumer: options.consumer,
-      startFrom: options.startFrom,
-      logger: loggerFor(options, options.processor.slug),
-      onAppend: options.onAppend,
-    });
-    options.signal?.addEventListener("abort", () => void this.stop(), { once: true });
-  }
-
-  /** Starts, and resolves once caught up (every existing stream reduced and its `onCaughtUp` run). */
-  start(): Promise<void> {
-    return (this.#started ??= this.#tree.start());
-  }
-
-  /** Starts and runs until `stop()` (or the `signal` aborts); rejects if the server cannot be reached at start. */
-  async run(): Promise<void> {
-    await this.start();
-    await this.#tree.done();
-  }
-
-  /** Stops: aborts running side effects, waits for them, and stores a consumer's progress. */
-  stop(): Promise<void> {
-    return this.#tree.stop();
   }
 
   /** The current state of one stream (default: the runtime's path). */
   state(path: string = this.path): State | undefined {
-    return this.#tree.stateOf(path);
-  }
-
-  /** The streams it runs on now. */
-  paths(): string[] {
-    return this.#tree.paths();
-  }
-
-  /** Resolves when every stream's newest event is reduced and no side effect is running. For tests. */
-  waitForIdle(timeoutMs?: number): Promise<void> {
-    return this.#tree.waitForIdle(timeoutMs);
+    return this.stateOf(path);
   }
 }
