@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { builtinEventTypes } from "@tributary/protocol";
-import { agentEventTypes, parseAgentPayload } from "../../agent/src/agent-event-types.ts";
+import { agentEventTypes, parseAgentPayload } from "@tributary/agent";
 import { defineFeedKind, itemFrom, type FeedItem } from "../src/feed/feed-kind.ts";
 import { feedKinds } from "../src/feed/feed-kinds.ts";
 import { emptyFeed, reduceFeed } from "../src/feed/reduce-feed.ts";

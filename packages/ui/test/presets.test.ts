@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { builtinEventTypes, eventInputSchema } from "@tributary/protocol";
-import { agentEventTypes, parseAgentPayload } from "../../agent/src/agent-event-types.ts";
+import { agentEventTypes, parseAgentPayload } from "@tributary/agent";
 import { agentPresets, presetsFrom } from "../src/views/presets.ts";
 
 describe("composer presets", () => {

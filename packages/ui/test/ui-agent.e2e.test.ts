@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { startMockLlm, type MockLlm } from "@tributary/agent";
 import { startTestServer, type TestServer } from "@tributary/server/testing";
-import { startAgent } from "../../agent/src/start-agent.ts";
+import { startAgent } from "@tributary/agent";
 import { launchBrowser, openUi, readAll, screenshotDir } from "./support/browser.ts";
 
 let server: TestServer;
