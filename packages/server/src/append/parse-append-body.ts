@@ -5,6 +5,7 @@ import {
   isReservedType,
   TributaryError,
 } from "@tributary/protocol";
+import { invalidPayload } from "../builtins/shared/invalid-payload.ts";
 import type { PreparedEvent } from "../store/stream-store.ts";
 
 export interface ParseOptions {
@@ -81,10 +82,7 @@ export function checkBuiltin(event: PreparedEvent): void {
   }
   const result = builtin.payload.safeParse(event.payload);
   if (!result.success) {
-    throw new TributaryError("invalid_event", `Invalid ${event.type} payload: ${describeIssues(result.error)}.`, {
-      type: event.type,
-      docs: `/api/docs/events/${event.type}`,
-    });
+    throw invalidPayload(event.type, `${describeIssues(result.error)}.`);
   }
 }
 

@@ -1,4 +1,5 @@
-import { TributaryError, type StreamPath } from "@tributary/protocol";
+import { invalidPayload, unknownSlug } from "../shared/invalid-payload.ts";
+import type { StreamPath } from "@tributary/protocol";
 import type { BuiltinFactory, BuiltinProcessor } from "../builtin-processor.ts";
 import { compileJsonata } from "../shared/jsonata-expression.ts";
 import { secretNamePattern } from "../secrets/secret-name.ts";
@@ -6,8 +7,6 @@ import { createSlugWorkers } from "../shared/slug-workers.ts";
 import { createSubscriptionDelivery, type SubscriptionDelivery } from "./subscription-delivery.ts";
 import { initialSubscriptionsState, reduceSubscriptions, type SubscriptionEntry, type SubscriptionsState } from "./subscription-state.ts";
 
-const invalid = (type: string, message: string) =>
-  new TributaryError("invalid_event", `Invalid ${type} payload: ${message}`, { type, docs: `/api/docs/events/${type}` });
 
 /**
  * Push subscriptions (webhooks): `subscription/configured` makes the server POST every matching event of
@@ -38,20 +37,19 @@ export const createSubscriptions: BuiltinFactory = (services) => {
     beforeAppend: ({ event, state, path }) => {
       if (event.type === "subscription/configured") {
         const { url, filter, secretName } = event.payload as { url?: string; filter?: string; secretName?: string };
-        if (typeof url === "string" && !/^https?:\/\//i.test(url)) return invalid(event.type, `url: must be an http:// or https:// URL; got ${JSON.stringify(url)}.`);
+        if (typeof url === "string" && !/^https?:\/\//i.test(url)) return invalidPayload(event.type, `url: must be an http:// or https:// URL; got ${JSON.stringify(url)}.`);
         if (typeof filter === "string") {
           const compiled = compileJsonata(filter);
-          if (!compiled.ok) return invalid(event.type, `filter: not a valid JSONata expression: ${compiled.message}.`);
+          if (!compiled.ok) return invalidPayload(event.type, `filter: not a valid JSONata expression: ${compiled.message}.`);
         }
         if (typeof secretName === "string" && !secretNamePattern.test(secretName)) {
-          return invalid(event.type, `secretName: must be a secret's name (letters, digits, '-', '_', '.'; starting with a letter); got ${JSON.stringify(secretName)}.`);
+          return invalidPayload(event.type, `secretName: must be a secret's name (letters, digits, '-', '_', '.'; starting with a letter); got ${JSON.stringify(secretName)}.`);
         }
       }
       if (event.type === "subscription/removed") {
         const slug = String(event.payload.slug);
         if (state.subscriptions[slug]) return undefined;
-        const known = Object.keys(state.subscriptions);
-        return invalid(event.type, `there is no subscription '${slug}' on ${path}${known.length ? `; configured: ${known.join(", ")}` : ""}.`);
+        return unknownSlug(event.type, "subscription", slug, path, Object.keys(state.subscriptions));
       }
       return undefined;
     },

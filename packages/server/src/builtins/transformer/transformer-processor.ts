@@ -1,3 +1,4 @@
+import { invalidPayload, unknownSlug } from "../shared/invalid-payload.ts";
 import { TributaryError, type StoredEvent, type StreamPath } from "@tributary/protocol";
 import type { BuiltinFactory, BuiltinProcessor, BuiltinServices } from "../builtin-processor.ts";
 import { createCursorWorker, type CursorOutcome } from "../shared/cursor-worker.ts";
@@ -6,8 +7,6 @@ import { createSlugWorkers } from "../shared/slug-workers.ts";
 import { transformEvent } from "./transform-event.ts";
 import { initialTransformersState, reduceTransformers, transformedBy, type TransformerEntry, type TransformersState } from "./transformer-state.ts";
 
-const invalid = (type: string, message: string) =>
-  new TributaryError("invalid_event", `Invalid ${type} payload: ${message}`, { type, docs: `/api/docs/events/${type}` });
 
 /**
  * Runs one transformer over its stream from a persisted cursor (consumer `transformer:<slug>`).
@@ -92,14 +91,13 @@ export const createTransformers: BuiltinFactory = (services) => {
           const source = event.payload[field];
           if (typeof source !== "string") continue;
           const compiled = compileJsonata(source);
-          if (!compiled.ok) return invalid(event.type, `${field}: not a valid JSONata expression: ${compiled.message}.`);
+          if (!compiled.ok) return invalidPayload(event.type, `${field}: not a valid JSONata expression: ${compiled.message}.`);
         }
       }
       if (event.type === "transformer/removed") {
         const slug = String(event.payload.slug);
         if (state.transformers[slug]) return undefined;
-        const known = Object.keys(state.transformers);
-        return invalid(event.type, `there is no transformer '${slug}' on ${path}${known.length ? `; configured: ${known.join(", ")}` : ""}.`);
+        return unknownSlug(event.type, "transformer", slug, path, Object.keys(state.transformers));
       }
       return undefined;
     },
