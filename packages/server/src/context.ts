@@ -14,6 +14,8 @@ export interface Limits {
   /** Unsent bytes a live reader may fall behind by before it is disconnected. */
   maxReaderBufferBytes: number;
   heartbeatMs: number;
+  /** Offsets a filtered read (`types=`, `q=`) examines per store call before it yields to other requests. */
+  filterScanWindow: number;
 }
 
 /** Everything a route needs, created once per server. */

@@ -45,6 +45,7 @@ export const defaultLimits: Limits = {
   maxEventBytes: 1024 * 1024,
   maxReaderBufferBytes: 8 * 1024 * 1024,
   heartbeatMs: 15_000,
+  filterScanWindow: 10_000,
 };
 
 /**

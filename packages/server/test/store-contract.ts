@@ -152,6 +152,43 @@ export function describeStreamStoreContract(name: string, factory: StoreFactory)
       expect(seen.some((b) => b.path === "/w" && b.events[0]!.event.type === "stream/child-created")).toBe(true);
     });
 
+    it("filters reads by exact types, type prefixes and case-insensitive text, in read and every encoded format", async () => {
+      const events = [
+        { type: "agent-input-added", payload: { content: "Hello World" } },
+        { type: "tick", payload: { note: "100% done_ok" } },
+        { type: "agent-run-ended", payload: { text: "bye" } },
+        { type: "agent*odd", payload: { text: "a [glob]" } },
+        { type: "Tick", payload: { note: "hello" } },
+      ];
+      await store.append({ project: "p", path: "/f", events });
+      const offsets = async (filter: { types?: string[]; typePrefixes?: string[]; text?: string }, range: { afterOffset?: number; beforeOffset?: number; limit?: number } = {}) => {
+        const full = { types: filter.types ?? [], typePrefixes: filter.typePrefixes ?? [], ...(filter.text === undefined ? {} : { text: filter.text }) };
+        const request = { afterOffset: range.afterOffset ?? 0, beforeOffset: range.beforeOffset, limit: range.limit ?? 100, filter: full };
+        const read = (await store.read("p", "/f", request)).map((record) => record.offset);
+        for (const format of ["json", "ndjson", "sse"] as const) {
+          const page = await store.readEncoded("p", "/f", request, format);
+          expect(page.count).toBe(read.length);
+          expect(page.lastOffset).toBe(read.at(-1));
+        }
+        return read;
+      };
+      expect(await offsets({ types: ["tick"] })).toEqual([2]);
+      expect(await offsets({ typePrefixes: ["agent-"] })).toEqual([1, 3]);
+      expect(await offsets({ typePrefixes: ["agent*"] })).toEqual([4]);
+      expect(await offsets({ types: ["tick"], typePrefixes: ["agent-"] })).toEqual([1, 2, 3]);
+      expect(await offsets({ text: "hello" })).toEqual([1, 5]);
+      expect(await offsets({ text: "HELLO world" })).toEqual([1]);
+      expect(await offsets({ text: "100%" })).toEqual([2]);
+      expect(await offsets({ text: "0% d" })).toEqual([2]);
+      expect(await offsets({ text: "e_o" })).toEqual([2]);
+      expect(await offsets({ text: "e o" })).toEqual([]);
+      expect(await offsets({ text: "[glob]" })).toEqual([4]);
+      expect(await offsets({ text: '"type":"tick"' })).toEqual([2, 5]);
+      expect(await offsets({ typePrefixes: ["agent-"], text: "bye" })).toEqual([3]);
+      expect(await offsets({ typePrefixes: ["agent"] }, { afterOffset: 1, beforeOffset: 4 })).toEqual([3]);
+      expect(await offsets({ typePrefixes: ["agent"] }, { limit: 2 })).toEqual([1, 3]);
+    });
+
     it("stores consumer cursors per stream and consumer", async () => {
       expect(await store.getCursor("p", "/k", "c1")).toBeUndefined();
       await store.setCursor("p", "/k", "c1", 5);

@@ -76,6 +76,20 @@ export function buildOpenApi(): Record<string, unknown> {
             { name: "live", in: "query", required: false, description: "Keep the connection open and send new events.", schema: { type: "boolean" } },
             { name: "format", in: "query", required: false, schema: { type: "string", enum: ["sse", "json", "ndjson"] } },
             { name: "limit", in: "query", required: false, description: "Page size for format=json (1-10000, default 1000).", schema: { type: "integer" } },
+            {
+              name: "types",
+              in: "query",
+              required: false,
+              description: "Only events of these types: a comma-separated list, each exact or ending in * for a prefix (agent-*). Works with every format, the bounds and live=true.",
+              schema: { type: "string" },
+            },
+            {
+              name: "q",
+              in: "query",
+              required: false,
+              description: "Only events whose stored JSON contains this text (ASCII letters regardless of case; up to 1000 characters). A filtered JSON page examines at most 100,000 events: hasMore and nextAfterOffset say where to continue.",
+              schema: { type: "string" },
+            },
             { name: "Last-Event-ID", in: "header", required: false, description: "Resume after this offset (overrides afterOffset).", schema: { type: "string" } },
           ],
           responses: {

@@ -13,6 +13,8 @@ export interface EncodedRun {
   chunk(format: LiveFormat): Buffer;
   /** One event's frame, for a reader that needs only part of the run. */
   frame(format: LiveFormat, offset: number): string;
+  /** One event's type and stored JSON (a filtered reader tests each event). */
+  event(offset: number): { type: string; json: string };
 }
 
 /** A live reader: the hub calls `deliver` with each run of committed events of its stream, in offset order. */
@@ -29,7 +31,7 @@ export function encodeFrame(format: LiveFormat, offset: number, json: string): s
   return format === "sse" ? `id: ${offset}\ndata: ${json}\n\n` : `${json}\n`;
 }
 
-function encodeRun(events: { offset: number; json: string }[]): EncodedRun {
+function encodeRun(events: { offset: number; type: string; json: string }[]): EncodedRun {
   const chunks: Partial<Record<LiveFormat, Buffer>> = {};
   const first = events[0]!.offset;
   return {
@@ -37,6 +39,7 @@ function encodeRun(events: { offset: number; json: string }[]): EncodedRun {
     last: events.at(-1)!.offset,
     chunk: (format) => (chunks[format] ??= Buffer.from(events.map((event) => encodeFrame(format, event.offset, event.json)).join(""))),
     frame: (format, offset) => encodeFrame(format, offset, events[offset - first]!.json),
+    event: (offset) => events[offset - first]!,
   };
 }
 
@@ -55,7 +58,7 @@ function encodeRun(events: { offset: number; json: string }[]): EncodedRun {
  */
 export function createLiveHub(options: { heartbeatMs: number }) {
   const readers = new Map<string, Set<LiveSubscriber>>();
-  const pending = new Map<string, { offset: number; json: string }[]>();
+  const pending = new Map<string, { offset: number; type: string; json: string }[]>();
   let scheduled = false;
   const keyOf = (project: string, path: string) => `${project}\u0000${path}`;
   const timer = setInterval(() => {
@@ -91,7 +94,7 @@ export function createLiveHub(options: { heartbeatMs: number }) {
       if (!readers.has(key)) return;
       let events = pending.get(key);
       if (!events) pending.set(key, (events = []));
-      for (const { event, json } of batch.events) events.push({ offset: event.offset, json });
+      for (const { event, json } of batch.events) events.push({ offset: event.offset, type: event.type, json });
       if (!scheduled) {
         scheduled = true;
         setImmediate(flush);

@@ -1,6 +1,8 @@
 import type { ServerResponse } from "node:http";
 import type { StreamPath } from "@tributary/protocol";
-import type { StreamStore } from "../store/stream-store.ts";
+import { eventMatcher } from "../read/event-filter.ts";
+import { scanFiltered } from "../read/scan-filtered.ts";
+import type { EventFilter, StreamStore } from "../store/stream-store.ts";
 import type { EncodedRun, LiveFormat, LiveHub } from "./live-hub.ts";
 
 export interface StreamWriterOptions {
@@ -14,6 +16,10 @@ export interface StreamWriterOptions {
   /** Exclusive upper bound; the response ends once it is reached. */
   beforeOffset: number;
   live: boolean;
+  /** Only events that match (`types=`, `q=`); the offsets written are still the stored ones. */
+  filter?: EventFilter;
+  /** Offsets a filtered backlog read examines per store call. */
+  filterScanWindow: number;
   /** Bytes a reader may have unsent before it is disconnected (it resumes with Last-Event-ID). */
   maxBufferedBytes: number;
   pageSize: number;
@@ -31,9 +37,13 @@ export interface StreamWriterOptions {
  *    without bound; SSE clients resume from `Last-Event-ID`. Other readers are not affected.
  * 3. Backlog reads go page by page and wait for the socket to drain, so a large catch-up never holds
  *    more than a page in memory.
+ * 4. With a filter, "the last offset written" is the last offset examined: backlog scans go window by
+ *    window (`scanFiltered`) and live runs are tested event by event, so a filter that matches rarely
+ *    neither rescans nor stalls the loop.
  */
 export function writeStream(res: ServerResponse, options: StreamWriterOptions): void {
-  const { store, hub, project, path, format } = options;
+  const { store, hub, project, path, format, filter } = options;
+  const matches = filter ? eventMatcher(filter) : undefined;
   let lastWritten = options.afterOffset;
   let catchingUp = false;
   let missedWhileCatchingUp = false;
@@ -84,6 +94,7 @@ export function writeStream(res: ServerResponse, options: StreamWriterOptions): 
   }
 
   async function readToHead(): Promise<void> {
+    if (filter) return scanToHead(filter);
     while (!closed && !reachedEnd()) {
       const range = {
         afterOffset: lastWritten,
@@ -99,6 +110,18 @@ export function writeStream(res: ServerResponse, options: StreamWriterOptions): 
       // Over loopback a socket takes page after page without backpressure; yield so one large catch-up
       // does not hold the event loop (and every other request) for its whole length.
       else await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  async function scanToHead(filter: EventFilter): Promise<void> {
+    const head = (await store.info(project, path))?.lastOffset ?? 0;
+    const endOffset = Math.min(options.beforeOffset, head + 1);
+    const scan = scanFiltered({ store, project, path, filter, format, afterOffset: lastWritten, endOffset, pageSize: options.pageSize, window: options.filterScanWindow });
+    for await (const page of scan) {
+      if (closed) return;
+      const drained = page.count > 0 ? res.write(page.text) : true;
+      lastWritten = page.coveredThrough;
+      if (!drained) await drainOrClose();
     }
   }
 
@@ -127,7 +150,14 @@ export function writeStream(res: ServerResponse, options: StreamWriterOptions): 
           return;
         }
         if (res.writableLength > options.maxBufferedBytes) return abort();
-        if (run.first === lastWritten + 1 && run.last < options.beforeOffset) {
+        if (matches) {
+          const end = Math.min(run.last, options.beforeOffset - 1);
+          for (let offset = lastWritten + 1; offset <= end; offset++) {
+            const event = run.event(offset);
+            if (matches(event.type, event.json)) res.write(run.frame(format, offset));
+          }
+          lastWritten = end;
+        } else if (run.first === lastWritten + 1 && run.last < options.beforeOffset) {
           write(run.last, run.chunk(format));
         } else {
           // Part of the run was written already, or the range ends inside it: write event by event.

@@ -4,10 +4,14 @@ import { lowerBound, parseOffsetCursor, TributaryError, upperBound } from "@trib
 import { parseAppendBody } from "../append/parse-append-body.ts";
 import { projectOf, streamPathOf, type AppContext, type AppEnv } from "../context.ts";
 import { writeStream } from "../live/stream-writer.ts";
+import { parseEventFilter } from "../read/event-filter.ts";
+import { scanFiltered } from "../read/scan-filtered.ts";
 import type { LiveFormat } from "../live/live-hub.ts";
 
 const prefix = "/api/streams";
 const replayHeader = "tributary-idempotent-replay";
+/** How many scan windows one filtered JSON page examines at most (docs/http-api.md §4): 100,000 events by default. */
+const windowsPerPage = 10;
 
 /** Append, read (SSE, JSON, NDJSON; finite or live) and delete streams. */
 export const streamRoutes = new Hono<AppEnv>();
@@ -44,6 +48,7 @@ async function read(c: AppContext) {
   const lastEventId = c.req.header("last-event-id");
   const after = lastEventId !== undefined ? parseOffsetCursor("Last-Event-ID", lastEventId) : parseOffsetCursor("afterOffset", c.req.query("afterOffset"));
   const before = parseOffsetCursor("beforeOffset", c.req.query("beforeOffset"));
+  const filter = parseEventFilter(c.req.query("types"), c.req.query("q"));
   const info = await store.info(project, path);
   const lastOffset = info?.lastOffset ?? 0;
   const afterOffset = lowerBound(after, lastOffset);
@@ -52,6 +57,21 @@ async function read(c: AppContext) {
   if (format === "json") {
     if (live) throw new TributaryError("invalid_query", "live=true needs a streaming format: SSE (the default) or format=ndjson.");
     const limit = parseLimit(c.req.query("limit"), 1000, 10_000);
+    if (filter) {
+      // A filtered page examines at most windowsPerPage windows; when it stops short, hasMore is true
+      // and nextAfterOffset says where the next page continues, so a client sees progress on a rare match.
+      const end = Math.min(beforeOffset, lastOffset + 1);
+      const texts: string[] = [];
+      let covered = afterOffset;
+      for await (const page of scanFiltered({ store, project, path, filter, format: "json", afterOffset, endOffset: end, pageSize: limit, window: limits.filterScanWindow, maxEvents: limit, maxScanned: windowsPerPage * limits.filterScanWindow })) {
+        if (page.count > 0) texts.push(page.text);
+        covered = page.coveredThrough;
+      }
+      c.header("content-type", "application/json");
+      return c.body(
+        `{"streamPath":${JSON.stringify(path)},"events":[${texts.join(",")}],"nextAfterOffset":${covered},"hasMore":${covered < end - 1},"lastOffset":${lastOffset}}`,
+      );
+    }
     const range = { afterOffset, beforeOffset: beforeOffset === Number.POSITIVE_INFINITY ? undefined : beforeOffset, limit };
     const page = await store.readEncoded(project, path, range, "json");
     const nextAfterOffset = page.lastOffset ?? afterOffset;
@@ -80,6 +100,8 @@ async function read(c: AppContext) {
     afterOffset,
     beforeOffset,
     live,
+    filter,
+    filterScanWindow: limits.filterScanWindow,
     maxBufferedBytes: limits.maxReaderBufferBytes,
     pageSize: 1000,
   });

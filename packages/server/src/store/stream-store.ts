@@ -55,6 +55,19 @@ export interface ReadRange {
   /** Exclusive upper bound; omitted means no bound. */
   beforeOffset?: number;
   limit: number;
+  /** Only events that match (see `EventFilter`); the bounds and the limit apply to the matching events. */
+  filter?: EventFilter;
+}
+
+/**
+ * A read filter (`types=` and `q=` on reads). An event matches when its type is one of `types` or starts
+ * with one of `typePrefixes` (no condition on the type when both are empty), and its stored JSON contains
+ * `text` (when given), ASCII letters compared without case.
+ */
+export interface EventFilter {
+  types: readonly string[];
+  typePrefixes: readonly string[];
+  text?: string;
 }
 
 /** A page of events already joined into one wire-format string (see `StreamStore.readEncoded`). */

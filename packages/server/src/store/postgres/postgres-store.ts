@@ -15,6 +15,7 @@ import {
 } from "../stream-store.ts";
 import { createCommitAnnouncer } from "./commit-announcer.ts";
 import { postgresSchema } from "./schema.ts";
+import { postgresFilterCondition } from "./filter-sql.ts";
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database` */
@@ -208,10 +209,11 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     },
 
     async read(project, path, range): Promise<EventRecord[]> {
+      const filter = postgresFilterCondition(range.filter, 6);
       const { rows } = await pool.query(
         `SELECT e."offset", e.json FROM tributary_events e JOIN tributary_streams s ON s.id = e.stream_id
-         WHERE s.project = $1 AND s.path = $2 AND e."offset" > $3 AND e."offset" < $4 ORDER BY e."offset" LIMIT $5`,
-        [project, path, range.afterOffset, range.beforeOffset ?? Number.MAX_SAFE_INTEGER, range.limit],
+         WHERE s.project = $1 AND s.path = $2 AND e."offset" > $3 AND e."offset" < $4${filter.sql} ORDER BY e."offset" LIMIT $5`,
+        [project, path, range.afterOffset, range.beforeOffset ?? Number.MAX_SAFE_INTEGER, range.limit, ...filter.params],
       );
       return rows.map((row: { offset: string; json: string }) => ({ offset: Number(row.offset), json: row.json }));
     },
@@ -219,11 +221,12 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     async readEncoded(project, path, range, format): Promise<EncodedPage> {
       const item = { sse: `'id: ' || "offset" || E'\\n' || 'data: ' || json || E'\\n\\n'`, ndjson: `json || E'\\n'`, json: "json" }[format];
       const separator = format === "json" ? "','" : "''";
+      const filter = postgresFilterCondition(range.filter, 6);
       const { rows } = await pool.query(
         `SELECT string_agg(${item}, ${separator} ORDER BY "offset") AS text, count(*) AS count, max("offset") AS last FROM (
            SELECT e."offset", e.json FROM tributary_events e JOIN tributary_streams s ON s.id = e.stream_id
-           WHERE s.project = $1 AND s.path = $2 AND e."offset" > $3 AND e."offset" < $4 ORDER BY e."offset" LIMIT $5) page`,
-        [project, path, range.afterOffset, range.beforeOffset ?? Number.MAX_SAFE_INTEGER, range.limit],
+           WHERE s.project = $1 AND s.path = $2 AND e."offset" > $3 AND e."offset" < $4${filter.sql} ORDER BY e."offset" LIMIT $5) page`,
+        [project, path, range.afterOffset, range.beforeOffset ?? Number.MAX_SAFE_INTEGER, range.limit, ...filter.params],
       );
       const row = rows[0] as { text: string | null; count: string; last: string | null };
       return { text: row.text ?? "", count: Number(row.count), lastOffset: row.last === null ? undefined : Number(row.last) };

@@ -16,6 +16,7 @@ import {
   type StreamInfo,
   type StreamStore,
 } from "../stream-store.ts";
+import { sqliteFilterCondition } from "./filter-sql.ts";
 import { sqliteSchema } from "./schema.ts";
 import { createWriteQueue, type Transaction } from "./write-queue.ts";
 
@@ -66,6 +67,16 @@ export function createSqliteStore(options: SqliteStoreOptions): StreamStore {
   }
 
   const statements = prepareStatements(db);
+  // Filtered reads: one statement per filter shape (see sqliteFilterCondition), prepared on first use.
+  const filteredStatements = new Map<string, StatementSync>();
+  const filtered = (sql: string): StatementSync => {
+    let statement = filteredStatements.get(sql);
+    if (!statement) {
+      if (filteredStatements.size >= 256) filteredStatements.clear();
+      filteredStatements.set(sql, (statement = db.prepare(sql)));
+    }
+    return statement;
+  };
   const streams = new Map<string, StreamRow | null>();
   const listeners = new Set<(batch: CommittedStreamEvents) => void>();
 
@@ -212,6 +223,12 @@ export function createSqliteStore(options: SqliteStoreOptions): StreamStore {
       const row = loadStream(project, path);
       if (!row) return [];
       const before = range.beforeOffset ?? Number.MAX_SAFE_INTEGER;
+      if (range.filter) {
+        const { sql, params } = sqliteFilterCondition(range.filter);
+        return filtered(`SELECT offset, json FROM events WHERE stream_id = ? AND offset > ? AND offset < ?${sql} ORDER BY offset LIMIT ?`).all(
+          row.id, range.afterOffset, before, ...params, range.limit,
+        ) as unknown as EventRecord[];
+      }
       return statements.readRange.all(row.id, range.afterOffset, before, range.limit) as unknown as EventRecord[];
     },
 
@@ -219,7 +236,9 @@ export function createSqliteStore(options: SqliteStoreOptions): StreamStore {
       const row = loadStream(project, path);
       if (!row) return { text: "", count: 0, lastOffset: undefined };
       const before = range.beforeOffset ?? Number.MAX_SAFE_INTEGER;
-      const page = statements[`readJoined_${format}`].get(row.id, range.afterOffset, before, range.limit) as { text: string | null; count: number; last: number | null };
+      const { sql, params } = sqliteFilterCondition(range.filter);
+      const statement = range.filter ? filtered(joinedPageSql(format, sql)) : statements[`readJoined_${format}`];
+      const page = statement.get(row.id, range.afterOffset, before, ...params, range.limit) as { text: string | null; count: number; last: number | null };
       return { text: page.text ?? "", count: page.count, lastOffset: page.last ?? undefined };
     },
 
@@ -297,6 +316,18 @@ export function createSqliteStore(options: SqliteStoreOptions): StreamStore {
 
 const slashes = "(length(path) - length(replace(path, '/', '')))";
 
+const joinedItems = {
+  sse: ["'id: ' || offset || char(10) || 'data: ' || json || char(10) || char(10)", "''"],
+  ndjson: ["json || char(10)", "''"],
+  json: ["json", "','"],
+} as const;
+
+/** One page joined into a wire-format string by the database; `condition` narrows it (a read filter). */
+function joinedPageSql(format: keyof typeof joinedItems, condition = ""): string {
+  const [item, separator] = joinedItems[format];
+  return `SELECT group_concat(${item}, ${separator} ORDER BY offset) AS text, count(*) AS count, max(offset) AS last FROM (SELECT offset, json FROM events WHERE stream_id = ? AND offset > ? AND offset < ?${condition} ORDER BY offset LIMIT ?)`;
+}
+
 function prepareStatements(db: DatabaseSync) {
   return {
     selectStream: db.prepare("SELECT id, last_offset, created_at FROM streams WHERE project = ? AND path = ?"),
@@ -308,20 +339,10 @@ function prepareStatements(db: DatabaseSync) {
       "SELECT e.json FROM idempotency_keys k JOIN events e ON e.stream_id = k.stream_id AND e.offset = k.offset WHERE k.stream_id = ? AND k.key = ?",
     ),
     readRange: db.prepare("SELECT offset, json FROM events WHERE stream_id = ? AND offset > ? AND offset < ? ORDER BY offset LIMIT ?"),
-    ...Object.fromEntries(
-      (
-        [
-          ["sse", "'id: ' || offset || char(10) || 'data: ' || json || char(10) || char(10)", "''"],
-          ["ndjson", "json || char(10)", "''"],
-          ["json", "json", "','"],
-        ] as const
-      ).map(([format, item, separator]) => [
-        `readJoined_${format}`,
-        db.prepare(
-          `SELECT group_concat(${item}, ${separator} ORDER BY offset) AS text, count(*) AS count, max(offset) AS last FROM (SELECT offset, json FROM events WHERE stream_id = ? AND offset > ? AND offset < ? ORDER BY offset LIMIT ?)`,
-        ),
-      ]),
-    ) as Record<`readJoined_${"sse" | "ndjson" | "json"}`, StatementSync>,
+    ...(Object.fromEntries((["sse", "ndjson", "json"] as const).map((format) => [`readJoined_${format}`, db.prepare(joinedPageSql(format))])) as Record<
+      `readJoined_${"sse" | "ndjson" | "json"}`,
+      StatementSync
+    >),
     listAll: db.prepare(
       `SELECT path, last_offset, created_at FROM streams WHERE project = ? AND path <> '/' AND ${slashes} <= ? ORDER BY path LIMIT ?`,
     ),
