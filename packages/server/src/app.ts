@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { TributaryError } from "@tributary/protocol";
 import { secretRoutes } from "./builtins/secrets/secret-routes.ts";
 import type { AppEnv, ServerParts } from "./context.ts";
+import { securityMiddleware } from "./security.ts";
 import { cursorRoutes } from "./routes/cursors.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { listingRoutes } from "./routes/listing.ts";
@@ -22,6 +23,7 @@ export function createApp(parts: ServerParts): Hono<AppEnv> {
     c.set("parts", parts);
     await next();
   });
+  app.use(securityMiddleware(parts.security));
   const tooLarge = () => {
     throw new TributaryError("body_too_large", `The request body is larger than ${parts.limits.maxBodyBytes} bytes.`, {
       limit: parts.limits.maxBodyBytes,

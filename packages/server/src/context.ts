@@ -5,6 +5,7 @@ import type { Appender } from "./append/appender.ts";
 import type { BuiltinHost } from "./builtins/builtin-host.ts";
 import type { LiveHub } from "./live/live-hub.ts";
 import type { Logger } from "./logger.ts";
+import type { Security } from "./security.ts";
 import type { StreamStore } from "./store/stream-store.ts";
 
 /** Server limits; every one has a default and a flag. */
@@ -26,6 +27,8 @@ export interface ServerParts {
   builtins: BuiltinHost;
   logger: Logger;
   limits: Limits;
+  /** Who may do what, from where (auth, the browser guards, the outbound mark). */
+  security: Security;
 }
 
 export type AppEnv = { Bindings: HttpBindings; Variables: { parts: ServerParts } };

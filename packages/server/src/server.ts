@@ -9,7 +9,11 @@ import { defaultBuiltins } from "./builtins/default-builtins.ts";
 import type { Limits, ServerParts } from "./context.ts";
 import { keepLease } from "./lease-keeper.ts";
 import { createLiveHub } from "./live/live-hub.ts";
+import { isLoopbackHost } from "./browser/loopback-host.ts";
+import { createOutboundFetch } from "./outbound/outbound-fetch.ts";
+import { createOutboundPolicy } from "./outbound/outbound-policy.ts";
 import { createLogger, type LogLevel, type Logger } from "./logger.ts";
+import { createSecurity } from "./security.ts";
 import { createSqliteStore } from "./store/sqlite/sqlite-store.ts";
 import type { StreamStore } from "./store/stream-store.ts";
 
@@ -31,6 +35,11 @@ export interface ServerOptions {
   now?: () => number;
   /** The circuit breaker of every stream that has not configured its own (default 100 events in 1 s); `false`: none. */
   circuitBreaker?: { maxEvents: number; windowSeconds: number } | false;
+  /**
+   * Loopback and private addresses, ranges or host names that webhooks and hosted processors may call
+   * (`--allow-outbound`). Without auth on a loopback bind they may call loopback and private addresses anyway.
+   */
+  allowOutbound?: string[];
 }
 
 export interface RunningServer {
@@ -60,6 +69,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const logger = options.logger ?? createLogger({ level: options.logLevel ?? "info" });
   const limits = { ...defaultLimits, ...options.limits };
   const store = options.store ?? createSqliteStore({ dataDir: options.dataDir ?? "./data", fsync: options.fsync });
+  const host = options.host ?? "127.0.0.1";
+  const security = createSecurity();
+  const outbound = createOutboundFetch(createOutboundPolicy({ allowLocal: isLoopbackHost(host), allow: options.allowOutbound }), {
+    mark: security.outboundMark,
+  });
   const hub = createLiveHub({ heartbeatMs: limits.heartbeatMs });
   let builtins: BuiltinHost | undefined;
   const appender = createAppender({ store, builtins: () => builtins! });
@@ -68,7 +82,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     processors: defaultBuiltins,
     appendAsServer: appender.appendAsServer,
     appendGated: async (project, path, events) => (await appender.appendAsClient(project, path, events)).events.map((appended) => appended.event),
-    settings: { circuitBreaker: options.circuitBreaker },
+    settings: { circuitBreaker: options.circuitBreaker, outbound },
     logger,
     now: options.now ?? Date.now,
   });
@@ -84,10 +98,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     onAcquired: () => builtins.activate(),
     onLost: () => void builtins.close(),
   });
-  const parts: ServerParts = { store, hub, appender, builtins, logger, limits };
+  const parts: ServerParts = { store, hub, appender, builtins, logger, limits, security };
   const app = createApp(parts);
 
-  const host = options.host ?? "127.0.0.1";
   const server = await new Promise<Server>((resolve, reject) => {
     const created = serve({ fetch: app.fetch, port: options.port ?? 4000, hostname: host }, () => resolve(created as Server));
     created.once("error", reject);
@@ -109,6 +122,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
           server.closeAllConnections();
         });
         await builtins.close();
+        await outbound.close();
         await lease.stop();
         for (const stop of unsubscribe) stop();
         await store.close();

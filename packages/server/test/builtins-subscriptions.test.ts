@@ -92,14 +92,14 @@ describe("push subscriptions", () => {
         const list = (await readEvents(server.url, path)).filter((event) => event.type === "subscription/delivery-failed");
         return list.length >= 2 ? list : undefined;
       }, "two failed attempts");
-      expect(failures[0]!.payload).toMatchObject({ slug: "flaky", offset: 2, attempt: 1, error: "HTTP 503: down for maintenance" });
+      expect(failures[0]!.payload).toMatchObject({ slug: "flaky", offset: 2, attempt: 1, error: "HTTP 503" });
       expect(failures[1]!.payload).toMatchObject({ attempt: 2 });
       // Backoff: the second attempt came no earlier than planned (0.5 s on), and the third is planned 1 s after it.
       const [first, second] = failures.map((event) => ({ at: Date.parse(event.createdAt), next: Date.parse(event.payload.nextAttemptAt as string) }));
       expect(second!.at).toBeGreaterThanOrEqual(first!.next);
       expect(second!.next - first!.next).toBeGreaterThanOrEqual(1000);
       const state = await stateOf(server.url, path);
-      expect(state.subscriptions.subscriptions[0].failing).toMatchObject({ offset: 2, lastError: "HTTP 503: down for maintenance" });
+      expect(state.subscriptions.subscriptions[0].failing).toMatchObject({ offset: 2, lastError: "HTTP 503" });
     } finally {
       receiver.setDown(false);
     }

@@ -1,5 +1,6 @@
 import type { EventInput, ProcessorLogger, StoredEvent, StreamPath, TributaryError } from "@tributary/protocol";
 import type { Logger } from "../logger.ts";
+import type { OutboundFetch } from "../outbound/outbound-fetch.ts";
 import type { PreparedEvent, StreamStore } from "../store/stream-store.ts";
 
 /** What a built-in's side effects may use. */
@@ -50,6 +51,11 @@ export interface BuiltinServices {
 export interface BuiltinSettings {
   /** The breaker every stream gets until it appends `circuit-breaker/configured`; `false` turns the default off. */
   circuitBreaker?: { maxEvents: number; windowSeconds: number } | false;
+  /**
+   * The fetch for every call made on a user's behalf (webhooks, hosted processors): the outbound policy
+   * applies. startServer always passes one; without it built-ins use the strictest policy.
+   */
+  outbound?: OutboundFetch;
 }
 
 /**

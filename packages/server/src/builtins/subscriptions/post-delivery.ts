@@ -1,5 +1,7 @@
 import { createHmac } from "node:crypto";
 import type { StoredEvent } from "@tributary/protocol";
+import type { OutboundFetch } from "../../outbound/outbound-fetch.ts";
+import { OutboundRefusedError } from "../../outbound/outbound-policy.ts";
 import type { SubscriptionConfig } from "./subscription-state.ts";
 
 /** The outcome of one delivery attempt. */
@@ -19,8 +21,10 @@ export function signDelivery(secret: string, timestamp: string, body: string): s
 }
 
 /**
- * POSTs one stored event (its exact stored JSON) to a subscription's URL. Any 2xx is a success; anything
- * else, a redirect included, is a failure described in a sentence for the `delivery-failed` event.
+ * POSTs one stored event (its exact stored JSON) to a subscription's URL through the outbound policy. Any
+ * 2xx is a success; anything else, a redirect included, is a failure described in a sentence for the
+ * `delivery-failed` event. That sentence never holds the receiver's answer beyond its status: the stream
+ * must not become a way to read a service the server can reach and its readers cannot.
  */
 export async function postDelivery(options: {
   subscription: SubscriptionConfig;
@@ -31,6 +35,7 @@ export async function postDelivery(options: {
   secret: string | undefined;
   now: number;
   signal: AbortSignal;
+  outbound: OutboundFetch;
 }): Promise<DeliveryResult> {
   const { subscription, project, event, body } = options;
   const timestamp = String(Math.floor(options.now / 1000));
@@ -49,18 +54,21 @@ export async function postDelivery(options: {
   };
   if (options.secret !== undefined) headers["tributary-signature"] = signDelivery(options.secret, timestamp, body);
   try {
-    const response = await fetch(subscription.url, {
+    const response = await options.outbound(subscription.url, {
       method: "POST",
       headers,
       body,
       redirect: "manual",
+      project,
       signal: AbortSignal.any([options.signal, AbortSignal.timeout(attemptTimeoutMs)]),
     });
-    const text = await response.text().catch(() => "");
+    await response.body?.cancel().catch(() => undefined);
     if (response.status >= 200 && response.status < 300) return { ok: true, status: response.status };
-    return { ok: false, error: `HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ""}` };
+    const redirect = response.status >= 300 && response.status < 400 ? " (redirects are not followed)" : "";
+    return { ok: false, error: `HTTP ${response.status}${redirect}` };
   } catch (error) {
     if (options.signal.aborted) return { ok: false, error: "stopped" };
+    if (error instanceof OutboundRefusedError) return { ok: false, error: `refused by the outbound policy: ${error.message}` };
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     const name = (error as Error).name;
     if (name === "TimeoutError") return { ok: false, error: `no answer within ${attemptTimeoutMs / 1000} s` };

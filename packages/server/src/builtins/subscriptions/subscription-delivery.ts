@@ -1,5 +1,6 @@
 import type { StoredEvent, StreamPath } from "@tributary/protocol";
 import type { BuiltinServices } from "../builtin-processor.ts";
+import type { OutboundFetch } from "../../outbound/outbound-fetch.ts";
 import { createCursorWorker, type CursorOutcome } from "../shared/cursor-worker.ts";
 import { compileJsonata, isTruthy } from "../shared/jsonata-expression.ts";
 import { postDelivery } from "./post-delivery.ts";
@@ -40,6 +41,7 @@ export function createSubscriptionDelivery(options: {
   project: string;
   path: StreamPath;
   config: () => SubscriptionEntry;
+  outbound: OutboundFetch;
 }) {
   const { services, project, path } = options;
   const slug = options.config().slug;
@@ -88,7 +90,7 @@ export function createSubscriptionDelivery(options: {
       const result =
         config.secretName !== undefined && secret === undefined
           ? { ok: false as const, error: `the secret '${config.secretName}' is not set (PUT /api/secrets/${config.secretName})` }
-          : await postDelivery({ subscription: config, project, event, body, attempt, secret, now: services.now(), signal });
+          : await postDelivery({ subscription: config, project, event, body, attempt, secret, now: services.now(), signal, outbound: options.outbound });
       if (result.ok) {
         status = null;
         return "done";

@@ -3,6 +3,8 @@ import type { StreamPath } from "@tributary/protocol";
 import type { BuiltinFactory, BuiltinProcessor } from "../builtin-processor.ts";
 import { compileJsonata } from "../shared/jsonata-expression.ts";
 import { secretNamePattern } from "../secrets/secret-name.ts";
+import { createOutboundFetch } from "../../outbound/outbound-fetch.ts";
+import { createOutboundPolicy } from "../../outbound/outbound-policy.ts";
 import { createSlugWorkers } from "../shared/slug-workers.ts";
 import { createSubscriptionDelivery, type SubscriptionDelivery } from "./subscription-delivery.ts";
 import { initialSubscriptionsState, reduceSubscriptions, type SubscriptionEntry, type SubscriptionsState } from "./subscription-state.ts";
@@ -14,9 +16,10 @@ import { initialSubscriptionsState, reduceSubscriptions, type SubscriptionEntry,
  * guarantees are listed in subscription-delivery.ts. On start, every stream marked with a
  * `subscription/*` event is loaded, so deliveries resume without anyone touching the stream.
  */
-export const createSubscriptions: BuiltinFactory = (services) => {
+export const createSubscriptions: BuiltinFactory = (services, settings) => {
+  const outbound = settings.outbound ?? createOutboundFetch(createOutboundPolicy({ allowLocal: false }));
   const workers = createSlugWorkers<SubscriptionEntry, SubscriptionDelivery>((project, path, config) =>
-    createSubscriptionDelivery({ services, project, path, config }),
+    createSubscriptionDelivery({ services, project, path, config, outbound }),
   );
 
   let closed = false;

@@ -1,0 +1,29 @@
+import type { MiddlewareHandler } from "hono";
+import { TributaryError } from "@tributary/protocol";
+import { projectOf, type AppEnv } from "../context.ts";
+import { outboundMarkHeader, outboundProjectHeader } from "./outbound-fetch.ts";
+
+/**
+ * Keeps this server's own outbound calls (webhook deliveries, hosted processors' fetch) that come back to
+ * it inside the project they were made for: a subscription in project `a` pointed at this server's URL
+ * with `?project=victim` is refused with 403 instead of writing into `victim`. Such calls carry this
+ * server's random mark; a mark from elsewhere is ignored (it can only narrow what a request may do).
+ *
+ * @example
+ * app.use(selfCallGuard(mark));
+ */
+export function selfCallGuard(mark: string): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (c.req.header(outboundMarkHeader) === mark) {
+      const origin = c.req.header(outboundProjectHeader) ?? "";
+      const target = projectOf(c);
+      if (origin === "" || target !== origin) {
+        throw new TributaryError(
+          "forbidden",
+          `This request is the server's own outbound call made for project '${origin || "(none)"}'; it may not act in project '${target}'.`,
+        );
+      }
+    }
+    await next();
+  };
+}
