@@ -6,7 +6,7 @@ import { append, launchBrowser, openUi, screenshotDir } from "./support/browser.
 
 let server: TestServer;
 let browser: Browser;
-const path = "/big/stream";
+const path = "/load/sensors";
 const total = 100_000;
 
 beforeAll(async () => {
@@ -15,7 +15,7 @@ beforeAll(async () => {
   await append(server.url, path, [{ type: "circuit-breaker/configured", payload: { maxEvents: 1_000_000, windowSeconds: 1 } }]);
   for (let start = 0; start < total; start += 2000) {
     const batch: EventInput[] = [];
-    for (let i = start; i < start + 2000; i++) batch.push({ type: i % 10 === 0 ? "tick-logged" : "tock-logged", payload: { i, note: `event number ${i}` } });
+    for (let i = start; i < start + 2000; i++) batch.push({ type: i % 10 === 0 ? "tick-logged" : "tock-logged", payload: { i, note: `sensor reading ${i + 2}` } });
     await append(server.url, path, batch);
   }
 });
@@ -62,6 +62,52 @@ describe("a stream of 100,000 events", () => {
     await page.locator('.feed-list [data-kind="raw"]').first().waitFor();
     expect(await rowCount(page)).toBeLessThan(100);
     await page.screenshot({ path: `${screenshotDir}/large-stream.png` });
+    expect(errors).toEqual([]);
+  });
+
+  it("finds an event anywhere with a server-side search and opens its permalink with the event highlighted", async () => {
+    const { page, errors } = await openUi(browser, `${server.url}/#${path}`);
+    await page.click("text=Events (YAML)");
+    await page.locator(`.event-row[data-offset="${lastOffset}"]`).waitFor();
+    await page.fill(".search-input", "sensor reading 50000");
+    await page.press(".search-input", "Enter");
+    const result = page.locator('.search-result[data-offset="50000"]');
+    await result.waitFor();
+    expect(await page.locator(".search-result").count()).toBe(1);
+    await page.locator(".search-status", { hasText: "1 match in" }).waitFor();
+    await page.screenshot({ path: `${screenshotDir}/search.png` });
+
+    await result.locator("a").click();
+    await page.waitForURL((url) => url.hash === `#${path}@50000`);
+    const highlighted = page.locator(".event-row.highlight");
+    await highlighted.waitFor();
+    expect(await highlighted.getAttribute("data-offset")).toBe("50000");
+    expect(await highlighted.isVisible()).toBe(true);
+    // The window around the event is loaded, not the tail; scrolling down loads newer pages.
+    expect(await page.locator(`.event-row[data-offset="${lastOffset}"]`).count()).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
+  it("opens /#/load/sensors@50000 with event 50,000 highlighted in the YAML and the feed, and its offset is the permalink", async () => {
+    const { page, errors } = await openUi(browser, `${server.url}/#${path}@50000`);
+    await page.click("text=Events (YAML)");
+    const row = page.locator('.event-row.highlight[data-offset="50000"]');
+    await row.waitFor();
+    expect(await row.locator("pre.yaml").innerText()).toContain("sensor reading 50000");
+    expect(await row.locator("a.offset").getAttribute("href")).toBe(`#${path}@50000`);
+    await page.screenshot({ path: `${screenshotDir}/permalink.png` });
+
+    await page.click("text=Feed");
+    const item = page.locator('.feed-row.highlight[data-first="50000"]');
+    await item.waitFor();
+    expect(await item.isVisible()).toBe(true);
+    expect(await item.locator("a.offset").getAttribute("href")).toBe(`#${path}@50000`);
+
+    // Go to an offset by typing it.
+    await page.fill(".goto-input", "70000");
+    await page.press(".goto-input", "Enter");
+    await page.waitForURL((url) => url.hash === `#${path}@70000`);
+    await page.locator('.feed-row.highlight[data-first="70000"]').waitFor();
     expect(errors).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@ import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Hono } from "hono";
 import type { AppEnv } from "../context.ts";
+import { rewriteVendorImports, vendorFile } from "./ui-vendor.ts";
 
 /**
  * The web UI, served at `/`: static files from packages/ui/public (any non-file path serves index.html),
@@ -36,7 +37,13 @@ uiRoutes.get("/*", async (c) => {
     }
     // No build step: the UI uses erasable TypeScript only, so blanking the types out (positions kept, so
     // the browser's stack traces match the source) yields the JavaScript module.
-    return c.body(stripTypeScriptTypes(source), 200, { "content-type": types[".js"]!, "cache-control": "no-cache" });
+    return c.body(rewriteVendorImports(stripTypeScriptTypes(source)), 200, { "content-type": types[".js"]!, "cache-control": "no-cache" });
+  }
+  const vendor = /^\/vendor\/([a-z-]+)\.js$/.exec(requested);
+  if (vendor) {
+    const file = vendorFile(vendor[1]!);
+    if (!file) return c.notFound();
+    return c.body(await readFile(file, "utf8"), 200, { "content-type": types[".js"]!, "cache-control": "no-cache" });
   }
   const file = extname(requested) ? join(root, requested) : join(root, "index.html");
   if (!file.startsWith(root)) return c.notFound();

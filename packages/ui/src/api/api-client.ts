@@ -1,4 +1,5 @@
 import type { EventInput, StoredEvent } from "@tributary/protocol";
+import type { Connectivity } from "./connectivity.ts";
 
 /** A page of events as `GET /api/streams/<path>?format=json` returns it. */
 export interface EventPage {
@@ -61,7 +62,7 @@ export type ApiClient = ReturnType<typeof createApiClient>;
  * const api = createApiClient("default");
  * await api.append("/jonas/agent", { type: "agent-input-added", payload: { content: "hi" } });
  */
-export function createApiClient(project: string, origin = location.origin) {
+export function createApiClient(project: string, origin = location.origin, connectivity?: Connectivity) {
   const url = (route: string, path: string, query: Record<string, string | number | undefined> = {}) => {
     const target = new URL(`${route}${path === "/" ? "/" : path}`, origin);
     for (const [key, value] of Object.entries({ ...query, project })) if (value !== undefined) target.searchParams.set(key, String(value));
@@ -69,7 +70,14 @@ export function createApiClient(project: string, origin = location.origin) {
   };
 
   async function request<T>(target: string, init?: RequestInit): Promise<T> {
-    const response = await fetch(target, { ...init, headers: { accept: "application/json", ...init?.headers } });
+    let response: Response;
+    try {
+      response = await fetch(target, { ...init, headers: { accept: "application/json", ...init?.headers } });
+    } catch (error) {
+      // No answer at all: the server is away. Say so once, for every view, and let them recover.
+      connectivity?.failed();
+      throw new Error("The server does not answer; retrying…", { cause: error });
+    }
     const text = await response.text();
     let body: unknown;
     try {
@@ -85,8 +93,14 @@ export function createApiClient(project: string, origin = location.origin) {
     project,
     tree: (path = "/") => request<{ streams: StreamInfo[]; truncated: boolean }>(url("/api/tree", path)),
     state: (path: string) => request<StreamState>(url("/api/state", path)),
-    page: (path: string, range: { afterOffset?: number | "end"; beforeOffset?: number; limit?: number }) =>
+    /** One JSON page; `types` (comma-separated, `agent-*` prefixes) and `q` (text) filter on the server. */
+    page: (path: string, range: { afterOffset?: number | "end"; beforeOffset?: number; limit?: number; types?: string; q?: string }) =>
       request<EventPage>(url("/api/streams", path, { format: "json", ...range })),
+    /** The URL of a stream read, for links and `curl` commands. */
+    streamUrl: (path: string, query: Record<string, string | number | undefined> = {}) => url("/api/streams", path, query),
+    origin,
+    /** Told when a live tail drops: the server may be away. */
+    connectivity,
     /** Appends strictly: an event the composer got wrong is refused with a message, not stored as invalid. */
     append: (path: string, event: EventInput) =>
       request<StoredEvent>(url("/api/streams", path, { strict: "true" }), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(event) }),

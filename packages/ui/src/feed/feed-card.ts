@@ -45,7 +45,7 @@ export function meta(item: FeedItem, context: FeedRenderContext): HTMLElement {
     "span",
     { class: "feed-meta" },
     h("time", { datetime: item.at, title: item.at }, formatTime(item.at)),
-    h("span", { class: "offset" }, offsets),
+    h("a", { class: "offset", href: context.eventHref(item.firstOffset), title: "Link to this event" }, offsets),
     item.types.length <= 2 ? item.types.map((type) => context.typeLink(type)) : moreTypes(item.types, context),
     item.origin ? originChip(item.origin) : null,
   );

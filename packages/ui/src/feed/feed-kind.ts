@@ -36,6 +36,10 @@ export interface FeedRenderContext {
   typeLink(type: string): HTMLElement;
   streamLink(path: string): HTMLElement;
   yaml(value: unknown): HTMLElement;
+  /** The permalink of one of the stream's events (`#/path@offset`). */
+  eventHref(offset: number): string;
+  /** Markdown (an assistant's text) as sanitised HTML: raw HTML in it stays text. */
+  markdown(source: string): HTMLElement;
 }
 
 /**

@@ -76,16 +76,16 @@ export function createComposer(options: ComposerOptions) {
   const codePane = h("div", { class: "composer-code-pane", hidden: true }, codeLabel, code);
   editor.addEventListener("input", () => syncCodePane());
 
-  const messagePane = h("div", { class: "composer-pane" }, message, h("button", { class: "primary", type: "button", onclick: () => void sendMessage() }, "Send"));
+  const messagePane = h("div", { class: "composer-pane", id: "composer-pane-message", role: "tabpanel", "aria-labelledby": "composer-tab-message" }, message, h("button", { class: "primary", type: "button", onclick: () => void sendMessage() }, "Send"));
   const eventPane = h(
     "div",
-    { class: "composer-pane composer-event" },
+    { class: "composer-pane composer-event", id: "composer-pane-event", role: "tabpanel", "aria-labelledby": "composer-tab-event" },
     h("div", { class: "composer-row" }, h("label", null, "Preset ", select), docsSlot, h("span", { class: "muted hint" }, "Ctrl+Enter appends")),
     editor,
     codePane,
     h("div", { class: "composer-row end" }, h("button", { class: "primary", type: "button", onclick: () => void sendEvent() }, "Append event")),
   );
-  const tabs = h("div", { class: "tabs small", role: "tablist" });
+  const tabs = h("div", { class: "tabs small", role: "tablist", "aria-label": "Composer mode" });
   const element = h("section", { class: "composer", "aria-label": "Composer" }, h("div", { class: "composer-top" }, tabs, result), messagePane, eventPane);
 
   function setMode(next: typeof mode): void {
@@ -94,7 +94,11 @@ export function createComposer(options: ComposerOptions) {
     replaceChildren(
       tabs,
       (["message", "event"] as const).map((tab) =>
-        h("button", { type: "button", role: "tab", class: tab === mode ? "active" : "", "aria-selected": String(tab === mode), onclick: () => setMode(tab) }, tab === "message" ? "Message" : "Event"),
+        h(
+          "button",
+          { type: "button", role: "tab", id: `composer-tab-${tab}`, "aria-controls": `composer-pane-${tab}`, class: tab === mode ? "active" : "", "aria-selected": String(tab === mode), onclick: () => setMode(tab) },
+          tab === "message" ? "Message" : "Event",
+        ),
       ),
     );
     messagePane.hidden = mode !== "message";
@@ -173,7 +177,19 @@ export function createComposer(options: ComposerOptions) {
 
   setMode(mode);
   usePreset(0);
-  return { element, focus: () => (mode === "message" ? message : editor).focus() };
+  const offlineNote = h("p", { class: "composer-offline", hidden: true }, "Offline: appending is possible again once the server answers.");
+  element.prepend(offlineNote);
+
+  return {
+    element,
+    focus: () => (mode === "message" ? message : editor).focus(),
+    /** Disabled while the server is away: an append then could only fail. */
+    setEnabled(enabled: boolean) {
+      offlineNote.hidden = enabled;
+      element.classList.toggle("disabled", !enabled);
+      for (const control of element.querySelectorAll<HTMLButtonElement | HTMLTextAreaElement | HTMLSelectElement>("button, textarea, select")) control.disabled = !enabled;
+    },
+  };
 }
 
 /**

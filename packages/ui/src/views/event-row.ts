@@ -3,6 +3,7 @@ import { h } from "../dom.ts";
 import { toYaml } from "../yaml/to-yaml.ts";
 import { formatTime } from "./format.ts";
 import type { Links } from "./links.ts";
+import { routeHref } from "../route.ts";
 import { yamlView } from "./yaml-view.ts";
 
 const yamlCache = new WeakMap<StoredEvent, string>();
@@ -19,27 +20,44 @@ export function eventYaml(event: StoredEvent): string {
   return yaml;
 }
 
+/** What an event row does beyond showing the event: expand, and the per-event actions. */
+export interface EventRowActions {
+  expanded: boolean;
+  highlighted: boolean;
+  onToggle(offset: number): void;
+  onCopyJson(event: StoredEvent): void;
+  onCopyCurl(event: StoredEvent): void;
+}
+
 /**
- * One raw event as the talk shows it: the whole event as YAML, under a line with its offset, its type
- * (linked to the type's docs) and its time. Long events show their first lines and expand on demand.
+ * One raw event as the talk shows it: the whole event as YAML, under a line with its offset (the event's
+ * permalink), its type (linked to the type's docs), its time and its actions (copy as JSON or as `curl`).
+ * Long events show their first lines and expand on demand.
  *
  * @example
- * list.render = (event) => eventRow(event, links, expanded, (offset) => toggle(offset));
+ * list.render = (event) => eventRow(event, links, { expanded: false, highlighted: false, onToggle, onCopyJson, onCopyCurl });
  */
-export function eventRow(event: StoredEvent, links: Links, expanded: boolean, onToggle: (offset: number) => void): HTMLElement {
+export function eventRow(event: StoredEvent, links: Links, actions: EventRowActions): HTMLElement {
+  const { expanded, onToggle } = actions;
   const yaml = eventYaml(event);
   const lines = yaml.split("\n");
   const long = lines.length > previewLines || yaml.length > previewChars;
   const shown = !long || expanded ? yaml : cut(lines);
   return h(
     "div",
-    { class: "event-row", dataset: { offset: String(event.offset), type: event.type } },
+    { class: `event-row${actions.highlighted ? " highlight" : ""}`, dataset: { offset: String(event.offset), type: event.type } },
     h(
       "div",
       { class: "event-head" },
-      h("span", { class: "offset" }, `#${event.offset}`),
+      h("a", { class: "offset", href: routeHref(event.streamPath, event.offset), title: "Link to this event" }, `#${event.offset}`),
       links.typeLink(event.type),
       h("time", { datetime: event.createdAt, title: event.createdAt }, formatTime(event.createdAt)),
+      h(
+        "span",
+        { class: "event-actions" },
+        h("button", { class: "link-button copy-json", type: "button", "aria-label": `Copy event ${event.offset} as JSON`, onclick: () => actions.onCopyJson(event) }, "JSON"),
+        h("button", { class: "link-button copy-curl", type: "button", "aria-label": `Copy event ${event.offset} as a curl command`, onclick: () => actions.onCopyCurl(event) }, "curl"),
+      ),
     ),
     yamlView(shown),
     long

@@ -1,3 +1,4 @@
+import type { EventInput } from "@tributary/protocol";
 import type { StreamState } from "../api/api-client.ts";
 import { h, replaceChildren } from "../dom.ts";
 import { toYaml } from "../yaml/to-yaml.ts";
@@ -15,9 +16,9 @@ const inactive: Record<string, string> = { pause: "not paused" };
  * const panel = createStatePanel(links);
  * panel.show(await api.state("/jonas/agent"));
  */
-export function createStatePanel(links: Links) {
+export function createStatePanel(links: Links, _actions?: { append(event: EventInput): Promise<unknown> }) {
   const body = h("div", { class: "state-body" }, h("p", { class: "muted" }, "Loading…"));
-  const element = h("aside", { class: "state-panel", "aria-label": "Stream state" }, h("h2", null, "State"), body);
+  const element = h("aside", { class: "state-panel", id: "state-panel", "aria-label": "Stream state" }, h("h2", null, "State"), body);
   return {
     element,
     show(state: StreamState) {

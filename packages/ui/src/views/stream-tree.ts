@@ -18,6 +18,9 @@ import { createVirtualList } from "./virtual-list.ts";
  */
 export function createStreamTree(api: ApiClient, open: (path: string) => void) {
   const paths = new Set<string>();
+  /** Each stream's event count as the tree listing said (refreshed every 15 s while the page is open). */
+  const counts = new Map<string, number>();
+  let countsTimer: ReturnType<typeof setTimeout> | undefined;
   const collapsed = new Set<string>(JSON.parse(localStorage.getItem(`tributary:collapsed:${api.project}`) ?? "[]") as string[]);
   let current = "";
   let filter = "";
@@ -64,16 +67,20 @@ export function createStreamTree(api: ApiClient, open: (path: string) => void) {
           row.collapsed ? "▸" : "▾",
         )
       : h("span", { class: "tree-caret" });
-    return h(
+    const count = counts.get(row.path);
+    const element = h(
       "div",
       {
         class: `tree-row${row.path === current ? " current" : ""}${row.exists ? "" : " implicit"}${row.match ? " match" : ""}`,
-        style: `padding-left: ${8 + row.depth * 14}px`,
         dataset: { path: row.path },
       },
       toggle,
-      h("a", { href: streamHref(row.path), title: row.path }, row.name),
+      h("a", { href: streamHref(row.path), title: row.path, "aria-current": row.path === current ? "page" : null }, row.name),
+      count !== undefined ? h("span", { class: "tree-count", title: `${count.toLocaleString()} events` }, compact(count)) : null,
     );
+    // CSSOM, not a style attribute: the UI runs under a CSP without inline styles.
+    element.style.paddingLeft = `${8 + row.depth * 14}px`;
+    return element;
   }
 
   function refresh(): void {
@@ -95,16 +102,37 @@ export function createStreamTree(api: ApiClient, open: (path: string) => void) {
     try {
       const head = await api.page("/", { afterOffset: "end", limit: 1 });
       const tree = await api.tree("/");
-      for (const stream of tree.streams) paths.add(stream.path);
+      for (const stream of tree.streams) {
+        paths.add(stream.path);
+        counts.set(stream.path, stream.lastOffset);
+      }
+      countsTimer = setTimeout(() => void refreshCounts(), 15_000);
       if (paths.size > 0) paths.add("/");
       status.textContent = tree.truncated ? "showing the first streams only" : "";
       refresh();
-      stopTail = openLiveTail(api.liveUrl("/", head.lastOffset), apply, (state) => element.classList.toggle("offline", state !== "live"));
+      let wasLive = false;
+      stopTail = openLiveTail(api.liveUrl("/", head.lastOffset), apply, (state) => {
+        element.classList.toggle("offline", state !== "live");
+        if (state === "live") wasLive = true;
+        else if (wasLive && !destroyed) api.connectivity?.failed();
+      });
     } catch (error) {
       status.textContent = `Could not load the streams: ${(error as Error).message}`;
     }
   }
   void load();
+  let destroyed = false;
+
+  async function refreshCounts(): Promise<void> {
+    try {
+      const tree = await api.tree("/");
+      for (const stream of tree.streams) counts.set(stream.path, stream.lastOffset);
+      refresh();
+    } catch {
+      // offline: the connectivity banner says so; try again later
+    }
+    if (!destroyed) countsTimer = setTimeout(() => void refreshCounts(), 15_000);
+  }
 
   return {
     element,
@@ -113,8 +141,17 @@ export function createStreamTree(api: ApiClient, open: (path: string) => void) {
       refresh();
     },
     destroy() {
+      destroyed = true;
+      clearTimeout(countsTimer);
       stopTail();
       list.destroy();
     },
   };
+}
+
+/** 12, 1.2k, 340k, 1.2M: a count that fits a tree row. */
+function compact(count: number): string {
+  if (count < 1000) return String(count);
+  if (count < 1_000_000) return `${+(count / 1000).toFixed(count < 10_000 ? 1 : 0)}k`;
+  return `${+(count / 1_000_000).toFixed(1)}M`;
 }

@@ -3,39 +3,53 @@ import { ApiError, type ApiClient, type StreamState } from "../api/api-client.ts
 import { openLiveTail, type LiveStatus } from "../api/live-tail.ts";
 import { h, replaceChildren } from "../dom.ts";
 import type { FeedItem, FeedKind, FeedRenderContext } from "../feed/feed-kind.ts";
-import { emptyFeed, reduceFeed, type FeedState } from "../feed/reduce-feed.ts";
+import { appendToFeed, emptySegmentedFeed, prependToFeed, type SegmentedFeed } from "../feed/feed-segments.ts";
+import { renderMarkdown } from "../markdown/render-markdown.ts";
+import { routeHref } from "../route.ts";
+import { buildTrace } from "../trace/build-trace.ts";
 import { toYaml } from "../yaml/to-yaml.ts";
+import { announce } from "./announce.ts";
 import { createComposer } from "./composer.ts";
+import { copyText, curlForEvent } from "./copy.ts";
 import { appendEvents, emptyWindow, prependEvents, type EventWindow } from "./event-window.ts";
 import { estimateEventRowHeight, eventRow } from "./event-row.ts";
 import type { Links } from "./links.ts";
 import { createPauseControl } from "./pause-control.ts";
 import type { Preset } from "./presets.ts";
+import { createSearchPanel, offsetAtTime } from "./search-panel.ts";
 import { createStatePanel } from "./state-panel.ts";
+import { traceView } from "./trace-view.ts";
 import { createVirtualList } from "./virtual-list.ts";
 import { yamlView } from "./yaml-view.ts";
 
 export interface StreamViewOptions {
   api: ApiClient;
   path: string;
+  /** Open at this event (a permalink): the window around it is loaded and the event highlighted. */
+  offset?: number;
   links: Links;
   presets: readonly Preset[];
   kinds: readonly FeedKind[];
 }
 
-type Mode = "feed" | "events";
+type Mode = "feed" | "events" | "trace";
+const modes: Record<Mode, string> = { feed: "Feed", events: "Events (YAML)", trace: "Trace" };
 const tailSize = 300;
 const pageSize = 500;
+/** Live events kept while the held window does not reach the head yet (opened at a permalink). */
+const maxPendingLive = 10_000;
 
 /**
- * One stream: its events live, as a feed or as raw YAML, the composer, pause/resume and the reduced state.
+ * One stream: its events live, as a feed, as raw YAML or as a trace of the agent's LLM calls; search and
+ * go-to; the composer, pause/resume and the reduced state.
  *
  * How it stays fast on a long stream:
- * 1. It loads the last 300 events, then tails live from there; older events load a page at a time when
- *    the user scrolls near the top.
+ * 1. It loads the last 300 events (or, at a permalink, the 300 around the event), then tails live from the
+ *    head; older and newer events load a page at a time when the user scrolls near either end.
  * 2. Both lists are windowed: only the rows near the viewport are in the DOM.
  * 3. Live events arrive in batches of one animation frame; each batch is folded into the feed once and
- *    causes one render.
+ *    causes one render. An older page is folded on its own (feed-segments.ts), not with everything held.
+ * 4. Search runs on the server (`types=`, `q=`) over the whole stream, not over what is held.
  *
  * @example
  * const view = createStreamView({ api, path: "/jonas/agent", links, presets, kinds: feedKinds });
@@ -44,28 +58,38 @@ const pageSize = 500;
 export function createStreamView(options: StreamViewOptions) {
   const { api, path, links } = options;
   let held: EventWindow = emptyWindow();
-  let feed: FeedState = emptyFeed;
-  let mode: Mode = localStorage.getItem("tributary:view") === "events" ? "events" : "feed";
+  let feed: SegmentedFeed = emptySegmentedFeed;
+  let mode: Mode = (["feed", "events", "trace"] as const).find((m) => m === localStorage.getItem("tributary:view")) ?? "feed";
   let loadingOlder = false;
+  let loadingNewer = false;
+  let head = 0;
+  let pendingLive: StoredEvent[] = [];
+  let focus = options.offset;
   let stopTail = () => {};
   let stateTimer: ReturnType<typeof setTimeout> | undefined;
+  let destroyed = false;
   const expanded = new Set<number>();
+  const atHead = () => held.last >= head;
 
   const context: FeedRenderContext = {
     typeLink: links.typeLink,
     streamLink: (target) => links.streamLink(target),
     yaml: (value) => yamlView(toYaml(value)),
+    eventHref: (offset) => routeHref(path, offset),
+    markdown: (source) => renderMarkdown(source),
   };
   const kindByName = new Map(options.kinds.map((kind) => [kind.name, kind]));
   const renderItem = (item: FeedItem) => (kindByName.get(item.kind) ?? options.kinds.at(-1)!).render(item, context);
+  const holdsFocus = (item: FeedItem) => focus !== undefined && item.firstOffset <= focus && focus <= item.lastOffset;
 
   const feedList = createVirtualList<FeedItem>({
     className: "feed-list",
     key: (item) => item.key,
-    render: (item) => h("div", { class: "feed-row" }, renderItem(item)),
+    render: (item) => h("div", { class: `feed-row${holdsFocus(item) ? " highlight" : ""}`, dataset: { first: String(item.firstOffset), last: String(item.lastOffset) } }, renderItem(item)),
     estimateHeight: (item) => (item.kind === "raw" || item.kind === "notice" ? 36 : 110),
     onNearTop: () => void loadOlder(),
-    followBottom: true,
+    onNearBottom: () => void loadNewer(),
+    followBottom: focus === undefined,
     alignBottom: true,
     empty: () => h("p", { class: "list-empty muted" }, "No events yet. Append one below, or with curl."),
   });
@@ -73,26 +97,73 @@ export function createStreamView(options: StreamViewOptions) {
     className: "event-list",
     key: (event) => String(event.offset),
     render: (event) =>
-      eventRow(event, links, expanded.has(event.offset), (offset) => {
-        if (expanded.has(offset)) expanded.delete(offset);
-        else expanded.add(offset);
-        eventList.refresh();
+      eventRow(event, links, {
+        expanded: expanded.has(event.offset),
+        highlighted: event.offset === focus,
+        onToggle: (offset) => {
+          if (expanded.has(offset)) expanded.delete(offset);
+          else expanded.add(offset);
+          eventList.refresh();
+        },
+        onCopyJson: (copied) => void copyText(JSON.stringify(copied, null, 2), `event ${copied.offset} as JSON`),
+        onCopyCurl: (copied) => void copyText(curlForEvent(copied, api.streamUrl(path), api.project), `event ${copied.offset} as curl`),
       }),
     estimateHeight: estimateEventRowHeight,
     onNearTop: () => void loadOlder(),
-    followBottom: true,
+    onNearBottom: () => void loadNewer(),
+    followBottom: focus === undefined,
     empty: () => h("p", { class: "list-empty muted" }, "No events yet. Append one below, or with curl."),
   });
+  const traceSlot = h("div", { class: "trace-slot" });
 
-  const statePanel = createStatePanel(links);
+  const statePanel = createStatePanel(links, { append: (event) => api.append(path, event).then(() => refreshState()) });
   const pause = createPauseControl({ append: (event) => api.append(path, event).then(() => refreshState()) });
   const composer = createComposer({ presets: options.presets, links, append: (event) => api.append(path, event) });
-  const liveDot = h("span", { class: "live-dot", title: "connecting" });
+  const liveDot = h("span", { class: "live-dot", title: "connecting", role: "img", "aria-label": "Live: connecting" });
   const count = h("span", { class: "event-count muted" });
-  const banner = h("div", { class: "pause-banner", hidden: true });
-  const modeTabs = h("div", { class: "tabs", role: "tablist" });
-  const listSlot = h("div", { class: "list-slot" }, h("p", { class: "list-empty muted" }, "Loading…"));
-  const olderStatus = h("div", { class: "older-status", hidden: true }, "Loading older events…");
+  const banner = h("div", { class: "pause-banner", hidden: true, role: "status" });
+  const modeTabs = h("div", { class: "tabs", role: "tablist", "aria-label": "View" });
+  const listSlot = h("div", { class: "list-slot", id: "stream-panel", role: "tabpanel", tabindex: "-1" }, h("p", { class: "list-empty muted" }, "Loading…"));
+  const olderStatus = h("div", { class: "older-status", hidden: true, role: "status" }, "Loading events…");
+  const search = createSearchPanel(api, path, () => search.close());
+  const searchInput = h("input", { class: "search-input", type: "search", placeholder: "Search: text, type:agent-*", "aria-label": "Search this stream (text, or type:name)" });
+  const gotoInput = h("input", { class: "goto-input", type: "text", placeholder: "Go to # or time", "aria-label": "Go to an offset or a time" });
+  const gotoError = h("span", { class: "goto-error error-message", role: "alert" });
+  const toolbar = h(
+    "div",
+    { class: "stream-toolbar" },
+    h(
+      "form",
+      {
+        class: "search-form",
+        role: "search",
+        onsubmit: (event: SubmitEvent) => {
+          event.preventDefault();
+          search.run(searchInput.value);
+        },
+      },
+      searchInput,
+      h("button", { type: "submit" }, "Search"),
+    ),
+    h(
+      "form",
+      {
+        class: "goto-form",
+        onsubmit: (event: SubmitEvent) => {
+          event.preventDefault();
+          void goTo(gotoInput.value.trim());
+        },
+      },
+      gotoInput,
+      h("button", { type: "submit" }, "Go"),
+      gotoError,
+    ),
+  );
+  const stateToggle = h(
+    "button",
+    { class: "state-toggle", type: "button", "aria-expanded": "false", "aria-controls": "state-panel", onclick: () => toggleState() },
+    "State",
+  );
 
   const element = h(
     "div",
@@ -104,40 +175,95 @@ export function createStreamView(options: StreamViewOptions) {
         "header",
         { class: "stream-header" },
         h("div", { class: "stream-title" }, liveDot, h("h1", null, breadcrumbs(path, links)), count),
-        h("div", { class: "stream-actions" }, modeTabs, pause.element),
+        h("div", { class: "stream-actions" }, modeTabs, pause.element, stateToggle),
+        toolbar,
       ),
       banner,
-      h("div", { class: "list-frame" }, listSlot, olderStatus),
+      h("div", { class: "list-frame" }, listSlot, search.element, olderStatus),
       composer.element,
     ),
     statePanel.element,
   );
+
+  function toggleState(open = !element.classList.contains("state-open")): void {
+    element.classList.toggle("state-open", open);
+    stateToggle.setAttribute("aria-expanded", String(open));
+  }
+
+  async function goTo(input: string): Promise<void> {
+    gotoError.textContent = "";
+    if (input === "") return;
+    const number = /^#?(\d+)$/.exec(input);
+    if (number) {
+      location.hash = routeHref(path, Math.max(1, Number(number[1])));
+      return;
+    }
+    // A time: today's "14:03" or "14:03:27", or anything Date understands (2025-05-01T14:03).
+    const clock = /^(\d{1,2}):(\d{2})(?::(\d{2}))?$/.exec(input);
+    const time = clock ? new Date().setHours(Number(clock[1]), Number(clock[2]), Number(clock[3] ?? 0), 0) : Date.parse(input);
+    if (Number.isNaN(time)) {
+      gotoError.textContent = "Type an offset (1234) or a time (14:03, 2025-05-01T14:03).";
+      return;
+    }
+    try {
+      const offset = await offsetAtTime(api, path, time);
+      if (offset === undefined) gotoError.textContent = "The stream has no events yet.";
+      else location.hash = routeHref(path, offset);
+    } catch (error) {
+      gotoError.textContent = (error as Error).message;
+    }
+  }
 
   function setMode(next: Mode): void {
     mode = next;
     localStorage.setItem("tributary:view", mode);
     replaceChildren(
       modeTabs,
-      (["feed", "events"] as const).map((tab) =>
-        h("button", { type: "button", role: "tab", class: tab === mode ? "active" : "", "aria-selected": String(tab === mode), onclick: () => setMode(tab) }, tab === "feed" ? "Feed" : "Events (YAML)"),
+      (Object.keys(modes) as Mode[]).map((tab) =>
+        h(
+          "button",
+          { type: "button", role: "tab", id: `tab-${tab}`, "aria-controls": "stream-panel", class: tab === mode ? "active" : "", "aria-selected": String(tab === mode), onclick: () => setMode(tab) },
+          modes[tab],
+        ),
       ),
     );
-    replaceChildren(listSlot, mode === "feed" ? feedList.element : eventList.element);
+    listSlot.setAttribute("aria-labelledby", `tab-${mode}`);
+    replaceChildren(listSlot, mode === "feed" ? feedList.element : mode === "events" ? eventList.element : traceSlot);
     render();
+    revealFocus();
   }
 
   function render(): void {
     if (mode === "feed") feedList.setItems(feed.items);
-    else eventList.setItems(held.events);
-    const loaded = held.first > 1 && held.events.length > 0 ? ` · ${held.events.length.toLocaleString()} loaded` : "";
-    count.textContent = `${held.last.toLocaleString()} event${held.last === 1 ? "" : "s"}${loaded}`;
+    else if (mode === "events") eventList.setItems(held.events);
+    else replaceChildren(traceSlot, traceView(buildTrace(held.events), context.eventHref));
+    const partial = held.events.length > 0 && (held.first > 1 || !atHead());
+    const loaded = partial ? ` · #${held.first.toLocaleString()}–${held.last.toLocaleString()} loaded` : "";
+    count.textContent = `${head.toLocaleString()} event${head === 1 ? "" : "s"}${loaded}`;
+  }
+
+  /** Scrolls the permalinked event (or the feed item holding it) into view. */
+  function revealFocus(): void {
+    if (focus === undefined) return;
+    if (mode === "events") eventList.scrollToKey(String(focus));
+    else if (mode === "feed") {
+      const item = feed.items.find(holdsFocus);
+      if (item) feedList.scrollToKey(item.key);
+    }
   }
 
   function onLive(events: StoredEvent[]): void {
+    for (const event of events) head = Math.max(head, event.offset);
     const next = appendEvents(held, events);
-    if (next === held) return;
+    if (next === held) {
+      // Not contiguous with what is held (opened at a permalink): keep them for when the window gets here.
+      if (!atHead() && pendingLive.length < maxPendingLive) pendingLive.push(...events.filter((event) => event.offset > held.last));
+      render();
+      return;
+    }
+    const fresh = next.events.slice(held.events.length);
     held = next;
-    feed = reduceFeed(feed, events, options.kinds);
+    feed = appendToFeed(feed, fresh, options.kinds);
     render();
     scheduleStateRefresh();
   }
@@ -149,9 +275,12 @@ export function createStreamView(options: StreamViewOptions) {
     try {
       const before = held.first;
       const page = await api.page(path, { afterOffset: Math.max(0, before - 1 - pageSize), beforeOffset: before, limit: pageSize });
-      held = prependEvents(held, page.events);
-      // The feed is a fold from the first held event: with older events in front, fold again.
-      feed = reduceFeed(emptyFeed, held.events, options.kinds);
+      if (destroyed) return;
+      const next = prependEvents(held, page.events);
+      if (next !== held) {
+        feed = prependToFeed(feed, next.events.slice(0, next.events.length - held.events.length), options.kinds);
+        held = next;
+      }
       render();
     } catch (error) {
       showError(error);
@@ -161,9 +290,38 @@ export function createStreamView(options: StreamViewOptions) {
     }
   }
 
+  async function loadNewer(): Promise<void> {
+    if (loadingNewer || atHead() || held.events.length === 0) return;
+    loadingNewer = true;
+    olderStatus.hidden = false;
+    try {
+      const page = await api.page(path, { afterOffset: held.last, limit: pageSize });
+      if (destroyed) return;
+      head = Math.max(head, page.lastOffset);
+      let next = appendEvents(held, page.events);
+      if (next.last >= head || pendingLive.some((event) => event.offset === next.last + 1)) {
+        next = appendEvents(next, pendingLive);
+        pendingLive = [];
+      }
+      feed = appendToFeed(feed, next.events.slice(held.events.length), options.kinds);
+      held = next;
+      if (atHead()) {
+        feedList.setFollow(true);
+        eventList.setFollow(true);
+      }
+      render();
+    } catch (error) {
+      showError(error);
+    } finally {
+      loadingNewer = false;
+      olderStatus.hidden = true;
+    }
+  }
+
   async function refreshState(): Promise<void> {
     try {
       const state: StreamState = await api.state(path);
+      if (destroyed) return;
       statePanel.show(state);
       const paused = state.pause ?? null;
       pause.setPaused(paused !== null);
@@ -188,16 +346,32 @@ export function createStreamView(options: StreamViewOptions) {
 
   async function start(): Promise<void> {
     try {
-      const head = await api.page(path, { afterOffset: "end", limit: 1 });
-      const tail = await api.page(path, { afterOffset: Math.max(0, head.lastOffset - tailSize), limit: tailSize });
-      held = emptyWindow(Math.max(0, head.lastOffset - tailSize));
-      held = appendEvents(held, tail.events);
-      feed = reduceFeed(emptyFeed, held.events, options.kinds);
+      const first = await api.page(path, { afterOffset: "end", limit: 1 });
+      head = first.lastOffset;
+      if (focus !== undefined && focus > head) {
+        announce(`Event #${focus} does not exist (yet): the stream has ${head} events.`);
+        focus = undefined;
+      }
+      const from = focus !== undefined ? Math.max(0, focus - 1 - tailSize / 2) : Math.max(0, head - tailSize);
+      const page = await api.page(path, { afterOffset: from, limit: tailSize });
+      if (destroyed) return;
+      held = appendEvents(emptyWindow(from), page.events);
+      feed = appendToFeed(emptySegmentedFeed, held.events, options.kinds);
+      if (!atHead()) {
+        feedList.setFollow(false);
+        eventList.setFollow(false);
+      }
       setMode(mode);
-      stopTail = openLiveTail(api.liveUrl(path, held.last), onLive, (status: LiveStatus) => {
+      // The tail starts at the head as read first: anything later arrives live, nothing is missed.
+      let wasLive = false;
+      stopTail = openLiveTail(api.liveUrl(path, head), onLive, (status: LiveStatus) => {
+        if (status === "live") wasLive = true;
+        else if (wasLive && !destroyed) api.connectivity?.failed();
         liveDot.className = `live-dot ${status}`;
         liveDot.title = status;
+        liveDot.setAttribute("aria-label", `Live: ${status}`);
       });
+      if (focus !== undefined) announce(`Showing event #${focus}`);
     } catch (error) {
       showError(error);
     }
@@ -207,8 +381,14 @@ export function createStreamView(options: StreamViewOptions) {
 
   return {
     element,
+    /** Whether the composer can append (the server answers). */
+    setOnline(online: boolean) {
+      composer.setEnabled(online);
+    },
     destroy() {
+      destroyed = true;
       stopTail();
+      search.close();
       clearTimeout(stateTimer);
       feedList.destroy();
       eventList.destroy();

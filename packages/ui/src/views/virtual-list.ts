@@ -9,6 +9,8 @@ export interface VirtualListOptions<T> {
   estimateHeight?: (item: T) => number;
   /** Called (at most once per frame) when the view is within about a screen of the top. */
   onNearTop?: () => void;
+  /** Called (at most once per frame) when the view is within about a screen of the bottom. */
+  onNearBottom?: () => void;
   /** Start at the bottom and follow new items while the user stays there (a log, a chat). */
   followBottom?: boolean;
   /** While the items are shorter than the view, sit at its bottom (a chat) rather than its top (a log). */
@@ -21,6 +23,10 @@ export interface VirtualList<T> {
   /** Replaces the items. Rows whose item is the same object are kept; changed items are re-rendered. */
   setItems(items: readonly T[]): void;
   scrollToBottom(): void;
+  /** Brings the row with this key into the middle of the view (once it is laid out) and stops following. */
+  scrollToKey(key: string): void;
+  /** Whether the list follows new items at the bottom (only while the user is there). */
+  setFollow(follow: boolean): void;
   /** Re-renders every visible row (e.g. after a display option changed). */
   refresh(): void;
   destroy(): void;
@@ -52,6 +58,8 @@ export function createVirtualList<T>(options: VirtualListOptions<T>): VirtualLis
   const mounted = new Map<string, { item: T; element: HTMLElement }>();
   let follow = options.followBottom ?? false;
   let anchor: { key: string; delta: number } | undefined;
+  let target: string | undefined;
+  let followAllowed = options.followBottom ?? false;
   let frame = 0;
   let lastWidth = 0;
   let emptyElement: HTMLElement | undefined;
@@ -88,7 +96,11 @@ export function createVirtualList<T>(options: VirtualListOptions<T>): VirtualLis
   }
 
   function restoreScroll(): void {
-    if (follow) scroller.scrollTop = scroller.scrollHeight;
+    if (target !== undefined && indexOf.has(target)) {
+      const index = indexOf.get(target)!;
+      const height = tops[index + 1]! - tops[index]!;
+      scroller.scrollTop = Math.max(0, tops[index]! - (scroller.clientHeight - height) / 2);
+    } else if (follow) scroller.scrollTop = scroller.scrollHeight;
     else if (anchor && indexOf.has(anchor.key)) scroller.scrollTop = tops[indexOf.get(anchor.key)!]! + anchor.delta;
   }
 
@@ -97,6 +109,8 @@ export function createVirtualList<T>(options: VirtualListOptions<T>): VirtualLis
     const first = rowAt(viewTop - overscanPx);
     const last = rowAt(viewTop + scroller.clientHeight + overscanPx);
     const wanted = new Set<string>();
+    // Rows are kept in the DOM in list order, so Tab and screen readers go through them as they are shown.
+    let previous: HTMLElement | undefined;
     for (let i = first; i <= last && i < items.length; i++) {
       const key = keys[i]!;
       const item = items[i]!;
@@ -114,6 +128,12 @@ export function createVirtualList<T>(options: VirtualListOptions<T>): VirtualLis
         row = { item, element };
         mounted.set(key, row);
       }
+      const expected = previous ? previous.nextElementSibling : canvas.firstElementChild;
+      if (expected !== row.element) {
+        if (previous) previous.after(row.element);
+        else canvas.prepend(row.element);
+      }
+      previous = row.element;
       row.element.style.transform = `translateY(${tops[i]}px)`;
     }
     for (const [key, row] of mounted) {
@@ -155,15 +175,17 @@ export function createVirtualList<T>(options: VirtualListOptions<T>): VirtualLis
       stale = true;
     }
     anchor = undefined;
+    if (target !== undefined && indexOf.has(target)) target = undefined;
     if (items.length === 0 && options.empty) {
       emptyElement ??= options.empty();
       if (!emptyElement.isConnected) scroller.append(emptyElement);
     } else emptyElement?.remove();
     if (options.onNearTop && scroller.scrollTop < scroller.clientHeight) options.onNearTop();
+    if (options.onNearBottom && scroller.scrollTop + 2 * scroller.clientHeight > scroller.scrollHeight) options.onNearBottom();
   }
 
   scroller.addEventListener("scroll", () => {
-    follow = (options.followBottom ?? false) && scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 40;
+    follow = followAllowed && scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 40;
     schedule();
   });
   // The scroller for width changes; each mounted row for changes of its own (a <details> opened, an image).
@@ -184,6 +206,16 @@ export function createVirtualList<T>(options: VirtualListOptions<T>): VirtualLis
       indexOf = new Map(keys.map((key, index) => [key, index]));
       stale = true;
       schedule();
+    },
+    scrollToKey(key) {
+      target = key;
+      follow = false;
+      stale = true;
+      schedule();
+    },
+    setFollow(next) {
+      followAllowed = next;
+      if (!next) follow = false;
     },
     scrollToBottom() {
       follow = true;
