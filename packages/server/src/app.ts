@@ -6,6 +6,7 @@ import type { AppEnv, ServerParts } from "./context.ts";
 import { securityMiddleware } from "./security.ts";
 import { cursorRoutes } from "./routes/cursors.ts";
 import { docsRoutes } from "./routes/docs.ts";
+import { durableStreamsRoutes } from "./routes/durable-streams/ds-routes.ts";
 import { listingRoutes } from "./routes/listing.ts";
 import { stateRoutes } from "./routes/state.ts";
 import { streamRoutes } from "./routes/streams.ts";
@@ -46,6 +47,7 @@ export function createApp(parts: ServerParts): Hono<AppEnv> {
   app.route("/", cursorRoutes);
   app.route("/", docsRoutes);
   app.route("/", secretRoutes);
+  app.route("/", durableStreamsRoutes);
   app.route("/", uiRoutes);
 
   app.notFound((c) => {

@@ -17,6 +17,8 @@ export interface Limits {
   heartbeatMs: number;
   /** Offsets a filtered read (`types=`, `q=`) examines per store call before it yields to other requests. */
   filterScanWindow: number;
+  /** How long a Durable Streams long-poll waits for data before it answers 204. */
+  longPollMs: number;
 }
 
 /** Everything a route needs, created once per server. */

@@ -12,6 +12,7 @@ import { createLiveHub } from "./live/live-hub.ts";
 import { isLoopbackHost } from "./browser/loopback-host.ts";
 import { createOutboundFetch } from "./outbound/outbound-fetch.ts";
 import { createOutboundPolicy } from "./outbound/outbound-policy.ts";
+import { isShadowProject } from "./routes/durable-streams/ds-face.ts";
 import { createLogger, type LogLevel, type Logger } from "./logger.ts";
 import { createSecurity } from "./security.ts";
 import { createSqliteStore } from "./store/sqlite/sqlite-store.ts";
@@ -55,6 +56,7 @@ export const defaultLimits: Limits = {
   maxReaderBufferBytes: 8 * 1024 * 1024,
   heartbeatMs: 15_000,
   filterScanWindow: 10_000,
+  longPollMs: 20_000,
 };
 
 /**
@@ -86,7 +88,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     logger,
     now: options.now ?? Date.now,
   });
-  const unsubscribe = [store.onCommit(hub.publish), store.onCommit(builtins.onCommit)];
+  // Byte streams of the Durable Streams face live in shadow projects that no built-in serves.
+  const unsubscribe = [store.onCommit(hub.publish), store.onCommit((batch) => isShadowProject(batch.project) || builtins.onCommit(batch))];
   // The built-ins' side effects (schedules, deliveries, transforms, the breaker's trips) run on one server
   // at a time: the holder of this lease. On SQLite that is always this server.
   const lease = keepLease({

@@ -52,7 +52,8 @@ export function parseAppendBody(text: string, contentType: string, options: Pars
   return { events: [toEvent(value, contentType, options)], batch: false };
 }
 
-function toEvent(value: unknown, contentType: string, options: ParseOptions): PreparedEvent {
+/** One parsed JSON value as an event: itself when it is a valid event, else `stream/invalid-event-appended` (or 400 in strict mode). */
+export function toEvent(value: unknown, contentType: string, options: ParseOptions): PreparedEvent {
   const parsed = eventInputSchema.safeParse(value);
   if (!parsed.success) return invalid(value, describeIssues(parsed.error), contentType, options);
   const input = parsed.data;

@@ -1,3 +1,4 @@
+import type { DurableStreamMetaStore } from "./durable-stream-meta-store.ts";
 import type { StoredEvent, StreamPath } from "@tributary/protocol";
 
 /** An event as the store hands it out: its offset, and the stored envelope already encoded as JSON. */
@@ -125,7 +126,7 @@ export interface SecretInfo {
  * 8. Storing an event of a `markedNamespaces` type marks its stream for that namespace, in the same
  *    transaction, with the event's offset; deleting a stream removes its marks.
  */
-export interface StreamStore {
+export interface StreamStore extends DurableStreamMetaStore {
   /**
    * True when the store commits appends in the order `append` was called (SQLite's write queue). Then
    * the appender hands one stream's appends over without waiting for each commit; otherwise it waits.

@@ -16,6 +16,7 @@ import {
 import { createCommitAnnouncer } from "./commit-announcer.ts";
 import { postgresSchema } from "./schema.ts";
 import { postgresFilterCondition } from "./filter-sql.ts";
+import { createPostgresDurableStreamMeta, postgresDurableStreamSchema } from "./postgres-durable-stream-meta.ts";
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database` */
@@ -52,6 +53,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   try {
     await setup.query("SELECT pg_advisory_lock(hashtext('tributary-schema'))");
     await setup.query(postgresSchema);
+    await setup.query(postgresDurableStreamSchema);
     await setup.query("SELECT pg_advisory_unlock(hashtext('tributary-schema'))");
   } finally {
     setup.release();
@@ -155,6 +157,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   }
 
   return {
+    ...createPostgresDurableStreamMeta(pool),
     // Concurrent transactions may commit in any order, so the appender waits for each commit.
     commitsInCallOrder: false,
     async append(request: AppendRequest): Promise<AppendResult> {

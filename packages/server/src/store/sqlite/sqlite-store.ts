@@ -18,6 +18,7 @@ import {
 } from "../stream-store.ts";
 import { sqliteFilterCondition } from "./filter-sql.ts";
 import { sqliteSchema } from "./schema.ts";
+import { createSqliteDurableStreamMeta } from "./sqlite-durable-stream-meta.ts";
 import { createWriteQueue, type Transaction } from "./write-queue.ts";
 
 export interface SqliteStoreOptions {
@@ -215,6 +216,7 @@ export function createSqliteStore(options: SqliteStoreOptions): StreamStore {
   }
 
   return {
+    ...createSqliteDurableStreamMeta(db),
     commitsInCallOrder: true,
     append: (request) => queue.run((tx) => appendInTransaction(tx, request)),
     delete: (project, path, { recursive }) => queue.run((tx) => deleteInTransaction(tx, project, path, recursive)),
