@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { TributaryError } from "@tributary/protocol";
 import { secretRoutes } from "./builtins/secrets/secret-routes.ts";
@@ -31,7 +31,7 @@ export function createApp(parts: ServerParts): Hono<AppEnv> {
     });
   };
   const countingLimit = bodyLimit({ maxSize: parts.limits.maxBodyBytes, onError: tooLarge });
-  app.use("/api/*", async (c, next) => {
+  const limitBody: MiddlewareHandler<AppEnv> = async (c, next) => {
     // With a Content-Length the check is one comparison; only bodies of unknown length (chunked) are
     // counted while read, which costs a wrapped Request per request.
     if (c.req.method === "GET" || c.req.method === "HEAD" || c.req.method === "DELETE") return next();
@@ -39,7 +39,9 @@ export function createApp(parts: ServerParts): Hono<AppEnv> {
     if (length === undefined) return countingLimit(c, next);
     if (Number(length) > parts.limits.maxBodyBytes) tooLarge();
     await next();
-  });
+  };
+  app.use("/api/*", limitBody);
+  app.use("/v1/*", limitBody);
   app.get("/api/health", (c) => c.json({ ok: true }));
   app.route("/", streamRoutes);
   app.route("/", listingRoutes);

@@ -15,6 +15,13 @@ afterAll(async () => {
 });
 
 const ds = (path: string, init: RequestInit = {}, query = "") => fetch(`${server.url}/v1/stream${path}${query}`, init);
+const chunked = (text: string) =>
+  new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (let i = 0; i < text.length; i += 65_536) controller.enqueue(new TextEncoder().encode(text.slice(i, i + 65_536)));
+      controller.close();
+    },
+  });
 const json = (body: unknown): RequestInit => ({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
 describe("JSON streams are Tributary event streams", () => {
@@ -58,6 +65,18 @@ describe("JSON streams are Tributary event streams", () => {
   });
 });
 
+describe("projects", () => {
+  it("keeps the same DS name in two projects apart, chosen by header or query parameter as on the event API", async () => {
+    const put = (project: string, body: string) =>
+      ds("/map/projects", { method: "PUT", headers: { "content-type": "text/plain", "x-tributary-project": project }, body });
+    expect((await put("alpha", "in alpha")).status).toBe(201);
+    expect((await put("beta", "in beta")).status).toBe(201);
+    expect(await (await ds("/map/projects", {}, "?project=alpha&offset=-1")).text()).toBe("in alpha");
+    expect(await (await ds("/map/projects", {}, "?project=beta&offset=-1")).text()).toBe("in beta");
+    expect((await ds("/map/projects", { method: "HEAD" })).status).toBe(404);
+  });
+});
+
 describe("byte streams live apart from the event streams", () => {
   it("keeps a text stream's bytes out of the event API, the tree and the root's child-created events", async () => {
     const created = await ds("/map/bytes/log", { method: "PUT", headers: { "content-type": "text/plain" }, body: "line 1\n" });
@@ -93,6 +112,8 @@ describe("bad input gets a 4xx that says what to fix", () => {
       [ds("/map/missing", { method: "POST", headers: { "content-type": "text/plain" }, body: "x" }), 404],
       [ds("/map/bad", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" }), 409],
       [ds("/map/bad", { method: "POST", headers: { "content-type": "text/plain", "producer-id": "p" }, body: "x" }), 400],
+      [ds("/map/bad", { method: "POST", headers: { "content-type": "text/plain" }, body: "x".repeat(5 * 1024 * 1024) }), 413],
+      [ds("/map/bad", { method: "POST", headers: { "content-type": "text/plain" }, body: chunked("x".repeat(5 * 1024 * 1024)), duplex: "half" } as RequestInit), 413],
     ];
     for (const [response, status] of cases) {
       const answer = await response;
