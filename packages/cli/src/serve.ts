@@ -1,3 +1,4 @@
+import { agentEventTypes } from "@tributary/agent";
 import { createPostgresStore, startServer } from "@tributary/server";
 import { CliError } from "./cli-error.ts";
 import type { Command } from "./commands.ts";
@@ -53,7 +54,7 @@ export const serveCommand: Command = {
     let server;
     try {
       const store = databaseUrl ? await createPostgresStore({ connectionString: databaseUrl }) : undefined;
-      server = await startServer({ port, host: values.host ?? "127.0.0.1", dataDir, fsync, store, circuitBreaker, logLevel: logLevel as "info" });
+      server = await startServer({ port, host: values.host ?? "127.0.0.1", dataDir, fsync, store, circuitBreaker, logLevel: logLevel as "info", eventTypes: agentDocTypes() });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === "EADDRINUSE") throw new CliError(`port ${port} is in use; pass --port with another one (or 0 for any).`, 1);
@@ -81,4 +82,9 @@ function parseBreaker(value: string | undefined): { maxEvents: number; windowSec
     throw new CliError(`--circuit-breaker must be <events>/<seconds> such as 100/1, or off; got '${value}'.`);
   }
   return { maxEvents: Number(match[1]), windowSeconds: Number(match[2]) };
+}
+
+/** The agent's event types, documented by this server at /api/docs/events (the server itself does not depend on the agent). */
+function agentDocTypes() {
+  return [...agentEventTypes.values()].map((type) => ({ ...type, group: "agent" }));
 }

@@ -3,6 +3,7 @@ import type { HttpBindings } from "@hono/node-server";
 import { parseProject, parseStreamPath, projectHeader, type StreamPath } from "@tributary/protocol";
 import type { Appender } from "./append/appender.ts";
 import type { BuiltinHost } from "./builtins/builtin-host.ts";
+import type { DocumentedEventType } from "./docs/event-type-docs.ts";
 import type { LiveHub } from "./live/live-hub.ts";
 import type { Logger } from "./logger.ts";
 import type { Security } from "./security.ts";
@@ -31,6 +32,8 @@ export interface ServerParts {
   limits: Limits;
   /** Who may do what, from where (auth, the browser guards, the outbound mark). */
   security: Security;
+  /** Event types documented besides the built-ins (ServerOptions.eventTypes), by type. */
+  eventTypes: ReadonlyMap<string, DocumentedEventType>;
 }
 
 export type AppEnv = { Bindings: HttpBindings; Variables: { parts: ServerParts } };

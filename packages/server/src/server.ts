@@ -7,6 +7,7 @@ import { createAppender } from "./append/appender.ts";
 import { createBuiltinHost, type BuiltinHost } from "./builtins/builtin-host.ts";
 import { defaultBuiltins } from "./builtins/default-builtins.ts";
 import type { Limits, ServerParts } from "./context.ts";
+import type { DocumentedEventType } from "./docs/event-type-docs.ts";
 import { keepLease } from "./lease-keeper.ts";
 import { createLiveHub } from "./live/live-hub.ts";
 import { isLoopbackHost } from "./browser/loopback-host.ts";
@@ -36,6 +37,11 @@ export interface ServerOptions {
   now?: () => number;
   /** The circuit breaker of every stream that has not configured its own (default 100 events in 1 s); `false`: none. */
   circuitBreaker?: { maxEvents: number; windowSeconds: number } | false;
+  /**
+   * Event types to document at /api/docs/events besides the built-ins (the agent's, from `tributary
+   * serve`): docs only; the server does not validate or act on them.
+   */
+  eventTypes?: Iterable<DocumentedEventType>;
   /**
    * Loopback and private addresses, ranges or host names that webhooks and hosted processors may call
    * (`--allow-outbound`). Without auth on a loopback bind they may call loopback and private addresses anyway.
@@ -101,7 +107,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     onAcquired: () => builtins.activate(),
     onLost: () => void builtins.close(),
   });
-  const parts: ServerParts = { store, hub, appender, builtins, logger, limits, security };
+  const eventTypes = new Map([...(options.eventTypes ?? [])].map((type) => [type.type, type]));
+  const parts: ServerParts = { store, hub, appender, builtins, logger, limits, security, eventTypes };
   const app = createApp(parts);
 
   const server = await new Promise<Server>((resolve, reject) => {

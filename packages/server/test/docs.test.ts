@@ -1,12 +1,25 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { builtinEventTypes } from "@tributary/protocol";
 import { renderEventTypeDocs } from "../src/docs/event-type-docs.ts";
 import { startTestServer, type TestServer } from "../src/testing.ts";
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer({
+    eventTypes: [
+      {
+        type: "note-taken",
+        group: "notes",
+        title: "Note taken",
+        description: "A note with `code` in its description.",
+        appendedBy: "you",
+        payload: z.object({ text: z.string().describe("The note.") }),
+        example: { text: "hi" },
+      },
+    ],
+  });
 });
 afterAll(async () => {
   await server.close();
@@ -46,5 +59,33 @@ describe("documentation", () => {
       const onDisk = readFileSync(new URL(`../../../docs/event-types/${file}`, import.meta.url), "utf8");
       expect(onDisk, `docs/event-types/${file} is stale: run npm run docs:events`).toBe(content);
     }
+  });
+
+  it("documents registered event types beside the built-ins, with their schema and group", async () => {
+    const page = await fetch(`${server.url}/api/docs/events/note-taken`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    // Markdown in descriptions is rendered: backticks become code.
+    expect(html).toContain("A note with <code>code</code> in its description.");
+    expect(html).toContain("Appended by you");
+    const json = await (await fetch(`${server.url}/api/docs/events/note-taken?format=json`)).json();
+    expect(json).toMatchObject({ type: "note-taken", group: "notes", payloadSchema: { properties: { text: { type: "string" } } } });
+    const list = await (await fetch(`${server.url}/api/docs/events?format=json`)).json();
+    expect(list.types.map((doc: { type: string }) => doc.type)).toContain("note-taken");
+    expect(list.types.find((doc: { type: string }) => doc.type === "stream/paused").group).toBe("builtin");
+    const index = await (await fetch(`${server.url}/api/docs/events`)).text();
+    expect(index).toContain("Notes event types");
+  });
+
+  it("styles the docs pages from a stylesheet with a dark scheme, and answers /favicon.ico", async () => {
+    const html = await (await fetch(`${server.url}/api/docs/events/stream/paused`)).text();
+    expect(html).not.toMatch(/<style|style="/);
+    expect(html).toContain('<link rel="stylesheet" href="/api/docs/style.css">');
+    const css = await fetch(`${server.url}/api/docs/style.css`);
+    expect(css.headers.get("content-type")).toContain("text/css");
+    expect(await css.text()).toContain("prefers-color-scheme:dark");
+    const icon = await fetch(`${server.url}/favicon.ico`);
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get("content-type")).toBe("image/svg+xml");
   });
 });

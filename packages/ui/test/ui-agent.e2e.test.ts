@@ -6,6 +6,7 @@ import type { Browser } from "playwright-core";
 import { startMockLlm, type MockLlm } from "@tributary/agent";
 import { startTestServer, type TestServer } from "@tributary/server/testing";
 import { startAgent } from "@tributary/agent";
+import { formatMs } from "../src/views/trace-view.ts";
 import { launchBrowser, openUi, readAll, screenshotDir } from "./support/browser.ts";
 
 let server: TestServer;
@@ -24,7 +25,7 @@ beforeAll(async () => {
       script: [
         { match: "files", toolCalls: [{ name: "shell", arguments: { command: "echo hello-from-bash" } }] },
         // Slow chunks, so the test can see the reply while it streams.
-        { match: { last: "hello-from-bash" }, text: "The shell printed hello-from-bash for you.", chunkDelayMs: 250 },
+        { match: { last: "hello-from-bash" }, text: "The shell printed **hello-from-bash** for you.", chunkDelayMs: 250 },
       ],
     }),
   ]);
@@ -59,7 +60,10 @@ describe("the feed with a real agent", () => {
     const streaming = page.locator('[data-kind="agent-reply"][data-status="streaming"] .bubble-text', { hasText: "The shell" });
     await streaming.waitFor();
     expect(await streaming.innerText()).not.toContain("for you.");
-    await page.locator('[data-kind="agent-reply"][data-status="done"] .bubble-text', { hasText: "The shell printed hello-from-bash for you." }).waitFor();
+    const done = page.locator('[data-kind="agent-reply"][data-status="done"] .bubble-text', { hasText: "The shell printed hello-from-bash for you." });
+    await done.waitFor();
+    // The reply's markdown is rendered, not shown raw.
+    expect(await done.locator("strong").innerText()).toBe("hello-from-bash");
     await page.locator('[data-kind="agent-run"]', { hasText: "Run answered" }).waitFor();
     await page.screenshot({ path: `${screenshotDir}/feed-real-agent.png` });
 
@@ -68,6 +72,38 @@ describe("the feed with a real agent", () => {
     expect(events.filter((event) => event.type === "agent-output-chunk-received").length).toBeGreaterThan(3);
     await page.click("text=Events (YAML)");
     await page.locator(`.event-row[data-offset="${events.at(-1)!.offset}"]`).waitFor();
+    expect(errors).toEqual([]);
+  });
+
+  it("shows the run as a trace: each LLM call's time to first token, duration and tokens as the events say", async () => {
+    const events = await readAll(server.url, path);
+    const at = (event: { createdAt: string }) => Date.parse(event.createdAt);
+    const started = events.filter((event) => event.type === "agent-request-started");
+    expect(started).toHaveLength(2);
+    const { page, errors } = await openUi(browser, `${server.url}/#${path}`);
+    await page.locator('[role="tab"]', { hasText: "Trace" }).click();
+    await page.locator(".trace-run").first().waitFor();
+    for (const start of started) {
+      const requestId = String(start.payload.requestId);
+      const firstChunk = events.find((event) => event.type === "agent-output-chunk-received" && event.payload.requestId === requestId)!;
+      const completed = events.find((event) => event.type === "agent-output-completed" && event.payload.requestId === requestId)!;
+      const span = page.locator(`.trace-span[data-request-id="${requestId}"]`);
+      expect(await span.locator(".span-ttft").innerText()).toBe(formatMs(at(firstChunk) - at(start)));
+      expect(await span.locator(".span-duration").innerText()).toBe(formatMs(at(completed) - at(start)));
+      const usage = completed.payload.usage as { inputTokens: number; outputTokens: number } | undefined;
+      expect(await span.locator(".span-tokens").innerText()).toBe(usage ? `${usage.inputTokens} in → ${usage.outputTokens} out` : "—");
+      expect(await span.locator(".span-model").innerText()).toBe("mock-model");
+    }
+    // The tool call nests under the request that asked for it, with its duration.
+    const call = page.locator(".trace-span .trace-tool-call");
+    expect(await call.locator(".tool-chip").innerText()).toContain("shell(");
+    expect(await call.locator(".tool-status").innerText()).toBe("ok");
+    // The request's messages and tools are there on demand.
+    const second = page.locator(`.trace-span[data-request-id="${String(started[1]!.payload.requestId)}"]`);
+    await second.locator(".span-request summary").click();
+    expect(await second.locator(".span-messages").innerText()).toContain("Which files are here?");
+    expect(await second.locator(".span-tools").innerText()).toContain("shell");
+    await page.screenshot({ path: `${screenshotDir}/trace.png` });
     expect(errors).toEqual([]);
   });
 });

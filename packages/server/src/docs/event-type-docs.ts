@@ -1,10 +1,29 @@
 import { z } from "zod";
 import { builtinEventTypes, type BuiltinEventType } from "@tributary/protocol";
 
-/** The docs of one built-in event type as data: the source for the HTML page, the JSON and the markdown. */
-export function eventTypeDoc(type: BuiltinEventType) {
+/**
+ * An event type the server documents: every built-in, plus the types a server is started with
+ * (`ServerOptions.eventTypes`; `tributary serve` passes the agent's), so the server's docs pages cover
+ * them without the server depending on the package that defines them.
+ */
+export interface DocumentedEventType {
+  type: string;
+  title: string;
+  description: string;
+  payload: z.ZodType;
+  example: Record<string, unknown>;
+  preset?: { type: string; payload: Record<string, unknown> };
+  /** Who appends it: `server` and `anyone` for built-ins; a registered family says its own (`agent`, `tool`, `you`). */
+  appendedBy: string;
+  /** The family it belongs to: `builtin`, or a registered one (`agent`). */
+  group?: string;
+}
+
+/** The docs of one event type as data: the source for the HTML page, the JSON and the markdown. */
+export function eventTypeDoc(type: BuiltinEventType | DocumentedEventType) {
   return {
     type: type.type,
+    group: ("group" in type && type.group) || "builtin",
     title: type.title,
     description: type.description,
     appendedBy: type.appendedBy,

@@ -45,7 +45,9 @@ uiRoutes.get("/*", async (c) => {
     if (!file) return c.notFound();
     return c.body(await readFile(file, "utf8"), 200, { "content-type": types[".js"]!, "cache-control": "no-cache" });
   }
-  const file = extname(requested) ? join(root, requested) : join(root, "index.html");
+  // Browsers ask for /favicon.ico by themselves (and so do docs pages opened alone): the SVG icon answers.
+  const asked = requested === "/favicon.ico" ? "/favicon.svg" : requested;
+  const file = extname(asked) ? join(root, asked) : join(root, "index.html");
   if (!file.startsWith(root)) return c.notFound();
   try {
     const body = await readFile(file);

@@ -22,7 +22,10 @@ export interface EventTypeDoc {
   type: string;
   title: string;
   description: string;
-  appendedBy: "server" | "anyone";
+  /** `server` / `anyone` for built-ins; a registered family says its own (`agent`, `tool`, `you`). */
+  appendedBy: string;
+  /** `builtin`, or the registered family (`agent`); older servers leave it out. */
+  group?: string;
   example: EventInput;
   /** The composer's template; `null` for types only the server appends (older servers leave it out). */
   preset?: EventInput | null;

@@ -132,7 +132,8 @@ export function buildTrace(events: readonly StoredEvent[]): TraceRun[] {
       case "agent-output-completed": {
         const request = requests.get(text(payload.requestId));
         const usage = record(payload.usage);
-        history.push({ role: "assistant", content: text(payload.text) });
+        const called = Array.isArray(payload.toolCalls) ? payload.toolCalls.map(record).map((call) => `${text(call.name)}(${text(call.arguments)})`) : [];
+        history.push({ role: "assistant", content: [text(payload.text), ...called.map((call) => `→ ${call}`)].filter(Boolean).join("\n") });
         if (!request) break;
         Object.assign(request, {
           status: "done",
