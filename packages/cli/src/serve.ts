@@ -1,4 +1,5 @@
-import { agentEventTypes } from "@tributary/agent";
+// Only the event vocabulary (zod schemas), not the agent: serve starts as fast as before.
+import { agentEventTypes } from "@tributary/agent/event-types";
 import { createPostgresStore, startServer } from "@tributary/server";
 import { CliError } from "./cli-error.ts";
 import type { Command } from "./commands.ts";
