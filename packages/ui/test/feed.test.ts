@@ -111,4 +111,14 @@ describe("reduceFeed", () => {
     const feed = reduceFeed(emptyFeed, stored([{ type: "note-added", payload: { text: "hi" } }], 7), [note, ...feedKinds]);
     expect(feed.items).toEqual([expect.objectContaining({ kind: "note", key: "note:7", text: "hi", types: ["note-added"] })]);
   });
+
+  it("groups a repeated failure (a webhook retrying) into one item with a count, and starts a new one when it changes", () => {
+    const failures = Array.from({ length: 13 }, (_, attempt) => ({ type: "subscription/delivery-failed", payload: { slug: "hook", offset: 4, attempt: attempt + 1, error: "HTTP 503" } }));
+    const feed = reduceFeed(emptyFeed, stored([...failures, { type: "hello-world" }, { type: "subscription/delivery-failed", payload: { slug: "hook", offset: 4, attempt: 14, error: "HTTP 503" } }, { type: "subscription/delivery-failed", payload: { slug: "hook", offset: 5, attempt: 1, error: "timeout" } }]), feedKinds);
+    const errors = feed.items.filter((item) => item.kind === "error") as unknown as { count: number; firstOffset: number; lastOffset: number }[];
+    expect(errors.map((item) => [item.count, item.firstOffset, item.lastOffset])).toEqual([
+      [14, 1, 15],
+      [1, 16, 16],
+    ]);
+  });
 });

@@ -122,6 +122,28 @@ describe("the UI on a real tributary serve process", () => {
     expect(errors).toEqual([]);
   });
 
+  it("shows the state as a dashboard: the next firing counting down, webhook health, inline cancel", async () => {
+    await append(server.url, "/demo/ops", [
+      { type: "schedule/configured", payload: { slug: "hourly", event: { type: "tick" }, schedule: { kind: "every", seconds: 3600 } } },
+      { type: "subscription/configured", payload: { slug: "hook", url: "http://127.0.0.1:1/hook", types: ["note"] } },
+      { type: "note", payload: { text: "deliver me" } },
+    ]);
+    const { page, errors } = await openUi(browser, `${server.url}/#/demo/ops`);
+    const schedule = page.locator('[data-builtin="scheduler"] .state-card', { hasText: "hourly" });
+    await schedule.waitFor();
+    expect(await schedule.locator(".countdown").innerText()).toMatch(/^in (59(\.\d)?|60) min$/);
+    expect(await schedule.innerText()).toContain("every 60 min");
+    const hook = page.locator('[data-builtin="subscriptions"] .state-card.error', { hasText: "hook" });
+    await hook.waitFor();
+    expect(await hook.innerText()).toContain("failing at #3");
+    await page.screenshot({ path: `${docsImages}ui-state.png` });
+
+    await schedule.locator("button", { hasText: "Cancel" }).click();
+    await schedule.waitFor({ state: "detached" });
+    await page.locator('[data-kind="schedule"]', { hasText: "cancelled" }).first().waitFor();
+    expect(errors).toEqual([]);
+  });
+
   it("says it is offline when the server stops, disables the composer, and recovers the open view when it returns", async () => {
     const { page } = await openUi(browser, `${server.url}/#/demo/agent`);
     await page.click("text=Events (YAML)");

@@ -390,6 +390,7 @@ export function createStreamView(options: StreamViewOptions) {
       stopTail();
       search.close();
       clearTimeout(stateTimer);
+      statePanel.destroy();
       feedList.destroy();
       eventList.destroy();
     },

@@ -1,5 +1,5 @@
 import { h } from "../../dom.ts";
-import { defineFeedKind, itemFrom, record, text, type FeedItem } from "../feed-kind.ts";
+import { defineFeedKind, itemFrom, record, text, withEvent, type FeedItem } from "../feed-kind.ts";
 import { card } from "../feed-card.ts";
 
 interface ErrorItem extends FeedItem {
@@ -8,11 +8,14 @@ interface ErrorItem extends FeedItem {
   tone: "error" | "warn";
   message: string;
   details: Record<string, unknown>;
+  /** How many failures this item stands for: a repeated one (a webhook's retries) is one item with a count. */
+  count: number;
 }
 
 /**
  * Errors, which are events here: a processor's failure, a body that was not an event, a webhook delivery
- * that failed. Agent-side failures are drawn by the agent kinds.
+ * that failed. Agent-side failures are drawn by the agent kinds. A failure like the previous one (same
+ * type, source and message: a webhook retrying) joins its item and raises its count instead of adding a card.
  */
 export const errorKind = defineFeedKind<ErrorItem>({
   name: "error",
@@ -28,13 +31,22 @@ export const errorKind = defineFeedKind<ErrorItem>({
             ? `Processor ${text(details.processor)} failed`
             : "Error";
     const tone = event.type === "stream/invalid-event-appended" ? "warn" : "error";
-    feed.put({ ...itemFrom(event, "error"), title, tone, message: text(message) || text(error), details } as ErrorItem);
+    const failure = text(message) || text(error);
+    const signature = `${event.type}|${text(details.slug)}|${text(details.processor)}|${failure}`;
+    const previous = feed.vars["error:last"] as { key: string; signature: string } | undefined;
+    const grouped = previous?.signature === signature ? feed.get<ErrorItem>(previous.key) : undefined;
+    if (grouped && event.type !== "stream/invalid-event-appended") {
+      return feed.put({ ...withEvent(grouped, event), details, count: grouped.count + 1 });
+    }
+    const item = { ...itemFrom(event, "error"), title, tone, message: failure, details, count: 1 } as ErrorItem;
+    feed.vars["error:last"] = { key: item.key, signature };
+    feed.put(item);
   },
   render: (item, context) =>
     card(item, context, {
       tone: item.tone,
       icon: "warning",
-      title: item.title,
+      title: item.count > 1 ? [item.title, " ", h("span", { class: "feed-count", title: `${item.count} times` }, `×${item.count}`)] : item.title,
       body: [h("p", { class: "error-message" }, item.message), Object.keys(item.details).length > 0 ? context.yaml(item.details) : null],
     }),
 });
