@@ -65,6 +65,21 @@ describe("JSON streams are Tributary event streams", () => {
   });
 });
 
+describe("idempotent producers", () => {
+  it("stores a producer's retry once even when a crash lost the stream's record after its events were stored", async () => {
+    const produce = (seq: number, body: unknown) =>
+      ds("/map/producer", { ...json(body), headers: { "content-type": "application/json", "producer-id": "p1", "producer-epoch": "0", "producer-seq": String(seq) } });
+    await ds("/map/producer", { method: "PUT", headers: { "content-type": "application/json" } });
+    const before = await server.parts.store.getDurableStream("default", "/map/producer");
+    expect((await produce(0, [{ type: "a" }, { type: "b" }])).status).toBe(200);
+    // The crash window: the events are stored, the record (with the producer's sequence) is not.
+    await server.parts.store.putDurableStream("default", "/map/producer", before!);
+    expect((await produce(0, [{ type: "a" }, { type: "b" }])).status).toBe(200);
+    expect((await produce(1, { type: "c" })).status).toBe(200);
+    expect((await readEvents(server.url, "/map/producer")).map((event) => event.type)).toEqual(["a", "b", "c"]);
+  });
+});
+
 describe("projects", () => {
   it("keeps the same DS name in two projects apart, chosen by header or query parameter as on the event API", async () => {
     const put = (project: string, body: string) =>

@@ -1,6 +1,7 @@
 import { TributaryError, type StreamPath } from "@tributary/protocol";
 import { projectOf, type AppContext } from "../../context.ts";
 import type { DurableStreamMeta } from "../../store/durable-stream-meta-store.ts";
+import type { PreparedEvent } from "../../store/stream-store.ts";
 import { appendEvents } from "./ds-append-events.ts";
 import { readDsBody } from "./ds-body.ts";
 import { faceOf, streamKey } from "./ds-face.ts";
@@ -52,6 +53,7 @@ export async function appendDurableStream(c: AppContext, path: StreamPath) {
       throw new TributaryError("sequence_conflict", `Stream-Seq ${JSON.stringify(streamSeq)} is not above the last one (${JSON.stringify(meta.lastStreamSeq)}).`);
     }
     const events = body.length === 0 ? [] : eventsFromBody(meta.kind, body, { maxEventBytes: parts.limits.maxEventBytes, allowEmpty: false });
+    if (producer) keyByProducer(events, producer);
     const tail = await appendEvents(parts, stream, events);
 
     const next: DurableStreamMeta = { ...meta, touchedAt: Date.now() };
@@ -74,6 +76,18 @@ export async function appendDurableStream(c: AppContext, path: StreamPath) {
     if (outcome.producerSeq !== undefined) c.header(dsHeader.producerSeq, String(outcome.producerSeq));
   }
   return c.body(null, outcome.status);
+}
+
+/**
+ * Each message of a producer's append carries an idempotency key naming its (producer, epoch, seq,
+ * position), unless it brought its own. The stream's record is written after the events; if a crash
+ * falls between the two, the producer's retry is accepted again and the event log returns the events it
+ * already stored instead of storing them twice, so producer appends are exactly-once across crashes too.
+ */
+function keyByProducer(events: PreparedEvent[], producer: ProducerHeaders): void {
+  events.forEach((event, index) => {
+    event.idempotencyKey ??= `ds:${producer.producerId}:${producer.epoch}:${producer.seq}:${index}`;
+  });
 }
 
 function isClosingRequest(meta: DurableStreamMeta, producer: ProducerHeaders): boolean {

@@ -69,6 +69,7 @@ export function parseProducerHeaders(get: (name: string) => string | undefined):
     throw new TributaryError("invalid_request", "Producer-Id, Producer-Epoch and Producer-Seq must be sent together.");
   }
   if (id === "") throw new TributaryError("invalid_request", "Producer-Id must not be empty.");
+  if (id.length > 256) throw new TributaryError("invalid_request", `Producer-Id is ${id.length} characters long; the limit is 256.`);
   return { producerId: id, epoch: producerInteger("Producer-Epoch", epoch), seq: producerInteger("Producer-Seq", seq) };
 }
 
