@@ -55,6 +55,7 @@ function createFace(parts: ServerParts) {
       const onChange = () => finish(true);
       const onAbort = () => finish(false);
       const timer = setTimeout(() => finish(false), timeoutMs);
+      timer.unref();
       function finish(changed: boolean) {
         clearTimeout(timer);
         waiters.get(key)?.delete(onChange);

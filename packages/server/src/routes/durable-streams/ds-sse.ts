@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import type { ServerResponse } from "node:http";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { AppContext } from "../../context.ts";
@@ -89,7 +90,8 @@ export function streamSse(c: AppContext, stream: DsStream, from: number, cursor:
           break;
         }
         if (page.items.length === 0 && !announcedIdle) chunk += controlEvent({ streamNextOffset: formatDsOffset(after), streamCursor: responseCursor(cursor), upToDate: true });
-        if (chunk) res.write(chunk);
+        // A reader slower than the catch-up holds the loop here rather than growing the server's memory.
+        if (chunk && !res.write(chunk) && !abort.signal.aborted) await once(res, "drain", { signal: abort.signal }).catch(() => undefined);
         if (!atTail) {
           wait.cancel();
           continue;
