@@ -1,5 +1,5 @@
-/** Resolves after `ms`, or as soon as `signal` aborts (then `false`). */
-export function abortableSleep(ms: number, signal: AbortSignal): Promise<boolean> {
+/** Resolves after `ms`, or as soon as `signal` aborts (then `false`). `unref`: the wait alone does not keep the process alive. */
+export function abortableSleep(ms: number, signal: AbortSignal, options: { unref?: boolean } = {}): Promise<boolean> {
   if (signal.aborted) return Promise.resolve(false);
   if (ms <= 0) return Promise.resolve(true);
   return new Promise((resolve) => {
@@ -7,6 +7,7 @@ export function abortableSleep(ms: number, signal: AbortSignal): Promise<boolean
       signal.removeEventListener("abort", onAbort);
       resolve(true);
     }, ms);
+    if (options.unref) timer.unref();
     const onAbort = () => {
       clearTimeout(timer);
       resolve(false);

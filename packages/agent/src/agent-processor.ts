@@ -1,10 +1,13 @@
-import type { ProcessorAppend, Processor, StoredEvent } from "@tributary/protocol";
+import type { EventInput, ProcessorAppend, Processor, StoredEvent } from "@tributary/protocol";
+import type { EventsClient } from "@tributary/sdk";
 import type OpenAI from "openai";
 import { abortableSleep } from "./abortable-sleep.ts";
 import { agentEvent, parseAgentPayload } from "./agent-event-types.ts";
-import { defaultAgentConfig, initialAgentState, type AgentConfig, type AgentStreamState } from "./agent-state.ts";
+import { defaultAgentConfig, initialAgentState, type AgentConfig, type AgentStreamState, type PendingCall } from "./agent-state.ts";
+import { createBatchWriter } from "./batch-writer.ts";
 import { estimateContextTokens } from "./compaction.ts";
 import { createModelClient, describeModelError, streamModel } from "./llm/call-model.ts";
+import { withAttempts } from "./llm/model-attempts.ts";
 import { summarizeHistory } from "./llm/summarize-history.ts";
 import { planActions, type AgentAction } from "./plan-actions.ts";
 import { reduceAgent } from "./reduce-agent.ts";
@@ -14,8 +17,11 @@ export interface AgentOptions extends Partial<AgentConfig> {
   slug?: string;
   /** The API key; defaults to `OPENAI_API_KEY`. Never written to an event. */
   apiKey?: string;
-  /** Retries of the openai SDK before a request counts as failed (default 2). */
-  maxRetries?: number;
+  /**
+   * The client of the server the agent runs against: with it, streamed chunks are stored in batches (one
+   * append request for every chunk that arrived while the last one was stored) instead of one by one.
+   */
+  client?: EventsClient;
 }
 
 const inFlightPhases = new Set(["compacting", "window", "requesting", "tools"]);
@@ -46,18 +52,28 @@ const never = new AbortController().signal;
  * await new PullProcessorRuntime({ path: "/me/agent", includeChildren: true, processor: agent }).run();
  */
 export function createAgentProcessor(options: AgentOptions = {}): Processor<AgentStreamState> {
-  const { slug = "agent", apiKey, maxRetries, ...overrides } = options;
+  const { slug = "agent", apiKey, client: eventsClient, ...overrides } = options;
   const config: AgentConfig = { ...defaultAgentConfig, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
   const started = new Set<string>();
   /** Runs (`path#inputOffset`) whose in-flight work died: at a restart, or when their events could not be stored. */
   const dead = new Map<string, string>();
   const controllers = new Map<string, AbortController>();
   const clients = new Map<string, OpenAI>();
+  /** The newest state seen per stream: long actions (a window wait, a call's timeout) look at it when they wake. */
+  const latest = new Map<string, AgentStreamState>();
+  /** Timeouts of open tool calls (`path#callId`), cancelled when the call closes. */
+  const watches = new Map<string, AbortController>();
+  /** Streams with a retry loop that closes or advances a run once the server takes events again. */
+  const retrying = new Set<string>();
+  const see = (path: string, state: AgentStreamState) => {
+    const known = latest.get(path);
+    if (!known || known.lastOffset <= state.lastOffset) latest.set(path, state);
+  };
 
   const clientFor = (state: AgentStreamState) => {
     const baseUrl = state.config.baseUrl ?? process.env.OPENAI_BASE_URL ?? "https://api.openai.com/v1";
     let client = clients.get(baseUrl);
-    if (!client) clients.set(baseUrl, (client = createModelClient({ baseUrl, apiKey, maxRetries })));
+    if (!client) clients.set(baseUrl, (client = createModelClient({ baseUrl, apiKey, maxRetries: 0 })));
     return client;
   };
 
@@ -79,8 +95,11 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
       case "notice-queued":
         await emit(agentEvent("agent-input-queued", { inputOffset: action.inputOffset, behindInputOffset: action.behindInputOffset }));
         return;
+      case "notice-steered":
+        await emit(agentEvent("agent-input-steered", { inputOffset: action.inputOffset, runInputOffset: action.runInputOffset }));
+        return;
       case "start-compaction":
-        await emit(agentEvent("agent-compaction-started", { requestId: action.requestId, throughOffset: action.throughOffset, estimatedTokens: action.estimatedTokens, budgetTokens: state.config.compactionBudgetTokens }));
+        await emit(agentEvent("agent-compaction-started", { requestId: action.requestId, throughOffset: action.throughOffset, estimatedTokens: action.estimatedTokens, budgetTokens: state.config.compactionBudgetTokens, reason: action.reason }));
         return;
       case "open-window":
         await emit(agentEvent("agent-context-window-opened", { requestId: action.requestId, inputOffset: action.inputOffset, turn: action.turn, windowMs: state.config.contextWindowMs }));
@@ -97,6 +116,8 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
         if (!action.known) {
           const known = Object.keys(state.tools).join(", ") || "none";
           await emit(agentEvent("agent-tool-call-completed", { callId: call.callId, name: call.name, output: `error: there is no tool named "${call.name}" (tools: ${known})`, isError: true }), `unknown:${action.key}`);
+        } else {
+          watchCall(path, call, action.timeoutMs, action.ackTimeoutMs, append, signal);
         }
         return;
       }
@@ -116,43 +137,98 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
         const waited = await abortableSleep(action.windowMs, stop);
         controllers.delete(`${path}#${action.requestId}`);
         if (!waited) return;
-        const c = state.config;
-        await emit(agentEvent("agent-request-started", { requestId: action.requestId, inputOffset: run.inputOffset, turn: run.turn, model: c.model, api: c.api, ...(c.baseUrl ? { baseUrl: c.baseUrl } : {}), tools: Object.keys(state.tools) }));
+        // What the request offers is what the stream says now, after the wait (tools announced during the window included).
+        const now = latest.get(path) ?? state;
+        const c = now.config;
+        await emit(agentEvent("agent-request-started", { requestId: action.requestId, inputOffset: run.inputOffset, turn: run.turn, model: c.model, api: c.api, ...(c.baseUrl ? { baseUrl: c.baseUrl } : {}), tools: Object.keys(now.tools) }));
         return;
       }
       case "call-model":
-        return callModel(path, state, action.requestId, emit, signal);
+        return callModel(path, state, action.requestId, emit, signal, append, appended);
       case "summarize":
         return summarize(path, state, action.requestId, emit, signal);
     }
   }
 
-  async function callModel(path: string, state: AgentStreamState, requestId: string, emit: (e: ReturnType<typeof agentEvent>, key?: string) => Promise<StoredEvent>, signal: AbortSignal) {
+  async function callModel(path: string, state: AgentStreamState, requestId: string, emit: (e: ReturnType<typeof agentEvent>, key?: string) => Promise<StoredEvent>, signal: AbortSignal, append: ProcessorAppend, appended: StoredEvent[]) {
     const controller = controllerFor(path, requestId);
     const stop = AbortSignal.any([controller.signal, signal]);
     const c = state.config;
+    const offered = state.run?.tools;
+    const tools = Object.values(state.tools).filter((tool) => offered === undefined || offered.includes(tool.name));
+    // Chunks go to a batch writer: the model stream never waits for an append, and one append stores every
+    // chunk that arrived while the previous one was being stored (still one event per chunk).
+    const writer = createBatchWriter<EventInput>(async (events) => {
+      if (eventsClient && events.length > 1) {
+        appended.push(...(await eventsClient.appendBatch({ path, events: events.map((event) => ({ ...event, metadata: { processor: slug, ...event.metadata } })) })));
+      } else {
+        for (const event of events) appended.push(await append({ path, event }));
+      }
+    });
     let index = 0;
     try {
-      const output = await streamModel(
-        clientFor(state),
-        { api: c.api, model: c.model, systemPrompt: c.systemPrompt, history: state.history, tools: Object.values(state.tools), temperature: c.temperature },
+      const { output, attempts } = await withAttempts(
+        c,
+        stop,
         async (chunk) => {
           if (stop.aborted) return;
-          await emit(agentEvent("agent-output-chunk-received", { requestId, index, ...chunk }), `chunk:${requestId}:${index++}`);
+          writer.push({ ...agentEvent("agent-output-chunk-received", { requestId, index, ...chunk }), idempotencyKey: `agent:chunk:${requestId}:${index++}` });
         },
-        stop,
+        async (retry) => {
+          await emit(agentEvent("agent-request-retried", { requestId, ...retry }), `retry:${requestId}:${retry.attempt}`);
+        },
+        (attemptSignal, onResponse, sink) =>
+          streamModel(clientFor(state), { api: c.api, model: c.model, systemPrompt: c.systemPrompt, history: state.history, tools, temperature: c.temperature }, sink, attemptSignal, onResponse),
       );
+      await writer.drain();
+      void attempts;
       await emit(agentEvent("agent-output-completed", { requestId, text: output.text, toolCalls: output.toolCalls, ...(output.finishReason ? { finishReason: output.finishReason } : {}), ...(output.usage ? { usage: output.usage } : {}) }), `output:${requestId}`);
     } catch (error) {
+      await writer.drain().catch(() => undefined);
       if (controller.signal.aborted) return; // cancelled by the agent: the canceller wrote the event
       if (signal.aborted) {
         await emit(agentEvent("agent-request-cancelled", { requestId, reason: "the agent stopped" }), `cancel:${requestId}`).catch(() => undefined);
         return;
       }
-      await emit(agentEvent("agent-request-failed", { requestId, ...describeModelError(error) }), `failed:${requestId}`);
+      const attempts = (error as { attempts?: number }).attempts;
+      await emit(agentEvent("agent-request-failed", { requestId, ...describeModelError(error), ...(attempts !== undefined ? { attempts } : {}) }), `failed:${requestId}`);
     } finally {
       controllers.delete(`${path}#${requestId}`);
     }
+  }
+
+  /** The call, if it is still open on the newest state of its stream. */
+  const openCall = (path: string, callId: string): PendingCall | undefined => latest.get(path)?.run?.pendingCalls.find((call) => call.callId === callId);
+
+  /**
+   * Ends a tool call that nobody answers: one whose tool acknowledges calls but did not acknowledge this one
+   * within `ackTimeoutMs` (its process is gone: the tool is withdrawn too), or any call still open after
+   * `timeoutMs`. The tool, if it is still running the call, sees the result and aborts.
+   */
+  function watchCall(path: string, call: PendingCall, timeoutMs: number, ackTimeoutMs: number | undefined, append: ProcessorAppend, signal: AbortSignal) {
+    const key = `${path}#${call.callId}`;
+    const controller = new AbortController();
+    watches.set(key, controller);
+    const stop = AbortSignal.any([controller.signal, signal]);
+    const close = (output: string, reason: string) =>
+      append({ path, event: { ...agentEvent("agent-tool-call-completed", { callId: call.callId, name: call.name, output, isError: true }), idempotencyKey: `agent:${reason}:${call.callId}` } });
+    void (async () => {
+      const started = Date.now();
+      if (ackTimeoutMs !== undefined && ackTimeoutMs < timeoutMs) {
+        if (!(await abortableSleep(ackTimeoutMs, stop))) return;
+        const open = openCall(path, call.callId);
+        if (!open) return;
+        if (!open.acknowledged) {
+          await close(`error: no process took this ${call.name} call within ${ackTimeoutMs} ms (toolAckTimeoutMs): the tool's process seems to be gone, so ${call.name} is withdrawn`, "unacknowledged");
+          await append({ path, event: { ...agentEvent("agent-tool-withdrawn", { name: call.name, reason: `its process did not take the call ${call.callId} within ${ackTimeoutMs} ms` }), idempotencyKey: `agent:withdraw:${call.callId}` } });
+          return;
+        }
+      }
+      if (!(await abortableSleep(timeoutMs - (Date.now() - started), stop))) return;
+      if (openCall(path, call.callId)) await close(`error: ${call.name} did not answer within ${timeoutMs} ms (its timeout), so the call was ended`, "timeout");
+    })()
+      .catch(() => undefined) // a result that could not be stored: the run is closed when the stream takes events again
+      .finally(() => watches.delete(key));
   }
 
   async function summarize(path: string, state: AgentStreamState, requestId: string, emit: (e: ReturnType<typeof agentEvent>, key?: string) => Promise<StoredEvent>, signal: AbortSignal) {
@@ -162,8 +238,10 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
     const entries = state.history.filter((entry) => entry.offset <= through);
     try {
       const summary = await summarizeHistory(clientFor(state), { api: state.config.api, model: state.config.model }, entries, stop);
-      const after = estimateContextTokens({ ...state, history: [{ kind: "summary", offset: through, text: summary }, ...state.history.filter((e) => e.offset > through)] });
-      await emit(agentEvent("agent-history-compacted", { summary: summary || "(empty summary)", throughOffset: through, requestId, estimatedTokensBefore: estimateContextTokens(state), estimatedTokensAfter: after }), `compacted:${requestId}`);
+      const runStart = state.run?.startOffset ?? Number.POSITIVE_INFINITY;
+      const kept = state.history.filter((e) => e.offset > through || (e.kind === "input" && e.offset >= runStart));
+      const after = estimateContextTokens({ ...state, usage: undefined, history: [{ kind: "summary", offset: through, text: summary }, ...kept] });
+      await emit(agentEvent("agent-history-compacted", { summary: summary || "(empty summary)", throughOffset: through, requestId, estimatedTokensBefore: estimateContextTokens({ ...state, usage: undefined }), estimatedTokensAfter: after }), `compacted:${requestId}`);
     } catch (error) {
       if (stop.aborted) return;
       await emit(agentEvent("agent-compaction-failed", { requestId, message: describeModelError(error).message }), `compaction-failed:${requestId}`);
@@ -190,11 +268,12 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
       } catch (error) {
         if (longActions.has(action.kind)) {
           dead.set(runKey, `the agent could not store its events: ${(error as Error).message}`);
-          // Close the run now if the stream takes events again already; if not, its next event does.
-          await act(path, state, append, signal, false).catch(() => undefined);
         } else {
           started.delete(`${path}#${action.key}`);
         }
+        // Close the run (or take the quick step again) as soon as the stream takes events again: with the
+        // stream's next event, or by trying again until the server answers, whichever comes first.
+        retryUntilStored(path, append, signal);
         throw error;
       }
     }
@@ -208,7 +287,32 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
       if (event.offset !== next.lastOffset + 1) break;
       next = reduceAgent(next, event);
     }
+    see(path, next);
     if (next !== state) await act(path, next, append, signal);
+  }
+
+  /**
+   * After an append failed (the server is gone or restarting, the stream is paused), tries the plan again
+   * with backoff (0.2 s doubling to 5 s) until a step is stored or the runtime stops (for an hour at most), so a run never stays
+   * open waiting for an event that nobody will append.
+   */
+  function retryUntilStored(path: string, append: ProcessorAppend, signal: AbortSignal) {
+    if (retrying.has(path)) return;
+    retrying.add(path);
+    void (async () => {
+      const giveUpAt = Date.now() + 3_600_000;
+      for (let delay = 200; Date.now() < giveUpAt; delay = Math.min(delay * 2, 5_000)) {
+        if (!(await abortableSleep(delay, signal, { unref: true }))) return;
+        const state = latest.get(path);
+        if (!state?.run) return;
+        try {
+          await act(path, state, append, signal, false);
+          return;
+        } catch {
+          // still refused: try again later
+        }
+      }
+    })().finally(() => retrying.delete(path));
   }
 
   return {
@@ -222,9 +326,12 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
         await append({ event: { type: "stream/error-occurred", payload: { message: `${event.type} ignored: ${parsed.error}`, processor: slug, offset: event.offset }, idempotencyKey: `agent:invalid:${event.offset}` } });
         return;
       }
+      see(event.streamPath, state);
+      if (event.type === "agent-tool-call-completed") watches.get(`${event.streamPath}#${String(event.payload.callId)}`)?.abort();
       await act(event.streamPath, state, append, signal);
     },
     async onCaughtUp({ state, append, path }) {
+      see(path, state);
       if (state.run && inFlightPhases.has(state.run.phase)) dead.set(`${path}#${state.run.inputOffset}`, "the agent restarted while this was in flight");
       // Only quick steps here (onCaughtUp gets no stop signal); the events they append carry the run on.
       await act(path, state, append, never, false);

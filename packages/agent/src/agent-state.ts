@@ -12,6 +12,14 @@ export interface AgentConfig {
   compactionBudgetTokens: number;
   compactionKeepInputs: number;
   temperature?: number;
+  toolTimeoutMs: number;
+  toolAckTimeoutMs: number;
+  connectTimeoutMs: number;
+  firstTokenTimeoutMs: number;
+  idleTimeoutMs: number;
+  maxRetries: number;
+  retryDelayMs: number;
+  maxSubagentDepth: number;
 }
 
 export const defaultAgentConfig: AgentConfig = {
@@ -23,6 +31,14 @@ export const defaultAgentConfig: AgentConfig = {
   interruptPolicy: "interrupt",
   compactionBudgetTokens: 100_000,
   compactionKeepInputs: 1,
+  toolTimeoutMs: 300_000,
+  toolAckTimeoutMs: 10_000,
+  connectTimeoutMs: 30_000,
+  firstTokenTimeoutMs: 120_000,
+  idleTimeoutMs: 60_000,
+  maxRetries: 2,
+  retryDelayMs: 1_000,
+  maxSubagentDepth: 3,
 };
 
 /**
@@ -47,15 +63,28 @@ export interface QueuedInput {
 
 export interface PendingCall extends ToolCall {
   dispatched: boolean;
+  /** Its tool's process acknowledged it (`agent-tool-call-started`). */
+  acknowledged?: boolean;
 }
 
 /**
  * A run: the handling of one input, one or more turns (model requests) long. Phases, in order:
  * starting → (compacting → starting) → window → requesting → tools → starting (next turn) … → ending.
+ * A request the provider refused as too long goes back to starting once (compacting first), as `<input>.<turn>.retry`.
  */
 export interface RunState {
   inputOffset: number;
+  /** The offset of the event that started the run (its inputs joined the history there). */
+  startOffset: number;
   turn: number;
+  /** Model requests started for this run (`agent-request-started` events): what `agent-run-ended.turns` reports. */
+  requests: number;
+  /** The tools the current request offers (as its `agent-request-started` says). */
+  tools?: string[];
+  /** Set by `agent-run-stop-requested`: the offset of the stop and its reason. */
+  stoppedBy?: { offset: number; reason: string };
+  /** The turn whose request the provider refused as too long; its retry (after compaction) is tried once. */
+  overflowTurn?: number;
   requestId: string;
   phase: "starting" | "compacting" | "window" | "requesting" | "tools" | "ending";
   partialText: string;
@@ -64,8 +93,8 @@ export interface RunState {
   finalText?: string;
   /** The input that interrupts this run (interrupt policy). */
   interruptedBy?: number;
-  /** The turn at which compaction was last tried, so it is tried once per turn. */
-  compactedTurn?: number;
+  /** The request before which compaction was last tried, so it is tried once per request. */
+  compactedRequestId?: string;
   /** While compacting: the history up to this offset is being summarized. */
   compactThroughOffset?: number;
 }
@@ -81,9 +110,12 @@ export interface AgentStreamState {
   queue: QueuedInput[];
   /** The offset of the last event reduced (any type). */
   lastOffset: number;
+  /** The provider's token count of the last answered request (`usage`), and the offset of that answer. */
+  usage?: { tokens: number; offset: number };
 }
 
-export const requestIdOf = (inputOffset: number, turn: number): string => `${inputOffset}.${turn}`;
+/** `<input offset>.<turn>`, and `.retry` for the one retry of a turn after the provider refused it as too long. */
+export const requestIdOf = (inputOffset: number, turn: number, retry = false): string => `${inputOffset}.${turn}${retry ? ".retry" : ""}`;
 
 export function initialAgentState(config: AgentConfig = defaultAgentConfig): AgentStreamState {
   return { config, tools: {}, history: [], pendingContext: [], queue: [], lastOffset: 0 };

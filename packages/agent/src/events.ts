@@ -16,8 +16,8 @@ export interface AgentEventType {
 
 export const apiSchema = z.enum(["chat", "responses"]).describe("chat: POST /chat/completions; responses: POST /responses.");
 export const interruptPolicySchema = z
-  .enum(["interrupt", "queue"])
-  .describe("interrupt: a new input cancels the run in flight; queue: it waits for the run to end.");
+  .enum(["interrupt", "queue", "steer"])
+  .describe("interrupt: a new input cancels the run in flight; queue: it waits for the run to end; steer: it joins the run in flight at its next turn boundary, without cancelling anything.");
 const requestId = z.string().min(1).describe("The request: `<input offset>.<turn>`.");
 const offset = z.number().int().positive();
 const turn = z.number().int().positive().describe("1 for the first request of a run, then one more per tool round.");
@@ -39,6 +39,14 @@ export const settingsChangedSchema = z
     compactionBudgetTokens: z.number().int().min(100).optional().describe("Compact the history past this many (estimated) tokens."),
     compactionKeepInputs: z.number().int().min(1).max(100).optional().describe("How many recent inputs (with their turns) compaction keeps verbatim."),
     temperature: z.number().min(0).max(2).optional().describe("Sampling temperature sent with each request; the provider's default when unset."),
+    toolTimeoutMs: z.number().int().min(100).max(86_400_000).optional().describe("How long a tool call may run before the agent ends it with an error result (default 300000; a tool's own `timeoutMs` wins)."),
+    toolAckTimeoutMs: z.number().int().min(100).max(600_000).optional().describe("How long a tool that acknowledges its calls has to do so before the agent ends the call with an error and withdraws the tool (default 10000)."),
+    connectTimeoutMs: z.number().int().min(100).max(3_600_000).optional().describe("How long a model request may take to get its response headers (default 30000)."),
+    firstTokenTimeoutMs: z.number().int().min(100).max(3_600_000).optional().describe("How long after the headers the first token (text or a tool call) may take (default 120000)."),
+    idleTimeoutMs: z.number().int().min(100).max(3_600_000).optional().describe("How long the stream may go silent between two chunks once the first token came (default 60000)."),
+    maxRetries: z.number().int().min(0).max(10).optional().describe("Attempts after the first for a request that failed before its first token: timeouts, connection errors, 408, 409, 429, 5xx (default 2)."),
+    maxSubagentDepth: z.number().int().min(0).max(20).optional().describe("How deep sub-agents may nest (default 3; 0: no sub-agents); a deeper `subagent` call is refused."),
+    retryDelayMs: z.number().int().min(0).max(600_000).optional().describe("The wait before the first retry; doubled for each further one (default 1000; a provider's Retry-After wins, up to 60 s)."),
   })
   .strict();
 
@@ -48,6 +56,15 @@ export const inputAddedSchema = z
     role: z.enum(["user", "system", "developer"]).optional().describe("Default user."),
     policy: interruptPolicySchema.optional().describe("Overrides the stream's interrupt policy for this input."),
   })
+  .strict();
+export const runStopRequestedSchema = z
+  .object({
+    inputOffset: offset.optional().describe("The run to stop (by its input); the current run when left out. A stop for another run is ignored."),
+    reason: z.string().max(2000).optional().describe("Why, for the closing events."),
+  })
+  .strict();
+export const inputSteeredSchema = z
+  .object({ inputOffset: offset.describe("The steering input."), runInputOffset: offset.describe("The run it joins at its next turn boundary.") })
   .strict();
 export const inputQueuedSchema = z
   .object({ inputOffset: offset.describe("The queued input."), behindInputOffset: offset.describe("The input whose run it waits for.") })
@@ -107,10 +124,20 @@ export const outputCompletedSchema = z
     usage: usageSchema.optional().describe("Token usage as the provider reported it: `{inputTokens, outputTokens}`."),
   })
   .strict();
+export const requestRetriedSchema = z
+  .object({
+    requestId,
+    attempt: z.number().int().min(2).describe("The attempt about to start (2 for the first retry)."),
+    delayMs: z.number().int().min(0).describe("How long the agent waits before it."),
+    error: z.string().describe("Why the attempt before failed."),
+    status: z.number().int().optional().describe("The HTTP status of that failure, if any."),
+  })
+  .strict();
 export const requestFailedSchema = z
   .object({
     requestId,
     message: z.string().describe("What went wrong."),
+    attempts: z.number().int().min(1).optional().describe("How many attempts were made."),
     status: z.number().int().optional().describe("The HTTP status, for an HTTP error."),
     code: z.string().optional().describe("The provider's error code, if any."),
   })
@@ -124,9 +151,16 @@ export const toolAnnouncedSchema = z
     name: toolName.describe("The function name the model calls (1-64 letters, digits, _ or -)."),
     description: z.string().max(10_000).describe("What it does, for the model."),
     parameters: z.record(z.string(), z.unknown()).describe("A JSON schema of the arguments (type: object)."),
+    timeoutMs: z.number().int().min(100).max(86_400_000).optional().describe("How long one call may run before the agent ends it with an error (else the agent's `toolTimeoutMs`)."),
+    acknowledges: z.boolean().optional().describe("True when the tool's process answers each call at once with `agent-tool-call-started`: a call not acknowledged within `toolAckTimeoutMs` means the process is gone."),
   })
   .strict();
-export const toolWithdrawnSchema = z.object({ name: toolName.describe("The tool.") }).strict();
+export const toolWithdrawnSchema = z
+  .object({ name: toolName.describe("The tool."), reason: z.string().max(2000).optional().describe("Why, when it was not the tool's own choice.") })
+  .strict();
+export const toolCallStartedSchema = z
+  .object({ callId: z.string().min(1).describe("The call being run."), name: z.string().min(1).describe("The tool.") })
+  .strict();
 export const toolCallRequestedSchema = z
   .object({
     callId: z.string().min(1).describe("The call id; the result names it."),
@@ -149,8 +183,9 @@ export const compactionStartedSchema = z
   .object({
     requestId,
     throughOffset: offset.describe("The history up to this offset is summarized."),
-    estimatedTokens: z.number().int().describe("The estimated size of the context (four characters a token)."),
+    estimatedTokens: z.number().int().describe("The size of the context: the provider's last reported input and output tokens plus four characters a token for what came after (all estimated without usage)."),
     budgetTokens: z.number().int().describe("The budget it passed."),
+    reason: z.enum(["budget", "context-length"]).optional().describe("budget (default): the next request would pass it; context-length: the provider refused the last request as too long."),
   })
   .strict();
 export const historyCompactedSchema = z
@@ -164,7 +199,15 @@ export const historyCompactedSchema = z
   .strict();
 export const compactionFailedSchema = z.object({ requestId, message: z.string().describe("What went wrong.") }).strict();
 
-export const runOutcomeSchema = z.enum(["answered", "failed", "cancelled", "interrupted", "turn-limit"]).describe("How the run ended.");
+export const subagentRefusedSchema = z
+  .object({
+    callId: z.string().min(1).describe("The refused `subagent` call."),
+    depth: z.number().int().min(1).describe("The depth the sub-agent would have had (1: a child of the top agent)."),
+    maxDepth: z.number().int().min(0).describe("The limit."),
+  })
+  .strict();
+
+export const runOutcomeSchema = z.enum(["answered", "failed", "cancelled", "interrupted", "stopped", "turn-limit"]).describe("How the run ended.");
 export const runEndedSchema = z
   .object({
     inputOffset: offset.describe("The input the run answered."),

@@ -9,12 +9,13 @@ import type { RunOutcome } from "./events.ts";
  */
 export type AgentAction =
   | { kind: "notice-queued"; key: string; inputOffset: number; behindInputOffset: number }
-  | { kind: "start-compaction"; key: string; requestId: string; throughOffset: number; estimatedTokens: number }
+  | { kind: "notice-steered"; key: string; inputOffset: number; runInputOffset: number }
+  | { kind: "start-compaction"; key: string; requestId: string; throughOffset: number; estimatedTokens: number; reason: "budget" | "context-length" }
   | { kind: "summarize"; key: string; requestId: string }
   | { kind: "open-window"; key: string; requestId: string; inputOffset: number; turn: number }
   | { kind: "start-request"; key: string; requestId: string; windowMs: number }
   | { kind: "call-model"; key: string; requestId: string }
-  | { kind: "dispatch-call"; key: string; requestId: string; call: PendingCall; known: boolean }
+  | { kind: "dispatch-call"; key: string; requestId: string; call: PendingCall; known: boolean; timeoutMs: number; ackTimeoutMs?: number }
   | { kind: "cancel-request"; key: string; requestId: string; reason: string; byOffset?: number }
   | { kind: "close-call"; key: string; call: PendingCall; output: string }
   | { kind: "end-run"; key: string; inputOffset: number; outcome: RunOutcome; text?: string; turns: number; byOffset?: number };
@@ -33,40 +34,50 @@ const inFlightPhases = new Set(["compacting", "window", "requesting"]);
 
 /**
  * Plans the agent's next actions on one stream. Rules:
- * 1. A queued input (queue policy) is acknowledged with `agent-input-queued`.
- * 2. A run that is interrupted (a newer input, interrupt policy) or dead (in flight at a restart) is closed
+ * 1. A queued input (queue policy) is acknowledged with `agent-input-queued`, a steering one with `agent-input-steered`.
+ * 2. A run that is interrupted (a newer input, interrupt policy), stopped (`agent-run-stop-requested`) or dead (in flight at a restart) is closed
  *    explicitly: its request is cancelled, its open tool calls get an error result, then the run ends.
- * 3. Otherwise the run advances: compact if over budget (once per turn), open the context window, start the
+ * 3. Otherwise the run advances: compact if over budget or after a context-length refusal (once per request), open the context window, start the
  *    request after the window, call the model, dispatch tool calls, end the run.
  */
 export function planActions(state: AgentStreamState, options: PlanOptions = {}): AgentAction[] {
   const run = state.run;
   if (!run) return [];
   const actions: AgentAction[] = state.queue
-    .filter((input) => input.policy === "queue" && !input.noticed)
-    .map((input) => ({ kind: "notice-queued", key: `queued:${input.offset}`, inputOffset: input.offset, behindInputOffset: run.inputOffset }));
+    .filter((input) => input.policy !== "interrupt" && !input.noticed)
+    .map((input) =>
+      input.policy === "steer"
+        ? { kind: "notice-steered", key: `steered:${input.offset}`, inputOffset: input.offset, runInputOffset: run.inputOffset }
+        : { kind: "notice-queued", key: `queued:${input.offset}`, inputOffset: input.offset, behindInputOffset: run.inputOffset },
+    );
   const end = (outcome: RunOutcome, text?: string, byOffset?: number): AgentAction => ({
-    kind: "end-run", key: `end:${run.inputOffset}`, inputOffset: run.inputOffset, outcome, text, turns: run.turn, byOffset,
+    kind: "end-run", key: `end:${run.inputOffset}`, inputOffset: run.inputOffset, outcome, text, turns: run.requests, byOffset,
   });
 
   const dead = options.dead === true;
-  if (dead || run.interruptedBy !== undefined) {
-    const reason = dead ? (options.deadReason ?? "the agent restarted while this was in flight") : `interrupted by the input at offset ${run.interruptedBy}`;
-    const byOffset = dead ? undefined : run.interruptedBy;
+  if (dead || run.interruptedBy !== undefined || run.stoppedBy !== undefined) {
+    const reason = dead
+      ? (options.deadReason ?? "the agent restarted while this was in flight")
+      : run.stoppedBy
+        ? `stopped: ${run.stoppedBy.reason}`
+        : `interrupted by the input at offset ${run.interruptedBy}`;
+    const byOffset = dead || run.stoppedBy ? undefined : run.interruptedBy;
     if (inFlightPhases.has(run.phase)) return [...actions, { kind: "cancel-request", key: `cancel:${run.requestId}`, requestId: run.requestId, reason, byOffset }];
     if (run.pendingCalls.length > 0) {
       return [...actions, ...run.pendingCalls.map((call): AgentAction => ({ kind: "close-call", key: `close:${call.callId}`, call, output: `cancelled: ${reason}` }))];
     }
     // A run that had already settled (answered, failed, stopped) before the interruption took effect keeps its outcome.
     if (run.phase === "ending" && run.outcome !== undefined) return [...actions, end(run.outcome, run.finalText, byOffset)];
-    return [...actions, end(dead ? "interrupted" : "cancelled", reason, byOffset)];
+    return [...actions, end(dead ? "interrupted" : run.stoppedBy ? "stopped" : "cancelled", reason, byOffset)];
   }
 
   switch (run.phase) {
     case "starting": {
-      const compaction = run.compactedTurn === run.turn ? undefined : compactionPlan(state);
+      const overflowed = run.overflowTurn === run.turn;
+      const compaction = run.compactedRequestId === run.requestId ? undefined : compactionPlan(state, overflowed);
       if (compaction) {
-        return [...actions, { kind: "start-compaction", key: `compact:${run.requestId}`, requestId: run.requestId, throughOffset: compaction.throughOffset, estimatedTokens: compaction.estimatedTokens }];
+        const reason = overflowed ? "context-length" : "budget";
+        return [...actions, { kind: "start-compaction", key: `compact:${run.requestId}`, requestId: run.requestId, throughOffset: compaction.throughOffset, estimatedTokens: compaction.estimatedTokens, reason }];
       }
       return [...actions, { kind: "open-window", key: `window:${run.requestId}`, requestId: run.requestId, inputOffset: run.inputOffset, turn: run.turn }];
     }
@@ -81,7 +92,13 @@ export function planActions(state: AgentStreamState, options: PlanOptions = {}):
         ...actions,
         ...run.pendingCalls
           .filter((call) => !call.dispatched)
-          .map((call): AgentAction => ({ kind: "dispatch-call", key: `dispatch:${call.callId}`, requestId: run.requestId, call, known: call.name in state.tools })),
+          .map((call): AgentAction => {
+            const tool = state.tools[call.name];
+            return {
+              kind: "dispatch-call", key: `dispatch:${call.callId}`, requestId: run.requestId, call, known: tool !== undefined,
+              timeoutMs: tool?.timeoutMs ?? state.config.toolTimeoutMs, ...(tool?.acknowledges ? { ackTimeoutMs: state.config.toolAckTimeoutMs } : {}),
+            };
+          }),
       ];
     case "ending":
       return [...actions, end(run.outcome ?? "answered", run.finalText, run.interruptedBy)];

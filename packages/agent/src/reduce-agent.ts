@@ -1,7 +1,8 @@
 import type { StoredEvent } from "@tributary/protocol";
 import { parseAgentPayload, type AgentEventName, type AgentPayload } from "./agent-event-types.ts";
-import type { AgentStreamState, RunState } from "./agent-state.ts";
-import { afterToolResults, keepPartialOutput, startNextRun } from "./run-transitions.ts";
+import { requestIdOf, type AgentStreamState, type RunState } from "./agent-state.ts";
+import { isContextLengthError } from "./llm/context-length.ts";
+import { afterToolResults, joinSteeringInputs, keepPartialOutput, startNextRun } from "./run-transitions.ts";
 
 type P<T extends AgentEventName> = AgentPayload<T>;
 
@@ -50,9 +51,19 @@ function reduceAgentEvent(state: AgentStreamState, event: StoredEvent): AgentStr
       const interrupts = run !== undefined && policy === "interrupt" && run.interruptedBy === undefined;
       return startNextRun({ ...state, queue: [...state.queue, queued], run: interrupts ? { ...run, interruptedBy: event.offset } : run }, event.offset);
     }
-    case "agent-input-queued": {
+    case "agent-input-queued":
+    case "agent-input-steered": {
       const { inputOffset } = payload as P<"agent-input-queued">;
       return { ...state, queue: state.queue.map((q) => (q.offset === inputOffset ? { ...q, noticed: true } : q)) };
+    }
+    case "agent-run-stop-requested": {
+      const stop = payload as P<"agent-run-stop-requested">;
+      const reason = stop.reason ?? `stopped by the request at offset ${event.offset}`;
+      if (run && (stop.inputOffset === undefined || stop.inputOffset === run.inputOffset)) {
+        return run.stoppedBy ? state : { ...state, run: { ...run, stoppedBy: { offset: event.offset, reason } } };
+      }
+      // A stop for an input that waits in the queue: it never runs.
+      return { ...state, queue: state.queue.filter((q) => q.offset !== stop.inputOffset) };
     }
     case "agent-context-added": {
       const context = payload as P<"agent-context-added">;
@@ -62,13 +73,15 @@ function reduceAgentEvent(state: AgentStreamState, event: StoredEvent): AgentStr
       const { requestId } = payload as P<"agent-compaction-started">;
       if (!run || run.requestId !== requestId || run.phase !== "starting") return state;
       const { throughOffset } = payload as P<"agent-compaction-started">;
-      return { ...state, run: { ...run, phase: "compacting", compactedTurn: run.turn, compactThroughOffset: throughOffset } };
+      return { ...state, run: { ...run, phase: "compacting", compactedRequestId: run.requestId, compactThroughOffset: throughOffset } };
     }
     case "agent-history-compacted": {
       const compacted = payload as P<"agent-history-compacted">;
-      const history = [{ kind: "summary" as const, offset: compacted.throughOffset, text: compacted.summary }, ...state.history.filter((e) => e.offset > compacted.throughOffset)];
+      // The inputs of the run in flight stay verbatim (a compaction inside a run summarizes its earlier turns, not its task).
+      const kept = state.history.filter((e) => e.offset > compacted.throughOffset || (run !== undefined && e.kind === "input" && e.offset >= run.startOffset));
+      const history = [{ kind: "summary" as const, offset: compacted.throughOffset, text: compacted.summary }, ...kept];
       const resumed = run && run.phase === "compacting" ? { ...run, phase: "starting" as const } : run;
-      return { ...state, history, run: resumed };
+      return { ...state, history, run: resumed, usage: undefined };
     }
     case "agent-compaction-failed": {
       if (!run || run.phase !== "compacting" || run.requestId !== (payload as P<"agent-compaction-failed">).requestId) return state;
@@ -79,10 +92,10 @@ function reduceAgentEvent(state: AgentStreamState, event: StoredEvent): AgentStr
       return { ...state, run: { ...run, phase: "window" } };
     }
     case "agent-request-started": {
-      const { requestId } = payload as P<"agent-request-started">;
+      const { requestId, tools } = payload as P<"agent-request-started">;
       if (!run || run.requestId !== requestId || (run.phase !== "window" && run.phase !== "starting")) return state;
       const context = state.pendingContext.map((entry) => ({ ...entry, offset: event.offset }));
-      return { ...state, history: [...state.history, ...context], pendingContext: [], run: { ...run, phase: "requesting", partialText: "" } };
+      return { ...state, history: [...state.history, ...context], pendingContext: [], run: { ...run, phase: "requesting", partialText: "", requests: run.requests + 1, tools } };
     }
     case "agent-output-chunk-received": {
       const chunk = payload as P<"agent-output-chunk-received">;
@@ -97,17 +110,28 @@ function reduceAgentEvent(state: AgentStreamState, event: StoredEvent): AgentStr
         output.toolCalls.length > 0
           ? { ...run, phase: "tools", pendingCalls: output.toolCalls.map((call) => ({ ...call, dispatched: false })) }
           : { ...run, phase: "ending", outcome: "answered", finalText: output.text };
-      return { ...state, history, run: next };
+      const usage = output.usage ? { tokens: output.usage.inputTokens + output.usage.outputTokens, offset: event.offset } : state.usage;
+      return { ...state, history, run: next, usage };
     }
     case "agent-request-failed": {
       const failed = payload as P<"agent-request-failed">;
       if (!inFlight(run, failed.requestId)) return state;
-      return { ...state, history: keepPartialOutput(state, event.offset), run: { ...run!, phase: "ending", outcome: "failed", finalText: failed.message } };
+      const history = keepPartialOutput(state, event.offset);
+      if (isContextLengthError(failed) && run!.overflowTurn !== run!.turn) {
+        // The provider refused the request as too long: compact (whatever the estimate says) and try the turn once more.
+        return { ...state, history, run: { ...run!, phase: "starting", overflowTurn: run!.turn, requestId: requestIdOf(run!.inputOffset, run!.turn, true), partialText: "" } };
+      }
+      return { ...state, history, run: { ...run!, phase: "ending", outcome: "failed", finalText: failed.message } };
     }
     case "agent-request-cancelled": {
       const cancelled = payload as P<"agent-request-cancelled">;
       if (!inFlight(run, cancelled.requestId)) return state;
-      return { ...state, history: keepPartialOutput(state, event.offset), run: { ...run!, phase: "ending", outcome: cancelled.byOffset === undefined ? "interrupted" : "cancelled", finalText: cancelled.reason } };
+      return { ...state, history: keepPartialOutput(state, event.offset), run: { ...run!, phase: "ending", outcome: run!.stoppedBy ? "stopped" : cancelled.byOffset === undefined ? "interrupted" : "cancelled", finalText: cancelled.reason } };
+    }
+    case "agent-tool-call-started": {
+      const { callId } = payload as P<"agent-tool-call-started">;
+      if (!run || !run.pendingCalls.some((call) => call.callId === callId)) return state;
+      return { ...state, run: { ...run, pendingCalls: run.pendingCalls.map((call) => (call.callId === callId ? { ...call, acknowledged: true } : call)) } };
     }
     case "agent-tool-call-requested": {
       const { callId } = payload as P<"agent-tool-call-requested">;
@@ -119,7 +143,10 @@ function reduceAgentEvent(state: AgentStreamState, event: StoredEvent): AgentStr
       if (!run || run.phase !== "tools" || !run.pendingCalls.some((call) => call.callId === result.callId)) return state;
       const entry = { kind: "tool-result" as const, offset: event.offset, callId: result.callId, name: result.name, output: result.output, isError: result.isError ?? false };
       const pendingCalls = run.pendingCalls.filter((call) => call.callId !== result.callId);
-      return { ...state, history: [...state.history, entry], run: afterToolResults({ ...run, pendingCalls }, state.config.maxTurns) };
+      const next = afterToolResults({ ...run, pendingCalls }, state.config.maxTurns);
+      const reduced = { ...state, history: [...state.history, entry], run: next };
+      // A turn boundary: inputs that steer this run join its history now.
+      return next.turn > run.turn ? joinSteeringInputs(reduced, event.offset) : reduced;
     }
     case "agent-run-ended": {
       const ended = payload as P<"agent-run-ended">;

@@ -44,12 +44,12 @@ export async function startAgent(options: StartAgentOptions) {
     ...(options.client ? { client: options.client } : {}),
     logLevel: options.logLevel ?? "warn",
   };
-  const processors = [
-    createAgentProcessor(options.agent),
-    ...(options.cwd !== undefined ? [createToolProcessor([shellTool({ cwd: options.cwd, ...options.shell }), ...fileTools({ cwd: options.cwd })], { slug: "coding-tools" })] : []),
-    ...(options.children ? [createSubagentProcessor()] : []),
-  ];
   const client = options.client ?? createEventsClient({ ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}), ...(options.project ? { project: options.project } : {}) });
+  const processors = [
+    createAgentProcessor({ client, ...options.agent }),
+    ...(options.cwd !== undefined ? [createToolProcessor([shellTool({ cwd: options.cwd, ...options.shell }), ...fileTools({ cwd: options.cwd })], { slug: "coding-tools" })] : []),
+    ...(options.children ? [createSubagentProcessor({ maxDepth: options.agent?.maxSubagentDepth })] : []),
+  ];
   await ensureAgentBreaker(client, options.path);
   const runtimes = processors.map((processor) => new PullProcessorRuntime<unknown>({ ...common, processor: processor as never }));
   try {

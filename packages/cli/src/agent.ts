@@ -23,6 +23,12 @@ Options:
   --no-tools              no shell or file tools
   --context-window-ms <n> how long to wait for context before each request (default 200)
   --max-turns <n>         model requests per input at most (default 20)
+  --connect-timeout-ms <n>      a model request's time to its response headers (default 30000)
+  --first-token-timeout-ms <n>  from the headers to the first token (default 120000)
+  --idle-timeout-ms <n>   silence allowed between chunks after the first token (default 60000)
+  --max-retries <n>       retries of a request that failed before its first token (default 2; each one an event)
+  --tool-timeout-ms <n>   how long a tool call may run before it ends with an error (default 300000)
+  --max-subagent-depth <n> how deep sub-agents may nest (default 3; 0: none)
 ${clientFlagsHelp}
   -h, --help              show this help
 
@@ -42,6 +48,12 @@ export const agentCommand: Command = {
       "no-tools": { type: "boolean" },
       "context-window-ms": { type: "string" },
       "max-turns": { type: "string" },
+      "connect-timeout-ms": { type: "string" },
+      "first-token-timeout-ms": { type: "string" },
+      "idle-timeout-ms": { type: "string" },
+      "max-retries": { type: "string" },
+      "tool-timeout-ms": { type: "string" },
+      "max-subagent-depth": { type: "string" },
       ...clientFlags,
     });
     if (values.help) {
@@ -63,6 +75,16 @@ export const agentCommand: Command = {
     if (!values["no-tools"] && !statSync(cwd, { throwIfNoEntry: false })?.isDirectory()) throw new CliError(`--cwd ${cwd} is not a directory.`);
     const contextWindowMs = values["context-window-ms"] === undefined ? undefined : intFlag("context-window-ms", values["context-window-ms"], 200, 0, 60_000);
     const maxTurns = values["max-turns"] === undefined ? undefined : intFlag("max-turns", values["max-turns"], 20, 1, 1000);
+    const optionalInt = (name: keyof typeof values, fallback: number, min: number, max: number) =>
+      values[name] === undefined ? undefined : intFlag(name, values[name] as string, fallback, min, max);
+    const limits = {
+      connectTimeoutMs: optionalInt("connect-timeout-ms", 30_000, 100, 3_600_000),
+      firstTokenTimeoutMs: optionalInt("first-token-timeout-ms", 120_000, 100, 3_600_000),
+      idleTimeoutMs: optionalInt("idle-timeout-ms", 60_000, 100, 3_600_000),
+      maxRetries: optionalInt("max-retries", 2, 0, 10),
+      toolTimeoutMs: optionalInt("tool-timeout-ms", 300_000, 100, 86_400_000),
+      maxSubagentDepth: optionalInt("max-subagent-depth", 3, 0, 20),
+    };
     const client = clientFromFlags(values);
     // Loaded here, not at the top: the other commands should not pay for the agent's dependencies.
     const { startAgent } = await import("@tributary/agent");
@@ -74,7 +96,7 @@ export const agentCommand: Command = {
         children: values.children ?? false,
         ...(values["no-tools"] ? {} : { cwd }),
         shell: { mode: values.sandbox ? "just-bash" : "bash" },
-        agent: { model: values.model, baseUrl, api, systemPrompt: values["system-prompt"], contextWindowMs, maxTurns },
+        agent: { model: values.model, baseUrl, api, systemPrompt: values["system-prompt"], contextWindowMs, maxTurns, ...limits },
       });
     } catch (error) {
       throw asCliError(client, error);

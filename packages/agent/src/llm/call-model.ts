@@ -6,7 +6,7 @@ import { streamResponses } from "./stream-responses.ts";
 export interface ModelClientOptions {
   baseUrl?: string;
   apiKey?: string;
-  /** Retries of the openai SDK for connection errors, 408/409/429 and 5xx before the first byte (default 2). */
+  /** Retries of the openai SDK for connection errors, 408/409/429 and 5xx before the first byte (default 0: the agent retries itself, with an event per retry). */
   maxRetries?: number;
 }
 
@@ -15,7 +15,7 @@ export function createModelClient(options: ModelClientOptions): OpenAI {
   return new OpenAI({
     baseURL: options.baseUrl ?? process.env.OPENAI_BASE_URL ?? "https://api.openai.com/v1",
     apiKey: options.apiKey ?? process.env.OPENAI_API_KEY ?? "no-key",
-    maxRetries: options.maxRetries ?? 2,
+    maxRetries: options.maxRetries ?? 0,
   });
 }
 
@@ -26,8 +26,8 @@ export function createModelClient(options: ModelClientOptions): OpenAI {
  * const output = await streamModel(createModelClient({ baseUrl }), { api: "chat", model, systemPrompt, history, tools: [] },
  *   async (chunk) => console.log(chunk.text), AbortSignal.timeout(60_000));
  */
-export function streamModel(client: OpenAI, request: ModelRequest, sink: ChunkSink, signal: AbortSignal): Promise<ModelOutput> {
-  return request.api === "responses" ? streamResponses(client, request, sink, signal) : streamChat(client, request, sink, signal);
+export function streamModel(client: OpenAI, request: ModelRequest, sink: ChunkSink, signal: AbortSignal, onResponse?: () => void): Promise<ModelOutput> {
+  return request.api === "responses" ? streamResponses(client, request, sink, signal, onResponse) : streamChat(client, request, sink, signal, onResponse);
 }
 
 /** A failure as the fields of `agent-request-failed`: a message, and the HTTP status and code when there are. */

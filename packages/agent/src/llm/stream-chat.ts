@@ -7,7 +7,7 @@ import type { ChunkSink, ModelOutput, ModelRequest } from "./model-request.ts";
  * Streams a Chat Completions request, handing every chunk to `sink` before reading the next, and assembles
  * the whole output (text, tool calls by index, finish reason, usage).
  */
-export async function streamChat(client: OpenAI, request: ModelRequest, sink: ChunkSink, signal: AbortSignal): Promise<ModelOutput> {
+export async function streamChat(client: OpenAI, request: ModelRequest, sink: ChunkSink, signal: AbortSignal, onResponse: () => void = () => undefined): Promise<ModelOutput> {
   const stream = await client.chat.completions.create(
     {
       model: request.model,
@@ -19,6 +19,7 @@ export async function streamChat(client: OpenAI, request: ModelRequest, sink: Ch
     },
     { signal },
   );
+  onResponse();
   let text = "";
   const calls: { callId: string; name: string; arguments: string }[] = [];
   const output: ModelOutput = { text: "", toolCalls: [] };

@@ -21,7 +21,7 @@ export function responseOutput(response: Response): ModelOutput {
  * Streams a Responses API request, handing every event to `sink` before reading the next; the output is
  * taken from `response.completed`. A stream that ends without it, or with `response.failed`, is an error.
  */
-export async function streamResponses(client: OpenAI, request: ModelRequest, sink: ChunkSink, signal: AbortSignal): Promise<ModelOutput> {
+export async function streamResponses(client: OpenAI, request: ModelRequest, sink: ChunkSink, signal: AbortSignal, onResponse: () => void = () => undefined): Promise<ModelOutput> {
   const stream = await client.responses.create(
     {
       model: request.model,
@@ -33,6 +33,7 @@ export async function streamResponses(client: OpenAI, request: ModelRequest, sin
     },
     { signal },
   );
+  onResponse();
   let completed: Response | undefined;
   for await (const event of stream) {
     let text: string | undefined;

@@ -21,6 +21,8 @@ export interface Tool<Input = unknown> {
   description: string;
   /** The input schema: validates the model's arguments and is announced as JSON schema. */
   input: z.ZodType<Input>;
+  /** How long one call may run before the agent ends it with an error (default: the agent's `toolTimeoutMs`). */
+  timeoutMs?: number;
   run(input: Input, context: ToolContext): Promise<ToolResult>;
 }
 
@@ -40,8 +42,8 @@ export function defineTool<Input>(tool: Tool<Input>): Tool<Input> {
   return tool;
 }
 
-/** The announcement of a tool: its name, description and JSON schema. */
+/** The announcement of a tool: its name, description, JSON schema and timeout. */
 export function toolDefinition(tool: Tool<unknown>): ToolDefinition {
   const { $schema: _ignored, ...parameters } = z.toJSONSchema(tool.input as z.ZodType, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
-  return { name: tool.name, description: tool.description, parameters };
+  return { name: tool.name, description: tool.description, parameters, ...(tool.timeoutMs !== undefined ? { timeoutMs: tool.timeoutMs } : {}) };
 }

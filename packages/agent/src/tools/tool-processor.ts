@@ -10,6 +10,10 @@ export interface ToolProcessorState {
   announced: Record<string, string>;
   /** Calls to these tools that have no result yet: call id → request id. */
   open: Record<string, string>;
+  /** The tool of each open call: call id → name. */
+  names?: Record<string, string>;
+  /** Open calls a process of these tools took (`agent-tool-call-started`): call id → true. */
+  started?: Record<string, true>;
 }
 
 /** Tools of different input types share one list. */
@@ -31,10 +35,14 @@ export function reduceToolState(state: ToolProcessorState, event: StoredEvent, n
       return { ...state, announced };
     }
     case "agent-tool-call-requested":
-      return { ...state, open: { ...state.open, [payload.callId]: payload.requestId } };
+      return { ...state, open: { ...state.open, [payload.callId]: payload.requestId }, names: { ...state.names, [payload.callId]: payload.name } };
+    case "agent-tool-call-started":
+      return state.open[payload.callId] === undefined ? state : { ...state, started: { ...state.started, [payload.callId]: true } };
     case "agent-tool-call-completed": {
       const { [payload.callId]: _done, ...open } = state.open;
-      return { ...state, open };
+      const { [payload.callId]: _ran, ...started } = state.started ?? {};
+      const { [payload.callId]: _name, ...names } = state.names ?? {};
+      return { ...state, open, started, names };
     }
     default:
       return state;
@@ -54,7 +62,11 @@ const asResult = (result: ToolResult) => (typeof result === "string" ? { output:
  *    doubled call stores one result. A failure of the tool is an error result, never a silent one. A
  *    result the server refused (a paused stream) is tried again with the stream's next event.
  * 4. If someone else closes a call it is running (the agent cancelled it), the run's signal aborts.
- * 5. Calls that were open when it started are not run: they belong to a run the agent closes on restart.
+ * 5. It acknowledges each call it takes with `agent-tool-call-started` before running it (the agent ends an
+ *    unacknowledged call after `toolAckTimeoutMs` and withdraws the tool: its process is gone).
+ * 6. Calls that were open when it started are not run (one may have half-run when the last process died):
+ *    each gets an error result that says so, so the model can decide to call again.
+ * 7. When its runtime stops during a call, the call gets an error result (the tool's process stopped).
  *
  * @example
  * const tools = createToolProcessor([shellTool({ cwd: "/work" }), ...fileTools({ cwd: "/work" })]);
@@ -63,7 +75,9 @@ const asResult = (result: ToolResult) => (typeof result === "string" ? { output:
 export function createToolProcessor(tools: AnyTool[], options: { slug?: string } = {}): Processor<ToolProcessorState> {
   const byName = new Map(tools.map((tool) => [tool.name, tool as Tool<unknown>]));
   const names = new Set(byName.keys());
-  const definitions = [...byName.values()].map(toolDefinition);
+  // `acknowledges`: every call is answered at once with `agent-tool-call-started`, so the agent can tell a
+  // tool whose process is gone (no acknowledgement) from one that is busy.
+  const definitions = [...byName.values()].map((tool) => ({ ...toolDefinition(tool), acknowledges: true }));
   const slug = options.slug ?? `tools-${[...names].join("-")}`.slice(0, 128);
   const running = new Map<string, AbortController>();
   const pending = createPendingAppends();
@@ -88,6 +102,14 @@ export function createToolProcessor(tools: AnyTool[], options: { slug?: string }
     reduce: ({ event, state }) => reduceToolState(state, event, names),
     async onCaughtUp({ state, append, path }) {
       await announce(path, state, append);
+      for (const callId of Object.keys(state.open)) {
+        const output = state.started?.[callId]
+          ? "error: the tool's process stopped while it ran this call (it may have done part of the work); it runs again now, so the call can be made again"
+          : "error: this call was made while no process served the tool; it runs now, so the call can be made again";
+        // The key the agent closes a call with when it restarts: when both restart together, the call closes once.
+        const event = agentEvent("agent-tool-call-completed", { callId, name: state.names?.[callId] ?? [...names][0]!, output, isError: true }, { idempotencyKey: `agent:close:${callId}` });
+        await pending.send(path, event, append).catch(() => undefined);
+      }
     },
     async afterAppend({ event, state, append, signal }) {
       const path = event.streamPath;
@@ -108,6 +130,7 @@ export function createToolProcessor(tools: AnyTool[], options: { slug?: string }
       running.set(key, controller);
       let result: { output: string; isError: boolean };
       try {
+        await append({ path, event: agentEvent("agent-tool-call-started", { callId: call.callId, name: call.name }, { idempotencyKey: `tool-started:${call.requestId}:${call.callId}` }) });
         const input = tool.input.safeParse(call.input ?? {});
         if (call.input === null && call.arguments.trim() !== "") {
           result = { output: `error: the arguments are not valid JSON: ${call.arguments.slice(0, 500)}`, isError: true };
@@ -121,8 +144,9 @@ export function createToolProcessor(tools: AnyTool[], options: { slug?: string }
       } finally {
         running.delete(key);
       }
-      // Closed by someone else (a late result would be ignored), or the runtime is stopping (the agent closes the call on restart).
-      if (controller.signal.aborted || signal.aborted) return;
+      // Closed by someone else (a late result would be ignored).
+      if (controller.signal.aborted) return;
+      if (signal.aborted) result = { output: `error: the ${tool.name} tool's process stopped while it ran this call`, isError: true };
       await pending.send(path, agentEvent("agent-tool-call-completed", { callId: call.callId, name: call.name, ...result }, { idempotencyKey: `tool:${call.requestId}:${call.callId}` }), append);
     },
   };

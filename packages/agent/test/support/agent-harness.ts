@@ -15,13 +15,14 @@ let counter = 0;
  * stream per test. Everything over real HTTP.
  */
 export async function startHarness(options: { api: Api; script: MockScriptInput; agent?: StartAgentOptions["agent"]; shell?: StartAgentOptions["shell"] }) {
-  const server: TestServer = await startTestServer();
+  let server: TestServer = await startTestServer({ keepDataDir: true });
   const llm: MockLlm = await startMockLlm({ script: options.script });
   const cwd = mkdtempSync(join(tmpdir(), "tributary-agent-cwd-"));
   const path = `/agents/t${++counter}`;
+  const url = server.url;
   const start = () =>
     startAgent({
-      baseUrl: server.url,
+      baseUrl: url,
       path,
       children: true,
       cwd,
@@ -31,12 +32,14 @@ export async function startHarness(options: { api: Api; script: MockScriptInput;
   let agent: RunningAgent = await start();
 
   const read = async (streamPath = path): Promise<StoredEvent[]> => {
-    const response = await fetch(`${server.url}/api/streams${streamPath}?format=json&limit=10000`);
+    // Once more on a dropped connection: after a server restart, the first request may reuse a dead keep-alive socket.
+    const get = () => fetch(`${url}/api/streams${streamPath}?format=json&limit=10000`);
+    const response = await get().catch(get);
     if (response.status === 404) return [];
     return ((await response.json()) as { events: StoredEvent[] }).events;
   };
   const append = async (event: { type: string; payload?: Record<string, unknown> }, streamPath = path): Promise<StoredEvent> => {
-    const response = await fetch(`${server.url}/api/streams${streamPath}?strict=true`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(event) });
+    const response = await fetch(`${url}/api/streams${streamPath}?strict=true`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(event) });
     if (!response.ok) throw new Error(`append failed: ${response.status} ${await response.text()}`);
     return (await response.json()) as StoredEvent;
   };
@@ -45,7 +48,10 @@ export async function startHarness(options: { api: Api; script: MockScriptInput;
   const ofType = (events: StoredEvent[], type: string) => events.filter((event) => event.type === type);
 
   return {
-    server,
+    get server() {
+      return server;
+    },
+    url,
     llm,
     cwd,
     path,
@@ -62,10 +68,16 @@ export async function startHarness(options: { api: Api; script: MockScriptInput;
       agent = await start();
     },
     stopAgent: () => agent.stop(),
+    /** Stops the server; `startServer` brings it back on the same port and data. */
+    stopServer: () => server.close(),
+    async startServer() {
+      server = await startTestServer({ keepDataDir: true, dataDir: server.dataDir, port: Number(new URL(url).port) });
+    },
     async close() {
       await agent.stop();
       await llm.close();
       await server.close();
+      rmSync(server.dataDir, { recursive: true, force: true });
       rmSync(cwd, { recursive: true, force: true });
     },
   };
