@@ -22,6 +22,11 @@ export interface AgentOptions extends Partial<AgentConfig> {
    * append request for every chunk that arrived while the last one was stored) instead of one by one.
    */
   client?: EventsClient;
+  /**
+   * This process's lease holder id (see `acquireAgentLease`): on a stream whose newest `agent-lease-acquired`
+   * names another holder, the agent does nothing (it was replaced after a stall).
+   */
+  holder?: string;
 }
 
 const inFlightPhases = new Set(["compacting", "window", "requesting", "tools"]);
@@ -52,7 +57,7 @@ const never = new AbortController().signal;
  * await new PullProcessorRuntime({ path: "/me/agent", includeChildren: true, processor: agent }).run();
  */
 export function createAgentProcessor(options: AgentOptions = {}): Processor<AgentStreamState> {
-  const { slug = "agent", apiKey, client: eventsClient, ...overrides } = options;
+  const { slug = "agent", apiKey, client: eventsClient, holder, ...overrides } = options;
   const config: AgentConfig = { ...defaultAgentConfig, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
   const started = new Set<string>();
   /** Runs (`path#inputOffset`) whose in-flight work died: at a restart, or when their events could not be stored. */
@@ -257,6 +262,7 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
    * long action died is closed as soon as events can be stored again.
    */
   async function act(path: string, state: AgentStreamState, append: ProcessorAppend, signal: AbortSignal, echo = true) {
+    if (holder !== undefined && state.lease !== undefined && state.lease.holder !== holder) return; // another agent holds this stream
     const runKey = state.run ? `${path}#${state.run.inputOffset}` : "";
     const deadReason = dead.get(runKey);
     const actions = planActions(state, { dead: deadReason !== undefined, deadReason }).filter((action) => !started.has(`${path}#${action.key}`));

@@ -110,6 +110,8 @@ export interface AgentStreamState {
   queue: QueuedInput[];
   /** The offset of the last event reduced (any type). */
   lastOffset: number;
+  /** The newest `agent-lease-acquired` on the stream: the agent process that answers here. */
+  lease?: { holder: string; epoch: number };
   /** The provider's token count of the last answered request (`usage`), and the offset of that answer. */
   usage?: { tokens: number; offset: number };
 }

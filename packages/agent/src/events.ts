@@ -218,6 +218,17 @@ export const runEndedSchema = z
   })
   .strict();
 
+export const leaseAcquiredSchema = z
+  .object({
+    holder: z.string().min(1).max(200).describe("The agent process that holds the stream now."),
+    epoch: z.number().int().min(1).describe("1 for the first holder, one more for each takeover."),
+    ttlMs: z.number().int().min(1).describe("How long its heartbeat may stand still before a standby takes over."),
+  })
+  .strict();
+export const leaseReleasedSchema = z
+  .object({ holder: z.string().min(1).max(200).describe("The agent process that stopped."), epoch: z.number().int().min(1).describe("The epoch it held.") })
+  .strict();
+
 export type Api = z.infer<typeof apiSchema>;
 export type InterruptPolicy = z.infer<typeof interruptPolicySchema>;
 export type ToolCall = z.infer<typeof toolCallSchema>;

@@ -36,6 +36,10 @@ function reduceAgentEvent(state: AgentStreamState, event: StoredEvent): AgentStr
       return { ...state, config: { ...state.config, ...(payload as P<"agent-provider-changed">) } };
     case "agent-settings-changed":
       return { ...state, config: { ...state.config, ...(payload as P<"agent-settings-changed">) } };
+    case "agent-lease-acquired": {
+      const lease = payload as P<"agent-lease-acquired">;
+      return state.lease && state.lease.epoch >= lease.epoch ? state : { ...state, lease: { holder: lease.holder, epoch: lease.epoch } };
+    }
     case "agent-tool-announced": {
       const tool = payload as P<"agent-tool-announced">;
       return { ...state, tools: { ...state.tools, [tool.name]: tool } };

@@ -1,4 +1,5 @@
 import { createEventsClient, PullProcessorRuntime, type EventsClient, type RuntimeLogLevel } from "@tributary/sdk";
+import { acquireAgentLease } from "./agent-lease.ts";
 import { createAgentProcessor, type AgentOptions } from "./agent-processor.ts";
 import { fileTools } from "./tools/files/file-tools.ts";
 import { ensureAgentBreaker } from "./streaming-breaker.ts";
@@ -22,12 +23,18 @@ export interface StartAgentOptions {
   cwd?: string;
   shell?: { mode?: "bash" | "just-bash"; timeoutMs?: number; maxOutputChars?: number };
   logLevel?: RuntimeLogLevel;
+  /**
+   * One agent per stream (default on): wait as a standby while another live agent process holds `path`,
+   * take over when it dies. `false`: no lease (this agent answers whatever else runs).
+   */
+  lease?: false | { ttlMs?: number; onStandby?: () => void; signal?: AbortSignal };
 }
 
 /**
  * Runs a coding agent against a server: the agent processor, the shell and file tools (with `cwd`), and,
  * with `children`, the sub-agent tool, each on its own pull runtime over the stream (and its children).
- * Resolves once every runtime has caught up.
+ * First it takes the stream's lease (`acquireAgentLease`): while another live agent process holds it, it
+ * waits as a standby. Resolves once it holds the lease and every runtime has caught up.
  *
  * @example
  * const agent = await startAgent({ baseUrl: "http://127.0.0.1:4000", path: "/me/agent", children: true, cwd: process.cwd(),
@@ -45,26 +52,45 @@ export async function startAgent(options: StartAgentOptions) {
     logLevel: options.logLevel ?? "warn",
   };
   const client = options.client ?? createEventsClient({ ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}), ...(options.project ? { project: options.project } : {}) });
+  const leaseOptions = options.lease === false ? undefined : (options.lease ?? {});
+  const lease = leaseOptions ? await acquireAgentLease({ client, path: options.path, ttlMs: leaseOptions.ttlMs, onStandby: leaseOptions.onStandby, onLost: () => lost(), signal: leaseOptions.signal }) : undefined;
+  let lost = () => undefined as void;
   const processors = [
-    createAgentProcessor({ client, ...options.agent }),
+    createAgentProcessor({ client, ...(lease ? { holder: lease.holder } : {}), ...options.agent }),
     ...(options.cwd !== undefined ? [createToolProcessor([shellTool({ cwd: options.cwd, ...options.shell }), ...fileTools({ cwd: options.cwd })], { slug: "coding-tools" })] : []),
     ...(options.children ? [createSubagentProcessor({ maxDepth: options.agent?.maxSubagentDepth })] : []),
   ];
   await ensureAgentBreaker(client, options.path);
   const runtimes = processors.map((processor) => new PullProcessorRuntime<unknown>({ ...common, processor: processor as never }));
+  const stopAll = () => Promise.all(runtimes.map((runtime) => runtime.stop())).then(() => undefined);
+  let lostLease: Error | undefined;
+  lost = () => {
+    lostLease = new Error(`another agent took ${options.path} over (this one stalled past the lease's time to live)`);
+    void stopAll();
+  };
   try {
     await Promise.all(runtimes.map((runtime) => runtime.start()));
   } catch (error) {
-    await Promise.all(runtimes.map((runtime) => runtime.stop()));
+    await stopAll();
+    await lease?.release();
     throw error;
   }
   return {
     runtimes,
+    /** The lease this process holds (undefined with `lease: false`). */
+    lease,
     /** Resolves when every runtime is idle (for tests). */
     waitForIdle: (timeoutMs?: number) => Promise.all(runtimes.map((runtime) => runtime.waitForIdle(timeoutMs))).then(() => undefined),
-    /** Resolves when a runtime fails or all are stopped. */
-    done: () => Promise.all(runtimes.map((runtime) => runtime.run())).then(() => undefined),
-    stop: () => Promise.all(runtimes.map((runtime) => runtime.stop())).then(() => undefined),
+    /** Resolves when all are stopped; rejects when a runtime fails, or when another agent took the lease over. */
+    done: () =>
+      Promise.all(runtimes.map((runtime) => runtime.run())).then(() => {
+        if (lostLease) throw lostLease;
+      }),
+    /** Stops every runtime, then gives the lease up, so a standby takes over at once. */
+    stop: async () => {
+      await stopAll();
+      await lease?.release();
+    },
   };
 }
 

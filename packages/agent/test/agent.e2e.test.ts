@@ -24,6 +24,7 @@ describe.each(["chat", "responses"] as const)("the agent over the %s API", (api)
     const [completed] = harness.ofType(events, "agent-output-completed");
     expect(completed!.payload).toMatchObject({ requestId: `${input.offset}.1`, text: "Hello from the mock model.", toolCalls: [] });
     expect(events.map((e) => e.type).filter((t) => t !== "agent-output-chunk-received" && t !== "agent-tool-announced")).toEqual([
+      "agent-lease-acquired",
       "circuit-breaker/configured",
       "agent-input-added",
       "agent-context-window-opened",

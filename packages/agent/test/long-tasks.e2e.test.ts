@@ -246,3 +246,32 @@ describe.each(["chat", "responses"] as const)("over the %s API", (api) => {
     expect(harness.llm.requests[0]!.summary.tools).toContain("late_tool");
   });
 });
+
+describe("two agent processes on one stream", () => {
+  it("answer each input once: the second waits as a standby and takes over when the first is killed", async () => {
+    harness = await startHarness({ api: "chat", script: [{ match: "first", text: "One." }, { match: "second", text: "Two." }] });
+    await harness.stopAgent(); // the harness's own agent gives the lease up: two CLI processes compete here
+    const agentCli = () => {
+      const cli = spawnCli(["agent", harness!.path, "--base-url", harness!.llm.baseUrl, "--model", "mock-model", "--no-tools", "--context-window-ms", "20", "--lease-ttl-ms", "1000", "--url", harness!.url]);
+      spawned.push(cli);
+      return cli;
+    };
+    const first = agentCli();
+    await first.waitFor(/agent running on/, 50_000);
+    const second = agentCli();
+    await second.waitFor(/standby: another agent process answers/, 50_000);
+
+    const one = await harness.append({ type: "agent-input-added", payload: { content: "first question" } });
+    expect((await harness.runEnded(one.offset)).payload).toMatchObject({ outcome: "answered", text: "One." });
+    expect(harness.llm.requests).toHaveLength(1);
+
+    await first.kill("SIGKILL");
+    await second.waitFor(/agent running on/, 50_000);
+    const two = await harness.append({ type: "agent-input-added", payload: { content: "second question" } });
+    expect((await harness.runEnded(two.offset)).payload).toMatchObject({ outcome: "answered", text: "Two." });
+    expect(harness.llm.requests).toHaveLength(2);
+    const events = await harness.read();
+    expect(harness.ofType(events, "agent-run-ended")).toHaveLength(2);
+    expect(harness.ofType(events, "agent-lease-acquired").map((e) => e.payload.epoch)).toEqual([1, 2, 3]);
+  }, 180_000);
+});

@@ -29,6 +29,8 @@ Options:
   --max-retries <n>       retries of a request that failed before its first token (default 2; each one an event)
   --tool-timeout-ms <n>   how long a tool call may run before it ends with an error (default 300000)
   --max-subagent-depth <n> how deep sub-agents may nest (default 3; 0: none)
+  --lease-ttl-ms <n>      one agent per stream: a second one waits as a standby and takes over when the
+                          first one's heartbeat stands still this long (default 10000)
 ${clientFlagsHelp}
   -h, --help              show this help
 
@@ -54,6 +56,7 @@ export const agentCommand: Command = {
       "max-retries": { type: "string" },
       "tool-timeout-ms": { type: "string" },
       "max-subagent-depth": { type: "string" },
+      "lease-ttl-ms": { type: "string" },
       ...clientFlags,
     });
     if (values.help) {
@@ -85,6 +88,7 @@ export const agentCommand: Command = {
       toolTimeoutMs: optionalInt("tool-timeout-ms", 300_000, 100, 86_400_000),
       maxSubagentDepth: optionalInt("max-subagent-depth", 3, 0, 20),
     };
+    const leaseTtlMs = optionalInt("lease-ttl-ms", 10_000, 100, 600_000);
     const client = clientFromFlags(values);
     // Loaded here, not at the top: the other commands should not pay for the agent's dependencies.
     const { startAgent } = await import("@tributary/agent");
@@ -97,6 +101,7 @@ export const agentCommand: Command = {
         ...(values["no-tools"] ? {} : { cwd }),
         shell: { mode: values.sandbox ? "just-bash" : "bash" },
         agent: { model: values.model, baseUrl, api, systemPrompt: values["system-prompt"], contextWindowMs, maxTurns, ...limits },
+        lease: { ttlMs: leaseTtlMs, onStandby: () => console.log(`standby: another agent process answers on ${path}; this one takes over when it stops`) },
       });
     } catch (error) {
       throw asCliError(client, error);

@@ -1,27 +1,33 @@
 import { randomUUID } from "node:crypto";
 import { clearLine, createInterface, cursorTo } from "node:readline";
+import { Writable } from "node:stream";
 import { parseStreamPath, TributaryError } from "@tributary/protocol";
 import { CliError } from "./cli-error.ts";
 import { clientFlags, clientFlagsHelp, clientFromFlags, talkingToServer } from "./client-flags.ts";
 import type { Command } from "./commands.ts";
-import { parseFlags } from "./parse-flags.ts";
+import { intFlag, parseFlags } from "./parse-flags.ts";
 
 const help = `Usage: tributary chat <path> [options]
 
-A terminal chat with the agent on <path>: each line you type is appended as agent-input-added, and the
-agent's streamed answer, tool calls and results are shown as they arrive. Run an agent on the path with
-'tributary agent <path>'. Typing while it answers interrupts it (--queue: waits instead). Ctrl-D waits for
-the last answer, then quits; Ctrl-C quits now. Piped input is sent line by line, each after the last answer.
+A terminal chat with the agent on <path>: it shows the conversation so far, then each line you type is
+appended as agent-input-added, and the agent's streamed answer, tool calls and results are shown as they
+arrive. Run an agent on the path with 'tributary agent <path>'. A line typed while it answers waits for
+the answer (shown as queued; --interrupt: it cancels the answer; --steer: it joins the answer at its next
+tool round). Ctrl-C stops the answer (agent-run-stop-requested); a second Ctrl-C, or one with no answer
+running, quits. Ctrl-D waits for the last answer, then quits. The exit code is 1 when the last answer
+failed. Piped input is sent line by line, each after the last answer.
 
 Options:
 ${clientFlagsHelp}
-  --queue             queue inputs behind a running answer instead of interrupting it
+  --interrupt         a line typed during an answer cancels it and is answered instead
+  --steer             a line typed during an answer joins it at the next turn boundary
+  --history <n>       how many of the stream's latest events to show on attach (default 2000; 0: none)
   -h, --help          show this help`;
 
 export const chatCommand: Command = {
   summary: "chat with an agent in the terminal",
   async run(argv) {
-    const { values, positionals } = parseFlags("chat", argv, { ...clientFlags, queue: { type: "boolean" } });
+    const { values, positionals } = parseFlags("chat", argv, { ...clientFlags, queue: { type: "boolean" }, interrupt: { type: "boolean" }, steer: { type: "boolean" }, history: { type: "string" } });
     if (values.help) {
       console.log(help);
       return 0;
@@ -33,6 +39,9 @@ export const chatCommand: Command = {
     } catch (error) {
       throw new CliError((error as Error).message);
     }
+    if (values.interrupt && values.steer) throw new CliError("give --interrupt or --steer, not both.");
+    const historyEvents = intFlag("history", values.history, 2000, 0, 1_000_000);
+    const busyPolicy = values.interrupt ? "interrupt" : values.steer ? "steer" : "queue";
     const client = clientFromFlags(values);
     const head = await talkingToServer(client, () => client.head(path));
     const { createChatRenderer } = await import("@tributary/agent/chat");
@@ -42,13 +51,28 @@ export const chatCommand: Command = {
     const controller = new AbortController();
     let lastInput = 0;
     let answered = 0;
+    let lastOutcome: string | undefined;
+    /** Runs in flight, by input offset (from the stream: whoever started them). */
+    const running = new Set<number>();
     let onAnswered: (() => void) | undefined;
     const answerTo = (offset: number) =>
       new Promise<void>((resolve) => {
         onAnswered = () => answered >= offset && resolve();
         onAnswered();
       });
-    const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: tty, prompt: "> " });
+    // While an answer streams, what readline echoes (the keys typed ahead) is held back, so it never lands
+    // inside the answer; the line shows again with the prompt once the answer is done.
+    let muted = false;
+    const output = Object.assign(
+      new Writable({
+        write(chunk, _encoding, done) {
+          if (!muted) process.stdout.write(chunk);
+          done();
+        },
+      }),
+      { columns: process.stdout.columns, isTTY: tty },
+    );
+    const rl = createInterface({ input: process.stdin, output, terminal: tty, prompt: "> " });
     let quit = false;
     let onQuit!: () => void;
     const quitting = new Promise<void>((resolve) => (onQuit = resolve));
@@ -57,9 +81,6 @@ export const chatCommand: Command = {
       onQuit();
       rl.close();
     };
-    rl.on("SIGINT", leave);
-    process.once("SIGINT", leave);
-    process.once("SIGTERM", leave);
     // In a terminal the prompt line is cleared before output is written over it, and shown again after an answer.
     let promptShown = false;
     const write = (text: string) => {
@@ -70,38 +91,65 @@ export const chatCommand: Command = {
       }
       process.stdout.write(text);
     };
+    const showPrompt = () => {
+      if (!tty || quit) return;
+      muted = false;
+      rl.prompt(true);
+      promptShown = true;
+    };
+    // Ctrl-C: the first stops the answer in flight, the next one (or one with nothing running) quits.
+    let stopping = false;
+    const interrupt = () => {
+      if (stopping || (running.size === 0 && lastInput <= answered)) return leave();
+      stopping = true;
+      write("  ⏹ stopping the answer (Ctrl-C again to quit)\n");
+      void client
+        .append({ path, event: { type: "agent-run-stop-requested", payload: { reason: "stopped from tributary chat (Ctrl-C)" }, metadata: { chatSession: session } } })
+        .catch((error: unknown) => write(`  ✗ could not stop: ${(error as Error).message}\n`));
+    };
+    rl.on("SIGINT", interrupt);
+    process.on("SIGINT", interrupt);
+    process.once("SIGTERM", leave);
+    let caughtUp = head === 0 || historyEvents === 0;
+    console.log(`Chatting with ${path} on ${client.baseUrl}. Type a message; Ctrl-C stops an answer; Ctrl-D quits.`);
     const reader = (async () => {
-      for await (const event of client.stream({ path, afterOffset: head, live: true, signal: controller.signal })) {
+      for await (const event of client.stream({ path, afterOffset: Math.max(0, head - historyEvents), live: true, signal: controller.signal })) {
         const text = renderer.render(event);
         if (text !== "") write(text);
+        if (event.type === "agent-context-window-opened") {
+          running.add(Number(event.payload.inputOffset));
+          if (caughtUp) muted = tty;
+        }
         if (event.type === "agent-run-ended") {
+          running.delete(Number(event.payload.inputOffset));
           answered = Math.max(answered, Number(event.payload.inputOffset));
-          if (tty) {
-            rl.prompt(true);
-            promptShown = true;
-          }
+          lastOutcome = String(event.payload.outcome);
+          stopping = false;
+          if (caughtUp && running.size === 0) showPrompt();
           onAnswered?.();
+        }
+        if (!caughtUp && event.offset >= head) {
+          caughtUp = true;
+          if (running.size > 0) muted = tty;
+          else showPrompt();
         }
       }
     })();
-    console.log(`Chatting with ${path} on ${client.baseUrl}. Type a message; Ctrl-D to quit.`);
-    const showPrompt = () => {
-      if (!tty) return;
-      rl.prompt();
-      promptShown = true;
-    };
-    showPrompt();
+    if (caughtUp) showPrompt();
     for await (const line of rl) {
       const content = line.trim();
       promptShown = false; // Enter moved the cursor to a fresh line
       if (content === "") {
-        showPrompt();
+        if (!muted) showPrompt();
         continue;
       }
+      const busy = running.size > 0 || lastInput > answered;
+      if (busy && tty) write(`  ↳ ${busyPolicy === "queue" ? "queued" : busyPolicy === "steer" ? "steering the answer" : "interrupting"}: ${content}\n`);
       try {
-        const stored = await client.append({ path, event: { type: "agent-input-added", payload: { content, ...(values.queue ? { policy: "queue" } : {}) }, metadata: { chatSession: session } } });
+        const policy = busy ? busyPolicy : undefined;
+        const stored = await client.append({ path, event: { type: "agent-input-added", payload: { content, ...(policy ? { policy } : {}) }, metadata: { chatSession: session } } });
         lastInput = stored.offset;
-        // Piped input is a script: each line waits for the answer to the one before (typing ahead interrupts).
+        // Piped input is a script: each line waits for the answer to the one before.
         if (!tty) await Promise.race([answerTo(stored.offset), quitting]);
       } catch (error) {
         const message = error instanceof TributaryError ? `${error.code}: ${error.message}` : (error as Error).message;
@@ -113,7 +161,9 @@ export const chatCommand: Command = {
     if (!quit) await Promise.race([answerTo(lastInput), quitting]);
     controller.abort();
     await reader.catch(() => undefined);
+    process.off("SIGINT", interrupt);
     if (tty) process.stdout.write("\n");
-    return quit ? 130 : 0;
+    if (quit) return 130;
+    return lastOutcome === "failed" || lastOutcome === "turn-limit" ? 1 : 0;
   },
 };

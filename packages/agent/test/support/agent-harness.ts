@@ -43,8 +43,9 @@ export async function startHarness(options: { api: Api; script: MockScriptInput;
     if (!response.ok) throw new Error(`append failed: ${response.status} ${await response.text()}`);
     return (await response.json()) as StoredEvent;
   };
+  // 30 s: generous for a loaded CI machine; a passing test never waits that long.
   const waitForEvent = (predicate: (event: StoredEvent) => boolean, what: string, streamPath = path) =>
-    waitFor(async () => (await read(streamPath)).find(predicate), what);
+    waitFor(async () => (await read(streamPath)).find(predicate), what, 30_000);
   const ofType = (events: StoredEvent[], type: string) => events.filter((event) => event.type === type);
 
   return {
