@@ -106,7 +106,64 @@ describe("tributary agent and tributary chat", () => {
   });
 });
 
+describe("tributary chat exit codes", () => {
+  it("exits 1 when the last answer failed, and says why", async () => {
+    llm.load([{ match: "boom", error: { status: 400, message: "the model refuses", type: "invalid_request_error" } }]);
+    await startAgentCli("/cli/fail");
+    const chat = cli(["chat", "/cli/fail"]);
+    chat.child.stdin!.end("boom\n");
+    expect(await chat.exited).toBe(1);
+    expect(chat.output()).toContain("the model request failed");
+  });
+});
+
 describe("tributary chat in a real terminal", () => {
+  it("shows the conversation so far, queues a line typed during an answer, stops the answer on Ctrl-C, quits on the next (tmux)", async () => {
+    llm.load([
+      { match: "earlier", text: "Earlier answer." },
+      { match: "slow", text: "This answer takes forever to finish", stallAfterChunks: 2 },
+      { match: "next", text: "Next answer." },
+    ]);
+    await startAgentCli("/cli/ctrl-c");
+    const earlier = await append("/cli/ctrl-c", { type: "agent-input-added", payload: { content: "earlier question" } });
+    await waitFor(async () => (await read("/cli/ctrl-c")).some((e) => e.type === "agent-run-ended" && e.payload.inputOffset === earlier.offset), "the earlier answer", 30_000);
+    const session = `tributary-chat-${process.pid}-${Date.now()}`;
+    const tmux = (...args: string[]) => execFileSync("tmux", args, { encoding: "utf8" });
+    const command = `TRIBUTARY_URL=${server.url} NO_COLOR=1 ${process.execPath} ${tributaryBin} chat /cli/ctrl-c`;
+    tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "30", command);
+    const screen = () => tmux("capture-pane", "-t", session, "-p");
+    const alive = () => {
+      try {
+        tmux("has-session", "-t", session);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    try {
+      await waitFor(() => /> earlier question\nagent: Earlier answer\.\n>/.test(screen()), "the conversation so far, then the prompt", 30_000);
+      tmux("send-keys", "-t", session, "slow please", "Enter");
+      await waitFor(() => /agent: This answer/.test(screen()), "the slow answer to start", 30_000);
+      tmux("send-keys", "-t", session, "next please", "Enter");
+      await waitFor(() => /↳ queued: next please/.test(screen()), "the typed line shown as queued", 30_000);
+      expect(screen()).not.toMatch(/agent: This answer[^\n]*next please/); // not echoed into the answer
+      tmux("send-keys", "-t", session, "C-c");
+      await waitFor(() => /⏹ stopping the answer/.test(screen()), "the stop note", 30_000);
+      const events = await waitFor(async () => {
+        const all = await read("/cli/ctrl-c");
+        return all.some((e) => e.type === "agent-run-ended" && e.payload.outcome === "stopped") ? all : undefined;
+      }, "the slow run to end stopped", 30_000);
+      expect(events.filter((e) => e.type === "agent-run-stop-requested")).toHaveLength(1);
+      await waitFor(() => /agent: Next answer\.\n>/.test(screen()), "the queued line answered after the stop", 30_000);
+      expect(alive()).toBe(true);
+      tmux("send-keys", "-t", session, "C-c");
+      await waitFor(() => !alive(), "a Ctrl-C with nothing running to quit", 30_000);
+    } finally {
+      if (alive()) tmux("kill-session", "-t", session);
+    }
+  }, 120_000);
+
+
   it("streams the answer under the typed line, shows the prompt again, and quits on Ctrl-C (tmux)", async () => {
     llm.load([{ match: "hello", text: "Hello from the terminal.", chunkDelayMs: 20 }, { match: "bye", text: "Bye." }]);
     await startAgentCli("/cli/tty");

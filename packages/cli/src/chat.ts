@@ -62,7 +62,7 @@ export const chatCommand: Command = {
       });
     // While an answer streams, what readline echoes (the keys typed ahead) is held back, so it never lands
     // inside the answer; the line shows again with the prompt once the answer is done.
-    let muted = false;
+    let muted = tty && head > 0 && historyEvents > 0; // until the conversation so far is shown
     const output = Object.assign(
       new Writable({
         write(chunk, _encoding, done) {
@@ -102,10 +102,10 @@ export const chatCommand: Command = {
     const interrupt = () => {
       if (stopping || (running.size === 0 && lastInput <= answered)) return leave();
       stopping = true;
-      write("  ⏹ stopping the answer (Ctrl-C again to quit)\n");
+      write(renderer.note("  ⏹ stopping the answer (Ctrl-C again to quit)"));
       void client
         .append({ path, event: { type: "agent-run-stop-requested", payload: { reason: "stopped from tributary chat (Ctrl-C)" }, metadata: { chatSession: session } } })
-        .catch((error: unknown) => write(`  ✗ could not stop: ${(error as Error).message}\n`));
+        .catch((error: unknown) => write(renderer.note(`  ✗ could not stop: ${(error as Error).message}`)));
     };
     rl.on("SIGINT", interrupt);
     process.on("SIGINT", interrupt);
@@ -144,7 +144,8 @@ export const chatCommand: Command = {
         continue;
       }
       const busy = running.size > 0 || lastInput > answered;
-      if (busy && tty) write(`  ↳ ${busyPolicy === "queue" ? "queued" : busyPolicy === "steer" ? "steering the answer" : "interrupting"}: ${content}\n`);
+      if (busy && tty) write(renderer.note(`  ↳ ${busyPolicy === "queue" ? "queued" : busyPolicy === "steer" ? "steering the answer" : "interrupting"}: ${content}`));
+      else if (muted) write(renderer.note(`> ${content}`)); // typed before the prompt showed: its echo was held back
       try {
         const policy = busy ? busyPolicy : undefined;
         const stored = await client.append({ path, event: { type: "agent-input-added", payload: { content, ...(policy ? { policy } : {}) }, metadata: { chatSession: session } } });
@@ -153,7 +154,7 @@ export const chatCommand: Command = {
         if (!tty) await Promise.race([answerTo(stored.offset), quitting]);
       } catch (error) {
         const message = error instanceof TributaryError ? `${error.code}: ${error.message}` : (error as Error).message;
-        write(`  ✗ could not send: ${message}\n`);
+        write(renderer.note(`  ✗ could not send: ${message}`));
         showPrompt();
       }
     }

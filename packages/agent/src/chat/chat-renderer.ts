@@ -34,6 +34,8 @@ export function createChatRenderer(options: ChatRendererOptions = {}) {
   const note = (text: string) => `${close()}${text}\n`;
 
   return {
+    /** A line of the chat's own (a note, a queued input), on a line of its own even mid-answer. */
+    note,
     render(event: StoredEvent): string {
       const p = event.payload as Record<string, unknown>;
       switch (event.type) {
@@ -67,7 +69,12 @@ export function createChatRenderer(options: ChatRendererOptions = {}) {
           return note(dim("  (older turns were compacted into a summary)"));
         case "agent-run-ended":
           if (p.outcome === "turn-limit") return note(red(`  ✗ ${String(p.text ?? "stopped at the turn limit")}`));
+          if (p.outcome === "stopped") return note(dim("  ⏹ stopped"));
           return close();
+        case "agent-input-steered":
+          return note(dim("  (steering: it joins the answer at its next tool round)"));
+        case "agent-request-retried":
+          return note(dim(`  ↻ retrying in ${String(p.delayMs)} ms: ${oneLine(String(p.error))}`));
         case "stream/error-occurred":
           return note(red(`  ✗ ${String(p.message)}`));
         case "stream/paused":
