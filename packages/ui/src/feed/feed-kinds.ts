@@ -1,5 +1,6 @@
 import type { FeedKind } from "./feed-kind.ts";
 import { agentConfigKind } from "./kinds/agent-config.ts";
+import { agentControlKind } from "./kinds/agent-control.ts";
 import { agentInputKind } from "./kinds/agent-input.ts";
 import { agentReplyKind } from "./kinds/agent-reply.ts";
 import { agentRunKind } from "./kinds/agent-run.ts";
@@ -24,6 +25,7 @@ export const feedKinds: readonly FeedKind[] = [
   agentToolsKind,
   agentConfigKind,
   agentRunKind,
+  agentControlKind,
   errorKind,
   streamNoticeKind,
   scheduleKind,
