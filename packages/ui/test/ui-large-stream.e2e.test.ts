@@ -2,7 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import type { EventInput } from "@tributary/protocol";
 import { startTestServer, type TestServer } from "@tributary/server/testing";
+import { fileURLToPath } from "node:url";
 import { append, launchBrowser, openUi, screenshotDir } from "./support/browser.ts";
+
+/** Screenshots for docs/ui.md: written by this test into the repository's docs/images. */
+const docsImages = fileURLToPath(new URL("../../../docs/images/", import.meta.url));
 
 let server: TestServer;
 let browser: Browser;
@@ -75,7 +79,7 @@ describe("a stream of 100,000 events", () => {
     await result.waitFor();
     expect(await page.locator(".search-result").count()).toBe(1);
     await page.locator(".search-status", { hasText: "1 match in" }).waitFor();
-    await page.screenshot({ path: `${screenshotDir}/search.png` });
+    await page.screenshot({ path: `${docsImages}ui-search.png` });
 
     await result.locator("a").click();
     await page.waitForURL((url) => url.hash === `#${path}@50000`);
@@ -95,7 +99,7 @@ describe("a stream of 100,000 events", () => {
     await row.waitFor();
     expect(await row.locator("pre.yaml").innerText()).toContain("sensor reading 50000");
     expect(await row.locator("a.offset").getAttribute("href")).toBe(`#${path}@50000`);
-    await page.screenshot({ path: `${screenshotDir}/permalink.png` });
+    await page.screenshot({ path: `${docsImages}ui-permalink.png` });
 
     await page.click("text=Feed");
     const item = page.locator('.feed-row.highlight[data-first="50000"]');
