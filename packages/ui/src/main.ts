@@ -90,7 +90,7 @@ async function main(): Promise<void> {
       document.title = "Tributary";
       return;
     }
-    const stream = createStreamView({ api, path: current.path, offset: current.offset, links, presets, kinds: feedKinds });
+    const stream = createStreamView({ api, path: current.path, offset: current.offset, links, presets, kinds: feedKinds, onBadges: (badges) => tree.setBadges(current.path, badges) });
     stream.setOnline(connectivity.online);
     view = stream;
     replaceChildren(main, stream.element);

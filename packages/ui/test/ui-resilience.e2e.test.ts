@@ -65,6 +65,7 @@ describe("the UI on a real tributary serve process", () => {
     expect(await reply.innerText()).toContain("<script>window.pwned = true</script>");
     expect(await reply.locator("script").count()).toBe(0);
     expect(await page.evaluate(() => (window as unknown as { pwned?: boolean }).pwned)).toBeUndefined();
+    await page.locator('.tree-row[data-path="/demo/agent"] .tree-badge.agent').waitFor();
     await page.screenshot({ path: `${docsImages}ui-feed.png` });
     expect(errors).toEqual([]);
   });
@@ -136,6 +137,8 @@ describe("the UI on a real tributary serve process", () => {
     const hook = page.locator('[data-builtin="subscriptions"] .state-card.error', { hasText: "hook" });
     await hook.waitFor();
     expect(await hook.innerText()).toContain("failing at #3");
+    // The tree shows what the view learned: this stream's webhook is failing.
+    await page.locator('.tree-row[data-path="/demo/ops"] .tree-badge.failing').waitFor();
     await page.screenshot({ path: `${docsImages}ui-state.png` });
 
     await schedule.locator("button", { hasText: "Cancel" }).click();

@@ -6,6 +6,13 @@ import { treeRows, type TreeRow } from "../tree/tree-rows.ts";
 import { streamHref } from "./links.ts";
 import { createVirtualList } from "./virtual-list.ts";
 
+/** What the tree shows beside a stream's name. */
+export interface StreamBadges {
+  agent: boolean;
+  paused: boolean;
+  failing: boolean;
+}
+
 /**
  * The sidebar: every stream of the project as a tree, filterable, kept current live. It learns the tree
  * once (`GET /api/tree/`) and then follows the root stream, which receives `stream/child-created` and
@@ -21,6 +28,10 @@ export function createStreamTree(api: ApiClient, open: (path: string) => void) {
   /** Each stream's event count as the tree listing said (refreshed every 15 s while the page is open). */
   const counts = new Map<string, number>();
   let countsTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When a stream's count was last seen to grow (the tree's "last activity"). */
+  const activeAt = new Map<string, number>();
+  /** What the open views learned about streams: paused, failing, an agent's stream. */
+  const badges = new Map<string, StreamBadges>();
   const collapsed = new Set<string>(JSON.parse(localStorage.getItem(`tributary:collapsed:${api.project}`) ?? "[]") as string[]);
   let current = "";
   let filter = "";
@@ -76,7 +87,8 @@ export function createStreamTree(api: ApiClient, open: (path: string) => void) {
       },
       toggle,
       h("a", { href: streamHref(row.path), title: row.path, "aria-current": row.path === current ? "page" : null }, row.name),
-      count !== undefined ? h("span", { class: "tree-count", title: `${count.toLocaleString()} events` }, compact(count)) : null,
+      badgesOf(row.path),
+      count !== undefined ? h("span", { class: "tree-count", title: countTitle(row.path, count) }, compact(count)) : null,
     );
     // CSSOM, not a style attribute: the UI runs under a CSP without inline styles.
     element.style.paddingLeft = `${8 + row.depth * 14}px`;
@@ -126,7 +138,11 @@ export function createStreamTree(api: ApiClient, open: (path: string) => void) {
   async function refreshCounts(): Promise<void> {
     try {
       const tree = await api.tree("/");
-      for (const stream of tree.streams) counts.set(stream.path, stream.lastOffset);
+      for (const stream of tree.streams) {
+        const before = counts.get(stream.path);
+        if (before !== undefined && before !== stream.lastOffset) activeAt.set(stream.path, Date.now());
+        counts.set(stream.path, stream.lastOffset);
+      }
       refresh();
     } catch {
       // offline: the connectivity banner says so; try again later
@@ -134,8 +150,34 @@ export function createStreamTree(api: ApiClient, open: (path: string) => void) {
     if (!destroyed) countsTimer = setTimeout(() => void refreshCounts(), 15_000);
   }
 
+  function countTitle(path: string, count: number): string {
+    const at = activeAt.get(path);
+    return `${count.toLocaleString()} events${at ? `; last activity ${new Date(at).toLocaleTimeString()}` : ""}`;
+  }
+
+  function badgesOf(path: string): HTMLElement | null {
+    const known = badges.get(path);
+    const active = (activeAt.get(path) ?? 0) > Date.now() - 60_000;
+    if (!known && !active) return null;
+    return h(
+      "span",
+      { class: "tree-badges" },
+      active ? h("span", { class: "tree-badge active", title: "Active in the last minute" }, "live") : null,
+      known?.agent ? h("span", { class: "tree-badge agent", title: "An agent's stream" }, "agent") : null,
+      known?.paused ? h("span", { class: "tree-badge paused", title: "Paused" }, "paused") : null,
+      known?.failing ? h("span", { class: "tree-badge failing", title: "A webhook or processor is failing" }, "failing") : null,
+    );
+  }
+
   return {
     element,
+    /** Badges for a stream, from what its open view knows (its state and events). */
+    setBadges(path: string, next: StreamBadges) {
+      const before = badges.get(path);
+      if (before && before.agent === next.agent && before.paused === next.paused && before.failing === next.failing) return;
+      badges.set(path, next);
+      refresh();
+    },
     setCurrent(path: string) {
       current = path;
       refresh();

@@ -2,7 +2,7 @@ import type { StoredEvent } from "@tributary/protocol";
 import { ApiError, type ApiClient, type StreamState } from "../api/api-client.ts";
 import { openLiveTail, type LiveStatus } from "../api/live-tail.ts";
 import { h, replaceChildren } from "../dom.ts";
-import type { FeedItem, FeedKind, FeedRenderContext } from "../feed/feed-kind.ts";
+import { record, type FeedItem, type FeedKind, type FeedRenderContext } from "../feed/feed-kind.ts";
 import { appendToFeed, emptySegmentedFeed, prependToFeed, type SegmentedFeed } from "../feed/feed-segments.ts";
 import { renderMarkdown } from "../markdown/render-markdown.ts";
 import { routeHref } from "../route.ts";
@@ -30,6 +30,8 @@ export interface StreamViewOptions {
   links: Links;
   presets: readonly Preset[];
   kinds: readonly FeedKind[];
+  /** Told what the view learned about the stream (for the tree's badges). */
+  onBadges?: (badges: { agent: boolean; paused: boolean; failing: boolean }) => void;
 }
 
 type Mode = "feed" | "events" | "trace";
@@ -324,6 +326,10 @@ export function createStreamView(options: StreamViewOptions) {
       if (destroyed) return;
       statePanel.show(state);
       const paused = state.pause ?? null;
+      const failing =
+        (Array.isArray(record(state.subscriptions).subscriptions) && (record(state.subscriptions).subscriptions as unknown[]).some((entry) => record(entry).failing)) ||
+        (Array.isArray(record(state.processors).processors) && (record(state.processors).processors as unknown[]).some((entry) => /fail|error|crash/.test(String(record(entry).status))));
+      options.onBadges?.({ agent: held.events.some((event) => event.type.startsWith("agent-")), paused: paused !== null, failing });
       pause.setPaused(paused !== null);
       banner.hidden = paused === null;
       replaceChildren(banner, paused ? [h("strong", null, "Paused"), ": ", paused.reason, h("span", { class: "muted" }, ` (since #${paused.offset})`)] : null);
