@@ -5,3 +5,4 @@ export * from "./cursor.ts";
 export * from "./event.ts";
 export * from "./builtin-event-types.ts";
 export * from "./processor.ts";
+export * from "./known-options.ts";

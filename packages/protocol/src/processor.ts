@@ -1,4 +1,5 @@
 import type { EventInput, StoredEvent } from "./event.ts";
+import { assertKnownOptions } from "./known-options.ts";
 
 /** What a processor's `append` takes: an event, and a path (absolute, or relative to the processor's stream). */
 export interface ProcessorAppendInput {
@@ -83,9 +84,16 @@ export interface Processor<State = unknown> {
   interrupts?: (context: InterruptContext<State>) => boolean;
 }
 
+/** What `defineProcessor` takes: a processor whose `initialState` may be left out (it is then `undefined`). */
+export type ProcessorDefinition<State> = Omit<Processor<State>, "initialState"> & { initialState?: State };
+
+const processorKeys = ["slug", "initialState", "reduce", "afterAppend", "onCaughtUp", "concurrency", "interrupts"] as const;
+
 /**
  * Defines a processor. The factory runs once, here: a place to create clients and abort controllers that
- * the processor's functions close over.
+ * the processor's functions close over. A processor object may be passed instead of a factory. Neither
+ * `initialState` nor `reduce` is required (a processor with only `afterAppend` has state `undefined`); an
+ * unknown key (a misspelt `afterApend`) is a TypeError instead of a side effect that never runs.
  *
  * @example
  * export const counter = defineProcessor(() => ({
@@ -94,8 +102,14 @@ export interface Processor<State = unknown> {
  *   reduce: ({ event, state }) => (event.type === "increment" ? { count: state.count + 1 } : state),
  * }));
  */
-export function defineProcessor<State>(factory: () => Processor<State>): Processor<State> {
-  return factory();
+export function defineProcessor<State = undefined>(definition: (() => ProcessorDefinition<State>) | ProcessorDefinition<State>): Processor<State> {
+  const processor = typeof definition === "function" ? definition() : definition;
+  assertKnownOptions("defineProcessor", processor, processorKeys);
+  if (typeof processor?.slug !== "string" || processor.slug === "") throw new TypeError("defineProcessor: the processor needs a slug (a non-empty string).");
+  for (const key of ["reduce", "afterAppend", "onCaughtUp", "interrupts"] as const) {
+    if (processor[key] !== undefined && typeof processor[key] !== "function") throw new TypeError(`defineProcessor: ${key} must be a function.`);
+  }
+  return "initialState" in processor ? (processor as Processor<State>) : { ...processor, initialState: undefined as State };
 }
 
 /** Applies a processor's `reduce` to one event, keeping the old state when it returns `undefined`. */

@@ -1,4 +1,4 @@
-import { parseProject, parseStreamPath, type EventInput, type StoredEvent } from "@tributary/protocol";
+import { assertKnownOptions, parseProject, parseStreamPath, type EventInput, type StoredEvent } from "@tributary/protocol";
 import { readEventStream, type StreamOptions } from "./event-stream.ts";
 import { apiUrl, defaultBaseUrl, request, type Endpoint } from "./http.ts";
 import { readHead } from "./read-head.ts";
@@ -35,20 +35,45 @@ export interface ConsumerCursor {
 
 export type { StreamOptions };
 
+const clientOptions = ["baseUrl", "project"] as const;
+
+/** Where the client keeps `append` with the created/replayed flag (the workshop surface needs it; not public). */
+export const appendReportingCreation = Symbol("appendReportingCreation");
+const appendOptions = ["path", "event", "signal"] as const;
+const appendBatchOptions = ["path", "events", "signal"] as const;
+const streamOptions = ["path", "afterOffset", "offset", "beforeOffset", "live", "signal", "onReconnect", "retryFirstConnection", "idleTimeoutMs"] as const;
+
 /**
  * A client for a Tributary server's HTTP API. Every method throws a `TributaryError` whose `code` is the
  * server's (`invalid_event`, `stream_paused`, `offset_conflict`, …), or `unavailable` when the server
  * cannot be reached.
+ *
+ * `createEventsClient("http://…")` is short for `createEventsClient({ baseUrl: "http://…" })`. Unknown options
+ * (here and in every method) are a TypeError that names them.
  *
  * @example
  * const client = createEventsClient({ baseUrl: "http://127.0.0.1:4000" });
  * await client.append({ path: "/jonas/hello", event: { type: "hello-world" } });
  * for await (const event of client.stream({ path: "/jonas/hello" })) console.log(event.offset, event.type);
  */
-export function createEventsClient(options: EventsClientOptions = {}) {
+export function createEventsClient(baseUrlOrOptions: string | EventsClientOptions = {}) {
+  const options: EventsClientOptions = typeof baseUrlOrOptions === "string" ? { baseUrl: baseUrlOrOptions } : baseUrlOrOptions;
+  assertKnownOptions("createEventsClient", options, clientOptions);
   const endpoint: Endpoint = {
     baseUrl: (options.baseUrl ?? defaultBaseUrl()).replace(/\/+$/, ""),
     project: options.project === undefined ? undefined : parseProject(options.project),
+  };
+  /** `append` (documented there), also telling whether the event was stored now or is an idempotent replay. */
+  const appendOne = async (input: { path: string; event: EventInput; signal?: AbortSignal }): Promise<{ event: StoredEvent; created: boolean }> => {
+    assertKnownOptions("append", input, appendOptions);
+    const url = apiUrl(endpoint, "streams", parseStreamPath(input.path), { strict: "true" });
+    const response = await request(endpoint, url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ event: input.event }),
+      ...(input.signal ? { signal: input.signal } : {}),
+    }, { safeToRetry: input.event?.idempotencyKey !== undefined });
+    return { event: (await response.json()) as StoredEvent, created: response.status === 201 };
   };
   const getJson = async <T>(url: string, signal?: AbortSignal): Promise<T> =>
     (await (await request(endpoint, url, signal ? { signal } : {})).json()) as T;
@@ -64,23 +89,21 @@ export function createEventsClient(options: EventsClientOptions = {}) {
      * once only when the event has an `idempotencyKey` (so a retry cannot store it twice).
      */
     async append(input: { path: string; event: EventInput; signal?: AbortSignal }): Promise<StoredEvent> {
-      const url = apiUrl(endpoint, "streams", parseStreamPath(input.path), { strict: "true" });
-      const response = await request(endpoint, url, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ event: input.event }),
-        ...(input.signal ? { signal: input.signal } : {}),
-      }, { safeToRetry: input.event.idempotencyKey !== undefined });
-      return (await response.json()) as StoredEvent;
+      return (await appendOne(input)).event;
     },
 
+    /** `append`, also telling whether the event was stored now (false: an idempotent replay). For the workshop client. */
+    [appendReportingCreation]: appendOne,
+
     /** Appends several events atomically (all or none) and returns them as stored. */
-    async appendBatch(input: { path: string; events: EventInput[] }): Promise<StoredEvent[]> {
+    async appendBatch(input: { path: string; events: EventInput[]; signal?: AbortSignal }): Promise<StoredEvent[]> {
+      assertKnownOptions("appendBatch", input, appendBatchOptions);
       const url = apiUrl(endpoint, "streams", parseStreamPath(input.path), { strict: "true" });
       const response = await request(endpoint, url, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ events: input.events }),
+        ...(input.signal ? { signal: input.signal } : {}),
       });
       return ((await response.json()) as { events: StoredEvent[] }).events;
     },
@@ -88,9 +111,22 @@ export function createEventsClient(options: EventsClientOptions = {}) {
     /**
      * The events of a stream as an async iterable (Server-Sent Events underneath): finite by default,
      * or `live`, reconnecting and resuming after the last offset it yielded. See `readEventStream`.
+     * `offset` is another name for `afterOffset` (the workshop's); `{ signal }` may come as a second
+     * argument instead (`stream({ path, live: true }, { signal })`).
      */
-    stream(input: StreamOptions): AsyncGenerator<StoredEvent, void, undefined> {
-      return readEventStream(endpoint, { ...input, path: parseStreamPath(input.path) });
+    stream(input: StreamOptions & { offset?: StreamOptions["afterOffset"] }, extra?: { signal?: AbortSignal }): AsyncGenerator<StoredEvent, void, undefined> {
+      assertKnownOptions("stream", input, streamOptions);
+      assertKnownOptions("stream's second argument", extra, ["signal"]);
+      const { offset, ...rest } = input;
+      if (offset !== undefined && rest.afterOffset !== undefined) throw new TypeError("stream: give offset or afterOffset, not both (offset is another name for afterOffset).");
+      if (extra?.signal && rest.signal) throw new TypeError("stream: give the signal in the first argument or the second, not both.");
+      const signal = extra?.signal ?? rest.signal;
+      return readEventStream(endpoint, {
+        ...rest,
+        path: parseStreamPath(input.path),
+        ...(offset !== undefined ? { afterOffset: offset } : {}),
+        ...(signal ? { signal } : {}),
+      });
     },
 
     /** The offset of the stream's last event; 0 when it is empty or does not exist. */

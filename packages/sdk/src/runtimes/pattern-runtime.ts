@@ -1,6 +1,6 @@
-import type { Processor } from "@tributary/protocol";
+import { assertKnownOptions, type Processor } from "@tributary/protocol";
 import { compilePathPattern } from "./path-pattern.ts";
-import type { CommonRuntimeOptions } from "./runtime-options.ts";
+import { commonRuntimeOptionNames, type CommonRuntimeOptions } from "./runtime-options.ts";
 import { TreeBackedRuntime } from "./tree-backed-runtime.ts";
 
 export interface PatternRuntimeOptions<State> extends CommonRuntimeOptions {
@@ -21,6 +21,7 @@ export class PatternProcessorRuntime<State> extends TreeBackedRuntime<State> {
   readonly pattern: string;
 
   constructor(options: PatternRuntimeOptions<State>) {
+    assertKnownOptions("PatternProcessorRuntime", options, [...commonRuntimeOptionNames, "pattern", "processor"]);
     const compiled = compilePathPattern(options.pattern);
     const exact = compiled.matchesRoot && !options.pattern.includes("*");
     super(options, { root: compiled.root, includeRoot: compiled.matchesRoot, includeDescendants: !exact, match: compiled.test });

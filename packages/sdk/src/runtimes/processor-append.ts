@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { resolveStreamPath, type EventInput, type ProcessorAppend, type StoredEvent } from "@tributary/protocol";
+import { assertKnownOptions, resolveStreamPath, type EventInput, type ProcessorAppend, type ProcessorAppendInput, type StoredEvent } from "@tributary/protocol";
 import type { EventsClient } from "../client/events-client.ts";
 
 export interface AppendScope {
@@ -22,7 +22,9 @@ export interface AppendScope {
  * 1. `path` may be absolute or relative to the stream being handled (`.`, `./child`, `../sibling`).
  * 2. Each event records provenance in its metadata: `processor` (the slug) and `causedBy` (`{path, offset}`
  *    of the event being handled); fields the event sets itself win.
- * 3. Under a durable consumer name, the n-th append of one `afterAppend` call gets the idempotency key
+ * 3. `append({ type, payload })` (an event without the `{ event }` wrapper, as older workshop code writes it)
+ *    appends that event to the stream being handled. Other keys beside `event` and `path` are a TypeError.
+ * 4. Under a durable consumer name, the n-th append of one `afterAppend` call gets the idempotency key
  *    `<consumer>:<cause path>:<cause offset>:<n>` unless it has its own: when the call runs again after a
  *    crash (at-least-once), the server returns the events it stored the first time instead of storing
  *    them twice, as long as the call appends the same way.
@@ -33,7 +35,9 @@ export interface AppendScope {
  */
 export function createProcessorAppend(scope: AppendScope): ProcessorAppend {
   let sequence = 0;
-  return async ({ event, path }) => {
+  // Typed as ProcessorAppend; the bare-event form (point 3) is accepted at run time for untyped code.
+  return async (given) => {
+    const { event, path } = unwrap(given as ProcessorAppendInput | EventInput);
     const target = resolveStreamPath(scope.base, path);
     const metadata: Record<string, unknown> = { processor: scope.slug, ...event.metadata };
     if (scope.cause && metadata.causedBy === undefined) metadata.causedBy = { path: scope.cause.streamPath, offset: scope.cause.offset };
@@ -46,6 +50,14 @@ export function createProcessorAppend(scope: AppendScope): ProcessorAppend {
     scope.onAppend?.(stored);
     return stored;
   };
+}
+
+function unwrap(given: ProcessorAppendInput | EventInput): ProcessorAppendInput {
+  if (typeof given === "object" && given !== null && !("event" in given) && typeof (given as EventInput).type === "string") return { event: given as EventInput };
+  assertKnownOptions("append", given, ["event", "path"]);
+  const wrapped = given as ProcessorAppendInput;
+  if (typeof wrapped?.event !== "object" || wrapped.event === null) throw new TypeError("append: pass { event: { type, payload? }, path? } (or the event itself).");
+  return wrapped;
 }
 
 /** Keys are readable when short; hashed past the server's 512-character limit. */

@@ -1,5 +1,5 @@
-import type { Processor } from "@tributary/protocol";
-import type { CommonRuntimeOptions } from "./runtime-options.ts";
+import { assertKnownOptions, type Processor } from "@tributary/protocol";
+import { commonRuntimeOptionNames, type CommonRuntimeOptions } from "./runtime-options.ts";
 import { TreeBackedRuntime } from "./tree-backed-runtime.ts";
 
 export interface PullRuntimeOptions<State> extends CommonRuntimeOptions {
@@ -25,6 +25,7 @@ export class PullProcessorRuntime<State> extends TreeBackedRuntime<State> {
   readonly path: string;
 
   constructor(options: PullRuntimeOptions<State>) {
+    assertKnownOptions("PullProcessorRuntime", options, [...commonRuntimeOptionNames, "path", "includeChildren", "processor"]);
     super(options, { root: options.path, includeRoot: true, includeDescendants: options.includeChildren ?? false, match: () => true });
     this.path = options.path;
   }

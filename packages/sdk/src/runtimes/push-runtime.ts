@@ -1,11 +1,11 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { describeIssues, parseProject, reduceWith, storedEventSchema, TributaryError, type Processor, type StoredEvent } from "@tributary/protocol";
+import { assertKnownOptions, describeIssues, parseProject, reduceWith, storedEventSchema, TributaryError, type Processor, type StoredEvent } from "@tributary/protocol";
 import { z } from "zod";
 import { createEventsClient, type EventsClient } from "../client/events-client.ts";
 import { createEffectQueue, type EffectOutcome, type EffectQueue } from "./effect-queue.ts";
 import { appendedBy, createProcessorAppend } from "./processor-append.ts";
 import { reportFailure } from "./report-failure.ts";
-import { clientFor, loggerFor, type CommonRuntimeOptions } from "./runtime-options.ts";
+import { clientFor, commonRuntimeOptionNames, loggerFor, type CommonRuntimeOptions } from "./runtime-options.ts";
 import type { RuntimeLogger } from "./runtime-logger.ts";
 import { InterruptedError } from "./stream-runner.ts";
 
@@ -75,6 +75,7 @@ export class PushProcessorRuntime<State> {
   readonly #onAppend: ((event: StoredEvent) => void) | undefined;
 
   constructor(options: PushRuntimeOptions<State>) {
+    assertKnownOptions("PushProcessorRuntime", options, [...commonRuntimeOptionNames.filter((name) => name !== "consumer" && name !== "startFrom"), "processor", "acknowledge", "secret"]);
     this.#processor = options.processor;
     this.#client = clientFor(options);
     this.#logger = loggerFor(options, options.processor.slug);

@@ -23,6 +23,9 @@ export interface CommonRuntimeOptions {
   onAppend?: (event: StoredEvent) => void;
 }
 
+/** The option names of `CommonRuntimeOptions`, for the runtimes' unknown-option check. */
+export const commonRuntimeOptionNames = ["baseUrl", "project", "client", "consumer", "startFrom", "logger", "logLevel", "signal", "onAppend"] as const;
+
 export function clientFor(options: CommonRuntimeOptions): EventsClient {
   return options.client ?? createEventsClient({ ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}), ...(options.project ? { project: options.project } : {}) });
 }

@@ -1,20 +1,20 @@
 import { readFile } from "node:fs/promises";
 import { stripTypeScriptTypes } from "node:module";
 import { extname, join, normalize } from "node:path";
-import { fileURLToPath } from "node:url";
+import { uiAssets } from "@tributary/ui/assets";
 import { Hono } from "hono";
 import type { AppEnv } from "../context.ts";
 import { rewriteVendorImports, vendorFile } from "./ui-vendor.ts";
 
 /**
- * The web UI, served at `/`: static files from packages/ui/public (any non-file path serves index.html),
- * and the UI's TypeScript modules from packages/ui/src at `/src/*.ts`.
+ * The web UI, served at `/` (any non-file path serves index.html). In this repository: static files from
+ * packages/ui/public and the UI's TypeScript modules from packages/ui/src at `/src/*.ts`. Installed from npm:
+ * @tributary/ui's build, whose content-hashed bundle under `/assets/` is cached for good.
  */
 export const uiRoutes = new Hono<AppEnv>();
 
-const packageRoot = fileURLToPath(new URL("../../../ui/", import.meta.url));
-const root = join(packageRoot, "public/");
-const sourceRoot = join(packageRoot, "src/");
+const root = uiAssets.root;
+const sourceRoot = uiAssets.sourceRoot;
 const types: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
   ".js": "text/javascript; charset=utf-8",
@@ -26,8 +26,8 @@ const types: Record<string, string> = {
 uiRoutes.get("/*", async (c) => {
   if (c.req.path === "/api" || c.req.path.startsWith("/api/")) return c.notFound();
   const requested = normalize(decodeURIComponent(c.req.path)).replace(/^(\.\.[/\\])+/, "");
-  if (requested.startsWith("/src/") && extname(requested) === ".ts") {
-    const file = join(packageRoot, requested);
+  if (sourceRoot && requested.startsWith("/src/") && extname(requested) === ".ts") {
+    const file = join(sourceRoot, requested.slice("/src/".length));
     if (!file.startsWith(sourceRoot)) return c.notFound();
     let source: string;
     try {
@@ -51,7 +51,9 @@ uiRoutes.get("/*", async (c) => {
   if (!file.startsWith(root)) return c.notFound();
   try {
     const body = await readFile(file);
-    return c.body(body, 200, { "content-type": types[extname(file)] ?? "application/octet-stream", "cache-control": "no-cache" });
+    // A bundle's hashed assets never change under their name; everything else is revalidated.
+    const cache = uiAssets.mode === "bundle" && requested.startsWith("/assets/") ? "public, max-age=31536000, immutable" : "no-cache";
+    return c.body(body, 200, { "content-type": types[extname(file)] ?? "application/octet-stream", "cache-control": cache });
   } catch {
     return c.notFound();
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { defineProcessor } from "../src/index.ts";
-import { testProcessor } from "../src/testing.ts";
+import { defineProcessor } from "@tributary/sdk";
+import { testProcessor } from "../src/index.ts";
 
 const spawner = defineProcessor(() => ({
   slug: "spawner",

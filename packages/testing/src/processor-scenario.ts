@@ -1,8 +1,6 @@
 import { parseStreamPath, resolveStreamPath, type EventInput, type Processor, type StoredEvent } from "@tributary/protocol";
 import { startServer } from "@tributary/server";
-import { createEventsClient } from "../client/events-client.ts";
-import { PullProcessorRuntime } from "../runtimes/pull-runtime.ts";
-import type { RuntimeLogLevel } from "../runtimes/runtime-logger.ts";
+import { createEventsClient, PullProcessorRuntime, type RuntimeLogLevel } from "@tributary/sdk";
 
 /** An event for a scenario: an event input (appended to the scenario's path) or one with a path (absolute or relative). */
 export type ScenarioEvent = EventInput | { path: string; event: EventInput };

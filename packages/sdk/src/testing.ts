@@ -1,1 +1,0 @@
-export { testProcessor, type ScenarioEvent, type ScenarioOptions, type ScenarioResult } from "./testing/processor-scenario.ts";
