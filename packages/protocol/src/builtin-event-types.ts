@@ -212,7 +212,7 @@ const types: BuiltinEventType[] = [
     type: "processor/deployed",
     title: "Processor deployed",
     description:
-      "Deploys a hosted processor: `script` is a bundled JavaScript module whose default export is a processor. The server runs it in a sandboxed V8 isolate on this stream. Redeploying a slug replaces it.",
+      "Deploys a hosted processor: `script` is a JavaScript module (bundled by `tributary deploy`) whose default export, or only processor export, is a processor. The server runs it in a sandboxed V8 isolate on this stream: it reduces the history, calls onCaughtUp, then runs afterAppend for every later event, with append limited to this stream and its descendants and fetch proxied through the server. Limits per call: CPU time, memory and wall time; a call that hits one appends `stream/error-occurred`, and repeated failures suspend the processor. Redeploying a slug replaces it (its state is rebuilt); it runs again after a server restart. A module the sandbox cannot load is refused with 400. See docs/hosted-processors.md.",
     payload: z.object({ slug, script: z.string().min(1).max(5_000_000) }).strict(),
     example: { slug: "ping-pong", script: "export default { slug: 'ping-pong', initialState: {}, reduce: ({ state }) => state };" },
     appendedBy: "anyone",
@@ -224,6 +224,41 @@ const types: BuiltinEventType[] = [
     payload: z.object({ slug }).strict(),
     example: { slug: "ping-pong" },
     appendedBy: "anyone",
+  },
+  {
+    type: "processor/started",
+    title: "Processor started",
+    description: "A hosted processor caught up on the stream and is running: after its deployment, and again after every server restart.",
+    payload: z.object({ slug, deployedOffset: z.number().int().describe("The offset of the `processor/deployed` event it runs.") }).strict(),
+    example: { slug: "ping-pong", deployedOffset: 3 },
+    appendedBy: "server",
+  },
+  {
+    type: "processor/logged",
+    title: "Processor logged",
+    description:
+      "A hosted processor's `logger` (or `console`) call. Bounded (message 2,000 characters, fields 4 KiB) and rate-limited per processor; `dropped` counts the calls left out since the previous one.",
+    payload: z
+      .object({
+        slug,
+        level: z.enum(["debug", "info", "warn", "error"]),
+        message: z.string(),
+        fields: z.record(z.string(), z.unknown()).optional(),
+        offset: z.number().int().optional().describe("The offset of the event being handled."),
+        dropped: z.number().int().optional(),
+      })
+      .strict(),
+    example: { slug: "ping-pong", level: "info", message: "answered", offset: 4 },
+    appendedBy: "server",
+  },
+  {
+    type: "processor/suspended",
+    title: "Processor suspended",
+    description:
+      "The server stopped a hosted processor after it failed this many calls in a row (or its module could not be loaded). Deploying the slug again starts it anew.",
+    payload: z.object({ slug, reason: z.string(), failures: z.number().int() }).strict(),
+    example: { slug: "ping-pong", reason: "3 calls in a row failed; the last: the call used more than its CPU time limit of 100 ms", failures: 3 },
+    appendedBy: "server",
   },
 ];
 

@@ -1,0 +1,166 @@
+import ivm from "isolated-vm";
+import { isolatePrelude, isolateRuntime, sdkShimModule } from "./isolate-runtime.ts";
+import type { SandboxLimits } from "./sandbox-limits.ts";
+import type { CallResult, FailureKind } from "./sandbox-protocol.ts";
+
+/**
+ * What an isolate may ask of the server: appends and fetches and log lines. `call` never rejects: it
+ * resolves to the JSON of `{ok: true, value}` or `{ok: false, message}`.
+ */
+export interface IsolateHost {
+  call(kind: "append" | "fetch", request: string, cause: number | undefined): Promise<string>;
+  log(level: string, message: string, fields: string | undefined, cause: number | undefined): void;
+}
+
+export interface IsolateInstance {
+  reduce(events: string[]): CallResult;
+  onCaughtUp(path: string): Promise<CallResult>;
+  afterAppend(event: string): Promise<CallResult>;
+  state(): CallResult;
+  dispose(): void;
+}
+
+/** Module evaluation may do more than one call (building tables, say): it gets this many call budgets. */
+const loadBudgets = 10;
+
+/**
+ * One hosted processor in its own V8 isolate (isolated-vm): the module is compiled and evaluated there,
+ * with 'tributary' and '@tributary/sdk' resolving to a shim that offers `defineProcessor` and no other
+ * import resolving at all.
+ *
+ * Limits, per call:
+ * 1. CPU: synchronous code is stopped by isolated-vm's timeout; code that runs after an `await` (a
+ *    fetch's answer, say) is watched by sampling the isolate's CPU time, and the isolate is disposed when
+ *    the call has used more than the limit.
+ * 2. Memory: the isolate's heap limit; past it isolated-vm disposes the isolate.
+ * 3. Wall time for asynchronous calls: a call still pending after `wallMs` disposes the isolate.
+ * After a limit the instance is unusable (`crashed`); the server loads the processor anew.
+ */
+export async function createIsolateInstance(
+  script: string,
+  limits: SandboxLimits,
+  host: IsolateHost,
+): Promise<{ ok: true; instance: IsolateInstance; result: CallResult } | { ok: false; result: CallResult }> {
+  const isolate = new ivm.Isolate({ memoryLimit: limits.memoryMb });
+  let disposedFor: FailureKind | undefined;
+  const dispose = (reason: FailureKind) => {
+    disposedFor ??= reason;
+    if (!isolate.isDisposed) isolate.dispose();
+  };
+
+  const failure = (error: unknown, fallback: FailureKind = "threw"): CallResult & { ok: false } => {
+    const message = error instanceof Error ? error.message : String(error);
+    if (disposedFor) return { ok: false, kind: disposedFor, message: describe(disposedFor, limits) };
+    if (/memory limit/i.test(message) || isolate.isDisposed) {
+      disposedFor = "memory";
+      return { ok: false, kind: "memory", message: describe("memory", limits) };
+    }
+    if (/Script execution timed out/.test(message)) {
+      dispose("cpu");
+      return { ok: false, kind: "cpu", message: describe("cpu", limits) };
+    }
+    return { ok: false, kind: fallback, message };
+  };
+
+  let api: ivm.Reference<any>;
+  let functions: Record<"reduce" | "onCaughtUp" | "afterAppend" | "state", ivm.Reference<any>>;
+  let info: { slug: string; hasAfterAppend: boolean; hasOnCaughtUp: boolean };
+  try {
+    const context = await isolate.createContext();
+    await context.eval(isolatePrelude);
+    const module = await isolate.compileModule(script, { filename: "file:///processor.js" });
+    let shim: ivm.Module | undefined;
+    await module.instantiate(context, async (specifier) => {
+      if (specifier === "tributary" || specifier === "@tributary/sdk") {
+        if (!shim) {
+          shim = await isolate.compileModule(sdkShimModule, { filename: "file:///tributary.js" });
+          await shim.instantiate(context, () => {
+            throw new Error("the shim imports nothing");
+          });
+          await shim.evaluate();
+        }
+        return shim;
+      }
+      throw new Error(`a hosted processor cannot import '${specifier}': bundle the module with its dependencies ('tributary deploy' does)`);
+    });
+    await module.evaluate({ timeout: limits.cpuMs * loadBudgets });
+    api = await context.evalClosure(
+      isolateRuntime,
+      [
+        module.namespace.derefInto(),
+        new ivm.Reference((request: string, cause: number | undefined) => host.call("append", request, cause)),
+        new ivm.Reference((request: string) => host.call("fetch", request, undefined)),
+        new ivm.Callback((level: string, message: string, fields: string | undefined, cause: number | undefined) => host.log(level, message, fields, cause), { ignored: true }),
+      ],
+      { result: { reference: true }, timeout: limits.cpuMs * loadBudgets },
+    );
+    functions = {
+      reduce: await api.get("reduce", { reference: true }),
+      onCaughtUp: await api.get("onCaughtUp", { reference: true }),
+      afterAppend: await api.get("afterAppend", { reference: true }),
+      state: await api.get("state", { reference: true }),
+    };
+    info = {
+      slug: await api.get("slug"),
+      hasAfterAppend: await api.get("hasAfterAppend"),
+      hasOnCaughtUp: await api.get("hasOnCaughtUp"),
+    };
+  } catch (error) {
+    const result = failure(error, "load");
+    dispose(result.kind);
+    return { ok: false, result };
+  }
+
+  /** Runs one asynchronous call with the CPU watch and the wall-time limit. */
+  async function callAsync(fn: ivm.Reference<any>, argument: string): Promise<CallResult> {
+    if (disposedFor) return { ok: false, kind: "crashed", message: "the processor's isolate was stopped" };
+    const cpuAtStart = isolate.cpuTime;
+    const budget = BigInt(limits.cpuMs) * 1_000_000n;
+    const watch = setInterval(() => {
+      if (!isolate.isDisposed && isolate.cpuTime - cpuAtStart > budget) dispose("cpu");
+    }, Math.max(5, Math.min(50, limits.cpuMs / 4)));
+    const wall = setTimeout(() => dispose("wall"), limits.wallMs);
+    try {
+      await fn.apply(undefined, [argument], { timeout: limits.cpuMs, arguments: { copy: true }, result: { promise: true, copy: true } });
+      return { ok: true };
+    } catch (error) {
+      return failure(error);
+    } finally {
+      clearInterval(watch);
+      clearTimeout(wall);
+    }
+  }
+
+  const instance: IsolateInstance = {
+    reduce(events) {
+      for (const [index, event] of events.entries()) {
+        if (disposedFor) return { ok: false, kind: "crashed", message: "the processor's isolate was stopped", index };
+        try {
+          functions.reduce.applySync(undefined, [event], { timeout: limits.cpuMs, arguments: { copy: true } });
+        } catch (error) {
+          return { ...failure(error), index };
+        }
+      }
+      return { ok: true };
+    },
+    onCaughtUp: (path) => callAsync(functions.onCaughtUp, path),
+    afterAppend: (event) => callAsync(functions.afterAppend, event),
+    state() {
+      if (disposedFor) return { ok: false, kind: "crashed", message: "the processor's isolate was stopped" };
+      try {
+        return { ok: true, value: functions.state.applySync(undefined, [], { timeout: limits.cpuMs }) as string };
+      } catch (error) {
+        return failure(error);
+      }
+    },
+    dispose: () => dispose("crashed"),
+  };
+  return { ok: true, instance, result: { ok: true, ...info } };
+}
+
+function describe(kind: FailureKind, limits: SandboxLimits): string {
+  if (kind === "cpu") return `the call used more than its CPU time limit of ${limits.cpuMs} ms`;
+  if (kind === "memory") return `the processor allocated more than its memory limit of ${limits.memoryMb} MB`;
+  if (kind === "wall") return `the call took longer than its wall time limit of ${limits.wallMs} ms`;
+  return "the processor's isolate was stopped";
+}

@@ -1,0 +1,63 @@
+// The sandbox process: runs every hosted processor of one server, each in its own isolated-vm isolate.
+// The server starts it (sandbox.ts) with `--no-opt`, because V8's optimising compiler can compile an
+// allocation loop that ignores isolated-vm's termination; in this process that costs nothing but the
+// hosted processors' own speed. It talks only over the IPC channel; a process that stops answering is
+// killed by the server, which is the last line of defence.
+import { createIsolateInstance, type IsolateInstance } from "./isolate-instance.ts";
+import type { CallResult, FromSandbox, ToSandbox } from "./sandbox-protocol.ts";
+
+const instances = new Map<number, IsolateInstance>();
+const pending = new Map<number, (answer: string) => void>();
+let nextCall = 0;
+
+const send = (message: FromSandbox) => process.send!(message);
+
+function host(instance: number) {
+  return {
+    call(kind: "append" | "fetch", request: string, cause: number | undefined): Promise<string> {
+      const call = ++nextCall;
+      return new Promise((resolve) => {
+        pending.set(call, resolve);
+        send({ type: "host", call, instance, kind, request, cause });
+      });
+    },
+    log(level: string, message: string, fields: string | undefined, cause: number | undefined) {
+      send({ type: "log", instance, level, message, fields, cause });
+    },
+  };
+}
+
+async function handle(message: ToSandbox): Promise<void> {
+  if (message.op === "hostReply") {
+    const waiting = pending.get(message.call);
+    pending.delete(message.call);
+    waiting?.(JSON.stringify(message.ok ? { ok: true, value: message.value } : { ok: false, message: message.message }));
+    return;
+  }
+  if (message.op === "dispose") {
+    instances.get(message.instance)?.dispose();
+    instances.delete(message.instance);
+    return;
+  }
+  let result: CallResult;
+  if (message.op === "load") {
+    const created = await createIsolateInstance(message.script, message.limits, host(message.instance));
+    if (created.ok) instances.set(message.instance, created.instance);
+    result = created.result;
+  } else {
+    const instance = instances.get(message.instance);
+    if (!instance) result = { ok: false, kind: "crashed", message: "the processor's isolate is gone" };
+    else if (message.op === "reduce") result = instance.reduce(message.events);
+    else if (message.op === "caughtUp") result = await instance.onCaughtUp(message.path);
+    else if (message.op === "afterAppend") result = await instance.afterAppend(message.event);
+    else result = instance.state();
+  }
+  send({ type: "reply", id: message.id, result });
+}
+
+process.on("message", (message: ToSandbox) => {
+  handle(message).catch((error) => {
+    if ("id" in message) send({ type: "reply", id: message.id, result: { ok: false, kind: "crashed", message: String(error) } });
+  });
+});
+process.on("disconnect", () => process.exit(0));

@@ -1,0 +1,28 @@
+import type { SandboxLimits } from "./sandbox-limits.ts";
+
+/**
+ * The messages between the server and its sandbox process. Events and states cross as JSON strings, so
+ * the sandbox never sees a server object and the server never runs the user's code.
+ */
+export type ToSandbox =
+  | { op: "load"; id: number; instance: number; script: string; limits: SandboxLimits }
+  | { op: "reduce"; id: number; instance: number; events: string[] }
+  | { op: "caughtUp"; id: number; instance: number; path: string }
+  | { op: "afterAppend"; id: number; instance: number; event: string }
+  | { op: "state"; id: number; instance: number }
+  | { op: "dispose"; instance: number }
+  | { op: "hostReply"; call: number; ok: true; value: unknown }
+  | { op: "hostReply"; call: number; ok: false; message: string };
+
+export type FromSandbox =
+  | { type: "reply"; id: number; result: CallResult }
+  | { type: "host"; call: number; instance: number; kind: "append" | "fetch"; request: string; cause: number | undefined }
+  | { type: "log"; instance: number; level: string; message: string; fields: string | undefined; cause: number | undefined };
+
+/** Why a call into a hosted processor failed: a limit (`cpu`, `memory`, `wall`), a throw, or a bad module. */
+export type FailureKind = "cpu" | "memory" | "wall" | "threw" | "load" | "crashed";
+
+export type CallResult =
+  | { ok: true; value?: string; slug?: string; hasAfterAppend?: boolean; hasOnCaughtUp?: boolean }
+  /** `index`: which of the events a `reduce` failed on. */
+  | { ok: false; kind: FailureKind; message: string; index?: number };

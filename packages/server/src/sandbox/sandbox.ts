@@ -1,0 +1,175 @@
+import { fork, type ChildProcess } from "node:child_process";
+import type { Logger } from "../logger.ts";
+import { defaultSandboxLimits, type SandboxLimits } from "./sandbox-limits.ts";
+import type { CallResult, FromSandbox, ToSandbox } from "./sandbox-protocol.ts";
+
+/** What the server answers a hosted processor's requests with; a throw becomes the processor's error. */
+export interface SandboxCalls {
+  append(request: { event: unknown; path?: unknown }, cause: number | undefined): Promise<unknown>;
+  fetch(request: unknown): Promise<unknown>;
+  log(level: string, message: string, fields: string | undefined, cause: number | undefined): void;
+}
+
+/** One loaded hosted processor. Every call resolves (never rejects) with what happened. */
+export interface SandboxedProcessor {
+  readonly slug: string;
+  readonly hasAfterAppend: boolean;
+  readonly hasOnCaughtUp: boolean;
+  /** Reduces events (stored JSON), in order, inside the isolate; on a failure `index` names the event. */
+  reduce(events: string[]): Promise<CallResult>;
+  onCaughtUp(path: string): Promise<CallResult>;
+  afterAppend(event: string): Promise<CallResult>;
+  /** The processor's state, as JSON. */
+  state(): Promise<CallResult>;
+  dispose(): void;
+}
+
+export interface Sandbox {
+  /** Compiles and evaluates a module in a fresh isolate; a module that cannot load resolves `ok: false`. */
+  load(script: string, calls: SandboxCalls): Promise<{ ok: true; processor: SandboxedProcessor } | { ok: false; result: CallResult & { ok: false } }>;
+  readonly limits: SandboxLimits;
+  close(): Promise<void>;
+}
+
+/** How long past a call's own limits the server waits before it kills a sandbox process that stopped answering. */
+const graceMs = 5_000;
+
+/**
+ * The sandbox of one server: a child process (sandbox-child.ts) that runs every hosted processor in its
+ * own isolated-vm isolate, started on first use. The server never runs a hosted processor's code itself,
+ * so a runaway script costs that process a CPU, never the server's event loop.
+ *
+ * 1. Per call, the CPU time, memory and wall-time limits are enforced in the sandbox process (see
+ *    isolate-instance.ts); a call that hits one resolves with `ok: false` and the limit's kind.
+ * 2. A sandbox process that does not answer a call within the call's limits plus a grace period is
+ *    killed; every call in flight then resolves `crashed`, and the next `load` starts a new process.
+ *    Loaded processors of the old process answer `crashed` from then on; their owners load them again.
+ *
+ * @example
+ * const sandbox = createSandbox({ logger });
+ * const loaded = await sandbox.load(script, calls);
+ * if (loaded.ok) await loaded.processor.reduce([eventJson]);
+ */
+export function createSandbox(options: { logger: Logger; limits?: Partial<SandboxLimits> }): Sandbox {
+  const limits: SandboxLimits = { ...defaultSandboxLimits, ...options.limits };
+  const { logger } = options;
+  let child: { process: ChildProcess; generation: number } | undefined;
+  let generation = 0;
+  let nextId = 0;
+  let nextInstance = 0;
+  let closed = false;
+  const waiting = new Map<number, { resolve: (result: CallResult) => void; timer: NodeJS.Timeout; generation: number }>();
+  const instances = new Map<number, SandboxCalls>();
+
+  function spawn(): { process: ChildProcess; generation: number } {
+    const process_ = fork(new URL("./sandbox-child.ts", import.meta.url), [], {
+      // See sandbox-child.ts for why the optimising compiler is off there.
+      execArgv: ["--no-opt", "--disable-warning=ExperimentalWarning"],
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+      serialization: "json",
+    });
+    const started = { process: process_, generation: ++generation };
+    process_.on("message", (message: FromSandbox) => onMessage(started.generation, message));
+    process_.on("exit", (code, signal) => {
+      if (child?.generation === started.generation) child = undefined;
+      if (!closed) logger.warn("the sandbox process exited", { code, signal });
+      for (const [id, entry] of waiting) {
+        if (entry.generation !== started.generation) continue;
+        waiting.delete(id);
+        clearTimeout(entry.timer);
+        entry.resolve({ ok: false, kind: "crashed", message: "the sandbox process stopped (a processor would not stop at its limits)" });
+      }
+    });
+    process_.on("error", (error) => logger.error("the sandbox process failed", { error: String(error) }));
+    return started;
+  }
+
+  function onMessage(from: number, message: FromSandbox): void {
+    if (message.type === "reply") {
+      const entry = waiting.get(message.id);
+      if (!entry) return;
+      waiting.delete(message.id);
+      clearTimeout(entry.timer);
+      entry.resolve(message.result);
+      return;
+    }
+    const calls = instances.get(message.instance);
+    if (message.type === "log") {
+      calls?.log(message.level, message.message, message.fields, message.cause);
+      return;
+    }
+    const reply = (answer: ToSandbox) => {
+      if (child?.generation === from) child.process.send(answer);
+    };
+    if (!calls) return reply({ op: "hostReply", call: message.call, ok: false, message: "the processor was removed" });
+    let request: unknown;
+    try {
+      request = JSON.parse(message.request);
+    } catch {
+      return reply({ op: "hostReply", call: message.call, ok: false, message: "the request is not JSON" });
+    }
+    const answer = message.kind === "append" ? calls.append(request as { event: unknown }, message.cause) : calls.fetch(request);
+    answer.then(
+      (value) => reply({ op: "hostReply", call: message.call, ok: true, value }),
+      (error) => reply({ op: "hostReply", call: message.call, ok: false, message: error instanceof Error ? error.message : String(error) }),
+    );
+  }
+
+  function request(message: ToSandbox & { id: number }, deadlineMs: number, target: { process: ChildProcess; generation: number } | undefined): Promise<CallResult> {
+    if (!target || target !== child) return Promise.resolve({ ok: false, kind: "crashed", message: "the sandbox process was restarted" });
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        logger.error("the sandbox process stopped answering; killing it", { op: message.op });
+        target.process.kill("SIGKILL");
+      }, deadlineMs + graceMs);
+      timer.unref();
+      waiting.set(message.id, { resolve, timer, generation: target.generation });
+      target.process.send(message);
+    });
+  }
+
+  return {
+    limits,
+    async load(script, calls) {
+      if (closed) return { ok: false, result: { ok: false, kind: "crashed", message: "the server is closing" } };
+      child ??= spawn();
+      const target = child;
+      const instance = ++nextInstance;
+      instances.set(instance, calls);
+      const result = await request({ op: "load", id: ++nextId, instance, script, limits }, limits.cpuMs * 20, target);
+      if (!result.ok) {
+        instances.delete(instance);
+        return { ok: false, result };
+      }
+      let disposed = false;
+      const send = (make: (id: number) => ToSandbox & { id: number }, deadlineMs: number): Promise<CallResult> =>
+        disposed ? Promise.resolve({ ok: false, kind: "crashed", message: "the processor was removed" }) : request(make(++nextId), deadlineMs, target);
+      const processor: SandboxedProcessor = {
+        slug: result.slug!,
+        hasAfterAppend: result.hasAfterAppend === true,
+        hasOnCaughtUp: result.hasOnCaughtUp === true,
+        reduce: (events) => send((id) => ({ op: "reduce", id, instance, events }), limits.cpuMs * events.length),
+        onCaughtUp: (path) => send((id) => ({ op: "caughtUp", id, instance, path }), limits.wallMs),
+        afterAppend: (event) => send((id) => ({ op: "afterAppend", id, instance, event }), limits.wallMs),
+        state: () => send((id) => ({ op: "state", id, instance }), limits.cpuMs),
+        dispose() {
+          if (disposed) return;
+          disposed = true;
+          instances.delete(instance);
+          if (child === target) target.process.send({ op: "dispose", instance } satisfies ToSandbox);
+        },
+      };
+      return { ok: true, processor };
+    },
+    async close() {
+      closed = true;
+      const running = child;
+      child = undefined;
+      if (!running || running.process.exitCode !== null) return;
+      await new Promise<void>((resolve) => {
+        running.process.once("exit", () => resolve());
+        running.process.kill("SIGKILL");
+      });
+    },
+  };
+}
