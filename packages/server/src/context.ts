@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import type { HttpBindings } from "@hono/node-server";
 import { parseProject, parseStreamPath, projectHeader, type StreamPath } from "@tributary/protocol";
 import type { Appender } from "./append/appender.ts";
+import type { SecretVault } from "./builtins/secrets/secret-vault.ts";
 import type { BuiltinHost } from "./builtins/builtin-host.ts";
 import type { DocumentedEventType } from "./docs/event-type-docs.ts";
 import type { LiveHub } from "./live/live-hub.ts";
@@ -34,6 +35,8 @@ export interface ServerParts {
   security: Security;
   /** Event types documented besides the built-ins (ServerOptions.eventTypes), by type. */
   eventTypes: ReadonlyMap<string, DocumentedEventType>;
+  /** Secrets, encrypted at rest; write-only over the API. */
+  secrets: SecretVault;
 }
 
 export type AppEnv = { Bindings: HttpBindings; Variables: { parts: ServerParts } };

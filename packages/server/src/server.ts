@@ -9,6 +9,9 @@ import { defaultBuiltins } from "./builtins/default-builtins.ts";
 import type { Limits, ServerParts } from "./context.ts";
 import type { DocumentedEventType } from "./docs/event-type-docs.ts";
 import { keepLease } from "./lease-keeper.ts";
+import { join } from "node:path";
+import { createSecretVault, loadSecretKeys } from "./builtins/secrets/secret-vault.ts";
+import type { SandboxLimits } from "./sandbox/sandbox-limits.ts";
 import { createLiveHub } from "./live/live-hub.ts";
 import { isLoopbackHost } from "./browser/loopback-host.ts";
 import { createOutboundFetch } from "./outbound/outbound-fetch.ts";
@@ -47,6 +50,13 @@ export interface ServerOptions {
    * (`--allow-outbound`). Without auth on a loopback bind they may call loopback and private addresses anyway.
    */
   allowOutbound?: string[];
+  /** The hosted processors' limits per call (CPU, memory, wall time, failures before suspension, logs). */
+  sandbox?: Partial<SandboxLimits>;
+  /**
+   * The file holding the key secrets are encrypted with (created, mode 0600, when missing). Default:
+   * `secrets.key` in `dataDir`, beside (not in) the database; in memory for `:memory:`.
+   */
+  secretsKeyFile?: string;
 }
 
 export interface RunningServer {
@@ -82,6 +92,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const outbound = createOutboundFetch(createOutboundPolicy({ allowLocal: isLoopbackHost(host), allow: options.allowOutbound }), {
     mark: security.outboundMark,
   });
+  const secretsKeyFile = options.secretsKeyFile ?? (options.dataDir === ":memory:" ? undefined : join(options.dataDir ?? "./data", "secrets.key"));
+  const secrets = createSecretVault({ store, keys: loadSecretKeys(secretsKeyFile) });
   const hub = createLiveHub({ heartbeatMs: limits.heartbeatMs });
   let builtins: BuiltinHost | undefined;
   const appender = createAppender({ store, builtins: () => builtins! });
@@ -90,7 +102,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     processors: defaultBuiltins,
     appendAsServer: appender.appendAsServer,
     appendGated: async (project, path, events) => (await appender.appendAsClient(project, path, events)).events.map((appended) => appended.event),
-    settings: { circuitBreaker: options.circuitBreaker, outbound },
+    settings: { circuitBreaker: options.circuitBreaker, outbound, secrets, sandbox: options.sandbox },
     logger,
     now: options.now ?? Date.now,
   });
@@ -108,7 +120,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     onLost: () => void builtins.close(),
   });
   const eventTypes = new Map([...(options.eventTypes ?? [])].map((type) => [type.type, type]));
-  const parts: ServerParts = { store, hub, appender, builtins, logger, limits, security, eventTypes };
+  const parts: ServerParts = { store, hub, appender, builtins, logger, limits, security, eventTypes, secrets };
   const app = createApp(parts);
 
   const server = await new Promise<Server>((resolve, reject) => {

@@ -28,6 +28,9 @@ const builtinTypes = [
   "transformer/removed",
   "processor/deployed",
   "processor/removed",
+  "processor/started",
+  "processor/logged",
+  "processor/suspended",
 ];
 
 interface TypeDoc {

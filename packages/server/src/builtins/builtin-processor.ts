@@ -1,6 +1,8 @@
 import type { EventInput, ProcessorLogger, StoredEvent, StreamPath, TributaryError } from "@tributary/protocol";
 import type { Logger } from "../logger.ts";
 import type { OutboundFetch } from "../outbound/outbound-fetch.ts";
+import type { SandboxLimits } from "../sandbox/sandbox-limits.ts";
+import type { SecretVault } from "./secrets/secret-vault.ts";
 import type { PreparedEvent, StreamStore } from "../store/stream-store.ts";
 
 /** What a built-in's side effects may use. */
@@ -56,6 +58,10 @@ export interface BuiltinSettings {
    * applies. startServer always passes one; without it built-ins use the strictest policy.
    */
   outbound?: OutboundFetch;
+  /** Secrets, decrypted (startServer passes its vault); without it the store's values are used as they are. */
+  secrets?: SecretVault;
+  /** The hosted processors' sandbox limits (defaults in sandbox/sandbox-limits.ts). */
+  sandbox?: Partial<SandboxLimits>;
 }
 
 /**

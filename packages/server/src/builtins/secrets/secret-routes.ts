@@ -4,12 +4,15 @@ import { projectOf, type AppContext, type AppEnv } from "../../context.ts";
 import { secretBodySchema, secretNameSchema } from "./secret-name.ts";
 
 /**
- * Secrets: per project, stored outside every stream, write-only over the API. A subscription signs with
- * one (`secretName`); the value never appears in an event, a response or the state endpoint.
+ * Secrets: per project, stored outside every stream (encrypted, see secret-vault.ts), write-only over the
+ * API. A subscription signs with one (`secretName`); a hosted processor's fetch may carry one as
+ * `{{secret:NAME}}` in a header value, to the hosts in its `allowedHosts` only. The value never appears in
+ * an event, a response or the state endpoint.
  *
- * - `PUT /api/secrets/<name>` with `{"value": "..."}` (or a text/plain body) stores or replaces it: 201 / 200.
+ * - `PUT /api/secrets/<name>` with `{"value": "...", "allowedHosts": ["api.example.com"]}` (or the value as
+ *   a text/plain body) stores or replaces it: 201 / 200.
  * - `DELETE /api/secrets/<name>` removes it: 200, or 404 when there is none.
- * - `GET /api/secrets` lists the names and when each was last set; no value is ever returned.
+ * - `GET /api/secrets` lists the names, their allowed hosts and when each was last set; never a value.
  */
 export const secretRoutes = new Hono<AppEnv>();
 
@@ -22,7 +25,7 @@ function nameOf(c: AppContext): string {
 
 secretRoutes.get("/api/secrets", async (c) => {
   const project = projectOf(c);
-  return c.json({ project, secrets: await c.var.parts.store.listSecrets(project) });
+  return c.json({ project, secrets: await c.var.parts.secrets.list(project) });
 });
 
 secretRoutes.put("/api/secrets/*", async (c) => {
@@ -30,6 +33,7 @@ secretRoutes.put("/api/secrets/*", async (c) => {
   const name = nameOf(c);
   const text = await c.req.text();
   let value: string;
+  let allowedHosts: string[] = [];
   if ((c.req.header("content-type") ?? "").startsWith("text/plain")) {
     value = text;
   } else {
@@ -42,17 +46,18 @@ secretRoutes.put("/api/secrets/*", async (c) => {
     const parsed = secretBodySchema.safeParse(body);
     if (!parsed.success) throw new TributaryError("invalid_request", `Invalid secret: ${describeIssues(parsed.error)}.`);
     value = parsed.data.value;
+    allowedHosts = parsed.data.allowedHosts ?? [];
   }
   const checked = secretBodySchema.safeParse({ value });
   if (!checked.success) throw new TributaryError("invalid_request", `Invalid secret: ${describeIssues(checked.error)}.`);
-  const { created, updatedAt } = await c.var.parts.store.putSecret(project, name, value);
-  return c.json({ project, name, updatedAt }, created ? 201 : 200);
+  const { created, updatedAt } = await c.var.parts.secrets.put(project, name, { value, allowedHosts });
+  return c.json({ project, name, allowedHosts, updatedAt }, created ? 201 : 200);
 });
 
 secretRoutes.delete("/api/secrets/*", async (c) => {
   const project = projectOf(c);
   const name = nameOf(c);
-  if (!(await c.var.parts.store.deleteSecret(project, name))) {
+  if (!(await c.var.parts.secrets.delete(project, name))) {
     throw new TributaryError("not_found", `There is no secret '${name}' in project ${project}.`);
   }
   return c.json({ project, name, deleted: true });

@@ -1,6 +1,7 @@
 import type { StoredEvent, StreamPath } from "@tributary/protocol";
 import type { BuiltinServices } from "../builtin-processor.ts";
 import type { OutboundFetch } from "../../outbound/outbound-fetch.ts";
+import type { SecretVault } from "../secrets/secret-vault.ts";
 import { createCursorWorker, type CursorOutcome } from "../shared/cursor-worker.ts";
 import { compileJsonata, isTruthy } from "../shared/jsonata-expression.ts";
 import { postDelivery } from "./post-delivery.ts";
@@ -42,6 +43,7 @@ export function createSubscriptionDelivery(options: {
   path: StreamPath;
   config: () => SubscriptionEntry;
   outbound: OutboundFetch;
+  secrets: Pick<SecretVault, "get">;
 }) {
   const { services, project, path } = options;
   const slug = options.config().slug;
@@ -86,7 +88,7 @@ export function createSubscriptionDelivery(options: {
     const body = JSON.stringify(event);
     for (let attempt = 1; !signal.aborted; attempt += 1) {
       const config = options.config();
-      const secret = config.secretName === undefined ? undefined : await services.store.getSecret(project, config.secretName);
+      const secret = config.secretName === undefined ? undefined : (await options.secrets.get(project, config.secretName))?.value;
       const result =
         config.secretName !== undefined && secret === undefined
           ? { ok: false as const, error: `the secret '${config.secretName}' is not set (PUT /api/secrets/${config.secretName})` }

@@ -5,6 +5,7 @@ import { compileJsonata } from "../shared/jsonata-expression.ts";
 import { secretNamePattern } from "../secrets/secret-name.ts";
 import { createOutboundFetch } from "../../outbound/outbound-fetch.ts";
 import { createOutboundPolicy } from "../../outbound/outbound-policy.ts";
+import { plainSecrets } from "../secrets/secret-vault.ts";
 import { createSlugWorkers } from "../shared/slug-workers.ts";
 import { createSubscriptionDelivery, type SubscriptionDelivery } from "./subscription-delivery.ts";
 import { initialSubscriptionsState, reduceSubscriptions, type SubscriptionEntry, type SubscriptionsState } from "./subscription-state.ts";
@@ -18,8 +19,9 @@ import { initialSubscriptionsState, reduceSubscriptions, type SubscriptionEntry,
  */
 export const createSubscriptions: BuiltinFactory = (services, settings) => {
   const outbound = settings.outbound ?? createOutboundFetch(createOutboundPolicy({ allowLocal: false }));
+  const secrets = settings.secrets ?? plainSecrets(services.store);
   const workers = createSlugWorkers<SubscriptionEntry, SubscriptionDelivery>((project, path, config) =>
-    createSubscriptionDelivery({ services, project, path, config, outbound }),
+    createSubscriptionDelivery({ services, project, path, config, outbound, secrets }),
   );
 
   let closed = false;

@@ -1,0 +1,88 @@
+import type { StreamPath } from "@tributary/protocol";
+import { createOutboundFetch } from "../../outbound/outbound-fetch.ts";
+import { createOutboundPolicy } from "../../outbound/outbound-policy.ts";
+import { createSandbox } from "../../sandbox/sandbox.ts";
+import type { BuiltinFactory, BuiltinProcessor } from "../builtin-processor.ts";
+import { plainSecrets } from "../secrets/secret-vault.ts";
+import { invalidPayload, unknownSlug } from "../shared/invalid-payload.ts";
+import { createSlugWorkers } from "../shared/slug-workers.ts";
+import { createHostedFetch } from "./hosted-fetch.ts";
+import { createHostedRunner, type HostedRunner } from "./hosted-runner.ts";
+import { initialHostedState, reduceHosted, type HostedState } from "./hosted-state.ts";
+
+/**
+ * Hosted processors: `processor/deployed {slug, script}` runs the module's processor on its stream inside
+ * the server's sandbox (sandbox/), `processor/removed {slug}` stops it, a redeploy of the slug replaces it
+ * with its state rebuilt. Deployments are state folded from the stream, so after a restart (or on the new
+ * lease holder, on PostgreSQL) they run again; their side effects run only where the built-ins are active.
+ */
+export const createHostedProcessors: BuiltinFactory = (services, settings) => {
+  const sandbox = createSandbox({ logger: services.logger, limits: settings.sandbox });
+  const outbound = settings.outbound ?? createOutboundFetch(createOutboundPolicy({ allowLocal: false }));
+  const fetch = createHostedFetch({ outbound, secrets: settings.secrets ?? plainSecrets(services.store), limits: sandbox.limits });
+  const workers = createSlugWorkers<HostedState["deployments"][string], HostedRunner>((project, path, config) =>
+    createHostedRunner({ services, sandbox, fetch, project, path, config }),
+  );
+  let closed = false;
+
+  function sync(project: string, path: StreamPath, state: HostedState): void {
+    const active = Object.values(state.deployments).filter((deployment) => !deployment.suspended);
+    workers.sync(project, path, active);
+    if (Object.keys(state.deployments).length === 0 && state.lastConfigOffset > 0) {
+      void services.store.unmarkStream(project, path, "processor", state.lastConfigOffset).catch(() => undefined);
+    }
+  }
+
+  const processor: BuiltinProcessor<HostedState> = {
+    slug: "hosted-processors",
+    initialState: initialHostedState,
+    reduce: ({ event, state }) => reduceHosted(state, event),
+    beforeAppend: ({ event, state, path }) => {
+      if (event.type === "processor/deployed" && typeof event.payload.script === "string" && !/\bexport\b/.test(event.payload.script)) {
+        return invalidPayload(event.type, "script: the module exports nothing; export the processor, e.g. 'export default defineProcessor(() => ({ slug, initialState, reduce, afterAppend }))'.");
+      }
+      if (event.type === "processor/removed") {
+        const slug = String(event.payload.slug);
+        if (state.deployments[slug]) return undefined;
+        return unknownSlug(event.type, "hosted processor", slug, path, Object.keys(state.deployments));
+      }
+      return undefined;
+    },
+    afterAppend: ({ project, path, event, state }) => {
+      if (event.type.startsWith("processor/")) sync(project, path, state);
+      workers.wakeAll(project, path);
+    },
+    onCaughtUp: ({ project, path, state }) => {
+      sync(project, path, state);
+      workers.wakeAll(project, path);
+    },
+    describe: async (state, { project, path }) => ({
+      processors: await Promise.all(
+        Object.values(state.deployments).map(async (deployment) => {
+          const runner = workers.get(project, path, deployment.slug);
+          return {
+            slug: deployment.slug,
+            deployedAtOffset: deployment.configuredOffset,
+            status: deployment.suspended ? "suspended" : (runner?.status() ?? "stopped"),
+            ...(deployment.suspended ? { suspendedBecause: deployment.suspended.reason } : {}),
+            cursor: Math.max(runner?.position() ?? 0, (await services.store.getCursor(project, path, `processor:${deployment.slug}`)) ?? 0, deployment.startAfter),
+            state: await runner?.state().catch(() => undefined),
+          };
+        }),
+      ),
+    }),
+    start: async () => {
+      for (const { project, path } of await services.store.listMarkedStreams("processor")) {
+        if (closed) return;
+        await services.wake(project, path).catch((error) => services.logger.error("could not load a stream's hosted processors", { project, path, error: String(error) }));
+      }
+    },
+    forget: (project, path) => workers.forget(project, path),
+    close: async () => {
+      closed = true;
+      await workers.close();
+      await sandbox.close();
+    },
+  };
+  return processor;
+};

@@ -1,0 +1,269 @@
+import { createHash } from "node:crypto";
+import { eventInputSchema, describeIssues, resolveStreamPath, TributaryError, type StoredEvent, type StreamPath } from "@tributary/protocol";
+import { checkBuiltin } from "../../append/parse-append-body.ts";
+import type { Sandbox, SandboxedProcessor } from "../../sandbox/sandbox.ts";
+import type { CallResult } from "../../sandbox/sandbox-protocol.ts";
+import type { PreparedEvent } from "../../store/stream-store.ts";
+import type { BuiltinServices } from "../builtin-processor.ts";
+import { isDiagnosticFor, type Deployment } from "./hosted-state.ts";
+
+const pageSize = 500;
+const maxMessage = 2000;
+const maxFields = 4096;
+const maxEventBytes = 1024 * 1024;
+
+export type RunnerStatus = "loading" | "running" | "stopped";
+
+/**
+ * Runs one deployed processor on its stream, in the sandbox, from a persisted cursor (consumer
+ * `processor:<slug>`):
+ *
+ * 1. Loads the module in a fresh isolate, reduces the history up to the cursor without side effects,
+ *    calls `onCaughtUp`, appends `processor/started`, then for every later event reduces it and runs
+ *    `afterAppend`, saving the cursor after each. After a restart it resumes at the first event whose
+ *    side effect had not finished (at least once; appends carry idempotency keys made of the slug, the
+ *    deployment and the cause, so a repeated call stores nothing twice).
+ * 2. It never handles the events the server appends about it (its errors, logs, start).
+ * 3. A failed call (a throw, or a CPU, memory or wall-time limit) appends `stream/error-occurred` naming
+ *    the slug, the offset and the limit; an isolate stopped at a limit is loaded anew (state rebuilt from
+ *    the history). After `maxFailures` failures in a row the processor is suspended with
+ *    `processor/suspended`, and stays so until it is deployed again.
+ * 4. `append` reaches this stream and its descendants only, through the built-in gates (a paused stream
+ *    refuses it); `fetch` goes through the outbound policy; `logger` calls become `processor/logged`
+ *    events, bounded and rate-limited.
+ */
+export function createHostedRunner(options: {
+  services: BuiltinServices;
+  sandbox: Sandbox;
+  fetch: (project: string, request: unknown) => Promise<unknown>;
+  project: string;
+  path: StreamPath;
+  config: () => Deployment;
+}) {
+  const { services, sandbox, project, path } = options;
+  const limits = sandbox.limits;
+  const deployment = options.config();
+  const { slug } = deployment;
+  const consumer = `processor:${slug}`;
+  const log = services.logger.child({ hosted: slug, project, path });
+  let stopped = false;
+  let woken = false;
+  let release: (() => void) | undefined;
+  let status: RunnerStatus = "loading";
+  let position = deployment.startAfter;
+  let failures = 0;
+  let current: SandboxedProcessor | undefined;
+  /** The call in progress: its cause (for provenance and idempotency keys) and how many appends/fetches it made. */
+  let call: { cause: StoredEvent | undefined; appends: number; fetches: number } = { cause: undefined, appends: 0, fetches: 0 };
+  const logBucket = { tokens: limits.logsPerSecond, at: Date.now(), dropped: 0 };
+
+  const nextWake = () =>
+    woken || stopped
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          release = resolve;
+        });
+
+  async function append(request: { event: unknown; path?: unknown }, causeOffset: number | undefined): Promise<StoredEvent> {
+    if (stopped) throw new Error("the processor was stopped");
+    const target = resolveStreamPath(path, typeof request.path === "string" ? request.path : undefined);
+    if (target !== path && !target.startsWith(path === "/" ? "/" : `${path}/`)) {
+      throw new Error(`a hosted processor appends only to its own stream (${path}) and its descendants, not ${target}`);
+    }
+    const parsed = eventInputSchema.omit({ offset: true }).safeParse(request.event);
+    if (!parsed.success) throw new Error(`append: not an event input: ${describeIssues(parsed.error)}`);
+    const cause = call.cause && call.cause.offset === causeOffset ? call.cause : undefined;
+    const metadata: Record<string, unknown> = { processor: slug, ...parsed.data.metadata };
+    if (cause && metadata.causedBy === undefined) metadata.causedBy = { path: cause.streamPath, offset: cause.offset };
+    const event: PreparedEvent = { type: parsed.data.type, payload: parsed.data.payload ?? {}, metadata };
+    const key = parsed.data.idempotencyKey ?? (cause ? `${consumer}:${deployment.configuredOffset}:${cause.offset}:${call.appends}` : undefined);
+    call.appends += 1;
+    if (key) event.idempotencyKey = key.length <= 512 ? key : `sha256:${createHash("sha256").update(key).digest("hex")}`;
+    try {
+      checkBuiltin(event);
+    } catch (error) {
+      if (error instanceof TributaryError) throw new Error(`append: ${error.message}`);
+      throw error;
+    }
+    const size = Buffer.byteLength(JSON.stringify(event));
+    if (size > maxEventBytes) throw new Error(`append: the event is ${size} bytes; the limit is ${maxEventBytes}`);
+    try {
+      const [stored] = await services.appendGated(project, target, [event]);
+      return stored!;
+    } catch (error) {
+      if (error instanceof TributaryError) throw new Error(`append to ${target}: ${error.message}`);
+      throw error;
+    }
+  }
+
+  async function fetch(request: unknown): Promise<unknown> {
+    if (stopped) throw new Error("the processor was stopped");
+    call.fetches += 1;
+    if (call.fetches > limits.fetchesPerCall) throw new Error(`fetch: at most ${limits.fetchesPerCall} fetches per call`);
+    return options.fetch(project, request);
+  }
+
+  function logged(level: string, message: string, fields: string | undefined, cause: number | undefined): void {
+    if (stopped) return;
+    const now = Date.now();
+    logBucket.tokens = Math.min(limits.logsPerSecond, logBucket.tokens + ((now - logBucket.at) / 1000) * limits.logsPerSecond);
+    logBucket.at = now;
+    if (logBucket.tokens < 1) {
+      logBucket.dropped += 1;
+      return;
+    }
+    logBucket.tokens -= 1;
+    const payload: Record<string, unknown> = {
+      slug,
+      level: ["debug", "info", "warn", "error"].includes(level) ? level : "info",
+      message: message.length > maxMessage ? `${message.slice(0, maxMessage)}…` : message,
+    };
+    if (fields !== undefined) {
+      try {
+        const parsed = JSON.parse(fields) as unknown;
+        if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) {
+          payload.fields = fields.length > maxFields ? { truncated: `${fields.slice(0, 200)}…` } : parsed;
+        }
+      } catch {
+        // Not JSON: leave the fields out.
+      }
+    }
+    if (cause !== undefined) payload.offset = cause;
+    if (logBucket.dropped > 0) payload.dropped = logBucket.dropped;
+    logBucket.dropped = 0;
+    void services.appendAsServer(project, path, [{ type: "processor/logged", payload }]).catch((error) => log.warn("could not record a log line", { error: String(error) }));
+  }
+
+  async function fail(result: CallResult & { ok: false }, what: string, offset: number | undefined): Promise<"suspended" | "failed"> {
+    failures += 1;
+    const limit = result.kind === "cpu" || result.kind === "memory" || result.kind === "wall" ? result.kind : undefined;
+    const message = `hosted processor ${slug}: ${what}${offset === undefined ? "" : ` of offset ${offset}`} failed: ${result.message}`;
+    const payload: { message: string; processor: string; [field: string]: unknown } = { message, processor: slug, slug, kind: result.kind };
+    if (offset !== undefined) payload.offset = offset;
+    if (limit) payload.limit = limit === "cpu" ? { cpuMs: limits.cpuMs } : limit === "memory" ? { memoryMb: limits.memoryMb } : { wallMs: limits.wallMs };
+    await services.reportError(project, path, payload);
+    if (failures >= limits.maxFailures || result.kind === "load") {
+      const reason =
+        result.kind === "load" ? `the module could not be loaded: ${result.message}` : `${failures} calls in a row failed; the last: ${result.message}`;
+      await services.appendAsServer(project, path, [{ type: "processor/suspended", payload: { slug, reason, failures } }]).catch((error) => {
+        log.error("could not record a suspension", { error: String(error) });
+      });
+      return "suspended";
+    }
+    return "failed";
+  }
+
+  const broken = (result: CallResult) => !result.ok && result.kind !== "threw";
+
+  /** One life of the isolate: load, catch up, follow. Resolves "reload" when the isolate must be loaded anew. */
+  async function live(): Promise<"reload" | "stop"> {
+    status = "loading";
+    const loaded = await sandbox.load(deployment.script, { append, fetch, log: logged });
+    if (stopped) {
+      if (loaded.ok) loaded.processor.dispose();
+      return "stop";
+    }
+    if (!loaded.ok) return (await fail(loaded.result, "loading the module", deployment.configuredOffset)) === "suspended" ? "stop" : "reload";
+    const processor = (current = loaded.processor);
+    try {
+      let cursor = Math.max((await services.store.getCursor(project, path, consumer)) ?? 0, deployment.startAfter);
+      for (let after = 0; after < cursor; ) {
+        const records = await services.store.read(project, path, { afterOffset: after, limit: Math.min(pageSize, cursor - after) });
+        if (stopped) return "stop";
+        if (records.length === 0) break;
+        const result = await processor.reduce(records.map((record) => record.json));
+        if (!result.ok) {
+          const offset = records[result.index ?? 0]?.offset;
+          if ((await fail(result, "reduce", offset)) === "suspended") return "stop";
+          if (broken(result)) return "reload";
+        }
+        after = records.at(-1)!.offset;
+      }
+      if (processor.hasOnCaughtUp) {
+        call = { cause: undefined, appends: 0, fetches: 0 };
+        const result = await processor.onCaughtUp(path);
+        if (stopped) return "stop";
+        if (!result.ok) {
+          if ((await fail(result, "onCaughtUp", undefined)) === "suspended") return "stop";
+          if (broken(result)) return "reload";
+        }
+      }
+      status = "running";
+      await services.appendAsServer(project, path, [{ type: "processor/started", payload: { slug, deployedOffset: deployment.configuredOffset } }]);
+      position = cursor;
+      while (!stopped) {
+        woken = false;
+        const records = await services.store.read(project, path, { afterOffset: cursor, limit: 100 });
+        if (records.length === 0) {
+          await nextWake();
+          continue;
+        }
+        for (const record of records) {
+          if (stopped) return "stop";
+          const event = JSON.parse(record.json) as StoredEvent;
+          const reduced = await processor.reduce([record.json]);
+          let outcome: CallResult = reduced;
+          let what = "reduce";
+          if (reduced.ok && processor.hasAfterAppend && !isDiagnosticFor(event, slug)) {
+            call = { cause: event, appends: 0, fetches: 0 };
+            outcome = await processor.afterAppend(record.json);
+            what = "afterAppend";
+          }
+          if (stopped) return "stop";
+          cursor = record.offset;
+          position = cursor;
+          await services.store.setCursor(project, path, consumer, cursor);
+          if (outcome.ok) {
+            failures = 0;
+            continue;
+          }
+          if ((await fail(outcome, what, record.offset)) === "suspended") return "stop";
+          if (broken(outcome)) return "reload";
+        }
+      }
+      return "stop";
+    } finally {
+      processor.dispose();
+      if (current === processor) current = undefined;
+    }
+  }
+
+  const running = (async () => {
+    while (!stopped) {
+      try {
+        if ((await live()) === "stop") break;
+      } catch (error) {
+        if (stopped) break;
+        log.error("a hosted processor's runner failed; retrying in a second", { error: String(error) });
+        await new Promise((resolve) => setTimeout(resolve, 1000).unref());
+      }
+    }
+    status = "stopped";
+  })();
+
+  return {
+    wake(): void {
+      woken = true;
+      const resolve = release;
+      release = undefined;
+      resolve?.();
+    },
+    status: () => status,
+    position: () => position,
+    /** The processor's state (JSON-decoded), when it is running. */
+    async state(): Promise<unknown> {
+      const result = await current?.state();
+      return result?.ok && result.value !== undefined ? JSON.parse(result.value) : undefined;
+    },
+    async stop(): Promise<void> {
+      stopped = true;
+      current?.dispose();
+      const resolve = release;
+      release = undefined;
+      resolve?.();
+      await running;
+    },
+  };
+}
+
+export type HostedRunner = ReturnType<typeof createHostedRunner>;
