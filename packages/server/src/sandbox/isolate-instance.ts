@@ -13,7 +13,7 @@ export interface IsolateHost {
 }
 
 export interface IsolateInstance {
-  reduce(events: string[]): CallResult;
+  reduce(events: string[]): Promise<CallResult>;
   onCaughtUp(path: string): Promise<CallResult>;
   afterAppend(event: string): Promise<CallResult>;
   state(): CallResult;
@@ -132,8 +132,14 @@ export async function createIsolateInstance(
   }
 
   const instance: IsolateInstance = {
-    reduce(events) {
+    async reduce(events) {
+      let since = Date.now();
       for (const [index, event] of events.entries()) {
+        // A long history is reduced in slices, so this process's heartbeat keeps going out.
+        if (Date.now() - since > 50) {
+          await new Promise((resolve) => setImmediate(resolve));
+          since = Date.now();
+        }
         if (disposedFor) return { ok: false, kind: "crashed", message: "the processor's isolate was stopped", index };
         try {
           functions.reduce.applySync(undefined, [event], { timeout: limits.cpuMs, arguments: { copy: true } });

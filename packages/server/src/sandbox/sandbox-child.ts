@@ -47,7 +47,7 @@ async function handle(message: ToSandbox): Promise<void> {
   } else {
     const instance = instances.get(message.instance);
     if (!instance) result = { ok: false, kind: "crashed", message: "the processor's isolate is gone" };
-    else if (message.op === "reduce") result = instance.reduce(message.events);
+    else if (message.op === "reduce") result = await instance.reduce(message.events);
     else if (message.op === "caughtUp") result = await instance.onCaughtUp(message.path);
     else if (message.op === "afterAppend") result = await instance.afterAppend(message.event);
     else result = instance.state();
@@ -61,3 +61,7 @@ process.on("message", (message: ToSandbox) => {
   });
 });
 process.on("disconnect", () => process.exit(0));
+// The server's watchdog: a process whose main thread stops saying this (an isolate that ignored its
+// termination inside a synchronous call) is killed.
+send({ type: "alive" });
+setInterval(() => send({ type: "alive" }), 1000);

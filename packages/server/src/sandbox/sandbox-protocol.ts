@@ -15,12 +15,18 @@ export type ToSandbox =
   | { op: "hostReply"; call: number; ok: false; message: string };
 
 export type FromSandbox =
+  /** Sent once the process has loaded isolated-vm, then every second while it is responsive. */
+  | { type: "alive" }
   | { type: "reply"; id: number; result: CallResult }
   | { type: "host"; call: number; instance: number; kind: "append" | "fetch"; request: string; cause: number | undefined }
   | { type: "log"; instance: number; level: string; message: string; fields: string | undefined; cause: number | undefined };
 
-/** Why a call into a hosted processor failed: a limit (`cpu`, `memory`, `wall`), a throw, or a bad module. */
-export type FailureKind = "cpu" | "memory" | "wall" | "threw" | "load" | "crashed";
+/**
+ * Why a call into a hosted processor failed: a limit (`cpu`, `memory`, `wall`), a throw, a bad module,
+ * the sandbox process dying during the call (`crashed`), or the call finding a new sandbox process in
+ * place of the one that loaded the processor (`restarted`: not the processor's fault; load it again).
+ */
+export type FailureKind = "cpu" | "memory" | "wall" | "threw" | "load" | "crashed" | "restarted";
 
 export type CallResult =
   | { ok: true; value?: string; slug?: string; hasAfterAppend?: boolean; hasOnCaughtUp?: boolean }

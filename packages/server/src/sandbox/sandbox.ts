@@ -31,8 +31,10 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
-/** How long past a call's own limits the server waits before it kills a sandbox process that stopped answering. */
-const graceMs = 5_000;
+/** How long the sandbox process may go without a heartbeat while calls wait on it before it is killed. */
+const stallMs = 15_000;
+/** How long a new sandbox process may take to start (loading isolated-vm on a busy machine). */
+const startupMs = 60_000;
 
 /**
  * The sandbox of one server: a child process (sandbox-child.ts) that runs every hosted processor in its
@@ -41,9 +43,10 @@ const graceMs = 5_000;
  *
  * 1. Per call, the CPU time, memory and wall-time limits are enforced in the sandbox process (see
  *    isolate-instance.ts); a call that hits one resolves with `ok: false` and the limit's kind.
- * 2. A sandbox process that does not answer a call within the call's limits plus a grace period is
- *    killed; every call in flight then resolves `crashed`, and the next `load` starts a new process.
- *    Loaded processors of the old process answer `crashed` from then on; their owners load them again.
+ * 2. The sandbox process sends a heartbeat every second. One that stops (an isolate that ignored its
+ *    termination inside a synchronous call) while calls wait on it is killed; every call in flight then
+ *    resolves `crashed`, and the next `load` starts a new process. Processors loaded in the old process
+ *    answer `restarted` from then on: their owners load them again.
  *
  * @example
  * const sandbox = createSandbox({ logger });
@@ -53,30 +56,44 @@ const graceMs = 5_000;
 export function createSandbox(options: { logger: Logger; limits?: Partial<SandboxLimits> }): Sandbox {
   const limits: SandboxLimits = { ...defaultSandboxLimits, ...options.limits };
   const { logger } = options;
-  let child: { process: ChildProcess; generation: number } | undefined;
+  type Child = { process: ChildProcess; generation: number; lastSign: number };
+  let child: Child | undefined;
   let generation = 0;
   let nextId = 0;
   let nextInstance = 0;
   let closed = false;
-  const waiting = new Map<number, { resolve: (result: CallResult) => void; timer: NodeJS.Timeout; generation: number }>();
+  const waiting = new Map<number, { resolve: (result: CallResult) => void; generation: number }>();
   const instances = new Map<number, SandboxCalls>();
 
-  function spawn(): { process: ChildProcess; generation: number } {
+  const watchdog = setInterval(() => {
+    if (!child || child.process.exitCode !== null) return;
+    const target = child;
+    const busy = [...waiting.values()].some((entry) => entry.generation === target.generation);
+    if (busy && Date.now() - target.lastSign > stallMs) {
+      logger.error("the sandbox process stopped answering; killing it", { silentForMs: Date.now() - target.lastSign });
+      target.process.kill("SIGKILL");
+    }
+  }, 1000);
+  watchdog.unref();
+
+  function spawn(): Child {
     const process_ = fork(new URL("./sandbox-child.ts", import.meta.url), [], {
       // See sandbox-child.ts for why the optimising compiler is off there.
       execArgv: ["--no-opt", "--disable-warning=ExperimentalWarning"],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
       serialization: "json",
     });
-    const started = { process: process_, generation: ++generation };
-    process_.on("message", (message: FromSandbox) => onMessage(started.generation, message));
+    const started: Child = { process: process_, generation: ++generation, lastSign: Date.now() + startupMs };
+    process_.on("message", (message: FromSandbox) => {
+      started.lastSign = Math.max(started.lastSign, Date.now());
+      onMessage(started.generation, message);
+    });
     process_.on("exit", (code, signal) => {
       if (child?.generation === started.generation) child = undefined;
       if (!closed) logger.warn("the sandbox process exited", { code, signal });
       for (const [id, entry] of waiting) {
         if (entry.generation !== started.generation) continue;
         waiting.delete(id);
-        clearTimeout(entry.timer);
         entry.resolve({ ok: false, kind: "crashed", message: "the sandbox process stopped (a processor would not stop at its limits)" });
       }
     });
@@ -85,11 +102,11 @@ export function createSandbox(options: { logger: Logger; limits?: Partial<Sandbo
   }
 
   function onMessage(from: number, message: FromSandbox): void {
+    if (message.type === "alive") return;
     if (message.type === "reply") {
       const entry = waiting.get(message.id);
       if (!entry) return;
       waiting.delete(message.id);
-      clearTimeout(entry.timer);
       entry.resolve(message.result);
       return;
     }
@@ -115,15 +132,10 @@ export function createSandbox(options: { logger: Logger; limits?: Partial<Sandbo
     );
   }
 
-  function request(message: ToSandbox & { id: number }, deadlineMs: number, target: { process: ChildProcess; generation: number } | undefined): Promise<CallResult> {
-    if (!target || target !== child) return Promise.resolve({ ok: false, kind: "crashed", message: "the sandbox process was restarted" });
+  function request(message: ToSandbox & { id: number }, target: Child | undefined): Promise<CallResult> {
+    if (!target || target !== child) return Promise.resolve({ ok: false, kind: "restarted", message: "the sandbox process was restarted" });
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        logger.error("the sandbox process stopped answering; killing it", { op: message.op });
-        target.process.kill("SIGKILL");
-      }, deadlineMs + graceMs);
-      timer.unref();
-      waiting.set(message.id, { resolve, timer, generation: target.generation });
+      waiting.set(message.id, { resolve, generation: target.generation });
       target.process.send(message);
     });
   }
@@ -136,22 +148,22 @@ export function createSandbox(options: { logger: Logger; limits?: Partial<Sandbo
       const target = child;
       const instance = ++nextInstance;
       instances.set(instance, calls);
-      const result = await request({ op: "load", id: ++nextId, instance, script, limits }, limits.cpuMs * 20, target);
+      const result = await request({ op: "load", id: ++nextId, instance, script, limits }, target);
       if (!result.ok) {
         instances.delete(instance);
         return { ok: false, result };
       }
       let disposed = false;
-      const send = (make: (id: number) => ToSandbox & { id: number }, deadlineMs: number): Promise<CallResult> =>
-        disposed ? Promise.resolve({ ok: false, kind: "crashed", message: "the processor was removed" }) : request(make(++nextId), deadlineMs, target);
+      const send = (make: (id: number) => ToSandbox & { id: number }): Promise<CallResult> =>
+        disposed ? Promise.resolve({ ok: false, kind: "restarted", message: "the processor was removed" }) : request(make(++nextId), target);
       const processor: SandboxedProcessor = {
         slug: result.slug!,
         hasAfterAppend: result.hasAfterAppend === true,
         hasOnCaughtUp: result.hasOnCaughtUp === true,
-        reduce: (events) => send((id) => ({ op: "reduce", id, instance, events }), limits.cpuMs * events.length),
-        onCaughtUp: (path) => send((id) => ({ op: "caughtUp", id, instance, path }), limits.wallMs),
-        afterAppend: (event) => send((id) => ({ op: "afterAppend", id, instance, event }), limits.wallMs),
-        state: () => send((id) => ({ op: "state", id, instance }), limits.cpuMs),
+        reduce: (events) => send((id) => ({ op: "reduce", id, instance, events })),
+        onCaughtUp: (path) => send((id) => ({ op: "caughtUp", id, instance, path })),
+        afterAppend: (event) => send((id) => ({ op: "afterAppend", id, instance, event })),
+        state: () => send((id) => ({ op: "state", id, instance })),
         dispose() {
           if (disposed) return;
           disposed = true;
@@ -163,6 +175,7 @@ export function createSandbox(options: { logger: Logger; limits?: Partial<Sandbo
     },
     async close() {
       closed = true;
+      clearInterval(watchdog);
       const running = child;
       child = undefined;
       if (!running || running.process.exitCode !== null) return;

@@ -135,6 +135,8 @@ export function createHostedRunner(options: {
   }
 
   async function fail(result: CallResult & { ok: false }, what: string, offset: number | undefined): Promise<"suspended" | "failed"> {
+    // A new sandbox process (another processor would not stop): not this one's fault, just load it again.
+    if (result.kind === "restarted") return "failed";
     failures += 1;
     const limit = result.kind === "cpu" || result.kind === "memory" || result.kind === "wall" ? result.kind : undefined;
     const message = `hosted processor ${slug}: ${what}${offset === undefined ? "" : ` of offset ${offset}`} failed: ${result.message}`;
