@@ -1,6 +1,7 @@
 /**
  * Every figure BENCHMARKS.md reports, with its SPEC §10 target and the Durable Streams reference
- * server's figure as SPEC §10 quotes it (not measured here: that server cannot be fetched on this machine).
+ * server's figure as SPEC §10 quotes it. The Durable Streams face's rows have no target; their reference
+ * figure is measured in the same run (groups.ts, `ds`).
  * The order here is the order of the report's table.
  */
 export interface FigureSpec {
@@ -48,6 +49,9 @@ export const figures = [
   },
   { id: "catchup.json", label: "Catch-up read over `format=json` pages", unit: "events/s", target: atLeast(250_000, "events/s") },
   { id: "processor.reduce", label: "Processor catch-up (reduce)", unit: "events/s", target: atLeast(250_000, "events/s") },
+  { id: "ds.append.p50", label: "Durable Streams face: sequential append latency p50", unit: "ms" },
+  { id: "ds.concurrent", label: "Durable Streams face: appends/s, one stream, 32 concurrent clients", unit: "appends/s" },
+  { id: "ds.catchup", label: "Durable Streams face: catch-up read following `Stream-Next-Offset`", unit: "events/s" },
   { id: "hosted.overhead", label: "Hosted-processor overhead per event", unit: "µs", target: atMost(50, "µs") },
   { id: "agent.ttft", label: "Agent time-to-first-token added over a bare `openai` call", unit: "ms", target: atMost(5, "ms") },
 ] as const satisfies readonly FigureSpec[];
@@ -55,7 +59,8 @@ export const figures = [
 export type FigureId = (typeof figures)[number]["id"];
 
 /**
- * A measured figure, or the reason it was not measured. A `caveat` is printed next to the value; a
+ * A measured figure, or the reason it was not measured. A `reference` measured in the same run replaces
+ * the quoted one. A `caveat` is printed next to the value; a
  * figure measured under a workload short of the target's (`shortOfWorkload`) is a miss whatever its value.
  */
-export type FigureResult = { value: number; caveat?: string; shortOfWorkload?: boolean } | { notMeasured: string };
+export type FigureResult = { value: number; caveat?: string; shortOfWorkload?: boolean; reference?: string } | { notMeasured: string };

@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { measureAgentTtft } from "./agent-ttft.ts";
 import type { createCpuAccounting } from "./cpu-accounting.ts";
 import type { FigureId, FigureResult } from "./figures.ts";
@@ -8,12 +9,13 @@ import { fillStream, measureJsonCatchUp, measureSseCatchUp } from "./scenarios/c
 import { measureFanOut } from "./scenarios/fan-out.ts";
 import { measureLiveRoundTrip } from "./scenarios/live-round-trip.ts";
 import { measureProcessorCatchUp } from "./scenarios/processor-catch-up.ts";
+import { measureDsAppendLatency, measureDsCatchUp, measureDsConcurrent } from "./scenarios/durable-streams.ts";
 import { summarize } from "./stats.ts";
 import { startServerProcess, type ServerProcess, type ServerStats } from "./server-process.ts";
 import type { LatencySummary } from "./stats.ts";
 
 /** The benchmark's groups: each starts a fresh server process, so one group's data cannot slow another's. */
-export const groupNames = ["appends", "durable", "fanout", "catchup", "unbuilt"] as const;
+export const groupNames = ["appends", "durable", "fanout", "catchup", "ds", "unbuilt"] as const;
 export type GroupName = (typeof groupNames)[number];
 
 export interface GroupContext {
@@ -26,7 +28,7 @@ export interface GroupContext {
 }
 
 /** How many progress steps each group shows. */
-const steps: Record<GroupName, number> = { appends: 5, durable: 2, fanout: 1, catchup: 4, unbuilt: 1 };
+const steps: Record<GroupName, number> = { appends: 5, durable: 2, fanout: 1, catchup: 4, ds: 6, unbuilt: 1 };
 
 /** Workload sizes: the full run stays within a few minutes on a 2-core machine. */
 function sizesFor(quick: boolean) {
@@ -58,6 +60,7 @@ function figureIdsOf(names: GroupName[]): FigureId[] {
     durable: ["append.full.p50", "append.full.p99", "concurrent.full"],
     fanout: ["fanout.p99"],
     catchup: ["catchup.sse", "catchup.json", "processor.reduce"],
+    ds: ["ds.append.p50", "ds.concurrent", "ds.catchup"],
     unbuilt: ["hosted.overhead", "agent.ttft"],
   };
   return names.flatMap((name) => ids[name]);
@@ -177,6 +180,53 @@ const groups: Record<GroupName, (context: GroupContext) => Promise<void>> = {
     });
   },
 
+  async ds(context) {
+    const { progress, results, details } = context;
+    const size = sizesFor(context.quick);
+    const sequential = Math.round(size.sequential / 2);
+    const catchUp = Math.round(size.catchUp / 4);
+    type Figures = { latency: LatencySummary; concurrent: Awaited<ReturnType<typeof measureDsConcurrent>>; catchUp: Awaited<ReturnType<typeof measureDsCatchUp>> };
+    const measure = async (who: string, server: ServerProcess): Promise<Figures> => {
+      progress.step(`${who}: sequential Durable Streams appends`);
+      const latency = await measureDsAppendLatency(server.url, { count: sequential, warmup: size.warmup, path: "/v1/stream/bench/ds-sequential", progress });
+      progress.done(`p50 ${ms(latency.p50)}`);
+      progress.step(`${who}: 32 concurrent Durable Streams clients on one stream`);
+      const concurrent = await measureDsConcurrent(server.url, { clients: 32, durationMs: size.durationMs, warmupMs: size.warmupMs, path: "/v1/stream/bench/ds-concurrent", progress });
+      progress.done(`${n(concurrent.appendsPerSecond)} appends/s`);
+      progress.step(`${who}: Durable Streams catch-up read`);
+      const read = await measureDsCatchUp(server.url, { count: catchUp, runs: size.runs, path: "/v1/stream/bench/ds-catch-up", progress });
+      progress.done(`${n(read.eventsPerSecond)} messages/s`);
+      return { latency, concurrent, catchUp: read };
+    };
+    let tributary: Figures | undefined;
+    await withServer(context, "normal", async (server) => {
+      tributary = await measure("Tributary", server);
+    });
+    let reference: Figures | string;
+    try {
+      reference = "not measured";
+      await withServer(
+        context,
+        "normal",
+        async (server) => {
+          reference = await measure("reference server", server);
+        },
+        dsReferenceScript,
+      );
+    } catch (error) {
+      reference = `could not run: ${(error as Error).message}`;
+    }
+    const t = tributary!;
+    const ref = (pick: (figures: Figures) => string) => (typeof reference === "string" ? reference : `${pick(reference)} (measured in this run)`);
+    results.set("ds.append.p50", { value: t.latency.p50, reference: ref((r) => ms(r.latency.p50)) });
+    results.set("ds.concurrent", { value: t.concurrent.appendsPerSecond, reference: ref((r) => `${n(r.concurrent.appendsPerSecond)} appends/s`) });
+    results.set("ds.catchup", { value: t.catchUp.eventsPerSecond, reference: ref((r) => `${n(r.catchUp.eventsPerSecond)} events/s`) });
+    const side = (pick: (figures: Figures) => string) => `Tributary ${pick(t)}; reference server ${typeof reference === "string" ? reference : pick(reference)}`;
+    details.push(
+      `- **Durable Streams face** (\`/v1/stream\`, JSON streams; the reference server is npm \`@durable-streams/server\` file-backed, each in its own process under the same workload): ${n(sequential)} sequential appends after ${n(size.warmup)} warm-up, ${side((f) => latencyText(f.latency))}. 32 concurrent clients on one stream for ${seconds(size.durationMs)}: ${side((f) => `${n(f.concurrent.appendsPerSecond)} appends/s (${latencyText(f.concurrent.latency)})`)}. Catch-up of ${n(catchUp)} messages following \`Stream-Next-Offset\`: ${side((f) => `${n(f.catchUp.eventsPerSecond)} messages/s in ${n(f.catchUp.pagesPerRead)} pages`)}.`,
+    );
+  },
+
   async unbuilt(context) {
     context.progress.step("hosted processors and the agent");
     context.results.set("hosted.overhead", { notMeasured: "feature not built yet" });
@@ -194,8 +244,10 @@ const groups: Record<GroupName, (context: GroupContext) => Promise<void>> = {
   },
 };
 
-async function withServer(context: GroupContext, fsync: "normal" | "full", work: (server: ServerProcess) => Promise<void>): Promise<void> {
-  const server = await startServerProcess({ fsync, cpuProfileDir: context.profileDir });
+const dsReferenceScript = fileURLToPath(new URL("./ds-reference-child.ts", import.meta.url));
+
+async function withServer(context: GroupContext, fsync: "normal" | "full", work: (server: ServerProcess) => Promise<void>, script?: string): Promise<void> {
+  const server = await startServerProcess({ fsync, cpuProfileDir: context.profileDir, ...(script ? { script } : {}) });
   try {
     // Starts the server's CPU and event-loop figures afresh, so start-up does not count as work.
     await server.stats();

@@ -3,10 +3,13 @@ import { Agent, request } from "node:http";
 export interface HttpResponse {
   status: number;
   body: string;
+  headers: Record<string, string | string[] | undefined>;
 }
 
 export interface HttpClient {
   post(path: string, body: string): Promise<HttpResponse>;
+  /** A PUT with a JSON body (the Durable Streams face's create). */
+  put(path: string, body: string): Promise<HttpResponse>;
   get(path: string): Promise<HttpResponse>;
   close(): void;
 }
@@ -34,7 +37,7 @@ export function createHttpClient(baseUrl: string, options: { connections: number
       const req = request({ host: url.hostname, port: url.port, method, path, agent, headers }, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8"), headers: res.headers }));
         res.on("error", reject);
       });
       req.on("error", reject);
@@ -44,6 +47,7 @@ export function createHttpClient(baseUrl: string, options: { connections: number
 
   return {
     post: (path, body) => send("POST", path, body),
+    put: (path, body) => send("PUT", path, body),
     get: (path) => send("GET", path),
     close: () => agent.destroy(),
   };

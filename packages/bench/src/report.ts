@@ -29,7 +29,8 @@ export function renderReport(report: BenchReport): string {
       "value" in result ? `${formatValue(result.value, figure.unit)}${result.caveat ? ` (${result.caveat})` : ""}` : `not measured: ${result.notMeasured}`;
     const meets = "value" in result && figure.target?.meets(result.value) === true && result.shortOfWorkload !== true;
     const verdict = !("value" in result) ? "—" : figure.target ? (meets ? "✅ pass" : "❌ miss") : "(context)";
-    return `| ${figure.label} | ${measured} | ${figure.target?.text ?? "—"} | ${verdict} | ${figure.reference ?? ""} |`;
+    const reference = ("value" in result ? result.reference : undefined) ?? figure.reference ?? "";
+    return `| ${figure.label} | ${measured} | ${figure.target?.text ?? "—"} | ${verdict} | ${reference} |`;
   });
   return `# Benchmarks
 
@@ -50,13 +51,14 @@ machine's cores. Targets are SPEC §10's.
 
 ## Results
 
-| Figure | Measured | Target (SPEC §10) | Result | Reference server (quoted from SPEC §10, not measured here) |
+| Figure | Measured | Target (SPEC §10) | Result | Durable Streams reference server |
 | --- | --- | --- | --- | --- |
 ${rows.join("\n")}
 
-The reference figures are the Durable Streams reference server's, as SPEC §10 quotes them from one
-workload; that server cannot be fetched on this machine, so they were not measured here and are not a
-like-for-like comparison. \`--fsync full\` rows show the price of durability against power loss (an fsync
+The reference figures of the Durable Streams face rows were measured in this run: the same workload
+against the reference server (npm \`@durable-streams/server\`, file-backed) in its own process. The other
+reference figures are quoted from SPEC §10 (one workload of that server's own), not measured here, and are
+not a like-for-like comparison. \`--fsync full\` rows show the price of durability against power loss (an fsync
 of the WAL per commit group); they have no target of their own.
 
 ## Workloads and what the server was doing

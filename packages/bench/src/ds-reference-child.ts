@@ -1,0 +1,18 @@
+/**
+ * The Durable Streams reference server (npm `@durable-streams/server`, file-backed on the bench's data
+ * directory) in its own process, speaking the bench's child protocol, so the Durable Streams rows can put
+ * it beside Tributary under the same workload.
+ */
+import { DurableStreamTestServer } from "@durable-streams/server";
+import { announceServer } from "./child-ipc.ts";
+
+const dataDir = process.env.BENCH_DATA_DIR;
+if (!dataDir) throw new Error("ds-reference-child needs BENCH_DATA_DIR");
+
+// Its log lines go to stdout, where the bench reads the announcement: send them to stderr.
+console.info = console.error;
+console.log = console.error;
+
+const server = new DurableStreamTestServer({ port: 0, host: "127.0.0.1", dataDir });
+await server.start();
+announceServer(server.url, () => server.stop());
