@@ -56,6 +56,17 @@ describe("JSON streams are Tributary event streams", () => {
     expect(after1.map((event) => event.type)).toEqual(["hello-again"]);
   });
 
+  it("forgets a closed JSON stream's DS record when the stream is deleted through /api/streams", async () => {
+    await ds("/map/deleted", { method: "PUT", headers: { "content-type": "application/json", "stream-closed": "true" }, body: '{"type":"only"}' });
+    expect((await ds("/map/deleted", { method: "HEAD" })).headers.get("stream-closed")).toBe("true");
+    expect((await fetch(`${server.url}/api/streams/map/deleted`, { method: "DELETE" })).status).toBe(200);
+    expect((await ds("/map/deleted", { method: "HEAD" })).status).toBe(404);
+    await appendJson(server.url, "/map/deleted", { type: "again" });
+    const head = await ds("/map/deleted", { method: "HEAD" });
+    expect(head.headers.get("stream-closed")).toBeNull();
+    expect(head.headers.get("stream-next-offset")).toBe("0000000000000001");
+  });
+
   it("refuses a DS append to a paused stream with the pause's reason, and stores nothing", async () => {
     await appendJson(server.url, "/map/paused", { type: "stream/paused", payload: { reason: "maintenance" } });
     const refused = await ds("/map/paused", json({ type: "hello-world" }));

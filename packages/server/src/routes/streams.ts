@@ -117,6 +117,8 @@ async function remove(c: AppContext) {
   for (const deleted of result.deletedPaths) {
     hub.closeStream(project, deleted);
     builtins.forget(project, deleted);
+    // A JSON stream of the Durable Streams face is this stream; its record goes with it.
+    await store.deleteDurableStream(project, deleted);
   }
   return c.json({ deletedPaths: result.deletedPaths });
 }
