@@ -11,7 +11,8 @@ export async function appendEvents(parts: ServerParts, stream: DsStream, events:
   if (events.length === 0) return stream.tail;
   if (stream.meta.kind === "events") {
     const result = await parts.appender.appendAsClient(stream.storeProject, stream.storePath, events);
-    return result.events.at(-1)!.event.offset;
+    // An event's own idempotency key may hand back an older event: the tail never moves back.
+    return Math.max(stream.tail, ...result.events.map((appended) => appended.event.offset));
   }
   const stored = await parts.appender.appendAsServer(stream.storeProject, stream.storePath, events);
   return stored.at(-1)!.offset;
