@@ -10,11 +10,11 @@ export interface DsPage {
   next: number;
 }
 
-const maxPageEvents = 1000;
-const maxPageBytes = 1024 * 1024;
+const maxPageEvents = 10_000;
+const maxPageBytes = 4 * 1024 * 1024;
 
 /**
- * Reads from `after` to the tail, at most 1,000 events or about 1 MiB (§5.6 lets a server answer with
+ * Reads from `after` to the tail, at most 10,000 events or about 4 MiB (§5.6 lets a server answer with
  * part of the data; `Stream-Next-Offset` says where to go on). Byte streams skip the event log's
  * bookkeeping events (none are appended to them, but a stream's first append may follow none).
  */
