@@ -3,9 +3,10 @@ import type { EventsClient } from "@tributary/sdk";
 /**
  * The circuit breaker an agent's stream gets: a model streams every chunk as an event, and a fast one
  * streams well over the server's default of 100 events a second, which would pause the stream mid-answer.
- * 1,000 events a second still stops a runaway loop within a second.
+ * The agent stores chunks in batches, so a fast local model gets thousands a second through; 10,000
+ * events a second still stops a runaway loop within a second.
  */
-export const agentBreaker = { maxEvents: 1000, windowSeconds: 1 } as const;
+export const agentBreaker = { maxEvents: 10_000, windowSeconds: 1 } as const;
 export const agentBreakerKey = "tributary-agent:circuit-breaker";
 
 /**

@@ -172,6 +172,52 @@ describe("the agent loop as plain functions", () => {
     expect(s.plan()).toEqual(["open-window"]);
   });
 
+  it("stops a run on agent-run-stop-requested: cancel, close the calls, end it stopped, then run what is queued", () => {
+    const s = stream();
+    const input = s.add("agent-input-added", { content: "work" });
+    s.add("agent-request-started", { requestId: `${input}.1`, inputOffset: input, turn: 1, model: "m", api: "chat", tools: [] });
+    const queued = s.add("agent-input-added", { content: "later", policy: "queue" });
+    s.add("agent-input-queued", { inputOffset: queued, behindInputOffset: input });
+    s.add("agent-run-stop-requested", { reason: "Ctrl-C" });
+    expect(planActions(s.state)).toEqual([expect.objectContaining({ kind: "cancel-request", reason: "stopped: Ctrl-C" })]);
+    s.add("agent-request-cancelled", { requestId: `${input}.1`, reason: "stopped: Ctrl-C" });
+    expect(planActions(s.state)).toEqual([expect.objectContaining({ kind: "end-run", outcome: "stopped", turns: 1 })]);
+    s.add("agent-run-ended", { inputOffset: input, outcome: "stopped", turns: 1 });
+    expect(s.state.run).toMatchObject({ inputOffset: queued, phase: "starting" });
+  });
+
+  it("lets a steering input join the run at its next turn boundary, not before", () => {
+    const s = stream();
+    const input = s.add("agent-input-added", { content: "list" });
+    s.add("agent-request-started", { requestId: `${input}.1`, inputOffset: input, turn: 1, model: "m", api: "chat", tools: [] });
+    s.add("agent-output-completed", { requestId: `${input}.1`, text: "", toolCalls: [call("c1")] });
+    const steer = s.add("agent-input-added", { content: "only md", policy: "steer" });
+    expect(s.plan()).toEqual(["notice-steered", "dispatch-call"]);
+    expect(s.state.history.map((e) => e.kind)).toEqual(["input", "assistant"]);
+    s.add("agent-tool-call-completed", { callId: "c1", name: "shell", output: "a.md b.txt" });
+    expect(s.state.run).toMatchObject({ inputOffset: input, turn: 2, phase: "starting" });
+    expect(s.state.history.map((e) => (e.kind === "input" ? e.text : e.kind))).toEqual(["list", "assistant", "tool-result", "only md"]);
+    expect(s.state.queue.map((q) => q.offset)).not.toContain(steer);
+  });
+
+  it("retries a turn once after a context-length refusal, compacting first whatever the estimate says", () => {
+    const s = stream();
+    const first = s.add("agent-input-added", { content: "first" });
+    s.add("agent-request-started", { requestId: `${first}.1`, inputOffset: first, turn: 1, model: "m", api: "chat", tools: [] });
+    s.add("agent-output-completed", { requestId: `${first}.1`, text: "ok", toolCalls: [] });
+    s.add("agent-run-ended", { inputOffset: first, outcome: "answered", turns: 1 });
+    const second = s.add("agent-input-added", { content: "second" });
+    s.add("agent-request-started", { requestId: `${second}.1`, inputOffset: second, turn: 1, model: "m", api: "chat", tools: [] });
+    s.add("agent-request-failed", { requestId: `${second}.1`, message: "too long", status: 400, code: "context_length_exceeded" });
+    expect(s.state.run).toMatchObject({ phase: "starting", requestId: `${second}.1.retry`, overflowTurn: 1 });
+    expect(planActions(s.state)).toEqual([expect.objectContaining({ kind: "start-compaction", reason: "context-length", requestId: `${second}.1.retry` })]);
+    s.add("agent-compaction-started", { requestId: `${second}.1.retry`, throughOffset: 4, estimatedTokens: 10, budgetTokens: 100000, reason: "context-length" });
+    s.add("agent-history-compacted", { summary: "first answered", throughOffset: 4, requestId: `${second}.1.retry` });
+    s.add("agent-request-started", { requestId: `${second}.1.retry`, inputOffset: second, turn: 1, model: "m", api: "chat", tools: [] });
+    s.add("agent-request-failed", { requestId: `${second}.1.retry`, message: "still too long", code: "context_length_exceeded" });
+    expect(planActions(s.state)).toEqual([expect.objectContaining({ kind: "end-run", outcome: "failed", turns: 2 })]);
+  });
+
   it("ignores events with invalid payloads and types it does not know", () => {
     const s = stream();
     const before = s.state;

@@ -235,6 +235,21 @@ describe.each(["chat", "responses"] as const)("over the %s API", (api) => {
     expect(requestTexts(harness.llm.requests.at(-1)!.body)).toContain("Summary of the conversation so far:\nSUMMARY: a first question was answered.");
   });
 
+  it("stores every chunk of a fast model as its own event, in order, while the model streams unhindered", async () => {
+    const words = Array.from({ length: 1_000 }, (_, i) => `w${i}`);
+    harness = await startHarness({ api, script: [{ text: words.join(" ") }] });
+    const input = await harness.append({ type: "agent-input-added", payload: { content: "flood" } });
+    expect((await harness.runEnded(input.offset)).payload).toMatchObject({ outcome: "answered", text: words.join(" ") });
+    const events = await harness.read();
+    const chunks = harness.ofType(events, "agent-output-chunk-received");
+    expect(chunks.map((chunk) => chunk.payload.index)).toEqual(chunks.map((_, i) => i));
+    expect(chunks.map((chunk) => chunk.payload.text ?? "").join("")).toBe(words.join(" "));
+    expect(chunks.every((chunk) => chunk.metadata?.processor === "agent")).toBe(true);
+    // The completed output comes after the last chunk.
+    expect(harness.ofType(events, "agent-output-completed")[0]!.offset).toBeGreaterThan(chunks.at(-1)!.offset);
+    expect(harness.llm.requests[0]!.chunksSent).toBeGreaterThanOrEqual(1_000);
+  });
+
   it("offers the tools announced while the context window was open", async () => {
     harness = await startHarness({ api, agent: { contextWindowMs: 600 }, script: [{ text: "ok" }] });
     const input = await harness.append({ type: "agent-input-added", payload: { content: "hi" } });

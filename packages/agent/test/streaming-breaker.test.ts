@@ -17,7 +17,7 @@ describe("the agent's circuit breaker", () => {
     await ensureAgentBreaker(client, "/agents/fast");
     await ensureAgentBreaker(client, "/agents/fast");
     const state = await client.state("/agents/fast");
-    expect(state["circuit-breaker"]).toMatchObject({ maxEvents: 1000, windowSeconds: 1, source: "stream" });
+    expect(state["circuit-breaker"]).toMatchObject({ maxEvents: 10_000, windowSeconds: 1, source: "stream" });
     // 300 chunk-like events within a second pass.
     await client.appendBatch({ path: "/agents/fast", events: Array.from({ length: 300 }, (_, i) => ({ type: "chunk", payload: { i } })) });
     const after = await client.append({ path: "/agents/fast", event: { type: "still-open" } });

@@ -6,6 +6,9 @@ import type { StoredEvent } from "@tributary/protocol";
 export interface TtftResult {
   bareMs: number[];
   agentMs: number[];
+  /** Chunk events a live reader saw per second while the model streamed a long answer as fast as it could. */
+  chunksPerSecond: number;
+  chunks: number;
 }
 
 /**
@@ -14,8 +17,10 @@ export interface TtftResult {
  * 2. agent: appending `agent-input-added` to a stream the agent runs on (context window 0), until a live
  *    reader of the stream sees the first `agent-output-chunk-received` with text.
  * The difference of the medians is what the agent (events, processors, HTTP hops) adds.
+ * 3. chunk rate: one answer of `chunks` words streamed without delay; from the first to the last
+ *    `agent-output-chunk-received` a live reader sees (each chunk one event, stored in batches).
  */
-export async function measureAgentTtft(serverUrl: string, options: { samples: number }): Promise<TtftResult> {
+export async function measureAgentTtft(serverUrl: string, options: { samples: number; chunks?: number }): Promise<TtftResult> {
   const llm = await startMockLlm();
   const path = `/bench/agent-ttft-${Date.now()}`;
   const client = createEventsClient({ baseUrl: serverUrl });
@@ -35,7 +40,7 @@ export async function measureAgentTtft(serverUrl: string, options: { samples: nu
       };
       waiters.add(waiter);
     });
-  const result: TtftResult = { bareMs: [], agentMs: [] };
+  const result: TtftResult = { bareMs: [], agentMs: [], chunksPerSecond: 0, chunks: options.chunks ?? 5_000 };
   try {
     for (let i = 0; i < options.samples + 3; i++) {
       const started = performance.now();
@@ -54,6 +59,22 @@ export async function measureAgentTtft(serverUrl: string, options: { samples: nu
       if (i >= 3) result.agentMs.push(performance.now() - started);
       await ended;
     }
+    llm.load([{ text: Array.from({ length: result.chunks }, (_, i) => `w${i}`).join(" ") }]);
+    let first = 0;
+    let last = 0;
+    let seen = 0;
+    const counted = next((event) => {
+      if (event.type !== "agent-output-chunk-received" || !event.payload.text) return false;
+      last = performance.now();
+      if (seen++ === 0) first = last;
+      return seen === result.chunks;
+    });
+    const ended = next((event) => event.type === "agent-run-ended");
+    await client.append({ path, event: { type: "agent-input-added", payload: { content: "stream a long answer" } } });
+    const outcome = await Promise.race([counted.then(() => "counted"), ended.then((event) => `ended ${String(event.payload.outcome)}: ${String(event.payload.text).slice(0, 200)}`)]);
+    if (outcome !== "counted") throw new Error(`the long answer did not stream: the run ${outcome}`);
+    result.chunksPerSecond = ((seen - 1) * 1000) / (last - first);
+    await ended;
   } finally {
     controller.abort();
     await reading;

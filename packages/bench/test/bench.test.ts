@@ -42,7 +42,7 @@ describe("npm run bench", () => {
     for (const figure of figures) {
       const row = rows.get(figure.label);
       expect(row, `a row for "${figure.label}"`).toBeDefined();
-      expect(row!.measured).toMatch(/^([\d,]+(\.\d+)? (ms|µs|appends\/s|events\/s)( \(.+\))?|not measured: .+)$/);
+      expect(row!.measured).toMatch(/^([\d,]+(\.\d+)? (ms|µs|appends\/s|events\/s|chunks\/s)( \(.+\))?|not measured: .+)$/);
       if (!row!.measured.startsWith("not measured")) {
         expect(row!.result).toMatch("target" in figure ? /^(✅ pass|❌ miss)$/ : /^\(context\)$/);
       }
