@@ -25,7 +25,7 @@ const append = async (path: string, event: unknown) =>
   (await (await fetch(`${server.url}/api/streams${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(event) })).json()) as StoredEvent;
 const startAgentCli = async (path: string, extra: string[] = []) => {
   const agent = cli(["agent", path, "--children", "--base-url", llm.baseUrl, "--model", "mock-model", "--cwd", cwd, "--context-window-ms", "20", "--lease-ttl-ms", "1000", ...extra]);
-  await agent.waitFor(/agent running on/);
+  await agent.waitFor(/agent running on/, 60_000); // a process start: slow on a loaded machine
   return agent;
 };
 
