@@ -19,6 +19,7 @@ export const commands: Record<string, Command & { load: () => Promise<Command> }
   tail: lazy("print a stream's events (--live keeps following)", async () => (await import("./tail.ts")).tailCommand),
   ls: lazy("list the tree of streams under a path", async () => (await import("./ls.ts")).lsCommand),
   run: lazy("run a processor file (TypeScript) on a stream or a subtree", async () => (await import("./run.ts")).runCommand),
+  deploy: lazy("bundle a processor file and run it on the server (hosted, sandboxed)", async () => (await import("./deploy.ts")).deployCommand),
   agent: lazy("run the LLM agent and its tools on a stream", async () => (await import("./agent.ts")).agentCommand),
   chat: lazy("chat with an agent in the terminal", async () => (await import("./chat.ts")).chatCommand),
   bench: lazy("measure the performance targets and write BENCHMARKS.md", async () => (await import("./bench.ts")).benchCommand),

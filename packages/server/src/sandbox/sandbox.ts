@@ -77,7 +77,9 @@ export function createSandbox(options: { logger: Logger; limits?: Partial<Sandbo
   watchdog.unref();
 
   function spawn(): Child {
-    const process_ = fork(new URL("./sandbox-child.ts", import.meta.url), [], {
+    // From the sources in this repository, or from the built package's JavaScript.
+    const entry = new URL(import.meta.url.endsWith(".ts") ? "./sandbox-child.ts" : "./sandbox-child.js", import.meta.url);
+    const process_ = fork(entry, [], {
       // See sandbox-child.ts for why the optimising compiler is off there.
       execArgv: ["--no-opt", "--disable-warning=ExperimentalWarning"],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
