@@ -6,3 +6,4 @@ export * from "./event.ts";
 export * from "./builtin-event-types.ts";
 export * from "./processor.ts";
 export * from "./known-options.ts";
+export * from "./processor-rules.ts";

@@ -4,8 +4,10 @@ import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import { createApp } from "./app.ts";
 import { createAppender } from "./append/appender.ts";
-import { createBuiltinHost, type BuiltinHost } from "./builtins/builtin-host.ts";
+import { createBuiltinHost } from "./builtins/builtin-host.ts";
 import { defaultBuiltins } from "./builtins/default-builtins.ts";
+import { createBuiltinGate } from "./builtins/host/builtin-gate.ts";
+import { createBuiltinStates } from "./builtins/host/builtin-states.ts";
 import type { Limits, ServerParts } from "./context.ts";
 import type { DocumentedEventType } from "./docs/event-type-docs.ts";
 import { keepLease } from "./lease-keeper.ts";
@@ -95,19 +97,29 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const secretsKeyFile = options.secretsKeyFile ?? (options.dataDir === ":memory:" ? undefined : join(options.dataDir ?? "./data", "secrets.key"));
   const secrets = createSecretVault({ store, keys: loadSecretKeys(secretsKeyFile) });
   const hub = createLiveHub({ heartbeatMs: limits.heartbeatMs });
-  let builtins: BuiltinHost | undefined;
-  const appender = createAppender({ store, builtins: () => builtins! });
-  builtins = createBuiltinHost({
-    store,
-    processors: defaultBuiltins,
-    appendAsServer: appender.appendAsServer,
-    appendGated: async (project, path, events) => (await appender.appendAsClient(project, path, events)).events.map((appended) => appended.event),
+  const now = options.now ?? Date.now;
+  // One append runs one way: route → appender → gate (the built-ins' state) → store → commit feed → live
+  // readers and built-in state → built-in side effects → appender. Each part is built before the parts
+  // that use it, so none needs a reference to one made later.
+  const states = createBuiltinStates({ events: store, builtins: defaultBuiltins, logger });
+  const gate = createBuiltinGate({ states, builtins: defaultBuiltins, logger, now });
+  const appender = createAppender({ log: store, gate });
+  const builtins = createBuiltinHost({
+    builtins: defaultBuiltins,
+    states,
+    appender,
+    ports: { events: store, cursors: store, marks: store, secrets: store },
     settings: { circuitBreaker: options.circuitBreaker, outbound, secrets, sandbox: options.sandbox },
     logger,
-    now: options.now ?? Date.now,
+    now,
   });
   // Byte streams of the Durable Streams face live in shadow projects that no built-in serves.
-  const unsubscribe = [store.onCommit(hub.publish), store.onCommit((batch) => isShadowProject(batch.project) || builtins.onCommit(batch))];
+  const unsubscribe = [
+    store.onCommit(hub.publish),
+    store.onCommit((batch) => {
+      if (!isShadowProject(batch.project)) states.onCommit(batch);
+    }),
+  ];
   // The built-ins' side effects (schedules, deliveries, transforms, the breaker's trips) run on one server
   // at a time: the holder of this lease. On SQLite that is always this server.
   const lease = keepLease({

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { assertKnownOptions, describeIssues, parseProject, reduceWith, storedEventSchema, TributaryError, type Processor, type StoredEvent } from "@tributary/protocol";
+import { assertKnownOptions, describeIssues, guardedReduce, parseProject, storedEventSchema, TributaryError, type Processor, type StoredEvent } from "@tributary/protocol";
 import { z } from "zod";
 import { createEventsClient, type EventsClient } from "../client/events-client.ts";
 import { createEffectQueue, type EffectOutcome, type EffectQueue } from "./effect-queue.ts";
@@ -193,12 +193,9 @@ export class PushProcessorRuntime<State> {
   }
 
   #reduce(state: State, event: StoredEvent): State {
-    try {
-      return reduceWith(this.#processor, state, event);
-    } catch (error) {
-      this.#logger.error("reduce threw; the event leaves the state unchanged (reduce must be total)", { path: event.streamPath, offset: event.offset, error: String(error) });
-      return state;
-    }
+    return guardedReduce(this.#processor.reduce, state, event, (error) =>
+      this.#logger.error("reduce threw; the event leaves the state unchanged (reduce must be total)", { path: event.streamPath, offset: event.offset, error: String(error) }),
+    );
   }
 
   #interrupts(event: StoredEvent, state: State, running: StoredEvent[]): boolean {

@@ -1,4 +1,4 @@
-import type { StoredEvent } from "@tributary/protocol";
+import { errorMessage, failureReport, type StoredEvent } from "@tributary/protocol";
 import type { EventsClient } from "../client/events-client.ts";
 import type { RuntimeLogger } from "./runtime-logger.ts";
 
@@ -24,12 +24,11 @@ export async function reportFailure(input: {
   consumer?: string | undefined;
 }): Promise<void> {
   const { client, processor, path, event, logger } = input;
-  const message = input.error instanceof Error ? input.error.message : String(input.error);
+  const message = errorMessage(input.error);
   const where = event ? "afterAppend" : "onCaughtUp";
   logger.error(`${where} failed`, { path, offset: event?.offset, error: input.error instanceof Error ? (input.error.stack ?? message) : message });
-  if (event?.type === "stream/error-occurred" && event.payload.processor === processor) return;
-  const payload: Record<string, unknown> = { message, processor };
-  if (event) payload.offset = event.offset;
+  const payload = failureReport(processor, input.error, event);
+  if (!payload) return;
   try {
     await client.append({
       path,

@@ -1,4 +1,4 @@
-import { reduceWith, type Processor, type StoredEvent } from "@tributary/protocol";
+import { guardedReduce, type Processor, type StoredEvent } from "@tributary/protocol";
 import type { EventsClient } from "../client/events-client.ts";
 import { createCheckpoint, type Checkpoint } from "./checkpoint.ts";
 import { createEffectQueue, type EffectTask } from "./effect-queue.ts";
@@ -98,11 +98,9 @@ export function createStreamRunner<State>(options: StreamRunnerOptions<State>) {
     createProcessorAppend({ client, slug: processor.slug, base: path, cause, consumer, onAppend: options.onAppend });
 
   function reduce(event: StoredEvent): void {
-    try {
-      state = reduceWith(processor, state, event);
-    } catch (error) {
-      logger.error("reduce threw; the event leaves the state unchanged (reduce must be total)", { path, offset: event.offset, error: String(error) });
-    }
+    state = guardedReduce(processor.reduce, state, event, (error) =>
+      logger.error("reduce threw; the event leaves the state unchanged (reduce must be total)", { path, offset: event.offset, error: String(error) }),
+    );
   }
 
   function shouldInterrupt(event: StoredEvent, current: State): boolean {

@@ -1,17 +1,32 @@
 import type { StoredEvent, StreamPath } from "@tributary/protocol";
-import type { BuiltinHost } from "../builtins/builtin-host.ts";
-import type { AppendResult, PreparedEvent, StreamStore } from "../store/stream-store.ts";
+import type { AppendResult, EventLog, PreparedEvent } from "../store/event-log.ts";
+import type { Gate } from "./gate.ts";
+
+/** The one way events get into a stream; routes and the built-ins' side effects both use it. */
+export interface Appender {
+  /** A client's append: the gate (the built-ins' gates) applies. */
+  appendAsClient(project: string, path: StreamPath, events: PreparedEvent[]): Promise<AppendResult>;
+  /** The server's own append (built-ins' side effects): no gate, so the breaker can always pause. */
+  appendAsServer(project: string, path: StreamPath, events: PreparedEvent[]): Promise<StoredEvent[]>;
+}
 
 /**
- * The one way events get into a stream.
- * 1. Appends to one stream pass the built-in gates one at a time, in arrival order, each judged against
- *    the state every earlier accepted append produces (committed or still in flight; see `reserve`).
+ * Creates the appender over the event log and a gate. It depends on nothing above it: the built-ins
+ * implement `Gate` and receive this appender, so an append always runs route → gate → store.
+ *
+ * 1. Appends to one stream pass the gate one at a time, in arrival order, each judged against the state
+ *    every earlier accepted append produces (committed or still in flight; see `Gate.reserve`).
  * 2. On a store that commits in call order (SQLite), only the gate and the hand-off are serialised, not
  *    the commit: appends that arrive together share one group commit. On other stores (PostgreSQL) each
  *    append to a stream waits for the previous one's commit, so commits keep the gate order.
  * 3. Appends to different streams run concurrently.
+ *
+ * @example
+ * const appender = createAppender({ log: store, gate: builtinGate });
+ * await appender.appendAsClient("default", "/jonas", [{ type: "note", payload: {} }]);
  */
-export function createAppender(options: { store: StreamStore; builtins: () => BuiltinHost }) {
+export function createAppender(options: { log: Pick<EventLog, "append" | "commitsInCallOrder">; gate: Gate }): Appender {
+  const { log, gate } = options;
   const tails = new Map<string, Promise<unknown>>();
 
   function serialised<T>(key: string, work: () => Promise<T>): Promise<T> {
@@ -26,26 +41,24 @@ export function createAppender(options: { store: StreamStore; builtins: () => Bu
   }
 
   return {
-    /** A client's append: built-in gates apply. */
-    appendAsClient(project: string, path: StreamPath, events: PreparedEvent[]): Promise<AppendResult> {
+    appendAsClient(project, path, events) {
       const handedOff = serialised(`${project}\u0000${path}`, async () => {
-        const release = await options.builtins().reserve(project, path, events);
-        const committed = options.store.append({ project, path, events });
+        const release = await gate.reserve(project, path, events);
+        const committed = log.append({ project, path, events });
         committed.then(
           () => release(true),
           () => release(false),
         );
-        if (!options.store.commitsInCallOrder) await committed.catch(() => undefined);
+        if (!log.commitsInCallOrder) await committed.catch(() => undefined);
         return { committed };
       });
       return handedOff.then(({ committed }) => committed);
     },
 
-    /** The server's own append (built-ins' side effects): no gates, so the breaker can always pause. */
-    async appendAsServer(project: string, path: StreamPath, events: PreparedEvent[]): Promise<StoredEvent[]> {
+    async appendAsServer(project, path, events) {
       const { committed } = await serialised(`${project}\u0000${path}`, async () => {
-        const committed = options.store.append({ project, path, events });
-        if (!options.store.commitsInCallOrder) await committed.catch(() => undefined);
+        const committed = log.append({ project, path, events });
+        if (!log.commitsInCallOrder) await committed.catch(() => undefined);
         return { committed };
       });
       const result = await committed;
@@ -53,5 +66,3 @@ export function createAppender(options: { store: StreamStore; builtins: () => Bu
     },
   };
 }
-
-export type Appender = ReturnType<typeof createAppender>;

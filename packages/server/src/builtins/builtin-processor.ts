@@ -1,9 +1,13 @@
 import type { EventInput, ProcessorLogger, StoredEvent, StreamPath, TributaryError } from "@tributary/protocol";
+import type { Appender } from "../append/appender.ts";
 import type { Logger } from "../logger.ts";
 import type { OutboundFetch } from "../outbound/outbound-fetch.ts";
 import type { SandboxLimits } from "../sandbox/sandbox-limits.ts";
 import type { SecretVault } from "./secrets/secret-vault.ts";
-import type { PreparedEvent, StreamStore } from "../store/stream-store.ts";
+import type { CursorStore } from "../store/cursor-store.ts";
+import type { EventReader, PreparedEvent } from "../store/event-log.ts";
+import type { MarkedNamespace, MarkStore } from "../store/mark-store.ts";
+import type { SecretStore } from "../store/secret-store.ts";
 
 /** What a built-in's side effects may use. */
 export interface BuiltinAfterAppendContext<State> {
@@ -28,21 +32,24 @@ export interface BuiltinGateContext<State> {
 }
 
 /**
- * What the host hands a built-in that does work of its own (timers, deliveries, workers), once per server.
- * Everything here belongs to one server: two servers in one process never share a built-in's runtime.
+ * The ports a built-in's side effects get, once per server. A built-in's `effects` factory names the
+ * ones it uses in its parameter type (`Pick<BuiltinPorts, "appender" | "cursors">`), so each built-in
+ * sees only those. Everything here belongs to one server: two servers in one process share nothing.
  */
-export interface BuiltinServices {
-  store: StreamStore;
+export interface BuiltinPorts {
+  /**
+   * The appender: `appendAsServer` goes past every gate (the breaker must always be able to pause);
+   * `appendAsClient` passes the gates like a client, for events a built-in makes on a user's behalf (a
+   * schedule's firing, a transformer's output), so a paused stream refuses them too.
+   */
+  appender: Appender;
+  /** Reading streams (the cursor workers). */
+  events: EventReader;
+  cursors: CursorStore;
+  marks: MarkStore;
+  secrets: SecretStore;
   logger: Logger;
   now(): number;
-  /** Appends as the server, past every gate (the breaker must always be able to pause). */
-  appendAsServer(project: string, path: StreamPath, events: PreparedEvent[]): Promise<StoredEvent[]>;
-  /**
-   * Appends as the server but through the built-in gates, like a client: for events a built-in makes on a
-   * user's behalf (a schedule's firing, a transformer's output), so a paused stream refuses them too.
-   * Throws the gate's `TributaryError` (`stream_paused`, `invalid_event`).
-   */
-  appendGated(project: string, path: StreamPath, events: PreparedEvent[]): Promise<StoredEvent[]>;
   /** Loads a stream's built-in state now (its `onCaughtUp` hooks run), so work resumes after a restart. */
   wake(project: string, path: StreamPath): Promise<void>;
   /** Records a failure as `stream/error-occurred` on the stream (and in the log). */
@@ -64,22 +71,14 @@ export interface BuiltinSettings {
   sandbox?: Partial<SandboxLimits>;
 }
 
-/**
- * A built-in processor: the same shape as a user's processor (`initialState`, a pure `reduce`,
- * `afterAppend`), plus a `beforeAppend` gate that only the server's built-ins get: it may refuse a
- * client's append before it is stored by returning an error. Nothing else can block an append.
- */
-export interface BuiltinProcessor<State = unknown> {
-  slug: string;
-  initialState: State;
-  reduce(context: { event: StoredEvent; state: State }): State | undefined;
-  beforeAppend?(context: BuiltinGateContext<State>): TributaryError | undefined;
+/** A built-in's side effects: the processor half, run after commits (only on the server holding the built-ins lease). */
+export interface BuiltinEffects<State> {
   afterAppend?(context: BuiltinAfterAppendContext<State>): Promise<void> | void;
   /** Runs once per stream after its history was reduced (on first use, and after a restart). */
   onCaughtUp?(context: Omit<BuiltinAfterAppendContext<State>, "event">): Promise<void> | void;
   /** How the state shows in `GET /api/state/<path>`; the state itself when omitted. */
   describe?(state: State, stream: { project: string; path: StreamPath }): unknown;
-  /** Runs once when the server starts, after every built-in exists (to resume work found in the store). */
+  /** Runs once when the server becomes active, after every built-in exists. */
   start?(): Promise<void> | void;
   /** A stream was deleted: drop whatever runs for it. */
   forget?(project: string, path: StreamPath): void;
@@ -87,8 +86,28 @@ export interface BuiltinProcessor<State = unknown> {
   close?(): Promise<void> | void;
 }
 
-/** Creates a built-in for one server; built-ins with a runtime of their own are written this way. */
-export type BuiltinFactory = (services: BuiltinServices, settings: BuiltinSettings) => BuiltinProcessor<any>;
+/**
+ * A built-in processor: an ordinary processor (`slug`, `initialState`, a pure and total `reduce`, side
+ * effects after commits) plus its gate, which only the server's built-ins get: `gate` may refuse a
+ * client's append before it is stored by returning an error. Nothing else can block an append.
+ *
+ * The halves are built in the order an append runs: `reduce` and `gate` are pure and exist before the
+ * appender (they implement its `Gate` port); `effects` is created afterwards with the ports it uses,
+ * the appender among them. So nothing needs a reference back to something created later.
+ */
+export interface Builtin<State = unknown> {
+  slug: string;
+  initialState: State;
+  reduce(context: { event: StoredEvent; state: State }): State | undefined;
+  gate?(context: BuiltinGateContext<State>): TributaryError | undefined;
+  /**
+   * The marked namespace (see mark-store.ts) of streams this built-in has work on: when the server
+   * becomes active, the host loads every such stream, so `onCaughtUp` resumes the work without anyone
+   * touching the stream.
+   */
+  resumes?: MarkedNamespace;
+  effects?(ports: BuiltinPorts, settings: BuiltinSettings): BuiltinEffects<State>;
+}
 
 /**
  * Defines a built-in processor; the factory runs once.
@@ -100,6 +119,6 @@ export type BuiltinFactory = (services: BuiltinServices, settings: BuiltinSettin
  *   reduce: ({ state }) => state + 1,
  * }));
  */
-export function defineBuiltin<State>(factory: () => BuiltinProcessor<State>): BuiltinProcessor<State> {
+export function defineBuiltin<State>(factory: () => Builtin<State>): Builtin<State> {
   return factory();
 }

@@ -1,4 +1,4 @@
-import type { BuiltinFactory, BuiltinProcessor } from "../builtin-processor.ts";
+import type { Builtin, BuiltinEffects, BuiltinPorts, BuiltinSettings } from "../builtin-processor.ts";
 import { createRateWindow, type RateWindow } from "./rate-window.ts";
 
 export interface BreakerLimit {
@@ -30,7 +30,24 @@ const uncounted = new Set(["stream/child-created", "stream/child-deleted", "stre
  * commits with the server's clock, so history replayed after a restart never trips it, and resuming a
  * stream starts the count afresh.
  */
-export const createCircuitBreaker: BuiltinFactory = (services, settings) => {
+export const circuitBreaker: Builtin<CircuitBreakerState> = {
+  slug: "circuit-breaker",
+  initialState: { configured: null, paused: false },
+  reduce: ({ event, state }) => {
+    if (event.type === "circuit-breaker/configured") {
+      const { maxEvents, windowSeconds } = event.payload;
+      if (typeof maxEvents !== "number" || typeof windowSeconds !== "number") return state;
+      return { ...state, configured: { maxEvents, windowSeconds, offset: event.offset } };
+    }
+    if (event.type === "stream/paused") return { ...state, paused: true };
+    if (event.type === "stream/resumed") return { ...state, paused: false };
+    return state;
+  },
+  effects: (services, settings) => createBreakerEffects(services, settings),
+};
+
+/** The rate is measured here, on live commits, per server. */
+function createBreakerEffects(services: Pick<BuiltinPorts, "now">, settings: BuiltinSettings): BuiltinEffects<CircuitBreakerState> {
   const fallback = settings.circuitBreaker === undefined ? defaultBreakerLimit : settings.circuitBreaker;
   const windows = new Map<string, RateWindow>();
   const tripping = new Set<string>();
@@ -53,19 +70,7 @@ export const createCircuitBreaker: BuiltinFactory = (services, settings) => {
     return window;
   }
 
-  const processor: BuiltinProcessor<CircuitBreakerState> = {
-    slug: "circuit-breaker",
-    initialState: { configured: null, paused: false },
-    reduce: ({ event, state }) => {
-      if (event.type === "circuit-breaker/configured") {
-        const { maxEvents, windowSeconds } = event.payload;
-        if (typeof maxEvents !== "number" || typeof windowSeconds !== "number") return state;
-        return { ...state, configured: { maxEvents, windowSeconds, offset: event.offset } };
-      }
-      if (event.type === "stream/paused") return { ...state, paused: true };
-      if (event.type === "stream/resumed") return { ...state, paused: false };
-      return state;
-    },
+  return {
     afterAppend: async ({ project, path, event, state, append, now }) => {
       const key = keyOf(project, path);
       if (event.type === "stream/paused" || event.type === "stream/resumed") {
@@ -110,5 +115,4 @@ export const createCircuitBreaker: BuiltinFactory = (services, settings) => {
       tripping.delete(keyOf(project, path));
     },
   };
-  return processor;
-};
+}

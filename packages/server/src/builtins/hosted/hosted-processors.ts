@@ -2,12 +2,12 @@ import type { StreamPath } from "@tributary/protocol";
 import { createOutboundFetch } from "../../outbound/outbound-fetch.ts";
 import { createOutboundPolicy } from "../../outbound/outbound-policy.ts";
 import { createSandbox } from "../../sandbox/sandbox.ts";
-import type { BuiltinFactory, BuiltinProcessor } from "../builtin-processor.ts";
+import type { Builtin, BuiltinEffects, BuiltinSettings } from "../builtin-processor.ts";
 import { plainSecrets } from "../secrets/secret-vault.ts";
 import { invalidPayload, unknownSlug } from "../shared/invalid-payload.ts";
 import { createSlugWorkers } from "../shared/slug-workers.ts";
 import { createHostedFetch } from "./hosted-fetch.ts";
-import { createHostedRunner, type HostedRunner } from "./hosted-runner.ts";
+import { createHostedRunner, type HostedPorts, type HostedRunner } from "./hosted-runner.ts";
 import { initialHostedState, reduceHosted, type HostedState } from "./hosted-state.ts";
 
 /**
@@ -16,38 +16,41 @@ import { initialHostedState, reduceHosted, type HostedState } from "./hosted-sta
  * with its state rebuilt. Deployments are state folded from the stream, so after a restart (or on the new
  * lease holder, on PostgreSQL) they run again; their side effects run only where the built-ins are active.
  */
-export const createHostedProcessors: BuiltinFactory = (services, settings) => {
+export const hostedProcessors: Builtin<HostedState> = {
+  slug: "hosted-processors",
+  initialState: initialHostedState,
+  reduce: ({ event, state }) => reduceHosted(state, event),
+  gate: ({ event, state, path }) => {
+    if (event.type === "processor/deployed" && typeof event.payload.script === "string" && !/\bexport\b/.test(event.payload.script)) {
+      return invalidPayload(event.type, "script: the module exports nothing; export the processor, e.g. 'export default defineProcessor(() => ({ slug, initialState, reduce, afterAppend }))'.");
+    }
+    if (event.type === "processor/removed") {
+      const slug = String(event.payload.slug);
+      if (state.deployments[slug]) return undefined;
+      return unknownSlug(event.type, "hosted processor", slug, path, Object.keys(state.deployments));
+    }
+    return undefined;
+  },
+  resumes: "processor",
+  effects: (services, settings) => createHostedEffects(services, settings),
+};
+
+function createHostedEffects(services: HostedPorts, settings: BuiltinSettings): BuiltinEffects<HostedState> {
   const sandbox = createSandbox({ logger: services.logger, limits: settings.sandbox });
   const outbound = settings.outbound ?? createOutboundFetch(createOutboundPolicy({ allowLocal: false }));
-  const fetch = createHostedFetch({ outbound, secrets: settings.secrets ?? plainSecrets(services.store), limits: sandbox.limits });
+  const fetch = createHostedFetch({ outbound, secrets: settings.secrets ?? plainSecrets(services.secrets), limits: sandbox.limits });
   const workers = createSlugWorkers<HostedState["deployments"][string], HostedRunner>((project, path, config) =>
     createHostedRunner({ services, sandbox, fetch, project, path, config }),
   );
-  let closed = false;
-
   function sync(project: string, path: StreamPath, state: HostedState): void {
     const active = Object.values(state.deployments).filter((deployment) => !deployment.suspended);
     workers.sync(project, path, active);
     if (Object.keys(state.deployments).length === 0 && state.lastConfigOffset > 0) {
-      void services.store.unmarkStream(project, path, "processor", state.lastConfigOffset).catch(() => undefined);
+      void services.marks.unmarkStream(project, path, "processor", state.lastConfigOffset).catch(() => undefined);
     }
   }
 
-  const processor: BuiltinProcessor<HostedState> = {
-    slug: "hosted-processors",
-    initialState: initialHostedState,
-    reduce: ({ event, state }) => reduceHosted(state, event),
-    beforeAppend: ({ event, state, path }) => {
-      if (event.type === "processor/deployed" && typeof event.payload.script === "string" && !/\bexport\b/.test(event.payload.script)) {
-        return invalidPayload(event.type, "script: the module exports nothing; export the processor, e.g. 'export default defineProcessor(() => ({ slug, initialState, reduce, afterAppend }))'.");
-      }
-      if (event.type === "processor/removed") {
-        const slug = String(event.payload.slug);
-        if (state.deployments[slug]) return undefined;
-        return unknownSlug(event.type, "hosted processor", slug, path, Object.keys(state.deployments));
-      }
-      return undefined;
-    },
+  return {
     afterAppend: ({ project, path, event, state }) => {
       if (event.type.startsWith("processor/")) sync(project, path, state);
       workers.wakeAll(project, path);
@@ -65,24 +68,16 @@ export const createHostedProcessors: BuiltinFactory = (services, settings) => {
             deployedAtOffset: deployment.configuredOffset,
             status: deployment.suspended ? "suspended" : (runner?.status() ?? "stopped"),
             ...(deployment.suspended ? { suspendedBecause: deployment.suspended.reason } : {}),
-            cursor: Math.max(runner?.position() ?? 0, (await services.store.getCursor(project, path, `processor:${deployment.slug}`)) ?? 0, deployment.startAfter),
+            cursor: Math.max(runner?.position() ?? 0, (await services.cursors.getCursor(project, path, `processor:${deployment.slug}`)) ?? 0, deployment.startAfter),
             state: await runner?.state().catch(() => undefined),
           };
         }),
       ),
     }),
-    start: async () => {
-      for (const { project, path } of await services.store.listMarkedStreams("processor")) {
-        if (closed) return;
-        await services.wake(project, path).catch((error) => services.logger.error("could not load a stream's hosted processors", { project, path, error: String(error) }));
-      }
-    },
     forget: (project, path) => workers.forget(project, path),
     close: async () => {
-      closed = true;
       await workers.close();
       await sandbox.close();
     },
   };
-  return processor;
-};
+}

@@ -4,7 +4,10 @@ import { checkBuiltin } from "../../append/parse-append-body.ts";
 import type { Sandbox, SandboxedProcessor } from "../../sandbox/sandbox.ts";
 import type { CallResult } from "../../sandbox/sandbox-protocol.ts";
 import type { PreparedEvent } from "../../store/stream-store.ts";
-import type { BuiltinServices } from "../builtin-processor.ts";
+import type { BuiltinPorts } from "../builtin-processor.ts";
+
+/** The ports a hosted processor uses. */
+export type HostedPorts = Pick<BuiltinPorts, "appender" | "events" | "cursors" | "marks" | "secrets" | "logger" | "reportError">;
 import { isDiagnosticFor, type Deployment } from "./hosted-state.ts";
 
 const pageSize = 500;
@@ -33,7 +36,7 @@ export type RunnerStatus = "loading" | "running" | "stopped";
  *    events, bounded and rate-limited.
  */
 export function createHostedRunner(options: {
-  services: BuiltinServices;
+  services: HostedPorts;
   sandbox: Sandbox;
   fetch: (project: string, request: unknown) => Promise<unknown>;
   project: string;
@@ -88,7 +91,7 @@ export function createHostedRunner(options: {
     const size = Buffer.byteLength(JSON.stringify(event));
     if (size > maxEventBytes) throw new Error(`append: the event is ${size} bytes; the limit is ${maxEventBytes}`);
     try {
-      const [stored] = await services.appendGated(project, target, [event]);
+      const [stored] = (await services.appender.appendAsClient(project, target, [event])).events.map((appended) => appended.event);
       return stored!;
     } catch (error) {
       if (error instanceof TributaryError) throw new Error(`append to ${target}: ${error.message}`);
@@ -131,7 +134,7 @@ export function createHostedRunner(options: {
     if (cause !== undefined) payload.offset = cause;
     if (logBucket.dropped > 0) payload.dropped = logBucket.dropped;
     logBucket.dropped = 0;
-    void services.appendAsServer(project, path, [{ type: "processor/logged", payload }]).catch((error) => log.warn("could not record a log line", { error: String(error) }));
+    void services.appender.appendAsServer(project, path, [{ type: "processor/logged", payload }]).catch((error) => log.warn("could not record a log line", { error: String(error) }));
   }
 
   async function fail(result: CallResult & { ok: false }, what: string, offset: number | undefined): Promise<"suspended" | "failed"> {
@@ -147,7 +150,7 @@ export function createHostedRunner(options: {
     if (failures >= limits.maxFailures || result.kind === "load") {
       const reason =
         result.kind === "load" ? `the module could not be loaded: ${result.message}` : `${failures} calls in a row failed; the last: ${result.message}`;
-      await services.appendAsServer(project, path, [{ type: "processor/suspended", payload: { slug, reason, failures } }]).catch((error) => {
+      await services.appender.appendAsServer(project, path, [{ type: "processor/suspended", payload: { slug, reason, failures } }]).catch((error) => {
         log.error("could not record a suspension", { error: String(error) });
       });
       return "suspended";
@@ -168,9 +171,9 @@ export function createHostedRunner(options: {
     if (!loaded.ok) return (await fail(loaded.result, "loading the module", deployment.configuredOffset)) === "suspended" ? "stop" : "reload";
     const processor = (current = loaded.processor);
     try {
-      let cursor = Math.max((await services.store.getCursor(project, path, consumer)) ?? 0, deployment.startAfter);
+      let cursor = Math.max((await services.cursors.getCursor(project, path, consumer)) ?? 0, deployment.startAfter);
       for (let after = 0; after < cursor; ) {
-        const records = await services.store.read(project, path, { afterOffset: after, limit: Math.min(pageSize, cursor - after) });
+        const records = await services.events.read(project, path, { afterOffset: after, limit: Math.min(pageSize, cursor - after) });
         if (stopped) return "stop";
         if (records.length === 0) break;
         const result = await processor.reduce(records.map((record) => record.json));
@@ -191,11 +194,11 @@ export function createHostedRunner(options: {
         }
       }
       status = "running";
-      await services.appendAsServer(project, path, [{ type: "processor/started", payload: { slug, deployedOffset: deployment.configuredOffset } }]);
+      await services.appender.appendAsServer(project, path, [{ type: "processor/started", payload: { slug, deployedOffset: deployment.configuredOffset } }]);
       position = cursor;
       while (!stopped) {
         woken = false;
-        const records = await services.store.read(project, path, { afterOffset: cursor, limit: 100 });
+        const records = await services.events.read(project, path, { afterOffset: cursor, limit: 100 });
         if (records.length === 0) {
           await nextWake();
           continue;
@@ -214,7 +217,7 @@ export function createHostedRunner(options: {
           if (stopped) return "stop";
           cursor = record.offset;
           position = cursor;
-          await services.store.setCursor(project, path, consumer, cursor);
+          await services.cursors.setCursor(project, path, consumer, cursor);
           if (outcome.ok) {
             failures = 0;
             continue;

@@ -18,7 +18,7 @@ export const pauseProcessor = defineBuiltin<PauseState>(() => ({
     if (event.type === "stream/resumed") return { paused: false };
     return state;
   },
-  beforeAppend: ({ event, state, path }) => {
+  gate: ({ event, state, path }) => {
     if (!state.paused || event.type === "stream/resumed") return undefined;
     const sentence = /[.!?]$/.test(state.reason) ? state.reason : `${state.reason}.`;
     return new TributaryError("stream_paused", `${path} is paused: ${sentence} Append stream/resumed to resume it.`, {
@@ -27,5 +27,7 @@ export const pauseProcessor = defineBuiltin<PauseState>(() => ({
       ...(state.by ? { pausedBy: state.by } : {}),
     });
   },
-  describe: (state) => (state.paused ? { reason: state.reason, offset: state.offset, at: state.at, by: state.by } : null),
+  effects: () => ({
+    describe: (state) => (state.paused ? { reason: state.reason, offset: state.offset, at: state.at, by: state.by } : null),
+  }),
 }));

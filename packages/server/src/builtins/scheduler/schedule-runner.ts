@@ -1,5 +1,5 @@
 import { TributaryError, type StreamPath } from "@tributary/protocol";
-import type { BuiltinServices } from "../builtin-processor.ts";
+import type { BuiltinPorts } from "../builtin-processor.ts";
 import { isOnce, nextDueAt, type ScheduledBy, type ScheduleEntry, type SchedulerState } from "./schedule-state.ts";
 
 interface Armed {
@@ -29,7 +29,7 @@ const lateAfterMs = 1000;
  * 3. A firing the store refuses for another reason becomes a `stream/error-occurred` event, and the
  *    schedule moves on to its next due time (a broken schedule must not fire in a tight loop).
  */
-export function createScheduleRunner(services: BuiltinServices) {
+export function createScheduleRunner(services: Pick<BuiltinPorts, "appender" | "reportError" | "now">) {
   const streams = new Map<string, Map<string, Armed>>();
   const inFlight = new Set<Promise<void>>();
   let timer: NodeJS.Timeout | undefined;
@@ -72,7 +72,7 @@ export function createScheduleRunner(services: BuiltinServices) {
     const scheduledBy: ScheduledBy = { slug: entry.slug, scheduleOffset: entry.configuredOffset, dueAt };
     const { type, payload = {}, metadata } = entry.event;
     try {
-      await services.appendGated(project, path, [
+      await services.appender.appendAsClient(project, path, [
         {
           type,
           payload,

@@ -1,5 +1,5 @@
 import { TributaryError, type StreamPath } from "@tributary/protocol";
-import type { BuiltinFactory, BuiltinProcessor } from "../builtin-processor.ts";
+import type { Builtin, BuiltinEffects, BuiltinPorts } from "../builtin-processor.ts";
 import { createScheduleRunner } from "./schedule-runner.ts";
 import { firingMarker, nextDueAt, reduceSchedules, type SchedulerState } from "./schedule-state.ts";
 import { validateSchedule } from "./validate-schedule.ts";
@@ -12,36 +12,40 @@ import { validateSchedule } from "./validate-schedule.ts";
  * the store for every stream marked with a `schedule/*` event and loads it, and a schedule that came due
  * while the server was down fires once, at once. See schedule-runner.ts for the firing rules.
  */
-export const createScheduler: BuiltinFactory = (services) => {
+export const scheduler: Builtin<SchedulerState> = {
+  slug: "scheduler",
+  initialState: { schedules: {}, lastConfigOffset: 0 },
+  reduce: ({ event, state }) => reduceSchedules(state, event),
+  gate: ({ event, state, path }) => {
+    if (event.type === "schedule/configured") return validateSchedule(event);
+    if (event.type === "schedule/cancelled") {
+      const slug = String(event.payload.slug);
+      if (state.schedules[slug]) return undefined;
+      const known = Object.keys(state.schedules);
+      return new TributaryError(
+        "invalid_event",
+        `There is no active schedule '${slug}' on ${path}${known.length ? `; active: ${known.join(", ")}` : ""}. (A once schedule that fired is done.)`,
+        { type: event.type, slug },
+      );
+    }
+    return undefined;
+  },
+  resumes: "schedule",
+  effects: (services) => createSchedulerEffects(services),
+};
+
+function createSchedulerEffects(services: Pick<BuiltinPorts, "appender" | "marks" | "reportError" | "now">): BuiltinEffects<SchedulerState> {
   const runner = createScheduleRunner(services);
-  let closed = false;
 
   function sync(project: string, path: StreamPath, state: SchedulerState): void {
     runner.sync(project, path, state);
     if (Object.keys(state.schedules).length === 0 && state.lastConfigOffset > 0) {
       // Nothing left to fire: the stream need not be loaded on the next start (unless a newer schedule/* came).
-      void services.store.unmarkStream(project, path, "schedule", state.lastConfigOffset).catch(() => undefined);
+      void services.marks.unmarkStream(project, path, "schedule", state.lastConfigOffset).catch(() => undefined);
     }
   }
 
-  const processor: BuiltinProcessor<SchedulerState> = {
-    slug: "scheduler",
-    initialState: { schedules: {}, lastConfigOffset: 0 },
-    reduce: ({ event, state }) => reduceSchedules(state, event),
-    beforeAppend: ({ event, state, path }) => {
-      if (event.type === "schedule/configured") return validateSchedule(event);
-      if (event.type === "schedule/cancelled") {
-        const slug = String(event.payload.slug);
-        if (state.schedules[slug]) return undefined;
-        const known = Object.keys(state.schedules);
-        return new TributaryError(
-          "invalid_event",
-          `There is no active schedule '${slug}' on ${path}${known.length ? `; active: ${known.join(", ")}` : ""}. (A once schedule that fired is done.)`,
-          { type: event.type, slug },
-        );
-      }
-      return undefined;
-    },
+  return {
     afterAppend: ({ project, path, event, state }) => {
       if (event.type === "stream/resumed") runner.unblock(project, path);
       if (event.type.startsWith("schedule/") || firingMarker(event)) sync(project, path, state);
@@ -64,17 +68,7 @@ export const createScheduler: BuiltinFactory = (services) => {
         };
       }),
     }),
-    start: async () => {
-      for (const { project, path } of await services.store.listMarkedStreams("schedule")) {
-        if (closed) return;
-        await services.wake(project, path).catch((error) => services.logger.error("could not load a stream's schedules", { project, path, error: String(error) }));
-      }
-    },
     forget: (project, path) => runner.forget(project, path),
-    close: () => {
-      closed = true;
-      return runner.close();
-    },
+    close: () => runner.close(),
   };
-  return processor;
-};
+}

@@ -122,7 +122,7 @@ export function createSecretVault(options: { store: StreamStore; keys: Key[] }):
 }
 
 /** The store's values as they are, for a built-in created without a vault (unit tests of one built-in). */
-export function plainSecrets(store: StreamStore): Pick<SecretVault, "get"> {
+export function plainSecrets(store: Pick<StreamStore, "getSecret">): Pick<SecretVault, "get"> {
   return {
     async get(project, name) {
       const value = await store.getSecret(project, name);

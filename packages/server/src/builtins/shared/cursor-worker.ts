@@ -1,6 +1,7 @@
 import type { StoredEvent, StreamPath } from "@tributary/protocol";
 import type { Logger } from "../../logger.ts";
-import type { StreamStore } from "../../store/stream-store.ts";
+import type { CursorStore } from "../../store/cursor-store.ts";
+import type { EventReader } from "../../store/event-log.ts";
 
 /**
  * What a handler says about one event: `done` (handled; the cursor moves past it and is saved at once),
@@ -10,7 +11,8 @@ import type { StreamStore } from "../../store/stream-store.ts";
 export type CursorOutcome = "done" | "skipped" | "wait";
 
 export interface CursorWorkerOptions {
-  store: StreamStore;
+  events: EventReader;
+  cursors: CursorStore;
   project: string;
   path: StreamPath;
   /** The consumer name the cursor is saved under (`GET /api/cursors/<path>?consumer=…` shows it). */
@@ -31,12 +33,12 @@ export interface CursorWorkerOptions {
  * 3. Nothing is kept in memory that the stream does not hold: a worker can stop at any time.
  *
  * @example
- * const worker = createCursorWorker({ store, project, path, consumer: "subscription:hook", startAfter: 3, handle, logger });
+ * const worker = createCursorWorker({ events: store, cursors: store, project, path, consumer: "subscription:hook", startAfter: 3, handle, logger });
  * worker.wake(); // after a new event
  * await worker.stop();
  */
 export function createCursorWorker(options: CursorWorkerOptions) {
-  const { store, project, path, consumer } = options;
+  const { events, cursors, project, path, consumer } = options;
   const controller = new AbortController();
   let stopped = false;
   let woken = false;
@@ -52,15 +54,15 @@ export function createCursorWorker(options: CursorWorkerOptions) {
 
   async function save(offset: number) {
     position = offset;
-    await store.setCursor(project, path, consumer, offset);
+    await cursors.setCursor(project, path, consumer, offset);
   }
 
   async function run() {
-    let cursor = Math.max((await store.getCursor(project, path, consumer)) ?? 0, options.startAfter);
+    let cursor = Math.max((await cursors.getCursor(project, path, consumer)) ?? 0, options.startAfter);
     position = cursor;
     while (!stopped) {
       woken = false;
-      const records = await store.read(project, path, { afterOffset: cursor, limit: 100 });
+      const records = await events.read(project, path, { afterOffset: cursor, limit: 100 });
       if (records.length === 0) {
         await nextWake();
         continue;

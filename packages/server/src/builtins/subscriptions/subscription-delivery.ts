@@ -1,7 +1,7 @@
 import type { StoredEvent, StreamPath } from "@tributary/protocol";
-import type { BuiltinServices } from "../builtin-processor.ts";
 import type { OutboundFetch } from "../../outbound/outbound-fetch.ts";
 import type { SecretVault } from "../secrets/secret-vault.ts";
+import type { CursorWorkerPorts } from "../shared/cursor-worker-builtin.ts";
 import { createCursorWorker, type CursorOutcome } from "../shared/cursor-worker.ts";
 import { compileJsonata, isTruthy } from "../shared/jsonata-expression.ts";
 import { postDelivery } from "./post-delivery.ts";
@@ -38,14 +38,14 @@ export interface DeliveryStatus {
  * 6. A filter that fails to evaluate on an event skips that event and records `stream/error-occurred`.
  */
 export function createSubscriptionDelivery(options: {
-  services: BuiltinServices;
+  ports: CursorWorkerPorts;
   project: string;
   path: StreamPath;
   config: () => SubscriptionEntry;
   outbound: OutboundFetch;
   secrets: Pick<SecretVault, "get">;
 }) {
-  const { services, project, path } = options;
+  const { ports: services, project, path } = options;
   const slug = options.config().slug;
   let status: DeliveryStatus | null = null;
   let cutShort: (() => void) | undefined;
@@ -101,7 +101,7 @@ export function createSubscriptionDelivery(options: {
       const delay = backoffMs(attempt);
       const nextAttemptAt = new Date(services.now() + delay).toISOString();
       status = { offset: event.offset, attempt, lastError: result.error, nextAttemptAt };
-      await services
+      await services.appender
         .appendAsServer(project, path, [
           { type: "subscription/delivery-failed", payload: { slug, offset: event.offset, attempt, error: result.error, nextAttemptAt } },
         ])
@@ -112,7 +112,8 @@ export function createSubscriptionDelivery(options: {
   }
 
   const worker = createCursorWorker({
-    store: services.store,
+    events: services.events,
+    cursors: services.cursors,
     project,
     path,
     consumer: `subscription:${slug}`,

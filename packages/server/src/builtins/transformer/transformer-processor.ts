@@ -1,11 +1,10 @@
-import { invalidPayload, unknownSlug } from "../shared/invalid-payload.ts";
 import { TributaryError, type StoredEvent, type StreamPath } from "@tributary/protocol";
-import type { BuiltinFactory, BuiltinProcessor, BuiltinServices } from "../builtin-processor.ts";
 import { createCursorWorker, type CursorOutcome } from "../shared/cursor-worker.ts";
+import { cursorWorkerBuiltin, type CursorWorkerPorts } from "../shared/cursor-worker-builtin.ts";
+import { invalidPayload } from "../shared/invalid-payload.ts";
 import { compileJsonata } from "../shared/jsonata-expression.ts";
-import { createSlugWorkers } from "../shared/slug-workers.ts";
 import { transformEvent } from "./transform-event.ts";
-import { initialTransformersState, reduceTransformers, transformedBy, type TransformerEntry, type TransformersState } from "./transformer-state.ts";
+import { initialTransformersState, reduceTransformers, transformedBy, type TransformerEntry } from "./transformer-state.ts";
 
 
 /**
@@ -22,7 +21,7 @@ import { initialTransformersState, reduceTransformers, transformedBy, type Trans
  * 4. A matcher or transform that fails on an event, or yields something that is not an acceptable event,
  *    records `stream/error-occurred` (processor `transformer`, the slug, the offset) and moves on.
  */
-function createTransformerWorker(services: BuiltinServices, project: string, path: StreamPath, config: () => TransformerEntry) {
+function createTransformerWorker(services: CursorWorkerPorts, project: string, path: StreamPath, config: () => TransformerEntry) {
   const slug = config().slug;
   const fail = (event: StoredEvent, message: string) =>
     services.reportError(project, path, { message: `transformer ${slug}: ${message}`, processor: "transformer", offset: event.offset, slug });
@@ -38,7 +37,7 @@ function createTransformerWorker(services: BuiltinServices, project: string, pat
       return "skipped";
     }
     try {
-      await services.appendGated(project, path, outcome.events);
+      await services.appender.appendAsClient(project, path, outcome.events);
       return "done";
     } catch (error) {
       if (error instanceof TributaryError && error.code === "stream_paused") return "wait";
@@ -51,7 +50,8 @@ function createTransformerWorker(services: BuiltinServices, project: string, pat
   }
 
   return createCursorWorker({
-    store: services.store,
+    events: services.events,
+    cursors: services.cursors,
     project,
     path,
     consumer: `transformer:${slug}`,
@@ -66,75 +66,28 @@ function createTransformerWorker(services: BuiltinServices, project: string, pat
  * JSONata `matcher` selects into the event the JSONata `transform` yields (say, a Slack form post stored as
  * `stream/invalid-event-appended` into an `agent-input-added`); `transformer/removed {slug}` stops it.
  */
-export const createTransformers: BuiltinFactory = (services) => {
-  const workers = createSlugWorkers<TransformerEntry, ReturnType<typeof createTransformerWorker>>((project, path, config) =>
-    createTransformerWorker(services, project, path, config),
-  );
-
-  let closed = false;
-
-  function sync(project: string, path: StreamPath, state: TransformersState): void {
-    const entries = Object.values(state.transformers);
-    workers.sync(project, path, entries);
-    if (entries.length === 0 && state.lastConfigOffset > 0) {
-      void services.store.unmarkStream(project, path, "transformer", state.lastConfigOffset).catch(() => undefined);
+export const transformers = cursorWorkerBuiltin({
+  slug: "transformers",
+  namespace: "transformer",
+  initialState: initialTransformersState,
+  reduce: reduceTransformers,
+  slugs: (state) => ({ entries: state.transformers, lastConfigOffset: state.lastConfigOffset }),
+  validate: (event) => {
+    for (const field of ["matcher", "transform"] as const) {
+      const source = event.payload[field];
+      if (typeof source !== "string") continue;
+      const compiled = compileJsonata(source);
+      if (!compiled.ok) return invalidPayload(event.type, `${field}: not a valid JSONata expression: ${compiled.message}.`);
     }
-  }
-
-  const processor: BuiltinProcessor<TransformersState> = {
-    slug: "transformers",
-    initialState: initialTransformersState,
-    reduce: ({ event, state }) => reduceTransformers(state, event),
-    beforeAppend: ({ event, state, path }) => {
-      if (event.type === "transformer/configured") {
-        for (const field of ["matcher", "transform"] as const) {
-          const source = event.payload[field];
-          if (typeof source !== "string") continue;
-          const compiled = compileJsonata(source);
-          if (!compiled.ok) return invalidPayload(event.type, `${field}: not a valid JSONata expression: ${compiled.message}.`);
-        }
-      }
-      if (event.type === "transformer/removed") {
-        const slug = String(event.payload.slug);
-        if (state.transformers[slug]) return undefined;
-        return unknownSlug(event.type, "transformer", slug, path, Object.keys(state.transformers));
-      }
-      return undefined;
-    },
-    afterAppend: ({ project, path, event, state }) => {
-      if (event.type === "transformer/configured" || event.type === "transformer/removed") sync(project, path, state);
-      workers.wakeAll(project, path);
-    },
-    onCaughtUp: ({ project, path, state }) => {
-      sync(project, path, state);
-      workers.wakeAll(project, path);
-    },
-    describe: async (state, { project, path }) => ({
-      transformers: await Promise.all(
-        Object.values(state.transformers).map(async (entry) => {
-          const saved = await services.store.getCursor(project, path, `transformer:${entry.slug}`);
-          const running = workers.get(project, path, entry.slug);
-          return {
-            slug: entry.slug,
-            matcher: entry.matcher,
-            transform: entry.transform,
-            configuredAtOffset: entry.configuredOffset,
-            cursor: Math.max(running?.position() ?? 0, saved ?? 0, entry.startAfter),
-          };
-        }),
-      ),
-    }),
-    start: async () => {
-      for (const { project, path } of await services.store.listMarkedStreams("transformer")) {
-        if (closed) return;
-        await services.wake(project, path).catch((error) => services.logger.error("could not load a stream's transformers", { project, path, error: String(error) }));
-      }
-    },
-    forget: (project, path) => workers.forget(project, path),
-    close: () => {
-      closed = true;
-      return workers.close();
-    },
-  };
-  return processor;
-};
+    return undefined;
+  },
+  workers: (ports) => (project, path, config) => createTransformerWorker(ports, project, path, config),
+  describeAs: "transformers",
+  describeEntry: (entry, _running, cursor) => ({
+    slug: entry.slug,
+    matcher: entry.matcher,
+    transform: entry.transform,
+    configuredAtOffset: entry.configuredOffset,
+    cursor,
+  }),
+});

@@ -1,17 +1,17 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { ancestorPaths, TributaryError, type StoredEvent, type StreamPath } from "@tributary/protocol";
-import {
-  markedNamespaceOf,
-  type AppendRequest,
-  type AppendResult,
-  type CommittedStreamEvents,
-  type EncodedPage,
-  type EventRecord,
-  type MarkedStream,
-  type SecretInfo,
-  type StreamInfo,
-  type StreamStore,
+import { planAppend, planChildDeleted, type PlannedWrite } from "../append-rules.ts";
+import type {
+  AppendRequest,
+  AppendResult,
+  CommittedStreamEvents,
+  EncodedPage,
+  EventRecord,
+  MarkedStream,
+  SecretInfo,
+  StreamInfo,
+  StreamStore,
 } from "../stream-store.ts";
 import { createCommitAnnouncer } from "./commit-announcer.ts";
 import { postgresSchema } from "./schema.ts";
@@ -126,30 +126,23 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     );
   }
 
-  async function insertEvent(client: pg.PoolClient, touched: Map<string, Committed[]>, project: string, row: Row, envelope: Omit<StoredEvent, "offset" | "streamPath" | "createdAt">, createdAt: string): Promise<Committed> {
-    const offset = Number(row.last_offset) + 1;
-    const event: StoredEvent = { type: envelope.type, payload: envelope.payload, streamPath: row.path, offset, createdAt };
-    if (envelope.metadata !== undefined) event.metadata = envelope.metadata;
-    if (envelope.idempotencyKey !== undefined) event.idempotencyKey = envelope.idempotencyKey;
-    const json = JSON.stringify(event);
-    await client.query(`INSERT INTO tributary_events (stream_id, "offset", type, json) VALUES ($1, $2, $3, $4)`, [row.id, offset, event.type, json]);
+  async function insertWrite(client: pg.PoolClient, touched: Map<string, Committed[]>, project: string, row: Row, write: PlannedWrite): Promise<void> {
+    const { event, json } = write;
+    await client.query(`INSERT INTO tributary_events (stream_id, "offset", type, json) VALUES ($1, $2, $3, $4)`, [row.id, event.offset, event.type, json]);
     if (event.idempotencyKey !== undefined) {
-      await client.query(`INSERT INTO tributary_idempotency_keys (stream_id, key, "offset") VALUES ($1, $2, $3)`, [row.id, event.idempotencyKey, offset]);
+      await client.query(`INSERT INTO tributary_idempotency_keys (stream_id, key, "offset") VALUES ($1, $2, $3)`, [row.id, event.idempotencyKey, event.offset]);
     }
-    const namespace = markedNamespaceOf(event.type);
-    if (namespace !== undefined) {
+    if (write.mark !== undefined) {
       await client.query(
         `INSERT INTO tributary_marked_streams (namespace, project, path, last_offset) VALUES ($1, $2, $3, $4)
          ON CONFLICT (namespace, project, path) DO UPDATE SET last_offset = excluded.last_offset`,
-        [namespace, project, row.path, offset],
+        [write.mark, project, row.path, event.offset],
       );
     }
-    row.last_offset = String(offset);
     const key = `${project}\u0000${row.path}`;
     const list = touched.get(key) ?? [];
     list.push({ event, json });
     touched.set(key, list);
-    return { event, json };
   }
 
   async function saveOffsets(client: pg.PoolClient, rows: Iterable<Row>) {
@@ -178,34 +171,20 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         );
         const rows = new Map((locked.rows as Row[]).map((row) => [row.path, row]));
         const target = rows.get(path)!;
-        const startOffset = Number(target.last_offset);
-        const events: AppendResult["events"] = [];
-        for (const input of request.events) {
-          if (input.idempotencyKey !== undefined) {
-            const original = await client.query(
-              `SELECT e.json FROM tributary_idempotency_keys k JOIN tributary_events e ON e.stream_id = k.stream_id AND e."offset" = k."offset" WHERE k.stream_id = $1 AND k.key = $2`,
-              [target.id, input.idempotencyKey],
-            );
-            if (original.rows[0]) {
-              const json = (original.rows[0] as { json: string }).json;
-              events.push({ event: JSON.parse(json) as StoredEvent, json, replayed: true });
-              continue;
-            }
-          }
-          if (input.offset !== undefined && input.offset !== Number(target.last_offset) + 1) {
-            throw new TributaryError("offset_conflict", `The event was to get offset ${input.offset}, but the stream's next offset is ${Number(target.last_offset) + 1}.`, {
-              currentOffset: startOffset,
-            });
-          }
-          events.push({ ...(await insertEvent(client, touched, project, target, input, createdAt)), replayed: false });
+        const keys = [...new Set(request.events.flatMap((event) => (event.idempotencyKey === undefined ? [] : [event.idempotencyKey])))];
+        const originals = new Map<string, string>();
+        if (keys.length > 0) {
+          const found = await client.query(
+            `SELECT k.key, e.json FROM tributary_idempotency_keys k JOIN tributary_events e ON e.stream_id = k.stream_id AND e."offset" = k."offset" WHERE k.stream_id = $1 AND k.key = ANY($2::text[])`,
+            [target.id, keys],
+          );
+          for (const row of found.rows as { key: string; json: string }[]) originals.set(row.key, row.json);
         }
-        for (const created of createdPaths.sort((a, b) => a.split("/").length - b.split("/").length || a.localeCompare(b))) {
-          for (const ancestor of ancestorPaths(created)) {
-            await insertEvent(client, touched, project, rows.get(ancestor)!, { type: "stream/child-created", payload: { childPath: created } }, createdAt);
-          }
-        }
-        await saveOffsets(client, [...rows.values()].filter((row) => touched.has(`${project}\u0000${row.path}`)));
-        return { events, createdPaths: createdPaths.sort((a, b) => a.split("/").length - b.split("/").length) as StreamPath[] };
+        const plan = planAppend({ request, createdPaths, originals, createdAt, lastOffsetOf: (candidate) => Number(rows.get(candidate)!.last_offset) });
+        for (const write of plan.writes) await insertWrite(client, touched, project, rows.get(write.path)!, write);
+        for (const [headPath, lastOffset] of plan.heads) rows.get(headPath)!.last_offset = String(lastOffset);
+        await saveOffsets(client, [...plan.heads.keys()].map((headPath) => rows.get(headPath)!));
+        return { events: plan.events, createdPaths: createdPaths.sort((a, b) => a.split("/").length - b.split("/").length) as StreamPath[] };
       });
       await announceLocal(touched);
       return value;
@@ -283,9 +262,12 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
           "SELECT id, path, last_offset, created_at FROM tributary_streams WHERE project = $1 AND path = ANY($2::text[]) ORDER BY path FOR UPDATE",
           [project, ancestorPaths(path)],
         );
-        const createdAt = new Date().toISOString();
-        for (const row of ancestors.rows as Row[]) {
-          await insertEvent(client, touched, project, row, { type: "stream/child-deleted", payload: { childPath: path } }, createdAt);
+        const remaining = (ancestors.rows as Row[]).map((row) => ({ path: row.path, lastOffset: Number(row.last_offset), row }));
+        const writes = planChildDeleted(path, remaining, new Date().toISOString());
+        for (const [index, write] of writes.entries()) {
+          const { row } = remaining[index]!;
+          await insertWrite(client, touched, project, row, write);
+          row.last_offset = String(write.event.offset);
         }
         await saveOffsets(client, ancestors.rows as Row[]);
         return { deletedPaths: doomed.map((row) => row.path) };

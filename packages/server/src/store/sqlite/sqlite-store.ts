@@ -1,20 +1,20 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import { ancestorPaths, TributaryError, type StoredEvent, type StreamPath } from "@tributary/protocol";
-import {
-  markedNamespaceOf,
-  type AppendRequest,
-  type AppendResult,
-  type CommittedStreamEvents,
-  type DeleteResult,
-  type EncodedPage,
-  type EventRecord,
-  type MarkedStream,
-  type ReadRange,
-  type SecretInfo,
-  type StreamInfo,
-  type StreamStore,
+import { ancestorPaths, TributaryError, type StreamPath } from "@tributary/protocol";
+import { planAppend, planChildDeleted } from "../append-rules.ts";
+import type {
+  AppendRequest,
+  AppendResult,
+  CommittedStreamEvents,
+  DeleteResult,
+  EncodedPage,
+  EventRecord,
+  MarkedStream,
+  ReadRange,
+  SecretInfo,
+  StreamInfo,
+  StreamStore,
 } from "../stream-store.ts";
 import { sqliteFilterCondition } from "./filter-sql.ts";
 import { sqliteSchema } from "./schema.ts";
@@ -115,67 +115,43 @@ export function createSqliteStore(options: SqliteStoreOptions): StreamStore {
     for (const candidate of [path, ...ancestorPaths(path)]) {
       if (!loadStream(project, candidate)) createdPaths.unshift(candidate);
     }
+    const target = loadStream(project, path);
+    const originals = new Map<string, string>();
+    if (target) {
+      for (const { idempotencyKey } of request.events) {
+        if (idempotencyKey === undefined || originals.has(idempotencyKey)) continue;
+        const original = statements.selectByKey.get(target.id, idempotencyKey) as { json: string } | undefined;
+        if (original) originals.set(idempotencyKey, original.json);
+      }
+    }
+    const plan = planAppend({ request, createdPaths, originals, createdAt, lastOffsetOf: (candidate) => loadStream(project, candidate)?.lastOffset ?? 0 });
+
+    // The cached rows change as the transaction does; a rollback puts back what they were.
     const touched = new Map<string, StreamRow | null>();
     tx.onUndo(() => {
       for (const [key, row] of touched) streams.set(key, row);
     });
-    const ensure = (target: StreamPath): StreamRow => {
-      const existing = loadStream(project, target);
-      if (existing) return existing;
-      const key = keyOf(project, target);
-      if (!touched.has(key)) touched.set(key, null);
-      const result = statements.insertStream.run(project, target, createdAt);
-      const row = { id: Number(result.lastInsertRowid), lastOffset: 0, createdAt };
-      streams.set(key, row);
-      return row;
-    };
-    const insert = (target: StreamPath, row: StreamRow, envelope: Omit<StoredEvent, "offset" | "streamPath" | "createdAt">) => {
-      const key = keyOf(project, target);
-      if (!touched.has(key)) touched.set(key, { ...row });
-      const offset = row.lastOffset + 1;
-      const event: StoredEvent = { type: envelope.type, payload: envelope.payload, streamPath: target, offset, createdAt };
-      if (envelope.metadata !== undefined) event.metadata = envelope.metadata;
-      if (envelope.idempotencyKey !== undefined) event.idempotencyKey = envelope.idempotencyKey;
-      const json = JSON.stringify(event);
-      statements.insertEvent.run(row.id, offset, event.type, json);
-      if (event.idempotencyKey !== undefined) statements.insertKey.run(row.id, event.idempotencyKey, offset);
-      const namespace = markedNamespaceOf(event.type);
-      if (namespace !== undefined) statements.upsertMark.run(namespace, project, target, offset);
-      row.lastOffset = offset;
-      tx.announce(project, target, { event, json });
-      return { event, json };
-    };
-
-    const target = ensure(path);
-    const startOffset = target.lastOffset;
-    const appended: AppendResult["events"] = [];
-    for (const input of request.events) {
-      if (input.idempotencyKey !== undefined) {
-        const original = statements.selectByKey.get(target.id, input.idempotencyKey) as { json: string } | undefined;
-        if (original) {
-          appended.push({ event: JSON.parse(original.json) as StoredEvent, json: original.json, replayed: true });
-          continue;
-        }
-      }
-      if (input.offset !== undefined && input.offset !== target.lastOffset + 1) {
-        throw new TributaryError(
-          "offset_conflict",
-          `The event was to get offset ${input.offset}, but the stream's next offset is ${target.lastOffset + 1}.`,
-          { currentOffset: startOffset },
-        );
-      }
-      appended.push({ ...insert(path, target, input), replayed: false });
-    }
     for (const created of createdPaths) {
-      for (const ancestor of ancestorPaths(created)) {
-        insert(ancestor, ensure(ancestor), { type: "stream/child-created", payload: { childPath: created } });
-      }
+      const key = keyOf(project, created);
+      touched.set(key, null);
+      const result = statements.insertStream.run(project, created, createdAt);
+      streams.set(key, { id: Number(result.lastInsertRowid), lastOffset: 0, createdAt });
     }
-    for (const [key] of touched) {
-      const row = streams.get(key);
-      if (row) statements.updateOffset.run(row.lastOffset, row.id);
+    for (const write of plan.writes) {
+      const row = loadStream(project, write.path)!;
+      statements.insertEvent.run(row.id, write.event.offset, write.event.type, write.json);
+      if (write.event.idempotencyKey !== undefined) statements.insertKey.run(row.id, write.event.idempotencyKey, write.event.offset);
+      if (write.mark !== undefined) statements.upsertMark.run(write.mark, project, write.path, write.event.offset);
+      tx.announce(project, write.path, { event: write.event, json: write.json });
     }
-    return { events: appended, createdPaths };
+    for (const [headPath, lastOffset] of plan.heads) {
+      const key = keyOf(project, headPath);
+      const row = streams.get(key)!;
+      if (!touched.has(key)) touched.set(key, { ...row });
+      row.lastOffset = lastOffset;
+      statements.updateOffset.run(lastOffset, row.id);
+    }
+    return { events: plan.events, createdPaths };
   }
 
   function deleteInTransaction(tx: Transaction, project: string, path: StreamPath, recursive: boolean): DeleteResult {
@@ -200,17 +176,16 @@ export function createSqliteStore(options: SqliteStoreOptions): StreamStore {
       statements.deleteMarks.run(project, row.path);
       streams.set(keyOf(project, row.path), null);
     }
-    const createdAt = new Date().toISOString();
-    for (const ancestor of ancestorPaths(path)) {
+    const remaining = ancestorPaths(path).flatMap((ancestor) => {
       const row = loadStream(project, ancestor);
-      if (!row) continue;
-      const offset = row.lastOffset + 1;
-      const event: StoredEvent = { type: "stream/child-deleted", payload: { childPath: path }, streamPath: ancestor, offset, createdAt };
-      const json = JSON.stringify(event);
-      statements.insertEvent.run(row.id, offset, event.type, json);
-      statements.updateOffset.run(offset, row.id);
-      row.lastOffset = offset;
-      tx.announce(project, ancestor, { event, json });
+      return row ? [{ path: ancestor, lastOffset: row.lastOffset, row }] : [];
+    });
+    for (const [index, write] of planChildDeleted(path, remaining, new Date().toISOString()).entries()) {
+      const row = remaining[index]!.row;
+      statements.insertEvent.run(row.id, write.event.offset, write.event.type, write.json);
+      statements.updateOffset.run(write.event.offset, row.id);
+      row.lastOffset = write.event.offset;
+      tx.announce(project, write.path, { event: write.event, json: write.json });
     }
     return { deletedPaths: toDelete.map((row) => row.path) };
   }

@@ -1,0 +1,136 @@
+import { failureReport, resolveStreamPath, type EventInput, type StoredEvent, type StreamPath } from "@tributary/protocol";
+import { LRUCache } from "lru-cache";
+import type { Appender } from "../../append/appender.ts";
+import type { Logger } from "../../logger.ts";
+import type { PreparedEvent } from "../../store/event-log.ts";
+import type { BuiltinEffects } from "../builtin-processor.ts";
+import type { StatesListener } from "./builtin-states.ts";
+
+/** A built-in's slug and its side effects, in the host's order. */
+export interface EffectsOf {
+  slug: string;
+  effects: BuiltinEffects<any>;
+}
+
+/**
+ * Runs the built-ins' side effects after commits: `afterAppend` for every folded event and `onCaughtUp`
+ * once a stream's history is folded, one stream's effects one after another in offset order, and only
+ * while the runner is active (on the holder of the built-ins lease).
+ * 1. A side effect that throws becomes a `stream/error-occurred` event naming the built-in and the offset
+ *    (never one about the built-in's own error event: that would loop; see `failureReport`).
+ * 2. Streams with nothing queued hold no memory here: a stream's queue is dropped once it drains.
+ *
+ * @example
+ * const runner = createEffectRunner({ builtins, appender, logger, now });
+ * states.listen(runner);
+ * runner.activate();
+ */
+export function createEffectRunner(options: { builtins: readonly EffectsOf[]; appender: Appender; logger: Logger; now: () => number }) {
+  const { builtins, appender, logger, now } = options;
+  const queues = new Map<string, Promise<void>>();
+  // One context per stream and built-in, reused across events (a child logger each showed up in the
+  // append path's profile); bounded like the state cache.
+  const contexts = new LRUCache<string, ReturnType<typeof buildContext>>({ max: 10_000 });
+  let active = false;
+
+  function buildContext(project: string, path: StreamPath, slug: string) {
+    return {
+      project,
+      path,
+      logger: logger.child({ processor: slug, project, path }),
+      now,
+      append: async (input: { event: EventInput; path?: string }) => {
+        const target = resolveStreamPath(path, input.path);
+        const { type, payload = {}, metadata, idempotencyKey } = input.event;
+        const prepared: PreparedEvent = { type, payload };
+        if (metadata) prepared.metadata = metadata;
+        if (idempotencyKey) prepared.idempotencyKey = idempotencyKey;
+        const [stored] = await appender.appendAsServer(project, target, [prepared]);
+        return stored!;
+      },
+    };
+  }
+
+  function contextFor(project: string, path: StreamPath, slug: string) {
+    const key = `${project}\u0000${path}\u0000${slug}`;
+    let context = contexts.get(key);
+    if (!context) contexts.set(key, (context = buildContext(project, path, slug)));
+    return context;
+  }
+
+  async function reportFailure(project: string, path: StreamPath, slug: string, event: StoredEvent | undefined, error: unknown) {
+    const message = error instanceof Error ? error.message : String(error);
+    logger.error("built-in side effect failed", { processor: slug, project, path, offset: event?.offset, error: message });
+    const payload = failureReport(slug, error, event);
+    if (!payload) return;
+    await appender.appendAsServer(project, path, [{ type: "stream/error-occurred", payload }]).catch((appendError: unknown) => {
+      logger.error("could not record a built-in failure", { processor: slug, error: String(appendError) });
+    });
+  }
+
+  function enqueue(project: string, path: StreamPath, work: () => Promise<void>): void {
+    const key = `${project}\u0000${path}`;
+    const next = (queues.get(key) ?? Promise.resolve()).then(work).catch((error: unknown) => {
+      logger.error("a built-in side effect could not run", { project, path, error: String(error) });
+    });
+    queues.set(key, next);
+    void next.then(() => {
+      if (queues.get(key) === next) queues.delete(key);
+    });
+  }
+
+  const listener: StatesListener = {
+    event(project, path, event, states) {
+      if (!active) return;
+      enqueue(project, path, async () => {
+        for (const [index, { slug, effects }] of builtins.entries()) {
+          if (!effects.afterAppend) continue;
+          try {
+            await effects.afterAppend({ ...contextFor(project, path, slug), event, state: states[index] });
+          } catch (error) {
+            await reportFailure(project, path, slug, event, error);
+          }
+        }
+      });
+    },
+    caughtUp(project, path, states) {
+      if (!active) return;
+      enqueue(project, path, async () => {
+        for (const [index, { slug, effects }] of builtins.entries()) {
+          if (!effects.onCaughtUp) continue;
+          try {
+            await effects.onCaughtUp({ ...contextFor(project, path, slug), state: states[index] });
+          } catch (error) {
+            await reportFailure(project, path, slug, undefined, error);
+          }
+        }
+      });
+    },
+  };
+
+  return {
+    ...listener,
+    /** Records a failure as `stream/error-occurred` (what built-ins' `reportError` port does). */
+    async reportError(project: string, path: StreamPath, payload: { message: string; processor: string; [field: string]: unknown }): Promise<void> {
+      logger.warn("built-in failed", { project, path, ...payload });
+      await appender.appendAsServer(project, path, [{ type: "stream/error-occurred", payload }]).catch((error: unknown) => {
+        logger.error("could not record a built-in failure", { processor: payload.processor, error: String(error) });
+      });
+    },
+    activate(): void {
+      active = true;
+    },
+    deactivate(): void {
+      active = false;
+    },
+    forget(project: string, path: StreamPath): void {
+      for (const { slug } of builtins) contexts.delete(`${project}\u0000${path}\u0000${slug}`);
+    },
+    /** Resolves once every side effect queued so far has finished. */
+    async settled(): Promise<void> {
+      await Promise.all([...queues.values()]);
+    },
+  };
+}
+
+export type EffectRunner = ReturnType<typeof createEffectRunner>;

@@ -1,0 +1,114 @@
+import type { StoredEvent, StreamPath } from "@tributary/protocol";
+
+/** An event as the store hands it out: its offset, and the stored envelope already encoded as JSON. */
+export interface EventRecord {
+  offset: number;
+  /** The stored envelope as JSON. Kept encoded so reads and fan-out never re-serialise. */
+  json: string;
+}
+
+/** A validated event input, ready to store. */
+export interface PreparedEvent {
+  type: string;
+  payload: Record<string, unknown>;
+  metadata?: Record<string, unknown>;
+  idempotencyKey?: string;
+  /** Precondition: the offset this event must get. */
+  offset?: number;
+}
+
+export interface AppendRequest {
+  project: string;
+  path: StreamPath;
+  events: PreparedEvent[];
+}
+
+export interface AppendedEvent {
+  event: StoredEvent;
+  json: string;
+  /** True when an earlier event with the same idempotency key was returned instead of storing a new one. */
+  replayed: boolean;
+}
+
+export interface AppendResult {
+  events: AppendedEvent[];
+  /** Streams this append created: the target and any ancestor that did not exist yet. */
+  createdPaths: StreamPath[];
+}
+
+/** One stream's newly committed events, as announced to `onCommit` listeners. */
+export interface CommittedStreamEvents {
+  project: string;
+  path: StreamPath;
+  events: { event: StoredEvent; json: string }[];
+}
+
+export interface StreamInfo {
+  path: StreamPath;
+  lastOffset: number;
+  createdAt: string;
+}
+
+export interface ReadRange {
+  /** Exclusive lower bound. */
+  afterOffset: number;
+  /** Exclusive upper bound; omitted means no bound. */
+  beforeOffset?: number;
+  limit: number;
+  /** Only events that match (see `EventFilter`); the bounds and the limit apply to the matching events. */
+  filter?: EventFilter;
+}
+
+/**
+ * A read filter (`types=` and `q=` on reads). An event matches when its type is one of `types` or starts
+ * with one of `typePrefixes` (no condition on the type when both are empty), and its stored JSON contains
+ * `text` (when given), ASCII letters compared without case.
+ */
+export interface EventFilter {
+  types: readonly string[];
+  typePrefixes: readonly string[];
+  text?: string;
+}
+
+/** A page of events already joined into one wire-format string (see `EventLog.readEncoded`). */
+export interface EncodedPage {
+  /** `sse`: frames; `ndjson`: lines; `json`: the stored envelopes joined by commas (no brackets). */
+  text: string;
+  count: number;
+  /** The offset of the page's last event; undefined when the page is empty. */
+  lastOffset: number | undefined;
+}
+
+export interface DeleteResult {
+  deletedPaths: StreamPath[];
+}
+
+/**
+ * The event log port: the streams themselves. The guarantees are listed on `StreamStore`
+ * (stream-store.ts), which every backend implements.
+ */
+export interface EventLog {
+  /**
+   * True when the store commits appends in the order `append` was called (SQLite's write queue). Then
+   * the appender hands one stream's appends over without waiting for each commit; otherwise it waits.
+   */
+  readonly commitsInCallOrder: boolean;
+  append(request: AppendRequest): Promise<AppendResult>;
+  read(project: string, path: StreamPath, range: ReadRange): Promise<EventRecord[]>;
+  /**
+   * The fast path for catch-up reads: the same events as `read`, joined into one wire-format string by
+   * the database, so a large page costs one string instead of one object and one string per event.
+   */
+  readEncoded(project: string, path: StreamPath, range: ReadRange, format: "sse" | "ndjson" | "json"): Promise<EncodedPage>;
+  /** The stream's head, or `undefined` when it does not exist. */
+  info(project: string, path: StreamPath): Promise<StreamInfo | undefined>;
+  /** Streams strictly below `path` (`depth: 1` for direct children only). */
+  list(project: string, path: StreamPath, options: { depth?: number; limit: number }): Promise<StreamInfo[]>;
+  /** Deletes a stream (and with `recursive` its descendants) and appends `stream/child-deleted` to remaining ancestors. */
+  delete(project: string, path: StreamPath, options: { recursive: boolean }): Promise<DeleteResult>;
+  /** The commit feed: every committed event of every stream, once, in offset order per stream. */
+  onCommit(listener: (batch: CommittedStreamEvents) => void): () => void;
+}
+
+/** Only the reading half of the log (what the built-ins' state and workers need). */
+export type EventReader = Pick<EventLog, "read">;
