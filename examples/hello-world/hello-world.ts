@@ -1,5 +1,5 @@
 // Hello world: append an event to a stream, then read the stream back.
-// Run it against a server (`npx tributary serve`):  npx node examples/hello-world/hello-world.ts [/path]
+// Run it against a server (`npx tributary serve`):  npx node --conditions=tributary-source examples/hello-world/hello-world.ts [/path]
 // The server is TRIBUTARY_URL, else http://127.0.0.1:4000.
 import { createEventsClient } from "tributary";
 

@@ -2,7 +2,7 @@
 // It answers every `ping` appended to /jonas or any stream below it with a `pong` on the same stream.
 //
 //   npx tributary serve                                         # in one terminal
-//   npx node examples/ping-pong/ping-pong.ts                    # the talk's way: this file runs its runtime
+//   npx node --conditions=tributary-source examples/ping-pong/ping-pong.ts   # the talk's way (outside this repo: node ping-pong.ts)
 //   npx tributary run examples/ping-pong/ping-pong.ts --path /jonas --children --consumer pp   # durable
 //   npx tributary append /jonas/anything '{"type":"ping"}'
 import { defineProcessor, PullProcessorRuntime } from "tributary";
