@@ -12,6 +12,7 @@ export { defineTool, toolDefinition, type Tool, type ToolContext, type ToolResul
 export { createToolProcessor, type ToolProcessorState } from "./tools/tool-processor.ts";
 export { shellTool, type ShellToolOptions } from "./tools/shell/shell-tool.ts";
 export { editFileTool, fileTools, readFileTool, writeFileTool, type FileToolOptions } from "./tools/files/file-tools.ts";
+export { deployProcessorTool } from "./tools/deploy/deploy-tool.ts";
 export { createSubagentProcessor } from "./tools/subagent/subagent-tool.ts";
 export { createChatRenderer, type ChatRendererOptions } from "./chat/chat-renderer.ts";
 export * from "./mock-llm/index.ts";

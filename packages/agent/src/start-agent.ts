@@ -5,6 +5,7 @@ import { fileTools } from "./tools/files/file-tools.ts";
 import { ensureAgentBreaker } from "./streaming-breaker.ts";
 import { shellTool } from "./tools/shell/shell-tool.ts";
 import { createSubagentProcessor } from "./tools/subagent/subagent-tool.ts";
+import { deployProcessorTool } from "./tools/deploy/deploy-tool.ts";
 import { createToolProcessor } from "./tools/tool-processor.ts";
 
 export interface StartAgentOptions {
@@ -28,6 +29,8 @@ export interface StartAgentOptions {
    * take over when it dies. `false`: no lease (this agent answers whatever else runs).
    */
   lease?: false | { ttlMs?: number; onStandby?: () => void; signal?: AbortSignal };
+  /** Offer the `deploy_processor` tool: the model may deploy hosted processors on its stream and below. */
+  deployTool?: boolean;
 }
 
 /**
@@ -58,6 +61,7 @@ export async function startAgent(options: StartAgentOptions) {
   const processors = [
     createAgentProcessor({ client, ...(lease ? { holder: lease.holder } : {}), ...options.agent }),
     ...(options.cwd !== undefined ? [createToolProcessor([shellTool({ cwd: options.cwd, ...options.shell }), ...fileTools({ cwd: options.cwd })], { slug: "coding-tools" })] : []),
+    ...(options.deployTool ? [createToolProcessor([deployProcessorTool({ client })], { slug: "deploy-tools" })] : []),
     ...(options.children ? [createSubagentProcessor({ maxDepth: options.agent?.maxSubagentDepth })] : []),
   ];
   await ensureAgentBreaker(client, options.path);
