@@ -1,5 +1,3 @@
-// Only the event vocabulary (zod schemas), not the agent: serve starts as fast as before.
-import { agentEventTypes } from "@tributary/agent/event-types";
 import { createPostgresStore, startServer } from "@tributary/server";
 import { CliError } from "./cli-error.ts";
 import type { Command } from "./commands.ts";
@@ -55,7 +53,7 @@ export const serveCommand: Command = {
     let server;
     try {
       const store = databaseUrl ? await createPostgresStore({ connectionString: databaseUrl }) : undefined;
-      server = await startServer({ port, host: values.host ?? "127.0.0.1", dataDir, fsync, store, circuitBreaker, logLevel: logLevel as "info", eventTypes: agentDocTypes() });
+      server = await startServer({ port, host: values.host ?? "127.0.0.1", dataDir, fsync, store, circuitBreaker, logLevel: logLevel as "info", eventTypes: await agentDocTypes() });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === "EADDRINUSE") throw new CliError(`port ${port} is in use; pass --port with another one (or 0 for any).`, 1);
@@ -85,7 +83,12 @@ function parseBreaker(value: string | undefined): { maxEvents: number; windowSec
   return { maxEvents: Number(match[1]), windowSeconds: Number(match[2]) };
 }
 
-/** The agent's event types, documented by this server at /api/docs/events (the server itself does not depend on the agent). */
-function agentDocTypes() {
+/**
+ * The agent's event types, documented by this server at /api/docs/events (the server itself does not
+ * depend on the agent). Only the vocabulary (zod schemas) is loaded, not the agent, and only once the flags
+ * are valid, so a mistyped flag is answered as fast as before.
+ */
+async function agentDocTypes() {
+  const { agentEventTypes } = await import("@tributary/agent/event-types");
   return [...agentEventTypes.values()].map((type) => ({ ...type, group: "agent" }));
 }

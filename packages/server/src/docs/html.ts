@@ -1,17 +1,24 @@
-import { marked } from "marked";
-
 /** Escapes text for HTML. */
 export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (char) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[char]!);
 }
 
+/** Renders markdown to HTML (see `loadMarkdown`). */
+export type MarkdownHtml = (source: string, inline?: boolean) => string;
+
+let loaded: Promise<MarkdownHtml> | undefined;
+
 /**
- * Markdown of the project's own docs text (an event type's description, written in code) as HTML. The
- * source is ours, never a client's; HTML in it is escaped all the same.
+ * A renderer of the project's own docs text (an event type's description, written in code) as HTML. The
+ * source is ours, never a client's; HTML in it is escaped all the same. `marked` is imported on the first
+ * docs page, not at server start.
  */
-export function markdownHtml(source: string, inline = false): string {
-  const escaped = source.replace(/[<>]/g, (char) => (char === "<" ? "&lt;" : "&gt;"));
-  return inline ? (marked.parseInline(escaped, { async: false }) as string) : (marked.parse(escaped, { async: false }) as string);
+export function loadMarkdown(): Promise<MarkdownHtml> {
+  loaded ??= import("marked").then(({ marked }) => (source: string, inline = false) => {
+    const escaped = source.replace(/[<>]/g, (char) => (char === "<" ? "&lt;" : "&gt;"));
+    return inline ? (marked.parseInline(escaped, { async: false }) as string) : (marked.parse(escaped, { async: false }) as string);
+  });
+  return loaded;
 }
 
 /** The docs pages' stylesheet, served at /api/docs/style.css: no inline styles (the pages run under a strict CSP). */

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { builtinEventTypes, TributaryError } from "@tributary/protocol";
 import type { AppEnv } from "../context.ts";
 import { allEventTypeDocs, eventTypeDoc, type DocumentedEventType } from "../docs/event-type-docs.ts";
-import { docsStylesheet, escapeHtml, htmlPage, markdownHtml } from "../docs/html.ts";
+import { docsStylesheet, escapeHtml, htmlPage, loadMarkdown } from "../docs/html.ts";
 import { buildOpenApi } from "../docs/openapi.ts";
 
 /** OpenAPI, the human API docs and one page per built-in event type; all generated from the schemas. */
@@ -14,7 +14,8 @@ docsRoutes.get("/api/openapi.json", (c) => c.json(openapi));
 
 docsRoutes.get("/api/docs/style.css", (c) => c.body(docsStylesheet, 200, { "content-type": "text/css; charset=utf-8", "cache-control": "public, max-age=3600" }));
 
-docsRoutes.get("/api/docs", (c) => {
+docsRoutes.get("/api/docs", async (c) => {
+  const markdownHtml = await loadMarkdown();
   const paths = openapi.paths as Record<string, Record<string, { summary?: string; description?: string; parameters?: { name: string; in: string; description?: string }[] }>>;
   const sections = Object.entries(paths)
     .flatMap(([path, operations]) =>
@@ -74,7 +75,8 @@ docsRoutes.get("/api/docs/events", (c) => {
   return c.html(htmlPage("Event types", `<h1>Event types</h1>${sections}`));
 });
 
-docsRoutes.get("/api/docs/events/*", (c) => {
+docsRoutes.get("/api/docs/events/*", async (c) => {
+  const markdownHtml = await loadMarkdown();
   const type = decodeURIComponent(new URL(c.req.url).pathname.slice("/api/docs/events/".length));
   const documented = builtinEventTypes.get(type) ?? c.var.parts.eventTypes.get(type);
   if (!documented) throw new TributaryError("not_found", `${type} is not a documented event type. See /api/docs/events for the list.`);
