@@ -8,6 +8,7 @@ import { agentToolKind } from "./kinds/agent-tool.ts";
 import { agentToolsKind } from "./kinds/agent-tools.ts";
 import { errorKind } from "./kinds/error.ts";
 import { processorKind } from "./kinds/processor.ts";
+import { processorStatusKind } from "./kinds/processor-status.ts";
 import { rawKind } from "./kinds/raw.ts";
 import { scheduleKind } from "./kinds/schedule.ts";
 import { streamNoticeKind } from "./kinds/stream-notice.ts";
@@ -32,5 +33,6 @@ export const feedKinds: readonly FeedKind[] = [
   subscriptionKind,
   transformerKind,
   processorKind,
+  processorStatusKind,
   rawKind,
 ];
