@@ -51,14 +51,14 @@ machine's cores. Targets are SPEC §10's.
 
 ## Results
 
-| Figure | Measured | Target (SPEC §10) | Result | Durable Streams reference server |
+| Figure | Measured | Target (SPEC §10) | Result | Durable Streams reference server (Durable Streams rows measured in this run; the others quoted from SPEC §10, not measured here) |
 | --- | --- | --- | --- | --- |
 ${rows.join("\n")}
 
 The reference figures of the Durable Streams face rows were measured in this run: the same workload
 against the reference server (npm \`@durable-streams/server\`, file-backed) in its own process. The other
-reference figures are quoted from SPEC §10 (one workload of that server's own), not measured here, and are
-not a like-for-like comparison. \`--fsync full\` rows show the price of durability against power loss (an fsync
+reference figures are that server's own, quoted from SPEC §10, not measured here (one workload of its own),
+and are not a like-for-like comparison. \`--fsync full\` rows show the price of durability against power loss (an fsync
 of the WAL per commit group); they have no target of their own.
 
 ## Workloads and what the server was doing

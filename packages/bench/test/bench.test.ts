@@ -57,7 +57,7 @@ describe("npm run bench", () => {
   it("refuses an unknown --only group and names the groups it takes", () => {
     const run = runBench(["--only", "appends,nonsense"]);
     expect(run.status).toBe(2);
-    expect(run.stderr).toContain("--only takes appends, durable, fanout, catchup, unbuilt; got nonsense");
+    expect(run.stderr).toContain("--only takes appends, durable, fanout, catchup, ds, unbuilt; got nonsense");
   });
 
   it("refuses an unknown flag and points at --help", () => {
