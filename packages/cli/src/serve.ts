@@ -1,4 +1,4 @@
-import { createPostgresStore, startServer } from "@tributary/server";
+import { createPostgresStore, parseAllowOutbound, startServer } from "@tributary/server";
 import { CliError } from "./cli-error.ts";
 import type { Command } from "./commands.ts";
 import { intFlag, parseFlags } from "./parse-flags.ts";
@@ -18,6 +18,17 @@ Options:
   --circuit-breaker <n/s|off>
                       the default breaker of every stream: more than n events within s seconds pauses
                       it (default 100/1); off disables the default (a stream can still configure one)
+  --auth              require a token with scopes on every request (see docs/security.md); the
+                      first admin token comes from TRIBUTARY_ADMIN_TOKEN, else it is printed once
+                      and written to <data-dir>/admin-token (mode 0600)
+  --no-auth           serve a non-loopback --host without tokens (refused unless given)
+  --allow-outbound <list>
+                      loopback/private addresses, CIDR ranges or host names that webhooks may call
+                      (comma-separated); with --auth or a non-loopback host they are refused otherwise
+  --cors-origin <o>   a web origin allowed to call the API from a browser (repeat; * for any)
+  --allow-host <name> a further name a loopback-bound server answers to (repeat)
+  --rate-limit <n/s|off>
+                      requests per token under --auth (default 1000/1)
   --log-level <lvl>   debug, info, warn, error or silent (default info)
   -h, --help          show this help`;
 
@@ -32,6 +43,12 @@ export const serveCommand: Command = {
       fsync: { type: "string" },
       "log-level": { type: "string" },
       "circuit-breaker": { type: "string" },
+      auth: { type: "boolean" },
+      "no-auth": { type: "boolean" },
+      "allow-outbound": { type: "string", multiple: true },
+      "cors-origin": { type: "string", multiple: true },
+      "allow-host": { type: "string", multiple: true },
+      "rate-limit": { type: "string" },
     }, false);
     if (values.help) {
       console.log(help);
@@ -50,10 +67,34 @@ export const serveCommand: Command = {
     if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
       throw new CliError(`--database-url must be a postgres:// or postgresql:// URL; got '${databaseUrl}'.`);
     }
+    if (values.auth && values["no-auth"]) throw new CliError("--auth and --no-auth contradict each other; pass one.");
+    const auth = values.auth ? true : values["no-auth"] ? false : undefined;
+    let allowOutbound: string[];
+    try {
+      allowOutbound = (values["allow-outbound"] ?? []).flatMap(parseAllowOutbound);
+    } catch (error) {
+      throw new CliError((error as Error).message);
+    }
+    const rateLimit = parseRate(values["rate-limit"]);
     let server;
     try {
       const store = databaseUrl ? await createPostgresStore({ connectionString: databaseUrl }) : undefined;
-      server = await startServer({ port, host: values.host ?? "127.0.0.1", dataDir, fsync, store, circuitBreaker, logLevel: logLevel as "info", eventTypes: await agentDocTypes() });
+      server = await startServer({
+        port,
+        host: values.host ?? "127.0.0.1",
+        dataDir,
+        fsync,
+        store,
+        circuitBreaker,
+        logLevel: logLevel as "info",
+        auth,
+        adminToken: process.env.TRIBUTARY_ADMIN_TOKEN || undefined,
+        allowOutbound,
+        corsOrigins: values["cors-origin"],
+        allowedHosts: values["allow-host"],
+        rateLimit,
+        eventTypes: await agentDocTypes(),
+      });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === "EADDRINUSE") throw new CliError(`port ${port} is in use; pass --port with another one (or 0 for any).`, 1);
@@ -62,7 +103,17 @@ export const serveCommand: Command = {
     const storage = databaseUrl ? `PostgreSQL ${new URL(databaseUrl).host}${new URL(databaseUrl).pathname}` : dataDir === ":memory:" ? "in memory" : dataDir;
     console.log(`Tributary is listening on ${server.url}  (data: ${storage})`);
     console.log(`  UI:   ${server.url}/`);
-    console.log(`  Try:  curl --json '{"type":"hello-world"}' ${server.url}/api/streams/me/hello-world`);
+    if (auth) {
+      console.log(`  Auth: on; send Authorization: Bearer <token> (TRIBUTARY_TOKEN for the CLI and SDK)`);
+      const first = server.firstAdminToken;
+      if (first) {
+        console.log(`  First admin token (shown once${first.file ? `, also in ${first.file}` : ""}):`);
+        console.log(`    ${first.token}`);
+      }
+      console.log(`  Try:  curl -H "Authorization: Bearer $TRIBUTARY_TOKEN" --json '{"type":"hello-world"}' ${server.url}/api/streams/me/hello-world`);
+    } else {
+      console.log(`  Try:  curl --json '{"type":"hello-world"}' ${server.url}/api/streams/me/hello-world`);
+    }
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once("SIGINT", stop);
@@ -73,14 +124,25 @@ export const serveCommand: Command = {
   },
 };
 
-function parseBreaker(value: string | undefined): { maxEvents: number; windowSeconds: number } | false | undefined {
+/** Parses `<count>/<seconds>` (or `off`) for a flag such as --circuit-breaker 100/1. */
+function parsePerSeconds(flag: string, unit: string, example: string, value: string | undefined): { count: number; seconds: number } | false | undefined {
   if (value === undefined) return undefined;
   if (value === "off") return false;
   const match = /^(\d+)\/(\d+(?:\.\d+)?)$/.exec(value);
   if (!match || Number(match[1]) < 1 || Number(match[2]) <= 0) {
-    throw new CliError(`--circuit-breaker must be <events>/<seconds> such as 100/1, or off; got '${value}'.`);
+    throw new CliError(`--${flag} must be <${unit}>/<seconds> such as ${example}, or off; got '${value}'.`);
   }
-  return { maxEvents: Number(match[1]), windowSeconds: Number(match[2]) };
+  return { count: Number(match[1]), seconds: Number(match[2]) };
+}
+
+function parseRate(value: string | undefined): { requests: number; perSeconds: number } | false | undefined {
+  const parsed = parsePerSeconds("rate-limit", "requests", "1000/1", value);
+  return parsed ? { requests: parsed.count, perSeconds: parsed.seconds } : parsed;
+}
+
+function parseBreaker(value: string | undefined): { maxEvents: number; windowSeconds: number } | false | undefined {
+  const parsed = parsePerSeconds("circuit-breaker", "events", "100/1", value);
+  return parsed ? { maxEvents: parsed.count, windowSeconds: parsed.seconds } : parsed;
 }
 
 /**

@@ -21,7 +21,25 @@ export const eventInputSchema = z
 
 export type EventInput = z.input<typeof eventInputSchema>;
 
-/** An event as stored and served: the input plus `streamPath`, `offset` and `createdAt`. */
+/**
+ * Who appended an event, set by the server and never taken from the client (an input with this field is
+ * not an event): a token (`--auth`), or a built-in or hosted processor with the event that caused it.
+ * Absent on a client's append to a server without `--auth` (anonymous).
+ */
+export const provenanceSchema = z.union([
+  z.object({ kind: z.literal("token"), id: z.string(), name: z.string() }).strict(),
+  z
+    .object({
+      kind: z.literal("processor"),
+      slug: z.string(),
+      causedBy: z.object({ streamPath: z.string(), offset: z.number().int().positive() }).strict().optional(),
+    })
+    .strict(),
+]);
+
+export type Provenance = z.infer<typeof provenanceSchema>;
+
+/** An event as stored and served: the input plus `streamPath`, `offset` and `createdAt` (and `appendedBy`). */
 export const storedEventSchema = z.object({
   type: z.string(),
   payload: jsonObjectSchema,
@@ -30,6 +48,7 @@ export const storedEventSchema = z.object({
   createdAt: z.string().describe("ISO-8601 time the server stored the event."),
   metadata: jsonObjectSchema.optional(),
   idempotencyKey: z.string().optional(),
+  appendedBy: provenanceSchema.optional().describe("Who appended it (set by the server; absent for anonymous appends without --auth)."),
 });
 
 export type StoredEvent<TPayload extends Record<string, unknown> = Record<string, unknown>> = Omit<

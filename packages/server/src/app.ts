@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { TributaryError } from "@tributary/protocol";
 import { secretRoutes } from "./builtins/secrets/secret-routes.ts";
 import type { AppEnv, ServerParts } from "./context.ts";
+import { tokenRoutes } from "./auth/token-routes.ts";
 import { securityMiddleware } from "./security.ts";
 import { cursorRoutes } from "./routes/cursors.ts";
 import { docsRoutes } from "./routes/docs.ts";
@@ -24,7 +25,7 @@ export function createApp(parts: ServerParts): Hono<AppEnv> {
     c.set("parts", parts);
     await next();
   });
-  app.use(securityMiddleware(parts.security));
+  app.use(...securityMiddleware(parts.security));
   const tooLarge = () => {
     throw new TributaryError("body_too_large", `The request body is larger than ${parts.limits.maxBodyBytes} bytes.`, {
       limit: parts.limits.maxBodyBytes,
@@ -50,6 +51,7 @@ export function createApp(parts: ServerParts): Hono<AppEnv> {
   app.route("/", docsRoutes);
   app.route("/", secretRoutes);
   app.route("/", durableStreamsRoutes);
+  app.route("/", tokenRoutes);
   app.route("/", uiRoutes);
 
   app.notFound((c) => {

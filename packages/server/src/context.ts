@@ -7,6 +7,7 @@ import type { BuiltinHost } from "./builtins/builtin-host.ts";
 import type { DocumentedEventType } from "./docs/event-type-docs.ts";
 import type { LiveHub } from "./live/live-hub.ts";
 import type { Logger } from "./logger.ts";
+import type { Identity } from "./auth/auth.ts";
 import type { Security } from "./security.ts";
 import type { StreamStore } from "./store/stream-store.ts";
 
@@ -39,7 +40,8 @@ export interface ServerParts {
   secrets: SecretVault;
 }
 
-export type AppEnv = { Bindings: HttpBindings; Variables: { parts: ServerParts } };
+/** `identity`: who sent the request, under `--auth` (set by the auth middleware; provenance reads it). */
+export type AppEnv = { Bindings: HttpBindings; Variables: { parts: ServerParts; identity?: Identity } };
 export type AppContext = Context<AppEnv>;
 
 /** The project a request names by header or `project` query parameter. */

@@ -7,3 +7,5 @@ export { createLogger, type Logger, type LogLevel } from "./logger.ts";
 export { defineBuiltin, type Builtin, type BuiltinEffects, type BuiltinPorts } from "./builtins/builtin-processor.ts";
 export type { Appender } from "./append/appender.ts";
 export type { Gate } from "./append/gate.ts";
+export { createOutboundPolicy, parseAllowOutbound, OutboundRefusedError, type OutboundPolicy } from "./outbound/outbound-policy.ts";
+export { createOutboundFetch, type OutboundFetch } from "./outbound/outbound-fetch.ts";

@@ -1,11 +1,31 @@
 import { randomUUID } from "node:crypto";
-import { every } from "hono/combine";
 import type { MiddlewareHandler } from "hono";
+import { cors } from "hono/cors";
+import type { Auth } from "./auth/auth.ts";
+import { authMiddleware } from "./auth/auth-middleware.ts";
+import { createRateLimiter, type RateLimit } from "./auth/rate-limiter.ts";
+import { hostGuard } from "./browser/host-guard.ts";
+import { isLoopbackHost } from "./browser/loopback-host.ts";
+import { originGuard } from "./browser/origin-guard.ts";
+import { securityHeaders } from "./browser/security-headers.ts";
 import type { AppEnv } from "./context.ts";
 import { selfCallGuard } from "./outbound/self-call-guard.ts";
 
+export interface SecurityOptions {
+  /** The address the server binds; a loopback one turns the `Host` check on. */
+  host: string;
+  /** Tokens and scopes (`--auth`); undefined: every request is anonymous and allowed. */
+  auth?: Auth;
+  /** Web origins allowed to call the API from a browser (`--cors-origin`); `*` for any. */
+  corsOrigins?: string[];
+  /** Further names the server may be reached by on a loopback bind (a name in /etc/hosts). */
+  allowedHosts?: string[];
+  /** Per token (`--rate-limit`); undefined: none. */
+  rateLimit?: RateLimit;
+}
+
 /** Everything the HTTP layer needs to decide who may do what, from where; one per server. */
-export interface Security {
+export interface Security extends SecurityOptions {
   /** Random per server: marks its own outbound calls so a call that comes back stays in its project. */
   outboundMark: string;
 }
@@ -14,18 +34,36 @@ export interface Security {
  * Creates a server's security settings.
  *
  * @example
- * const security = createSecurity();
+ * const security = createSecurity({ host: "127.0.0.1" });
  */
-export function createSecurity(): Security {
-  return { outboundMark: randomUUID() };
+export function createSecurity(options: SecurityOptions): Security {
+  return { ...options, outboundMark: randomUUID() };
 }
 
 /**
- * The checks every request passes before a route sees it, in order.
+ * The checks every request passes before a route sees it, in this order: protective response headers;
+ * the `Host` check on a loopback bind (DNS rebinding); CORS for the allowed origins; refusal of
+ * state-changing requests from other origins; the self-call guard; tokens and scopes under `--auth`.
  *
  * @example
- * app.use(securityMiddleware(parts.security));
+ * app.use(...securityMiddleware(parts.security));
  */
-export function securityMiddleware(security: Security): MiddlewareHandler<AppEnv> {
-  return every(selfCallGuard(security.outboundMark));
+export function securityMiddleware(security: Security): MiddlewareHandler<AppEnv>[] {
+  const origins = security.corsOrigins ?? [];
+  const chain: MiddlewareHandler<AppEnv>[] = [securityHeaders()];
+  if (isLoopbackHost(security.host)) chain.push(hostGuard(security.host, security.allowedHosts));
+  if (origins.length > 0) {
+    chain.push(
+      cors({
+        origin: origins.includes("*") ? "*" : origins,
+        allowHeaders: ["authorization", "content-type", "x-tributary-project", "x-tributary-strict", "last-event-id"],
+        allowMethods: ["GET", "HEAD", "POST", "PUT", "DELETE"],
+        exposeHeaders: ["retry-after", "tributary-idempotent-replay"],
+        maxAge: 600,
+      }),
+    );
+  }
+  chain.push(originGuard(origins), selfCallGuard(security.outboundMark));
+  if (security.auth) chain.push(authMiddleware(security.auth, security.rateLimit ? createRateLimiter(security.rateLimit) : undefined));
+  return chain;
 }

@@ -20,6 +20,9 @@ import { createOutboundFetch } from "./outbound/outbound-fetch.ts";
 import { createOutboundPolicy } from "./outbound/outbound-policy.ts";
 import { isShadowProject } from "./routes/durable-streams/ds-face.ts";
 import { createLogger, type LogLevel, type Logger } from "./logger.ts";
+import { createAuth } from "./auth/auth.ts";
+import type { RateLimit } from "./auth/rate-limiter.ts";
+import { createTokenStore } from "./auth/token-store.ts";
 import { createSecurity } from "./security.ts";
 import { createSqliteStore } from "./store/sqlite/sqlite-store.ts";
 import type { StreamStore } from "./store/stream-store.ts";
@@ -59,12 +62,27 @@ export interface ServerOptions {
    * `secrets.key` in `dataDir`, beside (not in) the database; in memory for `:memory:`.
    */
   secretsKeyFile?: string;
+  /**
+   * Tokens and scopes (`--auth`). `false` is an explicit "no auth" (`--no-auth`); left undefined, a server
+   * on a non-loopback host refuses to start, so nobody exposes an open server by accident.
+   */
+  auth?: boolean;
+  /** The first admin token (`TRIBUTARY_ADMIN_TOKEN`); without it, one is made and written to `<dataDir>/admin-token`. */
+  adminToken?: string;
+  /** Web origins allowed to call the API from a browser (`--cors-origin`). */
+  corsOrigins?: string[];
+  /** Further names a loopback-bound server answers to (its `Host` check allows loopback names only). */
+  allowedHosts?: string[];
+  /** Requests per token (`--rate-limit`, under `--auth`; default 1000 per second); `false`: none. */
+  rateLimit?: RateLimit | false;
 }
 
 export interface RunningServer {
   url: string;
   port: number;
   parts: ServerParts;
+  /** The admin token made on this start (auth on, no token stored yet, no `adminToken` given): print it once. */
+  firstAdminToken?: { token: string; file?: string };
   close(): Promise<void>;
 }
 
@@ -86,12 +104,24 @@ export const defaultLimits: Limits = {
  * await server.close();
  */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  const host = options.host ?? "127.0.0.1";
+  if (options.auth === undefined && !isLoopbackHost(host)) {
+    throw new Error(`Serving on ${host} lets anyone who can reach it read and write every stream: pass --auth (tokens and scopes), or --no-auth to serve it open anyway.`);
+  }
   const logger = options.logger ?? createLogger({ level: options.logLevel ?? "info" });
   const limits = { ...defaultLimits, ...options.limits };
   const store = options.store ?? createSqliteStore({ dataDir: options.dataDir ?? "./data", fsync: options.fsync });
-  const host = options.host ?? "127.0.0.1";
-  const security = createSecurity();
-  const outbound = createOutboundFetch(createOutboundPolicy({ allowLocal: isLoopbackHost(host), allow: options.allowOutbound }), {
+  const auth = options.auth ? createAuth(createTokenStore(store), options.now) : undefined;
+  const firstAdminToken = await auth?.bootstrap({ adminToken: options.adminToken, dataDir: options.store ? undefined : (options.dataDir ?? "./data") });
+  const security = createSecurity({
+    host,
+    auth,
+    corsOrigins: options.corsOrigins,
+    allowedHosts: options.allowedHosts,
+    rateLimit: options.rateLimit === false ? undefined : (options.rateLimit ?? { requests: 1000, perSeconds: 1 }),
+  });
+  const allowLocal = !options.auth && isLoopbackHost(host);
+  const outbound = createOutboundFetch(createOutboundPolicy({ allowLocal, allow: options.allowOutbound }), {
     mark: security.outboundMark,
   });
   const secretsKeyFile = options.secretsKeyFile ?? (options.dataDir === ":memory:" ? undefined : join(options.dataDir ?? "./data", "secrets.key"));
@@ -148,6 +178,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     url,
     port,
     parts,
+    ...(firstAdminToken ? { firstAdminToken } : {}),
     close() {
       closing ??= (async () => {
         hub.close();

@@ -8,6 +8,8 @@ export interface EventsClientOptions {
   baseUrl?: string;
   /** The project (namespace) of every request; the server's default project when omitted. */
   project?: string;
+  /** A token for a server started with `--auth`, sent as `Authorization: Bearer`. Defaults to `TRIBUTARY_TOKEN`. */
+  token?: string;
 }
 
 /** A stream as the listing endpoints describe it. */
@@ -62,6 +64,7 @@ export function createEventsClient(baseUrlOrOptions: string | EventsClientOption
   const endpoint: Endpoint = {
     baseUrl: (options.baseUrl ?? defaultBaseUrl()).replace(/\/+$/, ""),
     project: options.project === undefined ? undefined : parseProject(options.project),
+    token: options.token ?? (process.env.TRIBUTARY_TOKEN || undefined),
   };
   /** `append` (documented there), also telling whether the event was stored now or is an idempotent replay. */
   const appendOne = async (input: { path: string; event: EventInput; signal?: AbortSignal }): Promise<{ event: StoredEvent; created: boolean }> => {

@@ -4,6 +4,8 @@ import { errorStatus, projectHeader, TributaryError, type ErrorCode } from "@tri
 export interface Endpoint {
   baseUrl: string;
   project: string | undefined;
+  /** Sent as `Authorization: Bearer` to a server that requires a token. */
+  token?: string | undefined;
 }
 
 /** The server the SDK talks to when none is named: `TRIBUTARY_URL`, else the local default. */
@@ -18,8 +20,11 @@ export function apiUrl(endpoint: Endpoint, kind: string, path: string, query: Re
   return url.toString();
 }
 
+/** The headers every request carries: the project, and the token when there is one. */
 export function projectHeaders(endpoint: Endpoint): Record<string, string> {
-  return endpoint.project ? { [projectHeader]: endpoint.project } : {};
+  const headers: Record<string, string> = endpoint.project ? { [projectHeader]: endpoint.project } : {};
+  if (endpoint.token) headers.authorization = `Bearer ${endpoint.token}`;
+  return headers;
 }
 
 /**

@@ -25,6 +25,9 @@ export interface Appender {
  * const appender = createAppender({ log: store, gate: builtinGate });
  * await appender.appendAsClient("default", "/jonas", [{ type: "note", payload: {} }]);
  */
+/** The provenance of the server's own appends that name no processor of their own. */
+const serverProvenance = { kind: "processor", slug: "server" } as const;
+
 export function createAppender(options: { log: Pick<EventLog, "append" | "commitsInCallOrder">; gate: Gate }): Appender {
   const { log, gate } = options;
   const tails = new Map<string, Promise<unknown>>();
@@ -55,7 +58,9 @@ export function createAppender(options: { log: Pick<EventLog, "append" | "commit
       return handedOff.then(({ committed }) => committed);
     },
 
-    async appendAsServer(project, path, events) {
+    // An event without `appendedBy` is recorded as the server's own.
+    async appendAsServer(project, path, given) {
+      const events = given.map((event) => (event.appendedBy ? event : { ...event, appendedBy: serverProvenance }));
       const { committed } = await serialised(`${project}\u0000${path}`, async () => {
         const committed = log.append({ project, path, events });
         if (!log.commitsInCallOrder) await committed.catch(() => undefined);

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { lowerBound, parseOffsetCursor, TributaryError, upperBound } from "@tributary/protocol";
+import { withProvenance } from "../auth/provenance.ts";
 import { parseAppendBody } from "../append/parse-append-body.ts";
 import { projectOf, streamPathOf, type AppContext, type AppEnv } from "../context.ts";
 import { writeStream } from "../live/stream-writer.ts";
@@ -29,7 +30,7 @@ async function append(c: AppContext) {
   const strict = isTrue(c.req.query("strict")) || isTrue(c.req.header("x-tributary-strict"));
   const text = await c.req.text();
   const { events, batch } = parseAppendBody(text, c.req.header("content-type") ?? "", { strict, maxEventBytes: limits.maxEventBytes });
-  const result = await appender.appendAsClient(project, path, events);
+  const result = await appender.appendAsClient(project, path, withProvenance(c, events));
   const allReplayed = result.events.every((appended) => appended.replayed);
   const status = allReplayed ? 200 : 201;
   if (allReplayed) c.header(replayHeader, "true");

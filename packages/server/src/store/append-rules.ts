@@ -94,6 +94,7 @@ export function buildEvent(path: StreamPath, offset: number, input: PreparedEven
   const event: StoredEvent = { type: input.type, payload: input.payload, streamPath: path, offset, createdAt };
   if (input.metadata !== undefined) event.metadata = input.metadata;
   if (input.idempotencyKey !== undefined) event.idempotencyKey = input.idempotencyKey;
+  if (input.appendedBy !== undefined) event.appendedBy = input.appendedBy;
   return { event, json: JSON.stringify(event) };
 }
 

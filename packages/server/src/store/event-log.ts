@@ -1,4 +1,4 @@
-import type { StoredEvent, StreamPath } from "@tributary/protocol";
+import type { Provenance, StoredEvent, StreamPath } from "@tributary/protocol";
 
 /** An event as the store hands it out: its offset, and the stored envelope already encoded as JSON. */
 export interface EventRecord {
@@ -15,6 +15,8 @@ export interface PreparedEvent {
   idempotencyKey?: string;
   /** Precondition: the offset this event must get. */
   offset?: number;
+  /** Who appends it; set by the server (routes, built-ins), stored as the envelope's `appendedBy`. */
+  appendedBy?: Provenance;
 }
 
 export interface AppendRequest {

@@ -1,5 +1,6 @@
 import type { EventInput, StoredEvent } from "@tributary/protocol";
 import type { Connectivity } from "./connectivity.ts";
+import { askForToken, savedToken } from "./token.ts";
 
 /** A page of events as `GET /api/streams/<path>?format=json` returns it. */
 export interface EventPage {
@@ -73,9 +74,20 @@ export function createApiClient(project: string, origin = location.origin, conne
   };
 
   async function request<T>(target: string, init?: RequestInit): Promise<T> {
+    const send = (token: string | undefined) =>
+      fetch(target, { ...init, headers: { accept: "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}), ...init?.headers } });
+    const used = savedToken();
     let response: Response;
     try {
-      response = await fetch(target, { ...init, headers: { accept: "application/json", ...init?.headers } });
+      response = await send(used);
+      // A server started with --auth: ask for a token once (unless another request just got one), then
+      // repeat the request with it.
+      if (response.status === 401) {
+        const message = ((await response.clone().json().catch(() => ({}))) as { message?: string }).message ?? "";
+        const fresh = savedToken();
+        const token = fresh !== undefined && fresh !== used ? fresh : await askForToken(message);
+        if (token) response = await send(token);
+      }
     } catch (error) {
       // No answer at all: the server is away. Say so once, for every view, and let them recover.
       connectivity?.failed();
@@ -109,6 +121,7 @@ export function createApiClient(project: string, origin = location.origin, conne
       request<StoredEvent>(url("/api/streams", path, { strict: "true" }), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(event) }),
     eventTypes: () => request<{ types: EventTypeDoc[] }>(`${origin}/api/docs/events?format=json`).then((body) => body.types),
     /** The URL of the live SSE tail of a stream after an offset. */
-    liveUrl: (path: string, afterOffset: number) => url("/api/streams", path, { live: "true", afterOffset }),
+    // An EventSource cannot send Authorization, so the token travels as access_token (reads only).
+    liveUrl: (path: string, afterOffset: number) => url("/api/streams", path, { live: "true", afterOffset, access_token: savedToken() }),
   };
 }

@@ -42,7 +42,7 @@ export function createEffectRunner(options: { builtins: readonly EffectsOf[]; ap
       append: async (input: { event: EventInput; path?: string }) => {
         const target = resolveStreamPath(path, input.path);
         const { type, payload = {}, metadata, idempotencyKey } = input.event;
-        const prepared: PreparedEvent = { type, payload };
+        const prepared: PreparedEvent = { type, payload, appendedBy: { kind: "processor", slug } };
         if (metadata) prepared.metadata = metadata;
         if (idempotencyKey) prepared.idempotencyKey = idempotencyKey;
         const [stored] = await appender.appendAsServer(project, target, [prepared]);

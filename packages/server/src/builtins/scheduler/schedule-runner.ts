@@ -78,6 +78,7 @@ export function createScheduleRunner(services: Pick<BuiltinPorts, "appender" | "
           payload,
           metadata: { ...metadata, scheduledBy },
           idempotencyKey: `schedule:${entry.slug}:${entry.configuredOffset}:${dueAt}`,
+          appendedBy: { kind: "processor", slug: "scheduler", causedBy: { streamPath: path, offset: entry.configuredOffset } },
         },
       ]);
       advance(armed, dueAt);

@@ -103,7 +103,11 @@ export function createSubscriptionDelivery(options: {
       status = { offset: event.offset, attempt, lastError: result.error, nextAttemptAt };
       await services.appender
         .appendAsServer(project, path, [
-          { type: "subscription/delivery-failed", payload: { slug, offset: event.offset, attempt, error: result.error, nextAttemptAt } },
+          {
+            type: "subscription/delivery-failed",
+            payload: { slug, offset: event.offset, attempt, error: result.error, nextAttemptAt },
+            appendedBy: { kind: "processor", slug: "subscriptions", causedBy: { streamPath: event.streamPath, offset: event.offset } },
+          },
         ])
         .catch((error) => services.logger.error("could not record a failed delivery", { project, path, slug, error: String(error) }));
       await pause(delay, signal);

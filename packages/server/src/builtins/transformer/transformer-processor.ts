@@ -37,7 +37,8 @@ function createTransformerWorker(services: CursorWorkerPorts, project: string, p
       return "skipped";
     }
     try {
-      await services.appender.appendAsClient(project, path, outcome.events);
+      const appendedBy = { kind: "processor" as const, slug: "transformer", causedBy: { streamPath: event.streamPath, offset: event.offset } };
+      await services.appender.appendAsClient(project, path, outcome.events.map((output) => ({ ...output, appendedBy })));
       return "done";
     } catch (error) {
       if (error instanceof TributaryError && error.code === "stream_paused") return "wait";

@@ -11,6 +11,7 @@ import { formatDsOffset } from "./ds-offset.ts";
 import { checkProducer, refuseProducer } from "./ds-producer.ts";
 import { removeDsStream } from "./ds-remove.ts";
 import { findDsStream, requireLive, type DsStream } from "./ds-stream.ts";
+import { withProvenance } from "../../auth/provenance.ts";
 
 /**
  * POST: append, close, or append and close (§5.2, §5.3). Checks run in the protocol's precedence:
@@ -54,7 +55,7 @@ export async function appendDurableStream(c: AppContext, path: StreamPath) {
     }
     const events = body.length === 0 ? [] : eventsFromBody(meta.kind, body, { maxEventBytes: parts.limits.maxEventBytes, allowEmpty: false });
     if (producer) keyByProducer(events, producer);
-    const tail = await appendEvents(parts, stream, events);
+    const tail = await appendEvents(parts, stream, withProvenance(c, events));
 
     const next: DurableStreamMeta = { ...meta, touchedAt: Date.now() };
     if (producer && check?.status === "accepted") next.producers = { ...meta.producers, [producer.producerId]: check.state };

@@ -10,6 +10,7 @@ import { readDsBody } from "./ds-body.ts";
 import { removeDsStream } from "./ds-remove.ts";
 import { setStreamHeaders, streamUrlOf } from "./ds-respond.ts";
 import { findDsStream, locate, newMeta, type DsStream } from "./ds-stream.ts";
+import { withProvenance } from "../../auth/provenance.ts";
 
 export interface CreateRequest {
   contentType: string | undefined;
@@ -90,7 +91,7 @@ async function createPlain(c: AppContext, project: string, path: StreamPath, req
   if (request.expiresAt !== undefined) meta.expiresAt = request.expiresAt;
   const stream: DsStream = { project, path, meta, implicit: false, ...locate(project, path, kind), tail: 0 };
   const events = body.length === 0 ? [] : eventsFromBody(kind, body, { maxEventBytes: parts.limits.maxEventBytes, allowEmpty: true });
-  const tail = await appendEvents(parts, stream, events);
+  const tail = await appendEvents(parts, stream, withProvenance(c, events));
   await parts.store.putDurableStream(project, path, meta);
   return { ...stream, tail };
 }
