@@ -27,11 +27,26 @@ export interface AgentOptions extends Partial<AgentConfig> {
    * names another holder, the agent does nothing (it was replaced after a stall).
    */
   holder?: string;
+  /**
+   * Further model base URLs an `agent-provider-changed` event may switch to; they get the API key too.
+   * The operator's own base URL (`baseUrl`, else `OPENAI_BASE_URL`, else OpenAI's) is always allowed.
+   */
+  allowedBaseUrls?: string[];
 }
 
 const inFlightPhases = new Set(["compacting", "window", "requesting", "tools"]);
 const longActions = new Set<AgentAction["kind"]>(["start-request", "call-model", "summarize"]);
 const never = new AbortController().signal;
+
+/** A base URL compared by origin and path, without a trailing slash. */
+function normaliseBaseUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname.replace(/\/+$/, "")}`;
+  } catch {
+    return url;
+  }
+}
 
 /**
  * The LLM agent as a stream processor. On `agent-input-added` it runs the loop: context window, model
@@ -57,7 +72,7 @@ const never = new AbortController().signal;
  * await new PullProcessorRuntime({ path: "/me/agent", includeChildren: true, processor: agent }).run();
  */
 export function createAgentProcessor(options: AgentOptions = {}): Processor<AgentStreamState> {
-  const { slug = "agent", apiKey, client: eventsClient, holder, ...overrides } = options;
+  const { slug = "agent", apiKey, client: eventsClient, holder, allowedBaseUrls = [], ...overrides } = options;
   const config: AgentConfig = { ...defaultAgentConfig, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
   const started = new Set<string>();
   /** Runs (`path#inputOffset`) whose in-flight work died: at a restart, or when their events could not be stored. */
@@ -75,8 +90,17 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
     if (!known || known.lastOffset <= state.lastOffset) latest.set(path, state);
   };
 
+  // Credentials never travel by event: the key goes only to the provider the operator configured (or
+  // allowed). An event naming another base URL gets a failed request that says so, and no request at all.
+  const operatorBaseUrl = config.baseUrl ?? process.env.OPENAI_BASE_URL ?? "https://api.openai.com/v1";
+  const trusted = new Set([operatorBaseUrl, ...allowedBaseUrls].map(normaliseBaseUrl));
   const clientFor = (state: AgentStreamState) => {
-    const baseUrl = state.config.baseUrl ?? process.env.OPENAI_BASE_URL ?? "https://api.openai.com/v1";
+    const baseUrl = state.config.baseUrl ?? operatorBaseUrl;
+    if (!trusted.has(normaliseBaseUrl(baseUrl))) {
+      throw new Error(
+        `refused: this agent sends its API key only to the provider its operator configured (${operatorBaseUrl}); the stream asked for ${baseUrl}. Start the agent with that base URL (or allow it) to use it.`,
+      );
+    }
     let client = clients.get(baseUrl);
     if (!client) clients.set(baseUrl, (client = createModelClient({ baseUrl, apiKey, maxRetries: 0 })));
     return client;

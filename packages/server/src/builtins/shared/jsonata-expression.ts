@@ -1,17 +1,16 @@
 import jsonata from "jsonata";
+import { evaluateInWorker } from "./jsonata-pool.ts";
 
 /** A compiled JSONata expression, or why it does not compile. */
 export type CompiledExpression = { ok: true; evaluate(input: unknown): Promise<unknown> } | { ok: false; message: string };
 
 const cache = new Map<string, CompiledExpression>();
 
-/** Limits per evaluation, so a runaway expression fails (and becomes an error event) instead of stalling a stream. */
-const guardrails = { timeout: 1000, stack: 500, sequence: 100_000 };
-
 /**
  * Compiles a JSONata expression (cached by source: the same configuration is compiled once per server).
- * Results come back as plain JSON: JSONata's null-prototype objects and sequences are normalised, and
- * `undefined` (no match) stays `undefined`.
+ * Compiling only parses, here; evaluating runs in a worker with a hard time limit (jsonata-pool.ts), since
+ * the expressions come from events. Results come back as plain JSON: JSONata's null-prototype objects and
+ * sequences are normalised, and `undefined` (no match) stays `undefined`.
  *
  * @example
  * const matcher = compileJsonata("type = 'ping'");
@@ -22,14 +21,8 @@ export function compileJsonata(source: string): CompiledExpression {
   if (cached) return cached;
   let compiled: CompiledExpression;
   try {
-    const expression = jsonata(source, guardrails);
-    compiled = {
-      ok: true,
-      evaluate: async (input) => {
-        const result: unknown = await expression.evaluate(input);
-        return result === undefined ? undefined : (JSON.parse(JSON.stringify(result)) as unknown);
-      },
-    };
+    jsonata(source);
+    compiled = { ok: true, evaluate: (input) => evaluateInWorker(source, input) };
   } catch (error) {
     compiled = { ok: false, message: describeJsonataError(error) };
   }
