@@ -64,22 +64,25 @@ describe("push subscriptions", () => {
     expect(bySlug("urgent").map((delivery) => delivery.event.payload)).toEqual([{ priority: 5 }]);
   });
 
-  it("signs each delivery with HMAC-SHA256 of the timestamp and body when a secret is set, and sends configured headers", async () => {
+  it("signs each delivery with HMAC-SHA256 of the timestamp and body when a secret is set, and sends configured headers with their secrets put in", async () => {
     const path = "/hooks/signed";
     expect((await putSecret(server.url, "hook-secret", { value: "s3cret" })).status).toBe(201);
-    await subscribe(server.url, path, { slug: "signed", url: receiver.url, secretName: "hook-secret", headers: { authorization: "Bearer abc" } });
+    expect((await putSecret(server.url, "hook-token", { value: "abc" })).status).toBe(201);
+    await subscribe(server.url, path, { slug: "signed", url: receiver.url, secretName: "hook-secret", headers: { authorization: "Bearer {{secret:hook-token}}", "x-team": "core" } });
     await appendJson(server.url, path, { type: "note" });
     const [delivery] = await waitFor(() => (deliveredTo(path).length === 1 ? deliveredTo(path) : undefined), "the delivery");
     const timestamp = delivery!.headers["tributary-timestamp"] as string;
     const expected = `sha256=${createHmac("sha256", "s3cret").update(`${timestamp}.${delivery!.body}`).digest("hex")}`;
     expect(delivery!.headers["tributary-signature"]).toBe(expected);
     expect(delivery!.headers.authorization).toBe("Bearer abc");
+    expect(delivery!.headers["x-team"]).toBe("core");
     // The secret appears nowhere: not in the stream, not in the state.
     expect(JSON.stringify(await readEvents(server.url, path))).not.toContain("s3cret");
     const state = await stateOf(server.url, path);
     expect(JSON.stringify(state)).not.toContain("s3cret");
     expect(JSON.stringify(state)).not.toContain("Bearer abc");
-    expect(state.subscriptions.subscriptions[0].headerNames).toEqual(["authorization"]);
+    expect(JSON.stringify(await readEvents(server.url, path))).not.toContain("Bearer abc");
+    expect(state.subscriptions.subscriptions[0].headerNames).toEqual(["authorization", "x-team"]);
   });
 
   it("records each failed attempt as subscription/delivery-failed, retries with backoff, and never delivers those events", async () => {
@@ -146,6 +149,8 @@ describe("push subscriptions", () => {
       [{ slug: "a", url: "http://example.com", filter: "type = " }, /filter: not a valid JSONata expression/],
       [{ slug: "a", url: "http://example.com", secretName: "no spaces allowed" }, /secretName/],
       [{ slug: "a", url: "http://example.com", types: "note" }, /types/],
+      [{ slug: "a", url: "http://example.com", headers: { authorization: "Bearer abc" } }, /headers.authorization: a credential belongs in a secret.*\{\{secret:<name>\}\}/],
+      [{ slug: "a", url: "http://example.com", headers: { "x-api-key": "k" } }, /headers.x-api-key/],
     ];
     for (const [payload, message] of cases) {
       const response = await subscribe(server.url, "/hooks/bad", payload);

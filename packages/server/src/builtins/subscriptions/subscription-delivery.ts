@@ -4,6 +4,7 @@ import type { SecretVault } from "../secrets/secret-vault.ts";
 import type { CursorWorkerPorts } from "../shared/cursor-worker-builtin.ts";
 import { createCursorWorker, type CursorOutcome } from "../shared/cursor-worker.ts";
 import { compileJsonata, isTruthy } from "../shared/jsonata-expression.ts";
+import { withHeaderSecrets } from "./header-secrets.ts";
 import { postDelivery } from "./post-delivery.ts";
 import type { SubscriptionEntry } from "./subscription-state.ts";
 
@@ -89,10 +90,13 @@ export function createSubscriptionDelivery(options: {
     for (let attempt = 1; !signal.aborted; attempt += 1) {
       const config = options.config();
       const secret = config.secretName === undefined ? undefined : (await options.secrets.get(project, config.secretName))?.value;
+      const headers = await withHeaderSecrets(config.headers, async (name) => (await options.secrets.get(project, name))?.value).catch((error: Error) => error);
       const result =
         config.secretName !== undefined && secret === undefined
           ? { ok: false as const, error: `the secret '${config.secretName}' is not set (PUT /api/secrets/${config.secretName})` }
-          : await postDelivery({ subscription: config, project, event, body, attempt, secret, now: services.now(), signal, outbound: options.outbound });
+          : headers instanceof Error
+            ? { ok: false as const, error: headers.message }
+            : await postDelivery({ subscription: { ...config, headers }, project, event, body, attempt, secret, now: services.now(), signal, outbound: options.outbound });
       if (result.ok) {
         status = null;
         return "done";

@@ -5,6 +5,7 @@ import { cursorWorkerBuiltin } from "../shared/cursor-worker-builtin.ts";
 import { invalidPayload } from "../shared/invalid-payload.ts";
 import { compileJsonata } from "../shared/jsonata-expression.ts";
 import { secretNamePattern } from "../secrets/secret-name.ts";
+import { credentialInHeaders } from "./header-secrets.ts";
 import { createSubscriptionDelivery } from "./subscription-delivery.ts";
 import { initialSubscriptionsState, reduceSubscriptions } from "./subscription-state.ts";
 
@@ -21,7 +22,9 @@ export const subscriptions = cursorWorkerBuiltin({
   reduce: reduceSubscriptions,
   slugs: (state) => ({ entries: state.subscriptions, lastConfigOffset: state.lastConfigOffset }),
   validate: (event) => {
-    const { url, filter, secretName } = event.payload as { url?: string; filter?: string; secretName?: string };
+    const { url, filter, secretName, headers } = event.payload as { url?: string; filter?: string; secretName?: string; headers?: Record<string, unknown> };
+    const credential = credentialInHeaders(headers);
+    if (credential) return invalidPayload(event.type, `${credential}.`);
     if (typeof url === "string" && !/^https?:\/\//i.test(url)) return invalidPayload(event.type, `url: must be an http:// or https:// URL; got ${JSON.stringify(url)}.`);
     if (typeof filter === "string") {
       const compiled = compileJsonata(filter);
