@@ -1,6 +1,6 @@
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { isIP, type LookupFunction } from "node:net";
-import { Agent, buildConnector, fetch as undiciFetch } from "undici";
+import type { Agent } from "undici";
 import { OutboundRefusedError, bareHostname, type OutboundPolicy } from "./outbound-policy.ts";
 
 /** `fetch` for calls the server makes on a user's behalf; see createOutboundFetch. */
@@ -52,16 +52,22 @@ export function createOutboundFetch(policy: OutboundPolicy, options: { mark?: st
       return callback(null, allowed[0]!.address, allowed[0]!.family);
     });
   }) as unknown as LookupFunction;
-  const connect = buildConnector({ lookup: checkedLookup });
-  const agent = new Agent({
-    connect(options, callback) {
-      // Node skips `lookup` for IP literals, so those are judged here.
-      const hostname = bareHostname(options.hostname);
-      const refusal = isIP(hostname) ? policy.checkAddress(hostname, hostname) : undefined;
-      if (refusal) return callback(new OutboundRefusedError(refusal), null);
-      connect(options, callback);
-    },
-  });
+  // undici is loaded on the first outbound call, not when the server starts (it is a large module).
+  let client: Promise<{ agent: Agent; fetch: typeof import("undici").fetch }> | undefined;
+  const load = () =>
+    (client ??= import("undici").then(({ Agent, buildConnector, fetch }) => {
+      const connect = buildConnector({ lookup: checkedLookup });
+      const agent = new Agent({
+        connect(options, callback) {
+          // Node skips `lookup` for IP literals, so those are judged here.
+          const hostname = bareHostname(options.hostname);
+          const refusal = isIP(hostname) ? policy.checkAddress(hostname, hostname) : undefined;
+          if (refusal) return callback(new OutboundRefusedError(refusal), null);
+          connect(options, callback);
+        },
+      });
+      return { agent, fetch };
+    }));
 
   async function once(url: URL, init: OutboundRequestInit): Promise<Response> {
     const refusal = policy.checkUrl(url);
@@ -74,7 +80,8 @@ export function createOutboundFetch(policy: OutboundPolicy, options: { mark?: st
         headers.set(outboundProjectHeader, project ?? "");
         rest.headers = headers;
       }
-      return (await undiciFetch(url, { ...(rest as object), redirect: "manual", dispatcher: agent })) as unknown as Response;
+      const { agent, fetch } = await load();
+      return (await fetch(url, { ...(rest as object), redirect: "manual", dispatcher: agent })) as unknown as Response;
     } catch (error) {
       const cause = (error as { cause?: unknown }).cause;
       if (cause instanceof OutboundRefusedError) throw cause;
@@ -102,5 +109,5 @@ export function createOutboundFetch(policy: OutboundPolicy, options: { mark?: st
       url = next;
     }
   };
-  return Object.assign(outbound, { close: () => agent.close() });
+  return Object.assign(outbound, { close: async () => (client ? (await client).agent.close() : undefined) });
 }
