@@ -157,6 +157,18 @@ describe("tokens and scopes", () => {
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { message: string }).message).toMatch(/read, append or admin/);
   });
+  it("refuses a Durable Streams fork of a source the token cannot read, and allows it when it can", async () => {
+    await call("/api/streams/secret/plans", { method: "POST", token: adminToken, body: '{"type":"plan","payload":{"launch":"friday"}}' });
+    const limited = await createToken("fork into /a", ["append:/a", "read:/a"]);
+    const fork = (target: string, token: string) =>
+      call(`/v1/stream${target}`, { method: "PUT", token, headers: { "content-type": "application/json", "stream-forked-from": "/secret/plans" } });
+    const refused = await fork("/a/copy", limited);
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { missingScope: string }).missingScope).toBe("read:/secret/plans");
+    expect((await call("/v1/stream/a/copy", { token: limited })).status).toBe(404);
+    const reader = await createToken("fork with read", ["append:/a", "read:/a", "read:/secret"]);
+    expect((await fork("/a/copy2", reader)).status).toBeLessThan(300);
+  });
 });
 
 async function waitForEvent(token: string, path: string, type: string): Promise<StoredEvent> {

@@ -48,8 +48,9 @@ export function authMiddleware(auth: Auth, limiter: RateLimiter | undefined): Mi
         "retry-after": String(retryAfter),
       });
     }
-    if (requirement.kind === "scope" && !identity.scopes.some((granted) => covers(granted, requirement.scope))) {
-      const needed = formatScope(requirement.scope);
+    const missing = requirement.kind === "scope" ? [requirement.scope, ...(requirement.also ?? [])].find((scope) => !identity.scopes.some((granted) => covers(granted, scope))) : undefined;
+    if (missing !== undefined) {
+      const needed = formatScope(missing);
       return refuse(
         new TributaryError("forbidden", `Token '${identity.name}' lacks the scope ${needed} (it has ${identity.scopes.map(formatScope).join(", ") || "none"}).`, {
           missingScope: needed,

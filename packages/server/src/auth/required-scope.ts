@@ -11,7 +11,8 @@ import type { Scope, ScopeKind } from "./scope.ts";
  * Anything not listed needs `admin` on the whole project, so a route added later is closed until it is
  * listed here.
  */
-export type Requirement = { kind: "public" } | { kind: "token" } | { kind: "scope"; scope: Scope };
+/** `also`: further scopes the request needs (a Durable Streams fork reads its source). */
+export type Requirement = { kind: "public" } | { kind: "token" } | { kind: "scope"; scope: Scope; also?: Scope[] };
 
 const readMethods = new Set(["GET", "HEAD"]);
 
@@ -45,7 +46,14 @@ export function requiredFor(c: AppContext): Requirement {
   const project = projectOf(c);
   for (const route of streamRoutes) {
     if (under(pathname, route.prefix)) {
-      return { kind: "scope", scope: { kind: route.kind(method), project, path: parseStreamPath(pathname.slice(route.prefix.length)) } };
+      const scope: Scope = { kind: route.kind(method), project, path: parseStreamPath(pathname.slice(route.prefix.length)) };
+      // A fork copies its source: creating one needs read on the source as well as append on the target.
+      const forkedFrom = route.prefix === "/v1/stream" && method === "PUT" ? c.req.header("stream-forked-from") : undefined;
+      if (forkedFrom !== undefined) {
+        const source = forkedFrom.startsWith("/v1/stream/") ? forkedFrom.slice("/v1/stream".length) : forkedFrom;
+        return { kind: "scope", scope, also: [{ kind: "read", project, path: parseStreamPath(source) }] };
+      }
+      return { kind: "scope", scope };
     }
   }
   // The UI's static files; any other route must be listed above, or it needs admin.
