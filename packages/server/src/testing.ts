@@ -1,3 +1,4 @@
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -74,4 +75,20 @@ export async function waitFor<T>(check: () => T | Promise<T>, what: string, time
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/**
+ * Resolves once a child process's output pipes have ended, or after `graceMs`: "exit" can fire before the
+ * last chunks are read on a loaded machine, and a grandchild that keeps the pipes open must not hang a test.
+ *
+ * @example
+ * child.once("exit", (code) => void outputDrained(child).then(() => resolve(code)));
+ */
+export function outputDrained(child: ChildProcess, graceMs = 2000): Promise<void> {
+  const ended = [child.stdout, child.stderr].map((stream) =>
+    !stream || stream.readableEnded || stream.destroyed ? Promise.resolve() : new Promise<void>((resolve) => stream.once("end", resolve).once("close", resolve)),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+  return Promise.race([Promise.all(ended).then(() => undefined), grace]).finally(() => clearTimeout(timer));
 }

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { outputDrained } from "@tributary/server/testing";
 
 /** The `tributary` bin, run with this Node (24, the project's pinned one). */
 export const tributaryBin = fileURLToPath(new URL("../../../tributary/bin/tributary.js", import.meta.url));
@@ -22,7 +23,10 @@ export function spawnCli(args: string[], env: Record<string, string> = {}): Cli 
   const notify = () => listeners.forEach((listener) => listener());
   child.stdout!.on("data", (chunk: Buffer) => ((output += chunk), notify()));
   child.stderr!.on("data", (chunk: Buffer) => ((output += chunk), notify()));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (exitCode) => ((code = exitCode), resolve(exitCode), notify())));
+  // The output is complete when `exited` resolves: the pipes are drained first.
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (exitCode) => void outputDrained(child).then(() => ((code = exitCode), resolve(exitCode), notify()))),
+  );
   return {
     child,
     output: () => output,

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { outputDrained } from "@tributary/server/testing";
 
 /** The `tributary` bin, run with this Node (24, from the project's pinned devDependency). */
 export const tributaryBin = fileURLToPath(new URL("../../../tributary/bin/tributary.js", import.meta.url));
@@ -41,10 +42,13 @@ export function spawnProcess(args: string[], options: { env?: Record<string, str
   });
   let exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    // The output is complete when `exited` resolves: the pipes are drained first.
     child.once("exit", (code, signal) => {
-      exitInfo = { code, signal };
-      resolve(exitInfo);
-      notify();
+      void outputDrained(child).then(() => {
+        exitInfo = { code, signal };
+        resolve(exitInfo);
+        notify();
+      });
     }),
   );
   return {
