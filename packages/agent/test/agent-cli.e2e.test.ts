@@ -83,8 +83,11 @@ describe("tributary agent and tributary chat", () => {
       const all = await read("/cli/crash");
       return all.some((e) => e.type === "agent-run-ended") && all;
     }, "the run to be closed");
-    const closed = events.find((e) => e.type === "agent-tool-call-completed")!;
-    expect(closed.payload).toMatchObject({ isError: true, output: expect.stringContaining("restarted") });
+    // Closed once, with an error: by the restarted agent, or by the restarted tool process answering the call
+    // its predecessor left open (whichever comes first; both are the documented closing).
+    const completions = events.filter((e) => e.type === "agent-tool-call-completed");
+    expect(completions).toHaveLength(1);
+    expect(completions[0]!.payload).toMatchObject({ isError: true, output: expect.stringMatching(/restarted|no process served the tool/) });
     expect(events.find((e) => e.type === "agent-run-ended")!.payload).toMatchObject({ inputOffset: input.offset, outcome: "interrupted" });
   });
 
