@@ -1,4 +1,5 @@
-// Runs the whole test suite with vitest and ends with one line "N passed, N failed" for CI to count.
+// Runs the linter (npm run lint) and then the whole test suite with vitest, and ends with one line
+// "N passed, N failed" for CI to count; a lint failure counts as one failed test.
 // Extra arguments go to vitest (for example a file filter: npm test -- streams).
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -11,6 +12,11 @@ if (setup.status !== 0) {
   console.log("0 passed, 1 failed");
   process.exit(1);
 }
+
+// Lint first: it takes seconds, and its findings are printed before the long test output.
+const lint = spawnSync("npm", ["run", "--silent", "lint"], { stdio: "inherit" });
+const lintFailed = lint.status === 0 ? 0 : 1;
+if (lintFailed) console.log("npm run lint failed (see above); counted as 1 failed test");
 
 const dir = mkdtempSync(join(tmpdir(), "tributary-test-report-"));
 const report = join(dir, "report.json");
@@ -29,6 +35,7 @@ try {
   failed = Math.max(1, failed);
 }
 rmSync(dir, { recursive: true, force: true });
+failed += lintFailed;
 const code = run.status === 0 && failed === 0 ? 0 : 1;
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(code);

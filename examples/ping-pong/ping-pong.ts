@@ -11,7 +11,7 @@ export const processor = defineProcessor(() => ({
   slug: "ping-pong",
   initialState: { seen: 0 },
   reduce: ({ event, state }) => (event.type === "ping" ? { seen: state.seen + 1 } : state),
-  afterAppend: async ({ append, event, state, logger }) => {
+  afterAppend: async ({ append, event }) => {
     if (event.type === "ping") await append({ event: { type: "pong", payload: { sourceOffset: event.offset } } });
   },
 }));

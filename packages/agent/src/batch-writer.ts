@@ -36,7 +36,7 @@ export function createBatchWriter<T>(write: (items: T[]) => Promise<void>, maxBa
     },
     /** Resolves once everything pushed is written; rejects with the first write error. */
     async drain(): Promise<void> {
-      while (running) await running;
+      while (running !== undefined) await running;
       if (failure) throw failure.error;
     },
   };

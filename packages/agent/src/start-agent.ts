@@ -57,7 +57,7 @@ export async function startAgent(options: StartAgentOptions) {
   const client = options.client ?? createEventsClient({ ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}), ...(options.project ? { project: options.project } : {}) });
   const leaseOptions = options.lease === false ? undefined : (options.lease ?? {});
   const lease = leaseOptions ? await acquireAgentLease({ client, path: options.path, ttlMs: leaseOptions.ttlMs, onStandby: leaseOptions.onStandby, onLost: () => lost(), signal: leaseOptions.signal }) : undefined;
-  let lost = () => undefined as void;
+  let lost: () => void = () => {};
   const processors = [
     createAgentProcessor({ client, ...(lease ? { holder: lease.holder } : {}), ...options.agent }),
     ...(options.cwd !== undefined ? [createToolProcessor([shellTool({ cwd: options.cwd, ...options.shell }), ...fileTools({ cwd: options.cwd })], { slug: "coding-tools" })] : []),

@@ -53,8 +53,8 @@ describe("the shell tool", () => {
     const result = await run(tool, { command: "cat in.txt | tr a-z A-Z > out.txt; cat out.txt; ls /" });
     expect(result.output).toBe("exit code 0\nSANDBOXED\nin.txt\nout.txt\n");
     expect(readFileSync(join(cwd, "out.txt"), "utf8")).toBe("SANDBOXED\n");
-    const escape = await run(tool, { command: "cat /etc/hostname" });
-    expect(escape.isError).toBe(true);
+    const outside = await run(tool, { command: "cat /etc/hostname" });
+    expect(outside.isError).toBe(true);
   });
 
   it("announces a JSON schema for its arguments", () => {

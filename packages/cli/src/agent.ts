@@ -10,7 +10,7 @@ const help = `Usage: tributary agent <path> [options]
 
 Runs the LLM agent and its tools (shell, read_file, write_file, edit_file; subagent with --children) as
 processors on <path>. Send it work with 'tributary chat <path>' or by appending agent-input-added:
-  curl --json '{"type":"agent-input-added","payload":{"content":"hi"}}' \$TRIBUTARY_URL/api/streams<path>
+  curl --json '{"type":"agent-input-added","payload":{"content":"hi"}}' $TRIBUTARY_URL/api/streams<path>
 
 Options:
   --children              also run on every descendant stream (sub-agents live there)

@@ -50,7 +50,7 @@ export async function talkingToServer<T>(client: EventsClient, work: () => Promi
   }
 }
 
-export function asCliError(client: EventsClient, error: unknown): unknown {
+export function asCliError(_client: EventsClient, error: unknown): unknown {
   if (!(error instanceof TributaryError)) return error;
   if (error.code === "unavailable" && error.details.httpStatus === undefined) {
     return new CliError(`${error.message} Start one with 'npx tributary serve', or point --url (or TRIBUTARY_URL) at a running one.`, 1);

@@ -23,7 +23,7 @@ export function createCheckpoint(options: { client: EventsClient; path: string; 
   let writing: Promise<void> | undefined;
 
   function write(): Promise<void> {
-    if (writing) return writing;
+    if (writing !== undefined) return writing;
     if (watermark <= stored) return Promise.resolve();
     writing = (async () => {
       while (watermark > stored) {

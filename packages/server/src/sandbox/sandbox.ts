@@ -120,12 +120,16 @@ export function createSandbox(options: { logger: Logger; limits?: Partial<Sandbo
     const reply = (answer: ToSandbox) => {
       if (child?.generation === from) child.process.send(answer);
     };
-    if (!calls) return reply({ op: "hostReply", call: message.call, ok: false, message: "the processor was removed" });
+    if (!calls) {
+      reply({ op: "hostReply", call: message.call, ok: false, message: "the processor was removed" });
+      return;
+    }
     let request: unknown;
     try {
       request = JSON.parse(message.request);
     } catch {
-      return reply({ op: "hostReply", call: message.call, ok: false, message: "the request is not JSON" });
+      reply({ op: "hostReply", call: message.call, ok: false, message: "the request is not JSON" });
+      return;
     }
     const answer = message.kind === "append" ? calls.append(request as { event: unknown }, message.cause) : calls.fetch(request);
     answer.then(

@@ -38,7 +38,7 @@ export function createConnectivity(origin: string, retryMs = 1000) {
     /** A request failed at the network level (no answer at all). */
     failed() {
       set(false);
-      timer ??= setTimeout(() => void probe(), retryMs);
+      if (timer === undefined) timer = setTimeout(() => void probe(), retryMs);
     },
     subscribe(listener: ConnectivityListener): () => void {
       listeners.add(listener);

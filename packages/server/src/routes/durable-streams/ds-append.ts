@@ -10,7 +10,7 @@ import { eventsFromBody } from "./ds-messages.ts";
 import { formatDsOffset } from "./ds-offset.ts";
 import { checkProducer, refuseProducer } from "./ds-producer.ts";
 import { removeDsStream } from "./ds-remove.ts";
-import { findDsStream, requireLive, type DsStream } from "./ds-stream.ts";
+import { findDsStream, requireLive } from "./ds-stream.ts";
 import { withProvenance } from "../../auth/provenance.ts";
 
 /**
