@@ -1,3 +1,4 @@
+import { projectHeader } from "@tributary/protocol";
 import { CliError } from "./cli-error.ts";
 import { clientFlags, clientFlagsHelp, clientFromFlags } from "./client-flags.ts";
 import type { Command } from "./commands.ts";
@@ -51,7 +52,7 @@ export const tokenCommand: Command = {
           ...init,
           headers: {
             ...(token ? { authorization: `Bearer ${token}` } : {}),
-            ...(client.project ? { "x-tributary-project": client.project } : {}),
+            ...(client.project ? { [projectHeader]: client.project } : {}),
             ...(init.body ? { "content-type": "application/json" } : {}),
           },
         });

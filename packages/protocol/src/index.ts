@@ -7,3 +7,4 @@ export * from "./builtin-event-types.ts";
 export * from "./processor.ts";
 export * from "./known-options.ts";
 export * from "./processor-rules.ts";
+export * from "./wire.ts";

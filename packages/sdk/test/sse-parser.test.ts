@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { sseComment, sseFrame } from "@tributary/protocol";
 import { createSseParser, type SseMessage } from "../src/client/sse-parser.ts";
 
 function parse(chunks: string[]) {
@@ -10,6 +11,16 @@ function parse(chunks: string[]) {
 }
 
 describe("the SSE parser", () => {
+  it("reads the server's frames (protocol's sseFrame and heartbeat comment) back as offset and JSON", () => {
+    const json = JSON.stringify({ type: "x", payload: { text: "a\nb: c" }, offset: 12 });
+    const { messages, comments } = parse([sseComment("heartbeat"), sseFrame(12, json), sseFrame(13, "{}")]);
+    expect(messages).toEqual([
+      { event: "message", data: json, id: "12" },
+      { event: "message", data: "{}", id: "13" },
+    ]);
+    expect(comments).toEqual(["heartbeat"]);
+  });
+
   it("dispatches a message per blank line, with the id and the data", () => {
     const { messages } = parse(["id: 1\ndata: {\"a\":1}\n\nid: 2\ndata: {\"a\":2}\n\n"]);
     expect(messages).toEqual([

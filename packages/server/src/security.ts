@@ -1,3 +1,4 @@
+import { requestHeaders } from "@tributary/protocol";
 import { randomUUID } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
@@ -56,7 +57,7 @@ export function securityMiddleware(security: Security): MiddlewareHandler<AppEnv
     chain.push(
       cors({
         origin: origins.includes("*") ? "*" : origins,
-        allowHeaders: ["authorization", "content-type", "x-tributary-project", "x-tributary-strict", "last-event-id"],
+        allowHeaders: ["authorization", "content-type", requestHeaders.project, requestHeaders.strict, requestHeaders.lastEventId],
         allowMethods: ["GET", "HEAD", "POST", "PUT", "DELETE"],
         exposeHeaders: ["retry-after", "tributary-idempotent-replay"],
         maxAge: 600,

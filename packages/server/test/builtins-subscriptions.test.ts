@@ -1,4 +1,5 @@
 import { createHmac } from "node:crypto";
+import { verifyDelivery } from "@tributary/protocol/delivery-signature";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StoredEvent } from "@tributary/protocol";
 import { startTestServer, type TestServer } from "../src/testing.ts";
@@ -34,6 +35,7 @@ describe("push subscriptions", () => {
     expect(deliveries[0]!.headers).toMatchObject({
       "content-type": "application/json",
       "tributary-subscription": "everything",
+      "x-tributary-project": "default",
       "tributary-stream": path,
       "tributary-offset": "2",
       "tributary-event-type": "note",
@@ -74,6 +76,8 @@ describe("push subscriptions", () => {
     const timestamp = delivery!.headers["tributary-timestamp"] as string;
     const expected = `sha256=${createHmac("sha256", "s3cret").update(`${timestamp}.${delivery!.body}`).digest("hex")}`;
     expect(delivery!.headers["tributary-signature"]).toBe(expected);
+    // The SDK's check (the same function a receiver can import) accepts it.
+    expect(verifyDelivery("s3cret", { signature: expected, timestamp, body: delivery!.body })).toBe(true);
     expect(delivery!.headers.authorization).toBe("Bearer abc");
     expect(delivery!.headers["x-team"]).toBe("core");
     // The secret appears nowhere: not in the stream, not in the state.

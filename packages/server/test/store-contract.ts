@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { StoredEvent } from "@tributary/protocol";
+import { sseFrame, type StoredEvent } from "@tributary/protocol";
 import type { CommittedStreamEvents, StreamStore } from "../src/store/stream-store.ts";
 
 /** How a backend's test file provides stores: a fresh one, and (optionally) the same data reopened. */
@@ -109,7 +109,7 @@ export function describeStreamStoreContract(name: string, factory: StoreFactory)
       const records = await store.read("p", "/enc", range);
       expect(records.map((r) => r.offset)).toEqual([3, 4, 5]);
       const sse = await store.readEncoded("p", "/enc", range, "sse");
-      expect(sse).toEqual({ text: records.map((r) => `id: ${r.offset}\ndata: ${r.json}\n\n`).join(""), count: 3, lastOffset: 5 });
+      expect(sse).toEqual({ text: records.map((r) => sseFrame(r.offset, r.json)).join(""), count: 3, lastOffset: 5 });
       expect((await store.readEncoded("p", "/enc", range, "ndjson")).text).toBe(records.map((r) => `${r.json}\n`).join(""));
       expect((await store.readEncoded("p", "/enc", range, "json")).text).toBe(records.map((r) => r.json).join(","));
       expect(await store.readEncoded("p", "/missing", range, "json")).toEqual({ text: "", count: 0, lastOffset: undefined });

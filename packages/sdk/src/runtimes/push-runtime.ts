@@ -1,5 +1,5 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
-import { assertKnownOptions, describeIssues, guardedReduce, parseProject, storedEventSchema, TributaryError, type Processor, type StoredEvent } from "@tributary/protocol";
+import { assertKnownOptions, deliveryHeaders, describeIssues, guardedReduce, parseProject, storedEventSchema, TributaryError, type Processor, type StoredEvent } from "@tributary/protocol";
+import { verifyDelivery } from "@tributary/protocol/delivery-signature";
 import { z } from "zod";
 import { createEventsClient, type EventsClient } from "../client/events-client.ts";
 import { createEffectQueue, type EffectOutcome, type EffectQueue } from "./effect-queue.ts";
@@ -42,7 +42,7 @@ const deliverySchema = z.union([
  * Feeds a processor from webhook deliveries (the server's push subscriptions) instead of reading streams:
  * `runtime.fetch` is a `(Request) => Promise<Response>` handler to mount in any server (Hono, Node's
  * http via an adapter, Deno, Bun). A delivery body is a stored event (what the server's subscriptions
- * POST), `{event}` or `{events: [...]}`; the `tributary-project` header names its project.
+ * POST), `{event}` or `{events: [...]}`; the `x-tributary-project` header names its project.
  *
  * Delivery guarantees:
  * 1. Per stream, events are reduced in offset order exactly once: a delivery at or below the last offset
@@ -110,12 +110,12 @@ export class PushProcessorRuntime<State> {
   async #handle(request: Request): Promise<Response> {
     if (request.method !== "POST") return problem(new TributaryError("method_not_allowed", "Deliveries are POSTed."));
     const text = await request.text();
-    if (this.#secret !== undefined && !validSignature(this.#secret, request.headers, text)) {
+    if (this.#secret !== undefined && !verifyDelivery(this.#secret, { signature: request.headers.get(deliveryHeaders.signature) ?? "", timestamp: request.headers.get(deliveryHeaders.timestamp) ?? "", body: text })) {
       return Response.json({ code: "unauthorized", message: "The delivery's tributary-signature does not match the secret.", status: 401 }, { status: 401 });
     }
     let client: EventsClient;
     try {
-      client = this.#clientFor(request.headers.get("tributary-project"));
+      client = this.#clientFor(request.headers.get(deliveryHeaders.project));
     } catch (error) {
       return problem(error as TributaryError);
     }
@@ -244,12 +244,3 @@ function problem(error: TributaryError): Response {
   return Response.json(error.toBody(), { status: error.status, headers: { "content-type": "application/problem+json" } });
 }
 
-/** Checks `tributary-signature` against HMAC-SHA256(secret, `<tributary-timestamp>.<body>`), in constant time. */
-function validSignature(secret: string, headers: Headers, body: string): boolean {
-  const signature = headers.get("tributary-signature") ?? "";
-  const timestamp = headers.get("tributary-timestamp") ?? "";
-  const expected = `sha256=${createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex")}`;
-  const given = Buffer.from(signature);
-  const wanted = Buffer.from(expected);
-  return given.length === wanted.length && timingSafeEqual(given, wanted);
-}

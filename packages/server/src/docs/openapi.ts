@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { builtinEventTypes, errorStatus, eventInputSchema, storedEventSchema } from "@tributary/protocol";
+import { appendBodySchema, builtinEventTypes, errorStatus, eventInputSchema, requestHeaders, storedEventSchema } from "@tributary/protocol";
 import { cursorBodySchema } from "../routes/cursors.ts";
 
 const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
@@ -12,7 +12,7 @@ const pathParam = {
   schema: { type: "string" },
 };
 const projectParams = [
-  { name: "x-tributary-project", in: "header", required: false, description: "The project (namespace); `default` when omitted.", schema: { type: "string" } },
+  { name: requestHeaders.project, in: "header", required: false, description: "The project (namespace); `default` when omitted.", schema: { type: "string" } },
   { name: "project", in: "query", required: false, description: "The project, as a query parameter.", schema: { type: "string" } },
 ];
 const errorResponse = (description: string) => ({ description, content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Error" } } } });
@@ -40,18 +40,13 @@ export function buildOpenApi(): Record<string, unknown> {
             pathParam,
             ...projectParams,
             { name: "strict", in: "query", required: false, description: "Refuse an invalid body with 400 instead of storing it.", schema: { type: "boolean" } },
+            { name: requestHeaders.strict, in: "header", required: false, description: "true: the same as strict=true.", schema: { type: "string" } },
           ],
           requestBody: {
             required: true,
             content: {
               "application/json": {
-                schema: {
-                  oneOf: [
-                    { $ref: "#/components/schemas/EventInput" },
-                    { type: "object", properties: { event: { $ref: "#/components/schemas/EventInput" } }, required: ["event"] },
-                    { type: "object", properties: { events: { type: "array", items: { $ref: "#/components/schemas/EventInput" } } }, required: ["events"] },
-                  ],
-                },
+                schema: { $ref: "#/components/schemas/AppendBody" },
               },
             },
           },
@@ -90,7 +85,7 @@ export function buildOpenApi(): Record<string, unknown> {
               description: "Only events whose stored JSON contains this text (ASCII letters regardless of case; up to 1000 characters). A filtered JSON page examines at most 100,000 events: hasMore and nextAfterOffset say where to continue.",
               schema: { type: "string" },
             },
-            { name: "Last-Event-ID", in: "header", required: false, description: "Resume after this offset (overrides afterOffset).", schema: { type: "string" } },
+            { name: requestHeaders.lastEventId, in: "header", required: false, description: "Resume after this offset (overrides afterOffset).", schema: { type: "string" } },
           ],
           responses: {
             "200": {
@@ -171,6 +166,7 @@ export function buildOpenApi(): Record<string, unknown> {
     components: {
       schemas: {
         EventInput: jsonSchema(eventInputSchema),
+        AppendBody: jsonSchema(appendBodySchema),
         StoredEvent: jsonSchema(storedEventSchema),
         EventPage: {
           type: "object",

@@ -1,3 +1,4 @@
+import { ndjsonLine, sseFrame } from "@tributary/protocol";
 import type { CommittedStreamEvents } from "../store/stream-store.ts";
 
 export type LiveFormat = "sse" | "ndjson";
@@ -28,7 +29,7 @@ export interface LiveSubscriber {
 
 /** Encodes an event for a wire format. The SSE frame carries the offset as `id:` and the event on `data:`. */
 export function encodeFrame(format: LiveFormat, offset: number, json: string): string {
-  return format === "sse" ? `id: ${offset}\ndata: ${json}\n\n` : `${json}\n`;
+  return format === "sse" ? sseFrame(offset, json) : ndjsonLine(json);
 }
 
 function encodeRun(events: { offset: number; type: string; json: string }[]): EncodedRun {

@@ -1,5 +1,5 @@
 import type { ServerResponse } from "node:http";
-import type { StreamPath } from "@tributary/protocol";
+import { sseComment, type StreamPath } from "@tributary/protocol";
 import { eventMatcher } from "../read/event-filter.ts";
 import { scanFiltered } from "../read/scan-filtered.ts";
 import type { EventFilter, StreamStore } from "../store/stream-store.ts";
@@ -167,7 +167,7 @@ export function writeStream(res: ServerResponse, options: StreamWriterOptions): 
         if (reachedEnd()) finish();
       },
       heartbeat() {
-        if (!closed && format === "sse" && !catchingUp) res.write(": heartbeat\n\n");
+        if (!closed && format === "sse" && !catchingUp) res.write(sseComment("heartbeat"));
       },
       close: finish,
     });

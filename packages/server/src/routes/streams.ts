@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
-import { lowerBound, parseOffsetCursor, TributaryError, upperBound } from "@tributary/protocol";
+import { lowerBound, parseOffsetCursor, requestHeaders, TributaryError, upperBound } from "@tributary/protocol";
 import { withProvenance } from "../auth/provenance.ts";
 import { parseAppendBody } from "../append/parse-append-body.ts";
 import { projectOf, streamPathOf, type AppContext, type AppEnv } from "../context.ts";
@@ -27,7 +27,7 @@ async function append(c: AppContext) {
   const { appender, limits } = c.var.parts;
   const project = projectOf(c);
   const path = streamPathOf(c, prefix);
-  const strict = isTrue(c.req.query("strict")) || isTrue(c.req.header("x-tributary-strict"));
+  const strict = isTrue(c.req.query("strict")) || isTrue(c.req.header(requestHeaders.strict));
   const text = await c.req.text();
   const { events, batch } = parseAppendBody(text, c.req.header("content-type") ?? "", { strict, maxEventBytes: limits.maxEventBytes });
   const result = await appender.appendAsClient(project, path, withProvenance(c, events));
@@ -46,7 +46,7 @@ async function read(c: AppContext) {
   const path = streamPathOf(c, prefix);
   const format = formatOf(c);
   const live = parseBoolean("live", c.req.query("live"));
-  const lastEventId = c.req.header("last-event-id");
+  const lastEventId = c.req.header(requestHeaders.lastEventId);
   const after = lastEventId !== undefined ? parseOffsetCursor("Last-Event-ID", lastEventId) : parseOffsetCursor("afterOffset", c.req.query("afterOffset"));
   const before = parseOffsetCursor("beforeOffset", c.req.query("beforeOffset"));
   const filter = parseEventFilter(c.req.query("types"), c.req.query("q"));

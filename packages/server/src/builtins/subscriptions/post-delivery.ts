@@ -1,5 +1,5 @@
-import { createHmac } from "node:crypto";
-import type { StoredEvent } from "@tributary/protocol";
+import { deliveryHeaders, type StoredEvent } from "@tributary/protocol";
+import { signDelivery } from "@tributary/protocol/delivery-signature";
 import type { OutboundFetch } from "../../outbound/outbound-fetch.ts";
 import { OutboundRefusedError } from "../../outbound/outbound-policy.ts";
 import type { SubscriptionConfig } from "./subscription-state.ts";
@@ -8,17 +8,6 @@ import type { SubscriptionConfig } from "./subscription-state.ts";
 export type DeliveryResult = { ok: true; status: number } | { ok: false; error: string };
 
 const attemptTimeoutMs = 10_000;
-
-/**
- * Signs a delivery: HMAC-SHA256 over `<timestamp>.<body>` with the secret, hex encoded. The timestamp is
- * part of what is signed so a receiver can refuse old replays.
- *
- * @example
- * signDelivery("s3cret", "1718000000", '{"type":"x"}'); // "sha256=5d1f…"
- */
-export function signDelivery(secret: string, timestamp: string, body: string): string {
-  return `sha256=${createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex")}`;
-}
 
 /**
  * POSTs one stored event (its exact stored JSON) to a subscription's URL through the outbound policy. Any
@@ -43,16 +32,16 @@ export async function postDelivery(options: {
     ...subscription.headers,
     "content-type": "application/json",
     "user-agent": "tributary-webhooks",
-    "tributary-subscription": subscription.slug,
-    "tributary-project": project,
-    "tributary-stream": event.streamPath,
-    "tributary-offset": String(event.offset),
-    "tributary-event-type": event.type,
-    "tributary-delivery-id": `${project}:${event.streamPath}:${event.offset}`,
-    "tributary-attempt": String(options.attempt),
-    "tributary-timestamp": timestamp,
+    [deliveryHeaders.subscription]: subscription.slug,
+    [deliveryHeaders.project]: project,
+    [deliveryHeaders.stream]: event.streamPath,
+    [deliveryHeaders.offset]: String(event.offset),
+    [deliveryHeaders.eventType]: event.type,
+    [deliveryHeaders.deliveryId]: `${project}:${event.streamPath}:${event.offset}`,
+    [deliveryHeaders.attempt]: String(options.attempt),
+    [deliveryHeaders.timestamp]: timestamp,
   };
-  if (options.secret !== undefined) headers["tributary-signature"] = signDelivery(options.secret, timestamp, body);
+  if (options.secret !== undefined) headers[deliveryHeaders.signature] = signDelivery(options.secret, timestamp, body);
   try {
     const response = await options.outbound(subscription.url, {
       method: "POST",
