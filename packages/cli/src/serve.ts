@@ -1,4 +1,4 @@
-import { createPostgresStore, parseAllowOutbound, startServer } from "@tributary/server";
+import { createPostgresStore, parseAllowOutbound, startServer, type SandboxLimits } from "@tributary/server";
 import { CliError } from "./cli-error.ts";
 import type { Command } from "./commands.ts";
 import { intFlag, parseFlags } from "./parse-flags.ts";
@@ -30,6 +30,15 @@ Options:
   --rate-limit <n/s|off>
                       requests per token under --auth (default 1000/1)
   --log-level <lvl>   debug, info, warn, error or silent (default info)
+
+Hosted processors (tributary deploy; see docs/hosted-processors.md):
+  --sandbox-cpu-ms <n>        CPU time one call may use (default 100)
+  --sandbox-memory-mb <n>     an isolate's heap limit (default 64)
+  --sandbox-wall-ms <n>       wall time one afterAppend / onCaughtUp may take (default 30000)
+  --sandbox-max-failures <n>  failed calls in a row before the processor is suspended (default 3)
+  --secrets-key-file <file>   the key secrets are encrypted with (default <data-dir>/secrets.key;
+                              created with mode 0600). Keep it outside the data directory, and give
+                              every server on one PostgreSQL database the same file
   -h, --help          show this help`;
 
 export const serveCommand: Command = {
@@ -49,6 +58,11 @@ export const serveCommand: Command = {
       "cors-origin": { type: "string", multiple: true },
       "allow-host": { type: "string", multiple: true },
       "rate-limit": { type: "string" },
+      "sandbox-cpu-ms": { type: "string" },
+      "sandbox-memory-mb": { type: "string" },
+      "sandbox-wall-ms": { type: "string" },
+      "sandbox-max-failures": { type: "string" },
+      "secrets-key-file": { type: "string" },
     }, false);
     if (values.help) {
       console.log(help);
@@ -76,6 +90,7 @@ export const serveCommand: Command = {
       throw new CliError((error as Error).message);
     }
     const rateLimit = parseRate(values["rate-limit"]);
+    const sandbox = parseSandboxLimits(values);
     let server;
     try {
       const store = databaseUrl ? await createPostgresStore({ connectionString: databaseUrl }) : undefined;
@@ -93,6 +108,8 @@ export const serveCommand: Command = {
         corsOrigins: values["cors-origin"],
         allowedHosts: values["allow-host"],
         rateLimit,
+        sandbox,
+        secretsKeyFile: values["secrets-key-file"],
         eventTypes: await agentDocTypes(),
       });
     } catch (error) {
@@ -143,6 +160,22 @@ function parseRate(value: string | undefined): { requests: number; perSeconds: n
 function parseBreaker(value: string | undefined): { maxEvents: number; windowSeconds: number } | false | undefined {
   const parsed = parsePerSeconds("circuit-breaker", "events", "100/1", value);
   return parsed ? { maxEvents: parsed.count, windowSeconds: parsed.seconds } : parsed;
+}
+
+/** The sandbox limits given as flags; the rest keep their defaults (sandbox/sandbox-limits.ts). */
+function parseSandboxLimits(values: Record<string, unknown>): Partial<SandboxLimits> {
+  const limits: Partial<SandboxLimits> = {};
+  const flags = [
+    ["sandbox-cpu-ms", "cpuMs", 1, 60_000],
+    ["sandbox-memory-mb", "memoryMb", 8, 16_384],
+    ["sandbox-wall-ms", "wallMs", 1, 3_600_000],
+    ["sandbox-max-failures", "maxFailures", 1, 1_000_000],
+  ] as const;
+  for (const [flag, key, min, max] of flags) {
+    const value = values[flag] as string | undefined;
+    if (value !== undefined) limits[key] = intFlag(flag, value, 0, min, max);
+  }
+  return limits;
 }
 
 /**

@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { readAll, waitFor } from "../../sdk/test/support/wait-for.ts";
 import { spawnProcess, tributaryBin } from "./support/cli-process.ts";
 
 const dataDir = mkdtempSync(join(tmpdir(), "tributary-serve-"));
@@ -32,6 +33,10 @@ describe("tributary serve", () => {
       [["--database-url", "mysql://x"], /--database-url must be a postgres/],
       [["--log-level", "loud"], /--log-level must be/],
       [["--bogus"], /Unknown option '--bogus'/],
+      [["--sandbox-cpu-ms", "fast"], /--sandbox-cpu-ms must be an integer from 1 to/],
+      [["--sandbox-memory-mb", "4"], /--sandbox-memory-mb must be an integer from 8 to/],
+      [["--sandbox-wall-ms", "0"], /--sandbox-wall-ms must be an integer from/],
+      [["--sandbox-max-failures", "0"], /--sandbox-max-failures must be an integer from 1 to/],
     ] as const) {
       const run = spawnProcess([tributaryBin, "serve", ...args]);
       const { code } = await run.exited;
@@ -48,5 +53,41 @@ describe("tributary serve", () => {
     expect((await second.exited).code).not.toBe(0);
     expect(second.output()).toContain(`port ${port} is in use`);
     await first.stop("SIGTERM");
+  });
+
+  it("runs hosted processors under the sandbox limits its flags set, and keeps the secrets key in --secrets-key-file", { timeout: 180_000 }, async () => {
+    const keyDir = mkdtempSync(join(tmpdir(), "tributary-keys-"));
+    const keyFile = join(keyDir, "tributary.key");
+    const ownData = join(dataDir, "limits");
+    const server = spawnProcess([
+      tributaryBin, "serve", "--port", "0", "--data-dir", ownData, "--log-level", "warn",
+      "--sandbox-cpu-ms", "40", "--sandbox-memory-mb", "24", "--sandbox-wall-ms", "5000", "--sandbox-max-failures", "1",
+      "--secrets-key-file", keyFile,
+    ]);
+    try {
+      const [, url] = await server.waitForOutput(/listening on (http:\/\/\S+)/);
+      const script = `export default { slug: "spin", initialState: 0, afterAppend: ({ event }) => { if (event.type === "spin") while (true) {} } };`;
+      const deployed = await fetch(`${url}/api/streams/limits/spin`, { method: "POST", body: JSON.stringify({ type: "processor/deployed", payload: { slug: "spin", script } }) });
+      expect(deployed.status).toBe(201);
+      const find = (type: string) => waitFor(async () => (await readAll(url!, "/limits/spin")).find((event) => event.type === type), type, 90_000);
+      await find("processor/started");
+      await fetch(`${url}/api/streams/limits/spin`, { method: "POST", body: '{"type":"spin"}' });
+      const error = await find("stream/error-occurred");
+      // --sandbox-cpu-ms 40: the limit the error names.
+      expect(error.payload).toMatchObject({ slug: "spin", kind: "cpu", limit: { cpuMs: 40 } });
+      // --sandbox-max-failures 1: one failure suspends it.
+      const suspended = await find("processor/suspended");
+      expect(suspended.payload).toMatchObject({ slug: "spin", failures: 1 });
+
+      const put = await fetch(`${url}/api/secrets/MODEL_KEY`, { method: "PUT", body: JSON.stringify({ value: "sk-flag-test", allowedHosts: ["example.com"] }) });
+      expect(put.status).toBeLessThan(300);
+      expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+      expect(readFileSync(keyFile, "utf8")).toMatch(/^[0-9a-f]{64}\n/);
+      expect(existsSync(join(ownData, "secrets.key"))).toBe(false);
+      expect((await server.stop("SIGTERM")).code).toBe(0);
+    } finally {
+      await server.stop("SIGKILL");
+      rmSync(keyDir, { recursive: true, force: true });
+    }
   });
 });

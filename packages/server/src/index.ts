@@ -9,3 +9,4 @@ export type { Appender } from "./append/appender.ts";
 export type { Gate } from "./append/gate.ts";
 export { createOutboundPolicy, parseAllowOutbound, OutboundRefusedError, type OutboundPolicy } from "./outbound/outbound-policy.ts";
 export { createOutboundFetch, type OutboundFetch } from "./outbound/outbound-fetch.ts";
+export { defaultSandboxLimits, type SandboxLimits } from "./sandbox/sandbox-limits.ts";

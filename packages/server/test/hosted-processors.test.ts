@@ -50,6 +50,10 @@ describe("a deployed processor", { timeout: 180_000 }, () => {
       const ping = (await (await appendJson(own.url, "/me/pp", { type: "ping" })).json()) as StoredEvent;
       const pong = await waitForEvent(own.url, "/me/pp", (event) => event.type === "pong" && event.payload.sourceOffset === ping.offset, "the pong");
       expect(pong.metadata).toMatchObject({ processor: "ping-pong", causedBy: { path: "/me/pp", offset: ping.offset } });
+      // Provenance, set by the server: the hosted processor, and the event that caused the append.
+      expect(pong.appendedBy).toEqual({ kind: "processor", slug: "ping-pong", causedBy: { streamPath: "/me/pp", offset: ping.offset } });
+      const started = await waitForEvent(own.url, "/me/pp", (event) => event.type === "processor/started", "processor/started");
+      expect(started.appendedBy).toMatchObject({ kind: "processor", slug: "hosted-processors" });
       const state = await stateOf(own.url, "/me/pp");
       expect(state["hosted-processors"].processors).toEqual([expect.objectContaining({ slug: "ping-pong", status: "running", state: { seen: 1 } })]);
 
@@ -93,9 +97,11 @@ describe("a deployed processor", { timeout: 180_000 }, () => {
     expect((await deploy(server.url, "/fan/out", "fan-out", script)).status).toBe(201);
     await waitForEvent(server.url, "/fan/out", (event) => event.type === "processor/started", "the start");
     await appendJson(server.url, "/fan/out", { type: "go" });
-    await waitForEvent(server.url, "/fan/out/child", (event) => event.type === "below", "the child's event");
+    const below = await waitForEvent(server.url, "/fan/out/child", (event) => event.type === "below", "the child's event");
+    expect(below.appendedBy).toEqual({ kind: "processor", slug: "fan-out", causedBy: { streamPath: "/fan/out", offset: expect.any(Number) } });
     const warning = await waitForEvent(server.url, "/fan/out", (event) => event.type === "processor/logged", "the refusal, logged");
     expect(warning.payload).toMatchObject({ slug: "fan-out", level: "warn" });
+    expect(warning.appendedBy).toMatchObject({ kind: "processor", slug: "fan-out" });
     expect(String(warning.payload.message)).toMatch(/only to its own stream \(\/fan\/out\) and its descendants, not \/fan\/elsewhere/);
     expect(await readEvents(server.url, "/fan/elsewhere").catch(() => [])).toEqual([]);
   });

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { eventInputSchema, describeIssues, resolveStreamPath, TributaryError, type StoredEvent, type StreamPath } from "@tributary/protocol";
+import { eventInputSchema, describeIssues, resolveStreamPath, TributaryError, type Provenance, type StoredEvent, type StreamPath } from "@tributary/protocol";
 import { checkBuiltin } from "../../append/parse-append-body.ts";
 import type { Sandbox, SandboxedProcessor } from "../../sandbox/sandbox.ts";
 import type { CallResult } from "../../sandbox/sandbox-protocol.ts";
@@ -58,6 +58,8 @@ export function createHostedRunner(options: {
   let current: SandboxedProcessor | undefined;
   /** The call in progress: its cause (for provenance and idempotency keys) and how many appends/fetches it made. */
   let call: { cause: StoredEvent | undefined; appends: number; fetches: number } = { cause: undefined, appends: 0, fetches: 0 };
+  /** The server's own events about the processor (started, suspended) are the hosted built-in's, caused by the deployment. */
+  const runnerProvenance: Provenance = { kind: "processor", slug: "hosted-processors", causedBy: { streamPath: path, offset: deployment.configuredOffset } };
   const logBucket = { tokens: limits.logsPerSecond, at: Date.now(), dropped: 0 };
 
   const nextWake = () =>
@@ -78,7 +80,8 @@ export function createHostedRunner(options: {
     const cause = call.cause && call.cause.offset === causeOffset ? call.cause : undefined;
     const metadata: Record<string, unknown> = { processor: slug, ...parsed.data.metadata };
     if (cause && metadata.causedBy === undefined) metadata.causedBy = { path: cause.streamPath, offset: cause.offset };
-    const event: PreparedEvent = { type: parsed.data.type, payload: parsed.data.payload ?? {}, metadata };
+    const appendedBy: Provenance = { kind: "processor", slug, ...(cause ? { causedBy: { streamPath: cause.streamPath, offset: cause.offset } } : {}) };
+    const event: PreparedEvent = { type: parsed.data.type, payload: parsed.data.payload ?? {}, metadata, appendedBy };
     const key = parsed.data.idempotencyKey ?? (cause ? `${consumer}:${deployment.configuredOffset}:${cause.offset}:${call.appends}` : undefined);
     call.appends += 1;
     if (key) event.idempotencyKey = key.length <= 512 ? key : `sha256:${createHash("sha256").update(key).digest("hex")}`;
@@ -134,7 +137,7 @@ export function createHostedRunner(options: {
     if (cause !== undefined) payload.offset = cause;
     if (logBucket.dropped > 0) payload.dropped = logBucket.dropped;
     logBucket.dropped = 0;
-    void services.appender.appendAsServer(project, path, [{ type: "processor/logged", payload }]).catch((error) => log.warn("could not record a log line", { error: String(error) }));
+    void services.appender.appendAsServer(project, path, [{ type: "processor/logged", payload, appendedBy: { kind: "processor", slug } }]).catch((error) => log.warn("could not record a log line", { error: String(error) }));
   }
 
   async function fail(result: CallResult & { ok: false }, what: string, offset: number | undefined): Promise<"suspended" | "failed"> {
@@ -150,7 +153,7 @@ export function createHostedRunner(options: {
     if (failures >= limits.maxFailures || result.kind === "load") {
       const reason =
         result.kind === "load" ? `the module could not be loaded: ${result.message}` : `${failures} calls in a row failed; the last: ${result.message}`;
-      await services.appender.appendAsServer(project, path, [{ type: "processor/suspended", payload: { slug, reason, failures } }]).catch((error) => {
+      await services.appender.appendAsServer(project, path, [{ type: "processor/suspended", payload: { slug, reason, failures }, appendedBy: runnerProvenance }]).catch((error) => {
         log.error("could not record a suspension", { error: String(error) });
       });
       return "suspended";
@@ -194,7 +197,7 @@ export function createHostedRunner(options: {
         }
       }
       status = "running";
-      await services.appender.appendAsServer(project, path, [{ type: "processor/started", payload: { slug, deployedOffset: deployment.configuredOffset } }]);
+      await services.appender.appendAsServer(project, path, [{ type: "processor/started", payload: { slug, deployedOffset: deployment.configuredOffset }, appendedBy: runnerProvenance }]);
       position = cursor;
       while (!stopped) {
         woken = false;
