@@ -3,16 +3,8 @@ import type { StoredEvent } from "@tributary/protocol";
 import { startTestServer, type TestServer } from "@tributary/server/testing";
 import { startMockLlm, type MockLlm } from "../src/mock-llm/index.ts";
 import { startAgent } from "../src/start-agent.ts";
+import { pingPongScript as pingPong } from "./support/ping-pong-script.ts";
 import { waitFor } from "./support/wait-for.ts";
-
-const pingPong = `export default {
-  slug: "ping-pong",
-  initialState: { seen: 0 },
-  reduce: ({ event, state }) => (event.type === "ping" ? { seen: state.seen + 1 } : state),
-  afterAppend: async ({ event, append }) => {
-    if (event.type === "ping") await append({ event: { type: "pong", payload: { to: event.offset } } });
-  },
-};`;
 
 let server: TestServer;
 let llm: MockLlm;

@@ -21,6 +21,8 @@ Options:
   --cwd <dir>             the tools' working directory (default: the current directory)
   --sandbox               run shell commands in just-bash (no real processes; files in --cwd only)
   --no-tools              no shell or file tools
+  --deploy-tool           offer deploy_processor: the model may write a processor and deploy it on <path>
+                          or below, where the server runs it sandboxed (docs/hosted-processors.md)
   --context-window-ms <n> how long to wait for context before each request (default 200)
   --max-turns <n>         model requests per input at most (default 20)
   --connect-timeout-ms <n>      a model request's time to its response headers (default 30000)
@@ -48,6 +50,7 @@ export const agentCommand: Command = {
       cwd: { type: "string" },
       sandbox: { type: "boolean" },
       "no-tools": { type: "boolean" },
+      "deploy-tool": { type: "boolean" },
       "context-window-ms": { type: "string" },
       "max-turns": { type: "string" },
       "connect-timeout-ms": { type: "string" },
@@ -100,15 +103,20 @@ export const agentCommand: Command = {
         children: values.children ?? false,
         ...(values["no-tools"] ? {} : { cwd }),
         shell: { mode: values.sandbox ? "just-bash" : "bash" },
+        deployTool: values["deploy-tool"] ?? false,
         agent: { model: values.model, baseUrl, api, systemPrompt: values["system-prompt"], contextWindowMs, maxTurns, ...limits },
         lease: { ttlMs: leaseTtlMs, onStandby: () => console.log(`standby: another agent process answers on ${path}; this one takes over when it stops`) },
       });
     } catch (error) {
       throw asCliError(client, error);
     }
-    const tools = values["no-tools"] ? "none" : `shell${values.sandbox ? " (sandboxed)" : ""}, read_file, write_file, edit_file${values.children ? ", subagent" : ""}`;
+    const tools = [
+      ...(values["no-tools"] ? [] : [`shell${values.sandbox ? " (sandboxed)" : ""}, read_file, write_file, edit_file (in ${cwd})`]),
+      ...(values["deploy-tool"] ? [`deploy_processor (on ${path} and below)`] : []),
+      ...(values.children ? ["subagent"] : []),
+    ];
     console.log(`agent running on ${path}${values.children ? " and its children" : ""} · model ${values.model ?? "gpt-4o-mini"} · ${api} API at ${baseUrl ?? "https://api.openai.com/v1"}`);
-    console.log(`  tools: ${tools}${values["no-tools"] ? "" : ` (in ${cwd})`}`);
+    console.log(`  tools: ${tools.length > 0 ? tools.join(", ") : "none"}`);
     console.log(`  chat:  tributary chat ${path}`);
     const stopped = new Promise<void>((done) => {
       process.once("SIGINT", () => done());
