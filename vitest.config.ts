@@ -34,7 +34,7 @@ export default defineConfig({
         test: {
           ...shared,
           name: "server-on-postgres",
-          include: ["packages/server/test/{streams-*,bad-input,live-fanout,docs,appender,builtins-docs-state,builtins-scheduler,builtins-subscriptions,builtins-transformer,durable-streams-client,durable-streams-mapping,durable-streams-conformance}.test.ts"],
+          include: ["packages/server/test/{streams-*,bad-input,live-fanout,docs,appender,builtins-docs-state,builtins-scheduler,builtins-subscriptions,builtins-transformer,quotas,durable-streams-client,durable-streams-mapping,durable-streams-conformance}.test.ts"],
           globalSetup: ["packages/server/test/support/postgres-global-setup.ts"],
           setupFiles: ["packages/server/test/support/postgres-setup-file.ts"],
         },

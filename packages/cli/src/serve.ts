@@ -29,6 +29,12 @@ Options:
   --allow-host <name> a further name a loopback-bound server answers to (repeat)
   --rate-limit <n/s|off>
                       requests per token under --auth (default 1000/1)
+  --schedule-quota <stream/project>
+                      the most schedules one stream and one project may hold (default 100/1000)
+  --subscription-quota <stream/project>
+                      the most webhooks one stream and one project may hold (default 20/200)
+  --min-schedule-interval <seconds>
+                      how often a repeating schedule may fire at most (default 1)
   --log-level <lvl>   debug, info, warn, error or silent (default info)
 
 Hosted processors (tributary deploy; see docs/hosted-processors.md):
@@ -63,6 +69,9 @@ export const serveCommand: Command = {
       "sandbox-wall-ms": { type: "string" },
       "sandbox-max-failures": { type: "string" },
       "secrets-key-file": { type: "string" },
+      "schedule-quota": { type: "string" },
+      "subscription-quota": { type: "string" },
+      "min-schedule-interval": { type: "string" },
     }, false);
     if (values.help) {
       console.log(help);
@@ -91,6 +100,7 @@ export const serveCommand: Command = {
     }
     const rateLimit = parseRate(values["rate-limit"]);
     const sandbox = parseSandboxLimits(values);
+    const quotas = parseQuotas(values);
     let server;
     try {
       const store = databaseUrl ? await createPostgresStore({ connectionString: databaseUrl }) : undefined;
@@ -110,6 +120,7 @@ export const serveCommand: Command = {
         rateLimit,
         sandbox,
         secretsKeyFile: values["secrets-key-file"],
+        quotas,
         eventTypes: await agentDocTypes(),
       });
     } catch (error) {
@@ -176,6 +187,30 @@ function parseSandboxLimits(values: Record<string, unknown>): Partial<SandboxLim
     if (value !== undefined) limits[key] = intFlag(flag, value, 0, min, max);
   }
   return limits;
+}
+
+/** Parses `<per stream>/<per project>`, e.g. --schedule-quota 100/1000. */
+function parseQuota(flag: string, value: string | undefined): { perStream: number; perProject: number } | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(\d+)\/(\d+)$/.exec(value);
+  if (!match || Number(match[1]) < 1 || Number(match[2]) < Number(match[1])) {
+    throw new CliError(`--${flag} must be <per stream>/<per project>, two whole numbers with the second at least the first, such as 100/1000; got '${value}'.`);
+  }
+  return { perStream: Number(match[1]), perProject: Number(match[2]) };
+}
+
+function parseQuotas(values: { "schedule-quota"?: string; "subscription-quota"?: string; "min-schedule-interval"?: string }) {
+  const schedules = parseQuota("schedule-quota", values["schedule-quota"]);
+  const subscriptions = parseQuota("subscription-quota", values["subscription-quota"]);
+  const interval = values["min-schedule-interval"];
+  if (interval !== undefined && !(/^\d+(\.\d+)?$/.test(interval) && Number(interval) >= 0.1)) {
+    throw new CliError(`--min-schedule-interval must be a number of seconds, at least 0.1 (the shortest interval a schedule can have); got '${interval}'.`);
+  }
+  return {
+    ...(schedules ? { schedules } : {}),
+    ...(subscriptions ? { subscriptions } : {}),
+    ...(interval !== undefined ? { minScheduleIntervalSeconds: Number(interval) } : {}),
+  };
 }
 
 /**

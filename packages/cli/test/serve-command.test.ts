@@ -32,6 +32,9 @@ describe("tributary serve", () => {
       [["--circuit-breaker", "lots"], /--circuit-breaker must be/],
       [["--database-url", "mysql://x"], /--database-url must be a postgres/],
       [["--log-level", "loud"], /--log-level must be/],
+      [["--schedule-quota", "100"], /--schedule-quota must be <per stream>\/<per project>/],
+      [["--subscription-quota", "50/5"], /--subscription-quota must be .*second at least the first/],
+      [["--min-schedule-interval", "0"], /--min-schedule-interval must be a number of seconds, at least 0.1/],
       [["--bogus"], /Unknown option '--bogus'/],
       [["--sandbox-cpu-ms", "fast"], /--sandbox-cpu-ms must be an integer from 1 to/],
       [["--sandbox-memory-mb", "4"], /--sandbox-memory-mb must be an integer from 8 to/],
@@ -43,6 +46,24 @@ describe("tributary serve", () => {
       expect(code, args.join(" ")).not.toBe(0);
       expect(run.output()).toMatch(message);
     }
+  });
+
+  it("takes the quotas from --schedule-quota, --subscription-quota and --min-schedule-interval", async () => {
+    const server = spawnProcess([tributaryBin, "serve", "--port", "0", "--data-dir", join(dataDir, "quotas"), "--schedule-quota", "1/2", "--subscription-quota", "1/1", "--min-schedule-interval", "10"]);
+    const [, url] = await server.waitForOutput(/listening on (http:\/\/\S+)/);
+    const post = (event: unknown) => fetch(`${url}/api/streams/serve/quotas`, { method: "POST", body: JSON.stringify(event) });
+    const schedule = (slug: string, seconds: number) => ({ type: "schedule/configured", payload: { slug, event: { type: "tick" }, schedule: { kind: "every", seconds } } });
+    const fast = await post(schedule("a", 5));
+    expect(fast.status).toBe(403);
+    expect((await fast.json()).message).toContain("at least 10 s apart");
+    expect((await post(schedule("a", 60))).status).toBe(201);
+    const second = await post(schedule("b", 60));
+    expect(second.status).toBe(403);
+    expect(await second.json()).toMatchObject({ code: "quota_exceeded", limit: 1, message: expect.stringContaining("(now 1/2)") });
+    const hook = (slug: string) => ({ type: "subscription/configured", payload: { slug, url: "http://127.0.0.1:9/" } });
+    expect((await post(hook("a"))).status).toBe(201);
+    expect((await post(hook("b"))).status).toBe(403);
+    expect((await server.stop("SIGTERM")).code).toBe(0);
   });
 
   it("refuses a port that is in use, naming it", async () => {

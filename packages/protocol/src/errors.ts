@@ -15,6 +15,7 @@ export const errorStatus = {
   forbidden: 403,
   origin_not_allowed: 403,
   host_not_allowed: 403,
+  quota_exceeded: 403,
   not_found: 404,
   stream_not_found: 404,
   method_not_allowed: 405,

@@ -14,6 +14,7 @@ import { keepLease } from "./lease-keeper.ts";
 import { join } from "node:path";
 import { createSecretVault, loadSecretKeys } from "./builtins/secrets/secret-vault.ts";
 import type { SandboxLimits } from "./sandbox/sandbox-limits.ts";
+import type { QuotaSettings } from "./builtins/shared/quota.ts";
 import { createLiveHub } from "./live/live-hub.ts";
 import { isLoopbackHost } from "./browser/loopback-host.ts";
 import { createOutboundFetch } from "./outbound/outbound-fetch.ts";
@@ -55,6 +56,12 @@ export interface ServerOptions {
    * (`--allow-outbound`). Without auth on a loopback bind they may call loopback and private addresses anyway.
    */
   allowOutbound?: string[];
+  /**
+   * How many schedules and subscriptions a stream and a project may hold, and how often a repeating
+   * schedule may fire (`--schedule-quota`, `--subscription-quota`, `--min-schedule-interval`; defaults in
+   * builtins/shared/quota.ts): past them a configuration is refused with 403 `quota_exceeded`.
+   */
+  quotas?: Partial<QuotaSettings>;
   /** The hosted processors' limits per call (CPU, memory, wall time, failures before suspension, logs). */
   sandbox?: Partial<SandboxLimits>;
   /**
@@ -132,7 +139,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   // readers and built-in state → built-in side effects → appender. Each part is built before the parts
   // that use it, so none needs a reference to one made later.
   const states = createBuiltinStates({ events: store, builtins: defaultBuiltins, logger });
-  const gate = createBuiltinGate({ states, builtins: defaultBuiltins, logger, now });
+  const gate = createBuiltinGate({ states, builtins: defaultBuiltins, marks: store, quotas: options.quotas, logger, now });
   const appender = createAppender({ log: store, gate });
   const builtins = createBuiltinHost({
     builtins: defaultBuiltins,

@@ -4,9 +4,12 @@ import { startTestServer, type TestServer } from "../src/testing.ts";
 import { appendJson, readEvents, waitFor } from "./support/http.ts";
 import { createFakeClock, stateOf } from "./builtins-support.ts";
 
+// Intervals of a fraction of a second keep these tests short; the default minimum is 1 s (quotas.test.ts).
+const fastSchedules = { quotas: { minScheduleIntervalSeconds: 0.1 } };
+
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer(fastSchedules);
 });
 afterAll(async () => {
   await server.close();
@@ -153,11 +156,11 @@ describe("bad schedules", () => {
 
 describe("schedules across restarts", () => {
   it("keeps a schedule across a server restart and fires it on the new server", async () => {
-    const first = await startTestServer({ keepDataDir: true });
+    const first = await startTestServer({ ...fastSchedules, keepDataDir: true });
     await configure(first.url, "/restart/once", { slug: "after-restart", event: { type: "hello-again" }, schedule: { kind: "once-in", seconds: 1.5 } });
     await configure(first.url, "/restart/every", { slug: "beat", event: { type: "beat" }, schedule: { kind: "every", seconds: 0.3 } });
     await first.close();
-    const second = await startTestServer({ dataDir: first.dataDir });
+    const second = await startTestServer({ ...fastSchedules, dataDir: first.dataDir });
     try {
       // Nobody touches either stream: the new server finds them by itself.
       await waitFor(async () => firings(await readEvents(second.url, "/restart/once"), "after-restart").length === 1, "the once schedule", 15_000);

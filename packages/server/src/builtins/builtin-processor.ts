@@ -3,6 +3,7 @@ import type { Appender } from "../append/appender.ts";
 import type { Logger } from "../logger.ts";
 import type { OutboundFetch } from "../outbound/outbound-fetch.ts";
 import type { SandboxLimits } from "../sandbox/sandbox-limits.ts";
+import type { QuotaSettings } from "./shared/quota.ts";
 import type { SecretVault } from "./secrets/secret-vault.ts";
 import type { CursorStore } from "../store/cursor-store.ts";
 import type { EventReader, PreparedEvent } from "../store/event-log.ts";
@@ -29,6 +30,13 @@ export interface BuiltinGateContext<State> {
   event: PreparedEvent;
   state: State;
   now(): number;
+  /** The server's limits on configuration (defaults filled in). */
+  quotas: QuotaSettings;
+  /**
+   * This built-in's state on every other stream of the project marked for its `resumes` namespace, as
+   * the gate sees them (appends in flight included); given only when `gateSeesProject` asked for it.
+   */
+  projectStates?: readonly State[];
 }
 
 /**
@@ -100,6 +108,12 @@ export interface Builtin<State = unknown> {
   initialState: State;
   reduce(context: { event: StoredEvent; state: State }): State | undefined;
   gate?(context: BuiltinGateContext<State>): TributaryError | undefined;
+  /**
+   * Whether judging `event` needs this built-in's state on the project's other streams (a quota per
+   * project): then the gate gets `projectStates`. Loading them costs a read of the marks, so only the
+   * rare configuration events should ask.
+   */
+  gateSeesProject?(event: PreparedEvent): boolean;
   /**
    * The marked namespace (see mark-store.ts) of streams this built-in has work on: when the server
    * becomes active, the host loads every such stream, so `onCaughtUp` resumes the work without anyone

@@ -2,7 +2,9 @@ import { guardedReduce, type StreamPath } from "@tributary/protocol";
 import type { Gate } from "../../append/gate.ts";
 import type { Logger } from "../../logger.ts";
 import type { PreparedEvent } from "../../store/event-log.ts";
+import type { MarkStore } from "../../store/mark-store.ts";
 import type { Builtin } from "../builtin-processor.ts";
+import { quotaSettings, type QuotaSettings } from "../shared/quota.ts";
 import type { BuiltinStates } from "./builtin-states.ts";
 
 interface Tentative {
@@ -20,20 +22,36 @@ interface Tentative {
  * 2. When the last in-flight append settles, the committed state (already updated by then) is the truth.
  * 3. A failed append (offset conflict) drops the tentative state at once, so the gates fall back to the
  *    committed state rather than judge by an event that was never stored.
+ * 4. A built-in whose gate counts the whole project (`gateSeesProject`, the quotas) gets its state on every
+ *    other stream of the project marked for its namespace, each as the gate sees it (in-flight appends
+ *    included). Two first configurations racing on two streams (or two servers) can both pass: a quota
+ *    per project is exact on one stream, and may be overrun by the appends racing on others.
  *
  * @example
- * const appender = createAppender({ log: store, gate: createBuiltinGate({ states, builtins, logger, now }) });
+ * const appender = createAppender({ log: store, gate: createBuiltinGate({ states, builtins, marks: store, logger, now }) });
  */
-export function createBuiltinGate(options: { states: BuiltinStates; builtins: readonly Builtin<any>[]; logger: Logger; now: () => number }): Gate {
-  const { states, builtins, logger, now } = options;
+export function createBuiltinGate(options: {
+  states: BuiltinStates;
+  builtins: readonly Builtin<any>[];
+  /** Where the gate finds a project's other streams for `gateSeesProject`; without it, none are counted. */
+  marks?: MarkStore;
+  quotas?: Partial<QuotaSettings>;
+  logger: Logger;
+  now: () => number;
+}): Gate {
+  const { states, builtins, logger, now, marks } = options;
+  const quotas = quotaSettings(options.quotas);
   // Only streams with appends in flight have an entry, so this map is as large as the appends in flight.
   const tentatives = new Map<string, Tentative>();
 
-  function judge(project: string, path: StreamPath, events: PreparedEvent[], current: unknown[], offset: number): number {
+  const keyOf = (project: string, path: string) => `${project}\u0000${path}`;
+
+  function judge(project: string, path: StreamPath, events: PreparedEvent[], current: unknown[], offset: number, projectWide: (readonly unknown[] | undefined)[]): number {
     const createdAt = new Date(now()).toISOString();
     for (const event of events) {
       for (const [index, builtin] of builtins.entries()) {
-        const refusal = builtin.gate?.({ project, path, event, state: current[index], now });
+        const projectStates = projectWide[index];
+        const refusal = builtin.gate?.({ project, path, event, state: current[index], now, quotas, ...(projectStates ? { projectStates } : {}) });
         if (refusal) throw refusal;
       }
       offset += 1;
@@ -47,13 +65,27 @@ export function createBuiltinGate(options: { states: BuiltinStates; builtins: re
     return offset;
   }
 
+  /** Each built-in's state on the project's other marked streams, for the built-ins that asked (see 4). */
+  async function projectStatesFor(project: string, path: StreamPath, events: PreparedEvent[]): Promise<(readonly unknown[] | undefined)[]> {
+    return Promise.all(
+      builtins.map(async (builtin, index) => {
+        if (!marks || !builtin.resumes || !events.some((event) => builtin.gateSeesProject?.(event))) return undefined;
+        const others = (await marks.listMarkedStreams(builtin.resumes)).filter((stream) => stream.project === project && stream.path !== path);
+        const loaded = await Promise.all(others.map(async (stream) => (await states.load(stream.project, stream.path)).states[index]));
+        // An append in flight on another stream counts too (it is read after the loads, with no await between).
+        return others.map((stream, at) => tentatives.get(keyOf(stream.project, stream.path))?.states[index] ?? loaded[at]);
+      }),
+    );
+  }
+
   return {
     async reserve(project, path, events) {
-      const key = `${project}\u0000${path}`;
+      const key = keyOf(project, path);
+      const others = await projectStatesFor(project, path, events);
       const committed = await states.load(project, path);
       const base = tentatives.get(key) ?? { states: committed.states, offset: committed.offset, inFlight: 0 };
       const next = base.states.slice();
-      const offset = judge(project, path, events, next, base.offset);
+      const offset = judge(project, path, events, next, base.offset, others);
       const tentative = { states: next, offset, inFlight: base.inFlight + 1 };
       tentatives.set(key, tentative);
       return (ok) => {

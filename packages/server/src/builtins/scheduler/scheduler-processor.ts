@@ -2,6 +2,7 @@ import { TributaryError, type StreamPath } from "@tributary/protocol";
 import type { Builtin, BuiltinEffects, BuiltinPorts } from "../builtin-processor.ts";
 import { createScheduleRunner } from "./schedule-runner.ts";
 import { firingMarker, nextDueAt, reduceSchedules, type SchedulerState } from "./schedule-state.ts";
+import { checkScheduleQuota } from "./schedule-quota.ts";
 import { validateSchedule } from "./validate-schedule.ts";
 
 /**
@@ -16,8 +17,8 @@ export const scheduler: Builtin<SchedulerState> = {
   slug: "scheduler",
   initialState: { schedules: {}, lastConfigOffset: 0 },
   reduce: ({ event, state }) => reduceSchedules(state, event),
-  gate: ({ event, state, path }) => {
-    if (event.type === "schedule/configured") return validateSchedule(event);
+  gate: ({ event, state, path, project, quotas, projectStates }) => {
+    if (event.type === "schedule/configured") return validateSchedule(event) ?? checkScheduleQuota({ event, state, project, path, quotas, projectStates });
     if (event.type === "schedule/cancelled") {
       const slug = String(event.payload.slug);
       if (state.schedules[slug]) return undefined;
@@ -30,6 +31,7 @@ export const scheduler: Builtin<SchedulerState> = {
     }
     return undefined;
   },
+  gateSeesProject: (event) => event.type === "schedule/configured",
   resumes: "schedule",
   effects: (services) => createSchedulerEffects(services),
 };

@@ -2,6 +2,7 @@ import type { StoredEvent, StreamPath, TributaryError } from "@tributary/protoco
 import type { PreparedEvent } from "../../store/event-log.ts";
 import type { Builtin, BuiltinPorts, BuiltinSettings } from "../builtin-processor.ts";
 import { unknownSlug } from "./invalid-payload.ts";
+import { checkQuota, type Counted, type Quota, type QuotaSettings } from "./quota.ts";
 import { createSlugWorkers, type SlugEntry, type SlugWorker } from "./slug-workers.ts";
 
 /** What a cursor worker built-in's state has: its configured slugs, and the offset of the last configuration event. */
@@ -18,7 +19,8 @@ export type CursorWorkerPorts = Pick<BuiltinPorts, "appender" | "events" | "curs
  * per slug on the stream (consumer `<namespace>:<slug>`), `<namespace>/removed {slug}` stops it, and
  * every new event wakes the stream's workers.
  *
- * 1. The gate checks a configuration (`validate`) and refuses removing a slug the stream does not have.
+ * 1. The gate checks a configuration (`validate`), then that a new slug fits the `quota` per stream and per
+ *    project, and refuses removing a slug the stream does not have.
  * 2. Workers follow the folded state: started for new slugs, handed changed configurations, stopped for
  *    removed ones; when no slug is left, the stream's mark is removed, so a restart does not load it.
  * 3. Marked streams (`resumes`) are loaded when the server becomes active, so workers resume from their
@@ -35,6 +37,8 @@ export function cursorWorkerBuiltin<State, Entry extends SlugEntry, Worker exten
   slugs(state: State): SlugState<Entry>;
   /** Checks a `<namespace>/configured` payload; the refusal, or undefined to accept. */
   validate(event: PreparedEvent): TributaryError | undefined;
+  /** What a new slug counts against: the quota's name and flag, and where the server's limit is. */
+  quota?: { counted: Counted; of(quotas: QuotaSettings): Quota };
   /** Runs once per server: returns how to start one slug's worker (`config` always gives its current configuration). */
   workers(ports: CursorWorkerPorts, settings: BuiltinSettings): (project: string, path: StreamPath, config: () => Entry) => Worker;
   /** How `GET /api/state` shows one slug; `cursor` is how far its worker got. */
@@ -49,8 +53,15 @@ export function cursorWorkerBuiltin<State, Entry extends SlugEntry, Worker exten
     slug: spec.slug,
     initialState: spec.initialState,
     reduce: ({ event, state }) => spec.reduce(state, event),
-    gate: ({ event, state, path }) => {
-      if (event.type === configured) return spec.validate(event);
+    gate: ({ event, state, path, project, quotas, projectStates }) => {
+      if (event.type === configured) {
+        const invalid = spec.validate(event);
+        const { entries } = spec.slugs(state);
+        if (invalid || !spec.quota || entries[String(event.payload.slug)]) return invalid;
+        const onStream = Object.keys(entries).length;
+        const inProject = onStream + (projectStates ?? []).reduce((sum, other) => sum + Object.keys(spec.slugs(other).entries).length, 0);
+        return checkQuota(spec.quota.counted, spec.quota.of(quotas), { project, path, onStream, inProject });
+      }
       if (event.type === removed) {
         const slug = String(event.payload.slug);
         const { entries } = spec.slugs(state);
@@ -59,6 +70,7 @@ export function cursorWorkerBuiltin<State, Entry extends SlugEntry, Worker exten
       }
       return undefined;
     },
+    ...(spec.quota ? { gateSeesProject: (event: PreparedEvent) => event.type === configured } : {}),
     resumes: namespace,
     effects: (ports: CursorWorkerPorts, settings) => {
       const workers = createSlugWorkers<Entry, Worker>(spec.workers(ports, settings));

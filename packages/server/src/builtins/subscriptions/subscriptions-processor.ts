@@ -35,6 +35,7 @@ export const subscriptions = cursorWorkerBuiltin({
     }
     return undefined;
   },
+  quota: { counted: { what: "subscriptions", flag: "--subscription-quota", removedBy: "subscription/removed" }, of: (quotas) => quotas.subscriptions },
   workers: (ports, settings) => {
     const outbound = settings.outbound ?? createOutboundFetch(createOutboundPolicy({ allowLocal: false }));
     const secrets = settings.secrets ?? plainSecrets(ports.secrets);
