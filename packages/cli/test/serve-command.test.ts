@@ -32,14 +32,24 @@ describe("tributary serve", () => {
       [["--circuit-breaker", "lots"], /--circuit-breaker must be/],
       [["--database-url", "mysql://x"], /--database-url must be a postgres/],
       [["--log-level", "loud"], /--log-level must be/],
-      [["--schedule-quota", "100"], /--schedule-quota must be <per stream>\/<per project>/],
-      [["--subscription-quota", "50/5"], /--subscription-quota must be .*second at least the first/],
-      [["--min-schedule-interval", "0"], /--min-schedule-interval must be a number of seconds, at least 0.1/],
       [["--bogus"], /Unknown option '--bogus'/],
       [["--sandbox-cpu-ms", "fast"], /--sandbox-cpu-ms must be an integer from 1 to/],
       [["--sandbox-memory-mb", "4"], /--sandbox-memory-mb must be an integer from 8 to/],
       [["--sandbox-wall-ms", "0"], /--sandbox-wall-ms must be an integer from/],
       [["--sandbox-max-failures", "0"], /--sandbox-max-failures must be an integer from 1 to/],
+    ] as const) {
+      const run = spawnProcess([tributaryBin, "serve", ...args]);
+      const { code } = await run.exited;
+      expect(code, args.join(" ")).not.toBe(0);
+      expect(run.output()).toMatch(message);
+    }
+  });
+
+  it("answers bad quota flags with a message that says what to fix and a non-zero exit", async () => {
+    for (const [args, message] of [
+      [["--schedule-quota", "100"], /--schedule-quota must be <per stream>\/<per project>/],
+      [["--subscription-quota", "50/5"], /--subscription-quota must be .*second at least the first/],
+      [["--min-schedule-interval", "0"], /--min-schedule-interval must be a number of seconds, at least 0.1/],
     ] as const) {
       const run = spawnProcess([tributaryBin, "serve", ...args]);
       const { code } = await run.exited;
