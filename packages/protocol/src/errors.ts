@@ -28,6 +28,7 @@ export const errorStatus = {
   stream_gone: 410,
   has_children: 409,
   body_too_large: 413,
+  request_too_large: 431,
   event_too_large: 413,
   unsupported_media_type: 415,
   stream_paused: 423,

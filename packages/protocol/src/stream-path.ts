@@ -4,12 +4,18 @@ import { TributaryError } from "./errors.ts";
 export type StreamPath = string & { readonly __brand?: "StreamPath" };
 
 export const maxStreamPathLength = 1024;
+/**
+ * The most segments a path may have. Creating a stream announces it to every ancestor
+ * (`stream/child-created`), so one append that creates a chain of n missing streams writes n(n+1)/2
+ * events; this limit keeps that at most 528.
+ */
+export const maxStreamPathDepth = 32;
 const segmentPattern = /^[A-Za-z0-9\-_.~]+$/;
 
 /**
  * Parses and normalises a stream path. Accepts a leading slash or not, URL-encoded slashes (`%2F`)
- * and a trailing slash; rejects empty, `.` and `..` segments and characters outside
- * `[A-Za-z0-9-_.~]`.
+ * and a trailing slash; rejects empty, `.` and `..` segments, characters outside `[A-Za-z0-9-_.~]`,
+ * more than `maxStreamPathLength` characters and more than `maxStreamPathDepth` segments.
  *
  * @example
  * parseStreamPath("jonas%2Fagent") // "/jonas/agent"
@@ -26,6 +32,9 @@ export function parseStreamPath(raw: string): StreamPath {
   if (decoded === "" || decoded === "/") return "/";
   const trimmed = decoded.replace(/^\/+/, "").replace(/\/$/, "");
   const segments = trimmed.split("/");
+  if (segments.length > maxStreamPathDepth) {
+    throw new TributaryError("invalid_path", `Stream path has ${segments.length} segments; the limit is ${maxStreamPathDepth}.`);
+  }
   for (const segment of segments) {
     if (segment === "") {
       throw new TributaryError("invalid_path", `Stream path ${JSON.stringify(decoded)} has an empty segment (//).`);

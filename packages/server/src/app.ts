@@ -5,6 +5,7 @@ import { secretRoutes } from "./builtins/secrets/secret-routes.ts";
 import type { AppEnv, ServerParts } from "./context.ts";
 import { tokenRoutes } from "./auth/token-routes.ts";
 import { securityMiddleware } from "./security.ts";
+import { refuseDotSegments } from "./http/request-path.ts";
 import { cursorRoutes } from "./routes/cursors.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { durableStreamsRoutes } from "./routes/durable-streams/ds-routes.ts";
@@ -25,6 +26,7 @@ export function createApp(parts: ServerParts): Hono<AppEnv> {
     c.set("parts", parts);
     await next();
   });
+  app.use(refuseDotSegments);
   app.use(...securityMiddleware(parts.security));
   const tooLarge = () => {
     throw new TributaryError("body_too_large", `The request body is larger than ${parts.limits.maxBodyBytes} bytes.`, {

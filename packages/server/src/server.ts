@@ -16,6 +16,7 @@ import { createSecretVault, loadSecretKeys } from "./builtins/secrets/secret-vau
 import type { SandboxLimits } from "./sandbox/sandbox-limits.ts";
 import type { QuotaSettings } from "./builtins/shared/quota.ts";
 import { createLiveHub } from "./live/live-hub.ts";
+import { answerClientErrors } from "./http/client-errors.ts";
 import { isLoopbackHost } from "./browser/loopback-host.ts";
 import { createOutboundFetch } from "./outbound/outbound-fetch.ts";
 import { createOutboundPolicy } from "./outbound/outbound-policy.ts";
@@ -177,6 +178,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     created.once("error", reject);
   });
   server.keepAliveTimeout = 65_000;
+  answerClientErrors(server, logger);
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
 

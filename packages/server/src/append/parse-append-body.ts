@@ -6,6 +6,7 @@ import {
   TributaryError,
 } from "@tributary/protocol";
 import { invalidPayload } from "../builtins/shared/invalid-payload.ts";
+import { checkJsonDepth } from "../http/json-depth.ts";
 import type { PreparedEvent } from "../store/stream-store.ts";
 
 export interface ParseOptions {
@@ -24,7 +25,8 @@ export interface ParseOptions {
  * 1. strict mode, where an invalid body is refused;
  * 2. a built-in type whose payload does not match its schema (the intent is clear; say what to fix);
  * 3. a server-only or unknown type in a reserved namespace;
- * 4. an event larger than the event size limit.
+ * 4. an event larger than the event size limit;
+ * 5. JSON nested deeper than `maxJsonDepth` (it could not be stored or read back).
  */
 export function parseAppendBody(text: string, contentType: string, options: ParseOptions): { events: PreparedEvent[]; batch: boolean } {
   const mediaType = contentType.split(";")[0]!.trim().toLowerCase();
@@ -39,6 +41,7 @@ export function parseAppendBody(text: string, contentType: string, options: Pars
     const reason = text.trim() === "" ? "The body is empty" : `The body is not valid JSON (${(error as Error).message})`;
     return { events: [invalid(text, `${reason}; send a JSON event such as {"type":"hello-world"}.`, contentType, options)], batch: false };
   }
+  checkJsonDepth(value);
   if (isObject(value) && !("type" in value) && Array.isArray(value.events)) {
     if (value.events.length === 0) throw new TributaryError("invalid_event", "events must hold at least one event.");
     if (Object.keys(value).length > 1) {
@@ -57,8 +60,11 @@ export function toEvent(value: unknown, contentType: string, options: ParseOptio
   const parsed = eventInputSchema.safeParse(value);
   if (!parsed.success) return invalid(value, describeIssues(parsed.error), contentType, options);
   const input = parsed.data;
-  const event: PreparedEvent = { type: input.type, payload: input.payload ?? {} };
-  if (input.metadata !== undefined) event.metadata = input.metadata;
+  // zod's record copies keys by assignment, which turns a "__proto__" key into the copy's prototype (and
+  // drops it from the stored JSON); the validated input's own objects are stored as they were sent.
+  const sent = value as { payload?: Record<string, unknown>; metadata?: Record<string, unknown> };
+  const event: PreparedEvent = { type: input.type, payload: sent.payload ?? {} };
+  if (sent.metadata !== undefined) event.metadata = sent.metadata;
   if (input.idempotencyKey !== undefined) event.idempotencyKey = input.idempotencyKey;
   if (input.offset !== undefined) event.offset = input.offset;
   checkBuiltin(event);

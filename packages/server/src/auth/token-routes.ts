@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { describeIssues, TributaryError } from "@tributary/protocol";
 import { projectOf, type AppContext, type AppEnv } from "../context.ts";
+import { checkJsonDepth } from "../http/json-depth.ts";
 import type { TokenRecord } from "./token-store.ts";
 import { administers, checkScope, formatScope, parseScope, type Scope } from "./scope.ts";
 
@@ -47,6 +48,7 @@ tokenRoutes.post("/api/tokens", async (c) => {
   } catch {
     throw new TributaryError("invalid_json", 'The body must be JSON such as {"name": "ci", "scopes": ["append:/ci"]}.');
   }
+  checkJsonDepth(body);
   const parsed = createSchema.safeParse(body);
   if (!parsed.success) throw new TributaryError("invalid_request", `Invalid token request: ${describeIssues(parsed.error)}.`);
   const project = projectOf(c);

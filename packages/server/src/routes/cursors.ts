@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { describeIssues, TributaryError } from "@tributary/protocol";
 import { projectOf, streamPathOf, type AppContext, type AppEnv } from "../context.ts";
+import { checkJsonDepth } from "../http/json-depth.ts";
 
 /** Named consumer cursors: how far a consumer's side effects got on a stream (durable checkpoints). */
 export const cursorRoutes = new Hono<AppEnv>();
@@ -34,6 +35,7 @@ const put = async (c: AppContext) => {
   } catch {
     throw new TributaryError("invalid_json", 'The body must be JSON such as {"offset": 12}.');
   }
+  checkJsonDepth(body);
   const parsed = cursorBodySchema.safeParse(body);
   if (!parsed.success) throw new TributaryError("invalid_request", `Invalid cursor: ${describeIssues(parsed.error)}.`);
   await c.var.parts.store.setCursor(project, path, consumer, parsed.data.offset);

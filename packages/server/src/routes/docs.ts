@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { builtinEventTypes, TributaryError } from "@tributary/protocol";
 import type { AppEnv } from "../context.ts";
+import { decodePathPart } from "../http/request-path.ts";
 import { allEventTypeDocs, eventTypeDoc, type DocumentedEventType } from "../docs/event-type-docs.ts";
 import { docsStylesheet, escapeHtml, htmlPage, loadMarkdown } from "../docs/html.ts";
 import { buildOpenApi } from "../docs/openapi.ts";
@@ -77,7 +78,7 @@ docsRoutes.get("/api/docs/events", (c) => {
 
 docsRoutes.get("/api/docs/events/*", async (c) => {
   const markdownHtml = await loadMarkdown();
-  const type = decodeURIComponent(new URL(c.req.url).pathname.slice("/api/docs/events/".length));
+  const type = decodePathPart(new URL(c.req.url).pathname.slice("/api/docs/events/".length), "event type", "invalid_request");
   const documented = builtinEventTypes.get(type) ?? c.var.parts.eventTypes.get(type);
   if (!documented) throw new TributaryError("not_found", `${type} is not a documented event type. See /api/docs/events for the list.`);
   const doc = eventTypeDoc(documented);

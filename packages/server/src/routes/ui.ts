@@ -4,6 +4,7 @@ import { extname, join, normalize } from "node:path";
 import { uiAssets } from "@tributary/ui/assets";
 import { Hono } from "hono";
 import type { AppEnv } from "../context.ts";
+import { decodePathPart } from "../http/request-path.ts";
 import { rewriteVendorImports, vendorFile } from "./ui-vendor.ts";
 
 /**
@@ -25,7 +26,7 @@ const types: Record<string, string> = {
 
 uiRoutes.get("/*", async (c) => {
   if (c.req.path === "/api" || c.req.path.startsWith("/api/")) return c.notFound();
-  const requested = normalize(decodeURIComponent(c.req.path)).replace(/^(\.\.[/\\])+/, "");
+  const requested = normalize(decodePathPart(c.req.path, "path")).replace(/^(\.\.[/\\])+/, "");
   if (sourceRoot && requested.startsWith("/src/") && extname(requested) === ".ts") {
     const file = join(sourceRoot, requested.slice("/src/".length));
     if (!file.startsWith(sourceRoot)) return c.notFound();

@@ -1,6 +1,8 @@
 import { Hono } from "hono";
 import { describeIssues, TributaryError } from "@tributary/protocol";
 import { projectOf, type AppContext, type AppEnv } from "../../context.ts";
+import { checkJsonDepth } from "../../http/json-depth.ts";
+import { decodePathPart } from "../../http/request-path.ts";
 import { secretBodySchema, secretNameSchema } from "./secret-name.ts";
 
 /**
@@ -17,7 +19,7 @@ import { secretBodySchema, secretNameSchema } from "./secret-name.ts";
 export const secretRoutes = new Hono<AppEnv>();
 
 function nameOf(c: AppContext): string {
-  const raw = decodeURIComponent(new URL(c.req.url).pathname.slice("/api/secrets/".length));
+  const raw = decodePathPart(new URL(c.req.url).pathname.slice("/api/secrets/".length), "secret name", "invalid_request");
   const parsed = secretNameSchema.safeParse(raw);
   if (!parsed.success) throw new TributaryError("invalid_request", `Invalid secret name ${JSON.stringify(raw)}: ${describeIssues(parsed.error)}.`);
   return parsed.data;
@@ -43,6 +45,7 @@ secretRoutes.put("/api/secrets/*", async (c) => {
     } catch {
       throw new TributaryError("invalid_json", 'The body must be JSON such as {"value": "..."} (or send the value as text/plain).');
     }
+    checkJsonDepth(body);
     const parsed = secretBodySchema.safeParse(body);
     if (!parsed.success) throw new TributaryError("invalid_request", `Invalid secret: ${describeIssues(parsed.error)}.`);
     value = parsed.data.value;

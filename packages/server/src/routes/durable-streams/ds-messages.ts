@@ -1,5 +1,6 @@
 import { TributaryError } from "@tributary/protocol";
 import { toEvent } from "../../append/parse-append-body.ts";
+import { checkJsonDepth } from "../../http/json-depth.ts";
 import type { EventRecord, PreparedEvent } from "../../store/stream-store.ts";
 import type { DurableStreamMeta } from "../../store/durable-stream-meta-store.ts";
 
@@ -33,6 +34,7 @@ export function eventsFromBody(
   } catch (error) {
     throw new TributaryError("invalid_json", `The body of an append to a JSON stream must be JSON (${(error as Error).message}).`);
   }
+  checkJsonDepth(value);
   const messages = Array.isArray(value) ? value : [value];
   if (messages.length === 0 && !options.allowEmpty) {
     throw new TributaryError("invalid_json", "An empty JSON array appends nothing; send at least one message.");
