@@ -11,7 +11,7 @@ import type { Identity } from "./auth/auth.ts";
 import type { Security } from "./security.ts";
 import type { StreamStore } from "./store/stream-store.ts";
 
-/** Server limits; every one has a default and a flag. */
+/** Server limits, each with a default (`startServer({ limits })`). */
 export interface Limits {
   maxBodyBytes: number;
   maxEventBytes: number;
@@ -22,6 +22,8 @@ export interface Limits {
   filterScanWindow: number;
   /** How long a Durable Streams long-poll waits for data before it answers 204. */
   longPollMs: number;
+  /** Events folded past a stream's last built-in state snapshot before the next is stored (cold start reads only what follows it). */
+  snapshotEvery: number;
 }
 
 /** Everything a route needs, created once per server. */

@@ -7,7 +7,7 @@ import { createAppender } from "./append/appender.ts";
 import { createBuiltinHost } from "./builtins/builtin-host.ts";
 import { defaultBuiltins } from "./builtins/default-builtins.ts";
 import { createBuiltinGate } from "./builtins/host/builtin-gate.ts";
-import { createBuiltinStates } from "./builtins/host/builtin-states.ts";
+import { createBuiltinStates, defaultSnapshotEvery } from "./builtins/host/builtin-states.ts";
 import type { Limits, ServerParts } from "./context.ts";
 import type { DocumentedEventType } from "./docs/event-type-docs.ts";
 import { keepLease } from "./lease-keeper.ts";
@@ -101,6 +101,7 @@ export const defaultLimits: Limits = {
   heartbeatMs: 15_000,
   filterScanWindow: 10_000,
   longPollMs: 20_000,
+  snapshotEvery: defaultSnapshotEvery,
 };
 
 /**
@@ -139,7 +140,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   // One append runs one way: route → appender → gate (the built-ins' state) → store → commit feed → live
   // readers and built-in state → built-in side effects → appender. Each part is built before the parts
   // that use it, so none needs a reference to one made later.
-  const states = createBuiltinStates({ events: store, builtins: defaultBuiltins, logger });
+  const states = createBuiltinStates({ events: store, builtins: defaultBuiltins, logger, snapshots: { store, every: limits.snapshotEvery } });
   const gate = createBuiltinGate({ states, builtins: defaultBuiltins, marks: store, quotas: options.quotas, logger, now });
   const appender = createAppender({ log: store, gate });
   const builtins = createBuiltinHost({

@@ -198,6 +198,19 @@ export function describeStreamStoreContract(name: string, factory: StoreFactory)
       expect(await store.getCursor("p", "/k", "c2")).toBe(1);
     });
 
+    it("stores snapshots per stream and name, keeps the newest, and deletes them with the stream", async () => {
+      await store.append({ project: "p", path: "/snap", events: [{ type: "a", payload: {} }, { type: "b", payload: {} }] });
+      expect(await store.getSnapshot("p", "/snap", "s")).toBeUndefined();
+      await store.putSnapshot("p", "/snap", "s", { offset: 2, json: '{"n":2}' });
+      await store.putSnapshot("p", "/snap", "s", { offset: 1, json: '{"n":1}' });
+      await store.putSnapshot("p", "/snap", "other", { offset: 1, json: "[]" });
+      expect(await store.getSnapshot("p", "/snap", "s")).toEqual({ offset: 2, json: '{"n":2}' });
+      expect(await store.getSnapshot("q", "/snap", "s")).toBeUndefined();
+      await store.delete("p", "/snap", { recursive: false });
+      expect(await store.getSnapshot("p", "/snap", "s")).toBeUndefined();
+      expect(await store.getSnapshot("p", "/snap", "other")).toBeUndefined();
+    });
+
     it("marks streams that hold built-in configuration events, and unmarks them only through a given offset", async () => {
       await store.append({ project: "p", path: "/m/a", events: [{ type: "schedule/configured", payload: {} }] });
       await store.append({ project: "q", path: "/m/b", events: [{ type: "subscription/removed", payload: {} }, { type: "plain", payload: {} }] });

@@ -4,18 +4,20 @@ import type { EventLog } from "./event-log.ts";
 import type { LeaseStore } from "./lease-store.ts";
 import type { MarkStore } from "./mark-store.ts";
 import type { SecretStore } from "./secret-store.ts";
+import type { SnapshotStore } from "./snapshot-store.ts";
 
 export type * from "./event-log.ts";
 export type { CursorStore } from "./cursor-store.ts";
 export type { LeaseStore } from "./lease-store.ts";
 export type { SecretInfo, SecretStore } from "./secret-store.ts";
+export type { Snapshot, SnapshotStore } from "./snapshot-store.ts";
 export { markedNamespaceOf, markedNamespaces, type MarkedNamespace, type MarkedStream, type MarkStore } from "./mark-store.ts";
 
 /**
  * The one storage backend: an event log plus the small stores beside it. Every backend (SQLite,
  * PostgreSQL) implements all of them and passes the same contract suite (`test/store-contract.ts`); the
  * rest of the server takes only the ports it uses (`EventLog`, `CursorStore`, `MarkStore`, `SecretStore`,
- * `LeaseStore`). The rules both backends apply inside their transactions live in append-rules.ts.
+ * `LeaseStore`, `SnapshotStore`). The rules both backends apply inside their transactions live in append-rules.ts.
  *
  * Guarantees every implementation gives:
  * 1. `append` is atomic: all events of a request are stored, or none.
@@ -29,7 +31,8 @@ export { markedNamespaceOf, markedNamespaces, type MarkedNamespace, type MarkedS
  *    order per stream; including, in a shared backend, events committed by other processes.
  * 8. Storing an event of a `markedNamespaces` type marks its stream for that namespace, in the same
  *    transaction, with the event's offset; deleting a stream removes its marks.
+ * 9. Deleting a stream removes its cursors and snapshots.
  */
-export interface StreamStore extends EventLog, CursorStore, MarkStore, SecretStore, LeaseStore, DurableStreamMetaStore {
+export interface StreamStore extends EventLog, CursorStore, MarkStore, SecretStore, LeaseStore, SnapshotStore, DurableStreamMetaStore {
   close(): Promise<void>;
 }

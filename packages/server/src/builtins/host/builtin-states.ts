@@ -2,6 +2,7 @@ import { guardedReduce, type StoredEvent, type StreamPath } from "@tributary/pro
 import { LRUCache } from "lru-cache";
 import type { Logger } from "../../logger.ts";
 import type { CommittedStreamEvents, EventReader } from "../../store/event-log.ts";
+import type { SnapshotStore } from "../../store/snapshot-store.ts";
 import type { Builtin } from "../builtin-processor.ts";
 
 /** One stream's built-in state: every built-in's state, in `builtins` order, as of `offset`. */
@@ -22,12 +23,35 @@ interface Entry extends StreamStates {
   loading: Promise<void> | undefined;
   /** Events committed while the history was loading; folded (if newer) and handed on after. */
   pending: StoredEvent[];
+  /** The offset of the last snapshot stored (or loaded) for this stream; 0 when none. */
+  snapshotOffset: number;
+  snapshotting: boolean;
 }
 
 /** How many streams' built-in state stays in memory; the least recently used ones are dropped and reloaded on use. */
 export const defaultMaxCachedStreams = 10_000;
 
 const pageSize = 5000;
+
+/**
+ * The version of the built-ins' state shapes. Bump it when a built-in's state or reduce changes meaning:
+ * snapshots of another version (or another set of built-ins) are ignored and the history is folded again.
+ */
+export const builtinStateVersion = 1;
+
+/** A snapshot is written once this many events were folded past the last one. */
+export const defaultSnapshotEvery = 10_000;
+
+/** The name a set of built-ins stores its snapshots under: the state version and the slugs, in order. */
+export function snapshotNameFor(builtins: readonly Builtin<any>[]): string {
+  return `builtins/v${builtinStateVersion}/${builtins.map((builtin) => builtin.slug).join(",")}`;
+}
+
+export interface SnapshotOptions {
+  store: SnapshotStore;
+  /** Events folded past the last snapshot before the next is written. */
+  every?: number;
+}
 
 /**
  * The built-ins' state per stream, folded from the stream's events: loaded lazily by reading the stream,
@@ -37,14 +61,25 @@ const pageSize = 5000;
  * 2. Every committed event of a held stream is folded once, in offset order, and handed to the listener.
  *    A gap (events committed elsewhere that this process did not hear) reloads the stream.
  * 3. Loading yields to the event loop between pages, so a long stream does not stall other requests.
+ * 4. With `snapshots`, the state is stored with its offset every `every` folded events, and a load starts
+ *    from the stored snapshot: a long stream's first touch after a restart reads only the events after it.
+ *    Snapshots are named by `builtinStateVersion` and the built-ins' slugs, so a changed set starts over.
  *
  * @example
  * const states = createBuiltinStates({ events: store, builtins, logger });
  * store.onCommit(states.onCommit);
  * const { states: current } = await states.load("default", "/jonas");
  */
-export function createBuiltinStates(options: { events: EventReader; builtins: readonly Builtin<any>[]; logger: Logger; maxStreams?: number }) {
-  const { events, builtins, logger } = options;
+export function createBuiltinStates(options: {
+  events: EventReader;
+  builtins: readonly Builtin<any>[];
+  logger: Logger;
+  maxStreams?: number;
+  snapshots?: SnapshotOptions;
+}) {
+  const { events, builtins, logger, snapshots } = options;
+  const snapshotName = snapshotNameFor(builtins);
+  const snapshotEvery = snapshots?.every ?? defaultSnapshotEvery;
   const entries = new LRUCache<string, Entry>({ max: options.maxStreams ?? defaultMaxCachedStreams });
   const keyOf = (project: string, path: string) => `${project}\u0000${path}`;
   let listener: StatesListener | undefined;
@@ -70,15 +105,60 @@ export function createBuiltinStates(options: { events: EventReader; builtins: re
       entry.offset = event.offset;
       listener?.event(project, path, event, entry.states.slice());
     }
+    maybeSnapshot(project, path, entry);
+  }
+
+  /** Stores the state when enough events were folded past the last snapshot; never blocks the fold. */
+  function maybeSnapshot(project: string, path: StreamPath, entry: Entry): void {
+    if (!snapshots || entry.snapshotting || entry.offset - entry.snapshotOffset < snapshotEvery) return;
+    const snapshot = { offset: entry.offset, json: JSON.stringify(entry.states) };
+    entry.snapshotting = true;
+    snapshots.store.putSnapshot(project, path, snapshotName, snapshot).then(
+      () => {
+        entry.snapshotOffset = Math.max(entry.snapshotOffset, snapshot.offset);
+        entry.snapshotting = false;
+      },
+      (error: unknown) => {
+        entry.snapshotting = false;
+        logger.warn("storing a built-in state snapshot failed", { path, offset: snapshot.offset, error: String(error) });
+      },
+    );
+  }
+
+  /** The stored snapshot, if there is one this set of built-ins can start from. */
+  async function startingPoint(project: string, path: StreamPath): Promise<StreamStates | undefined> {
+    if (!snapshots) return undefined;
+    const snapshot = await snapshots.store.getSnapshot(project, path, snapshotName);
+    if (!snapshot) return undefined;
+    try {
+      const states = JSON.parse(snapshot.json) as unknown;
+      if (Array.isArray(states) && states.length === builtins.length) return { offset: snapshot.offset, states };
+    } catch {
+      // fall through: a snapshot that can't be read is ignored, the history is the truth
+    }
+    logger.warn("ignoring an unreadable built-in state snapshot", { path, offset: snapshot.offset });
+    return undefined;
   }
 
   function load(project: string, path: StreamPath): Promise<StreamStates> {
     const key = keyOf(project, path);
     const existing = entries.get(key);
     if (existing) return existing.loading ? existing.loading.then(() => existing) : Promise.resolve(existing);
-    const entry: Entry = { offset: 0, states: builtins.map((builtin) => structuredClone(builtin.initialState)), loading: undefined, pending: [] };
+    const entry: Entry = {
+      offset: 0,
+      states: builtins.map((builtin) => structuredClone(builtin.initialState)),
+      loading: undefined,
+      pending: [],
+      snapshotOffset: 0,
+      snapshotting: false,
+    };
     entries.set(key, entry);
     entry.loading = (async () => {
+      const start = await startingPoint(project, path);
+      if (start) {
+        entry.offset = entry.snapshotOffset = start.offset;
+        entry.states = start.states;
+      }
       for (;;) {
         const records = await events.read(project, path, { afterOffset: entry.offset, limit: pageSize });
         for (const record of records) {
@@ -89,6 +169,7 @@ export function createBuiltinStates(options: { events: EventReader; builtins: re
         await new Promise((resolve) => setImmediate(resolve));
       }
       entry.loading = undefined;
+      maybeSnapshot(project, path, entry);
       const pending = entry.pending;
       entry.pending = [];
       listener?.caughtUp(project, path, entry.states.slice());

@@ -257,6 +257,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         await client.query("DELETE FROM tributary_idempotency_keys WHERE stream_id = ANY($1::bigint[])", [ids]);
         await client.query("DELETE FROM tributary_streams WHERE id = ANY($1::bigint[])", [ids]);
         await client.query("DELETE FROM tributary_consumer_cursors WHERE project = $1 AND path = ANY($2::text[])", [project, doomed.map((row) => row.path)]);
+        await client.query("DELETE FROM tributary_snapshots WHERE project = $1 AND path = ANY($2::text[])", [project, doomed.map((row) => row.path)]);
         await client.query("DELETE FROM tributary_marked_streams WHERE project = $1 AND path = ANY($2::text[])", [project, doomed.map((row) => row.path)]);
         const ancestors = await client.query(
           "SELECT id, path, last_offset, created_at FROM tributary_streams WHERE project = $1 AND path = ANY($2::text[]) ORDER BY path FOR UPDATE",
@@ -275,6 +276,19 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       for (const deleted of value.deletedPaths) announcer.forget(project, deleted);
       await announceLocal(touched);
       return value;
+    },
+
+    async getSnapshot(project, path, name) {
+      const { rows } = await pool.query(`SELECT "offset", json FROM tributary_snapshots WHERE project = $1 AND path = $2 AND name = $3`, [project, path, name]);
+      return rows[0] ? { offset: Number(rows[0].offset), json: rows[0].json as string } : undefined;
+    },
+
+    async putSnapshot(project, path, name, snapshot) {
+      await pool.query(
+        `INSERT INTO tributary_snapshots (project, path, name, "offset", json) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (project, path, name) DO UPDATE SET "offset" = excluded."offset", json = excluded.json WHERE excluded."offset" >= tributary_snapshots."offset"`,
+        [project, path, name, snapshot.offset, snapshot.json],
+      );
     },
 
     async getCursor(project, path, consumer) {

@@ -41,6 +41,14 @@ CREATE TABLE IF NOT EXISTS tributary_leases (
   holder TEXT NOT NULL,
   expires_at TIMESTAMPTZ NOT NULL
 );
+CREATE TABLE IF NOT EXISTS tributary_snapshots (
+  project TEXT NOT NULL,
+  path TEXT NOT NULL,
+  name TEXT NOT NULL,
+  "offset" BIGINT NOT NULL,
+  json TEXT NOT NULL,
+  PRIMARY KEY (project, path, name)
+);
 CREATE TABLE IF NOT EXISTS tributary_secrets (
   project TEXT NOT NULL,
   name TEXT NOT NULL,

@@ -36,6 +36,14 @@ CREATE TABLE IF NOT EXISTS marked_streams (
   last_offset INTEGER NOT NULL,
   PRIMARY KEY (namespace, project, path)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS snapshots (
+  project TEXT NOT NULL,
+  path TEXT NOT NULL,
+  name TEXT NOT NULL,
+  offset INTEGER NOT NULL,
+  json TEXT NOT NULL,
+  PRIMARY KEY (project, path, name)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS secrets (
   project TEXT NOT NULL,
   name TEXT NOT NULL,

@@ -13,6 +13,7 @@ import type {
   MarkedStream,
   ReadRange,
   SecretInfo,
+  Snapshot,
   StreamInfo,
   StreamStore,
 } from "../stream-store.ts";
@@ -173,6 +174,7 @@ export function createSqliteStore(options: SqliteStoreOptions): StreamStore {
       statements.deleteKeys.run(row.id);
       statements.deleteStream.run(row.id);
       statements.deleteCursors.run(project, row.path);
+      statements.deleteSnapshots.run(project, row.path);
       statements.deleteMarks.run(project, row.path);
       streams.set(keyOf(project, row.path), null);
     }
@@ -243,6 +245,15 @@ export function createSqliteStore(options: SqliteStoreOptions): StreamStore {
 
     async setCursor(project, path, consumer, offset) {
       statements.upsertCursor.run(project, path, consumer, offset, new Date().toISOString());
+    },
+
+    async getSnapshot(project, path, name) {
+      const row = statements.selectSnapshot.get(project, path, name) as Snapshot | undefined;
+      return row ? { offset: row.offset, json: row.json } : undefined;
+    },
+
+    async putSnapshot(project, path, name, snapshot) {
+      statements.upsertSnapshot.run(project, path, name, snapshot.offset, snapshot.json);
     },
 
     async listMarkedStreams(namespace): Promise<MarkedStream[]> {
@@ -332,6 +343,11 @@ function prepareStatements(db: DatabaseSync) {
     deleteKeys: db.prepare("DELETE FROM idempotency_keys WHERE stream_id = ?"),
     deleteStream: db.prepare("DELETE FROM streams WHERE id = ?"),
     deleteCursors: db.prepare("DELETE FROM consumer_cursors WHERE project = ? AND path = ?"),
+    deleteSnapshots: db.prepare("DELETE FROM snapshots WHERE project = ? AND path = ?"),
+    selectSnapshot: db.prepare("SELECT offset, json FROM snapshots WHERE project = ? AND path = ? AND name = ?"),
+    upsertSnapshot: db.prepare(
+      "INSERT INTO snapshots (project, path, name, offset, json) VALUES (?, ?, ?, ?, ?) ON CONFLICT (project, path, name) DO UPDATE SET offset = excluded.offset, json = excluded.json WHERE excluded.offset >= snapshots.offset",
+    ),
     selectCursor: db.prepare("SELECT offset FROM consumer_cursors WHERE project = ? AND path = ? AND consumer = ?"),
     upsertMark: db.prepare(
       "INSERT INTO marked_streams (namespace, project, path, last_offset) VALUES (?, ?, ?, ?) ON CONFLICT (namespace, project, path) DO UPDATE SET last_offset = excluded.last_offset",
