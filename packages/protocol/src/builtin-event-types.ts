@@ -228,9 +228,17 @@ const types: BuiltinEventType[] = [
   {
     type: "processor/started",
     title: "Processor started",
-    description: "A hosted processor caught up on the stream and is running: after its deployment, and again after every server restart.",
-    payload: z.object({ slug, deployedOffset: z.number().int().describe("The offset of the `processor/deployed` event it runs.") }).strict(),
-    example: { slug: "ping-pong", deployedOffset: 3 },
+    description:
+      "A hosted processor caught up on the stream and is running: after its deployment, and again after every server restart. `snapshotOffset`: its state was restored from the `processor/snapshotted` of that offset; `reduced`: how many events it reduced to catch up.",
+    payload: z
+      .object({
+        slug,
+        deployedOffset: z.number().int().describe("The offset of the `processor/deployed` event it runs."),
+        snapshotOffset: z.number().int().optional().describe("The offset of the last event its restored state had reduced; absent when it reduced the history from the start."),
+        reduced: z.number().int().optional().describe("How many events it reduced before it started."),
+      })
+      .strict(),
+    example: { slug: "ping-pong", deployedOffset: 3, snapshotOffset: 2000, reduced: 41 },
     appendedBy: "server",
   },
   {
@@ -249,6 +257,22 @@ const types: BuiltinEventType[] = [
       })
       .strict(),
     example: { slug: "ping-pong", level: "info", message: "answered", offset: 4 },
+    appendedBy: "server",
+  },
+  {
+    type: "processor/snapshotted",
+    title: "Processor snapshotted",
+    description:
+      "The state of a hosted processor after it handled the event at `offset`, kept so a restart (or a reload after a limit) restores it and reduces only the later events instead of the whole history. Written by the server every so many events (`snapshotEvery`, 1,000 by default) while the state's JSON fits in an event; a redeploy does not use the snapshots of an earlier deployment.",
+    payload: z
+      .object({
+        slug,
+        deployedOffset: z.number().int().describe("The offset of the `processor/deployed` event of the deployment whose state this is."),
+        offset: z.number().int().describe("The offset of the last event reduced into `state`."),
+        state: z.unknown().describe("The processor's state as JSON."),
+      })
+      .strict(),
+    example: { slug: "ping-pong", deployedOffset: 3, offset: 2000, state: { seen: 1000 } },
     appendedBy: "server",
   },
   {

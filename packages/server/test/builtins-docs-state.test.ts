@@ -31,6 +31,7 @@ const builtinTypes = [
   "processor/started",
   "processor/logged",
   "processor/suspended",
+  "processor/snapshotted",
 ];
 
 interface TypeDoc {

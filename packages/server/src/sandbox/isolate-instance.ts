@@ -17,6 +17,7 @@ export interface IsolateInstance {
   onCaughtUp(path: string): Promise<CallResult>;
   afterAppend(event: string): Promise<CallResult>;
   state(): CallResult;
+  restore(state: string): CallResult;
   dispose(): void;
 }
 
@@ -63,7 +64,7 @@ export async function createIsolateInstance(
   };
 
   let api: ivm.Reference<any>;
-  let functions: Record<"reduce" | "onCaughtUp" | "afterAppend" | "state", ivm.Reference<any>>;
+  let functions: Record<"reduce" | "onCaughtUp" | "afterAppend" | "state" | "restore", ivm.Reference<any>>;
   let info: { slug: string; hasAfterAppend: boolean; hasOnCaughtUp: boolean };
   try {
     const context = await isolate.createContext();
@@ -99,6 +100,7 @@ export async function createIsolateInstance(
       onCaughtUp: await api.get("onCaughtUp", { reference: true }),
       afterAppend: await api.get("afterAppend", { reference: true }),
       state: await api.get("state", { reference: true }),
+      restore: await api.get("restore", { reference: true }),
     };
     info = {
       slug: await api.get("slug"),
@@ -131,6 +133,16 @@ export async function createIsolateInstance(
     }
   }
 
+  /** Runs one synchronous call (under isolated-vm's own timeout). */
+  function callSync(run: () => CallResult): CallResult {
+    if (disposedFor) return { ok: false, kind: "crashed", message: "the processor's isolate was stopped" };
+    try {
+      return run();
+    } catch (error) {
+      return failure(error);
+    }
+  }
+
   const instance: IsolateInstance = {
     async reduce(events) {
       let since = Date.now();
@@ -151,14 +163,12 @@ export async function createIsolateInstance(
     },
     onCaughtUp: (path) => callAsync(functions.onCaughtUp, path),
     afterAppend: (event) => callAsync(functions.afterAppend, event),
-    state() {
-      if (disposedFor) return { ok: false, kind: "crashed", message: "the processor's isolate was stopped" };
-      try {
-        return { ok: true, value: functions.state.applySync(undefined, [], { timeout: limits.cpuMs }) as string };
-      } catch (error) {
-        return failure(error);
-      }
-    },
+    state: () => callSync(() => ({ ok: true, value: functions.state.applySync(undefined, [], { timeout: limits.cpuMs }) as string })),
+    restore: (state) =>
+      callSync(() => {
+        functions.restore.applySync(undefined, [state], { timeout: limits.cpuMs, arguments: { copy: true } });
+        return { ok: true };
+      }),
     dispose: () => dispose("crashed"),
   };
   return { ok: true, instance, result: { ok: true, ...info } };

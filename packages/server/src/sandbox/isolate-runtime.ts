@@ -134,5 +134,9 @@ return {
   state() {
     return JSON.stringify(state === undefined ? null : state);
   },
+  /** Replaces the state with a snapshot's: what reducing the history up to the snapshot produced. */
+  restore(stateJson) {
+    state = JSON.parse(stateJson);
+  },
 };
 `;

@@ -48,6 +48,7 @@ async function handle(message: ToSandbox): Promise<void> {
     const instance = instances.get(message.instance);
     if (!instance) result = { ok: false, kind: "crashed", message: "the processor's isolate is gone" };
     else if (message.op === "reduce") result = await instance.reduce(message.events);
+    else if (message.op === "restore") result = instance.restore(message.state);
     else if (message.op === "caughtUp") result = await instance.onCaughtUp(message.path);
     else if (message.op === "afterAppend") result = await instance.afterAppend(message.event);
     else result = instance.state();

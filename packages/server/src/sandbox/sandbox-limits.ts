@@ -16,6 +16,11 @@ export interface SandboxLimits {
   maxFetchBytes: number;
   /** How long one outbound fetch may take. */
   fetchTimeoutMs: number;
+  /**
+   * Not a limit: how many events a processor handles between snapshots of its state
+   * (`processor/snapshotted`), so a restart reduces at most about this many events.
+   */
+  snapshotEvery: number;
 }
 
 export const defaultSandboxLimits: SandboxLimits = {
@@ -27,4 +32,5 @@ export const defaultSandboxLimits: SandboxLimits = {
   fetchesPerCall: 10,
   maxFetchBytes: 1024 * 1024,
   fetchTimeoutMs: 10_000,
+  snapshotEvery: 1000,
 };

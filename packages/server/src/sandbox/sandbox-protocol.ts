@@ -7,6 +7,8 @@ import type { SandboxLimits } from "./sandbox-limits.ts";
 export type ToSandbox =
   | { op: "load"; id: number; instance: number; script: string; limits: SandboxLimits }
   | { op: "reduce"; id: number; instance: number; events: string[] }
+  /** Replaces the processor's state with a snapshot's (JSON). */
+  | { op: "restore"; id: number; instance: number; state: string }
   | { op: "caughtUp"; id: number; instance: number; path: string }
   | { op: "afterAppend"; id: number; instance: number; event: string }
   | { op: "state"; id: number; instance: number }

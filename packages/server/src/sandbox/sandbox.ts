@@ -21,6 +21,8 @@ export interface SandboxedProcessor {
   afterAppend(event: string): Promise<CallResult>;
   /** The processor's state, as JSON. */
   state(): Promise<CallResult>;
+  /** Replaces the processor's state with `state` (JSON: a snapshot's). */
+  restore(state: string): Promise<CallResult>;
   dispose(): void;
 }
 
@@ -170,6 +172,7 @@ export function createSandbox(options: { logger: Logger; limits?: Partial<Sandbo
         onCaughtUp: (path) => send((id) => ({ op: "caughtUp", id, instance, path })),
         afterAppend: (event) => send((id) => ({ op: "afterAppend", id, instance, event })),
         state: () => send((id) => ({ op: "state", id, instance })),
+        restore: (state) => send((id) => ({ op: "restore", id, instance, state })),
         dispose() {
           if (disposed) return;
           disposed = true;

@@ -21,8 +21,8 @@ export type RunnerStatus = "loading" | "running" | "stopped";
  * Runs one deployed processor on its stream, in the sandbox, from a persisted cursor (consumer
  * `processor:<slug>`):
  *
- * 1. Loads the module in a fresh isolate, reduces the history up to the cursor without side effects,
- *    calls `onCaughtUp`, appends `processor/started`, then for every later event reduces it and runs
+ * 1. Loads the module in a fresh isolate, restores the latest snapshot of its state (if there is one of
+ *    this deployment), reduces the history after it up to the cursor without side effects, calls `onCaughtUp`, appends `processor/started`, then for every later event reduces it and runs
  *    `afterAppend`, saving the cursor after each. After a restart it resumes at the first event whose
  *    side effect had not finished (at least once; appends carry idempotency keys made of the slug, the
  *    deployment and the cause, so a repeated call stores nothing twice).
@@ -31,7 +31,9 @@ export type RunnerStatus = "loading" | "running" | "stopped";
  *    the slug, the offset and the limit; an isolate stopped at a limit is loaded anew (state rebuilt from
  *    the history). After `maxFailures` failures in a row the processor is suspended with
  *    `processor/suspended`, and stays so until it is deployed again.
- * 4. `append` reaches this stream and its descendants only, through the built-in gates (a paused stream
+ * 4. Every `snapshotEvery` events it appends `processor/snapshotted` with its state, so a restart or a
+ *    reload reduces only the events after the latest one.
+ * 5. `append` reaches this stream and its descendants only, through the built-in gates (a paused stream
  *    refuses it); `fetch` goes through the outbound policy; `logger` calls become `processor/logged`
  *    events, bounded and rate-limited.
  */
@@ -163,6 +165,52 @@ export function createHostedRunner(options: {
 
   const broken = (result: CallResult) => !result.ok && result.kind !== "threw";
 
+  /** The latest snapshot of this deployment: written by this runner, or folded from the stream. */
+  let snapshot = deployment.snapshot;
+  /** The offset of the last event the latest snapshot (or the attempt at one) covered. */
+  let snapshotted = 0;
+  const latestSnapshot = () => {
+    const folded = options.config().snapshot;
+    return folded && (!snapshot || folded.offset > snapshot.offset) ? folded : snapshot;
+  };
+
+  /** Restores the latest snapshot at or before `cursor` into the isolate; the offset it covers, or undefined for none. */
+  async function restoreSnapshot(processor: SandboxedProcessor, cursor: number): Promise<number | undefined> {
+    const known = latestSnapshot();
+    if (!known || known.offset > cursor) return undefined;
+    const [record] = await services.events.read(project, path, { afterOffset: known.at - 1, limit: 1 });
+    const event = record ? (JSON.parse(record.json) as StoredEvent) : undefined;
+    if (event?.type !== "processor/snapshotted" || event.payload.slug !== slug || event.payload.deployedOffset !== deployment.configuredOffset) return undefined;
+    const result = await processor.restore(JSON.stringify(event.payload.state ?? null));
+    if (!result.ok) {
+      log.warn("could not restore a snapshot; reducing the history instead", { at: known.at, error: result.message });
+      return undefined;
+    }
+    return known.offset;
+  }
+
+  /**
+   * Appends `processor/snapshotted` with the state after `offset`. A state whose JSON does not fit in an
+   * event is not snapshotted (logged); a failure here costs only a longer catch-up later.
+   */
+  async function takeSnapshot(processor: SandboxedProcessor, offset: number): Promise<void> {
+    snapshotted = offset;
+    const result = await processor.state();
+    if (!result.ok || result.value === undefined) return;
+    const bytes = Buffer.byteLength(result.value);
+    if (bytes > maxEventBytes - 4096) {
+      log.warn("the state is too large to snapshot; a restart reduces the whole history", { bytes });
+      return;
+    }
+    const payload = { slug, deployedOffset: deployment.configuredOffset, offset, state: JSON.parse(result.value) as unknown };
+    try {
+      const [stored] = await services.appender.appendAsServer(project, path, [{ type: "processor/snapshotted", payload, appendedBy: runnerProvenance }]);
+      snapshot = { offset, at: stored!.offset };
+    } catch (error) {
+      log.warn("could not record a snapshot", { error: String(error) });
+    }
+  }
+
   /** One life of the isolate: load, catch up, follow. Resolves "reload" when the isolate must be loaded anew. */
   async function live(): Promise<"reload" | "stop"> {
     status = "loading";
@@ -175,11 +223,15 @@ export function createHostedRunner(options: {
     const processor = (current = loaded.processor);
     try {
       let cursor = Math.max((await services.cursors.getCursor(project, path, consumer)) ?? 0, deployment.startAfter);
-      for (let after = 0; after < cursor; ) {
+      const restored = await restoreSnapshot(processor, cursor);
+      snapshotted = Math.max(snapshotted, restored ?? 0);
+      let reduced = 0;
+      for (let after = restored ?? 0; after < cursor; ) {
         const records = await services.events.read(project, path, { afterOffset: after, limit: Math.min(pageSize, cursor - after) });
         if (stopped) return "stop";
         if (records.length === 0) break;
         const result = await processor.reduce(records.map((record) => record.json));
+        reduced += records.length;
         if (!result.ok) {
           const offset = records[result.index ?? 0]?.offset;
           if ((await fail(result, "reduce", offset)) === "suspended") return "stop";
@@ -187,6 +239,7 @@ export function createHostedRunner(options: {
         }
         after = records.at(-1)!.offset;
       }
+      if (cursor - snapshotted >= limits.snapshotEvery) await takeSnapshot(processor, cursor);
       if (processor.hasOnCaughtUp) {
         call = { cause: undefined, appends: 0, fetches: 0 };
         const result = await processor.onCaughtUp(path);
@@ -197,7 +250,7 @@ export function createHostedRunner(options: {
         }
       }
       status = "running";
-      await services.appender.appendAsServer(project, path, [{ type: "processor/started", payload: { slug, deployedOffset: deployment.configuredOffset }, appendedBy: runnerProvenance }]);
+      await services.appender.appendAsServer(project, path, [{ type: "processor/started", payload: { slug, deployedOffset: deployment.configuredOffset, ...(restored === undefined ? {} : { snapshotOffset: restored }), reduced }, appendedBy: runnerProvenance }]);
       position = cursor;
       while (!stopped) {
         woken = false;
@@ -223,6 +276,7 @@ export function createHostedRunner(options: {
           await services.cursors.setCursor(project, path, consumer, cursor);
           if (outcome.ok) {
             failures = 0;
+            if (cursor - snapshotted >= limits.snapshotEvery) await takeSnapshot(processor, cursor);
             continue;
           }
           if ((await fail(outcome, what, record.offset)) === "suspended") return "stop";

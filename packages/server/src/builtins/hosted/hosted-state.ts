@@ -6,6 +6,11 @@ export interface Deployment {
   /** The `processor/deployed` offset: a redeploy starts a new runner with its state rebuilt. */
   startAfter: number;
   configuredOffset: number;
+  /**
+   * The latest `processor/snapshotted` of this deployment: `offset`, the last event its state reduced;
+   * `at`, the snapshot event's own offset (where the runner reads the state).
+   */
+  snapshot?: { offset: number; at: number };
   /** Set by `processor/suspended`; cleared by the next deploy. */
   suspended?: { reason: string; offset: number };
 }
@@ -31,6 +36,13 @@ export function reduceHosted(state: HostedState, event: StoredEvent): HostedStat
     const { [String(event.payload.slug)]: _removed, ...rest } = state.deployments;
     return { deployments: rest, lastConfigOffset: event.offset };
   }
+  if (event.type === "processor/snapshotted") {
+    const deployment = state.deployments[String(event.payload.slug)];
+    const offset = event.payload.offset;
+    if (!deployment || event.payload.deployedOffset !== deployment.configuredOffset || typeof offset !== "number") return state;
+    if (deployment.snapshot && deployment.snapshot.offset >= offset) return state;
+    return { ...state, deployments: { ...state.deployments, [deployment.slug]: { ...deployment, snapshot: { offset, at: event.offset } } } };
+  }
   if (event.type === "processor/suspended") {
     const deployment = state.deployments[String(event.payload.slug)];
     if (!deployment || deployment.suspended) return state;
@@ -42,6 +54,8 @@ export function reduceHosted(state: HostedState, event: StoredEvent): HostedStat
 
 /** True for the events the server appends about a hosted processor: it never handles those of its own slug. */
 export function isDiagnosticFor(event: StoredEvent, slug: string): boolean {
-  if (event.type === "processor/logged" || event.type === "processor/started" || event.type === "processor/suspended") return event.payload.slug === slug;
+  if (event.type === "processor/logged" || event.type === "processor/started" || event.type === "processor/suspended" || event.type === "processor/snapshotted") {
+    return event.payload.slug === slug;
+  }
   return event.type === "stream/error-occurred" && event.payload.processor === slug;
 }
