@@ -25,21 +25,80 @@ afterEach(async () => {
 
 const wordCountPlugin = fileURLToPath(new URL("../../../examples/agent-plugins/word-count.ts", import.meta.url));
 
-describe.each(["SIGTERM", "SIGKILL"] as const)("a tool whose process was stopped with %s", (signal) => {
-  it("gets no silent call: the call ends with an error the model sees, the tool is withdrawn, and the run ends", async () => {
+const countCall = { name: "word_count", arguments: { text: "one two three" } };
+/** The model's second question once the plugin is back: it calls word_count and reads the answer. */
+const askedAgain = [
+  { match: "again", toolCalls: [countCall] },
+  { match: { user: "again", last: "/^3$/" }, text: "Three words." },
+];
+
+/** Runs the word-count plugin as its own `tributary run` process on the harness's stream. */
+async function startPlugin(h: Harness): Promise<Cli> {
+  const plugin = spawnCli(["run", wordCountPlugin, "--path", h.path, "--url", h.url]);
+  spawned.push(plugin);
+  await plugin.waitFor(/is running on/, 60_000); // a process start; slow on a loaded machine
+  return plugin;
+}
+
+/** A restarted plugin announces word_count again and answers the model's next call to it. */
+async function expectRestartedPluginAnswers(h: Harness, announcementsBefore: number) {
+  await startPlugin(h);
+  await h.waitForEvent(
+    (e) => e.type === "agent-tool-announced" && e.payload.name === "word_count" && e.offset > announcementsBefore,
+    "word_count to be announced again",
+  );
+  const input = await h.append({ type: "agent-input-added", payload: { content: "count again: 'one two three'" } });
+  expect((await h.runEnded(input.offset)).payload).toMatchObject({ outcome: "answered", text: "Three words." });
+  const results = h.ofType(await h.read(), "agent-tool-call-completed").filter((e) => e.offset > input.offset);
+  expect(results.map((e) => e.payload)).toEqual([expect.objectContaining({ name: "word_count", output: "3", isError: false })]);
+}
+
+describe.each(["SIGTERM", "SIGINT"] as const)("a tool whose process is stopped with %s", (signal) => {
+  it("withdraws the tool before the process exits, so the model is never offered it; restarted, it answers again", async () => {
+    harness = await startHarness({
+      api: "chat",
+      script: [
+        { match: "count the words", toolCalls: [countCall] },
+        { match: { last: "there is no tool named" }, text: "The word counter is gone." },
+        ...askedAgain,
+      ],
+    });
+    const plugin = await startPlugin(harness);
+    await harness.waitForEvent((e) => e.type === "agent-tool-announced" && e.payload.name === "word_count", "word_count to be announced");
+    expect(await plugin.kill(signal)).toBe(0);
+
+    // Read once the process is gone: the withdrawal was stored before it exited, by the process itself.
+    const afterExit = await harness.read();
+    const [withdrawn] = harness.ofType(afterExit, "agent-tool-withdrawn");
+    expect(withdrawn!.payload).toMatchObject({ name: "word_count", reason: expect.stringContaining("stopped") });
+    expect(withdrawn!.metadata).toMatchObject({ processor: "word-count" });
+
+    const input = await harness.append({ type: "agent-input-added", payload: { content: "count the words in 'one two three'" } });
+    expect((await harness.runEnded(input.offset)).payload).toMatchObject({ outcome: "answered", text: "The word counter is gone.", turns: 2 });
+    // The request offered no word_count, and the model's call to it anyway was answered at once with an error.
+    expect(harness.llm.requests[0]!.summary.tools).not.toContain("word_count");
+    const [completed] = harness.ofType(await harness.read(), "agent-tool-call-completed");
+    expect(completed!.payload).toMatchObject({ name: "word_count", isError: true, output: expect.stringContaining("there is no tool named") });
+
+    await expectRestartedPluginAnswers(harness, withdrawn!.offset);
+  }, 180_000); // two process starts: slow on a loaded machine
+});
+
+describe("a tool whose process is killed with SIGKILL (no stop hook can run)", () => {
+  it("gets no silent call: the call ends with an error the model sees, the tool is withdrawn, the run ends; restarted, it answers again", async () => {
     harness = await startHarness({
       api: "chat",
       agent: { toolAckTimeoutMs: 1_000 },
       script: [
-        { match: "count", toolCalls: [{ name: "word_count", arguments: { text: "one two three" } }] },
+        { match: "count the words", toolCalls: [countCall] },
         { match: { last: "no process took" }, text: "The word counter is gone." },
+        ...askedAgain,
       ],
     });
-    const plugin = spawnCli(["run", wordCountPlugin, "--path", harness.path, "--url", harness.url]);
-    spawned.push(plugin);
-    await plugin.waitFor(/is running on/, 60_000); // a process start; slow on a loaded machine
+    const plugin = await startPlugin(harness);
     await harness.waitForEvent((e) => e.type === "agent-tool-announced" && e.payload.name === "word_count", "word_count to be announced");
-    await plugin.kill(signal);
+    await plugin.kill("SIGKILL");
+    expect(harness.ofType(await harness.read(), "agent-tool-withdrawn")).toHaveLength(0);
 
     const input = await harness.append({ type: "agent-input-added", payload: { content: "count the words in 'one two three'" } });
     const ended = await harness.runEnded(input.offset);
@@ -47,11 +106,14 @@ describe.each(["SIGTERM", "SIGKILL"] as const)("a tool whose process was stopped
     const events = await harness.read();
     const [completed] = harness.ofType(events, "agent-tool-call-completed");
     expect(completed!.payload).toMatchObject({ name: "word_count", isError: true, output: expect.stringContaining("toolAckTimeoutMs") });
-    expect(harness.ofType(events, "agent-tool-withdrawn")[0]!.payload).toMatchObject({ name: "word_count" });
+    const [withdrawn] = harness.ofType(events, "agent-tool-withdrawn");
+    expect(withdrawn!.payload).toMatchObject({ name: "word_count" });
     // The model saw the error, and the next request no longer offers the tool.
     expect(requestTexts(harness.llm.requests[1]!.body).some((text) => text.includes("no process took"))).toBe(true);
     expect(harness.llm.requests[1]!.summary.tools).not.toContain("word_count");
-  });
+
+    await expectRestartedPluginAnswers(harness, withdrawn!.offset);
+  }, 180_000); // two process starts: slow on a loaded machine
 });
 
 describe("tool calls that take too long", () => {

@@ -13,6 +13,8 @@ const help = `Usage: tributary run <file.ts> --path <path> [options]
 
 Runs a processor file (TypeScript runs directly) on a stream, reading it from the server. On start it
 reduces the history without side effects, calls onCaughtUp, then runs afterAppend for each new event.
+SIGTERM or SIGINT (Ctrl-C) stops it cleanly: running side effects are aborted and waited for, then the
+processor's onStop runs on each stream (an agent tool withdraws itself there) before it exits.
 The processor is the file's default export, else its 'processor' export, else its only processor export.
 
 A file without a processor whose default export is a function or an oRPC procedure (the workshop's

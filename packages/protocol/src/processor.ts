@@ -41,6 +41,15 @@ export interface CaughtUpContext<State> {
   path: string;
 }
 
+export interface StopContext<State> {
+  /** The state after the last event reduced. */
+  state: State;
+  append: ProcessorAppend;
+  logger: ProcessorLogger;
+  /** The stream being stopped on. */
+  path: string;
+}
+
 export interface InterruptContext<State> {
   /** The event that just arrived. */
   event: StoredEvent;
@@ -67,6 +76,9 @@ export type SideEffectConcurrency = "sequential" | "concurrent" | "latest-wins";
  *    `undefined` means "state unchanged".
  * 2. On start, a runtime reduces the stream's history without side effects, then calls `onCaughtUp` once.
  * 3. Afterwards, every new event is reduced, then `afterAppend` runs with the new state.
+ * 4. When the runtime is stopped (`stop()`, or SIGTERM / SIGINT under `tributary run`), `onStop` runs once
+ *    per stream after the running side effects returned: the place to say on the stream that this process
+ *    is going away (a tool withdrawing itself). A killed process runs nothing, so nobody may rely on it.
  */
 export interface Processor<State = unknown> {
   slug: string;
@@ -74,6 +86,8 @@ export interface Processor<State = unknown> {
   reduce?: (context: ReduceContext<State>) => State | undefined;
   afterAppend?: (context: AfterAppendContext<State>) => Promise<void> | void;
   onCaughtUp?: (context: CaughtUpContext<State>) => Promise<void> | void;
+  /** Runs once per stream when the runtime stops cleanly (rule 4); its appends are the processor's last. */
+  onStop?: (context: StopContext<State>) => Promise<void> | void;
   /** How this processor's `afterAppend` calls on one stream relate; `sequential` by default. */
   concurrency?: SideEffectConcurrency;
   /**
@@ -87,7 +101,7 @@ export interface Processor<State = unknown> {
 /** What `defineProcessor` takes: a processor whose `initialState` may be left out (it is then `undefined`). */
 export type ProcessorDefinition<State> = Omit<Processor<State>, "initialState"> & { initialState?: State };
 
-const processorKeys = ["slug", "initialState", "reduce", "afterAppend", "onCaughtUp", "concurrency", "interrupts"] as const;
+const processorKeys = ["slug", "initialState", "reduce", "afterAppend", "onCaughtUp", "onStop", "concurrency", "interrupts"] as const;
 
 /**
  * Defines a processor. The factory runs once, here: a place to create clients and abort controllers that
@@ -106,7 +120,7 @@ export function defineProcessor<State = undefined>(definition: (() => ProcessorD
   const processor = typeof definition === "function" ? definition() : definition;
   assertKnownOptions("defineProcessor", processor, processorKeys);
   if (typeof processor?.slug !== "string" || processor.slug === "") throw new TypeError("defineProcessor: the processor needs a slug (a non-empty string).");
-  for (const key of ["reduce", "afterAppend", "onCaughtUp", "interrupts"] as const) {
+  for (const key of ["reduce", "afterAppend", "onCaughtUp", "onStop", "interrupts"] as const) {
     if (processor[key] !== undefined && typeof processor[key] !== "function") throw new TypeError(`defineProcessor: ${key} must be a function.`);
   }
   return "initialState" in processor ? (processor as Processor<State>) : { ...processor, initialState: undefined as State };

@@ -5,6 +5,7 @@ export {
   TributaryError,
   type AfterAppendContext,
   type CaughtUpContext,
+  type StopContext,
   type EventInput,
   type InterruptContext,
   type Processor,

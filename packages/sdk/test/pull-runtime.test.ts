@@ -172,4 +172,34 @@ describe("PullProcessorRuntime", () => {
     await after.stop();
     expect(seen.map((event) => event.type)).toEqual(["one", "three"]);
   });
+
+  it("runs onStop once per stream when stopped, after the running side effects returned, with the state then", async () => {
+    const client = createEventsClient({ baseUrl: server.url });
+    await client.append({ path: "/pull/on-stop/child", event: { type: "ping" } });
+    let waiting = false;
+    const processor = defineProcessor(() => ({
+      slug: "leaver",
+      initialState: { pings: 0 },
+      reduce: ({ event, state }) => (event.type === "ping" ? { pings: state.pings + 1 } : undefined),
+      afterAppend: async ({ event, append, signal }) => {
+        if (event.type !== "slow") return;
+        waiting = true;
+        await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+        await append({ event: { type: "cut-short" } });
+      },
+      onStop: async ({ state, append }) => {
+        await append({ event: { type: "leaving", payload: { pings: state.pings } } });
+      },
+    }));
+    const runtime = new PullProcessorRuntime({ path: "/pull/on-stop", includeChildren: true, processor, client, logger: captureLogger() });
+    await runtime.start();
+    await client.append({ path: "/pull/on-stop/child", event: { type: "ping" } });
+    await client.append({ path: "/pull/on-stop/child", event: { type: "slow" } });
+    await waitFor(() => waiting, "the slow side effect to be running");
+    await runtime.stop();
+    const types = async (path: string) => (await readAll(server.url, path)).map((event) => event.type);
+    expect((await types("/pull/on-stop/child")).slice(-2)).toEqual(["cut-short", "leaving"]);
+    expect((await readAll(server.url, "/pull/on-stop/child")).at(-1)!.payload).toEqual({ pings: 2 });
+    expect((await types("/pull/on-stop")).filter((type) => type === "leaving")).toHaveLength(1);
+  });
 });

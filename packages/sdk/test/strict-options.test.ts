@@ -45,7 +45,7 @@ describe("strict options: a misspelt option is a TypeError naming it and the acc
     expect(typeErrorOf(() => new workshop.PullSubscriptionPatternProcessorRuntime({ processor, streamPatern: "/a/**" } as never))).toMatch(/'streamPatern' \(did you mean 'streamPattern'\?\)/);
     expect(typeErrorOf(() => workshop.createEventsClient({ project: "p" } as never))).toBe("createEventsClient: unknown option 'project'; it accepts baseUrl, projectSlug.");
     expect(typeErrorOf(() => defineProcessor(() => ({ slug: "typo", afterApend: () => {} }) as never))).toBe(
-      "defineProcessor: unknown option 'afterApend' (did you mean 'afterAppend'?); it accepts slug, initialState, reduce, afterAppend, onCaughtUp, concurrency, interrupts.",
+      "defineProcessor: unknown option 'afterApend' (did you mean 'afterAppend'?); it accepts slug, initialState, reduce, afterAppend, onCaughtUp, onStop, concurrency, interrupts.",
     );
   });
 

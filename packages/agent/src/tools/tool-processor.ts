@@ -67,6 +67,9 @@ const asResult = (result: ToolResult) => (typeof result === "string" ? { output:
  * 6. Calls that were open when it started are not run (one may have half-run when the last process died):
  *    each gets an error result that says so, so the model can decide to call again.
  * 7. When its runtime stops during a call, the call gets an error result (the tool's process stopped).
+ * 8. When its runtime stops (`onStop`: SIGTERM / SIGINT under `tributary run`), it withdraws every tool it
+ *    announced on each stream (`agent-tool-withdrawn`) before the process exits, so the model is not offered
+ *    a tool nobody serves. A process killed outright cannot: its calls go unacknowledged (rule 5).
  *
  * @example
  * const tools = createToolProcessor([shellTool({ cwd: "/work" }), ...fileTools({ cwd: "/work" })]);
@@ -109,6 +112,11 @@ export function createToolProcessor(tools: AnyTool[], options: { slug?: string }
         // The key the agent closes a call with when it restarts: when both restart together, the call closes once.
         const event = agentEvent("agent-tool-call-completed", { callId, name: state.names?.[callId] ?? [...names][0]!, output, isError: true }, { idempotencyKey: `agent:close:${callId}` });
         await pending.send(path, event, append).catch(() => undefined);
+      }
+    },
+    async onStop({ state, append, path }) {
+      for (const name of Object.keys(state.announced)) {
+        await append({ path, event: agentEvent("agent-tool-withdrawn", { name, reason: `the ${slug} process serving it stopped` }) });
       }
     },
     async afterAppend({ event, state, append, signal }) {

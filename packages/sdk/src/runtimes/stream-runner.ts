@@ -72,8 +72,10 @@ export class InterruptedError extends Error {
  *    is logged and appended as `stream/error-occurred {message, processor, offset}`, and the runtime goes on.
  *    A failure on its own error event is only logged (no loop). A `reduce` that throws leaves the state
  *    unchanged and is logged.
- * 8. Stop aborts running side effects, starts no waiting one, waits for the running ones to return and
- *    stores the consumer's progress; a call the stop cut short is redone by the next run (rule 4).
+ * 8. Stop aborts running side effects, starts no waiting one, waits for the running ones to return, runs
+ *    `onStop` with the state then (its appends are not aborted; a failure is logged) and stores the
+ *    consumer's progress; a call the stop cut short is redone by the next run (rule 4). A stream that
+ *    stops alone (it was deleted) gets no `onStop`: there is nothing left to say on it.
  * 9. Nothing prevents two runtimes with the same consumer name from running at once; both would act.
  *
  * @example
@@ -152,6 +154,15 @@ export function createStreamRunner<State>(options: StreamRunnerOptions<State>) {
     };
   }
 
+  async function stopHook(): Promise<void> {
+    if (!processor.onStop) return;
+    try {
+      await processor.onStop({ state, append: appendFor(undefined), logger: logger.child({ path }), path });
+    } catch (error) {
+      logger.error("onStop failed", { path, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
   async function firstEffectOffset(): Promise<number> {
     if (!options.consumer) return options.head + 1;
     const { name, firstRun, startFrom } = options.consumer;
@@ -208,6 +219,7 @@ export function createStreamRunner<State>(options: StreamRunnerOptions<State>) {
       } finally {
         markCaughtUp();
         await queue.settled();
+        if (!own.signal.aborted) await stopHook();
         await checkpoint?.flush();
       }
     },
