@@ -38,6 +38,15 @@ const inFlightPhases = new Set(["compacting", "window", "requesting", "tools"]);
 const longActions = new Set<AgentAction["kind"]>(["start-request", "call-model", "summarize"]);
 const never = new AbortController().signal;
 
+/** A call's arguments parsed, or null when they are not valid JSON (empty means no arguments). */
+function parseArguments(text: string): unknown {
+  try {
+    return JSON.parse(text === "" ? "{}" : text);
+  } catch {
+    return null;
+  }
+}
+
 /** A base URL compared by origin and path, without a trailing slash. */
 function normaliseBaseUrl(url: string): string {
   try {
@@ -133,15 +142,18 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
       case "open-window":
         await emit(agentEvent("agent-context-window-opened", { requestId: action.requestId, inputOffset: action.inputOffset, turn: action.turn, windowMs: state.config.contextWindowMs }));
         return;
+      case "request-approval": {
+        const { call } = action;
+        await emit(agentEvent("agent-tool-call-approval-requested", { callId: call.callId, requestId: action.requestId, name: call.name, arguments: call.arguments, input: parseArguments(call.arguments), timeoutMs: action.timeoutMs }));
+        watchApproval(path, call, action.timeoutMs, append, signal);
+        return;
+      }
+      case "deny-call":
+        await emit(agentEvent("agent-tool-call-denied", { callId: action.call.callId, reason: action.reason, by: slug }));
+        return;
       case "dispatch-call": {
         const { call } = action;
-        let input: unknown = null;
-        try {
-          input = JSON.parse(call.arguments === "" ? "{}" : call.arguments);
-        } catch {
-          input = null;
-        }
-        await emit(agentEvent("agent-tool-call-requested", { callId: call.callId, requestId: action.requestId, name: call.name, arguments: call.arguments, input }));
+        await emit(agentEvent("agent-tool-call-requested", { callId: call.callId, requestId: action.requestId, name: call.name, arguments: call.arguments, input: parseArguments(call.arguments) }));
         if (!action.known) {
           const known = Object.keys(state.tools).join(", ") || "none";
           await emit(agentEvent("agent-tool-call-completed", { callId: call.callId, name: call.name, output: `error: there is no tool named "${call.name}" (tools: ${known})`, isError: true }), `unknown:${action.key}`);
@@ -260,6 +272,21 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
       .finally(() => watches.delete(key));
   }
 
+  /** Denies a call that waits for approval when nobody answered within `timeoutMs`. */
+  function watchApproval(path: string, call: PendingCall, timeoutMs: number, append: ProcessorAppend, signal: AbortSignal) {
+    const key = `${path}#approval#${call.callId}`;
+    const controller = new AbortController();
+    watches.set(key, controller);
+    void (async () => {
+      if (!(await abortableSleep(timeoutMs, AbortSignal.any([controller.signal, signal])))) return;
+      if (openCall(path, call.callId)?.approval !== "pending") return;
+      const reason = `nobody approved or denied it within ${timeoutMs} ms (approvalTimeoutMs)`;
+      await append({ path, event: { ...agentEvent("agent-tool-call-denied", { callId: call.callId, reason, by: slug, timedOut: true }), idempotencyKey: `agent:approval-timeout:${call.callId}` } });
+    })()
+      .catch(() => undefined) // refused (a paused stream): the run is closed when the stream takes events again
+      .finally(() => watches.delete(key));
+  }
+
   async function summarize(path: string, state: AgentStreamState, requestId: string, emit: (e: ReturnType<typeof agentEvent>, key?: string) => Promise<StoredEvent>, signal: AbortSignal) {
     const controller = controllerFor(path, requestId);
     const stop = AbortSignal.any([controller.signal, signal]);
@@ -358,6 +385,9 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
       }
       see(event.streamPath, state);
       if (event.type === "agent-tool-call-completed") watches.get(`${event.streamPath}#${String(event.payload.callId)}`)?.abort();
+      if (event.type === "agent-tool-call-completed" || event.type === "agent-tool-call-approved" || event.type === "agent-tool-call-denied") {
+        watches.get(`${event.streamPath}#approval#${String(event.payload.callId)}`)?.abort();
+      }
       await act(event.streamPath, state, append, signal);
     },
     async onCaughtUp({ state, append, path }) {

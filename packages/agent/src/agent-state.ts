@@ -1,4 +1,4 @@
-import type { Api, InterruptPolicy, RunOutcome, ToolCall, ToolDefinition } from "./events.ts";
+import type { Api, InterruptPolicy, RunOutcome, ToolCall, ToolDefinition, ToolPolicy } from "./events.ts";
 
 /** The agent's settings, all set by events (a one-line reducer each) on top of the defaults it starts with. */
 export interface AgentConfig {
@@ -20,6 +20,12 @@ export interface AgentConfig {
   maxRetries: number;
   retryDelayMs: number;
   maxSubagentDepth: number;
+  /** The policy of a tool without its own: allow, ask or deny. */
+  defaultToolPolicy: ToolPolicy;
+  /** Per tool name. */
+  toolPolicies: Record<string, ToolPolicy>;
+  /** How long an `ask` call waits for an answer before the agent denies it. */
+  approvalTimeoutMs: number;
 }
 
 export const defaultAgentConfig: AgentConfig = {
@@ -39,7 +45,13 @@ export const defaultAgentConfig: AgentConfig = {
   maxRetries: 2,
   retryDelayMs: 1_000,
   maxSubagentDepth: 3,
+  defaultToolPolicy: "allow",
+  toolPolicies: {},
+  approvalTimeoutMs: 600_000,
 };
+
+/** The policy that applies to a tool: its own, else the default. */
+export const toolPolicyOf = (config: AgentConfig, name: string): ToolPolicy => config.toolPolicies[name] ?? config.defaultToolPolicy;
 
 /**
  * What the model sees, in order. `offset` is the offset of the event whose reduction put the entry there, so
@@ -65,6 +77,10 @@ export interface PendingCall extends ToolCall {
   dispatched: boolean;
   /** Its tool's process acknowledged it (`agent-tool-call-started`). */
   acknowledged?: boolean;
+  /** Under the `ask` policy (or denied by `deny`): waiting for an answer, or answered. */
+  approval?: "pending" | "approved" | "denied";
+  /** Why it was denied: the model reads it in the call's result. */
+  denial?: string;
 }
 
 /**

@@ -47,6 +47,20 @@ export const settingsChangedSchema = z
     maxRetries: z.number().int().min(0).max(10).optional().describe("Attempts after the first for a request that failed before its first token: timeouts, connection errors, 408, 409, 429, 5xx (default 2)."),
     maxSubagentDepth: z.number().int().min(0).max(20).optional().describe("How deep sub-agents may nest (default 3; 0: no sub-agents); a deeper `subagent` call is refused."),
     retryDelayMs: z.number().int().min(0).max(600_000).optional().describe("The wait before the first retry; doubled for each further one (default 1000; a provider's Retry-After wins, up to 60 s)."),
+    approvalTimeoutMs: z.number().int().min(100).max(86_400_000).optional().describe("How long a call under the `ask` policy waits for an answer before it is denied (default 600000)."),
+  })
+  .strict();
+
+export const toolPolicySchema = z
+  .enum(["allow", "ask", "deny"])
+  .describe("allow: the call runs; ask: it waits for `agent-tool-call-approved` or `-denied`; deny: the model is told it may not.");
+export const toolPolicyChangedSchema = z
+  .object({
+    default: toolPolicySchema.optional().describe("The policy of every tool without its own (default allow)."),
+    tools: z
+      .record(toolName, toolPolicySchema.nullable())
+      .optional()
+      .describe("Per tool name: its policy, or null to fall back to the default. Tools left out keep theirs."),
   })
   .strict();
 
@@ -179,6 +193,29 @@ export const toolCallCompletedSchema = z
   })
   .strict();
 
+export const toolCallApprovalRequestedSchema = z
+  .object({
+    callId: z.string().min(1).describe("The call waiting for an answer."),
+    requestId,
+    name: z.string().min(1).describe("The tool."),
+    arguments: z.string().describe("The arguments as the model wrote them (JSON text)."),
+    input: z.unknown().describe("The arguments parsed, or null when they are not valid JSON."),
+    timeoutMs: z.number().int().min(1).describe("How long the agent waits for an answer before it denies the call."),
+  })
+  .strict();
+const answeredBy = z.string().max(200).optional().describe("Who answered: a person, a UI, a plugin's slug (for the record).");
+export const toolCallApprovedSchema = z
+  .object({ callId: z.string().min(1).describe("The call approved."), reason: z.string().max(2000).optional().describe("Why (for the record)."), by: answeredBy })
+  .strict();
+export const toolCallDeniedSchema = z
+  .object({
+    callId: z.string().min(1).describe("The call denied."),
+    reason: z.string().max(2000).optional().describe("Why; the model reads it in the call's result."),
+    by: answeredBy,
+    timedOut: z.boolean().optional().describe("True when nobody answered within the approval timeout."),
+  })
+  .strict();
+
 export const compactionStartedSchema = z
   .object({
     requestId,
@@ -229,7 +266,48 @@ export const leaseReleasedSchema = z
   .object({ holder: z.string().min(1).max(200).describe("The agent process that stopped."), epoch: z.number().int().min(1).describe("The epoch it held.") })
   .strict();
 
+const mcpServerName = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, "an MCP server name is 1-32 letters, digits, '_' or '-'").describe("The server's name: its tools are offered as `<name>__<tool>`.");
+export const mcpServerSchema = z
+  .object({
+    name: mcpServerName,
+    command: z.string().min(1).max(4000).optional().describe("stdio: the program to start."),
+    args: z.array(z.string().max(4000)).max(100).optional().describe("stdio: its arguments."),
+    url: z.url().optional().describe("Streamable HTTP: the server's URL."),
+  })
+  .strict();
+export const mcpServersConfiguredSchema = z
+  .object({
+    servers: z
+      .array(mcpServerSchema)
+      .max(50)
+      .describe("The MCP servers whose tools this stream's agent is offered. Each must be one the operator allowed (`--mcp-allow`): by name alone, or by the same command and arguments, or the same URL."),
+  })
+  .strict();
+export const mcpServerConnectedSchema = z
+  .object({
+    name: z.string().describe("The server."),
+    transport: z.enum(["stdio", "http"]).describe("How the agent talks to it."),
+    tools: z.array(z.string()).describe("The names its tools are offered under."),
+    server: z.string().optional().describe("The name and version the server reported."),
+  })
+  .strict();
+export const mcpServerDisconnectedSchema = z
+  .object({ name: z.string().describe("The server."), reason: z.string().describe("Why: it exited, the connection closed, the agent stopped.") })
+  .strict();
+export const mcpServerFailedSchema = z
+  .object({
+    name: z.string().describe("The server."),
+    message: z.string().describe("What went wrong."),
+    refused: z.boolean().optional().describe("True when the agent refused to start it: the operator did not allow it."),
+  })
+  .strict();
+export const mcpServerStderrSchema = z
+  .object({ name: z.string().describe("The server."), text: z.string().describe("What it wrote to stderr (up to 4000 characters an event).") })
+  .strict();
+
 export type Api = z.infer<typeof apiSchema>;
+export type ToolPolicy = z.infer<typeof toolPolicySchema>;
+export type McpServerConfig = z.infer<typeof mcpServerSchema>;
 export type InterruptPolicy = z.infer<typeof interruptPolicySchema>;
 export type ToolCall = z.infer<typeof toolCallSchema>;
 export type ToolCallDelta = z.infer<typeof toolCallDeltaSchema>;

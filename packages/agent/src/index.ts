@@ -14,5 +14,8 @@ export { shellTool, type ShellToolOptions } from "./tools/shell/shell-tool.ts";
 export { editFileTool, fileTools, readFileTool, writeFileTool, type FileToolOptions } from "./tools/files/file-tools.ts";
 export { deployProcessorTool } from "./tools/deploy/deploy-tool.ts";
 export { createSubagentProcessor } from "./tools/subagent/subagent-tool.ts";
+export { createMcpProcessor, mcpToolName, type McpProcessorOptions } from "./mcp/mcp-processor.ts";
+export { connectMcpServer, type McpConnection } from "./mcp/mcp-connection.ts";
+export { parseMcpServerSpec, resolveAllowedServer } from "./mcp/mcp-server-spec.ts";
 export { createChatRenderer, type ChatRendererOptions } from "./chat/chat-renderer.ts";
 export * from "./mock-llm/index.ts";

@@ -1,4 +1,4 @@
-import type { AgentStreamState, PendingCall } from "./agent-state.ts";
+import { toolPolicyOf, type AgentStreamState, type PendingCall } from "./agent-state.ts";
 import { compactionPlan } from "./compaction.ts";
 import type { RunOutcome } from "./events.ts";
 
@@ -18,6 +18,8 @@ export type AgentAction =
   | { kind: "dispatch-call"; key: string; requestId: string; call: PendingCall; known: boolean; timeoutMs: number; ackTimeoutMs?: number }
   | { kind: "cancel-request"; key: string; requestId: string; reason: string; byOffset?: number }
   | { kind: "close-call"; key: string; call: PendingCall; output: string }
+  | { kind: "request-approval"; key: string; requestId: string; call: PendingCall; timeoutMs: number }
+  | { kind: "deny-call"; key: string; call: PendingCall; reason: string }
   | { kind: "end-run"; key: string; inputOffset: number; outcome: RunOutcome; text?: string; turns: number; byOffset?: number };
 
 export interface PlanOptions {
@@ -38,7 +40,7 @@ const inFlightPhases = new Set(["compacting", "window", "requesting"]);
  * 2. A run that is interrupted (a newer input, interrupt policy), stopped (`agent-run-stop-requested`) or dead (in flight at a restart) is closed
  *    explicitly: its request is cancelled, its open tool calls get an error result, then the run ends.
  * 3. Otherwise the run advances: compact if over budget or after a context-length refusal (once per request), open the context window, start the
- *    request after the window, call the model, dispatch tool calls, end the run.
+ *    request after the window, call the model, dispatch tool calls (after approval under the `ask` policy; never under `deny`), end the run.
  */
 export function planActions(state: AgentStreamState, options: PlanOptions = {}): AgentAction[] {
   const run = state.run;
@@ -88,19 +90,32 @@ export function planActions(state: AgentStreamState, options: PlanOptions = {}):
     case "requesting":
       return [...actions, { kind: "call-model", key: `call:${run.requestId}`, requestId: run.requestId }];
     case "tools":
-      return [
-        ...actions,
-        ...run.pendingCalls
-          .filter((call) => !call.dispatched)
-          .map((call): AgentAction => {
-            const tool = state.tools[call.name];
-            return {
-              kind: "dispatch-call", key: `dispatch:${call.callId}`, requestId: run.requestId, call, known: tool !== undefined,
-              timeoutMs: tool?.timeoutMs ?? state.config.toolTimeoutMs, ...(tool?.acknowledges ? { ackTimeoutMs: state.config.toolAckTimeoutMs } : {}),
-            };
-          }),
-      ];
+      return [...actions, ...run.pendingCalls.flatMap((call) => planCall(state, run.requestId, call))];
     case "ending":
       return [...actions, end(run.outcome ?? "answered", run.finalText, run.interruptedBy)];
   }
+}
+
+/**
+ * A call of the turn: dispatched when its policy allows it (or it was approved), announced for approval
+ * under `ask`, denied under `deny`; a denied call is closed with an error result that gives the reason.
+ * An unknown tool is dispatched (and answered with an error) whatever the policy says.
+ */
+function planCall(state: AgentStreamState, requestId: string, call: PendingCall): AgentAction[] {
+  if (call.dispatched) return [];
+  if (call.approval === "denied") {
+    return [{ kind: "close-call", key: `denied:${call.callId}`, call, output: `error: this ${call.name} call was denied and did not run: ${call.denial ?? "denied"}` }];
+  }
+  const tool = state.tools[call.name];
+  const policy = tool === undefined || call.approval === "approved" ? "allow" : toolPolicyOf(state.config, call.name);
+  if (policy === "deny") return [{ kind: "deny-call", key: `policy-deny:${call.callId}`, call, reason: `the policy for ${call.name} is deny` }];
+  if (policy === "ask") {
+    return call.approval === undefined ? [{ kind: "request-approval", key: `approval:${call.callId}`, requestId, call, timeoutMs: state.config.approvalTimeoutMs }] : [];
+  }
+  return [
+    {
+      kind: "dispatch-call", key: `dispatch:${call.callId}`, requestId, call, known: tool !== undefined,
+      timeoutMs: tool?.timeoutMs ?? state.config.toolTimeoutMs, ...(tool?.acknowledges ? { ackTimeoutMs: state.config.toolAckTimeoutMs } : {}),
+    },
+  ];
 }

@@ -1,6 +1,6 @@
 import type { StoredEvent } from "@tributary/protocol";
 import { parseAgentPayload, type AgentEventName, type AgentPayload } from "./agent-event-types.ts";
-import { requestIdOf, type AgentStreamState, type RunState } from "./agent-state.ts";
+import { requestIdOf, type AgentStreamState, type PendingCall, type RunState } from "./agent-state.ts";
 import { isContextLengthError } from "./llm/context-length.ts";
 import { afterToolResults, joinSteeringInputs, keepPartialOutput, startNextRun } from "./run-transitions.ts";
 
@@ -22,6 +22,17 @@ export function reduceAgent(state: AgentStreamState, event: StoredEvent): AgentS
   return { ...reduceAgentEvent(state, event), lastOffset: event.offset };
 }
 
+/**
+ * An approval step for one call. The first answer counts: an approval only for a call waiting for one, a
+ * denial for any call not dispatched yet (the `deny` policy denies without asking).
+ */
+function answerApproval(call: PendingCall, type: string, payload: { callId: string; reason?: string }): PendingCall {
+  if (call.callId !== payload.callId || call.dispatched || call.approval === "approved" || call.approval === "denied") return call;
+  if (type === "agent-tool-call-approval-requested") return call.approval === undefined ? { ...call, approval: "pending" } : call;
+  if (type === "agent-tool-call-approved") return call.approval === "pending" ? { ...call, approval: "approved" } : call;
+  return { ...call, approval: "denied", denial: payload.reason ?? "denied" };
+}
+
 function reduceAgentEvent(state: AgentStreamState, event: StoredEvent): AgentStreamState {
   const parsed = parseAgentPayload(event.type, event.payload);
   if (!parsed || !parsed.ok) return state;
@@ -36,6 +47,19 @@ function reduceAgentEvent(state: AgentStreamState, event: StoredEvent): AgentStr
       return { ...state, config: { ...state.config, ...(payload as P<"agent-provider-changed">) } };
     case "agent-settings-changed":
       return { ...state, config: { ...state.config, ...(payload as P<"agent-settings-changed">) } };
+    case "agent-tool-policy-changed": {
+      const change = payload as P<"agent-tool-policy-changed">;
+      const toolPolicies = { ...state.config.toolPolicies };
+      for (const [name, policy] of Object.entries(change.tools ?? {})) {
+        if (policy === null) delete toolPolicies[name];
+        else toolPolicies[name] = policy;
+      }
+      return { ...state, config: { ...state.config, toolPolicies, defaultToolPolicy: change.default ?? state.config.defaultToolPolicy } };
+    }
+    case "agent-tool-call-approval-requested":
+    case "agent-tool-call-approved":
+    case "agent-tool-call-denied":
+      return run ? { ...state, run: { ...run, pendingCalls: run.pendingCalls.map((call) => answerApproval(call, event.type, payload)) } } : state;
     case "agent-lease-acquired": {
       const lease = payload as P<"agent-lease-acquired">;
       return state.lease && state.lease.epoch >= lease.epoch ? state : { ...state, lease: { holder: lease.holder, epoch: lease.epoch } };

@@ -7,6 +7,7 @@ import { shellTool } from "./tools/shell/shell-tool.ts";
 import { createSubagentProcessor } from "./tools/subagent/subagent-tool.ts";
 import { deployProcessorTool } from "./tools/deploy/deploy-tool.ts";
 import { createToolProcessor } from "./tools/tool-processor.ts";
+import { createMcpProcessor, type McpProcessorOptions } from "./mcp/mcp-processor.ts";
 
 export interface StartAgentOptions {
   /** The Tributary server (default `TRIBUTARY_URL`, else http://127.0.0.1:4000). */
@@ -31,6 +32,11 @@ export interface StartAgentOptions {
   lease?: false | { ttlMs?: number; onStandby?: () => void; signal?: AbortSignal };
   /** Offer the `deploy_processor` tool: the model may deploy hosted processors on its stream and below. */
   deployTool?: boolean;
+  /**
+   * MCP servers: `servers` are offered on every stream, `allow` may be asked for by an
+   * `agent-mcp-servers-configured` event. Without this option the agent runs no MCP processor.
+   */
+  mcp?: McpProcessorOptions;
 }
 
 /**
@@ -58,15 +64,21 @@ export async function startAgent(options: StartAgentOptions) {
   const leaseOptions = options.lease === false ? undefined : (options.lease ?? {});
   const lease = leaseOptions ? await acquireAgentLease({ client, path: options.path, ttlMs: leaseOptions.ttlMs, onStandby: leaseOptions.onStandby, onLost: () => lost(), signal: leaseOptions.signal }) : undefined;
   let lost: () => void = () => {};
+  const mcp = options.mcp ? createMcpProcessor(options.mcp) : undefined;
   const processors = [
     createAgentProcessor({ client, ...(lease ? { holder: lease.holder } : {}), ...options.agent }),
     ...(options.cwd !== undefined ? [createToolProcessor([shellTool({ cwd: options.cwd, ...options.shell }), ...fileTools({ cwd: options.cwd })], { slug: "coding-tools" })] : []),
     ...(options.deployTool ? [createToolProcessor([deployProcessorTool({ client })], { slug: "deploy-tools" })] : []),
     ...(options.children ? [createSubagentProcessor({ maxDepth: options.agent?.maxSubagentDepth })] : []),
+    ...(mcp ? [mcp.processor] : []),
   ];
   await ensureAgentBreaker(client, options.path);
   const runtimes = processors.map((processor) => new PullProcessorRuntime<unknown>({ ...common, processor: processor as never }));
-  const stopAll = () => Promise.all(runtimes.map((runtime) => runtime.stop())).then(() => undefined);
+  // MCP servers go first: their tools are withdrawn while the runtimes still run, then their processes end.
+  const stopAll = async () => {
+    await mcp?.close();
+    await Promise.all(runtimes.map((runtime) => runtime.stop()));
+  };
   let lostLease: Error | undefined;
   lost = () => {
     lostLease = new Error(`another agent took ${options.path} over (this one stalled past the lease's time to live)`);

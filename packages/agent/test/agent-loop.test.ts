@@ -225,4 +225,57 @@ describe("the agent loop as plain functions", () => {
     s.add("hello-world");
     expect(s.state).toEqual({ ...before, lastOffset: 2 });
   });
+
+  it("asks before a call under the ask policy, dispatches it once approved, and closes a denied one with the reason", () => {
+    const s = stream();
+    s.add("agent-tool-announced", { name: "shell", description: "bash", parameters: { type: "object" } });
+    s.add("agent-tool-announced", { name: "read", description: "read", parameters: { type: "object" } });
+    s.add("agent-tool-policy-changed", { default: "ask", tools: { read: "allow" } });
+    const input = s.add("agent-input-added", { content: "go" });
+    s.add("agent-request-started", { requestId: `${input}.1`, inputOffset: input, turn: 1, model: "m", api: "chat", tools: ["shell", "read"] });
+    s.add("agent-output-completed", { requestId: `${input}.1`, text: "", toolCalls: [call("c1"), call("c2", "read"), call("c3")] });
+    expect(planActions(s.state).map((a) => [a.kind, a.key])).toEqual([
+      ["request-approval", "approval:c1"],
+      ["dispatch-call", "dispatch:c2"],
+      ["request-approval", "approval:c3"],
+    ]);
+    s.add("agent-tool-call-approval-requested", { callId: "c1", requestId: `${input}.1`, name: "shell", arguments: "{}", input: {}, timeoutMs: 1000 });
+    s.add("agent-tool-call-approval-requested", { callId: "c3", requestId: `${input}.1`, name: "shell", arguments: "{}", input: {}, timeoutMs: 1000 });
+    s.add("agent-tool-call-requested", { callId: "c2", requestId: `${input}.1`, name: "read", arguments: "{}", input: {} });
+    // Waiting for answers: nothing to do.
+    expect(s.plan()).toEqual([]);
+    s.add("agent-tool-call-approved", { callId: "c1", by: "test" });
+    s.add("agent-tool-call-denied", { callId: "c1", reason: "too late: the approval counts" });
+    s.add("agent-tool-call-denied", { callId: "c3", reason: "not on a Friday" });
+    expect(planActions(s.state)).toEqual([
+      expect.objectContaining({ kind: "dispatch-call", key: "dispatch:c1" }),
+      expect.objectContaining({ kind: "close-call", key: "denied:c3", output: "error: this shell call was denied and did not run: not on a Friday" }),
+    ]);
+  });
+
+  it("denies a call under the deny policy without asking, and a policy set to null falls back to the default", () => {
+    const s = stream();
+    s.add("agent-tool-announced", { name: "shell", description: "bash", parameters: { type: "object" } });
+    s.add("agent-tool-policy-changed", { tools: { shell: "deny" } });
+    const input = s.add("agent-input-added", { content: "go" });
+    s.add("agent-request-started", { requestId: `${input}.1`, inputOffset: input, turn: 1, model: "m", api: "chat", tools: ["shell"] });
+    s.add("agent-output-completed", { requestId: `${input}.1`, text: "", toolCalls: [call("c1"), call("c2", "unknown")] });
+    expect(planActions(s.state).map((a) => [a.kind, a.key])).toEqual([["deny-call", "policy-deny:c1"], ["dispatch-call", "dispatch:c2"]]);
+    s.add("agent-tool-call-denied", { callId: "c1", reason: "the policy for shell is deny", by: "agent" });
+    expect(planActions(s.state)[0]).toMatchObject({ kind: "close-call", output: "error: this shell call was denied and did not run: the policy for shell is deny" });
+    s.add("agent-tool-policy-changed", { tools: { shell: null } });
+    expect(s.state.config.toolPolicies).toEqual({});
+    expect(s.state.config.defaultToolPolicy).toBe("allow");
+  });
+
+  it("closes a call that waits for approval when an input interrupts the run", () => {
+    const s = stream({ defaultToolPolicy: "ask" });
+    s.add("agent-tool-announced", { name: "shell", description: "bash", parameters: { type: "object" } });
+    const input = s.add("agent-input-added", { content: "go" });
+    s.add("agent-request-started", { requestId: `${input}.1`, inputOffset: input, turn: 1, model: "m", api: "chat", tools: ["shell"] });
+    s.add("agent-output-completed", { requestId: `${input}.1`, text: "", toolCalls: [call("c1")] });
+    s.add("agent-tool-call-approval-requested", { callId: "c1", requestId: `${input}.1`, name: "shell", arguments: "{}", input: {}, timeoutMs: 1000 });
+    s.add("agent-input-added", { content: "never mind" });
+    expect(s.plan()).toEqual(["close-call"]);
+  });
 });

@@ -14,7 +14,7 @@ let counter = 0;
  * A real Tributary server, a real mock-llm, and the agent with its tools running against both, on a fresh
  * stream per test. Everything over real HTTP.
  */
-export async function startHarness(options: { api: Api; script: MockScriptInput; agent?: StartAgentOptions["agent"]; shell?: StartAgentOptions["shell"] }) {
+export async function startHarness(options: { api: Api; script: MockScriptInput; agent?: StartAgentOptions["agent"]; shell?: StartAgentOptions["shell"]; mcp?: StartAgentOptions["mcp"] }) {
   let server: TestServer = await startTestServer({ keepDataDir: true });
   const llm: MockLlm = await startMockLlm({ script: options.script });
   const cwd = mkdtempSync(join(tmpdir(), "tributary-agent-cwd-"));
@@ -27,6 +27,7 @@ export async function startHarness(options: { api: Api; script: MockScriptInput;
       children: true,
       cwd,
       shell: options.shell,
+      ...(options.mcp ? { mcp: options.mcp } : {}),
       agent: { model: "mock-model", baseUrl: llm.baseUrl, api: options.api, apiKey: "sk-test", maxRetries: 0, contextWindowMs: 20, systemPrompt: "You are a test agent.", ...options.agent },
     });
   let agent: RunningAgent = await start();
