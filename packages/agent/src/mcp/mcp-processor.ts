@@ -108,7 +108,7 @@ export function createMcpProcessor(options: McpProcessorOptions = {}): { process
   function connect(config: McpServerConfig, home: string, append: ProcessorAppend): Promise<LiveServer> {
     const key = mcpServerKey(config);
     const known = live.get(key);
-    if (known) return known;
+    if (known !== undefined) return known;
     let stderr = "";
     let timer: NodeJS.Timeout | undefined;
     let events = 0;
