@@ -1,6 +1,7 @@
 import { h } from "../../dom.ts";
 import { defineFeedKind, itemFrom, record, text, withEvent, type FeedItem } from "../feed-kind.ts";
 import { card } from "../feed-card.ts";
+import { noteDeploymentStatus } from "./processor.ts";
 
 interface ErrorItem extends FeedItem {
   title: string;
@@ -22,6 +23,8 @@ export const errorKind = defineFeedKind<ErrorItem>({
   types: ["stream/error-occurred", "stream/invalid-event-appended", "subscription/delivery-failed"],
   reduce: (event, feed) => {
     const { message, error, ...details } = record(event.payload);
+    // A hosted processor's failure (it names itself as processor and slug) also shows on its deployment's card.
+    if (event.type === "stream/error-occurred" && text(details.processor) !== "" && details.processor === details.slug) noteDeploymentStatus(event, feed);
     const title =
       event.type === "stream/invalid-event-appended"
         ? "Invalid event appended"
