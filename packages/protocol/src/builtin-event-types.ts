@@ -78,6 +78,20 @@ const types: BuiltinEventType[] = [
     appendedBy: "server",
   },
   {
+    type: "stream/forked",
+    title: "Stream forked",
+    description:
+      "Appended by the server as the first event of a fork, right after the copied events. `POST /api/streams/<from>/fork {atOffset, to}` creates the stream `to` holding `from`'s events up to `atOffset` with the same offsets (each with `streamPath` set to the fork; type, payload, metadata, `createdAt` and provenance unchanged), then this event at `atOffset + 1`. From here on the fork is a stream of its own: an agent on it answers the next input from the history up to the fork point.",
+    payload: z
+      .object({
+        from: z.string().describe("The stream the events were copied from."),
+        atOffset: z.number().int().min(0).describe("The last copied offset (0: nothing was copied)."),
+      })
+      .strict(),
+    example: { from: "/jonas/agent", atOffset: 42 },
+    appendedBy: "server",
+  },
+  {
     type: "stream/invalid-event-appended",
     title: "Invalid event appended",
     description:

@@ -27,6 +27,7 @@ export const errorStatus = {
   producer_fenced: 403,
   stream_gone: 410,
   has_children: 409,
+  stream_exists: 409,
   body_too_large: 413,
   request_too_large: 431,
   event_too_large: 413,

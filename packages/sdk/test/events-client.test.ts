@@ -148,4 +148,14 @@ describe("createEventsClient", () => {
     expect(await client.getCursor("/client/tree/c", "reader")).toBe(1);
     await expect(client.getCursor("/client/tree/c", "bad name!")).rejects.toMatchObject({ code: "invalid_query" });
   });
+
+  it("forks a stream at an offset and names the error of a fork onto an existing stream", async () => {
+    const client = createEventsClient({ baseUrl: server.url });
+    for (const n of [1, 2, 3]) await client.append({ path: "/client/fork/source", event: { type: "step", payload: { n } } });
+    const marker = await client.fork({ path: "/client/fork/source", atOffset: 2, to: "/client/fork/copy" });
+    expect(marker).toMatchObject({ type: "stream/forked", offset: 3, streamPath: "/client/fork/copy", payload: { from: "/client/fork/source", atOffset: 2 } });
+    expect((await collect(client.stream({ path: "/client/fork/copy" }))).map((event) => event.type)).toEqual(["step", "step", "stream/forked"]);
+    await expect(client.fork({ path: "/client/fork/source", atOffset: 1, to: "/client/fork/copy" })).rejects.toMatchObject({ code: "stream_exists" });
+    expect(() => client.fork({ path: "/client/fork/source", atOffset: 1, to: "/x", at: 3 } as never)).toThrow(TypeError);
+  });
 });

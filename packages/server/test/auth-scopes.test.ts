@@ -169,6 +169,26 @@ describe("tokens and scopes", () => {
     const reader = await createToken("fork with read", ["append:/a", "read:/a", "read:/secret"]);
     expect((await fork("/a/copy2", reader)).status).toBeLessThan(300);
   });
+  it("forks over /api only with read on the source and append on the target, and judges an append to a stream named fork as an append", async () => {
+    await call("/api/streams/secret/diary", { method: "POST", token: adminToken, body: '{"type":"entry"}' });
+    const fork = (token: string, to: string) => call("/api/streams/secret/diary/fork", { method: "POST", token, body: JSON.stringify({ atOffset: 1, to }) });
+    const appendOnly = await createToken("append to /b", ["append:/b", "read:/b"]);
+    const noRead = await fork(appendOnly, "/b/diary");
+    expect(noRead.status).toBe(403);
+    expect(((await noRead.json()) as { missingScope: string }).missingScope).toBe("read:/secret/diary");
+    const readOnly = await createToken("read /secret", ["read:/secret"]);
+    const noAppend = await fork(readOnly, "/b/diary");
+    expect(noAppend.status).toBe(403);
+    expect(((await noAppend.json()) as { missingScope: string }).missingScope).toBe("append:/b/diary");
+    expect((await call("/api/state/b/diary", { token: adminToken }).then((r) => r.json())).exists).toBe(false);
+    const both = await createToken("fork /secret into /b", ["read:/secret", "append:/b"]);
+    const forked = await fork(both, "/b/diary");
+    expect(forked.status).toBe(201);
+    expect(((await forked.json()) as StoredEvent).appendedBy).toMatchObject({ kind: "token", name: "fork /secret into /b" });
+    expect((await call("/api/streams/secret/fork", { method: "POST", token: readOnly, body: '{"type":"x"}' })).status).toBe(403);
+    expect((await call("/api/streams/b/fork", { method: "POST", token: appendOnly, body: '{"type":"x"}' })).status).toBe(201);
+    expect((await call("/api/streams/b/fork", { method: "POST", body: '{"type":"x"}' })).status).toBe(401);
+  });
 });
 
 async function waitForEvent(token: string, path: string, type: string): Promise<StoredEvent> {

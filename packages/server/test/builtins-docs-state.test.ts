@@ -16,6 +16,7 @@ const builtinTypes = [
   "stream/resumed",
   "stream/child-created",
   "stream/child-deleted",
+  "stream/forked",
   "stream/invalid-event-appended",
   "stream/error-occurred",
   "circuit-breaker/configured",

@@ -243,6 +243,36 @@ export function describeStreamStoreContract(name: string, factory: StoreFactory)
       expect(await store.acquireLease("work", "server-b", 60_000)).toBe(true);
     });
 
+    it("forks: copies the prefix byte for byte but the path, with its keys, cursors and marks, and announces only the new events", async () => {
+      const payload = { nested: { type: "x", payload: {}, streamPath: "/src", offset: 1, note: "\u2028 é \"q\"" }, big: 12345678901234567890, exp: 1e21 };
+      await store.append({ project: "p", path: "/src", events: [{ type: "x", payload, idempotencyKey: "k1", metadata: { m: 1 } }, { type: "schedule/configured", payload: { slug: "s" } }, { type: "y", payload: {} }] });
+      await store.setCursor("p", "/src", "early", 1);
+      await store.setCursor("p", "/src", "late", 3);
+      const heard: CommittedStreamEvents[] = [];
+      const stop = store.onCommit((batch) => heard.push(batch));
+      const result = await store.fork({ project: "p", from: "/src", atOffset: 2, to: "/dst/copy", events: [{ type: "stream/forked", payload: { from: "/src", atOffset: 2 } }] });
+      stop();
+      expect(result.events.map((e) => [e.event.offset, e.event.type, e.event.streamPath])).toEqual([[3, "stream/forked", "/dst/copy"]]);
+      expect(result.createdPaths).toEqual(["/dst", "/dst/copy"]);
+      const source = await store.read("p", "/src", { afterOffset: 0, limit: 10 });
+      const copy = await store.read("p", "/dst/copy", { afterOffset: 0, limit: 10 });
+      expect(copy.map((record) => record.offset)).toEqual([1, 2, 3]);
+      expect(copy.slice(0, 2).map((record) => record.json)).toEqual(source.slice(0, 2).map((record) => record.json.replace(/"streamPath":"\/src"(,"offset":\d+,"createdAt")/, '"streamPath":"/dst/copy"$1')));
+      expect(await store.info("p", "/dst/copy")).toMatchObject({ lastOffset: 3 });
+      expect(await store.getCursor("p", "/dst/copy", "early")).toBe(1);
+      expect(await store.getCursor("p", "/dst/copy", "late")).toBe(2);
+      expect(await store.listMarkedStreams("schedule")).toEqual(expect.arrayContaining([{ project: "p", path: "/dst/copy" }]));
+      const replay = await store.append({ project: "p", path: "/dst/copy", events: [{ type: "x", payload: {}, idempotencyKey: "k1" }] });
+      expect(replay.events[0]).toMatchObject({ replayed: true, event: { offset: 1, streamPath: "/dst/copy" } });
+      const announced = heard.flatMap((batch) => batch.events.map((item) => [batch.path, item.event.offset, item.event.type]));
+      expect(announced).toEqual(expect.arrayContaining([["/dst/copy", 3, "stream/forked"], ["/dst", 1, "stream/child-created"]]));
+      expect(announced.filter(([path]) => path === "/dst/copy")).toEqual([["/dst/copy", 3, "stream/forked"]]);
+      await expect(store.fork({ project: "p", from: "/src", atOffset: 1, to: "/dst/copy", events: [] })).rejects.toMatchObject({ code: "stream_exists" });
+      await expect(store.fork({ project: "p", from: "/src", atOffset: 4, to: "/dst/other", events: [] })).rejects.toMatchObject({ code: "invalid_request" });
+      await expect(store.fork({ project: "p", from: "/none", atOffset: 0, to: "/dst/other", events: [] })).rejects.toMatchObject({ code: "stream_not_found" });
+      expect(await store.info("p", "/dst/other")).toBeUndefined();
+    });
+
     if (factory.reopen) {
       it("keeps events, heads, idempotency keys and cursors across a reopen", async () => {
         await store.append({ project: "p", path: "/persist", events: [{ type: "a", payload: { v: 1 }, idempotencyKey: "once" }] });

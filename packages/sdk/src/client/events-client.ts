@@ -43,6 +43,7 @@ const clientOptions = ["baseUrl", "project"] as const;
 export const appendReportingCreation = Symbol("appendReportingCreation");
 const appendOptions = ["path", "event", "signal"] as const;
 const appendBatchOptions = ["path", "events", "signal"] as const;
+const forkOptions = ["path", "atOffset", "to", "signal"] as const;
 const streamOptions = ["path", "afterOffset", "offset", "beforeOffset", "live", "signal", "onReconnect", "retryFirstConnection", "idleTimeoutMs"] as const;
 
 /**
@@ -109,6 +110,22 @@ export function createEventsClient(baseUrlOrOptions: string | EventsClientOption
         ...(input.signal ? { signal: input.signal } : {}),
       });
       return ((await response.json()) as { events: StoredEvent[] }).events;
+    },
+
+    /**
+     * Forks a stream: creates `to` holding the events of `path` up to `atOffset` (same offsets), then a
+     * `stream/forked {from, atOffset}` event, which it returns. Refused with `stream_exists` when `to`
+     * has events, `stream_not_found` without a source, `invalid_request` past the source's end.
+     *
+     * @example
+     * await client.fork({ path: "/jonas/agent", atOffset: 42, to: "/jonas/agent-retry" });
+     */
+    fork(input: { path: string; atOffset: number; to: string; signal?: AbortSignal }): Promise<StoredEvent> {
+      assertKnownOptions("fork", input, forkOptions);
+      const url = apiUrl(endpoint, "streams", `${parseStreamPath(input.path).replace(/\/$/, "")}/fork`);
+      const body = JSON.stringify({ atOffset: input.atOffset, to: parseStreamPath(input.to) });
+      const sent = request(endpoint, url, { method: "POST", headers: { "content-type": "application/json" }, body, ...(input.signal ? { signal: input.signal } : {}) });
+      return sent.then(async (response) => (await response.json()) as StoredEvent);
     },
 
     /**

@@ -4,7 +4,7 @@ import type { AppEnv } from "../context.ts";
 import type { Auth } from "./auth.ts";
 import type { RateLimiter } from "./rate-limiter.ts";
 import { requiredFor } from "./required-scope.ts";
-import { covers, formatScope } from "./scope.ts";
+import { missingScopeError } from "./require-scopes.ts";
 
 const problem = { "content-type": "application/problem+json" };
 
@@ -48,15 +48,8 @@ export function authMiddleware(auth: Auth, limiter: RateLimiter | undefined): Mi
         "retry-after": String(retryAfter),
       });
     }
-    const missing = requirement.kind === "scope" ? [requirement.scope, ...(requirement.also ?? [])].find((scope) => !identity.scopes.some((granted) => covers(granted, scope))) : undefined;
-    if (missing !== undefined) {
-      const needed = formatScope(missing);
-      return refuse(
-        new TributaryError("forbidden", `Token '${identity.name}' lacks the scope ${needed} (it has ${identity.scopes.map(formatScope).join(", ") || "none"}).`, {
-          missingScope: needed,
-        }),
-      );
-    }
+    const forbidden = requirement.kind === "scope" ? missingScopeError(identity, [requirement.scope, ...(requirement.also ?? [])]) : undefined;
+    if (forbidden !== undefined) return refuse(forbidden);
     c.set("identity", identity);
     await next();
   };

@@ -44,6 +44,9 @@ export function requiredFor(c: AppContext): Requirement {
   if (publicApi.some((pattern) => pattern.test(pathname)) && readMethods.has(method)) return { kind: "public" };
   if (under(pathname, "/api/tokens")) return { kind: "token" };
   const project = projectOf(c);
+  // A fork (`POST /api/streams/<path>/fork {atOffset, to}`) needs read on the source and append on the
+  // target named in its body; the route checks both (requireScopes), and appends otherwise need append.
+  if (method === "POST" && pathname.startsWith("/api/streams/") && pathname.endsWith("/fork")) return { kind: "token" };
   for (const route of streamRoutes) {
     if (under(pathname, route.prefix)) {
       const scope: Scope = { kind: route.kind(method), project, path: parseStreamPath(pathname.slice(route.prefix.length)) };

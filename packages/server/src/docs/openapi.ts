@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { appendBodySchema, builtinEventTypes, errorStatus, eventInputSchema, requestHeaders, storedEventSchema } from "@tributary/protocol";
 import { cursorBodySchema } from "../routes/cursors.ts";
+import { forkBodySchema } from "../routes/fork-stream.ts";
 
 const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
 
@@ -108,6 +109,21 @@ export function buildOpenApi(): Record<string, unknown> {
             "200": { description: "Deleted", content: { "application/json": { schema: { type: "object", properties: { deletedPaths: { type: "array", items: { type: "string" } } } } } } },
             "404": errorResponse("stream_not_found"),
             "409": errorResponse("has_children"),
+          },
+        },
+      },
+      "/api/streams/{path}/fork": {
+        post: {
+          summary: "Fork a stream at an offset",
+          description:
+            "Creates the stream `to` holding this stream's events up to atOffset, with the same offsets, then stream/forked {from, atOffset}. Copied events keep type, payload, metadata, createdAt, provenance and idempotency key (streamPath is the fork's); consumer cursors and the built-ins' marks come along. Needs read on the source and append on the target. A body that is an event (it has type) is appended to the stream named …/fork instead.",
+          parameters: [pathParam, ...projectParams],
+          requestBody: { required: true, content: { "application/json": { schema: jsonSchema(forkBodySchema) } } },
+          responses: {
+            "201": { description: "Forked: the stored stream/forked event.", ...eventResponse },
+            "400": errorResponse("invalid_request (atOffset past the source's end, a bad body) or invalid_path."),
+            "404": errorResponse("stream_not_found: no source stream."),
+            "409": errorResponse("stream_exists: the target already has events."),
           },
         },
       },

@@ -2,9 +2,11 @@ import { Hono } from "hono";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { lowerBound, parseOffsetCursor, requestHeaders, TributaryError, upperBound } from "@tributary/protocol";
 import { withProvenance } from "../auth/provenance.ts";
+import { requireScopes } from "../auth/require-scopes.ts";
 import { parseAppendBody } from "../append/parse-append-body.ts";
 import { projectOf, streamPathOf, type AppContext, type AppEnv } from "../context.ts";
 import { writeStream } from "../live/stream-writer.ts";
+import { forkStream, isForkRequest } from "./fork-stream.ts";
 import { parseEventFilter } from "../read/event-filter.ts";
 import { scanFiltered } from "../read/scan-filtered.ts";
 import type { LiveFormat } from "../live/live-hub.ts";
@@ -29,6 +31,12 @@ async function append(c: AppContext) {
   const path = streamPathOf(c, prefix);
   const strict = isTrue(c.req.query("strict")) || isTrue(c.req.header(requestHeaders.strict));
   const text = await c.req.text();
+  if (path.endsWith("/fork")) {
+    const body = parseJsonOrUndefined(text);
+    if (isForkRequest(path, body)) return forkStream(c, path, body);
+    // required-scope.ts left this route's scope to it (a fork's depends on its body).
+    requireScopes(c, [{ kind: "append", project, path }]);
+  }
   const { events, batch } = parseAppendBody(text, c.req.header("content-type") ?? "", { strict, maxEventBytes: limits.maxEventBytes });
   const result = await appender.appendAsClient(project, path, withProvenance(c, events));
   const allReplayed = result.events.every((appended) => appended.replayed);
@@ -135,6 +143,14 @@ function formatOf(c: AppContext): LiveFormat | "json" {
   if (accept.includes("application/x-ndjson") || accept.includes("application/ndjson")) return "ndjson";
   if (accept.includes("application/json")) return "json";
   return "sse";
+}
+
+function parseJsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 function isTrue(value: string | undefined): boolean {

@@ -81,6 +81,17 @@ export interface EncodedPage {
   lastOffset: number | undefined;
 }
 
+/** A fork: a new stream `to` holding `from`'s events up to `atOffset` (same offsets), then `events`. */
+export interface ForkRequest {
+  project: string;
+  from: StreamPath;
+  /** The last copied offset: 0 copies nothing; at most the source's last offset. */
+  atOffset: number;
+  to: StreamPath;
+  /** Appended after the copied prefix in the same transaction (the `stream/forked` marker). */
+  events: PreparedEvent[];
+}
+
 export interface DeleteResult {
   deletedPaths: StreamPath[];
 }
@@ -106,6 +117,16 @@ export interface EventLog {
   info(project: string, path: StreamPath): Promise<StreamInfo | undefined>;
   /** Streams strictly below `path` (`depth: 1` for direct children only). */
   list(project: string, path: StreamPath, options: { depth?: number; limit: number }): Promise<StreamInfo[]>;
+  /**
+   * Forks a stream (see `ForkRequest`) in one transaction, copying the prefix inside the database (no
+   * per-event round trip): the copied envelopes keep their type, payload, metadata, `createdAt`,
+   * provenance and idempotency key, with `streamPath` set to the fork; the prefix's idempotency keys,
+   * marks and consumer cursors (at most `atOffset`) come along. Only `events` and the ancestors'
+   * `stream/child-created` are announced to `onCommit`: the prefix is history. Fails with
+   * `stream_not_found` (no source), `invalid_request` (`atOffset` past the source's end) or
+   * `stream_exists` (the target has events).
+   */
+  fork(request: ForkRequest): Promise<AppendResult>;
   /** Deletes a stream (and with `recursive` its descendants) and appends `stream/child-deleted` to remaining ancestors. */
   delete(project: string, path: StreamPath, options: { recursive: boolean }): Promise<DeleteResult>;
   /** The commit feed: every committed event of every stream, once, in offset order per stream. */

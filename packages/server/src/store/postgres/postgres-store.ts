@@ -1,13 +1,15 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { ancestorPaths, TributaryError, type StoredEvent, type StreamPath } from "@tributary/protocol";
-import { planAppend, planChildDeleted, type PlannedWrite } from "../append-rules.ts";
+import { checkForkOffset, forkTargetExists, planAppend, planChildDeleted, type PlannedWrite } from "../append-rules.ts";
+import { markedNamespaces } from "../mark-store.ts";
 import type {
   AppendRequest,
   AppendResult,
   CommittedStreamEvents,
   EncodedPage,
   EventRecord,
+  ForkRequest,
   MarkedStream,
   SecretInfo,
   StreamInfo,
@@ -184,6 +186,56 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         for (const write of plan.writes) await insertWrite(client, touched, project, rows.get(write.path)!, write);
         for (const [headPath, lastOffset] of plan.heads) rows.get(headPath)!.last_offset = String(lastOffset);
         await saveOffsets(client, [...plan.heads.keys()].map((headPath) => rows.get(headPath)!));
+        return { events: plan.events, createdPaths: createdPaths.sort((a, b) => a.split("/").length - b.split("/").length) as StreamPath[] };
+      });
+      await announceLocal(touched);
+      return value;
+    },
+
+    // A fork (EventLog.fork): the prefix is copied by INSERT … SELECT inside one transaction.
+    async fork(request: ForkRequest): Promise<AppendResult> {
+      const { project, from, atOffset, to } = request;
+      const { value, touched } = await transaction(async (client, touched) => {
+        const createdAt = new Date().toISOString();
+        const found = await client.query("SELECT id, last_offset FROM tributary_streams WHERE project = $1 AND path = $2", [project, from]);
+        const source = found.rows[0] as { id: string; last_offset: string } | undefined;
+        if (!source) throw new TributaryError("stream_not_found", `No stream at ${from} in project ${project}.`);
+        checkForkOffset(atOffset, Number(source.last_offset));
+        const candidates = [to, ...ancestorPaths(to)].sort();
+        const inserted = await client.query(
+          `INSERT INTO tributary_streams (project, path, created_at) SELECT $1, p, $3 FROM unnest($2::text[]) AS p ORDER BY p
+           ON CONFLICT (project, path) DO NOTHING RETURNING path`,
+          [project, candidates, createdAt],
+        );
+        const createdPaths = (inserted.rows as { path: string }[]).map((row) => row.path);
+        if (!createdPaths.includes(to)) throw forkTargetExists(to);
+        const locked = await client.query(`SELECT id, path, last_offset, created_at FROM tributary_streams WHERE project = $1 AND path = ANY($2::text[]) ORDER BY path FOR UPDATE`, [project, candidates]);
+        const rows = new Map((locked.rows as Row[]).map((row) => [row.path, row]));
+        const target = rows.get(to)!;
+        // The envelope's own `,"streamPath":…,"offset":N,"createdAt":` is the first such text in its JSON: the
+        // payload comes first, and only an object embedding an envelope of this very stream and offset could
+        // hold it. So only it is replaced and the rest stays byte for byte (jsonb would reorder and re-space).
+        await client.query(
+          `INSERT INTO tributary_events (stream_id, "offset", type, json)
+           SELECT $1, "offset", type, overlay(json PLACING $2 || tail FROM position($3 || tail IN json) FOR length($3 || tail))
+           FROM (SELECT "offset", type, json, ',"offset":' || "offset" || ',"createdAt":' AS tail FROM tributary_events WHERE stream_id = $4 AND "offset" <= $5) prefix`,
+          [target.id, `,"streamPath":${JSON.stringify(to)}`, `,"streamPath":${JSON.stringify(from)}`, source.id, atOffset],
+        );
+        await client.query(`INSERT INTO tributary_idempotency_keys (stream_id, key, "offset") SELECT $1, key, "offset" FROM tributary_idempotency_keys WHERE stream_id = $2 AND "offset" <= $3`, [target.id, source.id, atOffset]);
+        await client.query(
+          `INSERT INTO tributary_consumer_cursors (project, path, consumer, "offset", updated_at) SELECT project, $1, consumer, LEAST("offset", $2), $3 FROM tributary_consumer_cursors WHERE project = $4 AND path = $5`,
+          [to, atOffset, createdAt, project, from],
+        );
+        await client.query(
+          `INSERT INTO tributary_marked_streams (namespace, project, path, last_offset)
+           SELECT split_part(type, '/', 1), $1, $2, max("offset") FROM tributary_events WHERE stream_id = $3 AND "offset" <= $4 AND split_part(type, '/', 1) = ANY($5::text[]) AND type LIKE '%/%' GROUP BY 1`,
+          [project, to, source.id, atOffset, [...markedNamespaces]],
+        );
+        target.last_offset = String(atOffset);
+        const plan = planAppend({ request: { project, path: to, events: request.events }, createdPaths: createdPaths as StreamPath[], originals: new Map(), createdAt, lastOffsetOf: (candidate) => Number(rows.get(candidate)!.last_offset) });
+        for (const write of plan.writes) await insertWrite(client, touched, project, rows.get(write.path)!, write);
+        for (const [headPath, lastOffset] of plan.heads) rows.get(headPath)!.last_offset = String(lastOffset);
+        await saveOffsets(client, rows.values());
         return { events: plan.events, createdPaths: createdPaths.sort((a, b) => a.split("/").length - b.split("/").length) as StreamPath[] };
       });
       await announceLocal(touched);

@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { ancestorPaths, TributaryError, type StreamPath } from "@tributary/protocol";
-import { planAppend, planChildDeleted } from "../append-rules.ts";
+import { checkForkOffset, forkTargetExists, planAppend, planChildDeleted, type AppendPlan } from "../append-rules.ts";
 import type {
   AppendRequest,
   AppendResult,
@@ -10,6 +10,7 @@ import type {
   DeleteResult,
   EncodedPage,
   EventRecord,
+  ForkRequest,
   MarkedStream,
   ReadRange,
   SecretInfo,
@@ -17,6 +18,7 @@ import type {
   StreamInfo,
   StreamStore,
 } from "../stream-store.ts";
+import { markedNamespaces } from "../mark-store.ts";
 import { sqliteFilterCondition } from "./filter-sql.ts";
 import { sqliteSchema } from "./schema.ts";
 import { createSqliteDurableStreamMeta } from "./sqlite-durable-stream-meta.ts";
@@ -126,7 +128,13 @@ export function createSqliteStore(options: SqliteStoreOptions): StreamStore {
       }
     }
     const plan = planAppend({ request, createdPaths, originals, createdAt, lastOffsetOf: (candidate) => loadStream(project, candidate)?.lastOffset ?? 0 });
+    const touched = createStreams(tx, project, createdPaths, createdAt);
+    writePlan(tx, project, plan, touched);
+    return { events: plan.events, createdPaths };
+  }
 
+  /** Inserts the rows of streams an append creates; the returned map is what a rollback puts back in the cache. */
+  function createStreams(tx: Transaction, project: string, createdPaths: StreamPath[], createdAt: string): Map<string, StreamRow | null> {
     // The cached rows change as the transaction does; a rollback puts back what they were.
     const touched = new Map<string, StreamRow | null>();
     tx.onUndo(() => {
@@ -138,6 +146,10 @@ export function createSqliteStore(options: SqliteStoreOptions): StreamStore {
       const result = statements.insertStream.run(project, created, createdAt);
       streams.set(key, { id: Number(result.lastInsertRowid), lastOffset: 0, createdAt });
     }
+    return touched;
+  }
+
+  function writePlan(tx: Transaction, project: string, plan: AppendPlan, touched: Map<string, StreamRow | null>): void {
     for (const write of plan.writes) {
       const row = loadStream(project, write.path)!;
       statements.insertEvent.run(row.id, write.event.offset, write.event.type, write.json);
@@ -152,7 +164,32 @@ export function createSqliteStore(options: SqliteStoreOptions): StreamStore {
       row.lastOffset = lastOffset;
       statements.updateOffset.run(lastOffset, row.id);
     }
-    return { events: plan.events, createdPaths };
+  }
+
+  function forkInTransaction(tx: Transaction, request: ForkRequest): AppendResult {
+    const { project, from, atOffset, to } = request;
+    const source = loadStream(project, from);
+    if (!source) throw new TributaryError("stream_not_found", `No stream at ${from} in project ${project}.`);
+    checkForkOffset(atOffset, source.lastOffset);
+    if (loadStream(project, to)) throw forkTargetExists(to);
+    const createdAt = new Date().toISOString();
+    const createdPaths = [to, ...ancestorPaths(to)].filter((candidate) => !loadStream(project, candidate));
+    const append = { project, path: to, events: request.events };
+    const plan = planAppend({ request: append, createdPaths, originals: new Map(), createdAt, lastOffsetOf: (candidate) => (candidate === to ? atOffset : (loadStream(project, candidate)?.lastOffset ?? 0)) });
+    const touched = createStreams(tx, project, createdPaths, createdAt);
+    const target = streams.get(keyOf(project, to))!;
+    // One statement per table: the prefix is copied inside SQLite, with the fork's path in each envelope.
+    statements.copyEvents.run(target.id, to, source.id, atOffset);
+    statements.copyKeys.run(target.id, source.id, atOffset);
+    statements.copyCursors.run(to, atOffset, createdAt, project, from);
+    for (const namespace of markedNamespaces) {
+      const last = statements.lastOfNamespace.get(source.id, atOffset, `${namespace}/`, `${namespace}0`) as { last: number | null };
+      if (last.last !== null) statements.upsertMark.run(namespace, project, to, last.last);
+    }
+    target.lastOffset = atOffset;
+    statements.updateOffset.run(atOffset, target.id);
+    writePlan(tx, project, plan, touched);
+    return { events: plan.events, createdPaths: createdPaths.reverse() };
   }
 
   function deleteInTransaction(tx: Transaction, project: string, path: StreamPath, recursive: boolean): DeleteResult {
@@ -196,6 +233,7 @@ export function createSqliteStore(options: SqliteStoreOptions): StreamStore {
     ...createSqliteDurableStreamMeta(db),
     commitsInCallOrder: true,
     append: (request) => queue.run((tx) => appendInTransaction(tx, request)),
+    fork: (request) => queue.run((tx) => forkInTransaction(tx, request)),
     delete: (project, path, { recursive }) => queue.run((tx) => deleteInTransaction(tx, project, path, recursive)),
 
     async read(project, path, range: ReadRange): Promise<EventRecord[]> {
@@ -322,6 +360,14 @@ function prepareStatements(db: DatabaseSync) {
     insertStream: db.prepare("INSERT INTO streams (project, path, created_at) VALUES (?, ?, ?)"),
     updateOffset: db.prepare("UPDATE streams SET last_offset = ? WHERE id = ?"),
     insertEvent: db.prepare("INSERT INTO events (stream_id, offset, type, json) VALUES (?, ?, ?, ?)"),
+    copyEvents: db.prepare(
+      "INSERT INTO events (stream_id, offset, type, json) SELECT ?1, offset, type, json_set(json, '$.streamPath', ?2) FROM events WHERE stream_id = ?3 AND offset <= ?4 ORDER BY offset",
+    ),
+    copyKeys: db.prepare("INSERT INTO idempotency_keys (stream_id, key, offset) SELECT ?1, key, offset FROM idempotency_keys WHERE stream_id = ?2 AND offset <= ?3"),
+    copyCursors: db.prepare(
+      "INSERT INTO consumer_cursors (project, path, consumer, offset, updated_at) SELECT project, ?1, consumer, min(offset, ?2), ?3 FROM consumer_cursors WHERE project = ?4 AND path = ?5",
+    ),
+    lastOfNamespace: db.prepare("SELECT max(offset) AS last FROM events WHERE stream_id = ? AND offset <= ? AND type >= ? AND type < ?"),
     insertKey: db.prepare("INSERT INTO idempotency_keys (stream_id, key, offset) VALUES (?, ?, ?)"),
     selectByKey: db.prepare(
       "SELECT e.json FROM idempotency_keys k JOIN events e ON e.stream_id = k.stream_id AND e.offset = k.offset WHERE k.stream_id = ? AND k.key = ?",

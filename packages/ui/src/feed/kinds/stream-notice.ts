@@ -11,10 +11,10 @@ interface NoticeItem extends FeedItem {
   tone: Tone;
 }
 
-/** One-line notices for the stream's own life: paused, resumed, children created or deleted, the breaker. */
+/** One-line notices for the stream's own life: paused, resumed, children created or deleted, forked, the breaker. */
 export const streamNoticeKind = defineFeedKind<NoticeItem>({
   name: "notice",
-  types: ["stream/paused", "stream/resumed", "stream/child-created", "stream/child-deleted", "circuit-breaker/configured"],
+  types: ["stream/paused", "stream/resumed", "stream/child-created", "stream/child-deleted", "stream/forked", "circuit-breaker/configured"],
   reduce: (event, feed) => {
     const payload = record(event.payload);
     const base = { ...itemFrom(event, "notice"), detail: "", path: "", tone: "info" as Tone };
@@ -27,6 +27,9 @@ export const streamNoticeKind = defineFeedKind<NoticeItem>({
         return feed.put({ ...base, icon: "plus", message: "Child stream created", path: text(payload.childPath) } as NoticeItem);
       case "stream/child-deleted":
         return feed.put({ ...base, icon: "minus", message: "Child stream deleted", path: text(payload.childPath) } as NoticeItem);
+      case "stream/forked":
+        // The fork's origin: the events above this one are a copy of the source's up to atOffset.
+        return feed.put({ ...base, icon: "plus", message: `Forked from offset ${String(payload.atOffset)} of`, path: text(payload.from) } as NoticeItem);
       default:
         return feed.put({
           ...base,
