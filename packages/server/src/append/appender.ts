@@ -1,5 +1,6 @@
 import type { StoredEvent, StreamPath } from "@tributary/protocol";
 import type { AppendResult, EventLog, PreparedEvent } from "../store/event-log.ts";
+import { createSerialByKey } from "../serial-by-key.ts";
 import type { Gate } from "./gate.ts";
 
 /** The one way events get into a stream; routes and the built-ins' side effects both use it. */
@@ -30,18 +31,7 @@ const serverProvenance = { kind: "processor", slug: "server" } as const;
 
 export function createAppender(options: { log: Pick<EventLog, "append" | "commitsInCallOrder">; gate: Gate }): Appender {
   const { log, gate } = options;
-  const tails = new Map<string, Promise<unknown>>();
-
-  function serialised<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const previous = tails.get(key) ?? Promise.resolve();
-    const next = previous.then(work, work);
-    const tail = next.catch(() => undefined);
-    tails.set(key, tail);
-    void tail.then(() => {
-      if (tails.get(key) === tail) tails.delete(key);
-    });
-    return next;
-  }
+  const serialised = createSerialByKey();
 
   return {
     appendAsClient(project, path, events) {

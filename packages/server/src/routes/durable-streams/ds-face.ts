@@ -1,4 +1,5 @@
 import type { ServerParts } from "../../context.ts";
+import { createSerialByKey } from "../../serial-by-key.ts";
 
 /** The project a byte stream of `project` is stored in: a name the event API refuses, so no event route, tree, UI or built-in reaches it. */
 export function shadowProjectOf(project: string): string {
@@ -25,7 +26,7 @@ export interface ChangeWait {
  *    through this server.
  */
 function createFace(parts: ServerParts) {
-  const tails = new Map<string, Promise<unknown>>();
+  const serialise = createSerialByKey();
   const waiters = new Map<string, Set<() => void>>();
 
   const wake = (key: string) => {
@@ -37,16 +38,7 @@ function createFace(parts: ServerParts) {
   parts.store.onCommit((batch) => wake(streamKey(batch.project, batch.path)));
 
   return {
-    serialise<T>(key: string, work: () => Promise<T>): Promise<T> {
-      const previous = tails.get(key) ?? Promise.resolve();
-      const next = previous.then(work, work);
-      const tail = next.catch(() => undefined);
-      tails.set(key, tail);
-      void tail.then(() => {
-        if (tails.get(key) === tail) tails.delete(key);
-      });
-      return next;
-    },
+    serialise,
 
     /** Starts waiting for a change of a stream; register before checking the tail so no commit slips between. */
     waitForChange(key: string, timeoutMs: number, signal?: AbortSignal): ChangeWait {
