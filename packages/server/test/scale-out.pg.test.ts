@@ -1,5 +1,7 @@
+import { createHash } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPostgresStore } from "../src/store/postgres/postgres-store.ts";
 import { startTestServer, type TestServer } from "../src/testing.ts";
@@ -87,6 +89,43 @@ describe("built-ins on several servers", () => {
       expect(offsets).toEqual([...offsets].sort((x, y) => x - y));
     } finally {
       receiver.close();
+    }
+  });
+});
+
+describe("tokens on several servers", () => {
+  it("keeps tokens in PostgreSQL, hashed: one made through one server works on the other, and its revocation reaches it", async () => {
+    const database = await postgres.createDatabase();
+    const adminToken = "scale-out-admin-token-0123456789abcdef";
+    const first = await startTestServer({ store: await createPostgresStore({ connectionString: database }), auth: true, adminToken, rateLimit: false });
+    const second = await startTestServer({ store: await createPostgresStore({ connectionString: database }), auth: true, adminToken, rateLimit: false });
+    try {
+      const as = (token: string, init: RequestInit = {}) => ({ ...init, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" } });
+      const created = await fetch(`${first.url}/api/tokens`, as(adminToken, { method: "POST", body: JSON.stringify({ name: "ci", scopes: ["append:/ci"] }) }));
+      expect(created.status).toBe(201);
+      const { id, token } = (await created.json()) as { id: string; token: string };
+      const appended = await appendJson(second.url, "/ci/build", { type: "built" }, { authorization: `Bearer ${token}` });
+      expect(appended.status).toBe(201);
+      expect(await appended.json()).toMatchObject({ appendedBy: { kind: "token", id, name: "ci" } });
+      expect((await appendJson(second.url, "/elsewhere", { type: "x" }, { authorization: `Bearer ${token}` })).status).toBe(403);
+      const listed = (await (await fetch(`${second.url}/api/tokens`, as(adminToken))).json()) as { tokens: { id: string }[] };
+      expect(listed.tokens.map((entry) => entry.id)).toContain(id);
+      // Only the hash is in the database: the token itself appears in no row.
+      const probe = new pg.Client({ connectionString: database });
+      await probe.connect();
+      try {
+        const { rows } = await probe.query("SELECT value FROM tributary_secrets WHERE name = $1", [id]);
+        expect(rows).toHaveLength(1);
+        expect(rows[0].value).not.toContain(token);
+        expect(JSON.parse(rows[0].value)).toMatchObject({ id, name: "ci", hash: createHash("sha256").update(token).digest("hex"), scopes: [{ kind: "append", project: "default", path: "/ci" }] });
+      } finally {
+        await probe.end();
+      }
+      expect((await fetch(`${first.url}/api/tokens/${id}`, as(adminToken, { method: "DELETE" }))).status).toBe(200);
+      await waitFor(async () => (await appendJson(second.url, "/ci/build", { type: "built" }, { authorization: `Bearer ${token}` })).status === 401, "the revocation on the other server");
+    } finally {
+      await first.close();
+      await second.close();
     }
   });
 });

@@ -16,7 +16,10 @@ export function selfCallGuard(mark: string): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (c.req.header(outboundMarkHeader) === mark) {
       const origin = c.req.header(outboundProjectHeader) ?? "";
-      const target = projectOf(c);
+      // A delivery names its project in a header too, which wins over `?project=`: refuse a query naming
+      // another all the same, so the call fails loudly instead of landing somewhere its author did not mean.
+      const query = c.req.query("project");
+      const target = query !== undefined && query !== origin ? query : projectOf(c);
       if (origin === "" || target !== origin) {
         throw new TributaryError(
           "forbidden",
