@@ -6,11 +6,12 @@
  * on a 2-core machine as much CPU as possible is left to the server being measured. A delivery's
  * latency is its arrival time minus `t`.
  *
- * IPC: `{type:"open", url, path, readers}` → `{type:"ready"}`;
+ * IPC: `{type:"open", url, path, readers}` (path: the live read's path and query) → `{type:"ready"}`;
  * `{type:"finish", expected, timeoutMs}` → `{type:"result", ...}` once every reader has `expected`
  * events (or the time is up).
  */
 import { connect, type Socket } from "node:net";
+import { numberAt } from "./marker-scanner.ts";
 import { summarize, wallClockMs } from "./stats.ts";
 
 interface Reader {
@@ -32,22 +33,6 @@ function record(value: number): void {
     latencies = grown;
   }
   latencies[samples++] = value;
-}
-
-/** Parses the decimal number (digits, one optional '.') that starts at `at`. */
-function numberAt(bytes: Buffer, at: number): { value: number; end: number } {
-  let value = 0;
-  let scale = 0;
-  let index = at;
-  for (; index < bytes.length; index++) {
-    const byte = bytes[index]!;
-    if (byte === 46) scale = 1;
-    else if (byte >= 48 && byte <= 57) {
-      value = value * 10 + (byte - 48);
-      if (scale > 0) scale *= 10;
-    } else break;
-  }
-  return { value: scale > 0 ? value / scale : value, end: index };
 }
 
 function onData(reader: Reader, chunk: Buffer): void {
@@ -76,7 +61,7 @@ function openReader(url: URL, path: string): Promise<void> {
     readers.push(reader);
     socket.setNoDelay(true);
     socket.once("error", reject);
-    socket.write(`GET ${path}?live=true&afterOffset=end HTTP/1.1\r\nHost: ${url.host}\r\nAccept: text/event-stream\r\n\r\n`);
+    socket.write(`GET ${path} HTTP/1.1\r\nHost: ${url.host}\r\nAccept: text/event-stream\r\n\r\n`);
     let head = Buffer.alloc(0);
     const onHead = (chunk: Buffer) => {
       head = Buffer.concat([head, chunk]);

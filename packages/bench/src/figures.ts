@@ -1,67 +1,118 @@
+import type { SubjectId } from "./subjects.ts";
+
 /**
- * Every figure BENCHMARKS.md reports, with its SPEC §10 target and the Durable Streams reference
- * server's figure as SPEC §10 quotes it. The Durable Streams face's rows have no target; their reference
- * figure is measured in the same run (groups.ts, `ds`).
- * The order here is the order of the report's table.
+ * A figure of the report: one workload's result on every subject measured in the same run, and its
+ * target as a ratio to the floor or the reference (SPEC §10). Groups (groups/) declare their figures;
+ * the report's table lists them in the groups' order.
  */
 export interface FigureSpec {
   id: string;
   label: string;
-  unit: "ms" | "µs" | "appends/s" | "events/s" | "chunks/s";
-  /** The target from SPEC §10; absent for figures that are shown for context only. */
-  target?: { text: string; meets: (value: number) => boolean };
-  reference?: string;
+  unit: Unit;
+  /** Which way is better: latencies are `lower`, rates `higher`. */
+  better: "lower" | "higher";
+  target?: Target;
 }
 
-const atMost = (limit: number, unit: string) => ({ text: `≤ ${limit} ${unit}`, meets: (value: number) => value <= limit });
-const atLeast = (limit: number, unit: string) => ({
-  text: `≥ ${limit.toLocaleString("en-US")} ${unit}`,
-  meets: (value: number) => value >= limit,
-});
+export type Unit = "ms" | "µs" | "appends/s" | "events/s" | "chunks/s" | "KiB";
 
-export const figures = [
-  { id: "append.p50", label: "Sequential append latency p50", unit: "ms", target: atMost(0.5, "ms"), reference: "0.40 ms (in memory)" },
-  { id: "append.p99", label: "Sequential append latency p99", unit: "ms", target: atMost(3, "ms") },
-  { id: "append.full.p50", label: "Sequential append latency p50, `--fsync full`", unit: "ms" },
-  { id: "append.full.p99", label: "Sequential append latency p99, `--fsync full`", unit: "ms" },
-  {
-    id: "concurrent",
-    label: "Appends/s, one stream, 32 concurrent clients",
-    unit: "appends/s",
-    target: atLeast(10_000, "appends/s"),
-    reference: "~18,000/s (in memory)",
-  },
-  {
-    id: "concurrent.full",
-    label: "Appends/s, one stream, 32 concurrent clients, `--fsync full`",
-    unit: "appends/s",
-    reference: "~600/s (syncing each append to disk)",
-  },
-  { id: "batch", label: "Events/s appended in batches (`{events:[…]}`)", unit: "events/s", target: atLeast(100_000, "events/s") },
-  { id: "live.p50", label: "Append → live SSE reader round trip p50", unit: "ms", target: atMost(1, "ms") },
-  { id: "fanout.p99", label: "1,000 SSE readers on one stream at 500 events/s, delivery p99", unit: "ms", target: atMost(50, "ms") },
-  {
-    id: "catchup.sse",
-    label: "Catch-up read over SSE",
-    unit: "events/s",
-    target: atLeast(250_000, "events/s"),
-    reference: "~270,000 events/s (in memory)",
-  },
-  { id: "catchup.json", label: "Catch-up read over `format=json` pages", unit: "events/s", target: atLeast(250_000, "events/s") },
-  { id: "processor.reduce", label: "Processor catch-up (reduce)", unit: "events/s", target: atLeast(250_000, "events/s") },
-  { id: "ds.append.p50", label: "Durable Streams face: sequential append latency p50", unit: "ms" },
-  { id: "ds.concurrent", label: "Durable Streams face: appends/s, one stream, 32 concurrent clients", unit: "appends/s" },
-  { id: "ds.catchup", label: "Durable Streams face: catch-up read following `Stream-Next-Offset`", unit: "events/s" },
-  { id: "hosted.overhead", label: "Hosted-processor overhead per event", unit: "µs", target: atMost(50, "µs") },
-  { id: "agent.ttft", label: "Agent time-to-first-token added over a bare `openai` call", unit: "ms", target: atMost(5, "ms") },
-  { id: "agent.chunks", label: "Agent chunk events stored per second from a fast local model", unit: "chunks/s", target: atLeast(1_000, "chunks/s") },
-] as const satisfies readonly FigureSpec[];
+/** A column of the report: a subject, or the storage floor (raw SQLite inserts in the bench process). */
+export type ColumnId = SubjectId | "storage";
 
-export type FigureId = (typeof figures)[number]["id"];
+/** The median of several interleaved runs, and their spread. */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  runs: number[];
+}
+
+export interface MeasuredFigure {
+  values: Partial<Record<ColumnId, Spread>>;
+  /** Why a column is missing (PostgreSQL not installed, a server that could not run the workload). */
+  missing?: Partial<Record<ColumnId, string>>;
+  /** Printed next to the value. */
+  caveat?: string;
+  /** Measured under a workload short of the target's: a miss whatever its value. */
+  shortOfWorkload?: boolean;
+}
+
+export type FigureResult = MeasuredFigure | { notMeasured: string };
+
+export interface Target {
+  text: string;
+  /** Whether Tributary (SQLite) meets it; undefined when a column it needs is missing. */
+  meets(figure: MeasuredFigure): boolean | undefined;
+}
 
 /**
- * A measured figure, or the reason it was not measured. A `reference` measured in the same run replaces
- * the quoted one. A `caveat` is printed next to the value; a
- * figure measured under a workload short of the target's (`shortOfWorkload`) is a miss whatever its value.
+ * The median, min and max of a set of runs.
+ *
+ * @example
+ * spreadOf([3, 1, 2]); // { median: 2, min: 1, max: 3, runs: [3, 1, 2] }
  */
-export type FigureResult = { value: number; caveat?: string; shortOfWorkload?: boolean; reference?: string } | { notMeasured: string };
+export function spreadOf(runs: number[]): Spread {
+  const sorted = [...runs].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  return { median, min: sorted[0]!, max: sorted.at(-1)!, runs };
+}
+
+/** Tributary (SQLite) over another column, the ratio every target is written in. */
+export function ratio(figure: MeasuredFigure, to: ColumnId, of: ColumnId = "sqlite"): number | undefined {
+  const value = figure.values[of]?.median;
+  const other = figure.values[to]?.median;
+  return value === undefined || other === undefined || other === 0 ? undefined : value / other;
+}
+
+const columnNames: Record<ColumnId, string> = {
+  sqlite: "Tributary (SQLite)",
+  postgres: "Tributary (PostgreSQL)",
+  floor: "the HTTP floor",
+  storage: "the storage floor",
+  "ds-memory": "the reference in memory",
+  "ds-file": "the reference file-backed",
+};
+
+/** Tributary ≤ `limit` × the `to` column (a latency). */
+export function ratioAtMost(to: ColumnId, limit: number): Target {
+  return { text: `≤ ${limit}× ${columnNames[to]}`, meets: (figure) => mapDefined(ratio(figure, to), (r) => r <= limit) };
+}
+
+/** Tributary ≥ `limit` × the `to` column (a rate). */
+export function ratioAtLeast(to: ColumnId, limit: number, of: ColumnId = "sqlite"): Target {
+  const who = of === "sqlite" ? "" : `${columnNames[of]} `;
+  return { text: `${who}≥ ${limit}× ${columnNames[to]}`, meets: (figure) => mapDefined(ratio(figure, to, of), (r) => r >= limit) };
+}
+
+/** Tributary at most `limit` more than the `to` column (the agent's added time to first token). */
+export function addedAtMost(to: ColumnId, limit: number, unit: Unit, toName = columnNames[to]): Target {
+  return {
+    text: `≤ ${toName} + ${limit} ${unit}`,
+    meets: (figure) => {
+      const value = figure.values.sqlite?.median;
+      const other = figure.values[to]?.median;
+      return value === undefined || other === undefined ? undefined : value - other <= limit;
+    },
+  };
+}
+
+export function atLeast(limit: number, unit: Unit): Target {
+  return { text: `≥ ${limit.toLocaleString("en-US")} ${unit}`, meets: (figure) => mapDefined(figure.values.sqlite?.median, (v) => v >= limit) };
+}
+
+/** Every one of the targets. */
+export function allOf(...targets: Target[]): Target {
+  return {
+    text: targets.map((target) => target.text).join(" and "),
+    meets: (figure) => {
+      const verdicts = targets.map((target) => target.meets(figure));
+      if (verdicts.includes(false)) return false;
+      return verdicts.includes(undefined) ? undefined : true;
+    },
+  };
+}
+
+function mapDefined<T, R>(value: T | undefined, map: (value: T) => R): R | undefined {
+  return value === undefined ? undefined : map(value);
+}

@@ -1,37 +1,60 @@
-import { figures, type FigureId, type FigureResult, type FigureSpec } from "./figures.ts";
+import { chartsDir, type Chart } from "./charts.ts";
+import { ratio, type ColumnId, type FigureResult, type FigureSpec, type MeasuredFigure, type Spread } from "./figures.ts";
 import type { Machine } from "./machine.ts";
 
 export interface BenchReport {
   startedAt: Date;
   command: string;
   quick: boolean;
+  rounds: number;
   machine: Machine;
   durationSeconds: number;
-  results: Map<FigureId, FigureResult>;
-  /** One markdown bullet per scenario: its workload and what the server's process was doing. */
+  figures: FigureSpec[];
+  results: Map<string, FigureResult>;
+  /** One markdown bullet per workload: what it did and what the servers were doing. */
   details: string[];
+  charts: Chart[];
+  sections: string[];
   loadAverageAtEnd: string;
   /** Other processes' average CPU use during the run, in cores. */
   otherCores: number;
+  /** The PostgreSQL column's server, or why there is none. */
+  postgres: string;
 }
 
+/** The table's value columns, after Tributary (SQLite) and its ratios. */
+const columns: { id: ColumnId; heading: string }[] = [
+  { id: "postgres", heading: "Tributary (PostgreSQL)" },
+  { id: "floor", heading: "HTTP floor" },
+  { id: "storage", heading: "Storage floor (raw SQLite)" },
+  { id: "ds-memory", heading: "Reference (memory)" },
+  { id: "ds-file", heading: "Reference (file)" },
+];
+
 /**
- * Renders BENCHMARKS.md: the machine, the command, and every figure of SPEC §10 next to its target.
+ * Renders BENCHMARKS.md: the machine, the command, and every figure as Tributary's value (median of the
+ * interleaved runs, with their spread), its ratio to the floor and to the reference, and its target.
  *
  * @example
  * writeFileSync("BENCHMARKS.md", renderReport(report));
  */
 export function renderReport(report: BenchReport): string {
   const { machine } = report;
-  const rows = figures.map((figure: FigureSpec) => {
-    const result = report.results.get(figure.id as FigureId) ?? { notMeasured: "the benchmark did not run" };
-    const measured =
-      "value" in result ? `${formatValue(result.value, figure.unit)}${result.caveat ? ` (${result.caveat})` : ""}` : `not measured: ${result.notMeasured}`;
-    const meets = "value" in result && figure.target?.meets(result.value) === true && result.shortOfWorkload !== true;
-    const verdict = !("value" in result) ? "—" : figure.target ? (meets ? "✅ pass" : "❌ miss") : "(context)";
-    const reference = ("value" in result ? result.reference : undefined) ?? figure.reference ?? "";
-    return `| ${figure.label} | ${measured} | ${figure.target?.text ?? "—"} | ${verdict} | ${reference} |`;
+  const rows = report.figures.map((figure) => {
+    const result = report.results.get(figure.id) ?? { notMeasured: "the benchmark did not run" };
+    if (!("values" in result)) return `| ${figure.label} | not measured: ${result.notMeasured} |  |  | ${figure.target?.text ?? "—"} | — |${columns.map(() => "  |").join("")}`;
+    const sqlite = result.values.sqlite;
+    const measured = sqlite ? `${spreadText(sqlite, figure.unit)}${result.caveat ? ` (${result.caveat})` : ""}` : `not measured${result.caveat ? `: ${result.caveat}` : ""}`;
+    const verdict = verdictOf(figure, result);
+    const cells = columns.map(({ id }) => {
+      const value = result.values[id];
+      if (value) return spreadText(value, figure.unit);
+      return result.missing?.[id] ? `not measured: ${result.missing[id]}` : "";
+    });
+    return `| ${figure.label} | ${measured} | ${ratioText(result, "floor")} | ${ratioText(result, "ds-memory")} | ${figure.target?.text ?? "—"} | ${verdict} | ${cells.join(" | ")} |`;
   });
+  // Charts a section embeds itself (the growth curves) are left to it.
+  const charts = report.charts.filter((chart) => !report.sections.some((section) => section.includes(chart.file)));
   return `# Benchmarks
 
 Written by \`npm run bench\`${report.quick ? " **in --quick mode (a smoke run: short, small workloads; not the figures to quote)**" : ""}. Do not edit by hand: run it again.
@@ -42,33 +65,64 @@ Written by \`npm run bench\`${report.quick ? " **in --quick mode (a smoke run: s
 - **OS**: ${machine.os}
 - **Node**: ${machine.node}
 - **Disk**: ${machine.disk}
-- **Other work on the machine during the run**: other processes used ${(100 * report.otherCores).toFixed(0)}% of one core on average${report.otherCores > 0.2 ? " — **a busy machine: these figures are lower than a quiet one gives**" : ""} (load average at start ${machine.loadAverage}, at end ${report.loadAverageAtEnd}).
+- **PostgreSQL**: ${report.postgres}
+- **Other work on the machine during the run**: other processes used ${(100 * report.otherCores).toFixed(0)}% of one core on average${report.otherCores > 0.2 ? " — **a busy machine: the absolute figures are lower than a quiet one gives; the ratios, measured side by side, hold better**" : ""} (load average at start ${machine.loadAverage}, at end ${report.loadAverageAtEnd}).
 
-The server runs in its own process (\`startServer\`, SQLite on a fresh data directory, default
-\`fsync normal\`: WAL with synchronous=NORMAL, so every acknowledged append survives a crash of the server
-process), the load generator in this one, over loopback with keep-alive connections. Both share the
-machine's cores. Targets are SPEC §10's.
+Every workload runs, in the same run and with the same client code, against each server in its own
+process on this machine, over loopback with keep-alive connections:
+
+- **Tributary (SQLite)**: \`startServer\` on a fresh data directory, \`fsync normal\` (WAL,
+  synchronous=NORMAL: every acknowledged append survives \`kill -9\` of the server). The value the targets judge.
+- **Tributary (PostgreSQL)**: the same server on a private PostgreSQL cluster started for the run.
+- **HTTP floor**: a bare \`node:http\` server that stores nothing (\`floor-child.ts\`): the least any server
+  must do per request. For reads it synthesises events of the same size; for live readers it writes each
+  append's frame to every reader as it arrives.
+- **Storage floor**: raw SQLite inserts (node:sqlite, WAL, synchronous=NORMAL) in the bench process, no HTTP.
+- **Reference (memory / file)**: the Durable Streams reference server, npm \`@durable-streams/server\`, in
+  memory and file-backed, spoken to in its own protocol (JSON streams).
+
+Runs are interleaved (A B C A B C …, ${report.rounds} rounds) and each cell is the median run with the
+spread (min–max) in brackets, so noise shows as spread rather than as a difference. The ratios are
+Tributary (SQLite)'s median over the other column's median; the targets are SPEC §10's, written as ratios.
 
 ## Results
 
-| Figure | Measured | Target (SPEC §10) | Result | Durable Streams reference server (Durable Streams rows measured in this run; the others quoted from SPEC §10, not measured here) |
-| --- | --- | --- | --- | --- |
+| Figure | Tributary (SQLite) | × HTTP floor | × reference (memory) | Target | Result | ${columns.map((column) => column.heading).join(" | ")} |
+| --- | --- | --- | --- | --- | --- | ${columns.map(() => "---").join(" | ")} |
 ${rows.join("\n")}
 
-The reference figures of the Durable Streams face rows were measured in this run: the same workload
-against the reference server (npm \`@durable-streams/server\`, file-backed) in its own process. The other
-reference figures are that server's own, quoted from SPEC §10, not measured here (one workload of its own),
-and are not a like-for-like comparison. \`--fsync full\` rows show the price of durability against power loss (an fsync
-of the WAL per commit group); they have no target of their own.
+${charts.map((chart) => `![${chart.title}](${chartsDir}/${chart.file})`).join("\n\n")}
 
-## Workloads and what the server was doing
+${report.sections.join("\n")}
+## Workloads and what the servers were doing
 
 ${report.details.join("\n")}
 `;
 }
 
+function verdictOf(figure: FigureSpec, result: MeasuredFigure): string {
+  if (!figure.target) return "(context)";
+  const meets = figure.target.meets(result);
+  if (meets === undefined) return "— (a column it needs is missing)";
+  return meets && result.shortOfWorkload !== true ? "✅ pass" : "❌ miss";
+}
+
+function ratioText(result: MeasuredFigure, to: ColumnId): string {
+  const value = ratio(result, to);
+  return value === undefined ? "" : `${value.toFixed(2)}×`;
+}
+
+function spreadText(spread: Spread, unit: FigureSpec["unit"]): string {
+  if (spread.runs.length === 1) return formatValue(spread.median, unit);
+  return `${formatValue(spread.median, unit)} (${formatNumber(spread.min, unit)}–${formatNumber(spread.max, unit)})`;
+}
+
+function formatNumber(value: number, unit: FigureSpec["unit"]): string {
+  if (unit === "ms") return value < 10 ? value.toFixed(2) : value.toFixed(1);
+  if (unit === "µs" || unit === "KiB") return value.toFixed(1);
+  return Math.round(value).toLocaleString("en-US");
+}
+
 function formatValue(value: number, unit: FigureSpec["unit"]): string {
-  if (unit === "ms") return `${value < 10 ? value.toFixed(2) : value.toFixed(1)} ms`;
-  if (unit === "µs") return `${value.toFixed(1)} µs`;
-  return `${Math.round(value).toLocaleString("en-US")} ${unit}`;
+  return `${formatNumber(value, unit)} ${unit}`;
 }

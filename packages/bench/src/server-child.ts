@@ -1,13 +1,16 @@
 /**
  * The server under test, in its own process so the load generator never shares its event loop.
- * Started by `startServerProcess`; speaks the protocol of `announceServer`.
+ * Started by `startServerProcess`; speaks the protocol of `announceServer`. On SQLite in the bench's data
+ * directory, or on PostgreSQL when `BENCH_POSTGRES_URL` names a database.
  */
-import { startServer } from "@tributary/server";
+import { createPostgresStore, startServer } from "@tributary/server";
 import { announceServer } from "./child-ipc.ts";
 
 const dataDir = process.env.BENCH_DATA_DIR;
 const fsync = process.env.BENCH_FSYNC === "full" ? "full" : "normal";
+const postgresUrl = process.env.BENCH_POSTGRES_URL;
 if (!dataDir) throw new Error("server-child needs BENCH_DATA_DIR");
 
-const server = await startServer({ port: 0, dataDir, fsync, logLevel: "warn" });
+const store = postgresUrl ? await createPostgresStore({ connectionString: postgresUrl }) : undefined;
+const server = await startServer({ port: 0, dataDir, fsync, logLevel: "warn", ...(store ? { store } : {}) });
 announceServer(server.url, () => server.close());

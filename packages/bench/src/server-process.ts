@@ -12,14 +12,15 @@ export interface ServerStats {
   eventLoopUtilization: number;
   eventLoopDelayP99Ms: number;
   rssMb: number;
+  heapMb: number;
   /** CPU time since the process started. */
   totalCpuMs: number;
 }
 
 export interface ServerProcess {
   url: string;
-  /** Figures since the previous call (or since start). */
-  stats(): Promise<ServerStats>;
+  /** Figures since the previous call (or since start); with `gc`, memory after a garbage collection. */
+  stats(options?: { gc?: boolean }): Promise<ServerStats>;
   /** Stops the server; resolves with the CPU time (ms) its process used in all. */
   close(): Promise<number>;
 }
@@ -31,12 +32,15 @@ export interface ServerProcessOptions {
   /** Another server script speaking the same stdout/IPC protocol (the probes' stripped-down servers). */
   script?: string;
   env?: Record<string, string>;
+  /** An existing data directory to reopen (kept on close); by default a fresh one, removed on close. */
+  dataDir?: string;
 }
 
 const childScript = fileURLToPath(new URL("./server-child.ts", import.meta.url));
 
 /**
- * Starts a Tributary server in a child process on a fresh data directory (removed on close).
+ * Starts a server under test in a child process (Tributary's `server-child.ts` unless `script` names
+ * another) on a fresh data directory (removed on close) or on `dataDir` (kept).
  *
  * @example
  * const server = await startServerProcess({ fsync: "normal" });
@@ -44,8 +48,11 @@ const childScript = fileURLToPath(new URL("./server-child.ts", import.meta.url))
  * await server.close();
  */
 export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
-  const dataDir = mkdtempSync(join(tmpdir(), "tributary-bench-"));
-  const execArgv = options.cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "tributary-bench-"));
+  const removeDataDir = () => {
+    if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+  };
+  const execArgv = ["--expose-gc", ...(options.cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`] : [])];
   const child = spawn(process.execPath, [...execArgv, options.script ?? childScript], {
     stdio: ["ignore", "pipe", "inherit", "ipc"],
     env: { ...process.env, ...options.env, BENCH_DATA_DIR: dataDir, BENCH_FSYNC: options.fsync },
@@ -55,7 +62,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     const url = await readUrl(child);
     return {
       url,
-      stats: () => askStats(child),
+      stats: (stats) => askStats(child, stats?.gc === true),
       async close() {
         let cpuMs = 0;
         if (child.exitCode === null) {
@@ -63,14 +70,14 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
           child.send({ type: "close" });
         }
         await exited;
-        rmSync(dataDir, { recursive: true, force: true });
+        removeDataDir();
         return cpuMs;
       },
     };
   } catch (error) {
     child.kill("SIGKILL");
     await exited;
-    rmSync(dataDir, { recursive: true, force: true });
+    removeDataDir();
     throw error;
   }
 }
@@ -94,7 +101,7 @@ function readUrl(child: ChildProcess): Promise<string> {
   });
 }
 
-function askStats(child: ChildProcess): Promise<ServerStats> {
+function askStats(child: ChildProcess, gc = false): Promise<ServerStats> {
   return new Promise((resolve) => {
     const onMessage = (message: { type?: string } & ServerStats) => {
       if (message.type !== "stats") return;
@@ -102,6 +109,6 @@ function askStats(child: ChildProcess): Promise<ServerStats> {
       resolve(message);
     };
     child.on("message", onMessage);
-    child.send({ type: "stats" });
+    child.send({ type: "stats", gc });
   });
 }

@@ -28,3 +28,13 @@ export function summarize(samples: ArrayLike<number>): LatencySummary {
 export function wallClockMs(): number {
   return performance.timeOrigin + performance.now();
 }
+
+/**
+ * The run whose `pick` is the median of the runs, so the percentiles shown with it belong together.
+ *
+ * @example
+ * medianBy([{ p50: 3 }, { p50: 1 }, { p50: 2 }], (run) => run.p50); // { p50: 2 }
+ */
+export function medianBy<T>(runs: T[], pick: (run: T) => number): T {
+  return [...runs].sort((a, b) => pick(a) - pick(b))[Math.floor((runs.length - 1) / 2)]!;
+}

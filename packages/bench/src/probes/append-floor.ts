@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { createProgress } from "../progress.ts";
 import { measureAppendThroughput } from "../scenarios/append-throughput.ts";
 import { startServerProcess } from "../server-process.ts";
+import { tributaryWire } from "../wire.ts";
 
 const seconds = Number(process.argv[2] ?? 3);
 const variants = (process.argv[3] ?? "raw,hono,hono-bodylimit,raw-store,hono-store,server").split(",");
@@ -27,7 +28,7 @@ for (let round = 0; round < rounds; round++) for (const variant of variants) {
   });
   progress.step(variant);
   await server.stats();
-  const result = await measureAppendThroughput(server.url, { clients: 32, batchSize: 1, durationMs: seconds * 1000, warmupMs: 500, path: "/api/streams/probe/one", progress });
+  const result = await measureAppendThroughput(server.url, tributaryWire, { clients: 32, batchSize: 1, durationMs: seconds * 1000, warmupMs: 500, name: "/probe/one", progress });
   const stats = await server.stats();
   const cpuMs = stats.cpuUserMs + stats.cpuSystemMs;
   // CPU per append over the whole interval, warm-up included (the requests counted are the measured window's).

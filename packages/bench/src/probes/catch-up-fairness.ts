@@ -8,15 +8,16 @@
  */
 import { createHttpClient } from "../http-client.ts";
 import { createProgress } from "../progress.ts";
-import { fillStream, measureSseCatchUp } from "../scenarios/catch-up.ts";
+import { fillStream, readSseCatchUp } from "../scenarios/catch-up.ts";
 import { startServerProcess } from "../server-process.ts";
 import { summarize } from "../stats.ts";
+import { tributaryWire } from "../wire.ts";
 
 const count = Number(process.argv[2] ?? 200_000);
 const progress = createProgress(1);
 const server = await startServerProcess({ fsync: "normal" });
 try {
-  await fillStream(server.url, { stream: "/probe/catch-up", count, progress });
+  await fillStream(server.url, tributaryWire, { name: "/probe/catch-up", count, progress });
   const http = createHttpClient(server.url, { connections: 1 });
   const pings: number[] = [];
   let reading = true;
@@ -28,13 +29,13 @@ try {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
   })();
-  const read = await measureSseCatchUp(server.url, { stream: "/probe/catch-up", count, runs: 1, progress });
+  const eventsPerSecond = await readSseCatchUp(server.url, tributaryWire, { name: "/probe/catch-up", count });
   reading = false;
   await pinger;
   http.close();
   const latency = summarize(pings);
   console.log(
-    `SSE catch-up of ${count.toLocaleString("en-US")} events at ${Math.round(read.eventsPerSecond).toLocaleString("en-US")} events/s; ` +
+    `SSE catch-up of ${count.toLocaleString("en-US")} events at ${Math.round(eventsPerSecond).toLocaleString("en-US")} events/s; ` +
       `${latency.count} health pings meanwhile: p50 ${latency.p50.toFixed(2)} ms, max ${latency.max.toFixed(1)} ms`,
   );
 } finally {

@@ -1,7 +1,7 @@
-import { createBenchStream } from "../bench-stream.ts";
-import { createHttpClient, expectAppended } from "../http-client.ts";
+import { createHttpClient } from "../http-client.ts";
 import type { Progress } from "../progress.ts";
 import { summarize, type LatencySummary } from "../stats.ts";
+import type { Wire } from "../wire.ts";
 
 export interface ThroughputResult {
   /** Requests acknowledged per second. */
@@ -19,30 +19,31 @@ export interface ThroughputResult {
  * `{events:[…]}` batch.
  *
  * @example
- * const result = await measureAppendThroughput(url, { clients: 32, batchSize: 1, durationMs: 5000, warmupMs: 1000, path: "/bench/t", progress });
+ * const result = await measureAppendThroughput(url, tributaryWire, { clients: 32, batchSize: 1, durationMs: 5000, warmupMs: 1000, name: "/bench/t", progress });
  */
 export async function measureAppendThroughput(
   baseUrl: string,
+  wire: Wire,
   options: {
     clients: number;
     batchSize: number;
     durationMs: number;
     warmupMs: number;
-    /** The request path of the stream, `/api/streams/...`. */
-    path: string;
-    /** Give each client its own stream below `path` instead of sharing `path` (a diagnostic). */
+    /** The stream's name (a path like `/bench/x`). */
+    name: string;
+    /** Give each client its own stream below `name` instead of sharing it (a diagnostic). */
     streamPerClient?: boolean;
     progress: Progress;
   },
 ): Promise<ThroughputResult> {
   const http = createHttpClient(baseUrl, { connections: options.clients });
-  const pathOf = (client: number) => (options.streamPerClient ? `${options.path}/client-${client}` : options.path);
-  for (const path of new Set(Array.from({ length: options.clients }, (_, client) => pathOf(client)))) await createBenchStream(http, path);
-  const bodyFor = (client: number, i: number) => {
-    if (options.batchSize === 1) return `{"type":"bench/appended","payload":{"client":${client},"i":${i}}}`;
+  const nameOf = (client: number) => (options.streamPerClient ? `${options.name}/client-${client}` : options.name);
+  for (const name of new Set(Array.from({ length: options.clients }, (_, client) => nameOf(client)))) await wire.create(http, name);
+  const send = (client: number, i: number) => {
+    if (options.batchSize === 1) return wire.append(http, nameOf(client), `{"type":"bench/appended","payload":{"client":${client},"i":${i}}}`);
     const events: string[] = [];
     for (let k = 0; k < options.batchSize; k++) events.push(`{"type":"bench/appended","payload":{"client":${client},"i":${i},"k":${k}}}`);
-    return `{"events":[${events.join(",")}]}`;
+    return wire.appendBatch(http, nameOf(client), events);
   };
   const start = performance.now();
   const measureFrom = start + options.warmupMs;
@@ -58,7 +59,7 @@ export async function measureAppendThroughput(
     for (let i = 0; ; i++) {
       const sent = performance.now();
       if (sent >= stopAt) return;
-      expectAppended(await http.post(pathOf(id), bodyFor(id, i)));
+      await send(id, i);
       const acknowledged = performance.now();
       // Only requests sent and acknowledged inside the window count, so warm-up and tail do not skew it.
       if (sent >= measureFrom && acknowledged <= stopAt) {

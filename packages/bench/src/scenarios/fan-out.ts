@@ -1,10 +1,10 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { withDeadline } from "../deadline.ts";
-import { createBenchStream } from "../bench-stream.ts";
-import { createHttpClient, expectAppended } from "../http-client.ts";
+import { createHttpClient } from "../http-client.ts";
 import type { Progress } from "../progress.ts";
 import { wallClockMs, type LatencySummary } from "../stats.ts";
+import type { Wire } from "../wire.ts";
 
 export interface FanOutResult {
   latency: LatencySummary;
@@ -30,15 +30,15 @@ const readersScript = fileURLToPath(new URL("../fan-out-readers.ts", import.meta
  * sending the append to one reader receiving it, over every reader and every event.
  *
  * @example
- * const result = await measureFanOut(url, { readers: 1000, rate: 500, durationMs: 10_000, stream: "/bench/fan-out", progress });
+ * const result = await measureFanOut(url, tributaryWire, { readers: 1000, rate: 500, durationMs: 10_000, name: "/bench/fan-out", progress });
  */
 export async function measureFanOut(
   baseUrl: string,
-  options: { readers: number; rate: number; durationMs: number; stream: string; progress: Progress },
+  wire: Wire,
+  options: { readers: number; rate: number; durationMs: number; name: string; progress: Progress },
 ): Promise<FanOutResult> {
   const http = createHttpClient(baseUrl, { connections: 16 });
-  const path = `/api/streams${options.stream}`;
-  await createBenchStream(http, path);
+  await wire.create(http, options.name);
 
   const child = spawn(process.execPath, [readersScript], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -57,7 +57,7 @@ export async function measureFanOut(
   try {
     options.progress.tick(`connecting ${options.readers.toLocaleString("en-US")} readers`);
     const ready = next("ready");
-    child.send({ type: "open", url: baseUrl, path, readers: options.readers });
+    child.send({ type: "open", url: baseUrl, path: wire.livePath(options.name), readers: options.readers });
     await withDeadline(ready, 60_000, "the fan-out readers did not connect within 60 s");
 
     const planned = Math.round((options.rate * options.durationMs) / 1000);
@@ -74,8 +74,7 @@ export async function measureFanOut(
       if (performance.now() > giveUpAt || inFlight.size > 2 * options.rate) total = sent;
       const due = Math.min(total, Math.floor((performance.now() - started) / interval) + 1);
       for (; sent < due; sent++) {
-        const body = `{"type":"bench/fanned-out","payload":{"t":${wallClockMs().toFixed(3)}}}`;
-        const request = http.post(path, body).then(expectAppended);
+        const request = wire.append(http, options.name, `{"type":"bench/fanned-out","payload":{"t":${wallClockMs().toFixed(3)}}}`);
         inFlight.add(request);
         void request.finally(() => inFlight.delete(request));
       }

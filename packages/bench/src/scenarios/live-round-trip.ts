@@ -1,60 +1,61 @@
-import { createBenchStream } from "../bench-stream.ts";
-import { createHttpClient, expectAppended } from "../http-client.ts";
-import type { Progress } from "../progress.ts";
+import { request } from "node:http";
 import { withDeadline } from "../deadline.ts";
-import { createFrameScanner, openSse } from "../sse-reader.ts";
+import { createHttpClient } from "../http-client.ts";
+import { createMarkerScanner } from "../marker-scanner.ts";
+import type { Progress } from "../progress.ts";
 import { summarize, type LatencySummary } from "../stats.ts";
+import type { Wire } from "../wire.ts";
 
 /**
  * Append → live reader round trip: one live SSE reader on a stream, one client appending sequentially;
- * each sample is the time from sending an append to the reader receiving that event. The next append
- * is sent once both the reader has the event and the append was acknowledged.
+ * each sample is the time from sending an append to the reader receiving that event (found by the
+ * `"rt":<i>` its payload carries). The next append is sent once the reader has the event and the append
+ * was acknowledged.
  *
  * @example
- * const latency = await measureLiveRoundTrip(url, { count: 2000, warmup: 200, stream: "/bench/live", progress });
+ * const latency = await measureLiveRoundTrip(url, tributaryWire, { count: 2000, warmup: 200, name: "/bench/live", progress });
  */
 export async function measureLiveRoundTrip(
   baseUrl: string,
-  options: { count: number; warmup: number; stream: string; progress: Progress },
+  wire: Wire,
+  options: { count: number; warmup: number; name: string; progress: Progress },
 ): Promise<LatencySummary> {
   const http = createHttpClient(baseUrl, { connections: 1 });
-  const path = `/api/streams${options.stream}`;
-  await createBenchStream(http, path);
-  // The reader usually sees an event before its append is acknowledged (fan-out happens at commit),
-  // so arrivals are recorded by offset and looked up once the append's answer names the offset.
+  await wire.create(http, options.name);
+  // The reader may see an event before its append is acknowledged, so arrivals are kept by number.
   const arrivals = new Map<number, number>();
-  let waiting: { offset: number; resolve: (receivedAt: number) => void } | undefined;
-  const sse = await openSse(
-    baseUrl,
-    `${path}?live=true&afterOffset=end`,
-    createFrameScanner((offset) => {
-      const receivedAt = performance.now();
-      if (waiting?.offset === offset) waiting.resolve(receivedAt);
-      else arrivals.set(offset, receivedAt);
-    }),
-  );
+  let waiting: { i: number; resolve: (receivedAt: number) => void } | undefined;
+  const scan = createMarkerScanner("rt", (i) => {
+    const receivedAt = performance.now();
+    if (waiting?.i === i) waiting.resolve(receivedAt);
+    else arrivals.set(i, receivedAt);
+  });
+  const url = new URL(baseUrl);
+  const reader = await new Promise<{ close(): void }>((resolve, reject) => {
+    const req = request({ host: url.hostname, port: url.port, path: wire.livePath(options.name), agent: false, headers: { accept: "text/event-stream" } }, (res) => {
+      if (res.statusCode !== 200) return reject(new Error(`the live read answered ${res.statusCode}`));
+      res.on("data", scan);
+      resolve({ close: () => req.destroy() });
+    });
+    req.on("error", reject);
+    req.end();
+  });
   const samples = new Float64Array(options.count);
   const total = options.warmup + options.count;
   try {
     for (let i = 0; i < total; i++) {
       const sent = performance.now();
-      const response = await http.post(path, `{"type":"bench/appended","payload":{"i":${i}}}`);
-      expectAppended(response);
-      const offset = (JSON.parse(response.body) as { offset: number }).offset;
+      await wire.append(http, options.name, `{"type":"bench/appended","payload":{"rt":${i}}}`);
       const receivedAt =
-        arrivals.get(offset) ??
-        (await withDeadline(
-          new Promise<number>((resolve) => (waiting = { offset, resolve })),
-          10_000,
-          `the live reader did not receive offset ${offset} within 10 s`,
-        ));
-      arrivals.delete(offset);
+        arrivals.get(i) ??
+        (await withDeadline(new Promise<number>((resolve) => (waiting = { i, resolve })), 10_000, `the live reader did not receive event ${i} within 10 s`));
+      arrivals.delete(i);
       waiting = undefined;
       if (i >= options.warmup) samples[i - options.warmup] = receivedAt - sent;
       if (i % 250 === 0) options.progress.tick(`${i.toLocaleString("en-US")} / ${total.toLocaleString("en-US")} round trips`);
     }
   } finally {
-    sse.close();
+    reader.close();
     http.close();
   }
   return summarize(samples);
