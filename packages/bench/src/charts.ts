@@ -11,7 +11,7 @@ export interface Chart {
 }
 
 const colours = ["#2563eb", "#16a34a", "#9333ea", "#ea580c", "#dc2626", "#0891b2", "#4b5563"];
-const escape = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+const escapeXml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 const label = (value: number) => (value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2));
 
 /**
@@ -32,7 +32,7 @@ export function latencyChart(options: { file: string; title: string; series: { l
   const parts: string[] = [];
   options.series.forEach((series, index) => {
     const y = top + index * groupHeight;
-    parts.push(`<text x="${left - 8}" y="${y + rowHeight * 1.5 + 4}" text-anchor="end">${escape(series.label)}</text>`);
+    parts.push(`<text x="${left - 8}" y="${y + rowHeight * 1.5 + 4}" text-anchor="end">${escapeXml(series.label)}</text>`);
     (["p50", "p90", "p99"] as const).forEach((key, k) => {
       const value = series.latency[key];
       const w = Math.max(1, (plot * value) / max);
@@ -67,7 +67,7 @@ export function growthChart(options: { file: string; title: string; xLabel: stri
     `<line x1="${left}" y1="${top}" x2="${left}" y2="${height - bottom}" stroke="#999" />`,
     `<text x="${left - 6}" y="${top + 4}" text-anchor="end" font-size="11">${label(yMax)}</text>`,
     `<text x="${left - 6}" y="${height - bottom}" text-anchor="end" font-size="11">0</text>`,
-    `<text x="${(left + width - right) / 2}" y="${height - 12}" text-anchor="middle" font-size="12">${escape(options.xLabel)}</text>`,
+    `<text x="${(left + width - right) / 2}" y="${height - 12}" text-anchor="middle" font-size="12">${escapeXml(options.xLabel)}</text>`,
   ];
   for (const x of [...new Set(all.map((point) => point.x))]) {
     parts.push(`<text x="${px(x).toFixed(1)}" y="${height - bottom + 16}" text-anchor="middle" font-size="11">${x.toLocaleString("en-US")}</text>`);
@@ -78,7 +78,7 @@ export function growthChart(options: { file: string; title: string; xLabel: stri
     parts.push(`<polyline points="${points}" fill="none" stroke="${colour}" stroke-width="2" />`);
     for (const point of series.points) parts.push(`<circle cx="${px(point.x).toFixed(1)}" cy="${py(point.y).toFixed(1)}" r="3" fill="${colour}"><title>${label(point.y)}</title></circle>`);
     parts.push(`<rect x="${width - right + 12}" y="${top + index * 18}" width="10" height="10" fill="${colour}" />`);
-    parts.push(`<text x="${width - right + 28}" y="${top + index * 18 + 9}" font-size="11">${escape(series.label)}</text>`);
+    parts.push(`<text x="${width - right + 28}" y="${top + index * 18 + 9}" font-size="11">${escapeXml(series.label)}</text>`);
   });
   return { file: options.file, title: options.title, svg: frame(width, height, options.title, parts) };
 }
@@ -86,7 +86,7 @@ export function growthChart(options: { file: string; title: string; xLabel: stri
 function frame(width: number, height: number, title: string, parts: string[]): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">
 <rect width="100%" height="100%" fill="#fff" />
-<text x="12" y="22" font-size="14" font-weight="bold">${escape(title)}</text>
+<text x="12" y="22" font-size="14" font-weight="bold">${escapeXml(title)}</text>
 ${parts.join("\n")}
 </svg>
 `;

@@ -79,7 +79,7 @@ describe("npm run bench", () => {
     expect(charts).toEqual(expect.arrayContaining(["docs/benchmarks/append-latency.svg", "docs/benchmarks/growth-stream.svg", "docs/benchmarks/growth-sse-memory.svg"]));
     for (const chart of charts) {
       expect(existsSync(join(dir, chart)), chart).toBe(true);
-      expect(readFileSync(join(dir, chart), "utf8")).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"[^]*<\/svg>\n$/);
+      expect(readFileSync(join(dir, chart), "utf8")).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"[\s\S]*<\/svg>\n$/);
     }
   });
 
