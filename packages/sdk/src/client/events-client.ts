@@ -1,4 +1,4 @@
-import { assertKnownOptions, parseProject, parseStreamPath, type EventInput, type StoredEvent } from "@tributary/protocol";
+import { assertKnownOptions, parseProject, parseStreamPath, type AppendBody, type EventInput, type StoredEvent } from "@tributary/protocol";
 import { readEventStream, type StreamOptions } from "./event-stream.ts";
 import { apiUrl, defaultBaseUrl, request, type Endpoint } from "./http.ts";
 import { readHead } from "./read-head.ts";
@@ -70,15 +70,17 @@ export function createEventsClient(baseUrlOrOptions: string | EventsClientOption
   /** `append` (documented there), also telling whether the event was stored now or is an idempotent replay. */
   const appendOne = async (input: { path: string; event: EventInput; signal?: AbortSignal }): Promise<{ event: StoredEvent; created: boolean }> => {
     assertKnownOptions("append", input, appendOptions);
-    const url = apiUrl(endpoint, "streams", parseStreamPath(input.path), { strict: "true" });
-    const response = await request(endpoint, url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ event: input.event }),
-      ...(input.signal ? { signal: input.signal } : {}),
-    }, { safeToRetry: input.event?.idempotencyKey !== undefined });
+    const response = await postStrict(input.path, { event: input.event }, input.signal, input.event?.idempotencyKey !== undefined);
     return { event: (await response.json()) as StoredEvent, created: response.status === 201 };
   };
+  /** POSTs an append body in strict mode (an invalid event is refused, not stored as invalid). */
+  const postStrict = (path: string, body: AppendBody, signal: AbortSignal | undefined, safeToRetry = false) =>
+    request(
+      endpoint,
+      apiUrl(endpoint, "streams", parseStreamPath(path), { strict: "true" }),
+      { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), ...(signal ? { signal } : {}) },
+      { safeToRetry },
+    );
   const getJson = async <T>(url: string, signal?: AbortSignal): Promise<T> =>
     (await (await request(endpoint, url, signal ? { signal } : {})).json()) as T;
 
@@ -102,13 +104,7 @@ export function createEventsClient(baseUrlOrOptions: string | EventsClientOption
     /** Appends several events atomically (all or none) and returns them as stored. */
     async appendBatch(input: { path: string; events: EventInput[]; signal?: AbortSignal }): Promise<StoredEvent[]> {
       assertKnownOptions("appendBatch", input, appendBatchOptions);
-      const url = apiUrl(endpoint, "streams", parseStreamPath(input.path), { strict: "true" });
-      const response = await request(endpoint, url, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ events: input.events }),
-        ...(input.signal ? { signal: input.signal } : {}),
-      });
+      const response = await postStrict(input.path, { events: input.events }, input.signal);
       return ((await response.json()) as { events: StoredEvent[] }).events;
     },
 

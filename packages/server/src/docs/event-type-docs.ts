@@ -6,13 +6,7 @@ import { builtinEventTypes, type BuiltinEventType } from "@tributary/protocol";
  * (`ServerOptions.eventTypes`; `tributary serve` passes the agent's), so the server's docs pages cover
  * them without the server depending on the package that defines them.
  */
-export interface DocumentedEventType {
-  type: string;
-  title: string;
-  description: string;
-  payload: z.ZodType;
-  example: Record<string, unknown>;
-  preset?: { type: string; payload: Record<string, unknown> };
+export interface DocumentedEventType extends Omit<BuiltinEventType, "appendedBy"> {
   /** Who appends it: `server` and `anyone` for built-ins; a registered family says its own (`agent`, `tool`, `you`). */
   appendedBy: string;
   /** The family it belongs to: `builtin`, or a registered one (`agent`). */
