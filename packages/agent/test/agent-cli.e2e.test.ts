@@ -7,6 +7,7 @@ import { startTestServer, type TestServer } from "@tributary/server/testing";
 import OpenAI from "openai";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startMockLlm, type MockLlm } from "../src/mock-llm/index.ts";
+import { mcpTestServerFile } from "./support/mcp-test-server.ts";
 import { spawnCli, tributaryBin, type Cli } from "./support/spawn-cli.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -106,6 +107,46 @@ describe("tributary agent and tributary chat", () => {
     expect(badPath.output()).toContain("empty segment");
     expect(await unreachable.exited).toBe(1);
     expect(unreachable.output()).toContain("tributary serve");
+  });
+});
+
+describe("tributary agent --mcp and approvals in tributary chat", () => {
+  it("uses a stdio MCP server's tool and asks y/n in the chat before each call; a denial's reason reaches the model", async () => {
+    llm.load([
+      { match: "repeat", toolCalls: [{ name: "testmcp__echo", arguments: { text: "from chat" } }] },
+      { match: { last: "echo from stdio: from chat" }, text: "Echoed." },
+      { match: "again", toolCalls: [{ name: "testmcp__echo", arguments: { text: "twice" } }] },
+      { match: { last: "denied" }, text: "Not allowed then." },
+    ]);
+    const agent = await startAgentCli("/cli/mcp", ["--mcp", `testmcp=${process.execPath} ${mcpTestServerFile}`, "--tool-policy", "testmcp__echo=ask"]);
+    await agent.waitFor(/mcp: {3}testmcp \(stdio\)/);
+    await waitFor(async () => (await read("/cli/mcp")).some((e) => e.type === "agent-mcp-server-connected"), "the MCP server to connect");
+    const chat = cli(["chat", "/cli/mcp"]);
+    chat.child.stdin!.end("repeat this\ny\nagain\nn not today\n");
+    expect(await chat.exited).toBe(0);
+    const output = chat.output();
+    expect(output).toContain('  ? testmcp__echo {"text":"from chat"} waits for approval');
+    expect(output).toContain("  ✓ approved by tributary chat\n  ↳ echo from stdio: from chat\nagent: Echoed.\n");
+    expect(output).toContain("  ✗ denied by tributary chat: not today\n");
+    expect(output).toContain("agent: Not allowed then.\n");
+    const events = await read("/cli/mcp");
+    expect(events.filter((e) => e.type === "agent-tool-call-approval-requested")).toHaveLength(2);
+    expect(events.find((e) => e.type === "agent-tool-call-denied")!.payload).toMatchObject({ reason: "not today", by: "tributary chat" });
+    expect(JSON.stringify(llm.requests.at(-1)!.body)).toContain("denied and did not run: not today");
+    // Stopping the agent stops the server and withdraws its tools.
+    await agent.kill("SIGTERM");
+    const after = await read("/cli/mcp");
+    expect(after.filter((e) => e.type === "agent-mcp-server-disconnected").map((e) => e.payload)).toEqual([{ name: "testmcp", reason: "the agent stopped" }]);
+    expect(after.some((e) => e.type === "agent-tool-withdrawn" && e.payload.name === "testmcp__echo")).toBe(true);
+  });
+
+  it("refuses a bad --tool-policy and a bad --mcp with a message that says what to fix", async () => {
+    const badPolicy = cli(["agent", "/a", "--tool-policy", "shell=maybe"]);
+    const badMcp = cli(["agent", "/a", "--mcp", "name='unclosed"]);
+    expect(await badPolicy.exited).toBe(2);
+    expect(badPolicy.output()).toContain("--tool-policy takes <tool>=<allow|ask|deny>");
+    expect(await badMcp.exited).toBe(2);
+    expect(badMcp.output()).toContain("--mcp: unclosed ' in 'unclosed");
   });
 });
 

@@ -33,6 +33,14 @@ Options:
   --max-subagent-depth <n> how deep sub-agents may nest (default 3; 0: none)
   --lease-ttl-ms <n>      one agent per stream: a second one waits as a standby and takes over when the
                           first one's heartbeat stands still this long (default 10000)
+  --mcp <command or URL>  an MCP server whose tools the agent is offered on every stream (repeatable):
+                          a command line (stdio) or an http(s) URL (streamable HTTP), named with name=…
+                          (default: the program's or host's name); its tools are <name>__<tool>
+  --mcp-allow <command or URL>  an MCP server an agent-mcp-servers-configured event may ask for (repeatable);
+                          an event can name no other (it must not start programs or reach URLs of its own)
+  --tool-policy <tool>=<allow|ask|deny>  a tool's approval policy (repeatable; '*' for the default);
+                          ask: each call waits for agent-tool-call-approved / -denied (the UI, tributary chat)
+  --approval-timeout-ms <n> how long an ask call waits before it is denied (default 600000)
 ${clientFlagsHelp}
   -h, --help              show this help
 
@@ -60,6 +68,10 @@ export const agentCommand: Command = {
       "tool-timeout-ms": { type: "string" },
       "max-subagent-depth": { type: "string" },
       "lease-ttl-ms": { type: "string" },
+      mcp: { type: "string", multiple: true },
+      "mcp-allow": { type: "string", multiple: true },
+      "tool-policy": { type: "string", multiple: true },
+      "approval-timeout-ms": { type: "string" },
       ...clientFlags,
     });
     if (values.help) {
@@ -92,6 +104,18 @@ export const agentCommand: Command = {
       maxSubagentDepth: optionalInt("max-subagent-depth", 3, 0, 20),
     };
     const leaseTtlMs = optionalInt("lease-ttl-ms", 10_000, 100, 600_000);
+    const approvalTimeoutMs = optionalInt("approval-timeout-ms", 600_000, 100, 86_400_000);
+    const policies = toolPolicyFlags(values["tool-policy"] ?? []);
+    const { parseMcpServerSpec } = await import("@tributary/agent");
+    const mcpSpec = (flag: string) => (spec: string) => {
+      try {
+        return parseMcpServerSpec(spec);
+      } catch (error) {
+        throw new CliError(`--${flag}: ${(error as Error).message}.`);
+      }
+    };
+    const mcpServers = (values.mcp ?? []).map(mcpSpec("mcp"));
+    const mcpAllow = (values["mcp-allow"] ?? []).map(mcpSpec("mcp-allow"));
     const client = clientFromFlags(values);
     // Loaded here, not at the top: the other commands should not pay for the agent's dependencies.
     const { startAgent } = await import("@tributary/agent");
@@ -104,7 +128,8 @@ export const agentCommand: Command = {
         ...(values["no-tools"] ? {} : { cwd }),
         shell: { mode: values.sandbox ? "just-bash" : "bash" },
         deployTool: values["deploy-tool"] ?? false,
-        agent: { model: values.model, baseUrl, api, systemPrompt: values["system-prompt"], contextWindowMs, maxTurns, ...limits },
+        agent: { model: values.model, baseUrl, api, systemPrompt: values["system-prompt"], contextWindowMs, maxTurns, ...limits, ...policies, approvalTimeoutMs },
+        ...(mcpServers.length + mcpAllow.length > 0 ? { mcp: { servers: mcpServers, allow: mcpAllow } } : {}),
         lease: { ttlMs: leaseTtlMs, onStandby: () => console.log(`standby: another agent process answers on ${path}; this one takes over when it stops`) },
       });
     } catch (error) {
@@ -117,6 +142,8 @@ export const agentCommand: Command = {
     ];
     console.log(`agent running on ${path}${values.children ? " and its children" : ""} · model ${values.model ?? "gpt-4o-mini"} · ${api} API at ${baseUrl ?? "https://api.openai.com/v1"}`);
     console.log(`  tools: ${tools.length > 0 ? tools.join(", ") : "none"}`);
+    if (mcpServers.length > 0) console.log(`  mcp:   ${mcpServers.map((server) => `${server.name} (${server.url ?? "stdio"})`).join(", ")}`);
+    if (mcpAllow.length > 0) console.log(`  mcp allowed for events: ${mcpAllow.map((server) => server.name).join(", ")}`);
     console.log(`  chat:  tributary chat ${path}`);
     const stopped = new Promise<void>((done) => {
       process.once("SIGINT", () => done());
@@ -132,3 +159,17 @@ export const agentCommand: Command = {
     return 0;
   },
 };
+
+/** `--tool-policy shell=ask` flags as the agent's policies (`*=…` sets the default). */
+function toolPolicyFlags(flags: string[]): { toolPolicies?: Record<string, "allow" | "ask" | "deny">; defaultToolPolicy?: "allow" | "ask" | "deny" } {
+  const toolPolicies: Record<string, "allow" | "ask" | "deny"> = {};
+  let defaultToolPolicy: "allow" | "ask" | "deny" | undefined;
+  for (const flag of flags) {
+    const match = /^([A-Za-z0-9_*-]{1,64})=(allow|ask|deny)$/.exec(flag);
+    if (!match) throw new CliError(`--tool-policy takes <tool>=<allow|ask|deny> (or *=… for the default), e.g. --tool-policy shell=ask; got '${flag}'.`);
+    const policy = match[2] as "allow" | "ask" | "deny";
+    if (match[1] === "*") defaultToolPolicy = policy;
+    else toolPolicies[match[1]!] = policy;
+  }
+  return { ...(Object.keys(toolPolicies).length > 0 ? { toolPolicies } : {}), ...(defaultToolPolicy ? { defaultToolPolicy } : {}) };
+}

@@ -17,6 +17,10 @@ tool round). Ctrl-C stops the answer (agent-run-stop-requested); a second Ctrl-C
 running, quits. Ctrl-D waits for the last answer, then quits. The exit code is 1 when the last answer
 failed. Piped input is sent line by line, each after the last answer.
 
+A tool call that waits for approval (policy ask) is shown with its arguments, and the next line answers
+it: y (or yes) approves, n (or no) denies, and what follows n is the reason the model reads
+("n not on main"). Piped input answers the same way.
+
 Options:
 ${clientFlagsHelp}
   --interrupt         a line typed during an answer cancels it and is answered instead
@@ -54,6 +58,14 @@ export const chatCommand: Command = {
     let lastOutcome: string | undefined;
     /** Runs in flight, by input offset (from the stream: whoever started them). */
     const running = new Set<number>();
+    /** Calls waiting for approval, in order (from the stream: answered here or anywhere else). */
+    const approvals = new Map<string, string>();
+    const approvalWaiters = new Set<() => void>();
+    const approvalAsked = () =>
+      new Promise<void>((resolve) => {
+        if (approvals.size > 0) resolve();
+        else approvalWaiters.add(resolve);
+      });
     let onAnswered: (() => void) | undefined;
     const answerTo = (offset: number) =>
       new Promise<void>((resolve) => {
@@ -97,6 +109,13 @@ export const chatCommand: Command = {
       rl.prompt(true);
       promptShown = true;
     };
+    // A call waiting for approval takes the prompt (in a terminal) until it is answered.
+    const askApproval = () => {
+      const [name] = approvals.values();
+      rl.setPrompt(name === undefined ? "> " : `approve ${name}? [y/n] `);
+      if (name !== undefined) showPrompt();
+      else if (running.size > 0) muted = tty;
+    };
     // Ctrl-C: the first stops the answer in flight, the next one (or one with nothing running) quits.
     let stopping = false;
     const interrupt = () => {
@@ -116,6 +135,15 @@ export const chatCommand: Command = {
       for await (const event of client.stream({ path, afterOffset: Math.max(0, head - historyEvents), live: true, signal: controller.signal })) {
         const text = renderer.render(event);
         if (text !== "") write(text);
+        if (event.type === "agent-tool-call-approval-requested") {
+          approvals.set(String(event.payload.callId), String(event.payload.name));
+          for (const waiter of approvalWaiters) waiter();
+          approvalWaiters.clear();
+          if (caughtUp) askApproval();
+        }
+        if (event.type === "agent-tool-call-approved" || event.type === "agent-tool-call-denied" || event.type === "agent-tool-call-completed") {
+          if (approvals.delete(String(event.payload.callId)) && caughtUp) askApproval();
+        }
         if (event.type === "agent-context-window-opened") {
           running.add(Number(event.payload.inputOffset));
           if (caughtUp) muted = tty;
@@ -139,6 +167,29 @@ export const chatCommand: Command = {
     for await (const line of rl) {
       const content = line.trim();
       promptShown = false; // Enter moved the cursor to a fresh line
+      const [asked] = approvals;
+      if (asked) {
+        const [callId, name] = asked;
+        const answer = /^(y|yes)$/i.test(content) ? { approved: true } : /^(n|no)(\s+(.*))?$/i.exec(content);
+        if (!answer) {
+          write(renderer.note(`  answer y to run ${name}, or n (with a reason after it) to deny it`));
+          showPrompt();
+          continue;
+        }
+        approvals.delete(callId);
+        const reason = Array.isArray(answer) ? answer[3]?.trim() : undefined;
+        const event = Array.isArray(answer)
+          ? { type: "agent-tool-call-denied", payload: { callId, by: "tributary chat", ...(reason ? { reason } : { reason: "denied from tributary chat" }) } }
+          : { type: "agent-tool-call-approved", payload: { callId, by: "tributary chat" } };
+        try {
+          await client.append({ path, event: { ...event, metadata: { chatSession: session } } });
+        } catch (error) {
+          write(renderer.note(`  ✗ could not answer: ${(error as Error).message}`));
+        }
+        askApproval();
+        if (!tty && lastInput > answered) await Promise.race([answerTo(lastInput), quitting, approvalAsked()]);
+        continue;
+      }
       if (content === "") {
         if (!muted) showPrompt();
         continue;
@@ -151,7 +202,8 @@ export const chatCommand: Command = {
         const stored = await client.append({ path, event: { type: "agent-input-added", payload: { content, ...(policy ? { policy } : {}) }, metadata: { chatSession: session } } });
         lastInput = stored.offset;
         // Piped input is a script: each line waits for the answer to the one before.
-        if (!tty) await Promise.race([answerTo(stored.offset), quitting]);
+        // A call that waits for approval is answered by the next line.
+        if (!tty) await Promise.race([answerTo(stored.offset), quitting, approvalAsked()]);
       } catch (error) {
         const message = error instanceof TributaryError ? `${error.code}: ${error.message}` : (error as Error).message;
         write(renderer.note(`  ✗ could not send: ${message}`));

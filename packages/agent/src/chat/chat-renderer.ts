@@ -55,6 +55,12 @@ export function createChatRenderer(options: ChatRendererOptions = {}) {
           for (const call of (p.toolCalls as { name: string; arguments: string }[]) ?? []) out += dim(`  ⚙ ${call.name} ${oneLine(call.arguments, 200)}`) + "\n";
           return out;
         }
+        case "agent-tool-call-approval-requested":
+          return note(paint("33", `  ? ${String(p.name)} ${oneLine(String(p.arguments), 200)} waits for approval: y runs it, n denies it (n <reason>: the model reads why)`));
+        case "agent-tool-call-approved":
+          return note(dim(`  ✓ approved${p.by ? ` by ${String(p.by)}` : ""}`));
+        case "agent-tool-call-denied":
+          return note(red(`  ✗ denied${p.by ? ` by ${String(p.by)}` : ""}${p.reason ? `: ${String(p.reason)}` : ""}`));
         case "agent-tool-call-completed":
           return note(p.isError ? red(`  ↳ ✗ ${oneLine(String(p.output))}`) : dim(`  ↳ ${oneLine(String(p.output))}`));
         case "agent-request-failed":

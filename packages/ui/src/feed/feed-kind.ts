@@ -40,6 +40,8 @@ export interface FeedRenderContext {
   eventHref(offset: number): string;
   /** Markdown (an assistant's text) as sanitised HTML: raw HTML in it stays text. */
   markdown(source: string): HTMLElement;
+  /** Appends an event to the stream shown (an approval from a button); absent where the feed is read-only. */
+  append?(event: { type: string; payload: Record<string, unknown> }): Promise<unknown>;
 }
 
 /**

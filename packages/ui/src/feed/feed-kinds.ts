@@ -6,6 +6,7 @@ import { agentReplyKind } from "./kinds/agent-reply.ts";
 import { agentRunKind } from "./kinds/agent-run.ts";
 import { agentToolKind } from "./kinds/agent-tool.ts";
 import { agentToolsKind } from "./kinds/agent-tools.ts";
+import { agentMcpKind } from "./kinds/agent-mcp.ts";
 import { errorKind } from "./kinds/error.ts";
 import { processorKind } from "./kinds/processor.ts";
 import { processorStatusKind } from "./kinds/processor-status.ts";
@@ -24,6 +25,7 @@ export const feedKinds: readonly FeedKind[] = [
   agentReplyKind,
   agentToolKind,
   agentToolsKind,
+  agentMcpKind,
   agentConfigKind,
   agentRunKind,
   agentControlKind,

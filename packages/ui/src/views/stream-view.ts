@@ -79,6 +79,7 @@ export function createStreamView(options: StreamViewOptions) {
     yaml: (value) => yamlView(toYaml(value)),
     eventHref: (offset) => routeHref(path, offset),
     markdown: (source) => renderMarkdown(source),
+    append: (event) => api.append(path, event),
   };
   const kindByName = new Map(options.kinds.map((kind) => [kind.name, kind]));
   const renderItem = (item: FeedItem) => (kindByName.get(item.kind) ?? options.kinds.at(-1)!).render(item, context);

@@ -11,9 +11,11 @@ const titles: Record<string, string> = {
   "agent-system-prompt-changed": "System prompt",
   "agent-provider-changed": "Provider",
   "agent-settings-changed": "Agent settings",
+  "agent-tool-policy-changed": "Tool policies",
+  "agent-mcp-servers-configured": "MCP servers",
 };
 
-/** The agent's configuration, which is events too: model, system prompt, provider, settings. */
+/** The agent's configuration, which is events too: model, system prompt, provider, settings, tool policies, MCP servers. */
 export const agentConfigKind = defineFeedKind<ConfigItem>({
   name: "agent-config",
   types: Object.keys(titles),
