@@ -1,5 +1,5 @@
-import type { EventInput, ProcessorAppend, Processor, StoredEvent } from "@tributary/protocol";
-import type { EventsClient } from "@tributary/sdk";
+import type { EventInput, ProcessorAppend, Processor, ProcessorLogger, StoredEvent } from "@tributary/protocol";
+import { retryDelayFor, type EventsClient } from "@tributary/sdk";
 import type OpenAI from "openai";
 import { abortableSleep } from "./abortable-sleep.ts";
 import { agentEvent, parseAgentPayload } from "./agent-event-types.ts";
@@ -36,6 +36,8 @@ export interface AgentOptions extends Partial<AgentConfig> {
 
 const inFlightPhases = new Set(["compacting", "window", "requesting", "tools"]);
 const longActions = new Set<AgentAction["kind"]>(["start-request", "call-model", "summarize"]);
+/** The steps that close a run: refused for good, they are not followed by another attempt to close it. */
+const closing = new Set<AgentAction["kind"]>(["cancel-request", "close-call", "end-run"]);
 const never = new AbortController().signal;
 
 /** A call's arguments parsed, or null when they are not valid JSON (empty means no arguments). */
@@ -73,8 +75,13 @@ function normaliseBaseUrl(url: string): string {
  *    then `agent-run-ended {outcome: "interrupted"}`. A run that had not started yet (an input that came
  *    while the agent was down) is answered.
  * 4. When the runtime stops, a request in flight is cancelled with an event (reason: the agent stopped).
- * 5. When the server refuses its events (a paused stream), a quick step is tried again with the next event,
- *    and a run whose request or wait died that way is closed as soon as the stream takes events again.
+ * 5. When the server cannot store its events for now (unreachable, a 5xx, a rate limit, a paused stream),
+ *    a quick step is tried again with the next event (and, but for a pause, on a backoff timer), and a run
+ *    whose request or wait died that way is closed as soon as the stream takes events again.
+ * 6. A refusal that repeating cannot change (any other 4xx: a token without the scope, an event too large)
+ *    is not retried: it is logged at once with the server's message (the runtime also reports it as
+ *    `stream/error-occurred` where it can), and the run is closed now, with that message, if the server
+ *    takes the closing events.
  *
  * @example
  * const agent = createAgentProcessor({ model: "gpt-4o-mini", baseUrl: "http://127.0.0.1:4010/v1" });
@@ -312,7 +319,7 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
    * action is tried again after the next event (its idempotency key makes that safe), and a run whose
    * long action died is closed as soon as events can be stored again.
    */
-  async function act(path: string, state: AgentStreamState, append: ProcessorAppend, signal: AbortSignal, echo = true) {
+  async function act(path: string, state: AgentStreamState, append: ProcessorAppend, signal: AbortSignal, logger: ProcessorLogger, echo = true) {
     if (holder !== undefined && state.lease !== undefined && state.lease.holder !== holder) return; // another agent holds this stream
     const runKey = state.run ? `${path}#${state.run.inputOffset}` : "";
     const deadReason = dead.get(runKey);
@@ -323,14 +330,26 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
       try {
         await execute(path, state, action, append, signal, appended);
       } catch (error) {
-        if (longActions.has(action.kind)) {
-          dead.set(runKey, `the agent could not store its events: ${(error as Error).message}`);
+        const message = (error as Error).message;
+        const transient = retryDelayFor(error, 0) !== undefined;
+        // A paused stream takes events again with its `stream/resumed`, which comes here as the next event.
+        const paused = (error as { code?: string }).code === "stream_paused";
+        if (longActions.has(action.kind) || (!transient && !paused && !closing.has(action.kind))) {
+          // A refusal that repeating cannot change (a 4xx) ends the run too: the step will never be stored.
+          dead.set(runKey, `the agent could not store its events: ${message}`);
         } else {
           started.delete(`${path}#${action.key}`);
         }
-        // Close the run (or take the quick step again) as soon as the stream takes events again: with the
-        // stream's next event, or by trying again until the server answers, whichever comes first.
-        retryUntilStored(path, append, signal);
+        if (transient) {
+          // Close the run (or take the quick step again) as soon as the stream takes events again: with the
+          // stream's next event, or by trying again until the server answers, whichever comes first.
+          retryUntilStored(path, append, signal, logger);
+        } else if (!paused) {
+          // Permanent: said at once with the server's message, never retried on a timer. The run is closed
+          // now if the server takes the closing events (a paused stream takes them with its next event).
+          logger.error(`the server refused the agent's ${action.kind} step; not retried`, { path, error: message });
+          if (!closing.has(action.kind) && !signal.aborted) queueMicrotask(() => void act(path, latest.get(path) ?? state, append, signal, logger, false).catch(() => undefined));
+        }
         throw error;
       }
     }
@@ -345,28 +364,33 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
       next = reduceAgent(next, event);
     }
     see(path, next);
-    if (next !== state) await act(path, next, append, signal);
+    if (next !== state) await act(path, next, append, signal, logger);
   }
 
   /**
-   * After an append failed (the server is gone or restarting, the stream is paused), tries the plan again
-   * with backoff (0.2 s doubling to 5 s) until a step is stored or the runtime stops (for an hour at most), so a run never stays
-   * open waiting for an event that nobody will append.
+   * After an append failed transiently (`retryDelayFor`: the server is gone or restarting, a 5xx, a rate
+   * limit), tries the plan again with backoff (0.2 s doubling to 5 s, or the server's `Retry-After`) until a
+   * step is stored, the runtime stops, or the failure turns permanent (a 4xx, surfaced by `act`; an hour at
+   * most), so a run never stays open waiting for an event that nobody will append.
    */
-  function retryUntilStored(path: string, append: ProcessorAppend, signal: AbortSignal) {
+  function retryUntilStored(path: string, append: ProcessorAppend, signal: AbortSignal, logger: ProcessorLogger) {
     if (retrying.has(path)) return;
     retrying.add(path);
     void (async () => {
       const giveUpAt = Date.now() + 3_600_000;
-      for (let delay = 200; Date.now() < giveUpAt; delay = Math.min(delay * 2, 5_000)) {
-        if (!(await abortableSleep(delay, signal, { unref: true }))) return;
+      let delayMs = 200;
+      for (let backoff = 200; Date.now() < giveUpAt; backoff = Math.min(backoff * 2, 5_000)) {
+        if (!(await abortableSleep(delayMs, signal, { unref: true }))) return;
         const state = latest.get(path);
         if (!state?.run) return;
         try {
-          await act(path, state, append, signal, false);
+          await act(path, state, append, signal, logger, false);
           return;
-        } catch {
-          // still refused: try again later
+        } catch (error) {
+          const next = retryDelayFor(error, Math.min(backoff * 2, 5_000));
+          if (next === undefined) return; // permanent now: act said so and closed what it could
+          logger.warn("could not store the agent's events; trying again", { path, delayMs: next, error: (error as Error).message });
+          delayMs = next;
         }
       }
     })().finally(() => retrying.delete(path));
@@ -377,7 +401,7 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
     initialState: initialAgentState(config),
     concurrency: "concurrent",
     reduce: ({ event, state }) => reduceAgent(state, event),
-    async afterAppend({ event, state, append, signal }) {
+    async afterAppend({ event, state, append, signal, logger }) {
       const parsed = parseAgentPayload(event.type, event.payload);
       if (parsed && !parsed.ok) {
         await append({ event: { type: "stream/error-occurred", payload: { message: `${event.type} ignored: ${parsed.error}`, processor: slug, offset: event.offset }, idempotencyKey: `agent:invalid:${event.offset}` } });
@@ -388,13 +412,13 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
       if (event.type === "agent-tool-call-completed" || event.type === "agent-tool-call-approved" || event.type === "agent-tool-call-denied") {
         watches.get(`${event.streamPath}#approval#${String(event.payload.callId)}`)?.abort();
       }
-      await act(event.streamPath, state, append, signal);
+      await act(event.streamPath, state, append, signal, logger);
     },
-    async onCaughtUp({ state, append, path }) {
+    async onCaughtUp({ state, append, path, logger }) {
       see(path, state);
       if (state.run && inFlightPhases.has(state.run.phase)) dead.set(`${path}#${state.run.inputOffset}`, "the agent restarted while this was in flight");
       // Only quick steps here (onCaughtUp gets no stop signal); the events they append carry the run on.
-      await act(path, state, append, never, false);
+      await act(path, state, append, never, logger, false);
     },
   };
 }

@@ -18,6 +18,7 @@ export {
 } from "@tributary/protocol";
 export { createEventsClient, type EventsClient, type EventsClientOptions, type ListingPage, type StreamListing } from "./client/events-client.ts";
 export type { StreamOptions } from "./client/event-stream.ts";
+export { retryDelayFor } from "./client/retry-policy.ts";
 export { createSseParser, type SseMessage } from "./client/sse-parser.ts";
 export { defineEventType, matchEvent, type EventCase, type EventType, type TypedEvent } from "./processor/event-type.ts";
 export { PullProcessorRuntime, type PullRuntimeOptions } from "./runtimes/pull-runtime.ts";

@@ -19,7 +19,7 @@ function typeErrorOf(call: () => unknown): string {
 describe("strict options: a misspelt option is a TypeError naming it and the accepted ones", () => {
   it("createEventsClient, and every client method", () => {
     expect(typeErrorOf(() => createEventsClient({ baseURL: "http://x" } as never))).toBe(
-      "createEventsClient: unknown option 'baseURL' (did you mean 'baseUrl'?); it accepts baseUrl, project.",
+      "createEventsClient: unknown option 'baseURL' (did you mean 'baseUrl'?); it accepts baseUrl, project, token.",
     );
     const client = createEventsClient("http://127.0.0.1:9");
     expect(client.baseUrl).toBe("http://127.0.0.1:9");

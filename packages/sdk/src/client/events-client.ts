@@ -37,7 +37,7 @@ export interface ConsumerCursor {
 
 export type { StreamOptions };
 
-const clientOptions = ["baseUrl", "project"] as const;
+const clientOptions = ["baseUrl", "project", "token"] as const;
 
 /** Where the client keeps `append` with the created/replayed flag (the workshop surface needs it; not public). */
 export const appendReportingCreation = Symbol("appendReportingCreation");

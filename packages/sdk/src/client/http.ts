@@ -1,4 +1,5 @@
 import { errorStatus, projectHeader, TributaryError, type ErrorCode } from "@tributary/protocol";
+import { parseRetryAfter } from "./retry-policy.ts";
 
 /** Where a client sends its requests. */
 export interface Endpoint {
@@ -64,7 +65,10 @@ export function unreachable(endpoint: Endpoint, error: unknown): TributaryError 
   });
 }
 
-/** Turns a non-2xx response into a `TributaryError` with the server's `code`, message and extra fields. */
+/**
+ * Turns a non-2xx response into a `TributaryError` with the server's `code`, message and extra fields,
+ * plus `httpStatus` and, when the server sent `Retry-After`, `retryAfterMs` (see `retryDelayFor`).
+ */
 export async function errorFromResponse(response: Response): Promise<TributaryError> {
   const text = await response.text().catch(() => "");
   let body: Record<string, unknown> = {};
@@ -77,9 +81,11 @@ export async function errorFromResponse(response: Response): Promise<TributaryEr
   const { code, message, status: _status, ...details } = body;
   const known = typeof code === "string" && code in errorStatus;
   const fallback: ErrorCode = response.status >= 500 ? (response.status === 503 ? "unavailable" : "internal_error") : "invalid_request";
+  const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));
   const error = new TributaryError(known ? (code as ErrorCode) : fallback, typeof message === "string" ? message : `HTTP ${response.status}: ${text.slice(0, 200)}`, {
     ...details,
     httpStatus: response.status,
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
     ...(known || code === undefined ? {} : { serverCode: code }),
   });
   return error;

@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { TributaryError } from "@tributary/protocol";
+import { retryDelayFor } from "../client/retry-policy.ts";
 import type { RuntimeLogger } from "./runtime-logger.ts";
 
 /**
- * Retries `work` while the server is unreachable or answers 5xx (it may be restarting), with a backoff
- * of 0.1 s doubling to 5 s, until it succeeds or `signal` aborts. A 4xx answer is thrown at once.
+ * Retries `work` while its failure is transient (`retryDelayFor`: unreachable, 5xx, 429), with a backoff
+ * of 0.1 s doubling to 5 s (or the server's `Retry-After`), until it succeeds or `signal` aborts. Any
+ * other failure (a 4xx) is thrown at once, with the server's message.
  *
  * @example
  * const offset = await retrying(() => client.getCursor("/a", "mailer"), { signal, logger, what: "reading a cursor" });
@@ -14,10 +15,10 @@ export async function retrying<T>(work: () => Promise<T>, options: { signal: Abo
     try {
       return await work();
     } catch (error) {
-      const retryable = error instanceof TributaryError && error.status >= 500;
-      if (!retryable || options.signal.aborted) throw error;
-      options.logger.warn(`${options.what} failed; retrying`, { attempt, error: error.message });
-      await sleep(Math.min(5_000, 100 * 2 ** (attempt - 1)), undefined, { signal: options.signal });
+      const delayMs = retryDelayFor(error, Math.min(5_000, 100 * 2 ** (attempt - 1)));
+      if (delayMs === undefined || options.signal.aborted) throw error;
+      options.logger.warn(`${options.what} failed; retrying`, { attempt, delayMs, error: (error as Error).message });
+      await sleep(delayMs, undefined, { signal: options.signal });
     }
   }
 }
