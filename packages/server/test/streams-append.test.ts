@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { maxStreamPathDepth } from "@tributary/protocol";
 import { startTestServer, type TestServer } from "../src/testing.ts";
 
 let server: TestServer;
@@ -38,6 +39,27 @@ describe("appending events", () => {
     expect(root.map((e) => e.payload.childPath)).toEqual(expect.arrayContaining(["/family", "/family/parent", "/family/parent/child"]));
     await post("/family/parent/child", JSON.stringify({ type: "again" }));
     expect(await readAll("/family/parent")).toHaveLength(1);
+  });
+
+  it(`announces a new stream once to each ancestor: O(depth) events per created stream, bounded by the ${maxStreamPathDepth}-segment limit`, async () => {
+    const chain = Array.from({ length: maxStreamPathDepth }, (_, i) => `d${i}`);
+    const pathOf = (segments: string[]) => `/deep${segments.length ? "/" : ""}${segments.join("/")}`;
+    // The deepest allowed path, created from nothing: each of its 32 new streams is announced to each of
+    // its ancestors (the semantics of 1.3), 1 + 2 + … + 32 events in all.
+    const leaf = chain.slice(0, maxStreamPathDepth - 1);
+    expect((await post(pathOf(leaf), JSON.stringify({ type: "leaf" }))).status).toBe(201);
+    const ancestorsOf = (segments: string[]) => ["/", ...Array.from({ length: segments.length }, (_, i) => pathOf(segments.slice(0, i)))];
+    const counts = async (segments: string[]) =>
+      Promise.all(ancestorsOf(segments).map(async (path) => (await readAll(path)).filter((e) => e.type === "stream/child-created").length));
+    const before = await counts(leaf);
+    // Every ancestor below the project root had only this chain announced to it: depth − its own depth.
+    expect(before.slice(1)).toEqual(ancestorsOf(leaf).slice(1).map((_, i) => maxStreamPathDepth - 1 - i));
+    // A new sibling leaf under existing ancestors: exactly one event per ancestor, nothing more.
+    const sibling = [...leaf.slice(0, -1), "other"];
+    expect((await post(pathOf(sibling), JSON.stringify({ type: "leaf" }))).status).toBe(201);
+    const after = await counts(sibling);
+    expect(after.map((count, i) => count - before[i]!)).toEqual(ancestorsOf(sibling).map(() => 1));
+    expect(ancestorsOf(sibling)).toHaveLength(maxStreamPathDepth);
   });
 
   it("accepts a wrapped {event} body and an atomic {events} batch", async () => {
