@@ -119,7 +119,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   }
   const logger = options.logger ?? createLogger({ level: options.logLevel ?? "info" });
   const limits = { ...defaultLimits, ...options.limits };
-  const store = options.store ?? createSqliteStore({ dataDir: options.dataDir ?? "./data", fsync: options.fsync });
+  const store = options.store ?? createSqliteStore({ dataDir: options.dataDir ?? "./data", fsync: options.fsync, logger });
   const auth = options.auth ? createAuth(createTokenStore(store), options.now) : undefined;
   const firstAdminToken = await auth?.bootstrap({ adminToken: options.adminToken, dataDir: options.store ? undefined : (options.dataDir ?? "./data") });
   const security = createSecurity({

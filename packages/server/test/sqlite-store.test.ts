@@ -21,6 +21,14 @@ describeStreamStoreContract("SQLite file", {
   },
 });
 
+// A cache of two rows: nearly every lookup misses and rows are dropped in the middle of transactions,
+// which must change nothing but speed.
+describeStreamStoreContract("SQLite in memory, with a path cache of 2 streams", {
+  async create() {
+    return createSqliteStore({ dataDir: ":memory:", maxCachedStreams: 2 });
+  },
+});
+
 describeStreamStoreContract("SQLite in memory", {
   async create() {
     return createSqliteStore({ dataDir: ":memory:" });

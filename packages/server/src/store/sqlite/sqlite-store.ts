@@ -2,6 +2,8 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { ancestorPaths, TributaryError, type StreamPath } from "@tributary/protocol";
+import { LRUCache } from "lru-cache";
+import { createLogger, type Logger } from "../../logger.ts";
 import { checkForkOffset, forkTargetExists, planAppend, planChildDeleted, type AppendPlan } from "../append-rules.ts";
 import type {
   AppendRequest,
@@ -32,7 +34,18 @@ export interface SqliteStoreOptions {
    * before the response). `full`: it also survives power loss (fsync of the WAL on every commit group).
    */
   fsync?: "normal" | "full";
+  /** How many streams' rows (and known-missing paths) stay cached; default `defaultMaxCachedStreamRows`. */
+  maxCachedStreams?: number;
+  /** Where a failing commit listener is reported (default: warnings and errors on stderr). */
+  logger?: Logger;
 }
+
+/**
+ * Streams whose row (id, last offset) the SQLite store keeps in memory, least recently used dropped first.
+ * Misses are cached too (a reader waiting for a stream asks again and again), so both count; a dropped
+ * row is one indexed query away.
+ */
+export const defaultMaxCachedStreamRows = 10_000;
 
 interface StreamRow {
   id: number;
@@ -41,6 +54,7 @@ interface StreamRow {
 }
 
 const keyOf = (project: string, path: string) => `${project}\u0000${path}`;
+const missing = false;
 
 /**
  * The embedded default store. One server process owns the database file (SQLite's exclusive locking
@@ -81,17 +95,20 @@ export function createSqliteStore(options: SqliteStoreOptions): StreamStore {
     }
     return statement;
   };
-  const streams = new Map<string, StreamRow | null>();
+  // The rows as the current transaction sees them (`missing` for a path with no stream). An entry may be
+  // dropped at any time, even mid-transaction: it is read again from the database, which has the same value.
+  const streams = new LRUCache<string, StreamRow | typeof missing>({ max: options.maxCachedStreams ?? defaultMaxCachedStreamRows });
   const listeners = new Set<(batch: CommittedStreamEvents) => void>();
+  const logger = options.logger ?? createLogger({ level: "warn" });
 
   function loadStream(project: string, path: string): StreamRow | undefined {
     const key = keyOf(project, path);
     const cached = streams.get(key);
-    if (cached !== undefined) return cached ?? undefined;
+    if (cached !== undefined) return cached === missing ? undefined : cached;
     const row = statements.selectStream.get(project, path) as { id: number; last_offset: number; created_at: string } | undefined;
-    const value = row ? { id: row.id, lastOffset: row.last_offset, createdAt: row.created_at } : null;
-    streams.set(key, value);
-    return value ?? undefined;
+    const value = row ? { id: row.id, lastOffset: row.last_offset, createdAt: row.created_at } : undefined;
+    streams.set(key, value ?? missing);
+    return value;
   }
 
   const queue = createWriteQueue({
@@ -104,7 +121,7 @@ export function createSqliteStore(options: SqliteStoreOptions): StreamStore {
             listener(batch);
           } catch (error) {
             // A listener's bug must not undo a commit that already happened; report it and go on.
-            console.error("tributary: a commit listener threw", error);
+            logger.error("a commit listener threw", { project: batch.project, path: batch.path, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
           }
         }
       }
@@ -134,22 +151,22 @@ export function createSqliteStore(options: SqliteStoreOptions): StreamStore {
   }
 
   /** Inserts the rows of streams an append creates; the returned map is what a rollback puts back in the cache. */
-  function createStreams(tx: Transaction, project: string, createdPaths: StreamPath[], createdAt: string): Map<string, StreamRow | null> {
+  function createStreams(tx: Transaction, project: string, createdPaths: StreamPath[], createdAt: string): Map<string, StreamRow | typeof missing> {
     // The cached rows change as the transaction does; a rollback puts back what they were.
-    const touched = new Map<string, StreamRow | null>();
+    const touched = new Map<string, StreamRow | typeof missing>();
     tx.onUndo(() => {
       for (const [key, row] of touched) streams.set(key, row);
     });
     for (const created of createdPaths) {
       const key = keyOf(project, created);
-      touched.set(key, null);
+      touched.set(key, missing);
       const result = statements.insertStream.run(project, created, createdAt);
       streams.set(key, { id: Number(result.lastInsertRowid), lastOffset: 0, createdAt });
     }
     return touched;
   }
 
-  function writePlan(tx: Transaction, project: string, plan: AppendPlan, touched: Map<string, StreamRow | null>): void {
+  function writePlan(tx: Transaction, project: string, plan: AppendPlan, touched: Map<string, StreamRow | typeof missing>): void {
     for (const write of plan.writes) {
       const row = loadStream(project, write.path)!;
       statements.insertEvent.run(row.id, write.event.offset, write.event.type, write.json);
@@ -159,7 +176,7 @@ export function createSqliteStore(options: SqliteStoreOptions): StreamStore {
     }
     for (const [headPath, lastOffset] of plan.heads) {
       const key = keyOf(project, headPath);
-      const row = streams.get(key)!;
+      const row = loadStream(project, headPath)!;
       if (!touched.has(key)) touched.set(key, { ...row });
       row.lastOffset = lastOffset;
       statements.updateOffset.run(lastOffset, row.id);
@@ -177,7 +194,7 @@ export function createSqliteStore(options: SqliteStoreOptions): StreamStore {
     const append = { project, path: to, events: request.events };
     const plan = planAppend({ request: append, createdPaths, originals: new Map(), createdAt, lastOffsetOf: (candidate) => (candidate === to ? atOffset : (loadStream(project, candidate)?.lastOffset ?? 0)) });
     const touched = createStreams(tx, project, createdPaths, createdAt);
-    const target = streams.get(keyOf(project, to))!;
+    const target = loadStream(project, to)!;
     // One statement per table: the prefix is copied inside SQLite, with the fork's path in each envelope.
     statements.copyEvents.run(target.id, to, source.id, atOffset);
     statements.copyKeys.run(target.id, source.id, atOffset);
@@ -213,7 +230,7 @@ export function createSqliteStore(options: SqliteStoreOptions): StreamStore {
       statements.deleteCursors.run(project, row.path);
       statements.deleteSnapshots.run(project, row.path);
       statements.deleteMarks.run(project, row.path);
-      streams.set(keyOf(project, row.path), null);
+      streams.set(keyOf(project, row.path), missing);
     }
     const remaining = ancestorPaths(path).flatMap((ancestor) => {
       const row = loadStream(project, ancestor);
