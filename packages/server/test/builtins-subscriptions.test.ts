@@ -69,7 +69,8 @@ describe("push subscriptions", () => {
   it("signs each delivery with HMAC-SHA256 of the timestamp and body when a secret is set, and sends configured headers with their secrets put in", async () => {
     const path = "/hooks/signed";
     expect((await putSecret(server.url, "hook-secret", { value: "s3cret" })).status).toBe(201);
-    expect((await putSecret(server.url, "hook-token", { value: "abc" })).status).toBe(201);
+    // A secret sent in a header must be bound to the receiver's host (subscription-header-secrets.test.ts).
+    expect((await putSecret(server.url, "hook-token", { value: "abc", allowedHosts: [new URL(receiver.url).host] })).status).toBe(201);
     await subscribe(server.url, path, { slug: "signed", url: receiver.url, secretName: "hook-secret", headers: { authorization: "Bearer {{secret:hook-token}}", "x-team": "core" } });
     await appendJson(server.url, path, { type: "note" });
     const [delivery] = await waitFor(() => (deliveredTo(path).length === 1 ? deliveredTo(path) : undefined), "the delivery");

@@ -1,6 +1,6 @@
 import type { OutboundFetch } from "../../outbound/outbound-fetch.ts";
-import { bareHostname } from "../../outbound/outbound-policy.ts";
 import type { SandboxLimits } from "../../sandbox/sandbox-limits.ts";
+import { secretBoundTo, secretPlaceholder } from "../secrets/secret-hosts.ts";
 import type { SecretVault } from "../secrets/secret-vault.ts";
 
 export interface HostedFetchRequest {
@@ -19,19 +19,7 @@ export interface HostedFetchResponse {
   body: string;
 }
 
-const placeholder = /\{\{secret:([A-Za-z][A-Za-z0-9_.-]{0,127})\}\}/g;
 const methods = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
-
-/** True when `host` (`name` or `name:port` of the URL) is one a secret is bound to. */
-function hostAllowed(url: URL, allowedHosts: string[]): boolean {
-  const hostname = bareHostname(url.hostname);
-  const withPort = url.port ? `${hostname}:${url.port}` : hostname;
-  return allowedHosts.some((entry) => {
-    const allowed = entry.toLowerCase().replace(/^\[(.*)\](:\d+)?$/, "$1$2");
-    if (allowed.startsWith("*.")) return hostname.endsWith(allowed.slice(1));
-    return allowed === withPort || allowed === hostname;
-  });
-}
 
 /**
  * A hosted processor's `fetch`, made by the server on its behalf through the one outbound policy (link-local
@@ -61,11 +49,11 @@ export function createHostedFetch(options: { outbound: OutboundFetch; secrets: P
     const headers = new Headers();
     for (const [name, template] of Array.isArray(request.headers) ? request.headers : []) {
       let value = String(template);
-      for (const match of String(template).matchAll(placeholder)) {
+      for (const match of String(template).matchAll(secretPlaceholder)) {
         const secretName = match[1]!;
         const secret = await options.secrets.get(project, secretName);
         if (!secret) throw new Error(`fetch: there is no secret '${secretName}' in project ${project} (PUT /api/secrets/${secretName})`);
-        if (!hostAllowed(url, secret.allowedHosts)) {
+        if (!secretBoundTo(url, secret.allowedHosts)) {
           throw new Error(`fetch: the secret '${secretName}' is not bound to ${url.host}; add it to the secret's allowedHosts (PUT /api/secrets/${secretName})`);
         }
         value = value.replace(match[0], secret.value);

@@ -18,6 +18,6 @@ export const secretBodySchema = z
       .array(z.string().regex(secretHostPattern, "a host is a name or address with an optional port (api.example.com, 127.0.0.1:8080, *.example.com)"))
       .max(50)
       .optional()
-      .describe("The hosts a hosted processor's fetch may send this secret to as {{secret:NAME}}; none by default."),
+      .describe("The hosts the server may send this secret to as {{secret:NAME}} (a hosted processor's fetch, a subscription's headers); none by default."),
   })
   .strict();

@@ -90,7 +90,9 @@ export function createSubscriptionDelivery(options: {
     for (let attempt = 1; !signal.aborted; attempt += 1) {
       const config = options.config();
       const secret = config.secretName === undefined ? undefined : (await options.secrets.get(project, config.secretName))?.value;
-      const headers = await withHeaderSecrets(config.headers, async (name) => (await options.secrets.get(project, name))?.value).catch((error: Error) => error);
+      const headers = await Promise.resolve()
+        .then(() => withHeaderSecrets(config.headers, new URL(config.url), (name) => options.secrets.get(project, name)))
+        .catch((error: Error) => error);
       const result =
         config.secretName !== undefined && secret === undefined
           ? { ok: false as const, error: `the secret '${config.secretName}' is not set (PUT /api/secrets/${config.secretName})` }
