@@ -15,6 +15,9 @@ const table = [
   { type: "agent-settings-changed", schema: s.settingsChangedSchema, appendedBy: "you", title: "Settings changed",
     description: "Sets the context window wait, the turn limit, the interrupt policy, compaction and temperature. Fields left out keep their value.",
     example: { contextWindowMs: 200, maxTurns: 20, interruptPolicy: "interrupt" } },
+  { type: "agent-prices-configured", schema: s.pricesConfiguredSchema, appendedBy: "you", title: "Prices configured",
+    description: "Sets the price table the agent costs its model requests with: per model (or `*` for any other), the price of a million input, cached input and output tokens. Requests completed after it are costed in `agent-run-ended.usage.cost` and the stream's totals; earlier ones keep the cost (or none) they had.",
+    example: { currency: "USD", models: { "gpt-4o-mini": { inputPerMillion: 0.15, cachedInputPerMillion: 0.075, outputPerMillion: 0.6 } } } },
   { type: "agent-run-stop-requested", schema: s.runStopRequestedSchema, appendedBy: "anyone", title: "Run stop requested",
     description: "Stops the run in flight without a new input (Ctrl-C in `tributary chat`): its request is cancelled, open tool calls get error results (running tools and sub-agents are stopped), and the run ends `stopped`. Queued inputs run afterwards.",
     example: { reason: "stopped from the chat" } },
@@ -105,7 +108,7 @@ const table = [
     description: "The holder stopped cleanly; a standby takes over at once.", example: { holder: "3f2c9a4e-agent", epoch: 1 } },
   { type: "agent-run-ended", schema: s.runEndedSchema, appendedBy: "agent", title: "Run ended",
     description: "The agent finished handling an input: answered, failed, cancelled (interrupted by a new input), stopped (by `agent-run-stop-requested`), interrupted (the agent stopped or restarted, or its events could not be stored) or turn-limit. `turns` counts the model requests the stream records for the run.",
-    example: { inputOffset: 4, outcome: "answered", text: "README.md describes…", turns: 2 } },
+    example: { inputOffset: 4, outcome: "answered", text: "README.md describes…", turns: 2, usage: { requests: 2, inputTokens: 1800, outputTokens: 120, cachedInputTokens: 900, reasoningTokens: 0, cost: 0.0002, currency: "USD" } } },
 ] as const satisfies readonly { type: string; schema: z.ZodType; appendedBy: string; title: string; description: string; example: Record<string, unknown> }[];
 
 /** Every agent event type, by type: title, description, payload schema, example, who appends it. */

@@ -177,7 +177,7 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
         await emit(agentEvent("agent-tool-call-completed", { callId: action.call.callId, name: action.call.name, output: action.output, isError: true }));
         return;
       case "end-run":
-        await emit(agentEvent("agent-run-ended", { inputOffset: action.inputOffset, outcome: action.outcome, ...(action.text !== undefined ? { text: action.text } : {}), turns: action.turns, ...(action.byOffset ? { byOffset: action.byOffset } : {}) }));
+        await emit(agentEvent("agent-run-ended", { inputOffset: action.inputOffset, outcome: action.outcome, ...(action.text !== undefined ? { text: action.text } : {}), turns: action.turns, ...(action.byOffset ? { byOffset: action.byOffset } : {}), ...(action.usage ? { usage: action.usage } : {}), ...(action.streamUsage ? { streamUsage: action.streamUsage } : {}) }));
         return;
       case "start-request": {
         const controller = controllerFor(path, action.requestId);

@@ -1,4 +1,5 @@
-import type { Api, InterruptPolicy, RunOutcome, ToolCall, ToolDefinition, ToolPolicy } from "./events.ts";
+import type { Api, InterruptPolicy, PriceTable, RunOutcome, ToolCall, ToolDefinition, ToolPolicy, UsageTotals } from "./events.ts";
+import { emptyTotals } from "./usage-totals.ts";
 
 /** The agent's settings, all set by events (a one-line reducer each) on top of the defaults it starts with. */
 export interface AgentConfig {
@@ -93,6 +94,10 @@ export interface RunState {
   /** The offset of the event that started the run (its inputs joined the history there). */
   startOffset: number;
   turn: number;
+  /** The model of the request in flight (its `agent-request-started`), for its cost. */
+  model?: string;
+  /** This run's usage, summed over its requests: what `agent-run-ended.usage` reports. */
+  totals?: UsageTotals;
   /** Model requests started for this run (`agent-request-started` events): what `agent-run-ended.turns` reports. */
   requests: number;
   /** The tools the current request offers (as its `agent-request-started` says). */
@@ -130,11 +135,15 @@ export interface AgentStreamState {
   lease?: { holder: string; epoch: number };
   /** The provider's token count of the last answered request (`usage`), and the offset of that answer. */
   usage?: { tokens: number; offset: number };
+  /** Every answered request's usage on this stream, summed (and costed by `prices` when it had a price). */
+  totals: UsageTotals;
+  /** The price table (`agent-prices-configured`). */
+  prices?: PriceTable;
 }
 
 /** `<input offset>.<turn>`, and `.retry` for the one retry of a turn after the provider refused it as too long. */
 export const requestIdOf = (inputOffset: number, turn: number, retry = false): string => `${inputOffset}.${turn}${retry ? ".retry" : ""}`;
 
 export function initialAgentState(config: AgentConfig = defaultAgentConfig): AgentStreamState {
-  return { config, tools: {}, history: [], pendingContext: [], queue: [], lastOffset: 0 };
+  return { config, tools: {}, history: [], pendingContext: [], queue: [], lastOffset: 0, totals: emptyTotals };
 }

@@ -126,8 +126,41 @@ export const outputChunkReceivedSchema = z
 export const toolCallSchema = z
   .object({ callId: z.string().min(1).describe("The provider's call id."), name: z.string().min(1).describe("The tool."), arguments: z.string().describe("JSON text.") })
   .strict();
+const tokens = z.number().int().min(0);
 export const usageSchema = z
-  .object({ inputTokens: z.number().int().min(0).describe("Tokens read."), outputTokens: z.number().int().min(0).describe("Tokens written.") })
+  .object({
+    inputTokens: tokens.describe("Tokens read (cached ones included)."),
+    outputTokens: tokens.describe("Tokens written (reasoning ones included)."),
+    cachedInputTokens: tokens.optional().describe("Of the input tokens, how many the provider served from its prompt cache."),
+    reasoningTokens: tokens.optional().describe("Of the output tokens, how many were reasoning the provider did not show."),
+  })
+  .strict();
+export const usageTotalsSchema = z
+  .object({
+    requests: tokens.describe("Model requests that reported usage."),
+    inputTokens: tokens,
+    outputTokens: tokens,
+    cachedInputTokens: tokens,
+    reasoningTokens: tokens,
+    cost: z.number().min(0).optional().describe("What the requests cost by the price table (`agent-prices-configured`), in its currency; absent without a price for the model."),
+    currency: z.string().optional().describe("The price table's currency."),
+  })
+  .strict();
+const perMillion = z.number().min(0).max(1_000_000);
+export const modelPriceSchema = z
+  .object({
+    inputPerMillion: perMillion.describe("Price of a million input tokens that were not cached."),
+    outputPerMillion: perMillion.describe("Price of a million output tokens (reasoning tokens are output tokens)."),
+    cachedInputPerMillion: perMillion.optional().describe("Price of a million cached input tokens (default: inputPerMillion)."),
+  })
+  .strict();
+export const pricesConfiguredSchema = z
+  .object({
+    currency: z.string().min(1).max(10).optional().describe("Default USD."),
+    models: z
+      .record(z.string().min(1).max(200), modelPriceSchema)
+      .describe("Prices by model id, as `agent-request-started.model` names it; `*` prices every other model."),
+  })
   .strict();
 export const outputCompletedSchema = z
   .object({
@@ -135,7 +168,7 @@ export const outputCompletedSchema = z
     text: z.string().describe("The assistant's text (may be empty when it only calls tools)."),
     toolCalls: z.array(toolCallSchema).describe("Tool calls: `{callId, name, arguments}`."),
     finishReason: z.string().optional().describe("stop, tool_calls, length, … as the provider said."),
-    usage: usageSchema.optional().describe("Token usage as the provider reported it: `{inputTokens, outputTokens}`."),
+    usage: usageSchema.optional().describe("Token usage as the provider reported it: `{inputTokens, outputTokens, cachedInputTokens?, reasoningTokens?}`."),
   })
   .strict();
 export const requestRetriedSchema = z
@@ -252,6 +285,8 @@ export const runEndedSchema = z
     text: z.string().optional().describe("The final answer, or what went wrong."),
     turns: z.number().int().min(0).describe("Model requests made."),
     byOffset: offset.optional().describe("The input that interrupted the run, if one did."),
+    usage: usageTotalsSchema.optional().describe("The run's token usage summed over its requests, and its cost when prices are configured."),
+    streamUsage: usageTotalsSchema.optional().describe("The stream's totals after this run (every run so far), so a reader of the last run-ended has them."),
   })
   .strict();
 
@@ -312,6 +347,8 @@ export type InterruptPolicy = z.infer<typeof interruptPolicySchema>;
 export type ToolCall = z.infer<typeof toolCallSchema>;
 export type ToolCallDelta = z.infer<typeof toolCallDeltaSchema>;
 export type Usage = z.infer<typeof usageSchema>;
+export type UsageTotals = z.infer<typeof usageTotalsSchema>;
+export type PriceTable = z.infer<typeof pricesConfiguredSchema>;
 export type RunOutcome = z.infer<typeof runOutcomeSchema>;
 export type ToolDefinition = z.infer<typeof toolAnnouncedSchema>;
 export type OutputChunk = z.infer<typeof outputChunkReceivedSchema>;

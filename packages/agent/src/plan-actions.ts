@@ -1,6 +1,6 @@
 import { toolPolicyOf, type AgentStreamState, type PendingCall } from "./agent-state.ts";
 import { compactionPlan } from "./compaction.ts";
-import type { RunOutcome } from "./events.ts";
+import type { RunOutcome, UsageTotals } from "./events.ts";
 
 /**
  * What the agent should do next on a stream, derived from its state alone. Each action has a `key`; the
@@ -20,7 +20,7 @@ export type AgentAction =
   | { kind: "close-call"; key: string; call: PendingCall; output: string }
   | { kind: "request-approval"; key: string; requestId: string; call: PendingCall; timeoutMs: number }
   | { kind: "deny-call"; key: string; call: PendingCall; reason: string }
-  | { kind: "end-run"; key: string; inputOffset: number; outcome: RunOutcome; text?: string; turns: number; byOffset?: number };
+  | { kind: "end-run"; key: string; inputOffset: number; outcome: RunOutcome; text?: string; turns: number; byOffset?: number; usage?: UsageTotals; streamUsage?: UsageTotals };
 
 export interface PlanOptions {
   /**
@@ -53,7 +53,7 @@ export function planActions(state: AgentStreamState, options: PlanOptions = {}):
         : { kind: "notice-queued", key: `queued:${input.offset}`, inputOffset: input.offset, behindInputOffset: run.inputOffset },
     );
   const end = (outcome: RunOutcome, text?: string, byOffset?: number): AgentAction => ({
-    kind: "end-run", key: `end:${run.inputOffset}`, inputOffset: run.inputOffset, outcome, text, turns: run.requests, byOffset,
+    kind: "end-run", key: `end:${run.inputOffset}`, inputOffset: run.inputOffset, outcome, text, turns: run.requests, byOffset, usage: run.totals, streamUsage: state.totals.requests > 0 ? state.totals : undefined,
   });
 
   const dead = options.dead === true;

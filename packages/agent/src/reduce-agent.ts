@@ -2,6 +2,7 @@ import type { StoredEvent } from "@tributary/protocol";
 import { parseAgentPayload, type AgentEventName, type AgentPayload } from "./agent-event-types.ts";
 import { requestIdOf, type AgentStreamState, type PendingCall, type RunState } from "./agent-state.ts";
 import { isContextLengthError } from "./llm/context-length.ts";
+import { addUsage, emptyTotals, requestCost } from "./usage-totals.ts";
 import { afterToolResults, joinSteeringInputs, keepPartialOutput, startNextRun } from "./run-transitions.ts";
 
 type P<T extends AgentEventName> = AgentPayload<T>;
@@ -45,6 +46,8 @@ function reduceAgentEvent(state: AgentStreamState, event: StoredEvent): AgentStr
       return { ...state, config: { ...state.config, systemPrompt: (payload as P<"agent-system-prompt-changed">).systemPrompt } };
     case "agent-provider-changed":
       return { ...state, config: { ...state.config, ...(payload as P<"agent-provider-changed">) } };
+    case "agent-prices-configured":
+      return { ...state, prices: payload as P<"agent-prices-configured"> };
     case "agent-settings-changed":
       return { ...state, config: { ...state.config, ...(payload as P<"agent-settings-changed">) } };
     case "agent-tool-policy-changed": {
@@ -123,7 +126,8 @@ function reduceAgentEvent(state: AgentStreamState, event: StoredEvent): AgentStr
       const { requestId, tools } = payload as P<"agent-request-started">;
       if (!run || run.requestId !== requestId || (run.phase !== "window" && run.phase !== "starting")) return state;
       const context = state.pendingContext.map((entry) => ({ ...entry, offset: event.offset }));
-      return { ...state, history: [...state.history, ...context], pendingContext: [], run: { ...run, phase: "requesting", partialText: "", requests: run.requests + 1, tools } };
+      const { model } = payload as P<"agent-request-started">;
+      return { ...state, history: [...state.history, ...context], pendingContext: [], run: { ...run, phase: "requesting", partialText: "", requests: run.requests + 1, tools, model } };
     }
     case "agent-output-chunk-received": {
       const chunk = payload as P<"agent-output-chunk-received">;
@@ -138,8 +142,12 @@ function reduceAgentEvent(state: AgentStreamState, event: StoredEvent): AgentStr
         output.toolCalls.length > 0
           ? { ...run, phase: "tools", pendingCalls: output.toolCalls.map((call) => ({ ...call, dispatched: false })) }
           : { ...run, phase: "ending", outcome: "answered", finalText: output.text };
-      const usage = output.usage ? { tokens: output.usage.inputTokens + output.usage.outputTokens, offset: event.offset } : state.usage;
-      return { ...state, history, run: next, usage };
+      if (!output.usage) return { ...state, history, run: next };
+      const usage = { tokens: output.usage.inputTokens + output.usage.outputTokens, offset: event.offset };
+      const cost = requestCost(state.prices, run.model, output.usage);
+      const currency = state.prices ? (state.prices.currency ?? "USD") : undefined;
+      const totals = addUsage(state.totals, output.usage, cost, currency);
+      return { ...state, history, run: { ...next, totals: addUsage(run.totals ?? emptyTotals, output.usage, cost, currency) }, usage, totals };
     }
     case "agent-request-failed": {
       const failed = payload as P<"agent-request-failed">;

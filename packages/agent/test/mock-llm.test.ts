@@ -56,6 +56,19 @@ describe("mock-llm over the Chat Completions API", () => {
     for await (const chunk of stream) usage = chunk.usage ?? usage;
     expect(usage).toMatchObject({ prompt_tokens: 7, completion_tokens: 2, total_tokens: 9 });
   });
+
+  it("reports scripted cached and reasoning tokens in both APIs' usage details", async () => {
+    llm.load([
+      { text: "a", usage: { inputTokens: 100, outputTokens: 20, cachedInputTokens: 60, reasoningTokens: 8 } },
+      { text: "b", usage: { inputTokens: 50, outputTokens: 10, cachedInputTokens: 5, reasoningTokens: 3 } },
+    ]);
+    const stream = await openai.chat.completions.create({ model: "m", stream: true, stream_options: { include_usage: true }, messages: [{ role: "user", content: "hi" }] });
+    let usage: unknown;
+    for await (const chunk of stream) usage = chunk.usage ?? usage;
+    expect(usage).toMatchObject({ prompt_tokens: 100, completion_tokens: 20, prompt_tokens_details: { cached_tokens: 60 }, completion_tokens_details: { reasoning_tokens: 8 } });
+    const response = await openai.responses.create({ model: "m", input: "hi" });
+    expect(response.usage).toMatchObject({ input_tokens: 50, output_tokens: 10, input_tokens_details: { cached_tokens: 5 }, output_tokens_details: { reasoning_tokens: 3 } });
+  });
 });
 
 describe("mock-llm over the Responses API", () => {

@@ -1,6 +1,7 @@
 import type OpenAI from "openai";
 import type { ToolCall, ToolCallDelta } from "../events.ts";
 import { toChatMessages, toChatTools } from "./chat-messages.ts";
+import { chatUsage } from "./provider-usage.ts";
 import type { ChunkSink, ModelOutput, ModelRequest } from "./model-request.ts";
 
 /**
@@ -36,7 +37,7 @@ export async function streamChat(client: OpenAI, request: ModelRequest, sink: Ch
     });
     if (content) text += content;
     if (choice?.finish_reason) output.finishReason = choice.finish_reason;
-    if (chunk.usage) output.usage = { inputTokens: chunk.usage.prompt_tokens, outputTokens: chunk.usage.completion_tokens };
+    if (chunk.usage) output.usage = chatUsage(chunk.usage);
     await sink({ ...(content ? { text: content } : {}), ...(deltas.length > 0 ? { toolCalls: deltas } : {}), raw: chunk });
   }
   signal.throwIfAborted();

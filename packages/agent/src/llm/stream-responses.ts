@@ -2,6 +2,7 @@ import type OpenAI from "openai";
 import type { ToolCallDelta } from "../events.ts";
 import type { ChunkSink, ModelOutput, ModelRequest } from "./model-request.ts";
 import { toResponsesInput, toResponsesTools } from "./responses-input.ts";
+import { responsesUsage } from "./provider-usage.ts";
 
 type Response = OpenAI.Responses.Response;
 
@@ -13,7 +14,7 @@ export function responseOutput(response: Response): ModelOutput {
     if (item.type === "message") for (const part of item.content) if (part.type === "output_text") text += part.text;
     if (item.type === "function_call") toolCalls.push({ callId: item.call_id, name: item.name, arguments: item.arguments });
   }
-  const usage = response.usage ? { inputTokens: response.usage.input_tokens, outputTokens: response.usage.output_tokens } : undefined;
+  const usage = response.usage ? responsesUsage(response.usage) : undefined;
   return { text, toolCalls, finishReason: toolCalls.length > 0 ? "tool_calls" : (response.status ?? undefined), usage };
 }
 

@@ -7,6 +7,8 @@ const usageOf = (plan: ReplyPlan) => ({
   prompt_tokens: plan.usage.inputTokens,
   completion_tokens: plan.usage.outputTokens,
   total_tokens: plan.usage.inputTokens + plan.usage.outputTokens,
+  prompt_tokens_details: { cached_tokens: plan.usage.cachedInputTokens },
+  completion_tokens_details: { reasoning_tokens: plan.usage.reasoningTokens },
 });
 
 /** The non-streamed Chat Completions response (`chat.completion`). */

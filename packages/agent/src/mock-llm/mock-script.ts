@@ -37,7 +37,16 @@ export const mockReplySchema = z
     error: mockErrorSchema.optional().describe("Answer with this HTTP error instead of a reply."),
     disconnectAfterChunks: z.number().int().min(0).optional().describe("Destroy the connection after this many streamed chunks."),
     stallAfterChunks: z.number().int().min(0).optional().describe("Stop sending after this many chunks and hold the connection open until the client leaves."),
-    usage: z.object({ inputTokens: z.number().int().min(0), outputTokens: z.number().int().min(0) }).strict().optional(),
+    usage: z
+      .object({
+        inputTokens: z.number().int().min(0),
+        outputTokens: z.number().int().min(0),
+        cachedInputTokens: z.number().int().min(0).optional().describe("Of the input tokens, how many the provider read from its prompt cache."),
+        reasoningTokens: z.number().int().min(0).optional().describe("Of the output tokens, how many were reasoning."),
+      })
+      .strict()
+      .optional()
+      .describe("The usage to report; estimated (four characters a token, nothing cached, no reasoning) when absent."),
   })
   .strict();
 

@@ -17,7 +17,7 @@ export interface ReplyPlan {
   text: string;
   toolCalls: PlannedToolCall[];
   deltas: ReplyDelta[];
-  usage: { inputTokens: number; outputTokens: number };
+  usage: { inputTokens: number; outputTokens: number; cachedInputTokens: number; reasoningTokens: number };
 }
 
 /** Splits text into chunks of `size` characters, or into words (with their trailing space) by default. */
@@ -58,6 +58,6 @@ export function planReply(reply: MockReply, options: { sequence: number; model: 
     text,
     toolCalls,
     deltas,
-    usage: reply.usage ?? { inputTokens: estimateTokens(options.requestText), outputTokens: estimateTokens(outputText) },
+    usage: { inputTokens: estimateTokens(options.requestText), outputTokens: estimateTokens(outputText), cachedInputTokens: 0, reasoningTokens: 0, ...reply.usage },
   };
 }

@@ -29,9 +29,9 @@ function responseObject(plan: ReplyPlan, status: "in_progress" | "completed", ou
       status === "completed"
         ? {
             input_tokens: plan.usage.inputTokens,
-            input_tokens_details: { cached_tokens: 0 },
+            input_tokens_details: { cached_tokens: plan.usage.cachedInputTokens },
             output_tokens: plan.usage.outputTokens,
-            output_tokens_details: { reasoning_tokens: 0 },
+            output_tokens_details: { reasoning_tokens: plan.usage.reasoningTokens },
             total_tokens: plan.usage.inputTokens + plan.usage.outputTokens,
           }
         : null,
