@@ -60,4 +60,25 @@ describe("approval policies on a real agent", () => {
     expect(harness.ofType(events, "agent-tool-call-denied")[0]!.payload).toMatchObject({ reason: "the policy for shell is deny", by: "agent" });
     expect(existsSync(join(harness.cwd, "made-it"))).toBe(false);
   });
+
+  it("passes the stream's policies on to a sub-agent, which asks on its own stream before the same tool", async () => {
+    harness = await startHarness({
+      api: "chat",
+      script: [
+        { match: "delegate", toolCalls: [{ name: "subagent", arguments: { name: "helper", task: "make the marker" } }] },
+        { match: "make the marker", toolCalls: [{ name: "shell", arguments: { command: "touch made-it" } }] },
+        { match: { last: "exit code 0" }, text: "Marker made." },
+        { match: { last: "Marker made." }, text: "The helper made it." },
+      ],
+    });
+    await harness.append({ type: "agent-tool-policy-changed", payload: { tools: { shell: "ask" } } });
+    const input = await harness.append({ type: "agent-input-added", payload: { content: "delegate it" } });
+    const child = `${harness.path}/helper`;
+    const asked = await harness.waitForEvent((e) => e.type === "agent-tool-call-approval-requested", "the sub-agent's approval request", child);
+    expect(asked.payload.name).toBe("shell");
+    expect(existsSync(join(harness.cwd, "made-it"))).toBe(false);
+    await harness.append({ type: "agent-tool-call-approved", payload: { callId: asked.payload.callId } }, child);
+    expect((await harness.runEnded(input.offset)).payload).toMatchObject({ outcome: "answered", text: "The helper made it." });
+    expect(existsSync(join(harness.cwd, "made-it"))).toBe(true);
+  });
 });

@@ -1,7 +1,7 @@
 import type { StoredEvent } from "@tributary/protocol";
 import { z } from "zod";
 import { parseAgentPayload } from "../../agent-event-types.ts";
-import type { Api, RunOutcome } from "../../events.ts";
+import type { Api, RunOutcome, ToolPolicy } from "../../events.ts";
 
 export const subagentToolName = "subagent";
 
@@ -33,8 +33,8 @@ export interface SubagentState {
   maxDepth?: number;
   /** Child name → the call that first delegated to it (that call also passes on the model settings). */
   firstCall: Record<string, string>;
-  /** The model settings set on this stream, passed on to new children. */
-  config: { model?: string; baseUrl?: string; api?: Api };
+  /** The model settings and tool policies set on this stream, passed on to new children. */
+  config: { model?: string; baseUrl?: string; api?: Api; toolPolicy?: { default?: ToolPolicy; tools: Record<string, ToolPolicy | null> } };
   /** Input offset → who delegated it, how its run ended, and whether the parent closed the call already (then nothing is reported). */
   delegations: Record<string, DelegatedBy & { ended?: { outcome: RunOutcome; text?: string }; closed?: boolean }>;
   /** Set while this stream's own `maxSubagentDepth` setting is what counts. */
@@ -56,6 +56,12 @@ export function reduceSubagent(state: SubagentState, event: StoredEvent): Subage
       return { ...state, config: { ...state.config, model: p.model } };
     case "agent-provider-changed":
       return { ...state, config: { ...state.config, ...(p as { baseUrl?: string; api?: Api }) } };
+    case "agent-tool-policy-changed": {
+      const change = p as unknown as { default?: ToolPolicy; tools?: Record<string, ToolPolicy | null> };
+      const known = state.config.toolPolicy ?? { tools: {} };
+      const toolPolicy = { ...known, ...(change.default ? { default: change.default } : {}), tools: { ...known.tools, ...change.tools } };
+      return { ...state, config: { ...state.config, toolPolicy } };
+    }
     case "agent-tool-call-requested": {
       if (p.name !== subagentToolName) return state;
       const input = subagentInputSchema.safeParse(p.input);

@@ -113,6 +113,8 @@ export function createSubagentProcessor(options: { slug?: string; maxDepth?: num
         await append({ path: child, event: { type: "circuit-breaker/configured", payload: { ...agentBreaker }, idempotencyKey: agentBreakerKey } });
         if (state.config.model) await append({ path: child, event: agentEvent("agent-model-changed", { model: state.config.model }) });
         if (state.config.baseUrl || state.config.api) await append({ path: child, event: agentEvent("agent-provider-changed", { baseUrl: state.config.baseUrl, api: state.config.api }) });
+        // A sub-agent asks before the same tools as its parent: delegating is no way around a policy.
+        if (state.config.toolPolicy) await append({ path: child, event: agentEvent("agent-tool-policy-changed", state.config.toolPolicy) });
       }
       const delegatedBy: DelegatedBy = { path, callId, requestId, depth, maxDepth };
       const stored = await append({ path: child, event: agentEvent("agent-input-added", { content: parsed.data.task, policy: "queue" }, { idempotencyKey: `subagent:${requestId}:${callId}`, metadata: { delegatedBy } }) });
