@@ -1,4 +1,4 @@
-import { createPostgresStore, parseAllowOutbound, startServer, type SandboxLimits } from "@tributary/server";
+import { createLogger, createPostgresStore, parseAllowOutbound, startServer, type SandboxLimits } from "@tributary/server";
 import { CliError } from "./cli-error.ts";
 import type { Command } from "./commands.ts";
 import { intFlag, parseFlags } from "./parse-flags.ts";
@@ -15,6 +15,10 @@ Options:
                       servers can share one database and each other's live readers
   --fsync <mode>      normal: acknowledged appends survive a crash of the server (default);
                       full: they survive power loss too (slower)
+  --lease-ttl <time>  with --database-url: how long the built-ins lease lasts without renewal (default
+                      10s; e.g. 2.5s, 500ms). The holder stops its built-ins when a renewal is that
+                      late; another server takes over after it. Shorter fails over sooner, but
+                      a stall (GC, load) longer than it makes the holder step down
   --circuit-breaker <n/s|off>
                       the default breaker of every stream: more than n events within s seconds pauses
                       it (default 100/1); off disables the default (a stream can still configure one)
@@ -58,6 +62,7 @@ export const serveCommand: Command = {
       fsync: { type: "string" },
       "log-level": { type: "string" },
       "circuit-breaker": { type: "string" },
+      "lease-ttl": { type: "string" },
       auth: { type: "boolean" },
       "no-auth": { type: "boolean" },
       "allow-outbound": { type: "string", multiple: true },
@@ -101,9 +106,11 @@ export const serveCommand: Command = {
     const rateLimit = parseRate(values["rate-limit"]);
     const sandbox = parseSandboxLimits(values);
     const quotas = parseQuotas(values);
+    const leaseTtlMs = parseLeaseTtl(values["lease-ttl"]);
     let server;
     try {
-      const store = databaseUrl ? await createPostgresStore({ connectionString: databaseUrl }) : undefined;
+      const logger = createLogger({ level: logLevel as "info" });
+      const store = databaseUrl ? await createPostgresStore({ connectionString: databaseUrl, logger }) : undefined;
       server = await startServer({
         port,
         host: values.host ?? "127.0.0.1",
@@ -111,7 +118,8 @@ export const serveCommand: Command = {
         fsync,
         store,
         circuitBreaker,
-        logLevel: logLevel as "info",
+        logger,
+        leaseTtlMs,
         auth,
         adminToken: process.env.TRIBUTARY_ADMIN_TOKEN || undefined,
         allowOutbound,
@@ -221,4 +229,12 @@ function parseQuotas(values: { "schedule-quota"?: string; "subscription-quota"?:
 async function agentDocTypes() {
   const { agentEventTypes } = await import("@tributary/agent/event-types");
   return [...agentEventTypes.values()].map((type) => ({ ...type, group: "agent" }));
+}
+
+function parseLeaseTtl(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(value);
+  const ms = match ? Number(match[1]) * (match[2] === "ms" ? 1 : 1000) : Number.NaN;
+  if (!(ms >= 100 && ms <= 600_000)) throw new CliError(`--lease-ttl must be a time between 100ms and 600s, such as 10s or 2.5s; got '${value}'.`);
+  return ms;
 }

@@ -28,6 +28,7 @@ export const errorStatus = {
   stream_gone: 410,
   has_children: 409,
   stream_exists: 409,
+  lease_lost: 409,
   body_too_large: 413,
   request_too_large: 431,
   event_too_large: 413,
@@ -36,6 +37,7 @@ export const errorStatus = {
   rate_limited: 429,
   internal_error: 500,
   unavailable: 503,
+  storage_unavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof errorStatus;

@@ -9,6 +9,7 @@ import { refuseDotSegments } from "./http/request-path.ts";
 import { cursorRoutes } from "./routes/cursors.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { durableStreamsRoutes } from "./routes/durable-streams/ds-routes.ts";
+import { healthRoutes } from "./routes/health.ts";
 import { listingRoutes } from "./routes/listing.ts";
 import { stateRoutes } from "./routes/state.ts";
 import { streamRoutes } from "./routes/streams.ts";
@@ -45,7 +46,7 @@ export function createApp(parts: ServerParts): Hono<AppEnv> {
   };
   app.use("/api/*", limitBody);
   app.use("/v1/*", limitBody);
-  app.get("/api/health", (c) => c.json({ ok: true }));
+  app.route("/", healthRoutes);
   app.route("/", streamRoutes);
   app.route("/", listingRoutes);
   app.route("/", stateRoutes);
@@ -66,7 +67,10 @@ export function createApp(parts: ServerParts): Hono<AppEnv> {
 
   app.onError((error, c) => {
     if (error instanceof TributaryError) {
-      return c.json(error.toBody(), error.status as 400, { "content-type": "application/problem+json" });
+      const retryAfter = error.details.retryAfterSeconds;
+      const headers: Record<string, string> = { "content-type": "application/problem+json" };
+      if (typeof retryAfter === "number") headers["retry-after"] = String(retryAfter);
+      return c.json(error.toBody(), error.status as 400, headers);
     }
     parts.logger.error("request failed", { method: c.req.method, path: c.req.path, error: error.stack ?? String(error) });
     const internal = new TributaryError("internal_error", "The server failed to handle the request; the error is in its log.");

@@ -40,6 +40,8 @@ export interface ServerParts {
   eventTypes: ReadonlyMap<string, DocumentedEventType>;
   /** Secrets, encrypted at rest; write-only over the API. */
   secrets: SecretVault;
+  /** Whether this server runs the built-ins' side effects now (holds the built-ins lease in time). */
+  runsBuiltins?: () => boolean;
 }
 
 /** `identity`: who sent the request, under `--auth` (set by the auth middleware; provenance reads it). */

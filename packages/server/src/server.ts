@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import { createApp } from "./app.ts";
-import { createAppender } from "./append/appender.ts";
+import { createAppender, type Appender } from "./append/appender.ts";
 import { createBuiltinHost } from "./builtins/builtin-host.ts";
 import { defaultBuiltins } from "./builtins/default-builtins.ts";
 import { createBuiltinGate } from "./builtins/host/builtin-gate.ts";
@@ -27,7 +27,7 @@ import type { RateLimit } from "./auth/rate-limiter.ts";
 import { createTokenStore } from "./auth/token-store.ts";
 import { createSecurity } from "./security.ts";
 import { createSqliteStore } from "./store/sqlite/sqlite-store.ts";
-import type { StreamStore } from "./store/stream-store.ts";
+import type { CursorStore, StreamStore } from "./store/stream-store.ts";
 
 export interface ServerOptions {
   port?: number;
@@ -143,11 +143,26 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const states = createBuiltinStates({ events: store, builtins: defaultBuiltins, logger, snapshots: { store, every: limits.snapshotEvery } });
   const gate = createBuiltinGate({ states, builtins: defaultBuiltins, marks: store, quotas: options.quotas, logger, now });
   const appender = createAppender({ log: store, gate });
+  // The built-ins' side effects (schedules, deliveries, transforms, the breaker's trips) run on one server
+  // at a time: the holder of this lease. On SQLite that is always this server. On a shared store every
+  // write the built-ins make carries the lease's fence, so a holder that stalled past its lease (and was
+  // replaced) cannot write.
+  const lease = keepLease({ store, name: "builtins", holder: randomUUID(), ttlMs: options.leaseTtlMs ?? 10_000, logger });
+  const fence = () => (store.leasesShared ? lease.fence() : undefined);
+  const builtinAppender: Appender = {
+    appendAsClient: async (project, path, events) => appender.appendAsClient(project, path, events, fence()),
+    appendAsServer: async (project, path, events) => appender.appendAsServer(project, path, events, fence()),
+  };
+  const builtinCursors: CursorStore = {
+    getCursor: (project, path, consumer) => store.getCursor(project, path, consumer),
+    setCursor: async (project, path, consumer, offset) => store.setCursor(project, path, consumer, offset, fence()),
+  };
   const builtins = createBuiltinHost({
     builtins: defaultBuiltins,
     states,
-    appender,
-    ports: { events: store, cursors: store, marks: store, secrets: store },
+    appender: builtinAppender,
+    ports: { events: store, cursors: builtinCursors, marks: store, secrets: store },
+    holdsLease: lease.valid,
     settings: { circuitBreaker: options.circuitBreaker, outbound, secrets, sandbox: options.sandbox },
     logger,
     now,
@@ -159,19 +174,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       if (!isShadowProject(batch.project)) states.onCommit(batch);
     }),
   ];
-  // The built-ins' side effects (schedules, deliveries, transforms, the breaker's trips) run on one server
-  // at a time: the holder of this lease. On SQLite that is always this server.
-  const lease = keepLease({
-    store,
-    name: "builtins",
-    holder: randomUUID(),
-    ttlMs: options.leaseTtlMs ?? 10_000,
-    logger,
-    onAcquired: () => builtins.activate(),
-    onLost: () => void builtins.close(),
-  });
+  lease.start({ onAcquired: () => builtins.activate(), onLost: () => void builtins.deactivate() });
   const eventTypes = new Map([...(options.eventTypes ?? [])].map((type) => [type.type, type]));
-  const parts: ServerParts = { store, hub, appender, builtins, logger, limits, security, eventTypes, secrets };
+  const parts: ServerParts = { store, hub, appender, builtins, logger, limits, security, eventTypes, secrets, runsBuiltins: lease.valid };
   const app = createApp(parts);
 
   const server = await new Promise<Server>((resolve, reject) => {

@@ -6,6 +6,8 @@ import pg from "pg";
 import { startServer, type RunningServer, type ServerOptions } from "./server.ts";
 import { createPostgresStore } from "./store/postgres/postgres-store.ts";
 
+export { postgresInstalled, startPrivatePostgres, type PrivatePostgres } from "./store/postgres/private-postgres.ts";
+
 export interface TestServer extends RunningServer {
   dataDir: string;
 }

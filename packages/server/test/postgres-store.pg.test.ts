@@ -37,3 +37,74 @@ describe("PostgreSQL leases", () => {
     }
   });
 });
+
+describe("PostgreSQL group commit and fences", () => {
+  it("batches concurrent plain appends to many streams and stores exactly the bytes JSON.stringify gives", async () => {
+    const store = await createPostgresStore({ connectionString: await postgres.createDatabase() });
+    try {
+      const paths = ["/g/a", "/g/b", "/g/c"] as const;
+      for (const path of paths) await store.append({ project: "p", path, events: [{ type: "start", payload: {} }] });
+      const results = await Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          store.append({
+            project: "p",
+            path: paths[i % 3]!,
+            events: [
+              { type: "n", payload: { i, text: 'quote " backslash \\ ünïcödé \u2028 \u0001' }, metadata: { by: "test" } },
+              { type: "m", payload: {} },
+            ],
+          }),
+        ),
+      );
+      for (const path of paths) {
+        const records = await store.read("p", path, { afterOffset: 0, limit: 1000 });
+        expect(records.map((record) => record.offset)).toEqual(Array.from({ length: 41 }, (_, i) => i + 1));
+        for (const record of records) expect(record.json).toBe(JSON.stringify(JSON.parse(record.json)));
+      }
+      const returned = results.flatMap((result) => result.events);
+      const stored = new Map<string, string>();
+      for (const path of paths) for (const record of await store.read("p", path, { afterOffset: 0, limit: 1000 })) stored.set(`${path}:${record.offset}`, record.json);
+      for (const { event, json } of returned) {
+        expect(json).toBe(JSON.stringify(event));
+        expect(stored.get(`${event.streamPath}:${event.offset}`)).toBe(json);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("appends to a stream another server deleted and re-created, on the new stream", async () => {
+    const database = await postgres.createDatabase();
+    const [a, b] = [await createPostgresStore({ connectionString: database }), await createPostgresStore({ connectionString: database })];
+    try {
+      await a.append({ project: "p", path: "/d/x", events: [{ type: "one", payload: {} }] });
+      await a.append({ project: "p", path: "/d/x", events: [{ type: "two", payload: {} }] });
+      await b.delete("p", "/d/x", { recursive: false });
+      const again = await a.append({ project: "p", path: "/d/x", events: [{ type: "three", payload: {} }] });
+      expect(again.events[0]!.event.offset).toBe(1);
+      expect(again.createdPaths).toEqual(["/d/x"]);
+      expect((await b.read("p", "/d/x", { afterOffset: 0, limit: 10 })).map((record) => JSON.parse(record.json).type)).toEqual(["three"]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it("refuses appends and cursor writes fenced by a holder that no longer holds the lease", async () => {
+    const store = await createPostgresStore({ connectionString: await postgres.createDatabase() });
+    try {
+      expect(await store.acquireLease("builtins", "old", 2000)).toBe(true);
+      const fence = { lease: "builtins", holder: "old" };
+      await store.append({ project: "p", path: "/f", events: [{ type: "ok", payload: {} }], fence });
+      await store.setCursor("p", "/f", "c", 1, fence);
+      const deadline = Date.now() + 10_000;
+      while (!(await store.acquireLease("builtins", "new", 5000)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      await expect(store.append({ project: "p", path: "/f", events: [{ type: "stale", payload: {} }], fence })).rejects.toMatchObject({ code: "lease_lost" });
+      await expect(store.setCursor("p", "/f", "c", 2, fence)).rejects.toMatchObject({ code: "lease_lost" });
+      expect(await store.getCursor("p", "/f", "c")).toBe(1);
+      expect((await store.read("p", "/f", { afterOffset: 0, limit: 10 })).map((record) => JSON.parse(record.json).type)).toEqual(["ok"]);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -14,10 +14,10 @@ let b: TestServer;
 beforeAll(async () => {
   postgres = await startPrivatePostgres();
   const database = await postgres.createDatabase();
-  a = await startTestServer({ store: await createPostgresStore({ connectionString: database }), leaseTtlMs: 1000 });
+  a = await startTestServer({ store: await createPostgresStore({ connectionString: database }), leaseTtlMs: 3000 });
   // Server a holds the built-ins lease before b starts, so b is the standby.
-  await waitFor(async () => (await a.parts.store.acquireLease("builtins", "probe", 1000)) === false, "server a to hold the lease");
-  b = await startTestServer({ store: await createPostgresStore({ connectionString: database }), leaseTtlMs: 1000 });
+  await waitFor(async () => (await a.parts.store.acquireLease("builtins", "probe", 3000)) === false, "server a to hold the lease");
+  b = await startTestServer({ store: await createPostgresStore({ connectionString: database }), leaseTtlMs: 3000 });
 });
 afterAll(async () => {
   await a?.close();

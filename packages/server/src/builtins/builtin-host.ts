@@ -11,7 +11,8 @@ import { createEffectRunner, type EffectsOf } from "./host/effect-runner.ts";
  * and stops them.
  *
  * 1. Side effects (afterAppend, onCaughtUp, start) run only while the server is active: always on SQLite,
- *    and on the holder of the built-ins lease on PostgreSQL. Gates and state run on every server.
+ *    and on the holder of the built-ins lease on PostgreSQL. Gates and state run on every server. A server
+ *    that loses the lease (`deactivate`) stops them and can become active again later.
  * 2. On activation, every stream marked for a built-in's `resumes` namespace is loaded (written once
  *    here for every built-in), so schedules, deliveries and transforms resume after a restart.
  *
@@ -27,6 +28,8 @@ export function createBuiltinHost(options: {
   settings?: BuiltinSettings;
   logger: Logger;
   now: () => number;
+  /** Whether this server may act under the built-ins lease right now (checked before an unfenceable effect). */
+  holdsLease?: () => boolean;
 }) {
   const { builtins, states, appender, logger, now } = options;
   const ports: BuiltinPorts = {
@@ -34,16 +37,27 @@ export function createBuiltinHost(options: {
     appender,
     logger,
     now,
+    holdsLease: options.holdsLease ?? (() => true),
     wake: async (project, path) => {
       await states.load(project, path);
     },
     reportError: (project, path, payload) => runner.reportError(project, path, payload),
   };
-  const effects: EffectsOf[] = builtins.map((builtin) => ({ slug: builtin.slug, effects: builtin.effects?.(ports, options.settings ?? {}) ?? {} }));
-  const runner = createEffectRunner({ builtins: effects, appender, logger, now });
-  states.listen(runner);
+  // Made anew when the server stops acting (see `deactivate`), so the built-ins can start again later.
+  function createEffects() {
+    const effects: EffectsOf[] = builtins.map((builtin) => ({ slug: builtin.slug, effects: builtin.effects?.(ports, options.settings ?? {}) ?? {} }));
+    const runner = createEffectRunner({ builtins: effects, appender, logger, now });
+    states.listen(runner);
+    return { effects, runner };
+  }
+  let { effects, runner } = createEffects();
   let closed = false;
   let active = false;
+
+  async function stopEffects(): Promise<void> {
+    runner.deactivate();
+    await Promise.all(effects.map(({ effects: effect }) => Promise.resolve(effect.close?.()).catch(() => undefined)));
+  }
 
   async function resume(builtin: Builtin<any>): Promise<void> {
     if (!builtin.resumes) return;
@@ -61,14 +75,28 @@ export function createBuiltinHost(options: {
       runner.activate();
       // State loaded while passive never ran onCaughtUp; drop it so every stream catches up as the holder.
       states.clear();
+      const current = effects;
       for (const [index, builtin] of builtins.entries()) {
         Promise.resolve()
           .then(async () => {
-            await effects[index]!.effects.start?.();
-            await resume(builtin);
+            if (current !== effects) return;
+            await current[index]!.effects.start?.();
+            if (current === effects) await resume(builtin);
           })
           .catch((error: unknown) => logger.error("a built-in failed to start", { processor: builtin.slug, error: String(error) }));
       }
+    },
+
+    /**
+     * Stops the side effects (the lease was lost) but keeps gates and state working: the built-ins' timers
+     * and workers stop, and fresh ones take their place, so a later `activate` starts them anew.
+     */
+    async deactivate(): Promise<void> {
+      if (closed || !active) return;
+      active = false;
+      const stopping = stopEffects();
+      ({ effects, runner } = createEffects());
+      await stopping;
     },
 
     /** The built-ins' view of a stream, keyed by slug. */
@@ -93,8 +121,7 @@ export function createBuiltinHost(options: {
     /** Stops the built-ins' own work (timers, deliveries), then waits for queued side effects. */
     async close(): Promise<void> {
       closed = true;
-      runner.deactivate();
-      await Promise.all(effects.map(({ effects: effect }) => Promise.resolve(effect.close?.()).catch(() => undefined)));
+      await stopEffects();
       await runner.settled();
     },
   };

@@ -58,6 +58,11 @@ export interface BuiltinPorts {
   secrets: SecretStore;
   logger: Logger;
   now(): number;
+  /**
+   * True while this server may run side effects (it holds the built-ins lease, renewed in time). Checked
+   * right before an effect the database cannot fence, such as a webhook POST.
+   */
+  holdsLease(): boolean;
   /** Loads a stream's built-in state now (its `onCaughtUp` hooks run), so work resumes after a restart. */
   wake(project: string, path: StreamPath): Promise<void>;
   /** Records a failure as `stream/error-occurred` on the stream (and in the log). */

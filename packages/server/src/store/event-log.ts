@@ -1,4 +1,5 @@
 import type { Provenance, StoredEvent, StreamPath } from "@tributary/protocol";
+import type { LeaseFence } from "./lease-store.ts";
 
 /** An event as the store hands it out: its offset, and the stored envelope already encoded as JSON. */
 export interface EventRecord {
@@ -23,6 +24,8 @@ export interface AppendRequest {
   project: string;
   path: StreamPath;
   events: PreparedEvent[];
+  /** Made under a lease: a shared store refuses it with `lease_lost` unless `fence.holder` still holds it. */
+  fence?: LeaseFence;
 }
 
 export interface AppendedEvent {

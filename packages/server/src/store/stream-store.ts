@@ -8,10 +8,20 @@ import type { SnapshotStore } from "./snapshot-store.ts";
 
 export type * from "./event-log.ts";
 export type { CursorStore } from "./cursor-store.ts";
-export type { LeaseStore } from "./lease-store.ts";
+export type { LeaseFence, LeaseStore } from "./lease-store.ts";
 export type { SecretInfo, SecretStore } from "./secret-store.ts";
 export type { Snapshot, SnapshotStore } from "./snapshot-store.ts";
 export { markedNamespaceOf, markedNamespaces, type MarkedNamespace, type MarkedStream, type MarkStore } from "./mark-store.ts";
+
+/** What `/api/health` reports about the storage. */
+export interface StorageHealth {
+  ok: boolean;
+  backend: string;
+  latencyMs?: number;
+  /** PostgreSQL: whether the connection that hears other servers' commits is up. */
+  live?: boolean;
+  error?: string;
+}
 
 /**
  * The one storage backend: an event log plus the small stores beside it. Every backend (SQLite,
@@ -34,5 +44,7 @@ export { markedNamespaceOf, markedNamespaces, type MarkedNamespace, type MarkedS
  * 9. Deleting a stream removes its cursors and snapshots.
  */
 export interface StreamStore extends EventLog, CursorStore, MarkStore, SecretStore, LeaseStore, SnapshotStore, DurableStreamMetaStore {
+  /** Checks the storage is reachable (`/api/health`); stores without it (SQLite, in-process) are always healthy. */
+  health?(): Promise<StorageHealth>;
   close(): Promise<void>;
 }

@@ -15,7 +15,8 @@ export interface EffectsOf {
 /**
  * Runs the built-ins' side effects after commits: `afterAppend` for every folded event and `onCaughtUp`
  * once a stream's history is folded, one stream's effects one after another in offset order, and only
- * while the runner is active (on the holder of the built-ins lease).
+ * while the runner is active (on the holder of the built-ins lease); work queued before a `deactivate`
+ * does not start after it.
  * 1. A side effect that throws becomes a `stream/error-occurred` event naming the built-in and the offset
  *    (never one about the built-in's own error event: that would loop; see `failureReport`).
  * 2. Streams with nothing queued hold no memory here: a stream's queue is dropped once it drains.
@@ -84,6 +85,7 @@ export function createEffectRunner(options: { builtins: readonly EffectsOf[]; ap
       if (!active) return;
       enqueue(project, path, async () => {
         for (const [index, { slug, effects }] of builtins.entries()) {
+          if (!active) return;
           if (!effects.afterAppend) continue;
           try {
             await effects.afterAppend({ ...contextFor(project, path, slug), event, state: states[index] });
@@ -97,6 +99,7 @@ export function createEffectRunner(options: { builtins: readonly EffectsOf[]; ap
       if (!active) return;
       enqueue(project, path, async () => {
         for (const [index, { slug, effects }] of builtins.entries()) {
+          if (!active) return;
           if (!effects.onCaughtUp) continue;
           try {
             await effects.onCaughtUp({ ...contextFor(project, path, slug), state: states[index] });

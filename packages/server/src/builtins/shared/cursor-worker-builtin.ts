@@ -12,7 +12,7 @@ export interface SlugState<Entry> {
 }
 
 /** The ports a cursor worker built-in's workers may use. */
-export type CursorWorkerPorts = Pick<BuiltinPorts, "appender" | "events" | "cursors" | "marks" | "secrets" | "logger" | "now" | "reportError">;
+export type CursorWorkerPorts = Pick<BuiltinPorts, "appender" | "events" | "cursors" | "marks" | "secrets" | "logger" | "now" | "reportError" | "holdsLease">;
 
 /**
  * The shape webhooks and transformers share: `<namespace>/configured {slug, …}` starts one cursor worker

@@ -1,4 +1,4 @@
-import type { StoredEvent, StreamPath } from "@tributary/protocol";
+import { TributaryError, type StoredEvent, type StreamPath } from "@tributary/protocol";
 import type { Logger } from "../../logger.ts";
 import type { CursorStore } from "../../store/cursor-store.ts";
 import type { EventReader } from "../../store/event-log.ts";
@@ -52,9 +52,19 @@ export function createCursorWorker(options: CursorWorkerOptions) {
           release = resolve;
         });
 
+  // While the database is away, the save is retried in place: re-running from the stored cursor would
+  // redo (say, deliver again) every event handled since, though each one was done.
   async function save(offset: number) {
     position = offset;
-    await cursors.setCursor(project, path, consumer, offset);
+    for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
+      try {
+        await cursors.setCursor(project, path, consumer, offset);
+        return;
+      } catch (error) {
+        if (stopped || !(error instanceof TributaryError && error.code === "storage_unavailable")) throw error;
+        await new Promise((resolve) => setTimeout(resolve, delay).unref());
+      }
+    }
   }
 
   async function run() {

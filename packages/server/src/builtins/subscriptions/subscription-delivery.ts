@@ -88,6 +88,8 @@ export function createSubscriptionDelivery(options: {
     if (!(await matches(event, options.config()))) return "skipped";
     const body = JSON.stringify(event);
     for (let attempt = 1; !signal.aborted; attempt += 1) {
+      // A holder resumed after a stall past its lease must not deliver what the new holder delivers.
+      if (!services.holdsLease()) return "wait";
       const config = options.config();
       const secret = config.secretName === undefined ? undefined : (await options.secrets.get(project, config.secretName))?.value;
       const headers = await Promise.resolve()

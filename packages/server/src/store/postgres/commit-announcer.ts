@@ -4,12 +4,13 @@ import type { CommittedStreamEvents } from "../stream-store.ts";
 type Committed = { event: StoredEvent; json: string };
 
 /**
- * Turns commits from this process and from other processes (heard through NOTIFY) into one ordered feed
- * per stream, as `onCommit` promises: every committed event once per process, in offset order per stream.
+ * Turns commits from this process and from other processes (found by the commit tailer) into one ordered
+ * feed per stream, as `onCommit` promises: every committed event once per process, in offset order per stream.
  *
  * 1. Each stream has an announced offset. Events at or below it are ignored (a late or duplicate notice).
  * 2. A commit that starts past announced + 1 first reads the gap from the database, so a foreign commit
- *    whose notice has not arrived yet is still announced before a later local one.
+ *    the tailer has not reached yet is still announced before a later local one; so is an event handed
+ *    on without its JSON (this server's own, when its commit's answer was lost with the connection).
  * 3. Work is chained per stream, so announcements for one stream never interleave.
  * 4. A stream first heard of mid-life starts at the first offset heard: history is not re-announced.
  */
@@ -49,9 +50,25 @@ export function createCommitAnnouncer(options: {
       const last = events.at(-1)!.event.offset;
       return enqueue(`${project}\u0000${path}`, () => announce(project, path, first, last, events));
     },
-    /** A commit made elsewhere: events first..last exist in the database. */
-    remote(project: string, path: string, first: number, last: number): Promise<void> {
-      return enqueue(`${project}\u0000${path}`, () => announce(project, path, first, last, undefined));
+    /** Events found in the database by the tailer (`json` null: this server's own, read again if unannounced). */
+    remote(project: string, path: string, found: { offset: number; json: string | null }[]): Promise<void> {
+      return enqueue(`${project}\u0000${path}`, async () => {
+        const sorted = [...found].sort((x, y) => x.offset - y.offset);
+        const first = sorted[0]!.offset;
+        const last = sorted.at(-1)!.offset;
+        const key = `${project}\u0000${path}`;
+        const known = announced.get(key) ?? first - 1;
+        const fresh = sorted.filter((item) => item.offset > known);
+        if (fresh.length === 0) return;
+        const complete = fresh.every((item, index) => item.json !== null && item.offset === known + 1 + index);
+        if (!complete) return announce(project, path, first, last, undefined);
+        const events = fresh.map((item) => ({
+          event: JSON.parse(item.json!) as StoredEvent,
+          json: item.json!,
+        }));
+        announced.set(key, last);
+        options.emit({ project, path, events });
+      });
     },
     forget(project: string, path: string): void {
       announced.delete(`${project}\u0000${path}`);

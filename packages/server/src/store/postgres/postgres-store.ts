@@ -1,8 +1,7 @@
-import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { ancestorPaths, TributaryError, type StoredEvent, type StreamPath } from "@tributary/protocol";
 import { checkForkOffset, forkTargetExists, planAppend, planChildDeleted, type PlannedWrite } from "../append-rules.ts";
-import { markedNamespaces } from "../mark-store.ts";
+import { markedNamespaceOf, markedNamespaces } from "../mark-store.ts";
 import type {
   AppendRequest,
   AppendResult,
@@ -10,13 +9,20 @@ import type {
   EncodedPage,
   EventRecord,
   ForkRequest,
+  LeaseFence,
   MarkedStream,
   SecretInfo,
   StreamInfo,
   StreamStore,
 } from "../stream-store.ts";
+import { createLogger, type Logger } from "../../logger.ts";
 import { createCommitAnnouncer } from "./commit-announcer.ts";
-import { postgresSchema } from "./schema.ts";
+import { appendBatch } from "./batch-append.ts";
+import { createCommitTailer, type TailedEvent } from "./commit-tailer.ts";
+import { createGroupCommit } from "./group-commit.ts";
+import { asUnavailable, isConnectionFault } from "./connection-faults.ts";
+import { createNotificationListener } from "./notification-listener.ts";
+import { historyOrigin, postgresSchema } from "./schema.ts";
 import { postgresFilterCondition } from "./filter-sql.ts";
 import { createPostgresDurableStreamMeta, postgresDurableStreamSchema } from "./postgres-durable-stream-meta.ts";
 
@@ -25,10 +31,17 @@ export interface PostgresStoreOptions {
   connectionString: string;
   /** Connections in the pool (default 10). */
   poolSize?: number;
+  /** Where connection trouble is reported (default: info level to stderr). */
+  logger?: Logger;
 }
 
 type Committed = { event: StoredEvent; json: string };
-type Row = { id: string; path: string; last_offset: string; created_at: string };
+type Row = {
+  id: string;
+  path: string;
+  last_offset: string;
+  created_at: string;
+};
 
 const channel = "tributary_commits";
 const retryable = new Set(["40001", "40P01"]);
@@ -40,81 +53,188 @@ const slashes = "(length(path) - length(replace(path, '/', '')))";
  * 1. An append is one transaction. The target stream's row is locked (`FOR UPDATE`), and when the append
  *    creates streams, so are the ancestors', always in path order, so concurrent appends cannot deadlock
  *    each other; a deadlock or serialization failure from elsewhere is retried.
- * 2. Every transaction NOTIFYs each stream it touched (`first..last` offsets). Every process LISTENs, so
- *    `onCommit` hears other servers' commits too (see commit-announcer.ts for the ordering rules).
+ * 2. Other servers' commits reach `onCommit` through the commit tailer, which reads the events table by
+ *    commit position (commit-tailer.ts); after a commit, a server sends one coalesced NOTIFY outside the
+ *    append's transaction to wake the others' tailers, so appends never queue on the notification lock.
+ *    See commit-announcer.ts for the ordering rules.
  * 3. A 2xx answer means PostgreSQL committed (its own durability settings apply: fsync on by default).
+ * 4. Connection trouble (a restart, an outage, a killed backend) never escapes as an unhandled error: every
+ *    pooled client has an error listener while checked out, a broken one is discarded, and the failed
+ *    call rejects with `storage_unavailable` (503, `Retry-After`). The LISTEN connection reconnects with
+ *    backoff and the tailer then reads what it missed, so nothing needs a restart.
+ * 5. Writes made under a lease (`fence`) lock the lease row (`FOR SHARE`) and are refused with `lease_lost`
+ *    unless the fence's holder still holds it unexpired: a stalled former holder cannot write.
  *
  * @example
  * const store = await createPostgresStore({ connectionString: process.env.DATABASE_URL! });
  */
 export async function createPostgresStore(options: PostgresStoreOptions): Promise<StreamStore> {
-  const serverId = randomUUID();
-  const pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 10 });
-  pool.on("error", (error) => console.error("tributary: idle PostgreSQL connection failed", error.message));
-  const setup = await pool.connect();
+  const logger = options.logger ?? createLogger({ level: "info" });
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.poolSize ?? 10,
+    // Fail fast while the database is away: a request waits at most this long for a connection.
+    connectionTimeoutMillis: 3000,
+    keepAlive: true,
+  });
+  pool.on("error", (error) =>
+    logger.warn("an idle PostgreSQL connection failed", {
+      error: error.message,
+    }),
+  );
+  let origin: number;
   try {
-    await setup.query("SELECT pg_advisory_lock(hashtext('tributary-schema'))");
-    await setup.query(postgresSchema);
-    await setup.query(postgresDurableStreamSchema);
-    await setup.query("SELECT pg_advisory_unlock(hashtext('tributary-schema'))");
-  } finally {
-    setup.release();
+    const setup = await pool.connect();
+    try {
+      await setup.query("SELECT pg_advisory_lock(hashtext('tributary-schema'))");
+      await setup.query(postgresSchema);
+      await setup.query(postgresDurableStreamSchema);
+      await setup.query("SELECT pg_advisory_unlock(hashtext('tributary-schema'))");
+      origin = Number((await setup.query("SELECT nextval('tributary_origins') AS origin")).rows[0].origin);
+    } finally {
+      setup.release();
+    }
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw error;
+  }
+
+  async function query(text: string, values?: unknown[]) {
+    try {
+      return await pool.query(text, values);
+    } catch (error) {
+      throw asUnavailable(error);
+    }
   }
 
   const listeners = new Set<(batch: CommittedStreamEvents) => void>();
   const announcer = createCommitAnnouncer({
     readRange: async (project, path, after, upTo) => {
-      const { rows } = await pool.query(
+      const { rows } = await query(
         `SELECT e."offset", e.json FROM tributary_events e JOIN tributary_streams s ON s.id = e.stream_id
          WHERE s.project = $1 AND s.path = $2 AND e."offset" > $3 AND e."offset" <= $4 ORDER BY e."offset"`,
         [project, path, after, upTo],
       );
-      return rows.map((row: { json: string }) => ({ event: JSON.parse(row.json) as StoredEvent, json: row.json }));
+      return rows.map((row: { json: string }) => ({
+        event: JSON.parse(row.json) as StoredEvent,
+        json: row.json,
+      }));
     },
     emit: (batch) => {
       for (const listener of listeners) {
         try {
           listener(batch);
         } catch (error) {
-          console.error("tributary: a commit listener threw", error);
+          logger.error("a commit listener threw", { error: String(error) });
         }
       }
     },
   });
 
-  const listener = new pg.Client({ connectionString: options.connectionString });
-  await listener.connect();
-  listener.on("notification", (message) => {
-    if (!message.payload) return;
-    const notice = JSON.parse(message.payload) as { server: string; project: string; path: string; first: number; last: number };
-    if (notice.server === serverId) return;
-    void announcer.remote(notice.project, notice.path, notice.first, notice.last).catch((error) => {
-      console.error("tributary: reading another server's commit failed", error);
-    });
+  const tailer = createCommitTailer({
+    pool,
+    origin,
+    logger,
+    deliver: async (found: TailedEvent[]) => {
+      const byStream = new Map<string, TailedEvent[]>();
+      for (const item of found) {
+        const key = `${item.project}\u0000${item.path}`;
+        const list = byStream.get(key) ?? [];
+        list.push(item);
+        byStream.set(key, list);
+      }
+      for (const items of byStream.values()) await announcer.remote(items[0]!.project, items[0]!.path, items);
+    },
   });
-  listener.on("error", (error) => console.error("tributary: the PostgreSQL LISTEN connection failed", error.message));
-  await listener.query(`LISTEN ${channel}`);
+  await tailer.start().catch((error) => {
+    void pool.end();
+    throw error;
+  });
+  const listener = createNotificationListener({
+    connectionString: options.connectionString,
+    channel,
+    logger,
+    onNotify: (payload) => {
+      if (payload !== String(origin)) tailer.wake();
+    },
+    // After a (re)connect, whatever was committed while no notification could arrive is read now.
+    onConnected: () => tailer.wake(),
+  });
+  await listener.start();
 
-  async function transaction<T>(work: (client: pg.PoolClient, touched: Map<string, Committed[]>) => Promise<T>): Promise<{ value: T; touched: Map<string, Committed[]> }> {
+  // One NOTIFY in flight per server, outside every append's transaction, without waiting for its flush.
+  let poking = false;
+  let pokeAgain = false;
+  let closed = false;
+  function poke(): void {
+    if (poking) {
+      pokeAgain = true;
+      return;
+    }
+    poking = true;
+    void (async () => {
+      do {
+        pokeAgain = false;
+        await pool.query(`BEGIN; SET LOCAL synchronous_commit = off; NOTIFY ${channel}, '${origin}'; COMMIT`).catch(() => undefined);
+      } while (pokeAgain && !closed);
+      poking = false;
+    })();
+  }
+
+  async function transaction<T>(
+    work: (client: pg.PoolClient, touched: Map<string, Committed[]>) => Promise<T>,
+  ): Promise<{ value: T; touched: Map<string, Committed[]> }> {
     for (let attempt = 1; ; attempt++) {
-      const client = await pool.connect();
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (error) {
+        throw asUnavailable(error);
+      }
+      // A checked-out client has no listener of the pool's: without this one, a backend killed between two
+      // statements of the transaction would be an unhandled 'error' event, and the process would exit.
+      let broken: Error | undefined;
+      const onError = (error: Error) => {
+        broken = error;
+      };
+      client.on("error", onError);
       const touched = new Map<string, Committed[]>();
       try {
         await client.query("BEGIN");
         const value = await work(client, touched);
-        for (const [key, events] of touched) {
-          const [project, path] = key.split("\u0000") as [string, string];
-          const payload = JSON.stringify({ server: serverId, project, path, first: events[0]!.event.offset, last: events.at(-1)!.event.offset });
-          await client.query("SELECT pg_notify($1, $2)", [channel, payload]);
-        }
         await client.query("COMMIT");
+        if (touched.size > 0) poke();
         return { value, touched };
       } catch (error) {
-        await client.query("ROLLBACK").catch(() => undefined);
+        if (!broken && !isConnectionFault(error)) await client.query("ROLLBACK").catch(() => undefined);
         if (attempt < 5 && retryable.has((error as { code?: string }).code ?? "")) continue;
-        throw error;
+        if (isConnectionFault(error)) broken ??= error as Error;
+        throw asUnavailable(error);
       } finally {
-        client.release();
+        client.removeListener("error", onError);
+        client.release(broken);
+      }
+    }
+  }
+
+  async function checkFence(client: pg.PoolClient, fence: LeaseFence | undefined): Promise<void> {
+    if (!fence) return;
+    const { rowCount } = await client.query("SELECT 1 FROM tributary_leases WHERE name = $1 AND holder = $2 AND expires_at > clock_timestamp() FOR SHARE", [
+      fence.lease,
+      fence.holder,
+    ]);
+    if (rowCount === 0) throw new TributaryError("lease_lost", `This server no longer holds the '${fence.lease}' lease; the write was refused.`);
+  }
+
+  /** Stream ids by project and path, for the batch path; a stale one (deleted elsewhere) is noticed there. */
+  const streamIds = new Map<string, string>();
+
+  async function retryingDeadlocks<T>(work: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await work();
+      } catch (error) {
+        if (attempt >= 5 || !retryable.has((error as { code?: string }).code ?? "")) throw error;
       }
     }
   }
@@ -130,7 +250,13 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
 
   async function insertWrite(client: pg.PoolClient, touched: Map<string, Committed[]>, project: string, row: Row, write: PlannedWrite): Promise<void> {
     const { event, json } = write;
-    await client.query(`INSERT INTO tributary_events (stream_id, "offset", type, json) VALUES ($1, $2, $3, $4)`, [row.id, event.offset, event.type, json]);
+    await client.query(`INSERT INTO tributary_events (stream_id, "offset", type, json, origin) VALUES ($1, $2, $3, $4, $5)`, [
+      row.id,
+      event.offset,
+      event.type,
+      json,
+      origin,
+    ]);
     if (event.idempotencyKey !== undefined) {
       await client.query(`INSERT INTO tributary_idempotency_keys (stream_id, key, "offset") VALUES ($1, $2, $3)`, [row.id, event.idempotencyKey, event.offset]);
     }
@@ -151,46 +277,83 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     for (const row of rows) await client.query("UPDATE tributary_streams SET last_offset = $1 WHERE id = $2", [row.last_offset, row.id]);
   }
 
+  /** One append in its own transaction: any request (new streams, keys, preconditions, fences, marks). */
+  async function appendAlone(request: AppendRequest): Promise<AppendResult> {
+    const { project, path } = request;
+    const { value, touched } = await transaction(async (client, touched) => {
+      await checkFence(client, request.fence);
+      const createdAt = new Date().toISOString();
+      const candidates = [path, ...ancestorPaths(path)].sort();
+      const inserted = await client.query(
+        `INSERT INTO tributary_streams (project, path, created_at) SELECT $1, p, $3 FROM unnest($2::text[]) AS p ORDER BY p
+           ON CONFLICT (project, path) DO NOTHING RETURNING path`,
+        [project, candidates, createdAt],
+      );
+      const createdPaths = (inserted.rows as { path: string }[]).map((row) => row.path).sort();
+      const lockPaths = createdPaths.length > 0 ? candidates : [path];
+      const locked = await client.query(
+        `SELECT id, path, last_offset, created_at FROM tributary_streams WHERE project = $1 AND path = ANY($2::text[]) ORDER BY path FOR UPDATE`,
+        [project, lockPaths],
+      );
+      const rows = new Map((locked.rows as Row[]).map((row) => [row.path, row]));
+      for (const row of rows.values()) streamIds.set(`${project}\u0000${row.path}`, row.id);
+      const target = rows.get(path)!;
+      const keys = [...new Set(request.events.flatMap((event) => (event.idempotencyKey === undefined ? [] : [event.idempotencyKey])))];
+      const originals = new Map<string, string>();
+      if (keys.length > 0) {
+        const found = await client.query(
+          `SELECT k.key, e.json FROM tributary_idempotency_keys k JOIN tributary_events e ON e.stream_id = k.stream_id AND e."offset" = k."offset" WHERE k.stream_id = $1 AND k.key = ANY($2::text[])`,
+          [target.id, keys],
+        );
+        for (const row of found.rows as { key: string; json: string }[]) originals.set(row.key, row.json);
+      }
+      const plan = planAppend({ request, createdPaths, originals, createdAt, lastOffsetOf: (candidate) => Number(rows.get(candidate)!.last_offset) });
+      for (const write of plan.writes) await insertWrite(client, touched, project, rows.get(write.path)!, write);
+      for (const [headPath, lastOffset] of plan.heads) rows.get(headPath)!.last_offset = String(lastOffset);
+      await saveOffsets(client, [...plan.heads.keys()].map((headPath) => rows.get(headPath)!));
+      return { events: plan.events, createdPaths: createdPaths.sort((a, b) => a.split("/").length - b.split("/").length) as StreamPath[] };
+    });
+    await announceLocal(touched);
+    return value;
+  }
+
+  // Plain requests go in batches; the others need reads and checks of their own inside the transaction.
+  const isPlain = (request: AppendRequest) =>
+    request.fence === undefined &&
+    request.events.every((event) => event.idempotencyKey === undefined && event.offset === undefined && markedNamespaceOf(event.type) === undefined);
+
+  const writes = createGroupCommit({
+    isBatchable: (request) => streamIds.has(`${request.project}\u0000${request.path}`) && isPlain(request),
+    appendAlone,
+    appendBatch: async (requests) => {
+      const results = await retryingDeadlocks(() =>
+        appendBatch(
+          pool,
+          origin,
+          requests.map((request) => ({ request, streamId: streamIds.get(`${request.project}\u0000${request.path}`)! })),
+        ),
+      ).catch((error: unknown) => {
+        throw asUnavailable(error);
+      });
+      poke();
+      await Promise.all(
+        results.map((result, index) => {
+          const { project, path } = requests[index]!;
+          // The stream was deleted by another server: forget its id; the request goes the slow way.
+          if (!result) streamIds.delete(`${project}\u0000${path}`);
+          return result ? announcer.local(project, path, result.events) : undefined;
+        }),
+      );
+      return results;
+    },
+  });
+
   return {
     ...createPostgresDurableStreamMeta(pool),
-    // Concurrent transactions may commit in any order, so the appender waits for each commit.
-    commitsInCallOrder: false,
-    async append(request: AppendRequest): Promise<AppendResult> {
-      const { project, path } = request;
-      const { value, touched } = await transaction(async (client, touched) => {
-        const createdAt = new Date().toISOString();
-        const candidates = [path, ...ancestorPaths(path)].sort();
-        const inserted = await client.query(
-          `INSERT INTO tributary_streams (project, path, created_at) SELECT $1, p, $3 FROM unnest($2::text[]) AS p ORDER BY p
-           ON CONFLICT (project, path) DO NOTHING RETURNING path`,
-          [project, candidates, createdAt],
-        );
-        const createdPaths = (inserted.rows as { path: string }[]).map((row) => row.path).sort();
-        const lockPaths = createdPaths.length > 0 ? candidates : [path];
-        const locked = await client.query(
-          `SELECT id, path, last_offset, created_at FROM tributary_streams WHERE project = $1 AND path = ANY($2::text[]) ORDER BY path FOR UPDATE`,
-          [project, lockPaths],
-        );
-        const rows = new Map((locked.rows as Row[]).map((row) => [row.path, row]));
-        const target = rows.get(path)!;
-        const keys = [...new Set(request.events.flatMap((event) => (event.idempotencyKey === undefined ? [] : [event.idempotencyKey])))];
-        const originals = new Map<string, string>();
-        if (keys.length > 0) {
-          const found = await client.query(
-            `SELECT k.key, e.json FROM tributary_idempotency_keys k JOIN tributary_events e ON e.stream_id = k.stream_id AND e."offset" = k."offset" WHERE k.stream_id = $1 AND k.key = ANY($2::text[])`,
-            [target.id, keys],
-          );
-          for (const row of found.rows as { key: string; json: string }[]) originals.set(row.key, row.json);
-        }
-        const plan = planAppend({ request, createdPaths, originals, createdAt, lastOffsetOf: (candidate) => Number(rows.get(candidate)!.last_offset) });
-        for (const write of plan.writes) await insertWrite(client, touched, project, rows.get(write.path)!, write);
-        for (const [headPath, lastOffset] of plan.heads) rows.get(headPath)!.last_offset = String(lastOffset);
-        await saveOffsets(client, [...plan.heads.keys()].map((headPath) => rows.get(headPath)!));
-        return { events: plan.events, createdPaths: createdPaths.sort((a, b) => a.split("/").length - b.split("/").length) as StreamPath[] };
-      });
-      await announceLocal(touched);
-      return value;
-    },
+    // One write queue per server (group-commit.ts) commits in call order, as SQLite's does.
+    commitsInCallOrder: true,
+    leasesShared: true,
+    append: (request) => writes.append(request),
 
     // A fork (EventLog.fork): the prefix is copied by INSERT … SELECT inside one transaction.
     async fork(request: ForkRequest): Promise<AppendResult> {
@@ -212,12 +375,13 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         const locked = await client.query(`SELECT id, path, last_offset, created_at FROM tributary_streams WHERE project = $1 AND path = ANY($2::text[]) ORDER BY path FOR UPDATE`, [project, candidates]);
         const rows = new Map((locked.rows as Row[]).map((row) => [row.path, row]));
         const target = rows.get(to)!;
+        // The copied prefix is history (`historyOrigin`): no server's commit tailer announces it.
         // The envelope's own `,"streamPath":…,"offset":N,"createdAt":` is the first such text in its JSON: the
         // payload comes first, and only an object embedding an envelope of this very stream and offset could
         // hold it. So only it is replaced and the rest stays byte for byte (jsonb would reorder and re-space).
         await client.query(
-          `INSERT INTO tributary_events (stream_id, "offset", type, json)
-           SELECT $1, "offset", type, overlay(json PLACING $2 || tail FROM position($3 || tail IN json) FOR length($3 || tail))
+          `INSERT INTO tributary_events (stream_id, "offset", type, json, origin)
+           SELECT $1, "offset", type, overlay(json PLACING $2 || tail FROM position($3 || tail IN json) FOR length($3 || tail)), ${historyOrigin}
            FROM (SELECT "offset", type, json, ',"offset":' || "offset" || ',"createdAt":' AS tail FROM tributary_events WHERE stream_id = $4 AND "offset" <= $5) prefix`,
           [target.id, `,"streamPath":${JSON.stringify(to)}`, `,"streamPath":${JSON.stringify(from)}`, source.id, atOffset],
         );
@@ -244,32 +408,53 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
 
     async read(project, path, range): Promise<EventRecord[]> {
       const filter = postgresFilterCondition(range.filter, 6);
-      const { rows } = await pool.query(
+      const { rows } = await query(
         `SELECT e."offset", e.json FROM tributary_events e JOIN tributary_streams s ON s.id = e.stream_id
          WHERE s.project = $1 AND s.path = $2 AND e."offset" > $3 AND e."offset" < $4${filter.sql} ORDER BY e."offset" LIMIT $5`,
         [project, path, range.afterOffset, range.beforeOffset ?? Number.MAX_SAFE_INTEGER, range.limit, ...filter.params],
       );
-      return rows.map((row: { offset: string; json: string }) => ({ offset: Number(row.offset), json: row.json }));
+      return rows.map((row: { offset: string; json: string }) => ({
+        offset: Number(row.offset),
+        json: row.json,
+      }));
     },
 
     async readEncoded(project, path, range, format): Promise<EncodedPage> {
-      const item = { sse: `'id: ' || "offset" || E'\\n' || 'data: ' || json || E'\\n\\n'`, ndjson: `json || E'\\n'`, json: "json" }[format];
+      const item = {
+        sse: `'id: ' || "offset" || E'\\n' || 'data: ' || json || E'\\n\\n'`,
+        ndjson: `json || E'\\n'`,
+        json: "json",
+      }[format];
       const separator = format === "json" ? "','" : "''";
       const filter = postgresFilterCondition(range.filter, 6);
-      const { rows } = await pool.query(
+      const { rows } = await query(
         `SELECT string_agg(${item}, ${separator} ORDER BY "offset") AS text, count(*) AS count, max("offset") AS last FROM (
            SELECT e."offset", e.json FROM tributary_events e JOIN tributary_streams s ON s.id = e.stream_id
            WHERE s.project = $1 AND s.path = $2 AND e."offset" > $3 AND e."offset" < $4${filter.sql} ORDER BY e."offset" LIMIT $5) page`,
         [project, path, range.afterOffset, range.beforeOffset ?? Number.MAX_SAFE_INTEGER, range.limit, ...filter.params],
       );
-      const row = rows[0] as { text: string | null; count: string; last: string | null };
-      return { text: row.text ?? "", count: Number(row.count), lastOffset: row.last === null ? undefined : Number(row.last) };
+      const row = rows[0] as {
+        text: string | null;
+        count: string;
+        last: string | null;
+      };
+      return {
+        text: row.text ?? "",
+        count: Number(row.count),
+        lastOffset: row.last === null ? undefined : Number(row.last),
+      };
     },
 
     async info(project, path): Promise<StreamInfo | undefined> {
-      const { rows } = await pool.query("SELECT last_offset, created_at FROM tributary_streams WHERE project = $1 AND path = $2", [project, path]);
+      const { rows } = await query("SELECT last_offset, created_at FROM tributary_streams WHERE project = $1 AND path = $2", [project, path]);
       const row = rows[0] as { last_offset: string; created_at: string } | undefined;
-      return row ? { path, lastOffset: Number(row.last_offset), createdAt: row.created_at } : undefined;
+      return row
+        ? {
+            path,
+            lastOffset: Number(row.last_offset),
+            createdAt: row.created_at,
+          }
+        : undefined;
     },
 
     async list(project, path, { depth, limit }): Promise<StreamInfo[]> {
@@ -277,15 +462,19 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       const maxSlashes = depth === undefined ? 1_000_000 : baseSlashes + depth;
       const { rows } =
         path === "/"
-          ? await pool.query(`SELECT path, last_offset, created_at FROM tributary_streams WHERE project = $1 AND path <> '/' AND ${slashes} <= $2 ORDER BY path LIMIT $3`, [project, maxSlashes, limit])
-          : await pool.query(`SELECT path, last_offset, created_at FROM tributary_streams WHERE project = $1 AND path >= $2 AND path < $3 AND ${slashes} <= $4 ORDER BY path LIMIT $5`, [
-              project,
-              `${path}/`,
-              `${path}0`,
-              maxSlashes,
-              limit,
-            ]);
-      return rows.map((row: { path: string; last_offset: string; created_at: string }) => ({ path: row.path, lastOffset: Number(row.last_offset), createdAt: row.created_at }));
+          ? await query(
+              `SELECT path, last_offset, created_at FROM tributary_streams WHERE project = $1 AND path <> '/' AND ${slashes} <= $2 ORDER BY path LIMIT $3`,
+              [project, maxSlashes, limit],
+            )
+          : await query(
+              `SELECT path, last_offset, created_at FROM tributary_streams WHERE project = $1 AND path >= $2 AND path < $3 AND ${slashes} <= $4 ORDER BY path LIMIT $5`,
+              [project, `${path}/`, `${path}0`, maxSlashes, limit],
+            );
+      return rows.map((row: { path: string; last_offset: string; created_at: string }) => ({
+        path: row.path,
+        lastOffset: Number(row.last_offset),
+        createdAt: row.created_at,
+      }));
     },
 
     async delete(project, path, { recursive }) {
@@ -325,18 +514,21 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         await saveOffsets(client, ancestors.rows as Row[]);
         return { deletedPaths: doomed.map((row) => row.path) };
       });
-      for (const deleted of value.deletedPaths) announcer.forget(project, deleted);
+      for (const deleted of value.deletedPaths) {
+        announcer.forget(project, deleted);
+        streamIds.delete(`${project}\u0000${deleted}`);
+      }
       await announceLocal(touched);
       return value;
     },
 
     async getSnapshot(project, path, name) {
-      const { rows } = await pool.query(`SELECT "offset", json FROM tributary_snapshots WHERE project = $1 AND path = $2 AND name = $3`, [project, path, name]);
+      const { rows } = await query(`SELECT "offset", json FROM tributary_snapshots WHERE project = $1 AND path = $2 AND name = $3`, [project, path, name]);
       return rows[0] ? { offset: Number(rows[0].offset), json: rows[0].json as string } : undefined;
     },
 
     async putSnapshot(project, path, name, snapshot) {
-      await pool.query(
+      await query(
         `INSERT INTO tributary_snapshots (project, path, name, "offset", json) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (project, path, name) DO UPDATE SET "offset" = excluded."offset", json = excluded.json WHERE excluded."offset" >= tributary_snapshots."offset"`,
         [project, path, name, snapshot.offset, snapshot.json],
@@ -344,25 +536,41 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     },
 
     async getCursor(project, path, consumer) {
-      const { rows } = await pool.query(`SELECT "offset" FROM tributary_consumer_cursors WHERE project = $1 AND path = $2 AND consumer = $3`, [project, path, consumer]);
+      const { rows } = await query(`SELECT "offset" FROM tributary_consumer_cursors WHERE project = $1 AND path = $2 AND consumer = $3`, [
+        project,
+        path,
+        consumer,
+      ]);
       return rows[0] ? Number((rows[0] as { offset: string }).offset) : undefined;
     },
 
-    async setCursor(project, path, consumer, offset) {
-      await pool.query(
-        `INSERT INTO tributary_consumer_cursors (project, path, consumer, "offset", updated_at) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (project, path, consumer) DO UPDATE SET "offset" = excluded."offset", updated_at = excluded.updated_at`,
-        [project, path, consumer, offset, new Date().toISOString()],
-      );
+    async setCursor(project, path, consumer, offset, fence) {
+      const values = [project, path, consumer, offset, new Date().toISOString()];
+      if (!fence) {
+        await query(
+          `INSERT INTO tributary_consumer_cursors (project, path, consumer, "offset", updated_at) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (project, path, consumer) DO UPDATE SET "offset" = excluded."offset", updated_at = excluded.updated_at`,
+          values,
+        );
+        return;
+      }
+      await transaction(async (client) => {
+        await checkFence(client, fence);
+        await client.query(
+          `INSERT INTO tributary_consumer_cursors (project, path, consumer, "offset", updated_at) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (project, path, consumer) DO UPDATE SET "offset" = excluded."offset", updated_at = excluded.updated_at`,
+          values,
+        );
+      });
     },
 
     async listMarkedStreams(namespace): Promise<MarkedStream[]> {
-      const { rows } = await pool.query("SELECT project, path FROM tributary_marked_streams WHERE namespace = $1 ORDER BY project, path", [namespace]);
+      const { rows } = await query("SELECT project, path FROM tributary_marked_streams WHERE namespace = $1 ORDER BY project, path", [namespace]);
       return rows as MarkedStream[];
     },
 
     async unmarkStream(project, path, namespace, throughOffset) {
-      await pool.query("DELETE FROM tributary_marked_streams WHERE namespace = $1 AND project = $2 AND path = $3 AND last_offset <= $4", [
+      await query("DELETE FROM tributary_marked_streams WHERE namespace = $1 AND project = $2 AND path = $3 AND last_offset <= $4", [
         namespace,
         project,
         path,
@@ -372,33 +580,39 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
 
     async putSecret(project, name, value) {
       const updatedAt = new Date().toISOString();
-      const { rows } = await pool.query(
+      const { rows } = await query(
         `INSERT INTO tributary_secrets (project, name, value, updated_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (project, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
          RETURNING (xmax = 0) AS created`,
         [project, name, value, updatedAt],
       );
-      return { created: Boolean((rows[0] as { created: boolean }).created), updatedAt };
+      return {
+        created: Boolean((rows[0] as { created: boolean }).created),
+        updatedAt,
+      };
     },
 
     async getSecret(project, name) {
-      const { rows } = await pool.query("SELECT value FROM tributary_secrets WHERE project = $1 AND name = $2", [project, name]);
+      const { rows } = await query("SELECT value FROM tributary_secrets WHERE project = $1 AND name = $2", [project, name]);
       return (rows[0] as { value: string } | undefined)?.value;
     },
 
     async deleteSecret(project, name) {
-      const result = await pool.query("DELETE FROM tributary_secrets WHERE project = $1 AND name = $2", [project, name]);
+      const result = await query("DELETE FROM tributary_secrets WHERE project = $1 AND name = $2", [project, name]);
       return (result.rowCount ?? 0) > 0;
     },
 
     async listSecrets(project): Promise<SecretInfo[]> {
-      const { rows } = await pool.query("SELECT name, updated_at FROM tributary_secrets WHERE project = $1 ORDER BY name", [project]);
-      return (rows as { name: string; updated_at: string }[]).map((row) => ({ name: row.name, updatedAt: row.updated_at }));
+      const { rows } = await query("SELECT name, updated_at FROM tributary_secrets WHERE project = $1 ORDER BY name", [project]);
+      return (rows as { name: string; updated_at: string }[]).map((row) => ({
+        name: row.name,
+        updatedAt: row.updated_at,
+      }));
     },
 
     // The database's clock decides expiry, so servers with skewed clocks still agree on who holds a lease.
     async acquireLease(name, holder, ttlMs) {
-      const { rows } = await pool.query(
+      const { rows } = await query(
         `INSERT INTO tributary_leases (name, holder, expires_at) VALUES ($1, $2, clock_timestamp() + $3 * interval '1 millisecond')
          ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
          WHERE tributary_leases.holder = excluded.holder OR tributary_leases.expires_at < clock_timestamp()
@@ -409,7 +623,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     },
 
     async releaseLease(name, holder) {
-      await pool.query("DELETE FROM tributary_leases WHERE name = $1 AND holder = $2", [name, holder]);
+      await query("DELETE FROM tributary_leases WHERE name = $1 AND holder = $2", [name, holder]);
     },
 
     onCommit(listener) {
@@ -417,8 +631,29 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       return () => listeners.delete(listener);
     },
 
+    async health() {
+      const started = performance.now();
+      try {
+        await query("SELECT 1");
+        return {
+          ok: true,
+          backend: "postgres",
+          latencyMs: Math.round((performance.now() - started) * 10) / 10,
+          live: listener.connected(),
+        };
+      } catch (error) {
+        return {
+          ok: false,
+          backend: "postgres",
+          error: error instanceof Error ? error.message : String(error),
+        };
+      }
+    },
+
     async close() {
-      await listener.end().catch(() => undefined);
+      closed = true;
+      await listener.close();
+      await tailer.close();
       await pool.end();
     },
   };

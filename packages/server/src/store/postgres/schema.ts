@@ -1,4 +1,11 @@
-/** The PostgreSQL schema: the same shape as SQLite's. `json` is text so stored bytes are served as they are. */
+/** The `origin` of rows a fork copied from its source: history, which no commit tailer announces. */
+export const historyOrigin = -1;
+
+/**
+ * The PostgreSQL schema: the same shape as SQLite's. `json` is text so stored bytes are served as they are.
+ * `xid` (the writing transaction) and `origin` (the writing server) let each server's commit tailer follow
+ * every commit by position (commit-tailer.ts); the `ALTER`s bring a database made by an older version along.
+ */
 export const postgresSchema = `
 CREATE TABLE IF NOT EXISTS tributary_streams (
   id BIGSERIAL PRIMARY KEY,
@@ -56,4 +63,9 @@ CREATE TABLE IF NOT EXISTS tributary_secrets (
   updated_at TEXT NOT NULL,
   PRIMARY KEY (project, name)
 );
+
+ALTER TABLE tributary_events ADD COLUMN IF NOT EXISTS xid xid8 NOT NULL DEFAULT pg_current_xact_id();
+ALTER TABLE tributary_events ADD COLUMN IF NOT EXISTS origin INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX IF NOT EXISTS tributary_events_by_commit ON tributary_events (xid, stream_id, "offset");
+CREATE SEQUENCE IF NOT EXISTS tributary_origins;
 `;
