@@ -106,4 +106,35 @@ describe("the feed with a real agent", () => {
     await page.screenshot({ path: `${screenshotDir}/trace.png` });
     expect(errors).toEqual([]);
   });
+
+  it("traces every LLM call of the whole stream, not only the loaded window, and adds a live run as it comes", async () => {
+    const before = await readAll(server.url, path);
+    const requestIds = before.filter((event) => event.type === "agent-request-started").map((event) => String(event.payload.requestId));
+    expect(requestIds).toHaveLength(2);
+    // Far more events after the run than the view loads: its window holds none of the agent's.
+    const filler = Array.from({ length: 1_500 }, (_, i) => ({ type: "note", payload: { i } }));
+    const response = await fetch(`${server.url}/api/streams${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ events: filler }) });
+    expect(response.ok).toBe(true);
+
+    const { page, errors } = await openUi(browser, `${server.url}/#${path}`);
+    await page.locator('[role="tab"]', { hasText: "Trace" }).click();
+    for (const requestId of requestIds) await page.locator(`.trace-span[data-request-id="${requestId}"] .span-ttft`).waitFor();
+    expect(await page.locator(".event-count").innerText()).toContain("loaded");
+    expect(await page.locator(".trace-run").count()).toBe(1);
+    expect(await page.locator(".trace-input").first().innerText()).toBe("Which files are here?");
+
+    // A new run while the tab is open joins the trace live, with its time to first token.
+    llm.load([{ match: "again", text: "Hello again." }]);
+    const input = await fetch(`${server.url}/api/streams${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ type: "agent-input-added", payload: { content: "hello again" } }) });
+    const { offset } = (await input.json()) as { offset: number };
+    const run = page.locator(`.trace-run[data-input-offset="${offset}"]`);
+    await run.locator(".span-ttft").waitFor();
+    await page.locator(`.trace-run[data-input-offset="${offset}"][data-outcome="answered"]`).waitFor();
+    expect(await page.locator(".trace-run").count()).toBe(2);
+    const events = await readAll(server.url, path);
+    const started = events.find((event) => event.type === "agent-request-started" && event.payload.inputOffset === offset)!;
+    const firstChunk = events.find((event) => event.type === "agent-output-chunk-received" && event.payload.requestId === started.payload.requestId)!;
+    expect(await run.locator(".span-ttft").innerText()).toBe(formatMs(Date.parse(firstChunk.createdAt) - Date.parse(started.createdAt)));
+    expect(errors).toEqual([]);
+  });
 });

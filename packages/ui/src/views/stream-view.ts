@@ -6,7 +6,6 @@ import { record, type FeedItem, type FeedKind, type FeedRenderContext } from "..
 import { appendToFeed, emptySegmentedFeed, prependToFeed, type SegmentedFeed } from "../feed/feed-segments.ts";
 import { renderMarkdown } from "../markdown/render-markdown.ts";
 import { routeHref } from "../route.ts";
-import { buildTrace } from "../trace/build-trace.ts";
 import { toYaml } from "../yaml/to-yaml.ts";
 import { announce } from "./announce.ts";
 import { createComposer } from "./composer.ts";
@@ -18,7 +17,7 @@ import { createPauseControl } from "./pause-control.ts";
 import type { Preset } from "./presets.ts";
 import { createSearchPanel, offsetAtTime } from "./search-panel.ts";
 import { createStatePanel } from "./state-panel.ts";
-import { traceView } from "./trace-view.ts";
+import { createTraceTab } from "./trace-tab.ts";
 import { createVirtualList } from "./virtual-list.ts";
 import { yamlView } from "./yaml-view.ts";
 
@@ -51,7 +50,8 @@ const maxPendingLive = 10_000;
  * 2. Both lists are windowed: only the rows near the viewport are in the DOM.
  * 3. Live events arrive in batches of one animation frame; each batch is folded into the feed once and
  *    causes one render. An older page is folded on its own (feed-segments.ts), not with everything held.
- * 4. Search runs on the server (`types=`, `q=`) over the whole stream, not over what is held.
+ * 4. Search runs on the server (`types=`, `q=`) over the whole stream, not over what is held; so does the
+ *    trace, which reads only the agent's events (and each request's first chunk) of the whole stream.
  *
  * @example
  * const view = createStreamView({ api, path: "/jonas/agent", links, presets, kinds: feedKinds });
@@ -117,7 +117,7 @@ export function createStreamView(options: StreamViewOptions) {
     followBottom: focus === undefined,
     empty: () => h("p", { class: "list-empty muted" }, "No events yet. Append one below, or with curl."),
   });
-  const traceSlot = h("div", { class: "trace-slot" });
+  const trace = createTraceTab(api, path, context.eventHref);
 
   const statePanel = createStatePanel(links, { append: (event) => api.append(path, event).then(() => refreshState()) });
   const pause = createPauseControl({ append: (event) => api.append(path, event).then(() => refreshState()) });
@@ -231,7 +231,8 @@ export function createStreamView(options: StreamViewOptions) {
       ),
     );
     listSlot.setAttribute("aria-labelledby", `tab-${mode}`);
-    replaceChildren(listSlot, mode === "feed" ? feedList.element : mode === "events" ? eventList.element : traceSlot);
+    replaceChildren(listSlot, mode === "feed" ? feedList.element : mode === "events" ? eventList.element : trace.element);
+    if (mode !== "trace") trace.hide();
     render();
     revealFocus();
   }
@@ -239,7 +240,7 @@ export function createStreamView(options: StreamViewOptions) {
   function render(): void {
     if (mode === "feed") feedList.setItems(feed.items);
     else if (mode === "events") eventList.setItems(held.events);
-    else replaceChildren(traceSlot, traceView(buildTrace(held.events), context.eventHref));
+    else trace.show(); // the whole stream's LLM calls, read with the server's filters
     const partial = held.events.length > 0 && (held.first > 1 || !atHead());
     const loaded = partial ? ` · #${held.first.toLocaleString()}–${held.last.toLocaleString()} loaded` : "";
     count.textContent = `${head.toLocaleString()} event${head === 1 ? "" : "s"}${loaded}`;
@@ -257,6 +258,7 @@ export function createStreamView(options: StreamViewOptions) {
 
   function onLive(events: StoredEvent[]): void {
     for (const event of events) head = Math.max(head, event.offset);
+    trace.add(events);
     const next = appendEvents(held, events);
     if (next === held) {
       // Not contiguous with what is held (opened at a permalink): keep them for when the window gets here.
@@ -396,6 +398,7 @@ export function createStreamView(options: StreamViewOptions) {
       destroyed = true;
       stopTail();
       search.close();
+      trace.destroy();
       clearTimeout(stateTimer);
       statePanel.destroy();
       feedList.destroy();

@@ -17,7 +17,7 @@ export function formatMs(ms: number | undefined): string {
  */
 export function traceView(runs: readonly TraceRun[], eventHref: (offset: number) => string): HTMLElement {
   if (runs.length === 0) {
-    return h("p", { class: "list-empty muted" }, "No agent runs in the loaded events. A run starts with agent-input-added and agent-request-started.");
+    return h("p", { class: "list-empty muted" }, "No agent runs in this stream. A run starts with agent-input-added and agent-request-started.");
   }
   // The newest runs first, at most 200: a trace is read from what just happened.
   const shown = runs.slice(-200).reverse();
@@ -35,7 +35,7 @@ function runSection(run: TraceRun, eventHref: (offset: number) => string): HTMLE
       "header",
       { class: "trace-run-head" },
       h("a", { class: "offset", href: eventHref(run.inputOffset) }, `#${run.inputOffset}`),
-      h("span", { class: "trace-input" }, run.input || "(input before the loaded events)"),
+      h("span", { class: "trace-input" }, run.input || "(input not found)"),
       h("span", { class: `trace-outcome outcome-${run.outcome}` }, run.outcome),
       h("span", { class: "muted" }, `${run.requests.length} call${run.requests.length === 1 ? "" : "s"} · ${formatMs(run.durationMs)}${tokens ? ` · ${tokens.toLocaleString()} tokens` : ""}`),
     ),
