@@ -3,6 +3,7 @@ import { sseComment, type StreamPath } from "@tributary/protocol";
 import { eventMatcher } from "../read/event-filter.ts";
 import { scanFiltered } from "../read/scan-filtered.ts";
 import type { EventFilter, StreamStore } from "../store/stream-store.ts";
+import type { Logger } from "../logger.ts";
 import type { EncodedRun, LiveFormat, LiveHub } from "./live-hub.ts";
 
 export interface StreamWriterOptions {
@@ -23,6 +24,8 @@ export interface StreamWriterOptions {
   /** Bytes a reader may have unsent before it is disconnected (it resumes with Last-Event-ID). */
   maxBufferedBytes: number;
   pageSize: number;
+  /** Where a failed backlog read is reported (the reader is then disconnected and resumes). */
+  logger: Logger;
 }
 
 /**
@@ -84,7 +87,7 @@ export function writeStream(res: ServerResponse, options: StreamWriterOptions): 
         await readToHead();
       }
     } catch (error) {
-      console.error("tributary: reading a stream for a reader failed", { project, path, error });
+      options.logger.error("reading a stream for a reader failed", { project, path, error: error instanceof Error ? error.message : String(error) });
       abort();
       return;
     } finally {

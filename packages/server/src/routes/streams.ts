@@ -49,7 +49,7 @@ async function append(c: AppContext) {
 }
 
 async function read(c: AppContext) {
-  const { store, hub, limits } = c.var.parts;
+  const { store, hub, limits, logger } = c.var.parts;
   const project = projectOf(c);
   const path = streamPathOf(c, prefix);
   const format = formatOf(c);
@@ -113,6 +113,7 @@ async function read(c: AppContext) {
     filterScanWindow: limits.filterScanWindow,
     maxBufferedBytes: limits.maxReaderBufferBytes,
     pageSize: 1000,
+    logger,
   });
   return RESPONSE_ALREADY_SENT;
 }
