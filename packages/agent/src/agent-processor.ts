@@ -7,6 +7,7 @@ import { defaultAgentConfig, initialAgentState, type AgentConfig, type AgentStre
 import { createBatchWriter } from "./batch-writer.ts";
 import { estimateContextTokens } from "./compaction.ts";
 import { createModelClient, describeModelError, streamModel } from "./llm/call-model.ts";
+import { createModelFetch } from "./llm/model-fetch.ts";
 import { withAttempts } from "./llm/model-attempts.ts";
 import { summarizeHistory } from "./llm/summarize-history.ts";
 import { planActions, type AgentAction } from "./plan-actions.ts";
@@ -110,6 +111,9 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
   // allowed). An event naming another base URL gets a failed request that says so, and no request at all.
   const operatorBaseUrl = config.baseUrl ?? process.env.OPENAI_BASE_URL ?? "https://api.openai.com/v1";
   const trusted = new Set([operatorBaseUrl, ...allowedBaseUrls].map(normaliseBaseUrl));
+  // And the calls themselves go through the outbound policy (llm/model-fetch.ts): no metadata address, no
+  // internal address but the operator's, checked after DNS and on every redirect.
+  const modelFetch = createModelFetch([operatorBaseUrl, ...allowedBaseUrls]);
   const clientFor = (state: AgentStreamState) => {
     const baseUrl = state.config.baseUrl ?? operatorBaseUrl;
     if (!trusted.has(normaliseBaseUrl(baseUrl))) {
@@ -118,7 +122,7 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
       );
     }
     let client = clients.get(baseUrl);
-    if (!client) clients.set(baseUrl, (client = createModelClient({ baseUrl, apiKey, maxRetries: 0 })));
+    if (!client) clients.set(baseUrl, (client = createModelClient({ baseUrl, apiKey, maxRetries: 0, fetch: modelFetch })));
     return client;
   };
 

@@ -18,6 +18,8 @@ export interface OutboundPolicyOptions {
   allowLocal: boolean;
   /** `--allow-outbound` entries: IP addresses, CIDR ranges (`10.1.0.0/16`), host names or `*.suffix` names. */
   allow?: string[];
+  /** Who calls, and how an address gets allowed, for the refusals' messages (default: the server, `--allow-outbound`). */
+  caller?: { name: string; allowedBy: string };
 }
 
 /** The one rule for every address the server calls on a user's behalf (webhooks, hosted processors' fetch). */
@@ -70,6 +72,7 @@ export function parseAllowOutbound(value: string): string[] {
  */
 export function createOutboundPolicy(options: OutboundPolicyOptions): OutboundPolicy {
   const entries = options.allow ?? [];
+  const caller = options.caller ?? { name: "the server", allowedBy: "they are listed in --allow-outbound" };
   const allowedAddresses = addressList(entries.filter((entry) => isIP(entry.split("/")[0]!) !== 0));
   const allowedNames = entries.filter((entry) => isIP(entry.split("/")[0]!) === 0).map((entry) => entry.toLowerCase());
   const nameAllowed = (hostname: string) =>
@@ -80,16 +83,16 @@ export function createOutboundPolicy(options: OutboundPolicyOptions): OutboundPo
     checkUrl(url) {
       if (url.protocol !== "http:" && url.protocol !== "https:") return `only http:// and https:// URLs may be called; got ${url.protocol}`;
       const hostname = bareHostname(url.hostname);
-      if (metadataHostNames.has(hostname)) return `${hostname} is a cloud metadata service, which the server never calls`;
+      if (metadataHostNames.has(hostname)) return `${hostname} is a cloud metadata service, which ${caller.name} never calls`;
       return isIP(hostname) ? policy.checkAddress(hostname, hostname) : undefined;
     },
     checkAddress(address, hostname) {
       const name = bareHostname(hostname);
       const shown = name === address ? address : `${address} (${name})`;
       const kind = classifyAddress(address);
-      if (kind === "metadata") return `${shown} is a link-local, metadata or multicast address, which the server never calls`;
+      if (kind === "metadata") return `${shown} is a link-local, metadata or multicast address, which ${caller.name} never calls`;
       if (kind === "local" && !options.allowLocal && !addressAllowed(address) && !nameAllowed(name)) {
-        return `${shown} is a loopback or private address; the server calls those only when they are listed in --allow-outbound`;
+        return `${shown} is a loopback or private address; ${caller.name} calls those only when ${caller.allowedBy}`;
       }
       return undefined;
     },
