@@ -26,7 +26,7 @@ describe("MCP servers' tools as agent tools", () => {
       ],
     });
     const connected = await harness.waitForEvent((e) => e.type === "agent-mcp-server-connected", "the MCP server to connect");
-    expect(connected.payload).toMatchObject({ name: "testmcp", transport: "stdio", tools: ["testmcp__echo", "testmcp__add", "testmcp__fail", "testmcp__exit"], server: "tributary-test-mcp 1.0.0" });
+    expect(connected.payload).toMatchObject({ name: "testmcp", transport: "stdio", tools: ["testmcp__echo", "testmcp__add", "testmcp__fail", "testmcp__add_tool", "testmcp__remove_tool", "testmcp__exit"], server: "tributary-test-mcp 1.0.0" });
     const announced = harness.ofType(await harness.read(), "agent-tool-announced").find((e) => e.payload.name === "testmcp__echo")!;
     expect(announced.payload).toMatchObject({ description: "Repeats the text.", acknowledges: true, parameters: { type: "object", properties: { text: { type: "string", description: "What to repeat." } }, required: ["text"] } });
 
@@ -82,6 +82,33 @@ describe("MCP servers' tools as agent tools", () => {
     const third = await harness.runEnded(again.offset);
     expect(third.payload).toMatchObject({ outcome: "answered", text: "2 + 3 = 5" });
     expect(harness.ofType(await harness.read(), "agent-mcp-server-connected")).toHaveLength(2);
+  });
+
+  it("announces the tools a server adds while it runs and withdraws the ones it removes", async () => {
+    harness = await startHarness({
+      api: "chat",
+      mcp: { servers: [stdioServer()] },
+      script: [
+        { match: "add", toolCalls: [{ name: "testmcp__add_tool", arguments: { name: "greet", greeting: "hello there" } }] },
+        { match: { last: "added greet" }, text: "Added." },
+        { match: "greet", toolCalls: [{ name: "testmcp__greet", arguments: {} }] },
+        { match: { last: "hello there" }, text: "It said hello there." },
+        { match: "remove", toolCalls: [{ name: "testmcp__remove_tool", arguments: { name: "echo" } }] },
+        { match: { last: "removed echo" }, text: "Removed." },
+      ],
+    });
+    await harness.waitForEvent((e) => e.type === "agent-mcp-server-connected", "the MCP server to connect");
+    const adding = await harness.append({ type: "agent-input-added", payload: { content: "add a tool" } });
+    await harness.runEnded(adding.offset);
+    const announced = await harness.waitForEvent((e) => e.type === "agent-tool-announced" && e.payload.name === "testmcp__greet", "the new tool to be announced");
+    expect(announced.payload.description).toBe("Says hello there.");
+    const greeting = await harness.append({ type: "agent-input-added", payload: { content: "greet me" } });
+    expect((await harness.runEnded(greeting.offset)).payload).toMatchObject({ outcome: "answered", text: "It said hello there." });
+    const removing = await harness.append({ type: "agent-input-added", payload: { content: "remove echo" } });
+    await harness.runEnded(removing.offset);
+    const withdrawn = await harness.waitForEvent((e) => e.type === "agent-tool-withdrawn" && e.payload.name === "testmcp__echo", "the removed tool to be withdrawn");
+    expect(withdrawn.payload.reason).toBe("its MCP server no longer offers it");
+    expect(harness.ofType(await harness.read(), "agent-mcp-server-connected")).toHaveLength(1);
   });
 
   it("connects to a streamable HTTP server an event asks for by an allowed name, and withdraws its tools when it stops", async () => {

@@ -9,6 +9,7 @@ export interface McpConnection {
   transport: "stdio" | "http";
   /** The server's name and version, as it reported them. */
   server?: string;
+  /** Its tools, as last listed (kept up to date when the server says they changed). */
   tools: McpTool[];
   /** Calls a tool; an MCP error result (`isError`) is a result, a protocol failure throws. */
   call(name: string, input: unknown, signal: AbortSignal): Promise<{ output: string; isError: boolean }>;
@@ -20,6 +21,8 @@ export interface McpConnectOptions {
   onStderr?: (text: string) => void;
   /** Called once when the server goes away (not after `close()`), with why. */
   onGone?: (reason: string) => void;
+  /** Called when the server said its tools changed (`notifications/tools/list_changed`), after `tools` was refreshed. */
+  onToolsChanged?: () => void;
   /** The handshake's time limit (default 30 s). */
   connectTimeoutMs?: number;
   /** One call's time limit on the MCP side (default 300 s; the agent's own tool timeout usually ends it first). */
@@ -62,7 +65,22 @@ export function contentToText(result: { content?: unknown; structuredContent?: u
  * const { output } = await mcp.call("list_directory", { path: "." }, AbortSignal.timeout(10_000));
  */
 export async function connectMcpServer(config: McpServerConfig, options: McpConnectOptions = {}): Promise<McpConnection> {
-  const client = new Client({ name: "tributary-agent", version: "0.1.0" });
+  let connection: McpConnection | undefined;
+  const client = new Client(
+    { name: "tributary-agent", version: "0.1.0" },
+    {
+      listChanged: {
+        tools: {
+          debounceMs: 50,
+          onChanged: (error, tools) => {
+            if (error || !tools || !connection) return;
+            connection.tools = tools;
+            options.onToolsChanged?.();
+          },
+        },
+      },
+    },
+  );
   let closing = false;
   let gone = false;
   const goAway = (reason: string) => {
@@ -100,7 +118,7 @@ export async function connectMcpServer(config: McpServerConfig, options: McpConn
     throw error;
   }
   const version = client.getServerVersion();
-  return {
+  connection = {
     transport: config.url !== undefined ? "http" : "stdio",
     ...(version ? { server: `${version.name} ${version.version}` } : {}),
     tools,
@@ -114,4 +132,5 @@ export async function connectMcpServer(config: McpServerConfig, options: McpConn
       await client.close().catch(() => undefined);
     },
   };
+  return connection;
 }

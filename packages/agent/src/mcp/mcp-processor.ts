@@ -31,6 +31,8 @@ interface Route {
   key: string;
   server: string;
   mcpName: string;
+  /** The JSON of its announcement, to tell a changed tool from the same one. */
+  json: string;
 }
 
 const stderrChunkChars = 4000;
@@ -52,12 +54,14 @@ export const mcpToolName = (server: string, tool: string) => `${server}__${tool.
  * 3. A call is acknowledged (`agent-tool-call-started`), sent to the server (`tools/call`) and answered
  *    with its content as text; an MCP error result is an error result. A call closed by someone else (the
  *    agent's timeout, an interruption) is cancelled on the server.
- * 4. What a stdio server writes to stderr becomes `agent-mcp-server-stderr` events on the stream that
+ * 4. When a server says its tools changed (`notifications/tools/list_changed`), new and changed tools are
+ *    announced and removed ones withdrawn on every stream that uses it.
+ * 5. What a stdio server writes to stderr becomes `agent-mcp-server-stderr` events on the stream that
  *    started it (batched, at most 500 events a server).
- * 5. When a server goes away (its process exits, its HTTP endpoint stops answering), every stream that
+ * 6. When a server goes away (its process exits, its HTTP endpoint stops answering), every stream that
  *    offered its tools gets `agent-mcp-server-disconnected` and an `agent-tool-withdrawn` per tool. It
  *    connects again after 0.5 s (doubling, five tries), and with every `agent-input-added`. `close()` does the same, with the reason "the agent stopped".
- * 6. Calls to its tools that were open when it started get an error result (the last process may have
+ * 7. Calls to its tools that were open when it started get an error result (the last process may have
  *    half-run them); tools it announced before that are no longer configured are withdrawn.
  *
  * @example
@@ -138,6 +142,14 @@ export function createMcpProcessor(options: McpProcessorOptions = {}): { process
           flush();
           void opening.then((server) => gone(server, reason));
         },
+        // The server's tools changed: each stream that uses it gets the new ones and loses the removed ones.
+        onToolsChanged: () =>
+          void opening.then(async (server) => {
+            for (const path of server.streams) {
+              const known = latest.get(path);
+              if (known) await sync(path, known.state, known.append, false).catch(() => undefined);
+            }
+          }),
       });
       return { key, connection, streams: new Set(), append };
     })();
@@ -191,6 +203,7 @@ export function createMcpProcessor(options: McpProcessorOptions = {}): { process
       }
       const routes = routesOf(path);
       const keep = new Set<string>();
+      const inUse = new Set<string>(); // servers this stream still uses, by key
       for (const config of servers) {
         let server: LiveServer;
         try {
@@ -200,6 +213,8 @@ export function createMcpProcessor(options: McpProcessorOptions = {}): { process
           continue;
         }
         if (closed) return;
+        inUse.add(server.key);
+        const attached = server.streams.has(path);
         server.streams.add(path);
         const definitions = server.connection.tools.map((tool): [ToolDefinition, string] => {
           const { $schema: _ignored, ...parameters } = (tool.inputSchema ?? { type: "object" }) as Record<string, unknown>;
@@ -209,12 +224,13 @@ export function createMcpProcessor(options: McpProcessorOptions = {}): { process
         const fresh: string[] = [];
         for (const [definition, mcpName] of definitions) {
           keep.add(definition.name);
-          if (routes.has(definition.name)) continue;
-          routes.set(definition.name, { key: server.key, server: config.name, mcpName });
-          if (state.announced[definition.name] !== JSON.stringify(definition)) await send(path, agentEvent("agent-tool-announced", definition), append);
+          const json = JSON.stringify(definition);
+          if (routes.get(definition.name)?.json === json) continue;
+          routes.set(definition.name, { key: server.key, server: config.name, mcpName, json });
+          if (state.announced[definition.name] !== json) await send(path, agentEvent("agent-tool-announced", definition), append);
           fresh.push(definition.name);
         }
-        if (fresh.length > 0) {
+        if (!attached && fresh.length > 0) {
           const connected = { name: config.name, transport: server.connection.transport, tools: definitions.map(([definition]) => definition.name), ...(server.connection.server ? { server: server.connection.server } : {}) };
           await send(path, agentEvent("agent-mcp-server-connected", connected), append);
         }
@@ -222,8 +238,10 @@ export function createMcpProcessor(options: McpProcessorOptions = {}): { process
       // Tools of servers this stream no longer uses (or that the last process announced): withdrawn.
       for (const name of new Set([...routes.keys(), ...Object.keys(state.announced)])) {
         if (keep.has(name)) continue;
+        const route = routes.get(name);
         routes.delete(name);
-        await send(path, agentEvent("agent-tool-withdrawn", { name, reason: "its MCP server is no longer configured on this stream" }), append);
+        const reason = route && inUse.has(route.key) ? "its MCP server no longer offers it" : "its MCP server is no longer configured on this stream";
+        await send(path, agentEvent("agent-tool-withdrawn", { name, reason }), append);
       }
     });
   }

@@ -28,7 +28,7 @@ export function splitCommandLine(line: string): string[] {
   return words;
 }
 
-const namePrefix = /^([A-Za-z0-9_-]{1,32})=(?=\S)/;
+const namePrefix = /^([A-Za-z0-9_-]{1,32})=/;
 
 /** A name from a command or URL: the program's base name or the URL's host, cut to a valid server name. */
 function defaultName(target: string): string {

@@ -11,17 +11,27 @@ import { z } from "zod";
 export const mcpTestServerFile = fileURLToPath(import.meta.url);
 
 /**
- * A small real MCP server made with the official SDK: `echo`, `add`, `fail` (an error result) and `exit`
- * (the process dies mid-call, for stdio). Every call is logged to stderr.
+ * A small real MCP server made with the official SDK: `echo`, `add`, `fail` (an error result), `add_tool` and
+ * `remove_tool` (its tool list changes: the SDK notifies the client) and `exit` (the process dies mid-call,
+ * for stdio). `echo` is logged to stderr.
  */
 export function createTestMcpServer(label: string): McpServer {
   const server = new McpServer({ name: "tributary-test-mcp", version: "1.0.0" });
-  server.registerTool("echo", { description: "Repeats the text.", inputSchema: { text: z.string().describe("What to repeat.") } }, async ({ text }) => {
+  const tools = new Map<string, { remove(): void }>();
+  tools.set("echo", server.registerTool("echo", { description: "Repeats the text.", inputSchema: { text: z.string().describe("What to repeat.") } }, async ({ text }) => {
     process.stderr.write(`${label}: echo ${text}\n`);
     return { content: [{ type: "text", text: `echo from ${label}: ${text}` }] };
-  });
+  }));
   server.registerTool("add", { description: "Adds two numbers.", inputSchema: { a: z.number(), b: z.number() } }, async ({ a, b }) => ({ content: [{ type: "text", text: String(a + b) }] }));
   server.registerTool("fail", { description: "Always fails." }, async () => ({ content: [{ type: "text", text: "it failed on purpose" }], isError: true }));
+  server.registerTool("add_tool", { description: "Adds a tool `<name>` that answers with its greeting.", inputSchema: { name: z.string(), greeting: z.string() } }, async ({ name, greeting }) => {
+    tools.set(name, server.registerTool(name, { description: `Says ${greeting}.` }, async () => ({ content: [{ type: "text", text: greeting }] })));
+    return { content: [{ type: "text", text: `added ${name}` }] };
+  });
+  server.registerTool("remove_tool", { description: "Removes a tool.", inputSchema: { name: z.string() } }, async ({ name }) => {
+    tools.get(name)?.remove();
+    return { content: [{ type: "text", text: `removed ${name}` }] };
+  });
   server.registerTool("exit", { description: "Exits the server's process." }, async () => {
     process.stderr.write(`${label}: exiting on request\n`);
     setTimeout(() => process.exit(3), 10);
