@@ -184,6 +184,19 @@ describe("PostgreSQL faults", () => {
       expect(await refused.json()).toMatchObject({
         code: "storage_unavailable",
       });
+      // The Durable Streams face answers the same way: its metadata lives in the database too.
+      const dsRequests: [string, RequestInit][] = [
+        ["/v1/stream/outage/bytes", { method: "PUT", headers: { "content-type": "application/octet-stream" } }],
+        ["/v1/stream/outage/bytes", { method: "HEAD" }],
+        ["/v1/stream/outage/bytes?offset=-1", { method: "GET" }],
+        ["/v1/stream/outage/bytes", { method: "POST", headers: { "content-type": "application/octet-stream" }, body: "x" }],
+        ["/v1/stream/outage/bytes", { method: "DELETE" }],
+      ];
+      for (const [path, init] of dsRequests) {
+        const answer = await fetch(`${b!.url}${path}`, init);
+        expect([init.method, path, answer.status, answer.headers.get("retry-after")]).toEqual([init.method, path, 503, "1"]);
+        if (init.method !== "HEAD") expect(await answer.json()).toMatchObject({ code: "storage_unavailable" });
+      }
       const notReady = await fetch(`${b!.url}/api/health?ready`);
       expect(notReady.status).toBe(503);
       expect(await notReady.json()).toMatchObject({

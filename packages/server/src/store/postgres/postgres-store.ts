@@ -349,7 +349,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   });
 
   return {
-    ...createPostgresDurableStreamMeta(pool),
+    ...createPostgresDurableStreamMeta(query),
     // One write queue per server (group-commit.ts) commits in call order, as SQLite's does.
     commitsInCallOrder: true,
     leasesShared: true,
