@@ -1,6 +1,7 @@
 // What a user gets from npm: every publishable package is built and packed (`npm pack`), the tarballs are
 // installed into an empty project with their third-party dependencies from the registry, and that project is
-// used as a user would, on Node 22 and on Node 24: a processor file runs with `npx tributary run`,
+// used as a user would, on Node 22 and on Node 24: a processor file runs with `npx tributary run` (and, on
+// Node 24, is deployed into the server's sandbox with `npx tributary deploy`),
 // `npx tributary serve` serves the API and the bundled UI, and a plain `node app.mjs` appends and tails.
 // The SDK alone is installed too, to show it brings no server code. One build, one pack and one install are
 // shared by every assertion.
@@ -183,7 +184,7 @@ void stored; void n; void wrong;
   });
 
   for (const version of ["22", "24"] as const) {
-    it(`on Node ${version}: npx tributary serve serves the bundled UI, npx tributary run runs a processor file, node app.mjs appends and tails`, async () => {
+    it(`on Node ${version}: npx tributary serve serves the bundled UI, npx tributary run runs a processor file, node app.mjs appends and tails${version === "24" ? "; npx tributary deploy runs the same file in the server's sandbox" : ""}`, async () => {
       const nodeBin = version === "22" ? node22 : node24;
       const env = userEnv(nodeBin);
       expect(sh(nodeBin, ["--version"], { cwd: project })).toMatch(new RegExp(`^v${version}\\.`));
@@ -200,6 +201,15 @@ void stored; void n; void wrong;
       await startUntil("npx", ["tributary", "run", "ping-pong.ts", "--path", `/node${version}`, "--url", url!], env, /is running on/);
       const app = sh(nodeBin, ["app.mjs", url!, `/node${version}`], { cwd: project, env });
       expect(app).toMatch(/^appended 1\ntailed pong \{"pings":1\}\n$/);
+
+      // Hosted processors (isolated-vm) need Node 24: the same file, bundled from the installed package and
+      // run by the server in its sandbox, answers with no process of the user's running.
+      if (version === "24") {
+        const deployed = sh("npx", ["tributary", "deploy", "ping-pong.ts", "--path", "/hosted", "--url", url!], { cwd: project, env });
+        expect(deployed).toContain("ping-pong is running on /hosted.");
+        const hosted = sh(nodeBin, ["app.mjs", url!, "/hosted"], { cwd: project, env });
+        expect(hosted).toMatch(/^appended \d+\ntailed pong \{"pings":1\}\n$/);
+      }
     });
   }
 });
