@@ -340,6 +340,17 @@ export const mcpServerStderrSchema = z
   .object({ name: z.string().describe("The server."), text: z.string().describe("What it wrote to stderr (up to 4000 characters an event).") })
   .strict();
 
+export const sessionImportedSchema = z
+  .object({
+    source: z.enum(["claude-code", "pi"]).describe("The harness the session comes from."),
+    sessionId: z.string().optional().describe("The session's id in that harness."),
+    cwd: z.string().optional().describe("The working directory the session ran in."),
+    file: z.string().optional().describe("The file it was imported from, as given to `tributary import`."),
+    steps: z.number().int().min(0).describe("Messages imported (inputs, answers, tool results, summaries)."),
+    skipped: z.number().int().min(0).describe("Lines of the file that are not part of the conversation (metadata, other branches, sub-agent sidechains)."),
+  })
+  .strict();
+
 export type Api = z.infer<typeof apiSchema>;
 export type ToolPolicy = z.infer<typeof toolPolicySchema>;
 export type McpServerConfig = z.infer<typeof mcpServerSchema>;

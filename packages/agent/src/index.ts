@@ -17,5 +17,8 @@ export { createSubagentProcessor } from "./tools/subagent/subagent-tool.ts";
 export { createMcpProcessor, mcpToolName, type McpProcessorOptions } from "./mcp/mcp-processor.ts";
 export { connectMcpServer, type McpConnection } from "./mcp/mcp-connection.ts";
 export { parseMcpServerSpec, resolveAllowedServer } from "./mcp/mcp-server-spec.ts";
+export { readSession, detectFormat, type SessionFormat } from "./import/read-session.ts";
+export { transcriptEvents, type TranscriptOrigin } from "./import/transcript-events.ts";
+export type { SessionTranscript, TranscriptStep } from "./import/session-transcript.ts";
 export { createChatRenderer, type ChatRendererOptions } from "./chat/chat-renderer.ts";
 export * from "./mock-llm/index.ts";

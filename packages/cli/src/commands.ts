@@ -22,6 +22,7 @@ export const commands: Record<string, Command & { load: () => Promise<Command> }
   deploy: lazy("bundle a processor file and run it on the server (hosted, sandboxed)", async () => (await import("./deploy.ts")).deployCommand),
   agent: lazy("run the LLM agent and its tools on a stream", async () => (await import("./agent.ts")).agentCommand),
   chat: lazy("chat with an agent in the terminal", async () => (await import("./chat.ts")).chatCommand),
+  import: lazy("import a Claude Code or pi session file into a stream as agent events", async () => (await import("./import.ts")).importCommand),
   token: lazy("create, list and revoke the tokens of a server started with --auth", async () => (await import("./token.ts")).tokenCommand),
   bench: lazy("measure the performance targets and write BENCHMARKS.md", async () => (await import("./bench.ts")).benchCommand),
 };
