@@ -218,13 +218,25 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
       }
     });
     let index = 0;
+    // A first chunk that carries nothing to show (the role delta that opens a Chat Completions stream) is
+    // held until the next one, so both are stored by one append and the first text is not an append later.
+    let held: EventInput | undefined;
+    const release = () => {
+      if (held) writer.push(held);
+      held = undefined;
+    };
     try {
       const { output, attempts } = await withAttempts(
         c,
         stop,
         async (chunk) => {
           if (stop.aborted) return;
-          writer.push({ ...agentEvent("agent-output-chunk-received", { requestId, index, ...chunk }), idempotencyKey: `agent:chunk:${requestId}:${index++}` });
+          const event = { ...agentEvent("agent-output-chunk-received", { requestId, index, ...chunk }), idempotencyKey: `agent:chunk:${requestId}:${index}` };
+          if (index++ === 0 && !chunk.text && !chunk.toolCalls) held = event;
+          else {
+            release();
+            writer.push(event);
+          }
         },
         async (retry) => {
           await emit(agentEvent("agent-request-retried", { requestId, ...retry }), `retry:${requestId}:${retry.attempt}`);
@@ -232,10 +244,12 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
         (attemptSignal, onResponse, sink) =>
           streamModel(clientFor(state), { api: c.api, model: c.model, systemPrompt: c.systemPrompt, history: state.history, tools, temperature: c.temperature }, sink, attemptSignal, onResponse),
       );
+      release();
       await writer.drain();
       void attempts;
       await emit(agentEvent("agent-output-completed", { requestId, text: output.text, toolCalls: output.toolCalls, ...(output.finishReason ? { finishReason: output.finishReason } : {}), ...(output.usage ? { usage: output.usage } : {}) }), `output:${requestId}`);
     } catch (error) {
+      release();
       await writer.drain().catch(() => undefined);
       if (controller.signal.aborted) return; // cancelled by the agent: the canceller wrote the event
       if (signal.aborted) {

@@ -1,6 +1,6 @@
 /**
  * Writes items in order, in batches, without making the producer wait: `push` queues an item, one write
- * runs at a time and takes everything queued so far (up to `maxBatch`). So a fast producer (a model
+ * runs at a time and takes everything queued so far (up to `maxBatch`; items pushed together start one write). So a fast producer (a model
  * streaming chunks) is held back by nothing, and a slow consumer (appends over HTTP) gets fewer, bigger
  * writes. The first failed write fails every later `push` and `drain`.
  *
@@ -32,7 +32,8 @@ export function createBatchWriter<T>(write: (items: T[]) => Promise<void>, maxBa
     push(item: T): void {
       if (failure) throw failure.error;
       queue.push(item);
-      running ??= pump();
+      // Starts on the next microtask, so items pushed together (in one synchronous run) go in one write.
+      running ??= Promise.resolve().then(pump);
     },
     /** Resolves once everything pushed is written; rejects with the first write error. */
     async drain(): Promise<void> {
