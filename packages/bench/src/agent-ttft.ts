@@ -21,12 +21,15 @@ export interface TtftResult {
  * 3. chunk rate: one answer of `chunks` words streamed without delay; from the first to the last
  *    `agent-output-chunk-received` a live reader sees (each chunk one event, stored in batches).
  */
-export async function measureAgentTtft(serverUrl: string, options: { samples: number; chunks?: number }): Promise<TtftResult> {
+export async function measureAgentTtft(
+  serverUrl: string,
+  options: { samples: number; chunks?: number; /** Another build of the agent (a probe's "before"). */ agentModule?: { startAgent: typeof startAgent } },
+): Promise<TtftResult> {
   const llm = await startMockLlm();
   const path = `/bench/agent-ttft-${Date.now()}`;
   const client = createEventsClient({ baseUrl: serverUrl });
   const openai = new OpenAI({ baseURL: llm.baseUrl, apiKey: "bench" });
-  const agent = await startAgent({ baseUrl: serverUrl, path, agent: { baseUrl: llm.baseUrl, apiKey: "bench", model: "mock-model", api: "chat", contextWindowMs: 0 } });
+  const agent = await (options.agentModule?.startAgent ?? startAgent)({ baseUrl: serverUrl, path, agent: { baseUrl: llm.baseUrl, apiKey: "bench", model: "mock-model", api: "chat", contextWindowMs: 0 } });
   const controller = new AbortController();
   const waiters = new Set<(event: StoredEvent) => void>();
   const reading = (async () => {

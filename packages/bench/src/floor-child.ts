@@ -4,7 +4,8 @@
  * it does per request is the least any server must do: read the body, answer.
  *
  * - `POST /api/streams/<path>`: counts the events (one, or a `{"events":[…]}` batch), writes the body as
- *   one SSE frame to each live reader of the path at once (no gathering), answers 201 `{"offset":n}`.
+ *   one SSE frame to each live reader of the path (frames of one event-loop turn gathered into one
+ *   write), answers 201 `{"offset":n}`.
  * - `GET …?live=true`: an SSE response held open for those frames.
  * - `GET …` (finite SSE) and `GET …?format=json&afterOffset=&limit=`: the path's events so far,
  *   synthesised on the fly (it stored none) at the size of a stored Tributary event, in pages of 1,000
@@ -32,6 +33,29 @@ const note = "x".repeat(64);
 const synthesised = (path: string, offset: number) =>
   `{"offset":${offset},"path":${JSON.stringify(path)},"type":"bench/filled","payload":{"i":${offset},"note":"${note}"},"time":"2026-01-01T00:00:00.000Z","source":"bench"}`;
 
+/**
+ * Frames for live readers are gathered for one event-loop turn and written as one Buffer to each reader:
+ * the cheapest way to write the same frames to many sockets (one write per reader per turn, not per
+ * event), so the floor's fan-out is a strong one.
+ */
+const pending = new Map<FloorStream, string[]>();
+function publish(stream: FloorStream, frame: string): void {
+  const frames = pending.get(stream);
+  if (frames) {
+    frames.push(frame);
+    return;
+  }
+  pending.set(stream, [frame]);
+  if (pending.size === 1) setImmediate(flush);
+}
+function flush(): void {
+  for (const [stream, frames] of pending) {
+    const bytes = Buffer.from(frames.join(""));
+    for (const reader of stream.readers) reader.write(bytes);
+  }
+  pending.clear();
+}
+
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -49,10 +73,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     const body = await readBody(req);
     const first = stream.count + 1;
     stream.count += body.startsWith('{"events":[') ? body.split('"type":').length - 1 : 1;
-    if (stream.readers.size > 0) {
-      const frame = `id: ${first}\ndata: ${body}\n\n`;
-      for (const reader of stream.readers) reader.write(frame);
-    }
+    if (stream.readers.size > 0) publish(stream, `id: ${first}\ndata: ${body}\n\n`);
     res.writeHead(201, { "content-type": "application/json" });
     res.end(`{"offset":${stream.count}}`);
     return;

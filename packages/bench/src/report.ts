@@ -75,8 +75,8 @@ process on this machine, over loopback with keep-alive connections:
   synchronous=NORMAL: every acknowledged append survives \`kill -9\` of the server). The value the targets judge.
 - **Tributary (PostgreSQL)**: the same server on a private PostgreSQL cluster started for the run.
 - **HTTP floor**: a bare \`node:http\` server that stores nothing (\`floor-child.ts\`): the least any server
-  must do per request. For reads it synthesises events of the same size; for live readers it writes each
-  append's frame to every reader as it arrives.
+  must do per request. For reads it synthesises events of the same size; for live readers it writes the
+  appends' frames to every reader, gathered per event-loop turn.
 - **Storage floor**: raw SQLite inserts (node:sqlite, WAL, synchronous=NORMAL) in the bench process, no HTTP.
 - **Reference (memory / file)**: the Durable Streams reference server, npm \`@durable-streams/server\`, in
   memory and file-backed, spoken to in its own protocol (JSON streams).

@@ -19,6 +19,8 @@ export interface ServerStats {
 
 export interface ServerProcess {
   url: string;
+  /** The server process's id (to pin it to a core). */
+  pid: number;
   /** Figures since the previous call (or since start); with `gc`, memory after a garbage collection. */
   stats(options?: { gc?: boolean }): Promise<ServerStats>;
   /** Stops the server; resolves with the CPU time (ms) its process used in all. */
@@ -62,6 +64,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     const url = await readUrl(child);
     return {
       url,
+      pid: child.pid!,
       stats: (stats) => askStats(child, stats?.gc === true),
       async close() {
         let cpuMs = 0;

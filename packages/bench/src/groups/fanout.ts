@@ -24,7 +24,7 @@ export const group: BenchGroup = {
       const cpu = new Map<SubjectId, string>();
       const runs = await interleave(running, context.rounds, async (subject, round) => {
         await subject.server.stats();
-        const result = await measureFanOut(subject.server.url, subject.wire, { readers, rate: 500, durationMs, name: `/bench/fan-out-${round}`, progress: context.progress });
+        const result = await measureFanOut(subject.server.url, subject.wire, { readers, rate: 500, durationMs, name: `/bench/fan-out-${round}`, progress: context.progress, serverPid: subject.server.pid });
         cpu.set(subject.id, serverText(await subject.server.stats()));
         context.cpu.addChild(result.readerCpuMs);
         return result;
@@ -43,7 +43,7 @@ export const group: BenchGroup = {
         return `${subjects[id].label} ${latencyText(run.latency)} (${n(run.achievedRate)} events/s achieved, ${n(run.complete)} of ${n(run.readers)} readers got every event, readers' process ${n(run.readerCpuMs)} ms CPU; server ${cpu.get(id)})`;
       };
       context.details.push(
-        `- **Fan-out**: ${n(readers)} live SSE readers (raw sockets in their own process) on one stream; one client appends at 500 events/s for ${seconds(durationMs)} per run (open loop). Each event carries its send time; each delivery is one sample. The floor writes each append's frame to every reader as it arrives. Median run: ${[...runs].map(([id, list]) => describe(id, list)).join("; ")}.`,
+        `- **Fan-out**: ${n(readers)} live SSE readers (raw sockets in their own process) on one stream; one client appends at 500 events/s for ${seconds(durationMs)} per run (open loop). Each event carries its send time; each delivery is one sample. The floor gathers the frames of one event-loop turn and writes them to every reader at once. Processes: ${[...runs][0]?.[1][0]?.pinning ?? "not pinned"} (the appender, in the bench process, is not pinned). Median run: ${[...runs].map(([id, list]) => describe(id, list)).join("; ")}.`,
       );
     });
   },

@@ -25,7 +25,7 @@ export const group: BenchGroup = {
       context.results.set("live.p50", figureFrom(runs, (l) => l.p50, missing));
       context.progress.done([...runs].map(([id, list]) => `${id} ${medianBy(list, (l) => l.p50).p50.toFixed(2)} ms`).join(", "));
       context.details.push(
-        `- **Live round trip**: one live SSE reader (Tributary \`?live=true\`, the reference \`live=sse\`, the floor relays each append to its readers as it arrives), one client appending sequentially; ${n(count)} samples per run after ${n(count / 10)} warm-up, each from sending the append to the reader receiving the event. Median run: ${[...runs].map(([id, list]) => `${subjects[id].label} ${latencyText(medianBy(list, (l) => l.p50))}`).join("; ")}.`,
+        `- **Live round trip**: one live SSE reader (Tributary \`?live=true\`, the reference \`live=sse\`, the floor relays the appends to its readers at the end of each event-loop turn), one client appending sequentially; ${n(count)} samples per run after ${n(count / 10)} warm-up, each from sending the append to the reader receiving the event. Median run: ${[...runs].map(([id, list]) => `${subjects[id].label} ${latencyText(medianBy(list, (l) => l.p50))}`).join("; ")}.`,
       );
     });
   },

@@ -1,7 +1,9 @@
 import { spawn } from "node:child_process";
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { withDeadline } from "../deadline.ts";
 import { createHttpClient } from "../http-client.ts";
+import { pinToCores, unpin } from "../pin.ts";
 import type { Progress } from "../progress.ts";
 import { wallClockMs, type LatencySummary } from "../stats.ts";
 import type { Wire } from "../wire.ts";
@@ -20,6 +22,8 @@ export interface FanOutResult {
   cutShort: boolean;
   /** CPU time the readers' process used (ms), to tell a saturated client from a slow server. */
   readerCpuMs: number;
+  /** Whether the readers were kept off the server's core. */
+  pinning: string;
 }
 
 const readersScript = fileURLToPath(new URL("../fan-out-readers.ts", import.meta.url));
@@ -35,13 +39,16 @@ const readersScript = fileURLToPath(new URL("../fan-out-readers.ts", import.meta
 export async function measureFanOut(
   baseUrl: string,
   wire: Wire,
-  options: { readers: number; rate: number; durationMs: number; name: string; progress: Progress },
+  options: { readers: number; rate: number; durationMs: number; name: string; progress: Progress; serverPid?: number },
 ): Promise<FanOutResult> {
   const http = createHttpClient(baseUrl, { connections: 16 });
   await wire.create(http, options.name);
 
   const child = spawn(process.execPath, [readersScript], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  // The readers' process is kept off the server's core where the machine allows (SPEC §10).
+  const lastCore = String(availableParallelism() - 1);
+  const pinning = options.serverPid === undefined ? "not pinned" : `server ${pinToCores([options.serverPid], "0")}, readers ${pinToCores([child.pid!], lastCore)}`;
   const next = <T>(type: string) =>
     new Promise<T>((resolve, reject) => {
       const onMessage = (message: { type: string; message?: string }) => {
@@ -90,8 +97,9 @@ export async function measureFanOut(
     const result = next<Omit<FanOutResult, "events" | "achievedRate" | "readerCpuMs"> & { cpuMs: number }>("result");
     child.send({ type: "finish", expected: total, timeoutMs: 30_000 });
     const { latency, readers, complete, fewest, cpuMs } = await result;
-    return { latency, readers, complete, fewest, events: total, achievedRate, readerCpuMs: cpuMs, cutShort };
+    return { latency, readers, complete, fewest, events: total, achievedRate, readerCpuMs: cpuMs, cutShort, pinning };
   } finally {
+    if (options.serverPid !== undefined) unpin([options.serverPid]);
     http.close();
     if (child.exitCode === null) child.kill();
     await exited;
