@@ -1,7 +1,7 @@
 import { ratioAtLeast, type FigureSpec } from "../figures.ts";
 import { n } from "../format.ts";
 import { figureFrom, interleave, withSubjects, type BenchGroup } from "../group.ts";
-import { fillStream, readJsonCatchUp, readSseCatchUp } from "../scenarios/catch-up.ts";
+import { FillTooSlowError, fillStream, readJsonCatchUp, readSseCatchUp } from "../scenarios/catch-up.ts";
 import { readProcessorCatchUp } from "../scenarios/processor-catch-up.ts";
 import { subjectIds, subjects } from "../subjects.ts";
 
@@ -21,10 +21,19 @@ export const group: BenchGroup = {
     const count = context.quick ? 3_000 : 200_000;
     const name = "/bench/catch-up";
     const { progress, rounds } = context;
-    await withSubjects(context, subjectIds, async (running, missing) => {
+    await withSubjects(context, subjectIds, async (all, missing) => {
       progress.step(`filling a ${n(count)}-event stream on each server`);
-      for (const subject of running) await fillStream(subject.server.url, subject.wire, { name, count, progress });
-      progress.done("filled");
+      const running: typeof all = [];
+      for (const subject of all) {
+        try {
+          await fillStream(subject.server.url, subject.wire, { name, count, progress, timeoutMs: context.quick ? 30_000 : 120_000 });
+          running.push(subject);
+        } catch (error) {
+          if (!(error instanceof FillTooSlowError)) throw error;
+          missing[subject.id] = error.message;
+        }
+      }
+      progress.done(`filled${Object.keys(missing).length > 0 ? `; left out: ${Object.entries(missing).map(([id, why]) => `${id} (${why})`).join(", ")}` : ""}`);
 
       progress.step(`catch-up over SSE; ${rounds} interleaved rounds`);
       const sse = await interleave(running, rounds, (subject) => readSseCatchUp(subject.server.url, subject.wire, { name, count }));

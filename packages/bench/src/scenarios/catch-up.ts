@@ -9,17 +9,22 @@ const filled = (i: number) => `{"type":"bench/filled","payload":{"i":${i},"note"
 
 /**
  * Creates the stream `name` and fills it to `count` events (the first one the stream's configuration),
- * in batches of 1,000 from 4 clients.
+ * in batches of 1,000 from 4 clients; with `timeoutMs`, gives up with a `FillTooSlowError` past it.
  *
  * @example
  * await fillStream(url, tributaryWire, { name: "/bench/catch-up", count: 200_000, progress });
  */
-export async function fillStream(baseUrl: string, wire: Wire, options: { name: string; count: number; progress: Progress }): Promise<void> {
+export async function fillStream(baseUrl: string, wire: Wire, options: { name: string; count: number; progress: Progress; timeoutMs?: number }): Promise<void> {
   const http = createHttpClient(baseUrl, { connections: 4 });
   await wire.create(http, options.name);
   let next = 1;
+  const started = performance.now();
   const worker = async () => {
     while (next < options.count) {
+      const elapsed = performance.now() - started;
+      if (options.timeoutMs !== undefined && elapsed > options.timeoutMs) {
+        throw new FillTooSlowError(`filling took longer than ${Math.round(options.timeoutMs / 1000)} s (${Math.round((next * 1000) / elapsed).toLocaleString("en-US")} events/s)`);
+      }
       const size = Math.min(1000, options.count - next);
       const first = next;
       next += size;
@@ -33,6 +38,9 @@ export async function fillStream(baseUrl: string, wire: Wire, options: { name: s
     http.close();
   }
 }
+
+/** A server too slow to fill the catch-up stream in the time the run gives it. */
+export class FillTooSlowError extends Error {}
 
 /**
  * Reads the whole stream over SSE from its start and counts the events as they arrive (their `"i":`
