@@ -5,7 +5,7 @@ import {
   isReservedType,
   TributaryError,
 } from "@tributary/protocol";
-import { invalidPayload } from "../builtins/shared/invalid-payload.ts";
+import { invalidPayload } from "./invalid-payload.ts";
 import { checkJsonDepth } from "../http/json-depth.ts";
 import type { PreparedEvent } from "../store/stream-store.ts";
 

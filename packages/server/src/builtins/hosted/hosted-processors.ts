@@ -4,7 +4,7 @@ import { createOutboundPolicy } from "../../outbound/outbound-policy.ts";
 import { createSandbox } from "../../sandbox/sandbox.ts";
 import type { Builtin, BuiltinEffects, BuiltinSettings } from "../builtin-processor.ts";
 import { plainSecrets } from "../secrets/secret-vault.ts";
-import { invalidPayload, unknownSlug } from "../shared/invalid-payload.ts";
+import { invalidPayload, unknownSlug } from "../../append/invalid-payload.ts";
 import { createSlugWorkers } from "../shared/slug-workers.ts";
 import { createHostedFetch } from "./hosted-fetch.ts";
 import { createHostedRunner, type HostedPorts, type HostedRunner } from "./hosted-runner.ts";

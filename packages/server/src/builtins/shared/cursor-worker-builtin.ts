@@ -1,7 +1,7 @@
 import type { StoredEvent, StreamPath, TributaryError } from "@tributary/protocol";
 import type { PreparedEvent } from "../../store/event-log.ts";
 import type { Builtin, BuiltinPorts, BuiltinSettings } from "../builtin-processor.ts";
-import { unknownSlug } from "./invalid-payload.ts";
+import { unknownSlug } from "../../append/invalid-payload.ts";
 import { checkQuota, type Counted, type Quota, type QuotaSettings } from "./quota.ts";
 import { createSlugWorkers, type SlugEntry, type SlugWorker } from "./slug-workers.ts";
 

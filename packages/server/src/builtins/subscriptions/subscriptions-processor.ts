@@ -2,7 +2,7 @@ import { createOutboundFetch } from "../../outbound/outbound-fetch.ts";
 import { createOutboundPolicy } from "../../outbound/outbound-policy.ts";
 import { plainSecrets } from "../secrets/secret-vault.ts";
 import { cursorWorkerBuiltin } from "../shared/cursor-worker-builtin.ts";
-import { invalidPayload } from "../shared/invalid-payload.ts";
+import { invalidPayload } from "../../append/invalid-payload.ts";
 import { compileJsonata } from "../shared/jsonata-expression.ts";
 import { secretNamePattern } from "../secrets/secret-name.ts";
 import { credentialInHeaders } from "./header-secrets.ts";

@@ -1,7 +1,7 @@
 import { TributaryError, type StoredEvent, type StreamPath } from "@tributary/protocol";
 import { createCursorWorker, type CursorOutcome } from "../shared/cursor-worker.ts";
 import { cursorWorkerBuiltin, type CursorWorkerPorts } from "../shared/cursor-worker-builtin.ts";
-import { invalidPayload } from "../shared/invalid-payload.ts";
+import { invalidPayload } from "../../append/invalid-payload.ts";
 import { compileJsonata } from "../shared/jsonata-expression.ts";
 import { transformEvent } from "./transform-event.ts";
 import { initialTransformersState, reduceTransformers, transformedBy, type TransformerEntry } from "./transformer-state.ts";
