@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { StoredEvent } from "@tributary/protocol";
@@ -207,6 +207,38 @@ describe("tributary chat in a real terminal", () => {
     }
   }, 120_000);
 
+
+  it("asks approve …? [y/n] for a call that waits, runs it on y, re-asks on anything else, denies with a reason on n (tmux)", async () => {
+    llm.load([
+      { match: "touch", toolCalls: [{ name: "shell", arguments: { command: "touch approved-in-tty" } }] },
+      { match: { last: "exit code 0" }, text: "Touched." },
+      { match: "again", toolCalls: [{ name: "shell", arguments: { command: "touch denied-in-tty" } }] },
+      { match: { last: "denied" }, text: "Not allowed." },
+    ]);
+    await startAgentCli("/cli/tty-approve", ["--tool-policy", "shell=ask"]);
+    const session = `tributary-chat-${process.pid}-${Date.now()}`;
+    const tmux = (...args: string[]) => execFileSync("tmux", args, { encoding: "utf8" });
+    const command = `TRIBUTARY_URL=${server.url} NO_COLOR=1 ${process.execPath} ${tributaryBin} chat /cli/tty-approve`;
+    tmux("new-session", "-d", "-s", session, "-x", "160", "-y", "30", command);
+    try {
+      const screen = () => tmux("capture-pane", "-t", session, "-p");
+      await waitFor(() => /Chatting with \/cli\/tty-approve/.test(screen()), "the chat banner");
+      tmux("send-keys", "-t", session, "touch it", "Enter");
+      await waitFor(() => /\? shell \{"command":"touch approved-in-tty"\} waits for approval[^\n]*\napprove shell\? \[y\/n\]\s*$/.test(screen().trimEnd() + " "), "the approval prompt");
+      tmux("send-keys", "-t", session, "y", "Enter");
+      await waitFor(() => /✓ approved by tributary chat\n[^\n]*exit code 0\nagent: Touched\.\n>\s*$/.test(screen().trimEnd()), "the approved call's result, the answer and the prompt", 30_000);
+      expect(existsSync(join(cwd, "approved-in-tty"))).toBe(true);
+      tmux("send-keys", "-t", session, "again", "Enter");
+      await waitFor(() => (screen().match(/approve shell\? \[y\/n\]/g) ?? []).length === 2, "the second approval prompt");
+      tmux("send-keys", "-t", session, "maybe", "Enter");
+      await waitFor(() => /answer y to run shell, or n \(with a reason after it\) to deny it\napprove shell\? \[y\/n\]\s*$/.test(screen().trimEnd() + " "), "the question asked again");
+      tmux("send-keys", "-t", session, "n not this one", "Enter");
+      await waitFor(() => /✗ denied by tributary chat: not this one\n[^\n]*\nagent: Not allowed\.\n>\s*$/.test(screen().trimEnd()), "the denial, the answer and the prompt", 30_000);
+      expect(existsSync(join(cwd, "denied-in-tty"))).toBe(false);
+    } finally {
+      tmux("kill-session", "-t", session);
+    }
+  }, 120_000);
 
   it("streams the answer under the typed line, shows the prompt again, and quits on Ctrl-C (tmux)", async () => {
     llm.load([{ match: "hello", text: "Hello from the terminal.", chunkDelayMs: 20 }, { match: "bye", text: "Bye." }]);
