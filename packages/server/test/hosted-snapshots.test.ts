@@ -69,11 +69,10 @@ describe("hosted processor snapshots", { timeout: 300_000 }, () => {
 
       await server.close();
       server = await startTestServer(options);
+      const restarted = await waitFor(async () => started(await readEvents(server.url, path), "counter").find((event) => event.offset > first!.offset), "the start after the restart", patience);
       await stateIs(server, path, 2500);
       const events = await readEvents(server.url, path);
-      const restarted = started(events, "counter").at(-1)!;
       const latest = events.filter((event) => event.type === "processor/snapshotted").at(-1)!;
-      expect(restarted.offset).toBeGreaterThan(first!.offset);
       // Restored from the latest snapshot: only the events after it were reduced, not the 2,500 ticks.
       expect(restarted.payload.snapshotOffset).toBe(latest.payload.offset);
       expect(restarted.payload.reduced).toBeLessThan(300 + 10);

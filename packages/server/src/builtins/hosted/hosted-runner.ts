@@ -249,8 +249,9 @@ export function createHostedRunner(options: {
           if (broken(result)) return "reload";
         }
       }
-      status = "running";
       await services.appender.appendAsServer(project, path, [{ type: "processor/started", payload: { slug, deployedOffset: deployment.configuredOffset, ...(restored === undefined ? {} : { snapshotOffset: restored }), reduced }, appendedBy: runnerProvenance }]);
+      // Running once the start is on record, so whoever sees the status finds the event too.
+      status = "running";
       position = cursor;
       while (!stopped) {
         woken = false;
