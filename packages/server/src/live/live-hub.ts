@@ -50,27 +50,17 @@ function encodeRun(events: { offset: number; type: string; json: string }[]): En
  * 1. Commits are gathered per stream for one event-loop turn, then each stream's run is encoded once per
  *    format into one Buffer and written once to every reader. Under load turns grow longer and runs
  *    larger, so the number of socket writes stays near one per reader per turn, not one per event.
- * 2. A flush that took long (many readers: a thousand socket writes take milliseconds) delays the next
- *    one by as long, so fan-out takes at most about half of the event loop and appends keep the rest;
- *    the events wait a little longer and are written in fewer, larger writes. With few readers a flush
- *    takes microseconds and the next one runs on the next turn as before.
- * 3. Readers decide what to do with a slow socket (see `writeStream`), so one slow reader never stalls
+ * 2. Readers decide what to do with a slow socket (see `writeStream`), so one slow reader never stalls
  *    another.
  *
  * @example
  * const hub = createLiveHub({ heartbeatMs: 15_000 });
  * store.onCommit(hub.publish);
  */
-/** The longest a flush waits after the previous one (see 2. above). */
-const maxFlushDelayMs = 20;
-
 export function createLiveHub(options: { heartbeatMs: number }) {
   const readers = new Map<string, Set<LiveSubscriber>>();
   const pending = new Map<string, { offset: number; type: string; json: string }[]>();
   let scheduled = false;
-  /** When the last flush ended and how long it took (ms, performance.now()). */
-  let lastFlushEnd = 0;
-  let lastFlushCost = 0;
   const keyOf = (project: string, path: string) => `${project}\u0000${path}`;
   const timer = setInterval(() => {
     for (const set of readers.values()) for (const reader of set) reader.heartbeat();
@@ -78,7 +68,6 @@ export function createLiveHub(options: { heartbeatMs: number }) {
   timer.unref();
 
   function flush(): void {
-    const started = performance.now();
     scheduled = false;
     for (const [key, events] of pending) {
       const set = readers.get(key);
@@ -87,17 +76,6 @@ export function createLiveHub(options: { heartbeatMs: number }) {
       for (const reader of set) reader.deliver(run);
     }
     pending.clear();
-    lastFlushEnd = performance.now();
-    lastFlushCost = lastFlushEnd - started;
-  }
-
-  function schedule(): void {
-    if (scheduled) return;
-    scheduled = true;
-    // Capped, so a flush stretched by a crowded machine (the process descheduled) cannot hold events long.
-    const wait = lastFlushEnd + Math.min(lastFlushCost, maxFlushDelayMs) - performance.now();
-    if (wait >= 1) setTimeout(flush, wait);
-    else setImmediate(flush);
   }
 
   return {
@@ -118,7 +96,10 @@ export function createLiveHub(options: { heartbeatMs: number }) {
       let events = pending.get(key);
       if (!events) pending.set(key, (events = []));
       for (const { event, json } of batch.events) events.push({ offset: event.offset, type: event.type, json });
-      schedule();
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
     },
 
     /** Ends every reader of a stream (it was deleted). */
