@@ -91,6 +91,13 @@ Options:
   if (quietCores > 0.2) progress.note(`Other processes use ${(100 * quietCores).toFixed(0)}% of a core; the figures will suffer.`);
 
   const postgres = await startBenchPostgres();
+  // An interrupted run stops its PostgreSQL cluster (the server processes stop when this process goes).
+  const onSignal = (signal: NodeJS.Signals) => {
+    const stopped = typeof postgres === "string" ? Promise.resolve() : postgres.stop();
+    void stopped.finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   progress.note(typeof postgres === "string" ? `No PostgreSQL column: ${postgres}.` : "PostgreSQL: a private cluster for this run.");
   const results = new Map<string, FigureResult>();
   const charts: Chart[] = [];
