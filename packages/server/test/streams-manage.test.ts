@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../src/testing.ts";
 import { appendJson, openReader, readEvents, waitFor } from "./support/http.ts";
@@ -31,6 +32,54 @@ describe("listing streams", () => {
     await appendJson(server.url, "/org/team-extra", { type: "x" });
     const body = await getJson("/api/children/org/team");
     expect(body.streams.map((s: { path: string }) => s.path)).not.toContain("/org/team-extra");
+  });
+});
+
+describe("listing streams with their status", () => {
+  it("says each stream's last activity, paused, failing and agent with status=true, for streams never opened too", async () => {
+    const own = await startTestServer({ keepDataDir: true });
+    try {
+      await appendJson(own.url, "/st/agent", { type: "agent-input-added", payload: { content: "hi" } });
+      await appendJson(own.url, "/st/paused", { type: "stream/paused", payload: { reason: "maintenance" } });
+      // A webhook to a port nobody listens on: its delivery fails.
+      await appendJson(own.url, "/st/hook", { type: "subscription/configured", payload: { slug: "down", url: "http://127.0.0.1:9/hook" } });
+      await appendJson(own.url, "/st/hook", { type: "note" });
+      await appendJson(own.url, "/st/plain", { type: "note" });
+      const statuses = async (url: string) => {
+        const body = (await (await fetch(`${url}/api/tree/st?status=true`)).json()) as { streams: { path: string; status: Record<string, unknown> }[] };
+        return Object.fromEntries(body.streams.map((stream) => [stream.path, stream.status]));
+      };
+      const listed = await waitFor(async () => {
+        const now = await statuses(own.url);
+        return now["/st/hook"]?.failing === true ? now : undefined;
+      }, "the webhook to be failing");
+      const lastAt = async (path: string) => (await readEvents(own.url, path)).at(-1)!.createdAt;
+      expect(listed).toEqual({
+        "/st/agent": { lastEventAt: await lastAt("/st/agent"), paused: false, failing: false, agent: true },
+        "/st/hook": { lastEventAt: expect.any(String), paused: false, failing: true, agent: false },
+        "/st/paused": { lastEventAt: await lastAt("/st/paused"), paused: true, failing: false, agent: false },
+        "/st/plain": { lastEventAt: await lastAt("/st/plain"), paused: false, failing: false, agent: false },
+      });
+      // Without status=true the listing stays as it was.
+      const plain = (await (await fetch(`${own.url}/api/tree/st`)).json()) as { streams: Record<string, unknown>[] };
+      expect(plain.streams[0]).not.toHaveProperty("status");
+      expect((await fetch(`${own.url}/api/tree/st?status=yes`)).status).toBe(400);
+
+      // After a restart nothing is held in memory: the listing loads each stream's state itself.
+      await own.close();
+      const again = await startTestServer({ keepDataDir: true, dataDir: own.dataDir });
+      try {
+        const after = await statuses(again.url);
+        expect(after["/st/agent"]).toMatchObject({ agent: true, paused: false });
+        expect(after["/st/paused"]).toMatchObject({ paused: true, agent: false, lastEventAt: listed["/st/paused"]!.lastEventAt });
+        expect(after["/st/plain"]).toMatchObject({ paused: false, failing: false, agent: false });
+      } finally {
+        await again.close();
+      }
+    } finally {
+      await own.close().catch(() => undefined);
+      rmSync(own.dataDir, { recursive: true, force: true });
+    }
   });
 });
 

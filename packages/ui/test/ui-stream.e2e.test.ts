@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
-import { startTestServer, type TestServer } from "@tributary/server/testing";
+import { startTestServer, waitFor, type TestServer } from "@tributary/server/testing";
 import { agentConversation } from "./support/agent-conversation.ts";
 import { append, launchBrowser, openUi, screenshotDir } from "./support/browser.ts";
 
@@ -42,6 +42,46 @@ describe("the stream tree and the stream view", () => {
     await page.locator('.tree-row[data-path="/tree/late/arrival"]').waitFor({ state: "detached" });
     await page.locator('.tree-row[data-path="/tree/late"]').waitFor({ state: "detached" });
     expect(await page.locator('.tree-row[data-path="/tree/early"]').count()).toBe(1);
+    expect(errors).toEqual([]);
+  });
+
+  it("badges every stream in the tree from the server's listing: agent, paused, failing, live, without opening any", async () => {
+    await append(server.url, "/badges/agent", [
+      { type: "circuit-breaker/configured", payload: { maxEvents: 10_000, windowSeconds: 1 } },
+      { type: "agent-input-added", payload: { content: "hello" } },
+      ...Array.from({ length: 600 }, () => ({ type: "note" })),
+    ]);
+    await append(server.url, "/badges/paused", [{ type: "stream/paused", payload: { reason: "maintenance" } }]);
+    await append(server.url, "/badges/hook", [
+      { type: "subscription/configured", payload: { slug: "down", url: "http://127.0.0.1:9/hook" } },
+      { type: "note" },
+    ]);
+    await append(server.url, "/badges/plain", [{ type: "note" }]);
+    // The listing says the webhook is failing once its first delivery failed: only then load the page.
+    await waitFor(async () => {
+      const tree = (await (await fetch(`${server.url}/api/tree/badges?status=true`)).json()) as { streams: { path: string; status: { failing: boolean } }[] };
+      return tree.streams.find((stream) => stream.path === "/badges/hook")?.status.failing;
+    }, "the webhook to be failing");
+
+    const { page, errors } = await openUi(browser, server.url);
+    const row = (path: string) => page.locator(`.tree-row[data-path="${path}"]`);
+    await row("/badges/agent").locator(".tree-badge.agent").waitFor();
+    await row("/badges/paused").locator(".tree-badge.paused").waitFor();
+    await row("/badges/hook").locator(".tree-badge.failing").waitFor();
+    const badges = async (path: string) => row(path).locator(".tree-badge").evaluateAll((found) => found.map((badge) => badge.className.replace("tree-badge ", "")).sort());
+    // Each was appended to just now: all are live; only what their state says besides.
+    expect(await badges("/badges/agent")).toEqual(["active", "agent"]);
+    expect(await badges("/badges/paused")).toEqual(["active", "paused"]);
+    expect(await badges("/badges/hook")).toEqual(["active", "failing"]);
+    expect(await badges("/badges/plain")).toEqual(["active"]);
+    expect(await row("/badges/agent").locator(".tree-count").innerText()).toBe("602");
+    expect(await row("/badges/agent").locator(".tree-count").getAttribute("title")).toMatch(/^602 events; last activity /);
+
+    // Opening the agent's stream, whose loaded window holds no agent event, keeps its agent badge.
+    await page.click('.tree-row[data-path="/badges/agent"] a');
+    await page.locator(".stream-title h1", { hasText: "agent" }).waitFor();
+    await page.locator(".state-count").waitFor();
+    expect(await badges("/badges/agent")).toEqual(["active", "agent"]);
     expect(errors).toEqual([]);
   });
 

@@ -131,7 +131,15 @@ export function buildOpenApi(): Record<string, unknown> {
         get: { summary: "List a stream's direct children", parameters: [pathParam, ...projectParams], responses: { "200": { description: "{project, path, streams: [{path, lastOffset, createdAt}], truncated}" } } },
       },
       "/api/tree/{path}": {
-        get: { summary: "List every stream below a path", parameters: [pathParam, ...projectParams], responses: { "200": { description: "{project, path, streams: [{path, lastOffset, createdAt}], truncated}" } } },
+        get: {
+          summary: "List every stream below a path",
+          parameters: [
+            pathParam,
+            ...projectParams,
+            { name: "status", in: "query", required: false, schema: { type: "boolean" }, description: "Also give each stream's status from its built-in state: {lastEventAt, paused, failing, agent}." },
+          ],
+          responses: { "200": { description: "{project, path, streams: [{path, lastOffset, createdAt, status?: {lastEventAt, paused, failing, agent}}], truncated}" } },
+        },
       },
       "/api/state/{path}": {
         get: {

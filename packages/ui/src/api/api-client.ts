@@ -16,6 +16,8 @@ export interface StreamInfo {
   path: string;
   lastOffset: number;
   createdAt: string;
+  /** With `status=true`: what its built-in state says (older servers leave it out). */
+  status?: { lastEventAt: string | null; paused: boolean; failing: boolean; agent: boolean };
 }
 
 /** A built-in event type's docs as `GET /api/docs/events?format=json` lists them. */
@@ -106,7 +108,8 @@ export function createApiClient(project: string, origin = location.origin, conne
 
   return {
     project,
-    tree: (path = "/") => request<{ streams: StreamInfo[]; truncated: boolean }>(url("/api/tree", path)),
+    /** Every stream below `path`, each with its status (last activity, paused, failing, agent). */
+    tree: (path = "/") => request<{ streams: StreamInfo[]; truncated: boolean }>(url("/api/tree", path, { status: "true" })),
     state: (path: string) => request<StreamState>(url("/api/state", path)),
     /** One JSON page; `types` (comma-separated, `agent-*` prefixes) and `q` (text) filter on the server. */
     page: (path: string, range: { afterOffset?: number | "end"; beforeOffset?: number; limit?: number; types?: string; q?: string }) =>

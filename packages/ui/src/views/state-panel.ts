@@ -157,6 +157,14 @@ export function createStatePanel(links: Links, actions: StatePanelActions) {
           }),
         );
       }
+      case "activity":
+        return section(
+          slug,
+          "Activity",
+          typeof state.lastEventAt === "string"
+            ? h("p", null, `Last event ${text(state.lastType)} at ${new Date(state.lastEventAt).toLocaleString()}${state.agent === true ? " · an agent's stream" : ""}`)
+            : h("p", { class: "muted" }, "no events yet"),
+        );
       default:
         return section(slug, slug, value === null ? h("p", { class: "muted" }, "none") : yamlView(toYaml(value)));
     }

@@ -1,5 +1,5 @@
 import type { StoredEvent } from "@tributary/protocol";
-import type { ApiClient } from "../api/api-client.ts";
+import type { ApiClient, StreamInfo } from "../api/api-client.ts";
 import { openLiveTail } from "../api/live-tail.ts";
 import { h } from "../dom.ts";
 import { treeRows, type TreeRow } from "../tree/tree-rows.ts";
@@ -17,7 +17,9 @@ export interface StreamBadges {
  * The sidebar: every stream of the project as a tree, filterable, kept current live. It learns the tree
  * once (`GET /api/tree/`) and then follows the root stream, which receives `stream/child-created` and
  * `stream/child-deleted` for every stream below it. The tail starts at the root's head as read *before*
- * the tree, so a stream created in between is seen twice (harmless: a set) rather than missed.
+ * the tree, so a stream created in between is seen twice (harmless: a set) rather than missed. Every
+ * listed stream's count, last activity and badges (agent, paused, failing) come from the server's
+ * listing (`?status=true`), refreshed every 15 s; the open stream's view updates its own row sooner.
  *
  * @example
  * const tree = createStreamTree(api, (path) => (location.hash = path));
@@ -28,10 +30,12 @@ export function createStreamTree(api: ApiClient, open: (path: string) => void) {
   /** Each stream's event count as the tree listing said (refreshed every 15 s while the page is open). */
   const counts = new Map<string, number>();
   let countsTimer: ReturnType<typeof setTimeout> | undefined;
-  /** When a stream's count was last seen to grow (the tree's "last activity"). */
+  /** Each stream's last activity (its newest event's commit time, ms), from the listing's status. */
   const activeAt = new Map<string, number>();
-  /** What the open views learned about streams: paused, failing, an agent's stream. */
+  /** Paused, failing, an agent's stream: for every stream from the listing, for the open one from its view too. */
   const badges = new Map<string, StreamBadges>();
+  /** The streams whose open view told their badges since the last listing (newer than the listing's). */
+  const fromViews = new Set<string>();
   const collapsed = new Set<string>(JSON.parse(localStorage.getItem(`tributary:collapsed:${api.project}`) ?? "[]") as string[]);
   let current = "";
   let filter = "";
@@ -116,7 +120,7 @@ export function createStreamTree(api: ApiClient, open: (path: string) => void) {
       const tree = await api.tree("/");
       for (const stream of tree.streams) {
         paths.add(stream.path);
-        counts.set(stream.path, stream.lastOffset);
+        learn(stream);
       }
       countsTimer = setTimeout(() => void refreshCounts(), 15_000);
       if (paths.size > 0) paths.add("/");
@@ -138,16 +142,23 @@ export function createStreamTree(api: ApiClient, open: (path: string) => void) {
   async function refreshCounts(): Promise<void> {
     try {
       const tree = await api.tree("/");
-      for (const stream of tree.streams) {
-        const before = counts.get(stream.path);
-        if (before !== undefined && before !== stream.lastOffset) activeAt.set(stream.path, Date.now());
-        counts.set(stream.path, stream.lastOffset);
-      }
+      fromViews.clear();
+      for (const stream of tree.streams) learn(stream);
       refresh();
     } catch {
       // offline: the connectivity banner says so; try again later
     }
     if (!destroyed) countsTimer = setTimeout(() => void refreshCounts(), 15_000);
+  }
+
+  /** Takes a listed stream's count, last activity and badges (GET /api/tree?status=true). */
+  function learn(stream: StreamInfo): void {
+    counts.set(stream.path, stream.lastOffset);
+    const status = stream.status;
+    if (!status) return;
+    const at = status.lastEventAt ? Date.parse(status.lastEventAt) : Number.NaN;
+    if (!Number.isNaN(at)) activeAt.set(stream.path, at);
+    if (!fromViews.has(stream.path)) badges.set(stream.path, { agent: status.agent, paused: status.paused, failing: status.failing });
   }
 
   function countTitle(path: string, count: number): string {
@@ -158,7 +169,7 @@ export function createStreamTree(api: ApiClient, open: (path: string) => void) {
   function badgesOf(path: string): HTMLElement | null {
     const known = badges.get(path);
     const active = (activeAt.get(path) ?? 0) > Date.now() - 60_000;
-    if (!known && !active) return null;
+    if (!known?.agent && !known?.paused && !known?.failing && !active) return null;
     return h(
       "span",
       { class: "tree-badges" },
@@ -172,8 +183,11 @@ export function createStreamTree(api: ApiClient, open: (path: string) => void) {
   return {
     element,
     /** Badges for a stream, from what its open view knows (its state and events). */
-    setBadges(path: string, next: StreamBadges) {
+    setBadges(path: string, given: StreamBadges) {
+      fromViews.add(path);
       const before = badges.get(path);
+      // A view sees only the window it holds; the listing saw the whole stream (once an agent's, always).
+      const next = { ...given, agent: given.agent || before?.agent === true };
       if (before && before.agent === next.agent && before.paused === next.paused && before.failing === next.failing) return;
       badges.set(path, next);
       refresh();
