@@ -151,6 +151,11 @@ export function createMcpProcessor(options: McpProcessorOptions = {}): { process
             }
           }),
       });
+      if (closed) {
+        // Stopped while it connected: the process must not outlive the agent.
+        await connection.close();
+        throw new Error("the agent stopped");
+      }
       return { key, connection, streams: new Set(), append };
     })();
     live.set(key, opening);
@@ -209,6 +214,7 @@ export function createMcpProcessor(options: McpProcessorOptions = {}): { process
         try {
           server = await connect(config, path, append);
         } catch (error) {
+          if (closed) return;
           await send(path, agentEvent("agent-mcp-server-failed", { name: config.name, message: (error as Error).message ?? String(error) }), append);
           continue;
         }
