@@ -122,6 +122,13 @@ export function createApiClient(project: string, origin = location.origin, conne
     /** Appends strictly: an event the composer got wrong is refused with a message, not stored as invalid. */
     append: (path: string, event: EventInput) =>
       request<StoredEvent>(url("/api/streams", path, { strict: "true" }), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(event) }),
+    /** Forks `path` at `atOffset` into `to` (`POST …/fork`); resolves with the `stream/forked` event. */
+    fork: (path: string, atOffset: number, to: string) =>
+      request<StoredEvent>(url("/api/streams", path === "/" ? "/fork" : `${path}/fork`), {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ atOffset, to }),
+      }),
     eventTypes: () => request<{ types: EventTypeDoc[] }>(`${origin}/api/docs/events?format=json`).then((body) => body.types),
     /** The URL of the live SSE tail of a stream after an offset. */
     // An EventSource cannot send Authorization, so the token travels as access_token (reads only).

@@ -12,6 +12,7 @@ import { createComposer } from "./composer.ts";
 import { copyText, curlForEvent } from "./copy.ts";
 import { appendEvents, emptyWindow, prependEvents, type EventWindow } from "./event-window.ts";
 import { estimateEventRowHeight, eventRow } from "./event-row.ts";
+import { formatUsage } from "./format-usage.ts";
 import type { Links } from "./links.ts";
 import { createPauseControl } from "./pause-control.ts";
 import type { Preset } from "./presets.ts";
@@ -110,6 +111,7 @@ export function createStreamView(options: StreamViewOptions) {
         },
         onCopyJson: (copied) => void copyText(JSON.stringify(copied, null, 2), `event ${copied.offset} as JSON`),
         onCopyCurl: (copied) => void copyText(curlForEvent(copied, api.streamUrl(path), api.project), `event ${copied.offset} as curl`),
+        onFork: (event) => void forkFrom(event.offset),
       }),
     estimateHeight: estimateEventRowHeight,
     onNearTop: () => void loadOlder(),
@@ -124,6 +126,8 @@ export function createStreamView(options: StreamViewOptions) {
   const composer = createComposer({ presets: options.presets, links, append: (event) => api.append(path, event) });
   const liveDot = h("span", { class: "live-dot", title: "connecting", role: "img", "aria-label": "Live: connecting" });
   const count = h("span", { class: "event-count muted" });
+  const origin = h("span", { class: "fork-origin muted", hidden: true });
+  const usageLine = h("span", { class: "stream-usage muted", hidden: true, title: "The agent's token usage on this stream (from its last agent-run-ended)" });
   const banner = h("div", { class: "pause-banner", hidden: true, role: "status" });
   const modeTabs = h("div", { class: "tabs", role: "tablist", "aria-label": "View" });
   const listSlot = h("div", { class: "list-slot", id: "stream-panel", role: "tabpanel", tabindex: "-1" }, h("p", { class: "list-empty muted" }, "Loading…"));
@@ -177,7 +181,7 @@ export function createStreamView(options: StreamViewOptions) {
       h(
         "header",
         { class: "stream-header" },
-        h("div", { class: "stream-title" }, liveDot, h("h1", null, breadcrumbs(path, links)), count),
+        h("div", { class: "stream-title" }, liveDot, h("h1", null, breadcrumbs(path, links)), count, origin, usageLine),
         h("div", { class: "stream-actions" }, modeTabs, pause.element, stateToggle),
         toolbar,
       ),
@@ -237,7 +241,42 @@ export function createStreamView(options: StreamViewOptions) {
     revealFocus();
   }
 
+  /** "Fork from here": asks for the new stream's path, forks, and opens the fork. */
+  async function forkFrom(offset: number): Promise<void> {
+    const to = prompt(`Fork ${path} at #${offset} into a new stream:`, `${path === "/" ? "" : path}-fork-${offset}`);
+    if (!to) return;
+    try {
+      await api.fork(path, offset, to);
+      location.hash = routeHref(to);
+    } catch (error) {
+      showError(error);
+    }
+  }
+
+  /** Where this stream was forked from (its newest `stream/forked`), shown by its title. */
+  async function showForkOrigin(): Promise<void> {
+    try {
+      const page = await api.page(path, { types: "stream/forked", limit: 100 });
+      const forked = page.events.at(-1);
+      if (destroyed || !forked) return;
+      const from = String(forked.payload.from);
+      const atOffset = Number(forked.payload.atOffset);
+      replaceChildren(origin, "forked from ", h("a", { href: routeHref(from, Math.max(1, atOffset)) }, `${from} @ #${atOffset}`));
+      origin.hidden = false;
+    } catch {
+      // An older server without forks, or a read refused: nothing to show.
+    }
+  }
+
+  function showUsage(): void {
+    const ended = held.events.findLast((event) => event.type === "agent-run-ended" && event.payload.streamUsage !== undefined);
+    if (!ended) return;
+    usageLine.textContent = `· ${formatUsage(record(ended.payload.streamUsage))}`;
+    usageLine.hidden = false;
+  }
+
   function render(): void {
+    showUsage();
     if (mode === "feed") feedList.setItems(feed.items);
     else if (mode === "events") eventList.setItems(held.events);
     else trace.show(); // the whole stream's LLM calls, read with the server's filters
@@ -385,6 +424,7 @@ export function createStreamView(options: StreamViewOptions) {
       showError(error);
     }
     void refreshState();
+    void showForkOrigin();
   }
   void start();
 
