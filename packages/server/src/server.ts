@@ -152,6 +152,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const builtinAppender: Appender = {
     appendAsClient: async (project, path, events) => appender.appendAsClient(project, path, events, fence()),
     appendAsServer: async (project, path, events) => appender.appendAsServer(project, path, events, fence()),
+    admitFork: (project, path, events) => appender.admitFork(project, path, events),
   };
   const builtinCursors: CursorStore = {
     getCursor: (project, path, consumer) => store.getCursor(project, path, consumer),

@@ -48,6 +48,21 @@ describe("quotas on schedules", () => {
     expect((await appendJson(server.url, "/quota/team/z", schedule("a"), inProject("other"))).status).toBe(201);
   });
 
+  it("refuses a fork (over /api or Durable Streams) that would bring the project past its quota", async () => {
+    const forks = inProject("forks");
+    for (const slug of ["a", "b", "c"]) expect((await appendJson(server.url, "/f/src", schedule(slug), forks)).status).toBe(201);
+    const fork = (atOffset: number, to: string) => appendJson(server.url, "/f/src/fork", { atOffset, to }, forks);
+    const whole = await refusal(await fork(3, "/f/copy"));
+    expect(whole.code).toBe("quota_exceeded");
+    expect(whole.message).toMatch(/fork.*3 schedules.*project forks/);
+    expect(await readEvents(server.url, "/f/copy", "&project=forks")).toEqual([]);
+    // A fork from before the second schedule brings one along: 4 of 5.
+    expect((await fork(1, "/f/early")).status).toBe(201);
+    const ds = await fetch(`${server.url}/v1/stream/f/ds?project=forks`, { method: "PUT", headers: { "content-type": "application/json", "stream-forked-from": "/f/src" } });
+    expect((await refusal(ds)).code).toBe("quota_exceeded");
+    expect(await readEvents(server.url, "/f/ds", "&project=forks")).toEqual([]);
+  });
+
   it("refuses an interval, or a cron expression, that fires more often than the minimum", async () => {
     const every = await refusal(await appendJson(server.url, "/quota/fast", schedule("fast", 1)));
     expect(every.code).toBe("quota_exceeded");
@@ -83,6 +98,10 @@ describe("quotas on subscriptions", () => {
     expect(project.message).toMatch(/project hooks.*3 subscriptions/);
     expect((await appendJson(server.url, "/sub/x", { type: "subscription/removed", payload: { slug: "b" } }, team)).status).toBe(201);
     expect((await appendJson(server.url, "/sub/z", subscription("a"), team)).status).toBe(201);
+    // A fork of /sub/x would bring its subscription along: a fourth in the project.
+    const tail = (await readEvents(server.url, "/sub/x", "&project=hooks")).at(-1)!.offset;
+    const fork = await refusal(await appendJson(server.url, "/sub/x/fork", { atOffset: tail, to: "/sub/copy" }, team));
+    expect(fork.message).toMatch(/fork.*1 subscriptions.*project hooks/);
   });
 });
 

@@ -10,6 +10,8 @@ export interface Appender {
   appendAsClient(project: string, path: StreamPath, events: PreparedEvent[], fence?: LeaseFence): Promise<AppendResult>;
   /** The server's own append (built-ins' side effects): no gate, so the breaker can always pause. */
   appendAsServer(project: string, path: StreamPath, events: PreparedEvent[], fence?: LeaseFence): Promise<StoredEvent[]>;
+  /** Refuses a fork whose copied configurations the gate does not admit (quotas); see `Gate.admitFork`. */
+  admitFork(project: string, path: StreamPath, events: Iterable<PreparedEvent> | AsyncIterable<PreparedEvent>): Promise<void>;
 }
 
 /**
@@ -48,6 +50,10 @@ export function createAppender(options: { log: Pick<EventLog, "append" | "commit
         return { committed };
       });
       return handedOff.then(({ committed }) => committed);
+    },
+
+    async admitFork(project, path, events) {
+      await gate.admitFork?.(project, path, events);
     },
 
     // An event without `appendedBy` is recorded as the server's own.

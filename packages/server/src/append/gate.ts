@@ -12,6 +12,12 @@ import type { PreparedEvent } from "../store/event-log.ts";
  */
 export interface Gate {
   reserve(project: string, path: StreamPath, events: PreparedEvent[]): Promise<(ok: boolean) => void>;
+  /**
+   * Judges a fork before it is stored: `events` are the copies the new stream `path` would start with
+   * (they passed the gates when first appended, but the configurations they carry count again, as the
+   * project's quotas). Throws the refusal.
+   */
+  admitFork?(project: string, path: StreamPath, events: Iterable<PreparedEvent> | AsyncIterable<PreparedEvent>): Promise<void>;
 }
 
 /** A gate that accepts everything (a server without built-ins; tests of the store path). */

@@ -120,6 +120,12 @@ export interface Builtin<State = unknown> {
    */
   gateSeesProject?(event: PreparedEvent): boolean;
   /**
+   * Judges a fork into `path`: `state` is this built-in's state folded from the copied events, and
+   * `projectStates` its state on the project's other marked streams. Refuses what the copies may not bring
+   * along (a quota), so a fork cannot multiply what a single stream is limited to.
+   */
+  admitFork?(context: Omit<BuiltinGateContext<State>, "event" | "now"> & { projectStates: readonly State[] }): TributaryError | undefined;
+  /**
    * The marked namespace (see mark-store.ts) of streams this built-in has work on: when the server
    * becomes active, the host loads every such stream, so `onCaughtUp` resumes the work without anyone
    * touching the stream.

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { withProvenance } from "../auth/provenance.ts";
 import { requireScopes } from "../auth/require-scopes.ts";
 import { projectOf, type AppContext } from "../context.ts";
+import type { EventReader, PreparedEvent } from "../store/event-log.ts";
 
 /** The body of `POST /api/streams/<path>/fork` (docs/http-api.md §6a). */
 export const forkBodySchema = z
@@ -39,8 +40,20 @@ export async function forkStream(c: AppContext, path: StreamPath, body: Record<s
     { kind: "read", project, path: from },
     { kind: "append", project, path: to },
   ]);
+  // The copies' schedules and subscriptions count against the project's quotas (builtin-gate.ts, 5).
+  await c.var.parts.appender.admitFork(project, to, copiesUpTo(store, project, from, parsed.data.atOffset));
   const [marker] = withProvenance(c, [{ type: "stream/forked", payload: { from, atOffset: parsed.data.atOffset } }]);
   const result = await store.fork({ project, from, atOffset: parsed.data.atOffset, to, events: [marker!] });
   c.header("content-type", "application/json");
   return c.body(result.events[0]!.json, 201);
+}
+
+/** The events of `path` up to `atOffset`, read page by page. */
+async function* copiesUpTo(store: EventReader, project: string, path: StreamPath, atOffset: number): AsyncIterable<PreparedEvent> {
+  for (let after = 0; after < atOffset; ) {
+    const page = await store.read(project, path, { afterOffset: after, beforeOffset: atOffset + 1, limit: 1000 });
+    if (page.length === 0) return;
+    for (const record of page) yield JSON.parse(record.json) as PreparedEvent;
+    after = page.at(-1)!.offset;
+  }
 }

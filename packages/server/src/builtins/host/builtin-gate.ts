@@ -66,10 +66,10 @@ export function createBuiltinGate(options: {
   }
 
   /** Each built-in's state on the project's other marked streams, for the built-ins that asked (see 4). */
-  async function projectStatesFor(project: string, path: StreamPath, events: PreparedEvent[]): Promise<(readonly unknown[] | undefined)[]> {
+  async function projectStatesFor(project: string, path: StreamPath, wants: (builtin: Builtin<any>) => boolean): Promise<(readonly unknown[] | undefined)[]> {
     return Promise.all(
       builtins.map(async (builtin, index) => {
-        if (!marks || !builtin.resumes || !events.some((event) => builtin.gateSeesProject?.(event))) return undefined;
+        if (!marks || !builtin.resumes || !wants(builtin)) return undefined;
         const others = (await marks.listMarkedStreams(builtin.resumes)).filter((stream) => stream.project === project && stream.path !== path);
         const loaded = await Promise.all(others.map(async (stream) => (await states.load(stream.project, stream.path)).states[index]));
         // An append in flight on another stream counts too (it is read after the loads, with no await between).
@@ -79,9 +79,30 @@ export function createBuiltinGate(options: {
   }
 
   return {
+    // 5. A fork: the copies are folded into fresh states, and each built-in with `admitFork` judges what
+    //    they would bring into the project.
+    async admitFork(project, path, events) {
+      if (!builtins.some((builtin) => builtin.admitFork)) return;
+      const folded = builtins.map((builtin) => structuredClone(builtin.initialState));
+      let offset = 0;
+      const createdAt = new Date(now()).toISOString();
+      for await (const event of events) {
+        offset += 1;
+        const stored = { createdAt, ...event, streamPath: path, offset };
+        builtins.forEach((builtin, index) => {
+          folded[index] = guardedReduce(builtin.reduce, folded[index], stored, () => undefined);
+        });
+      }
+      const others = await projectStatesFor(project, path, (builtin) => builtin.admitFork !== undefined);
+      for (const [index, builtin] of builtins.entries()) {
+        const refusal = builtin.admitFork?.({ project, path, state: folded[index], quotas, projectStates: others[index] ?? [] });
+        if (refusal) throw refusal;
+      }
+    },
+
     async reserve(project, path, events) {
       const key = keyOf(project, path);
-      const others = await projectStatesFor(project, path, events);
+      const others = await projectStatesFor(project, path, (builtin) => events.some((event) => builtin.gateSeesProject?.(event)));
       const committed = await states.load(project, path);
       const base = tentatives.get(key) ?? { states: committed.states, offset: committed.offset, inFlight: 0 };
       const next = base.states.slice();

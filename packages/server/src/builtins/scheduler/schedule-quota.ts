@@ -28,9 +28,19 @@ export function checkScheduleQuota(context: Pick<BuiltinGateContext<SchedulerSta
   }
   if (state.schedules[slug]) return undefined;
   const onStream = Object.keys(state.schedules).length;
-  const inProject = onStream + (context.projectStates ?? []).reduce((sum, other) => sum + Object.keys(other.schedules).length, 0);
-  return checkQuota({ what: "schedules", flag: "--schedule-quota", removedBy: "schedule/cancelled" }, quotas.schedules, { project, path, onStream, inProject });
+  const inProject = onStream + countIn(context.projectStates);
+  return checkQuota(counted, quotas.schedules, { project, path, onStream, inProject });
 }
+
+/** The scheduler's quotas on a fork: the schedules the copies carry must fit beside the project's. */
+export function checkScheduleFork(context: Pick<BuiltinGateContext<SchedulerState>, "state" | "project" | "path" | "quotas"> & { projectStates: readonly SchedulerState[] }): TributaryError | undefined {
+  const { state, project, path, quotas } = context;
+  return checkQuota(counted, quotas.schedules, { project, path, onStream: 0, inProject: countIn(context.projectStates), forked: Object.keys(state.schedules).length });
+}
+
+const counted = { what: "schedules", flag: "--schedule-quota", removedBy: "schedule/cancelled" } as const;
+
+const countIn = (states: readonly SchedulerState[] | undefined) => (states ?? []).reduce((sum, other) => sum + Object.keys(other.schedules).length, 0);
 
 /** Seconds between firings of a repeating schedule; undefined for a once schedule. */
 function shortestInterval(schedule: Schedule): number | undefined {

@@ -2,7 +2,7 @@ import { TributaryError, type StreamPath } from "@tributary/protocol";
 import type { Builtin, BuiltinEffects, BuiltinPorts } from "../builtin-processor.ts";
 import { createScheduleRunner } from "./schedule-runner.ts";
 import { firingMarker, nextDueAt, reduceSchedules, type SchedulerState } from "./schedule-state.ts";
-import { checkScheduleQuota } from "./schedule-quota.ts";
+import { checkScheduleFork, checkScheduleQuota } from "./schedule-quota.ts";
 import { validateSchedule } from "./validate-schedule.ts";
 
 /**
@@ -32,6 +32,7 @@ export const scheduler: Builtin<SchedulerState> = {
     return undefined;
   },
   gateSeesProject: (event) => event.type === "schedule/configured",
+  admitFork: (context) => checkScheduleFork(context),
   resumes: "schedule",
   effects: (services) => createSchedulerEffects(services),
 };

@@ -46,7 +46,8 @@ export function cursorWorkerBuiltin<State, Entry extends SlugEntry, Worker exten
   /** The key of the list in `GET /api/state` (`subscriptions`, `transformers`). */
   describeAs: string;
 }): Builtin<State> {
-  const { namespace } = spec;
+  const { namespace, quota } = spec;
+  const countIn = (states: readonly State[] | undefined) => (states ?? []).reduce((sum, other) => sum + Object.keys(spec.slugs(other).entries).length, 0);
   const configured = `${namespace}/configured`;
   const removed = `${namespace}/removed`;
   return {
@@ -59,8 +60,7 @@ export function cursorWorkerBuiltin<State, Entry extends SlugEntry, Worker exten
         const { entries } = spec.slugs(state);
         if (invalid || !spec.quota || entries[String(event.payload.slug)]) return invalid;
         const onStream = Object.keys(entries).length;
-        const inProject = onStream + (projectStates ?? []).reduce((sum, other) => sum + Object.keys(spec.slugs(other).entries).length, 0);
-        return checkQuota(spec.quota.counted, spec.quota.of(quotas), { project, path, onStream, inProject });
+        return checkQuota(spec.quota.counted, spec.quota.of(quotas), { project, path, onStream, inProject: onStream + countIn(projectStates) });
       }
       if (event.type === removed) {
         const slug = String(event.payload.slug);
@@ -70,7 +70,13 @@ export function cursorWorkerBuiltin<State, Entry extends SlugEntry, Worker exten
       }
       return undefined;
     },
-    ...(spec.quota ? { gateSeesProject: (event: PreparedEvent) => event.type === configured } : {}),
+    ...(quota
+      ? {
+          gateSeesProject: (event: PreparedEvent) => event.type === configured,
+          admitFork: ({ state, project, path, quotas, projectStates }: { state: State; project: string; path: StreamPath; quotas: QuotaSettings; projectStates: readonly State[] }) =>
+            checkQuota(quota.counted, quota.of(quotas), { project, path, onStream: 0, inProject: countIn(projectStates), forked: Object.keys(spec.slugs(state).entries).length }),
+        }
+      : {}),
     resumes: namespace,
     effects: (ports: CursorWorkerPorts, settings) => {
       const workers = createSlugWorkers<Entry, Worker>(spec.workers(ports, settings));

@@ -44,26 +44,43 @@ export interface Counted {
 
 /**
  * The refusal of one more configuration (a new slug) on a stream that holds `onStream` and a project whose
- * streams hold `inProject` in all (this stream's included), or undefined when it fits.
+ * streams hold `inProject` in all (this stream's included), or undefined when it fits. With `forked`, the
+ * configurations a fork would bring into a new stream: they must fit beside the project's `inProject`.
  *
  * @example
  * checkQuota({ what: "schedules", flag: "--schedule-quota", removedBy: "schedule/cancelled" }, { perStream: 100, perProject: 1000 }, { project: "default", path: "/a", onStream: 100, inProject: 100 });
  * // → TributaryError quota_exceeded "/a already has 100 schedules, the most one stream may have …"
  */
-export function checkQuota(counted: Counted, quota: Quota, usage: { project: string; path: string; onStream: number; inProject: number }): TributaryError | undefined {
+export function checkQuota(
+  counted: Counted,
+  quota: Quota,
+  usage: { project: string; path: string; onStream: number; inProject: number; forked?: number },
+): TributaryError | undefined {
   const { what, flag, removedBy } = counted;
   const raise = `Remove one first (${removedBy}), or have the operator raise the limit: tributary serve ${flag} <per stream>/<per project> (now ${quota.perStream}/${quota.perProject}).`;
+  const perStream = { quota: `${what}-per-stream`, limit: quota.perStream };
+  const perProject = { quota: `${what}-per-project`, limit: quota.perProject };
+  if (usage.forked !== undefined) {
+    if (usage.forked > quota.perStream) {
+      return new TributaryError("quota_exceeded", `This fork would bring ${usage.forked} ${what} into ${usage.path}, more than one stream may have (${quota.perStream} ${what} per stream). ${raise}`, perStream);
+    }
+    if (usage.forked > 0 && usage.inProject + usage.forked > quota.perProject) {
+      return new TributaryError(
+        "quota_exceeded",
+        `This fork would bring ${usage.forked} ${what} into project ${usage.project}, whose streams already have ${usage.inProject}; the most one project may have is ${quota.perProject} ${what}. ${raise}`,
+        perProject,
+      );
+    }
+    return undefined;
+  }
   if (usage.onStream >= quota.perStream) {
-    return new TributaryError("quota_exceeded", `${usage.path} already has ${usage.onStream} ${what}, the most one stream may have (${quota.perStream} ${what} per stream). ${raise}`, {
-      quota: `${what}-per-stream`,
-      limit: quota.perStream,
-    });
+    return new TributaryError("quota_exceeded", `${usage.path} already has ${usage.onStream} ${what}, the most one stream may have (${quota.perStream} ${what} per stream). ${raise}`, perStream);
   }
   if (usage.inProject >= quota.perProject) {
     return new TributaryError(
       "quota_exceeded",
       `The streams of project ${usage.project} already have ${usage.inProject} ${what}, the most one project may have (${quota.perProject} ${what} per project). ${raise}`,
-      { quota: `${what}-per-project`, limit: quota.perProject },
+      perProject,
     );
   }
   return undefined;

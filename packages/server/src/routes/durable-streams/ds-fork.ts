@@ -85,6 +85,8 @@ export async function createFork(
 
     const stream: DsStream = { project, path, meta, implicit: false, ...locate(project, path, meta.kind), tail: 0 };
     const own = body.length === 0 ? [] : eventsFromBody(meta.kind, body, { maxEventBytes: parts.limits.maxEventBytes, allowEmpty: true });
+    // The copies' schedules and subscriptions count against the project's quotas (builtin-gate.ts, 5).
+    await parts.appender.admitFork(stream.storeProject, stream.storePath, [...inherited, ...partial]);
     const copied = await appendCopies(parts, stream, [...inherited, ...partial]);
     const tail = await appendEvents(parts, { ...stream, tail: copied }, own);
     await parts.store.putDurableStream(project, path, meta);
