@@ -1,4 +1,5 @@
-import { createLogger, createPostgresStore, parseAllowOutbound, startServer, type SandboxLimits } from "@tributary/server";
+import type { SandboxLimits } from "@tributary/server";
+import { parseAllowOutbound } from "@tributary/server/outbound";
 import { CliError } from "./cli-error.ts";
 import type { Command } from "./commands.ts";
 import { intFlag, parseFlags } from "./parse-flags.ts";
@@ -109,6 +110,8 @@ export const serveCommand: Command = {
     const leaseTtlMs = parseLeaseTtl(values["lease-ttl"]);
     let server;
     try {
+      // Loaded once the flags are valid, so a mistyped flag is answered at once.
+      const { createLogger, createPostgresStore, startServer } = await import("@tributary/server");
       const logger = createLogger({ level: logLevel as "info" });
       const store = databaseUrl ? await createPostgresStore({ connectionString: databaseUrl, logger }) : undefined;
       server = await startServer({

@@ -43,7 +43,7 @@ describe("tributary serve", () => {
       expect(code, args.join(" ")).not.toBe(0);
       expect(run.output()).toMatch(message);
     }
-  });
+  }, 180_000); // ten process starts, one after another, on a loaded machine
 
   it("answers bad quota flags with a message that says what to fix and a non-zero exit", async () => {
     for (const [args, message] of [
