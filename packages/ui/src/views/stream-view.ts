@@ -193,9 +193,19 @@ export function createStreamView(options: StreamViewOptions) {
   );
 
   function toggleState(open = !element.classList.contains("state-open")): void {
+    const was = element.classList.contains("state-open");
     element.classList.toggle("state-open", open);
     stateToggle.setAttribute("aria-expanded", String(open));
+    // Below 1,100 px the panel is a drawer over the header (its toggle included): focus moves into it and back.
+    if (open && !was) stateClose.focus();
+    if (!open && was) stateToggle.focus();
   }
+  // The drawer's own way out, shown only when the panel is a drawer; Escape closes it too.
+  const stateClose = h("button", { class: "state-close", type: "button", "aria-label": "Close the state panel", onclick: () => toggleState(false) }, "Close");
+  statePanel.element.prepend(stateClose);
+  element.addEventListener("keydown", (event: KeyboardEvent) => {
+    if (event.key === "Escape" && element.classList.contains("state-open")) toggleState(false);
+  });
 
   async function goTo(input: string): Promise<void> {
     gotoError.textContent = "";
