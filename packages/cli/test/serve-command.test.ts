@@ -8,6 +8,9 @@ import { spawnProcess, tributaryBin } from "./support/cli-process.ts";
 const dataDir = mkdtempSync(join(tmpdir(), "tributary-serve-"));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
+/** Each bad-flag run starts a process (~2 s alone, 10+ s on a crowded machine): the default 60 s is too tight for a handful. */
+const spawnsTimeoutMs = 180_000;
+
 describe("tributary serve", () => {
   it("prints its URL, serves the API and the UI, and stops on SIGTERM", async () => {
     const server = spawnProcess([tributaryBin, "serve", "--port", "0", "--data-dir", dataDir, "--circuit-breaker", "2/60"]);
@@ -43,7 +46,7 @@ describe("tributary serve", () => {
       expect(code, args.join(" ")).not.toBe(0);
       expect(run.output()).toMatch(message);
     }
-  }, 180_000); // ten process starts, one after another, on a loaded machine
+  }, spawnsTimeoutMs);
 
   it("answers bad quota flags with a message that says what to fix and a non-zero exit", async () => {
     for (const [args, message] of [
@@ -56,7 +59,7 @@ describe("tributary serve", () => {
       expect(code, args.join(" ")).not.toBe(0);
       expect(run.output()).toMatch(message);
     }
-  });
+  }, spawnsTimeoutMs);
 
   it("takes the quotas from --schedule-quota, --subscription-quota and --min-schedule-interval", async () => {
     const server = spawnProcess([tributaryBin, "serve", "--port", "0", "--data-dir", join(dataDir, "quotas"), "--schedule-quota", "1/2", "--subscription-quota", "1/1", "--min-schedule-interval", "10"]);
