@@ -89,7 +89,8 @@ export function createSandbox(options: { logger: Logger; limits?: Partial<Sandbo
     });
     const started: Child = { process: process_, generation: ++generation, lastSign: Date.now() + startupMs };
     process_.on("message", (message: FromSandbox) => {
-      started.lastSign = Math.max(started.lastSign, Date.now());
+      // The start-up grace ends with the first message (isolated-vm is loaded); from then on heartbeats count.
+      started.lastSign = Date.now();
       onMessage(started.generation, message);
     });
     process_.on("exit", (code, signal) => {

@@ -29,7 +29,8 @@ export type RunnerStatus = "loading" | "running" | "stopped";
  * 2. It never handles the events the server appends about it (its errors, logs, start).
  * 3. A failed call (a throw, or a CPU, memory or wall-time limit) appends `stream/error-occurred` naming
  *    the slug, the offset and the limit; an isolate stopped at a limit is loaded anew (state rebuilt from
- *    the history). After `maxFailures` failures in a row the processor is suspended with
+ *    the history). A call lost with the sandbox process (`crashed`, `restarted`) is made again after the
+ *    reload: the cursor stays before its event. After `maxFailures` failures in a row the processor is suspended with
  *    `processor/suspended`, and stays so until it is deployed again.
  * 4. Every `snapshotEvery` events it appends `processor/snapshotted` with its state, so a restart or a
  *    reload reduces only the events after the latest one.
@@ -272,9 +273,14 @@ export function createHostedRunner(options: {
             what = "afterAppend";
           }
           if (stopped) return "stop";
-          cursor = record.offset;
-          position = cursor;
-          await services.cursors.setCursor(project, path, consumer, cursor);
+          // A call lost with its sandbox process (killed, or restarted for another processor) is made
+          // again once the processor is loaded anew: the cursor stays before the event.
+          const lost = !outcome.ok && (outcome.kind === "crashed" || outcome.kind === "restarted");
+          if (!lost) {
+            cursor = record.offset;
+            position = cursor;
+            await services.cursors.setCursor(project, path, consumer, cursor);
+          }
           if (outcome.ok) {
             failures = 0;
             if (cursor - snapshotted >= limits.snapshotEvery) await takeSnapshot(processor, cursor);
