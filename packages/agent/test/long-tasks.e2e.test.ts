@@ -213,6 +213,42 @@ describe.each(["chat", "responses"] as const)("over the %s API", (api) => {
     expect(completions[0]!.payload).toMatchObject({ name: "subagent", isError: true, output: expect.stringContaining("Ctrl-C") });
   });
 
+  it("cancels the sub-agent a run waits for when a new input interrupts it, closing the call once", async () => {
+    harness = await startHarness({
+      api,
+      script: [
+        { match: "delegate", toolCalls: [{ name: "subagent", arguments: { name: "helper", task: "think slowly" } }] },
+        { match: "think slowly", gate: "child", text: "The child's late answer." },
+        { match: "never mind", text: "OK." },
+      ],
+    });
+    const input = await harness.append({ type: "agent-input-added", payload: { content: "delegate this" } });
+    const child = `${harness.path}/helper`;
+    await harness.waitForEvent((e) => e.type === "agent-request-started", "the child's request", child);
+    const second = await harness.append({ type: "agent-input-added", payload: { content: "never mind" } });
+    expect((await harness.runEnded(input.offset)).payload).toMatchObject({ outcome: "cancelled", byOffset: second.offset });
+    expect((await harness.runEnded(second.offset)).payload).toMatchObject({ outcome: "answered", text: "OK." });
+    const childEnded = await harness.waitForEvent((e) => e.type === "agent-run-ended", "the child's run to end", child);
+    expect(childEnded.payload.outcome).not.toBe("answered");
+    harness.llm.openGate("child");
+    const events = await harness.read();
+    const completions = harness.ofType(events, "agent-tool-call-completed");
+    expect(completions).toHaveLength(1);
+    expect(completions[0]!.payload).toMatchObject({ name: "subagent", isError: true });
+  });
+
+  it("fails a request whose stream goes silent between chunks at idleTimeoutMs, with the reason", async () => {
+    harness = await startHarness({ api, agent: { idleTimeoutMs: 300 }, script: [{ text: "one two three four five", stallAfterChunks: 2 }] });
+    const input = await harness.append({ type: "agent-input-added", payload: { content: "start, then stop talking" } });
+    expect((await harness.runEnded(input.offset)).payload).toMatchObject({ outcome: "failed", text: expect.stringContaining("idleTimeoutMs") });
+    const events = await harness.read();
+    // Some text came before the silence (how many chunk events depends on the wire format), not all of it.
+    const text = harness.ofType(events, "agent-output-chunk-received").map((e) => String(e.payload.text ?? "")).join("");
+    expect(text.length).toBeGreaterThan(0);
+    expect(text).not.toContain("five");
+    expect(harness.ofType(events, "agent-request-failed")[0]!.payload).toMatchObject({ message: expect.stringMatching(/silent for 300 ms after chunk \d+ \(idleTimeoutMs\)/) });
+  });
+
   it("refuses a sub-agent past the depth limit with an event, and the chain still answers", async () => {
     harness = await startHarness({
       api,
