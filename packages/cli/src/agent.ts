@@ -3,7 +3,7 @@ import { statSync } from "node:fs";
 import { parseStreamPath } from "@tributary/protocol";
 import { CliError } from "./cli-error.ts";
 import { asCliError, clientFlags, clientFlagsHelp, clientFromFlags } from "./client-flags.ts";
-import type { Command } from "./commands.ts";
+import type { Command } from "./command.ts";
 import { intFlag, parseFlags } from "./parse-flags.ts";
 
 const help = `Usage: tributary agent <path> [options]

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import type { EventInput } from "@tributary/protocol";
 import { CliError } from "./cli-error.ts";
 import { clientFlags, clientFlagsHelp, clientFromFlags, talkingToServer } from "./client-flags.ts";
-import type { Command } from "./commands.ts";
+import type { Command } from "./command.ts";
 import { parseFlags } from "./parse-flags.ts";
 
 const help = `Usage: tributary append <path> <json> [options]

@@ -1,5 +1,5 @@
 import { CliError } from "./cli-error.ts";
-import type { Command } from "./commands.ts";
+import type { Command } from "./command.ts";
 
 /**
  * `tributary bench`: the same as `npm run bench` (measures SPEC §10's targets, writes BENCHMARKS.md). The

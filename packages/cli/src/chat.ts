@@ -4,7 +4,7 @@ import { Writable } from "node:stream";
 import { parseStreamPath, TributaryError } from "@tributary/protocol";
 import { CliError } from "./cli-error.ts";
 import { clientFlags, clientFlagsHelp, clientFromFlags, talkingToServer } from "./client-flags.ts";
-import type { Command } from "./commands.ts";
+import type { Command } from "./command.ts";
 import { intFlag, parseFlags } from "./parse-flags.ts";
 
 const help = `Usage: tributary chat <path> [options]

@@ -1,7 +1,4 @@
-export interface Command {
-  summary: string;
-  run(argv: string[]): Promise<number>;
-}
+import type { Command } from "./command.ts";
 
 /**
  * A command whose module is imported only when it runs: `tributary append` then loads neither the server

@@ -3,7 +3,7 @@ import { parseStreamPath, type StoredEvent } from "@tributary/protocol";
 import { bundleProcessor } from "./bundle-processor.ts";
 import { CliError } from "./cli-error.ts";
 import { asCliError, clientFlags, clientFlagsHelp, clientFromFlags } from "./client-flags.ts";
-import type { Command } from "./commands.ts";
+import type { Command } from "./command.ts";
 import { loadProcessor } from "./load-processor.ts";
 import { intFlag, parseFlags } from "./parse-flags.ts";
 

@@ -3,7 +3,7 @@ import { basename } from "node:path";
 import { readSession, transcriptEvents, type SessionFormat } from "@tributary/agent";
 import { CliError } from "./cli-error.ts";
 import { clientFlags, clientFlagsHelp, clientFromFlags, talkingToServer } from "./client-flags.ts";
-import type { Command } from "./commands.ts";
+import type { Command } from "./command.ts";
 import { parseFlags } from "./parse-flags.ts";
 
 const help = `Usage: tributary import <file> --to <path> [options]

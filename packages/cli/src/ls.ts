@@ -1,7 +1,7 @@
 import { parseStreamPath } from "@tributary/protocol";
 import { CliError } from "./cli-error.ts";
 import { clientFlags, clientFlagsHelp, clientFromFlags, talkingToServer } from "./client-flags.ts";
-import type { Command } from "./commands.ts";
+import type { Command } from "./command.ts";
 import { parseFlags } from "./parse-flags.ts";
 
 const help = `Usage: tributary ls [path] [options]

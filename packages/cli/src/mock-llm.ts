@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import type { MockLlm } from "@tributary/agent/mock-llm";
 import { CliError } from "./cli-error.ts";
-import type { Command } from "./commands.ts";
+import type { Command } from "./command.ts";
 import { intFlag, parseFlags } from "./parse-flags.ts";
 
 const help = `Usage: tributary mock-llm [options]

@@ -4,7 +4,7 @@ import { compilePathPattern, PatternProcessorRuntime, PullProcessorRuntime, type
 import { parseStreamPath } from "@tributary/protocol";
 import { CliError } from "./cli-error.ts";
 import { asCliError, clientFlags, clientFlagsHelp, clientFromFlags } from "./client-flags.ts";
-import type { Command } from "./commands.ts";
+import type { Command } from "./command.ts";
 import { loadProcessor, loadRunnable, type WorkshopScript } from "./load-processor.ts";
 import { parseFlags } from "./parse-flags.ts";
 

@@ -1,7 +1,7 @@
 import type { SandboxLimits } from "@tributary/server";
 import { parseAllowOutbound } from "@tributary/server/outbound";
 import { CliError } from "./cli-error.ts";
-import type { Command } from "./commands.ts";
+import type { Command } from "./command.ts";
 import { intFlag, parseFlags } from "./parse-flags.ts";
 
 const help = `Usage: tributary serve [options]

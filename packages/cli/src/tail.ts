@@ -1,7 +1,7 @@
 import { parseOffsetCursor, type OffsetCursor } from "@tributary/protocol";
 import { CliError } from "./cli-error.ts";
 import { asCliError, clientFlags, clientFlagsHelp, clientFromFlags } from "./client-flags.ts";
-import type { Command } from "./commands.ts";
+import type { Command } from "./command.ts";
 import { formatEvent, useColor } from "./format-event.ts";
 import { parseFlags } from "./parse-flags.ts";
 

@@ -1,7 +1,7 @@
 import { projectHeader } from "@tributary/protocol";
 import { CliError } from "./cli-error.ts";
 import { clientFlags, clientFlagsHelp, clientFromFlags } from "./client-flags.ts";
-import type { Command } from "./commands.ts";
+import type { Command } from "./command.ts";
 import { parseFlags } from "./parse-flags.ts";
 
 const help = `Usage: tributary token <create|list|revoke> [options]

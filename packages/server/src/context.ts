@@ -8,7 +8,7 @@ import type { DocumentedEventType } from "./docs/event-type-docs.ts";
 import type { LiveHub } from "./live/live-hub.ts";
 import type { Logger } from "./logger.ts";
 import type { Identity } from "./auth/auth.ts";
-import type { Security } from "./security.ts";
+import type { Security } from "./security-settings.ts";
 import type { StreamStore } from "./store/stream-store.ts";
 
 /** Server limits, each with a default (`startServer({ limits })`). */

@@ -2,34 +2,15 @@ import { requestHeaders } from "@tributary/protocol";
 import { randomUUID } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
-import type { Auth } from "./auth/auth.ts";
 import { authMiddleware } from "./auth/auth-middleware.ts";
-import { createRateLimiter, type RateLimit } from "./auth/rate-limiter.ts";
+import { createRateLimiter } from "./auth/rate-limiter.ts";
 import { hostGuard } from "./browser/host-guard.ts";
 import { isLoopbackHost } from "./browser/loopback-host.ts";
 import { originGuard } from "./browser/origin-guard.ts";
 import { securityHeaders } from "./browser/security-headers.ts";
 import type { AppEnv } from "./context.ts";
 import { selfCallGuard } from "./outbound/self-call-guard.ts";
-
-export interface SecurityOptions {
-  /** The address the server binds; a loopback one turns the `Host` check on. */
-  host: string;
-  /** Tokens and scopes (`--auth`); undefined: every request is anonymous and allowed. */
-  auth?: Auth;
-  /** Web origins allowed to call the API from a browser (`--cors-origin`); `*` for any. */
-  corsOrigins?: string[];
-  /** Further names the server may be reached by on a loopback bind (a name in /etc/hosts). */
-  allowedHosts?: string[];
-  /** Per token (`--rate-limit`); undefined: none. */
-  rateLimit?: RateLimit;
-}
-
-/** Everything the HTTP layer needs to decide who may do what, from where; one per server. */
-export interface Security extends SecurityOptions {
-  /** Random per server: marks its own outbound calls so a call that comes back stays in its project. */
-  outboundMark: string;
-}
+import type { Security, SecurityOptions } from "./security-settings.ts";
 
 /**
  * Creates a server's security settings.

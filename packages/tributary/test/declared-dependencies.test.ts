@@ -75,4 +75,18 @@ describe("declared dependencies", () => {
     const unused = declared.filter((name) => !text.includes(`"${name}`) && !text.includes(`'${name}`));
     expect(unused).toEqual([]);
   });
+
+  it("has no cycle among the packages' runtime dependencies", () => {
+    const dependsOn = new Map(packages.map(({ manifest }) => [manifest.name, Object.keys({ ...manifest.dependencies, ...manifest.peerDependencies })]));
+    const cycles: string[] = [];
+    const visit = (name: string, trail: string[]) => {
+      for (const next of dependsOn.get(name) ?? []) {
+        if (!dependsOn.has(next)) continue;
+        if (trail.includes(next)) cycles.push([...trail, next].join(" -> "));
+        else visit(next, [...trail, next]);
+      }
+    };
+    for (const name of dependsOn.keys()) visit(name, [name]);
+    expect(cycles).toEqual([]);
+  });
 });

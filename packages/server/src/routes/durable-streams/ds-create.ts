@@ -2,7 +2,7 @@ import { TributaryError, type StreamPath } from "@tributary/protocol";
 import { projectOf, type AppContext } from "../../context.ts";
 import type { DurableStreamMeta } from "../../store/durable-stream-meta-store.ts";
 import { faceOf, streamKey } from "./ds-face.ts";
-import { createFork, parseForkRequest, type ForkRequest } from "./ds-fork.ts";
+import { createFork, parseForkRequest, type CreateRequest } from "./ds-fork.ts";
 import { dsHeader, isClosedHeader, isJsonContentType, mediaTypeOf, parseExpiresAt, parseTtl } from "./ds-headers.ts";
 import { appendEvents } from "./ds-append-events.ts";
 import { eventsFromBody } from "./ds-messages.ts";
@@ -11,14 +11,6 @@ import { removeDsStream } from "./ds-remove.ts";
 import { setStreamHeaders, streamUrlOf } from "./ds-respond.ts";
 import { findDsStream, locate, newMeta, type DsStream } from "./ds-stream.ts";
 import { withProvenance } from "../../auth/provenance.ts";
-
-export interface CreateRequest {
-  contentType: string | undefined;
-  ttlSeconds: number | undefined;
-  expiresAt: string | undefined;
-  closed: boolean;
-  fork: ForkRequest | undefined;
-}
 
 /**
  * PUT: create a stream, or confirm one with the same configuration (§5.1: 201 created, 200 same, 409

@@ -3,13 +3,21 @@ import type { ServerParts } from "../../context.ts";
 import type { DurableStreamMeta } from "../../store/durable-stream-meta-store.ts";
 import type { EventRecord, PreparedEvent } from "../../store/stream-store.ts";
 import { appendEvents } from "./ds-append-events.ts";
-import type { CreateRequest } from "./ds-create.ts";
 import { streamKey, type DurableStreamsFace } from "./ds-face.ts";
 import { dsHeader, mediaTypeOf } from "./ds-headers.ts";
 import { bytesEventType, bytesOf, eventsFromBody } from "./ds-messages.ts";
 import { parseDsOffset } from "./ds-offset.ts";
 import { removeDsStream } from "./ds-remove.ts";
 import { findDsStream, locate, newMeta, requireLive, type DsStream } from "./ds-stream.ts";
+
+/** A PUT's configuration (ds-create.ts parses it); here because a fork is created from one. */
+export interface CreateRequest {
+  contentType: string | undefined;
+  ttlSeconds: number | undefined;
+  expiresAt: string | undefined;
+  closed: boolean;
+  fork: ForkRequest | undefined;
+}
 
 export interface ForkRequest {
   source: StreamPath;
