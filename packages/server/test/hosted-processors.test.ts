@@ -8,20 +8,12 @@ import type { StoredEvent } from "@tributary/protocol";
 import { startTestServer, testBackend, type TestServer } from "../src/testing.ts";
 import { stateOf } from "./builtins-support.ts";
 import { appendJson, readEvents, waitFor } from "./support/http.ts";
+import { pingPongModule } from "./support/ping-pong-module.ts";
 
 // The limits are small so the runaway tests are quick; the defaults are in sandbox/sandbox-limits.ts.
 const sandbox = { cpuMs: 50, memoryMb: 32, maxFailures: 2, logsPerSecond: 5 };
 
-const pingPong = (reply: string) => `
-import { defineProcessor } from "tributary";
-export default defineProcessor(() => ({
-  slug: "ping-pong",
-  initialState: { seen: 0 },
-  reduce: ({ event, state }) => (event.type === "ping" ? { seen: state.seen + 1 } : state),
-  afterAppend: async ({ event, append }) => {
-    if (event.type === "ping") await append({ event: { type: "${reply}", payload: { sourceOffset: event.offset } } });
-  },
-}));`;
+const pingPong = pingPongModule;
 
 const deploy = (url: string, path: string, slug: string, script: string) => appendJson(url, path, { type: "processor/deployed", payload: { slug, script } });
 

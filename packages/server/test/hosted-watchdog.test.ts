@@ -2,16 +2,11 @@ import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StoredEvent } from "@tributary/protocol";
 import { startTestServer, type TestServer } from "../src/testing.ts";
+import { stateOf } from "./builtins-support.ts";
 import { appendJson, readEvents, waitFor } from "./support/http.ts";
+import { pingPongModule } from "./support/ping-pong-module.ts";
 
-const pingPong = `export default {
-  slug: "ping-pong",
-  initialState: { seen: 0 },
-  reduce: ({ event, state }) => (event.type === "ping" ? { seen: state.seen + 1 } : state),
-  afterAppend: async ({ event, append }) => {
-    if (event.type === "ping") await append({ event: { type: "pong", payload: { to: event.offset } } });
-  },
-};`;
+const pingPong = pingPongModule();
 
 // The watchdog waits 15 s for a heartbeat, and the sandbox process starts slowly on a loaded machine.
 const patience = 120_000;
@@ -46,7 +41,7 @@ afterAll(async () => {
 });
 
 const pongFor = (path: string, ping: StoredEvent) =>
-  waitFor(async () => (await readEvents(server.url, path)).find((event) => event.type === "pong" && event.payload.to === ping.offset), `a pong for #${ping.offset}`, patience);
+  waitFor(async () => (await readEvents(server.url, path)).find((event) => event.type === "pong" && event.payload.sourceOffset === ping.offset), `a pong for #${ping.offset}`, patience);
 const ping = async (path: string) => (await (await appendJson(server.url, path, { type: "ping" })).json()) as StoredEvent;
 
 describe("the sandbox process", { timeout: 300_000 }, () => {
@@ -80,7 +75,9 @@ describe("the sandbox process", { timeout: 300_000 }, () => {
   it("is started anew when it is killed between calls, and the processors in it answer the next event without an error", async () => {
     const path = "/watchdog/killed";
     expect((await appendJson(server.url, path, { type: "processor/deployed", payload: { slug: "ping-pong", script: pingPong } })).status).toBe(201);
-    await pongFor(path, await ping(path));
+    const pong = await pongFor(path, await ping(path));
+    // Between calls: the runner has handled its own pong too (its cursor is there) and waits.
+    await waitFor(async () => (await stateOf(server.url, path))["hosted-processors"].processors[0]?.cursor >= pong.offset, "the runner to be idle", patience);
     const before = sandboxPid()!;
     process.kill(before, "SIGKILL");
     await waitFor(() => !alive(before), "the killed process to be gone", patience);
