@@ -48,8 +48,8 @@ export async function forkStream(c: AppContext, path: StreamPath, body: Record<s
   return c.body(result.events[0]!.json, 201);
 }
 
-/** The events of `path` up to `atOffset`, read page by page. */
-async function* copiesUpTo(store: EventReader, project: string, path: StreamPath, atOffset: number): AsyncIterable<PreparedEvent> {
+/** The events of `path` up to `atOffset`, read page by page (what a fork copies, for `admitFork`). */
+export async function* copiesUpTo(store: EventReader, project: string, path: StreamPath, atOffset: number): AsyncIterable<PreparedEvent> {
   for (let after = 0; after < atOffset; ) {
     const page = await store.read(project, path, { afterOffset: after, beforeOffset: atOffset + 1, limit: 1000 });
     if (page.length === 0) return;

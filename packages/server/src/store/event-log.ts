@@ -93,6 +93,8 @@ export interface ForkRequest {
   to: StreamPath;
   /** Appended after the copied prefix in the same transaction (the `stream/forked` marker). */
   events: PreparedEvent[];
+  /** `drop`: the prefix's idempotency keys do not hold on the fork (a Durable Streams fork's producers start fresh). Default `copy`. */
+  idempotencyKeys?: "copy" | "drop";
 }
 
 export interface DeleteResult {

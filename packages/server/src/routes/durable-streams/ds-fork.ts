@@ -2,6 +2,7 @@ import { parseStreamPath, TributaryError, type StreamPath } from "@tributary/pro
 import type { ServerParts } from "../../context.ts";
 import type { DurableStreamMeta } from "../../store/durable-stream-meta-store.ts";
 import type { EventRecord, PreparedEvent } from "../../store/stream-store.ts";
+import { copiesUpTo } from "../fork-stream.ts";
 import { appendEvents } from "./ds-append-events.ts";
 import { streamKey, type DurableStreamsFace } from "./ds-face.ts";
 import { dsHeader, mediaTypeOf } from "./ds-headers.ts";
@@ -57,7 +58,8 @@ export function parseForkRequest(get: (name: string) => string | undefined): For
 
 /**
  * Creates a fork by copying (§4.2 allows copy-on-fork): the source's events up to the fork offset are
- * appended to the fork, so the fork's offsets are the source's up to there, and after that it is an
+ * copied into the fork inside the store (`EventLog.fork`, one statement per table), so the fork's offsets
+ * are the source's up to there, and after that it is an
  * independent stream whose reads, live modes and deletion need no stitching. A sub-offset takes part of
  * the next append: for bytes its first bytes, for JSON its next messages. The source counts its forks, so
  * deleting it while they live only soft-deletes it. Producer and `Stream-Seq` state start fresh.
@@ -81,7 +83,6 @@ export async function createFork(
     }
     const offset = fork.offset ?? source.tail;
     if (offset > source.tail) throw new TributaryError("invalid_request", `Stream-Fork-Offset is past the source's tail.`);
-    const inherited = await readAll(parts, source, offset);
     const partial = await subOffsetEvents(parts, source, offset, fork.subOffset);
 
     const meta: DurableStreamMeta = { ...newMeta(source.meta.kind, contentType, request.closed), fork: { source: fork.source, offset, subOffset: fork.subOffset } };
@@ -94,8 +95,13 @@ export async function createFork(
     const stream: DsStream = { project, path, meta, implicit: false, ...locate(project, path, meta.kind), tail: 0 };
     const own = body.length === 0 ? [] : eventsFromBody(meta.kind, body, { maxEventBytes: parts.limits.maxEventBytes, allowEmpty: true });
     // The copies' schedules and subscriptions count against the project's quotas (builtin-gate.ts, 5).
-    await parts.appender.admitFork(stream.storeProject, stream.storePath, [...inherited, ...partial]);
-    const copied = await appendCopies(parts, stream, [...inherited, ...partial]);
+    await parts.appender.admitFork(stream.storeProject, stream.storePath, withPartial(copiesUpTo(parts.store, source.storeProject, source.storePath, offset), partial));
+    // The prefix is copied inside the store (EventLog.fork, as POST /api/streams/<path>/fork does); the
+    // sub-offset's part of the next append follows it in the same transaction.
+    // A source that never stored an event (an empty stream is its record alone) has nothing to copy.
+    const stored = await parts.store.info(source.storeProject, source.storePath);
+    const forked = stored === undefined ? { events: [] } : await parts.store.fork({ project: stream.storeProject, from: source.storePath, atOffset: offset, to: stream.storePath, events: partial.map((event) => ({ ...event, appendedBy: { kind: "processor", slug: "server" } })), idempotencyKeys: "drop" });
+    const copied = forked.events.at(-1)?.event.offset ?? offset;
     const tail = await appendEvents(parts, { ...stream, tail: copied }, own);
     await parts.store.putDurableStream(project, path, meta);
     await parts.store.putDurableStream(project, fork.source, { ...source.meta, forks: source.meta.forks + 1 });
@@ -103,23 +109,9 @@ export async function createFork(
   });
 }
 
-/** Copies are stored as the server: they were gated when first appended. */
-async function appendCopies(parts: ServerParts, stream: DsStream, events: PreparedEvent[]): Promise<number> {
-  if (events.length === 0) return 0;
-  const stored = await parts.appender.appendAsServer(stream.storeProject, stream.storePath, events);
-  return stored.at(-1)!.offset;
-}
-
-async function readAll(parts: ServerParts, source: DsStream, upTo: number): Promise<PreparedEvent[]> {
-  const events: PreparedEvent[] = [];
-  let after = 0;
-  while (after < upTo) {
-    const page = await parts.store.read(source.storeProject, source.storePath, { afterOffset: after, beforeOffset: upTo + 1, limit: 1000 });
-    if (page.length === 0) break;
-    for (const record of page) events.push(copyOf(record));
-    after = page.at(-1)!.offset;
-  }
-  return events;
+async function* withPartial(copies: AsyncIterable<PreparedEvent>, partial: PreparedEvent[]): AsyncIterable<PreparedEvent> {
+  yield* copies;
+  yield* partial;
 }
 
 async function subOffsetEvents(parts: ServerParts, source: DsStream, offset: number, subOffset: number): Promise<PreparedEvent[]> {

@@ -385,7 +385,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
            FROM (SELECT "offset", type, json, ',"offset":' || "offset" || ',"createdAt":' AS tail FROM tributary_events WHERE stream_id = $4 AND "offset" <= $5) prefix`,
           [target.id, `,"streamPath":${JSON.stringify(to)}`, `,"streamPath":${JSON.stringify(from)}`, source.id, atOffset],
         );
-        await client.query(`INSERT INTO tributary_idempotency_keys (stream_id, key, "offset") SELECT $1, key, "offset" FROM tributary_idempotency_keys WHERE stream_id = $2 AND "offset" <= $3`, [target.id, source.id, atOffset]);
+        if (request.idempotencyKeys !== "drop") {
+          await client.query(`INSERT INTO tributary_idempotency_keys (stream_id, key, "offset") SELECT $1, key, "offset" FROM tributary_idempotency_keys WHERE stream_id = $2 AND "offset" <= $3`, [target.id, source.id, atOffset]);
+        }
         await client.query(
           `INSERT INTO tributary_consumer_cursors (project, path, consumer, "offset", updated_at) SELECT project, $1, consumer, LEAST("offset", $2), $3 FROM tributary_consumer_cursors WHERE project = $4 AND path = $5`,
           [to, atOffset, createdAt, project, from],

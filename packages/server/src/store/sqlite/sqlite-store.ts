@@ -197,7 +197,7 @@ export function createSqliteStore(options: SqliteStoreOptions): StreamStore {
     const target = loadStream(project, to)!;
     // One statement per table: the prefix is copied inside SQLite, with the fork's path in each envelope.
     statements.copyEvents.run(target.id, to, source.id, atOffset);
-    statements.copyKeys.run(target.id, source.id, atOffset);
+    if (request.idempotencyKeys !== "drop") statements.copyKeys.run(target.id, source.id, atOffset);
     statements.copyCursors.run(to, atOffset, createdAt, project, from);
     for (const namespace of markedNamespaces) {
       const last = statements.lastOfNamespace.get(source.id, atOffset, `${namespace}/`, `${namespace}0`) as { last: number | null };
