@@ -70,7 +70,7 @@ const table = [
     description: "Sets which tool calls run (`allow`), wait for an answer (`ask`: the agent appends `agent-tool-call-approval-requested`) or are refused (`deny`: the model is told), per tool and a default. A plugin can set policies and answer the requests itself.",
     example: { default: "allow", tools: { shell: "ask", write_file: "deny" } } },
   { type: "agent-tool-call-approval-requested", schema: s.toolCallApprovalRequestedSchema, appendedBy: "agent", title: "Tool call approval requested",
-    description: "The model called a tool whose policy is `ask`: the call waits for `agent-tool-call-approved` or `agent-tool-call-denied` (from the UI, `tributary chat`, a plugin, `curl`); after `timeoutMs` the agent denies it.",
+    description: "The model called a tool whose policy is `ask`: the call waits for `agent-tool-call-approved` or `agent-tool-call-denied` (from the UI, `tributary chat`, a plugin, `curl`); `timeoutMs` after this event's `createdAt` the agent denies it (a restarted agent keeps waiting for the same request, with the same deadline).",
     example: { callId: "call_1", requestId: "4.1", name: "shell", arguments: "{\"command\":\"rm -rf build\"}", input: { command: "rm -rf build" }, timeoutMs: 600000 } },
   { type: "agent-tool-call-approved", schema: s.toolCallApprovedSchema, appendedBy: "anyone", title: "Tool call approved",
     description: "Lets a call that waits for approval run: the agent dispatches it (`agent-tool-call-requested`). The first answer for a call counts.",

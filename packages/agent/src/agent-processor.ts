@@ -39,7 +39,13 @@ const inFlightPhases = new Set(["compacting", "window", "requesting", "tools"]);
 const longActions = new Set<AgentAction["kind"]>(["start-request", "call-model", "summarize"]);
 /** The steps that close a run: refused for good, they are not followed by another attempt to close it. */
 const closing = new Set<AgentAction["kind"]>(["cancel-request", "close-call", "end-run"]);
-const never = new AbortController().signal;
+
+/**
+ * A run in its tools phase whose open calls were none of them dispatched (each waits for an approval, was
+ * answered, or was not sent yet) lost nothing with the last process: everything it waits for is an event,
+ * so a restarted agent goes on with it instead of closing it.
+ */
+const survivesRestart = (run: NonNullable<AgentStreamState["run"]>) => run.phase === "tools" && run.pendingCalls.every((call) => !call.dispatched);
 
 /** A call's arguments parsed, or null when they are not valid JSON (empty means no arguments). */
 function parseArguments(text: string): unknown {
@@ -71,10 +77,12 @@ function normaliseBaseUrl(url: string): string {
  *    key (`agent:<action key>`, unique on its stream), so two agents on one stream, or a retried step, do
  *    not double it.
  * 2. A new input cancels the run in flight (interrupt policy) or waits (queue policy), and says so in an event.
- * 3. On start (`onCaughtUp`), a run that was waiting on a request, a window, a compaction or tool calls is
- *    closed explicitly: `agent-request-cancelled`, an error `agent-tool-call-completed` per open call,
- *    then `agent-run-ended {outcome: "interrupted"}`. A run that had not started yet (an input that came
- *    while the agent was down) is answered.
+ * 3. On start (`onCaughtUp`), a run that was waiting on a request, a window, a compaction or dispatched
+ *    tool calls is closed explicitly: `agent-request-cancelled`, an error `agent-tool-call-completed` per
+ *    open call, then `agent-run-ended {outcome: "interrupted"}`. A run that had not started yet (an input
+ *    that came while the agent was down) is answered. A run whose open calls all wait for approval (or
+ *    were answered and not dispatched yet) goes on: the same request keeps waiting until its deadline
+ *    (`createdAt + timeoutMs`), and an answer appended while the agent was down is honoured.
  * 4. When the runtime stops, a request in flight is cancelled with an event (reason: the agent stopped).
  * 5. When the server cannot store its events for now (unreachable, a 5xx, a rate limit, a paused stream),
  *    a quick step is tried again with the next event (and, but for a pause, on a backoff timer), and a run
@@ -102,6 +110,13 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
   const watches = new Map<string, AbortController>();
   /** Streams with a retry loop that closes or advances a run once the server takes events again. */
   const retrying = new Set<string>();
+  /** Per stream: aborted by `onStop`, for the waits started at catch-up (which has no signal of its own). */
+  const stops = new Map<string, AbortController>();
+  const stopSignalFor = (path: string) => {
+    let controller = stops.get(path);
+    if (!controller) stops.set(path, (controller = new AbortController()));
+    return controller.signal;
+  };
   const see = (path: string, state: AgentStreamState) => {
     const known = latest.get(path);
     if (!known || known.lastOffset <= state.lastOffset) latest.set(path, state);
@@ -156,9 +171,14 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
       case "request-approval": {
         const { call } = action;
         await emit(agentEvent("agent-tool-call-approval-requested", { callId: call.callId, requestId: action.requestId, name: call.name, arguments: call.arguments, input: parseArguments(call.arguments), timeoutMs: action.timeoutMs }));
-        watchApproval(path, call, action.timeoutMs, append, signal);
         return;
       }
+      case "watch-approval":
+        watchApproval(path, action.call, action.deadline, action.timeoutMs, append, signal);
+        return;
+      case "await-tool":
+        awaitTool(path, action, append, signal);
+        return;
       case "deny-call":
         await emit(agentEvent("agent-tool-call-denied", { callId: action.call.callId, reason: action.reason, by: slug }));
         return;
@@ -297,13 +317,32 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
       .finally(() => watches.delete(key));
   }
 
-  /** Denies a call that waits for approval when nobody answered within `timeoutMs`. */
-  function watchApproval(path: string, call: PendingCall, timeoutMs: number, append: ProcessorAppend, signal: AbortSignal) {
+  /**
+   * An approved call whose tool is not announced: dispatched by the plan as soon as the tool is announced
+   * (again), else after `timeoutMs` as a call of an unknown tool (its error result says which tools exist).
+   */
+  function awaitTool(path: string, action: Extract<AgentAction, { kind: "await-tool" }>, append: ProcessorAppend, signal: AbortSignal) {
+    void (async () => {
+      if (!(await abortableSleep(action.timeoutMs, signal, { unref: true }))) return;
+      const now = latest.get(path);
+      const open = openCall(path, action.call.callId);
+      if (!now || !open || open.dispatched || now.tools[open.name] !== undefined) return;
+      const dispatch: AgentAction = { kind: "dispatch-call", key: `dispatch:${open.callId}`, requestId: action.requestId, call: open, known: false, timeoutMs: 0 };
+      started.add(`${path}#${dispatch.key}`);
+      await execute(path, now, dispatch, append, signal, []);
+    })().catch(() => undefined); // refused (a paused stream): the run is closed when the stream takes events again
+  }
+
+  /**
+   * Denies a call that waits for approval when nobody answered by `deadline` (its request's `createdAt`
+   * plus `timeoutMs`: a restarted agent keeps the deadline, and one that passed while it was down denies at once).
+   */
+  function watchApproval(path: string, call: PendingCall, deadline: number, timeoutMs: number, append: ProcessorAppend, signal: AbortSignal) {
     const key = `${path}#approval#${call.callId}`;
     const controller = new AbortController();
     watches.set(key, controller);
     void (async () => {
-      if (!(await abortableSleep(timeoutMs, AbortSignal.any([controller.signal, signal])))) return;
+      if (!(await abortableSleep(deadline - Date.now(), AbortSignal.any([controller.signal, signal]), { unref: true }))) return;
       if (openCall(path, call.callId)?.approval !== "pending") return;
       const reason = `nobody approved or denied it within ${timeoutMs} ms (approvalTimeoutMs)`;
       await append({ path, event: { ...agentEvent("agent-tool-call-denied", { callId: call.callId, reason, by: slug, timedOut: true }), idempotencyKey: `agent:approval-timeout:${call.callId}` } });
@@ -434,9 +473,14 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
     },
     async onCaughtUp({ state, append, path, logger }) {
       see(path, state);
-      if (state.run && inFlightPhases.has(state.run.phase)) dead.set(`${path}#${state.run.inputOffset}`, "the agent restarted while this was in flight");
-      // Only quick steps here (onCaughtUp gets no stop signal); the events they append carry the run on.
-      await act(path, state, append, never, logger, false);
+      if (state.run && inFlightPhases.has(state.run.phase) && !survivesRestart(state.run)) dead.set(`${path}#${state.run.inputOffset}`, "the agent restarted while this was in flight");
+      // Only quick steps here (onCaughtUp gets no stop signal of its own: the waits it starts, an approval's
+      // deadline or a call's timeout, end with `onStop`); the events they append carry the run on.
+      await act(path, state, append, stopSignalFor(path), logger, false);
+    },
+    onStop({ path }) {
+      stops.get(path)?.abort();
+      stops.delete(path);
     },
   };
 }

@@ -82,6 +82,11 @@ export interface PendingCall extends ToolCall {
   approval?: "pending" | "approved" | "denied";
   /** Why it was denied: the model reads it in the call's result. */
   denial?: string;
+  /**
+   * While it waits: when it is denied for want of an answer (ms since the epoch, its approval request's
+   * `createdAt` plus its `timeoutMs`), so a restarted agent keeps the same deadline.
+   */
+  approvalWait?: { deadline: number; timeoutMs: number };
 }
 
 /**

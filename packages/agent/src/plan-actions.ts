@@ -19,6 +19,8 @@ export type AgentAction =
   | { kind: "cancel-request"; key: string; requestId: string; reason: string; byOffset?: number }
   | { kind: "close-call"; key: string; call: PendingCall; output: string }
   | { kind: "request-approval"; key: string; requestId: string; call: PendingCall; timeoutMs: number }
+  | { kind: "watch-approval"; key: string; call: PendingCall; deadline: number; timeoutMs: number }
+  | { kind: "await-tool"; key: string; requestId: string; call: PendingCall; timeoutMs: number }
   | { kind: "deny-call"; key: string; call: PendingCall; reason: string }
   | { kind: "end-run"; key: string; inputOffset: number; outcome: RunOutcome; text?: string; turns: number; byOffset?: number; usage?: UsageTotals; streamUsage?: UsageTotals };
 
@@ -99,7 +101,8 @@ export function planActions(state: AgentStreamState, options: PlanOptions = {}):
 /**
  * A call of the turn: dispatched when its policy allows it (or it was approved), announced for approval
  * under `ask`, denied under `deny`; a denied call is closed with an error result that gives the reason.
- * An unknown tool is dispatched (and answered with an error) whatever the policy says.
+ * An unknown tool is dispatched (and answered with an error) whatever the policy says, but for an approved
+ * call, which waits up to `toolAckTimeoutMs` for its tool to be announced (again) first.
  */
 function planCall(state: AgentStreamState, requestId: string, call: PendingCall): AgentAction[] {
   if (call.dispatched) return [];
@@ -107,11 +110,16 @@ function planCall(state: AgentStreamState, requestId: string, call: PendingCall)
     return [{ kind: "close-call", key: `denied:${call.callId}`, call, output: `error: this ${call.name} call was denied and did not run: ${call.denial ?? "denied"}` }];
   }
   const tool = state.tools[call.name];
+  // An asked call waits for its answer whatever happens to its tool meanwhile (a restarted tool process
+  // withdraws and announces it again); its deadline is the request's (createdAt plus its timeout).
+  if (call.approval === "pending") return call.approvalWait ? [{ kind: "watch-approval", key: `watch-approval:${call.callId}`, call, ...call.approvalWait }] : [];
+  // Approved while its tool is not announced (yet: after a restart the tools come back a moment later).
+  if (call.approval === "approved" && tool === undefined) {
+    return [{ kind: "await-tool", key: `await-tool:${call.callId}`, requestId, call, timeoutMs: state.config.toolAckTimeoutMs }];
+  }
   const policy = tool === undefined || call.approval === "approved" ? "allow" : toolPolicyOf(state.config, call.name);
   if (policy === "deny") return [{ kind: "deny-call", key: `policy-deny:${call.callId}`, call, reason: `the policy for ${call.name} is deny` }];
-  if (policy === "ask") {
-    return call.approval === undefined ? [{ kind: "request-approval", key: `approval:${call.callId}`, requestId, call, timeoutMs: state.config.approvalTimeoutMs }] : [];
-  }
+  if (policy === "ask") return [{ kind: "request-approval", key: `approval:${call.callId}`, requestId, call, timeoutMs: state.config.approvalTimeoutMs }];
   return [
     {
       kind: "dispatch-call", key: `dispatch:${call.callId}`, requestId, call, known: tool !== undefined,

@@ -27,9 +27,12 @@ export function reduceAgent(state: AgentStreamState, event: StoredEvent): AgentS
  * An approval step for one call. The first answer counts: an approval only for a call waiting for one, a
  * denial for any call not dispatched yet (the `deny` policy denies without asking).
  */
-function answerApproval(call: PendingCall, type: string, payload: { callId: string; reason?: string }): PendingCall {
+function answerApproval(call: PendingCall, event: StoredEvent, payload: { callId: string; reason?: string; timeoutMs?: number }): PendingCall {
+  const type = event.type;
   if (call.callId !== payload.callId || call.dispatched || call.approval === "approved" || call.approval === "denied") return call;
-  if (type === "agent-tool-call-approval-requested") return call.approval === undefined ? { ...call, approval: "pending" } : call;
+  if (type === "agent-tool-call-approval-requested") {
+    return call.approval === undefined ? { ...call, approval: "pending", approvalWait: { deadline: Date.parse(event.createdAt) + (payload.timeoutMs ?? 0), timeoutMs: payload.timeoutMs ?? 0 } } : call;
+  }
   if (type === "agent-tool-call-approved") return call.approval === "pending" ? { ...call, approval: "approved" } : call;
   return { ...call, approval: "denied", denial: payload.reason ?? "denied" };
 }
@@ -62,7 +65,7 @@ function reduceAgentEvent(state: AgentStreamState, event: StoredEvent): AgentStr
     case "agent-tool-call-approval-requested":
     case "agent-tool-call-approved":
     case "agent-tool-call-denied":
-      return run ? { ...state, run: { ...run, pendingCalls: run.pendingCalls.map((call) => answerApproval(call, event.type, payload)) } } : state;
+      return run ? { ...state, run: { ...run, pendingCalls: run.pendingCalls.map((call) => answerApproval(call, event, payload)) } } : state;
     case "agent-lease-acquired": {
       const lease = payload as P<"agent-lease-acquired">;
       return state.lease && state.lease.epoch >= lease.epoch ? state : { ...state, lease: { holder: lease.holder, epoch: lease.epoch } };

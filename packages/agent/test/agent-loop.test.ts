@@ -26,6 +26,17 @@ function stream(config = {}) {
 
 const call = (callId: string, name = "shell") => ({ callId, name, arguments: "{}" });
 
+/** A stream whose run waits for the approval of one shell call `c1` (policy ask, timeout 1 s). */
+function askedShellCall() {
+  const s = stream({ defaultToolPolicy: "ask" });
+  s.add("agent-tool-announced", { name: "shell", description: "bash", parameters: { type: "object" } });
+  const input = s.add("agent-input-added", { content: "go" });
+  s.add("agent-request-started", { requestId: `${input}.1`, inputOffset: input, turn: 1, model: "m", api: "chat", tools: ["shell"] });
+  s.add("agent-output-completed", { requestId: `${input}.1`, text: "", toolCalls: [call("c1")] });
+  s.add("agent-tool-call-approval-requested", { callId: "c1", requestId: `${input}.1`, name: "shell", arguments: "{}", input: {}, timeoutMs: 1000 });
+  return s;
+}
+
 describe("the agent loop as plain functions", () => {
   it("walks a run through window, request, tool calls, a second turn and the answer", () => {
     const s = stream();
@@ -242,8 +253,12 @@ describe("the agent loop as plain functions", () => {
     s.add("agent-tool-call-approval-requested", { callId: "c1", requestId: `${input}.1`, name: "shell", arguments: "{}", input: {}, timeoutMs: 1000 });
     s.add("agent-tool-call-approval-requested", { callId: "c3", requestId: `${input}.1`, name: "shell", arguments: "{}", input: {}, timeoutMs: 1000 });
     s.add("agent-tool-call-requested", { callId: "c2", requestId: `${input}.1`, name: "read", arguments: "{}", input: {} });
-    // Waiting for answers: nothing to do.
-    expect(s.plan()).toEqual([]);
+    // Waiting for answers: only the watches, whose deadline is each request's createdAt (here the epoch) plus
+    // its timeout, whenever the plan is made (a restarted agent keeps the deadline).
+    expect(planActions(s.state).map((a) => a.kind === "watch-approval" && [a.key, a.deadline, a.timeoutMs])).toEqual([
+      ["watch-approval:c1", 1000, 1000],
+      ["watch-approval:c3", 1000, 1000],
+    ]);
     s.add("agent-tool-call-approved", { callId: "c1", by: "test" });
     s.add("agent-tool-call-denied", { callId: "c1", reason: "too late: the approval counts" });
     s.add("agent-tool-call-denied", { callId: "c3", reason: "not on a Friday" });
@@ -268,13 +283,18 @@ describe("the agent loop as plain functions", () => {
     expect(s.state.config.defaultToolPolicy).toBe("allow");
   });
 
-  it("closes a call that waits for approval when an input interrupts the run", () => {
-    const s = stream({ defaultToolPolicy: "ask" });
+  it("keeps an asked call waiting while its tool is withdrawn, and dispatches it once approved and announced again (a restart)", () => {
+    const s = askedShellCall();
+    s.add("agent-tool-withdrawn", { name: "shell", reason: "its process stopped" });
+    expect(s.plan()).toEqual(["watch-approval"]);
+    s.add("agent-tool-call-approved", { callId: "c1" });
+    expect(planActions(s.state)).toEqual([expect.objectContaining({ kind: "await-tool", key: "await-tool:c1" })]);
     s.add("agent-tool-announced", { name: "shell", description: "bash", parameters: { type: "object" } });
-    const input = s.add("agent-input-added", { content: "go" });
-    s.add("agent-request-started", { requestId: `${input}.1`, inputOffset: input, turn: 1, model: "m", api: "chat", tools: ["shell"] });
-    s.add("agent-output-completed", { requestId: `${input}.1`, text: "", toolCalls: [call("c1")] });
-    s.add("agent-tool-call-approval-requested", { callId: "c1", requestId: `${input}.1`, name: "shell", arguments: "{}", input: {}, timeoutMs: 1000 });
+    expect(planActions(s.state)).toEqual([expect.objectContaining({ kind: "dispatch-call", key: "dispatch:c1", known: true })]);
+  });
+
+  it("closes a call that waits for approval when an input interrupts the run", () => {
+    const s = askedShellCall();
     s.add("agent-input-added", { content: "never mind" });
     expect(s.plan()).toEqual(["close-call"]);
   });
