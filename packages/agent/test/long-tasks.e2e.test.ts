@@ -364,8 +364,9 @@ describe("two agent processes on one stream", () => {
   it("answer each input once: the second waits as a standby and takes over when the first is killed", async () => {
     harness = await startHarness({ api: "chat", script: [{ match: "first", text: "One." }, { match: "second", text: "Two." }] });
     await harness.stopAgent(); // the harness's own agent gives the lease up: two CLI processes compete here
+    // A 3 s time to live: with 1 s, a holder's heartbeat that a loaded machine delays past it lets the standby take over mid-run.
     const agentCli = () => {
-      const cli = spawnCli(["agent", harness!.path, "--base-url", harness!.llm.baseUrl, "--model", "mock-model", "--no-tools", "--context-window-ms", "20", "--lease-ttl-ms", "1000", "--url", harness!.url]);
+      const cli = spawnCli(["agent", harness!.path, "--base-url", harness!.llm.baseUrl, "--model", "mock-model", "--no-tools", "--context-window-ms", "20", "--lease-ttl-ms", "3000", "--url", harness!.url]);
       spawned.push(cli);
       return cli;
     };
