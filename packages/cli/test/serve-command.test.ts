@@ -48,6 +48,13 @@ describe("tributary serve", () => {
     }
   }, spawnsTimeoutMs);
 
+  it("answers a bad --lease-ttl with a message that says what to fix and a non-zero exit", async () => {
+    const run = spawnProcess([tributaryBin, "serve", "--lease-ttl", "soon"]);
+    const { code } = await run.exited;
+    expect(code).not.toBe(0);
+    expect(run.output()).toMatch(/--lease-ttl must be a time between 100ms and 600s, such as 10s or 2.5s; got 'soon'/);
+  });
+
   it("answers bad quota flags with a message that says what to fix and a non-zero exit", async () => {
     for (const [args, message] of [
       [["--schedule-quota", "100"], /--schedule-quota must be <per stream>\/<per project>/],

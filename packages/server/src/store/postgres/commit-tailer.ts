@@ -75,10 +75,13 @@ export function createCommitTailer(options: {
   async function readOnce(): Promise<{ full: boolean; heldBack: boolean }> {
     const from = position!;
     const { rows } = await options.pool.query(
-      `SELECT e.xid::text AS xid, e.stream_id::text AS stream_id, e."offset"::text AS "offset", s.project, s.path,
-              e.xid < pg_snapshot_xmin(pg_current_snapshot()) AS settled,
-              CASE WHEN e.origin = $4 THEN NULL ELSE e.json END AS json
-       FROM tributary_events e JOIN tributary_streams s ON s.id = e.stream_id
+      // Rows at or above the horizon are read again later: their JSON is not sent now (under steady writes
+      // from several servers most reads find some, and re-sending their JSON cost more than the rest).
+      `WITH horizon AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
+       SELECT e.xid::text AS xid, e.stream_id::text AS stream_id, e."offset"::text AS "offset", s.project, s.path,
+              e.xid < h.xmin AS settled,
+              CASE WHEN e.origin = $4 OR e.xid >= h.xmin THEN NULL ELSE e.json END AS json
+       FROM tributary_events e JOIN tributary_streams s ON s.id = e.stream_id CROSS JOIN horizon h
        WHERE (e.xid, e.stream_id, e."offset") > ($1::xid8, $2::bigint, $3::bigint) AND e.origin <> ${historyOrigin}
        ORDER BY e.xid, e.stream_id, e."offset" LIMIT ${pageSize}`,
       [from.xid, from.streamId, from.offset, options.origin],

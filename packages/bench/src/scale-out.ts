@@ -1,0 +1,188 @@
+/**
+ * The figures behind docs/scaling.md, on this machine: one server on SQLite, one and three servers on one
+ * PostgreSQL database (fsync on), 32 clients appending to one stream and to 32 streams; then how long the
+ * servers take to accept appends again after `pg_ctl -m fast restart` under load.
+ *
+ * Every server is a real process (`server-child.ts`; `BENCH_POSTGRES_URL` puts it on PostgreSQL), the
+ * load is split evenly over the servers, and the setups are measured in interleaved rounds (the median is
+ * reported with the spread), so a noisy minute on a shared machine hits all of them alike. Not part of
+ * `npm run bench`'s groups; run it on its own:
+ *
+ *   NODE_OPTIONS=--conditions=tributary-source node packages/bench/src/scale-out.ts [--seconds 8] [--rounds 3] [--restarts 3] [--synchronous-commit off]
+ *
+ * `--synchronous-commit off` sets it on every PostgreSQL database of the run (`ALTER DATABASE`), the
+ * trade docs/scaling.md describes.
+ */
+import { availableParallelism, loadavg } from "node:os";
+import { parseArgs } from "node:util";
+import { createHttpClient } from "./http-client.ts";
+import { startPrivatePostgres } from "../../server/test/support/postgres.ts";
+import { createProgress } from "./progress.ts";
+import { measureAppendThroughput } from "./scenarios/append-throughput.ts";
+import { startServerProcess, type ServerProcess } from "./server-process.ts";
+import { tributaryWire } from "./wire.ts";
+
+const { values } = parseArgs({ options: { seconds: { type: "string", default: "8" }, rounds: { type: "string", default: "3" }, restarts: { type: "string", default: "3" }, "synchronous-commit": { type: "string", default: "on" } } });
+if (!["on", "off"].includes(values["synchronous-commit"])) throw new Error("--synchronous-commit must be on or off");
+const durationMs = Number(values.seconds) * 1000;
+const rounds = Number(values.rounds);
+const restarts = Number(values.restarts);
+const clients = 32;
+const setups = [
+  { name: "SQLite, 1 server", servers: 1, postgres: false },
+  { name: "PostgreSQL, 1 server", servers: 1, postgres: true },
+  { name: "PostgreSQL, 3 servers", servers: 3, postgres: true },
+] as const;
+const workloads = [
+  { name: "one stream", streamPerClient: false },
+  { name: "32 streams", streamPerClient: true },
+] as const;
+
+// fsync on (the bench's own cluster, like the tests', runs with it off): these are the durable figures.
+const postgres = await startPrivatePostgres({ fsync: true });
+const progress = createProgress(rounds * setups.length * workloads.length + restarts);
+
+/** A fresh database, with the run's `synchronous_commit`. */
+async function createDatabase(): Promise<string> {
+  const url = await postgres.createDatabase();
+  await postgres.query(`ALTER DATABASE ${new URL(url).pathname.slice(1)} SET synchronous_commit = ${values["synchronous-commit"]}`);
+  return url;
+}
+
+async function startServers(count: number, database: string | undefined): Promise<ServerProcess[]> {
+  const servers: ServerProcess[] = [];
+  for (let i = 0; i < count; i++) servers.push(await startServerProcess({ fsync: "normal", env: database ? { BENCH_POSTGRES_URL: database } : {} }));
+  return servers;
+}
+
+/**
+ * Appends/s of 32 closed-loop clients split evenly over `servers`, all at once, and the servers' CPU time
+ * per append (all server processes together, over warm-up and window; PostgreSQL's own CPU not counted).
+ */
+async function measure(servers: ServerProcess[], streamPerClient: boolean, name: string): Promise<{ perSecond: number; cpuMsPerAppend: number }> {
+  await Promise.all(servers.map((server) => server.stats()));
+  const shares = servers.map((_, index) => Math.floor(clients / servers.length) + (index < clients % servers.length ? 1 : 0));
+  const results = await Promise.all(
+    servers.map((server, index) =>
+      measureAppendThroughput(server.url, tributaryWire, {
+        clients: shares[index]!,
+        batchSize: 1,
+        durationMs,
+        warmupMs: 2000,
+        // One stream: every server appends to the same one. 32 streams: each client has its own.
+        name: streamPerClient ? `${name}/server-${index}` : name,
+        streamPerClient,
+        progress,
+      }),
+    ),
+  );
+  const perSecond = results.reduce((sum, result) => sum + result.requestsPerSecond, 0);
+  const cpuMs = (await Promise.all(servers.map((server) => server.stats()))).reduce((sum, stats) => sum + stats.cpuUserMs + stats.cpuSystemMs, 0);
+  return { perSecond, cpuMsPerAppend: cpuMs / (perSecond * ((durationMs + 2000) / 1000)) };
+}
+
+const figures = new Map<string, number[]>();
+const cpuPerAppend = new Map<string, number[]>();
+const loadAtStart = loadavg()[0]!.toFixed(1);
+try {
+  for (let round = 1; round <= rounds; round++) {
+    for (const workload of workloads) {
+      for (const setup of setups) {
+        progress.step(`round ${round}: ${workload.name}, ${setup.name}`);
+        const servers = await startServers(setup.servers, setup.postgres ? await createDatabase() : undefined);
+        try {
+          const { perSecond, cpuMsPerAppend } = await measure(servers, workload.streamPerClient, `/bench/scale-${round}`);
+          const key = `${workload.name} | ${setup.name}`;
+          figures.set(key, [...(figures.get(key) ?? []), perSecond]);
+          cpuPerAppend.set(key, [...(cpuPerAppend.get(key) ?? []), cpuMsPerAppend]);
+          progress.done(`${Math.round(perSecond).toLocaleString("en-US")} appends/s, ${cpuMsPerAppend.toFixed(2)} server CPU ms per append`);
+        } finally {
+          for (const server of servers) await server.close();
+        }
+      }
+    }
+  }
+
+  const recoveries: { restartMs: number; firstAcceptedMs: number[]; refused: number; other: Record<string, number> }[] = [];
+  for (let trial = 1; trial <= restarts; trial++) {
+    progress.step(`restart ${trial}: pg_ctl -m fast restart under 12 appending clients on 3 servers`);
+    const servers = await startServers(3, await createDatabase());
+    try {
+      recoveries.push(await measureRestart(servers, trial));
+      const last = recoveries.at(-1)!;
+      progress.done(`restart took ${last.restartMs} ms; servers accepted appends again ${last.firstAcceptedMs.join(", ")} ms after it began; ${last.refused} appends refused with 503`);
+    } finally {
+      for (const server of servers) await server.close();
+    }
+  }
+
+  const lines = [`# Scale-out on this machine (PostgreSQL ${postgres.version}, fsync on, synchronous_commit ${values["synchronous-commit"]}; SQLite --fsync normal)`, ""];
+  lines.push(`${availableParallelism()} cores; 1-minute load average ${loadAtStart} at the start, ${loadavg()[0]!.toFixed(1)} at the end.`, "");
+  lines.push(`${clients} closed-loop clients, one event per request, ${durationMs / 1000} s measured after 2 s warm-up, ${rounds} interleaved rounds: median (min–max) appends/s.`, "");
+  lines.push("| workload | setup | appends/s | server CPU ms per append |", "|---|---|---|---|");
+  for (const [key, runs] of figures) {
+    const sorted = [...runs].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)]!;
+    const cpu = [...cpuPerAppend.get(key)!].sort((a, b) => a - b);
+    const [workload, setup] = key.split(" | ");
+    lines.push(`| ${workload} | ${setup} | ${fmt(median)} (${fmt(sorted[0]!)}–${fmt(sorted.at(-1)!)}) | ${cpu[Math.floor(cpu.length / 2)]!.toFixed(2)} |`);
+  }
+  lines.push("", "Restart recovery (3 servers, 12 clients appending to their own streams, `pg_ctl -m fast restart`):", "");
+  lines.push("| trial | restart took | each server accepted appends again after | refused (503) | other answers |", "|---|---|---|---|---|");
+  for (const [index, recovery] of recoveries.entries()) {
+    lines.push(`| ${index + 1} | ${recovery.restartMs} ms | ${recovery.firstAcceptedMs.map((ms) => `${ms} ms`).join(", ")} | ${recovery.refused} | ${JSON.stringify(recovery.other)} |`);
+  }
+  console.log(lines.join("\n"));
+} finally {
+  await postgres.stop();
+}
+
+/**
+ * Runs 4 clients per server appending to streams of their own, restarts PostgreSQL, and reports how long
+ * the restart took and, per server, the time from the restart's start to its first accepted append that
+ * was sent after the restart finished.
+ */
+async function measureRestart(servers: ServerProcess[], trial: number) {
+  const https = servers.map((server) => createHttpClient(server.url, { connections: 4 }));
+  let stop = false;
+  let restartedAt = Number.POSITIVE_INFINITY;
+  const firstAccepted: (number | undefined)[] = servers.map(() => undefined);
+  let refused = 0;
+  const other: Record<string, number> = {};
+  const loops = servers.flatMap((_, index) =>
+    Array.from({ length: 4 }, async (_, client) => {
+      const path = `/api/streams/bench/restart-${trial}/s${index}-c${client}`;
+      while (!stop) {
+        const sent = performance.now();
+        const response = await https[index]!.post(path, `{"type":"bench/appended","payload":{"client":${client}}}`).catch((error: Error) => ({ status: 0, body: error.message }));
+        if (response.status === 201) {
+          if (sent >= restartedAt && firstAccepted[index] === undefined) firstAccepted[index] = performance.now();
+        } else if (response.status === 503) {
+          refused += 1;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        } else {
+          other[response.status] = (other[response.status] ?? 0) + 1;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      }
+    }),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const began = performance.now();
+  await postgres.restart();
+  restartedAt = performance.now();
+  while (firstAccepted.some((at) => at === undefined) && performance.now() - began < 60_000) await new Promise((resolve) => setTimeout(resolve, 20));
+  stop = true;
+  await Promise.all(loops);
+  for (const http of https) http.close();
+  return {
+    restartMs: Math.round(restartedAt - began),
+    firstAcceptedMs: firstAccepted.map((at) => (at === undefined ? Number.NaN : Math.round(at - began))),
+    refused,
+    other,
+  };
+}
+
+function fmt(value: number): string {
+  return Math.round(value).toLocaleString("en-US");
+}
