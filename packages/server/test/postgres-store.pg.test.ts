@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPostgresStore } from "../src/store/postgres/postgres-store.ts";
 import { describeStreamStoreContract } from "./store-contract.ts";
+import type { CommittedStreamEvents } from "../src/store/stream-store.ts";
+import { waitFor } from "./support/http.ts";
 import { startPrivatePostgres, type PrivatePostgres } from "./support/postgres.ts";
 
 let postgres: PrivatePostgres;
@@ -84,6 +86,27 @@ describe("PostgreSQL group commit and fences", () => {
       expect(again.events[0]!.event.offset).toBe(1);
       expect(again.createdPaths).toEqual(["/d/x"]);
       expect((await b.read("p", "/d/x", { afterOffset: 0, limit: 10 })).map((record) => JSON.parse(record.json).type)).toEqual(["three"]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it("announces a fork made on another server without its copied prefix, as on the server that made it", async () => {
+    const database = await postgres.createDatabase();
+    const [a, b] = [await createPostgresStore({ connectionString: database }), await createPostgresStore({ connectionString: database })];
+    const heard: CommittedStreamEvents[] = [];
+    b.onCommit((batch) => heard.push(batch));
+    const offsetsHeard = (path: string) => heard.filter((batch) => batch.path === path).flatMap((batch) => batch.events.map((item) => item.event.offset));
+    try {
+      for (const n of [1, 2, 3]) await a.append({ project: "p", path: "/src", events: [{ type: "n", payload: { n } }] });
+      await waitFor(() => offsetsHeard("/src").length === 3, "b to hear the source's three events");
+      await a.fork({ project: "p", from: "/src", atOffset: 2, to: "/dst/copy", events: [{ type: "stream/forked", payload: { from: "/src", atOffset: 2 } }] });
+      // A later commit through a: once b hears it, b's tailer has read past the fork's transaction.
+      await a.append({ project: "p", path: "/src", events: [{ type: "n", payload: { n: 4 } }] });
+      await waitFor(() => offsetsHeard("/src").includes(4), "b to hear the source's fourth event");
+      expect(offsetsHeard("/dst/copy")).toEqual([3]);
+      expect((await b.read("p", "/dst/copy", { afterOffset: 0, limit: 10 })).map((record) => JSON.parse(record.json).type)).toEqual(["n", "n", "stream/forked"]);
     } finally {
       await a.close();
       await b.close();
