@@ -56,7 +56,7 @@ export function spawnProcess(args: string[], options: { env?: Record<string, str
     output: () => output,
     stdout: () => stdout,
     exited,
-    waitForOutput(pattern, timeoutMs = 20_000) {
+    waitForOutput(pattern, timeoutMs = 45_000) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
           waiters.delete(check);
