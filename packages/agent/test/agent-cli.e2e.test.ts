@@ -140,6 +140,44 @@ describe("tributary agent --mcp and approvals in tributary chat", () => {
     expect(after.some((e) => e.type === "agent-tool-withdrawn" && e.payload.name === "testmcp__echo")).toBe(true);
   });
 
+  it("shows a sub-agent's approval request in a chat on the parent stream, and appends the answer to the sub-agent's stream", async () => {
+    llm.load([
+      { match: "delegate", toolCalls: [{ name: "subagent", arguments: { name: "helper", task: "make the marker" } }] },
+      { match: "make the marker", toolCalls: [{ name: "shell", arguments: { command: "touch made-it" } }] },
+      { match: { last: "exit code 0" }, text: "Marker made." },
+      { match: { last: "Marker made." }, text: "The helper made it." },
+    ]);
+    await startAgentCli("/cli/parent", ["--tool-policy", "shell=ask"]);
+    const chat = cli(["chat", "/cli/parent"]);
+    chat.child.stdin!.end("delegate it\ny\n");
+    expect(await chat.exited).toBe(0);
+    const output = chat.output();
+    expect(output).toContain('  ? helper: shell {"command":"touch made-it"} waits for approval');
+    expect(output).toContain("  ✓ helper: approved by tributary chat\n");
+    expect(output).toContain("agent: The helper made it.\n");
+    expect(existsSync(join(cwd, "made-it"))).toBe(true);
+    const child = await read("/cli/parent/helper");
+    expect(child.filter((e) => e.type === "agent-tool-call-approved").map((e) => e.payload)).toEqual([expect.objectContaining({ by: "tributary chat" })]);
+    expect((await read("/cli/parent")).some((e) => e.type === "agent-tool-call-approved")).toBe(false);
+  });
+
+  it("exits 3 when piped input ends while a call waits for approval, and leaves the call waiting for another answer", async () => {
+    llm.load([{ match: "touch", toolCalls: [{ name: "shell", arguments: { command: "touch made-it" } }] }, { match: { last: "exit code 0" }, text: "Done." }]);
+    await startAgentCli("/cli/eof", ["--tool-policy", "shell=ask"]);
+    const chat = cli(["chat", "/cli/eof"]);
+    chat.child.stdin!.end("touch a file\n");
+    expect(await chat.exited).toBe(3);
+    expect(chat.output()).toContain("the input ended while shell waits for approval; the call stays waiting");
+    const events = await read("/cli/eof");
+    const asked = events.find((e) => e.type === "agent-tool-call-approval-requested")!;
+    expect(events.some((e) => e.type === "agent-tool-call-denied" || e.type === "agent-tool-call-completed")).toBe(false);
+    // Still waiting: an answer from anywhere else runs it.
+    await append("/cli/eof", { type: "agent-tool-call-approved", payload: { callId: asked.payload.callId, by: "test" } });
+    const ended = await waitFor(async () => (await read("/cli/eof")).find((e) => e.type === "agent-run-ended"), "the run to end");
+    expect(ended.payload).toMatchObject({ outcome: "answered", text: "Done." });
+    expect(existsSync(join(cwd, "made-it"))).toBe(true);
+  });
+
   it("refuses a bad --tool-policy and a bad --mcp with a message that says what to fix", async () => {
     const badPolicy = cli(["agent", "/a", "--tool-policy", "shell=maybe"]);
     const badMcp = cli(["agent", "/a", "--mcp", "name='unclosed"]);

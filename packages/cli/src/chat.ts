@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { clearLine, createInterface, cursorTo } from "node:readline";
 import { Writable } from "node:stream";
-import { parseStreamPath, TributaryError } from "@tributary/protocol";
+import { parseStreamPath, TributaryError, type StoredEvent } from "@tributary/protocol";
 import { CliError } from "./cli-error.ts";
 import { clientFlags, clientFlagsHelp, clientFromFlags, talkingToServer } from "./client-flags.ts";
 import type { Command } from "./command.ts";
@@ -15,11 +15,15 @@ arrive. Run an agent on the path with 'tributary agent <path>'. A line typed whi
 the answer (shown as queued; --interrupt: it cancels the answer; --steer: it joins the answer at its next
 tool round). Ctrl-C stops the answer (agent-run-stop-requested); a second Ctrl-C, or one with no answer
 running, quits. Ctrl-D waits for the last answer, then quits. The exit code is 1 when the last answer
-failed. Piped input is sent line by line, each after the last answer.
+failed (3: the input ended while a call waits for approval, below). Piped input is sent line by line,
+each after the last answer.
 
 A tool call that waits for approval (policy ask) is shown with its arguments, and the next line answers
 it: y (or yes) approves, n (or no) denies, and what follows n is the reason the model reads
-("n not on main"). Piped input answers the same way.
+("n not on main"). Piped input answers the same way. Sub-agents' calls (streams below <path>) are asked
+here too, named by the sub-agent ("approve helper: shell?"), and answered on its stream. When the input
+ends (Ctrl-D, or the end of piped input) while a call waits for approval, the chat says so and exits 3,
+leaving the call waiting for an answer from elsewhere (the UI, another chat) or its timeout.
 
 Options:
 ${clientFlagsHelp}
@@ -48,18 +52,33 @@ export const chatCommand: Command = {
     const busyPolicy = values.interrupt ? "interrupt" : values.steer ? "steer" : "queue";
     const client = clientFromFlags(values);
     const head = await talkingToServer(client, () => client.head(path));
-    const { createChatRenderer } = await import("@tributary/agent/chat");
+    const { createChatRenderer, subStreamLabel } = await import("@tributary/agent/chat");
     const tty = process.stdout.isTTY === true;
     const session = randomUUID();
-    const renderer = createChatRenderer({ color: tty, session });
+    const renderer = createChatRenderer({ color: tty, session, path });
     const controller = new AbortController();
     let lastInput = 0;
     let answered = 0;
     let lastOutcome: string | undefined;
     /** Runs in flight, by input offset (from the stream: whoever started them). */
     const running = new Set<number>();
-    /** Calls waiting for approval, in order (from the stream: answered here or anywhere else). */
-    const approvals = new Map<string, string>();
+    /**
+     * Calls waiting for approval, in order, on this stream and on its sub-agents' streams (`<path>#<callId>`;
+     * from the streams: answered here or anywhere else).
+     */
+    const approvals = new Map<string, { path: string; callId: string; name: string }>();
+    const approvalKey = (event: StoredEvent) => `${event.streamPath}#${String(event.payload.callId)}`;
+    /** Keeps `approvals` up to date with an event of this stream or a sub-agent's; true when it changed. */
+    const trackApproval = (event: StoredEvent): boolean => {
+      if (event.type === "agent-tool-call-approval-requested") {
+        approvals.set(approvalKey(event), { path: event.streamPath, callId: String(event.payload.callId), name: `${subStreamLabel(path, event.streamPath)}${String(event.payload.name)}` });
+        for (const waiter of approvalWaiters) waiter();
+        approvalWaiters.clear();
+        return true;
+      }
+      if (event.type === "agent-tool-call-approved" || event.type === "agent-tool-call-denied" || event.type === "agent-tool-call-completed") return approvals.delete(approvalKey(event));
+      return false;
+    };
     const approvalWaiters = new Set<() => void>();
     const approvalAsked = () =>
       new Promise<void>((resolve) => {
@@ -111,9 +130,9 @@ export const chatCommand: Command = {
     };
     // A call waiting for approval takes the prompt (in a terminal) until it is answered.
     const askApproval = () => {
-      const [name] = approvals.values();
-      rl.setPrompt(name === undefined ? "> " : `approve ${name}? [y/n] `);
-      if (name !== undefined) showPrompt();
+      const [waiting] = approvals.values();
+      rl.setPrompt(waiting === undefined ? "> " : `approve ${waiting.name}? [y/n] `);
+      if (waiting !== undefined) showPrompt();
       else if (running.size > 0) muted = tty;
     };
     // Ctrl-C: the first stops the answer in flight, the next one (or one with nothing running) quits.
@@ -130,20 +149,49 @@ export const chatCommand: Command = {
     process.on("SIGINT", interrupt);
     process.once("SIGTERM", leave);
     let caughtUp = head === 0 || historyEvents === 0;
+    // Sub-agents ask on their own streams: each stream below this one is read for its approval requests
+    // (and their answers), which show here with the sub-agent's name and are answered on its stream. Of a
+    // stream's past, only the requests still waiting are shown.
+    const watched = new Set<string>();
+    const subReaders: Promise<void>[] = [];
+    const watchSubAgent = (child: string) => {
+      if (watched.has(child)) return;
+      watched.add(child);
+      const approvalTypes = new Set(["agent-tool-call-approval-requested", "agent-tool-call-approved", "agent-tool-call-denied", "agent-tool-call-completed"]);
+      subReaders.push(
+        (async () => {
+          const childHead = await client.head(child, controller.signal);
+          const past = new Map<string, StoredEvent>();
+          const showPast = () => {
+            for (const request of past.values()) write(renderer.render(request));
+            past.clear();
+            if (caughtUp) askApproval();
+          };
+          if (childHead === 0) showPast();
+          for await (const event of client.stream({ path: child, live: true, signal: controller.signal })) {
+            if (approvalTypes.has(event.type)) {
+              const changed = trackApproval(event);
+              if (event.offset > childHead) {
+                if (event.type !== "agent-tool-call-completed") write(renderer.render(event));
+                if (changed && caughtUp) askApproval();
+              } else if (event.type === "agent-tool-call-approval-requested") past.set(approvalKey(event), event);
+              else past.delete(approvalKey(event));
+            }
+            if (event.offset === childHead) showPast();
+          }
+        })().catch(() => undefined), // the chat is leaving (or the stream went away): nothing to ask there
+      );
+    };
+    void talkingToServer(client, () => client.tree(path))
+      .then((listing) => listing.streams.forEach((stream) => watchSubAgent(stream.path)))
+      .catch(() => undefined);
     console.log(`Chatting with ${path} on ${client.baseUrl}. Type a message; Ctrl-C stops an answer; Ctrl-D quits.`);
     const reader = (async () => {
       for await (const event of client.stream({ path, afterOffset: Math.max(0, head - historyEvents), live: true, signal: controller.signal })) {
         const text = renderer.render(event);
         if (text !== "") write(text);
-        if (event.type === "agent-tool-call-approval-requested") {
-          approvals.set(String(event.payload.callId), String(event.payload.name));
-          for (const waiter of approvalWaiters) waiter();
-          approvalWaiters.clear();
-          if (caughtUp) askApproval();
-        }
-        if (event.type === "agent-tool-call-approved" || event.type === "agent-tool-call-denied" || event.type === "agent-tool-call-completed") {
-          if (approvals.delete(String(event.payload.callId)) && caughtUp) askApproval();
-        }
+        if (trackApproval(event) && caughtUp) askApproval();
+        if (event.type === "stream/child-created") watchSubAgent(String(event.payload.childPath));
         if (event.type === "agent-context-window-opened") {
           running.add(Number(event.payload.inputOffset));
           if (caughtUp) muted = tty;
@@ -158,7 +206,8 @@ export const chatCommand: Command = {
         }
         if (!caughtUp && event.offset >= head) {
           caughtUp = true;
-          if (running.size > 0) muted = tty;
+          if (approvals.size > 0) askApproval();
+          else if (running.size > 0) muted = tty;
           else showPrompt();
         }
       }
@@ -167,22 +216,22 @@ export const chatCommand: Command = {
     for await (const line of rl) {
       const content = line.trim();
       promptShown = false; // Enter moved the cursor to a fresh line
-      const [asked] = approvals;
+      const [asked] = approvals.values();
       if (asked) {
-        const [callId, name] = asked;
+        const { callId, name, path: askedOn } = asked;
         const answer = /^(y|yes)$/i.test(content) ? { approved: true } : /^(n|no)(\s+(.*))?$/i.exec(content);
         if (!answer) {
           write(renderer.note(`  answer y to run ${name}, or n (with a reason after it) to deny it`));
           showPrompt();
           continue;
         }
-        approvals.delete(callId);
+        approvals.delete(`${askedOn}#${callId}`);
         const reason = Array.isArray(answer) ? answer[3]?.trim() : undefined;
         const event = Array.isArray(answer)
           ? { type: "agent-tool-call-denied", payload: { callId, by: "tributary chat", ...(reason ? { reason } : { reason: "denied from tributary chat" }) } }
           : { type: "agent-tool-call-approved", payload: { callId, by: "tributary chat" } };
         try {
-          await client.append({ path, event: { ...event, metadata: { chatSession: session } } });
+          await client.append({ path: askedOn, event: { ...event, metadata: { chatSession: session } } });
         } catch (error) {
           write(renderer.note(`  ✗ could not answer: ${(error as Error).message}`));
         }
@@ -210,13 +259,20 @@ export const chatCommand: Command = {
         showPrompt();
       }
     }
-    // End of input: wait for the answer to the last message, then leave (Ctrl-C leaves at once).
-    if (!quit) await Promise.race([answerTo(lastInput), quitting]);
+    // End of input: wait for the answer to the last message, then leave (Ctrl-C leaves at once). A call
+    // that waits for approval then has nobody here to answer it: say so, leave it waiting, exit 3.
+    if (!quit) await Promise.race([answerTo(lastInput), quitting, approvalAsked()]);
+    const [unanswered] = approvals.values();
+    const leftWaiting = !quit && unanswered !== undefined && lastInput > answered;
+    if (leftWaiting) {
+      write(renderer.note(`  the input ended while ${unanswered.name} waits for approval; the call stays waiting: answer it in the UI or another tributary chat (the agent denies it after its approvalTimeoutMs)`));
+    }
     controller.abort();
-    await reader.catch(() => undefined);
+    await Promise.all([reader.catch(() => undefined), ...subReaders]);
     process.off("SIGINT", interrupt);
     if (tty) process.stdout.write("\n");
     if (quit) return 130;
+    if (leftWaiting) return 3;
     return lastOutcome === "failed" || lastOutcome === "turn-limit" ? 1 : 0;
   },
 };

@@ -5,6 +5,17 @@ export interface ChatRendererOptions {
   color?: boolean;
   /** Inputs whose `metadata.chatSession` is this were typed here: they are not echoed again. */
   session?: string;
+  /**
+   * The chat's stream: an event of a stream below it (a sub-agent's approval request) is labelled with
+   * the path relative to it (`helper: shell …`).
+   */
+  path?: string;
+}
+
+/** `helper: ` for an event of `<path>/helper`; nothing for the chat's own stream. */
+export function subStreamLabel(path: string | undefined, streamPath: string): string {
+  if (path === undefined || streamPath === path || !streamPath.startsWith(`${path}/`)) return "";
+  return `${streamPath.slice(path.length + 1)}: `;
 }
 
 /** A text on one line: its non-empty lines joined with ⏎, cut at `max` characters. */
@@ -32,6 +43,7 @@ export function createChatRenderer(options: ChatRendererOptions = {}) {
     return out;
   };
   const note = (text: string) => `${close()}${text}\n`;
+  const label = (event: StoredEvent) => subStreamLabel(options.path, event.streamPath);
 
   return {
     /** A line of the chat's own (a note, a queued input), on a line of its own even mid-answer. */
@@ -56,11 +68,11 @@ export function createChatRenderer(options: ChatRendererOptions = {}) {
           return out;
         }
         case "agent-tool-call-approval-requested":
-          return note(paint("33", `  ? ${String(p.name)} ${oneLine(String(p.arguments), 200)} waits for approval: y runs it, n denies it (n <reason>: the model reads why)`));
+          return note(paint("33", `  ? ${label(event)}${String(p.name)} ${oneLine(String(p.arguments), 200)} waits for approval: y runs it, n denies it (n <reason>: the model reads why)`));
         case "agent-tool-call-approved":
-          return note(dim(`  ✓ approved${p.by ? ` by ${String(p.by)}` : ""}`));
+          return note(dim(`  ✓ ${label(event)}approved${p.by ? ` by ${String(p.by)}` : ""}`));
         case "agent-tool-call-denied":
-          return note(red(`  ✗ denied${p.by ? ` by ${String(p.by)}` : ""}${p.reason ? `: ${String(p.reason)}` : ""}`));
+          return note(red(`  ✗ ${label(event)}denied${p.by ? ` by ${String(p.by)}` : ""}${p.reason ? `: ${String(p.reason)}` : ""}`));
         case "agent-tool-call-completed":
           return note(p.isError ? red(`  ↳ ✗ ${oneLine(String(p.output))}`) : dim(`  ↳ ${oneLine(String(p.output))}`));
         case "agent-request-failed":
