@@ -82,7 +82,7 @@ const table = [
     description: "A tool's result for a call. The first result for a call id counts; the agent continues once every call of a turn has one. The agent appends it itself (isError) to close a call that was cancelled, unknown, or left open by a restart.",
     example: { callId: "call_1", name: "shell", output: "exit code 0\nREADME.md\n" } },
   { type: "agent-mcp-servers-configured", schema: s.mcpServersConfiguredSchema, appendedBy: "you", title: "MCP servers configured",
-    description: "Sets the MCP servers whose tools the agent on this stream is offered (replacing the list before; [] for none). The agent connects only to servers its operator allowed; any other is refused with `agent-mcp-server-failed`. Servers given to `tributary agent --mcp` are offered on every stream anyway.",
+    description: "Sets the MCP servers whose tools the agent on this stream is offered (replacing the list before; [] for none). The agent connects only to servers its operator allowed; any other is refused with `agent-mcp-server-failed`. Servers given to `tributary agent --mcp` are offered on every stream anyway. A sub-agent's stream gets the parent's list when it is first delegated to (the sub-agent tool appends this event there).",
     example: { servers: [{ name: "files" }, { name: "search", url: "http://127.0.0.1:8931/mcp" }] } },
   { type: "agent-mcp-server-connected", schema: s.mcpServerConnectedSchema, appendedBy: "tool", title: "MCP server connected",
     description: "The agent connected to an MCP server and announces its tools (`agent-tool-announced`, one per tool).",

@@ -136,6 +136,29 @@ describe("MCP servers' tools as agent tools", () => {
     await harness.waitForEvent((e) => e.type === "agent-tool-withdrawn" && e.payload.name === "web__add", "its tools to be withdrawn");
   });
 
+  it("passes a stream's event-configured servers on to a sub-agent, which calls their tools on its own stream", async () => {
+    harness = await startHarness({
+      api: "chat",
+      mcp: { allow: [stdioServer("allowed")] },
+      script: [
+        { match: "delegate", toolCalls: [{ name: "subagent", arguments: { name: "helper", task: "echo for me" } }] },
+        { match: "echo for me", toolCalls: [{ name: "allowed__echo", arguments: { text: "from the child" } }] },
+        // The child's server may still be starting when its first request goes out (nothing waits for it): once more then.
+        { match: { last: "there is no tool named" }, toolCalls: [{ name: "allowed__echo", arguments: { text: "from the child" } }] },
+        { match: { last: "echo from stdio: from the child" }, text: "Child echoed." },
+        { match: { last: "Child echoed." }, text: "The helper echoed." },
+      ],
+    });
+    await harness.append({ type: "agent-mcp-servers-configured", payload: { servers: [{ name: "allowed" }] } });
+    await harness.waitForEvent((e) => e.type === "agent-mcp-server-connected", "the server to connect on the parent");
+    const input = await harness.append({ type: "agent-input-added", payload: { content: "delegate it" } });
+    expect((await harness.runEnded(input.offset)).payload).toMatchObject({ outcome: "answered", text: "The helper echoed." });
+    const child = await harness.read(`${harness.path}/helper`);
+    expect(harness.ofType(child, "agent-mcp-servers-configured").map((e) => e.payload)).toEqual([{ servers: [{ name: "allowed" }] }]);
+    expect(harness.ofType(child, "agent-tool-call-completed").at(-1)!.payload).toMatchObject({ name: "allowed__echo", output: "echo from stdio: from the child", isError: false });
+    expect(harness.ofType(child, "agent-mcp-server-connected")[0]!.payload).toMatchObject({ name: "allowed" });
+  });
+
   it("refuses a server an event names that the operator did not allow, and starts nothing", async () => {
     harness = await startHarness({ api: "chat", mcp: { allow: [stdioServer("allowed")] }, script: [{ text: "ok" }] });
     const marker = join(harness.cwd, "pwned");

@@ -1,7 +1,7 @@
 import type { StoredEvent } from "@tributary/protocol";
 import { z } from "zod";
 import { parseAgentPayload } from "../../agent-event-types.ts";
-import type { Api, RunOutcome, ToolPolicy } from "../../events.ts";
+import type { Api, McpServerConfig, RunOutcome, ToolPolicy } from "../../events.ts";
 
 export const subagentToolName = "subagent";
 
@@ -33,8 +33,8 @@ export interface SubagentState {
   maxDepth?: number;
   /** Child name → the call that first delegated to it (that call also passes on the model settings). */
   firstCall: Record<string, string>;
-  /** The model settings and tool policies set on this stream, passed on to new children. */
-  config: { model?: string; baseUrl?: string; api?: Api; toolPolicy?: { default?: ToolPolicy; tools: Record<string, ToolPolicy | null> } };
+  /** The model settings, tool policies and MCP servers set on this stream by events, passed on to new children. */
+  config: { model?: string; baseUrl?: string; api?: Api; toolPolicy?: { default?: ToolPolicy; tools: Record<string, ToolPolicy | null> }; mcpServers?: McpServerConfig[] };
   /** Input offset → who delegated it, how its run ended, and whether the parent closed the call already (then nothing is reported). */
   delegations: Record<string, DelegatedBy & { ended?: { outcome: RunOutcome; text?: string }; closed?: boolean }>;
   /** Set while this stream's own `maxSubagentDepth` setting is what counts. */
@@ -62,6 +62,8 @@ export function reduceSubagent(state: SubagentState, event: StoredEvent): Subage
       const toolPolicy = { ...known, ...(change.default ? { default: change.default } : {}), tools: { ...known.tools, ...change.tools } };
       return { ...state, config: { ...state.config, toolPolicy } };
     }
+    case "agent-mcp-servers-configured":
+      return { ...state, config: { ...state.config, mcpServers: (p as unknown as { servers: McpServerConfig[] }).servers } };
     case "agent-tool-call-requested": {
       if (p.name !== subagentToolName) return state;
       const input = subagentInputSchema.safeParse(p.input);

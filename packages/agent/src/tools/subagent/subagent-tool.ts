@@ -32,7 +32,8 @@ async function report(pending: PendingAppends, append: ProcessorAppend, delegati
  * next to an agent that runs there too. Rules:
  * 1. A call `subagent {name, task}` on a stream appends the task to `./<name>` as `agent-input-added`
  *    (queue policy; metadata `delegatedBy: {path, callId, requestId}`). The first call to a child also
- *    passes on the parent's model and provider settings.
+ *    passes on the parent's model and provider settings, and the tool policies and MCP servers events set
+ *    on the parent.
  * 2. When the child's run for that input ends, its answer (or how it ended) is appended to the parent as
  *    the call's `agent-tool-call-completed`, with an idempotency key, so a restart that reports it again
  *    stores it once.
@@ -115,6 +116,9 @@ export function createSubagentProcessor(options: { slug?: string; maxDepth?: num
         if (state.config.baseUrl || state.config.api) await append({ path: child, event: agentEvent("agent-provider-changed", { baseUrl: state.config.baseUrl, api: state.config.api }) });
         // A sub-agent asks before the same tools as its parent: delegating is no way around a policy.
         if (state.config.toolPolicy) await append({ path: child, event: agentEvent("agent-tool-policy-changed", state.config.toolPolicy) });
+        // And it gets the MCP servers an event configured here (the child's MCP processor checks them
+        // against the operator's allow-list again, so this picks nothing the event could not pick itself).
+        if (state.config.mcpServers) await append({ path: child, event: agentEvent("agent-mcp-servers-configured", { servers: state.config.mcpServers }) });
       }
       const delegatedBy: DelegatedBy = { path, callId, requestId, depth, maxDepth };
       const stored = await append({ path: child, event: agentEvent("agent-input-added", { content: parsed.data.task, policy: "queue" }, { idempotencyKey: `subagent:${requestId}:${callId}`, metadata: { delegatedBy } }) });
