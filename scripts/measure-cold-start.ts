@@ -11,7 +11,11 @@ const snapshotEvery = Number(process.argv[3] ?? 10_000);
 const dataDir = mkdtempSync(join(tmpdir(), "cold-"));
 let server = await startServer({ port: 0, dataDir, logLevel: "warn", limits: { snapshotEvery } });
 const path = "/cold/million";
-await server.parts.store.append({ project: "default", path, events: [{ type: "circuit-breaker/configured", payload: { maxEvents: 100000000, windowSeconds: 1 } }] });
+await server.parts.store.append({
+  project: "default",
+  path,
+  events: [{ type: "circuit-breaker/configured", payload: { maxEvents: 100000000, windowSeconds: 1 } }],
+});
 for (let done = 0; done < total; done += 5000) {
   const events = Array.from({ length: 5000 }, (_, i) => ({ type: "note", payload: { n: done + i, text: "some text of an ordinary event" } }));
   await server.parts.store.append({ project: "default", path, events });
@@ -19,7 +23,18 @@ for (let done = 0; done < total; done += 5000) {
 // Appends straight to the store reach the built-in state through the commit feed; let it settle.
 await fetch(`${server.url}/api/state${path}`);
 await new Promise((r) => setTimeout(r, 2000));
-console.log("snapshot before restart:", (await server.parts.store.getSnapshot("default", path, (await import("../packages/server/src/builtins/host/builtin-states.ts")).snapshotNameFor((await import("../packages/server/src/builtins/default-builtins.ts")).defaultBuiltins)))?.offset);
+console.log(
+  "snapshot before restart:",
+  (
+    await server.parts.store.getSnapshot(
+      "default",
+      path,
+      (await import("../packages/server/src/builtins/host/builtin-states.ts")).snapshotNameFor(
+        (await import("../packages/server/src/builtins/default-builtins.ts")).defaultBuiltins,
+      ),
+    )
+  )?.offset,
+);
 await server.close();
 server = await startServer({ port: 0, dataDir, logLevel: "warn", limits: { snapshotEvery } });
 const t0 = performance.now();

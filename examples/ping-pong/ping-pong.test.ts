@@ -38,7 +38,12 @@ describe("the ping-pong example of SPEC §3, run as its file says against `tribu
     const sibling = await client.append({ path: "/jonas/sibling", event: { type: "ping" } });
     const own = await client.append({ path: "/jonas", event: { type: "ping" } });
     for (const ping of [deep, sibling, own]) {
-      const pong = await waitForEvent(server.url, ping.streamPath, (event) => event.type === "pong" && event.payload.sourceOffset === ping.offset, `a pong for ${ping.streamPath}`);
+      const pong = await waitForEvent(
+        server.url,
+        ping.streamPath,
+        (event) => event.type === "pong" && event.payload.sourceOffset === ping.offset,
+        `a pong for ${ping.streamPath}`,
+      );
       expect(pong.offset).toBeGreaterThan(ping.offset);
     }
 
@@ -47,7 +52,12 @@ describe("the ping-pong example of SPEC §3, run as its file says against `tribu
     const second = start(["examples/ping-pong/ping-pong.ts"]);
     await second.waitForOutput(/caught up/);
     const fresh = await client.append({ path: "/jonas/deep/child", event: { type: "ping" } });
-    await waitForEvent(server.url, "/jonas/deep/child", (event) => event.type === "pong" && event.payload.sourceOffset === fresh.offset, "a pong for the fresh ping");
+    await waitForEvent(
+      server.url,
+      "/jonas/deep/child",
+      (event) => event.type === "pong" && event.payload.sourceOffset === fresh.offset,
+      "a pong for the fresh ping",
+    );
 
     // Side effects on a stream run in offset order, so with the fresh ping answered, any answer to an
     // older ping would already be there.
@@ -75,10 +85,20 @@ describe("the ping-pong example of SPEC §3, run as its file says against `tribu
     const second = start(args);
     await second.waitForOutput(/is running on/);
     for (const ping of [whileStoppedExisting, whileStoppedNewChild]) {
-      await waitForEvent(server.url, ping.streamPath, (event) => event.type === "pong" && event.payload.sourceOffset === ping.offset, `a pong for the ping on ${ping.streamPath} appended while stopped`);
+      await waitForEvent(
+        server.url,
+        ping.streamPath,
+        (event) => event.type === "pong" && event.payload.sourceOffset === ping.offset,
+        `a pong for the ping on ${ping.streamPath} appended while stopped`,
+      );
     }
     const afterRestart = await client.append({ path: "/durable/a", event: { type: "ping" } });
-    await waitForEvent(server.url, "/durable/a", (event) => event.type === "pong" && event.payload.sourceOffset === afterRestart.offset, "a pong after the restart");
+    await waitForEvent(
+      server.url,
+      "/durable/a",
+      (event) => event.type === "pong" && event.payload.sourceOffset === afterRestart.offset,
+      "a pong after the restart",
+    );
     expect((await second.stop()).code).toBe(0);
 
     const events = await readAll(server.url, "/durable/a");

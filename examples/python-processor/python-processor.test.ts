@@ -47,7 +47,12 @@ describe("the Python processor example (standard library only)", () => {
       try {
         // The key lets the client retry on a pooled connection the old server closed.
         const after = await client.append({ path: "/py/restart", event: { type: "ping", idempotencyKey: "after-restart" } });
-        await waitForEvent(again.url, "/py/restart", (event) => event.type === "pong" && event.payload.sourceOffset === after.offset, "a pong after the restart");
+        await waitForEvent(
+          again.url,
+          "/py/restart",
+          (event) => event.type === "pong" && event.payload.sourceOffset === after.offset,
+          "a pong after the restart",
+        );
         const pongs = (await readAll(again.url, "/py/restart")).filter((event) => event.type === "pong");
         expect(pongs.map((event) => event.payload.sourceOffset)).toEqual([before.offset, after.offset]);
       } finally {

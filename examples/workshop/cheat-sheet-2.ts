@@ -32,7 +32,9 @@ export const processor = defineProcessor(() => {
             type: "agent-input-added",
             payload: {
               role: "user",
-              content: ["```", `Bash script completed with exit code ${result.exitCode}.`, `Stdout: ${result.stdout}`, `Stderr: ${result.stderr}`, "```"].join("\n"),
+              content: ["```", `Bash script completed with exit code ${result.exitCode}.`, `Stdout: ${result.stdout}`, `Stderr: ${result.stderr}`, "```"].join(
+                "\n",
+              ),
             },
           },
         });

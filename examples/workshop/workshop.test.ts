@@ -34,7 +34,9 @@ afterAll(async () => {
  * CLI's (TRIBUTARY_URL, for `tributary run`), and the OpenAI SDK pointed at mock-llm.
  */
 function start(args: string[], env: Record<string, string> = {}): Spawned {
-  const spawned = spawnProcess(args, { env: { BASE_URL: server.url, TRIBUTARY_URL: server.url, OPENAI_BASE_URL: llm.baseUrl, OPENAI_API_KEY: "mock", ...env } });
+  const spawned = spawnProcess(args, {
+    env: { BASE_URL: server.url, TRIBUTARY_URL: server.url, OPENAI_BASE_URL: llm.baseUrl, OPENAI_API_KEY: "mock", ...env },
+  });
   running.push(spawned);
   return spawned;
 }
@@ -90,8 +92,8 @@ describe("the workshop's examples with only the import changed to tributary/work
     await client.append({ path: "/loop/simple-openai-loop-catch-up", event: { type: "llm-input-added", payload: { content: "three-a" } } });
     await client.append({ path: "/loop/simple-openai-loop-catch-up", event: { type: "llm-output-added", payload: { content: "answer to three-a" } } });
     await client.append({ path: "/loop/simple-openai-loop-runtime", event: { type: "llm-input-added", payload: { content: "four-a" } } });
-    const scripts = ["01-single-path-script.ts", "02-single-path-with-history.ts", "03-single-path-with-catch-up.ts", "04-single-stream-runtime.ts"].map((file) =>
-      run(`simple-openai-loop/${file}`, "--path-prefix", "/loop"),
+    const scripts = ["01-single-path-script.ts", "02-single-path-with-history.ts", "03-single-path-with-catch-up.ts", "04-single-stream-runtime.ts"].map(
+      (file) => run(`simple-openai-loop/${file}`, "--path-prefix", "/loop"),
     );
     await Promise.all(scripts.map((script) => script.waitForOutput(/Watching/, patience)));
     await scripts[2]!.waitForOutput(/caught up 2 messages/, patience);
@@ -180,7 +182,10 @@ describe("the workshop's examples with only the import changed to tributary/work
   });
 
   it("the stream processor files: hello-world-seen once, also when the processor appends the bare event", slow, async () => {
-    const processors = [run("02-stream-processor/hello-world-processor.ts", "--path", "/sp/a"), run("02-stream-processor/bare-append-processor.ts", "--path", "/sp/b")];
+    const processors = [
+      run("02-stream-processor/hello-world-processor.ts", "--path", "/sp/a"),
+      run("02-stream-processor/bare-append-processor.ts", "--path", "/sp/b"),
+    ];
     await Promise.all(processors.map((processor) => processor.waitForOutput(/is running on/, patience)));
     const first = await client.append({ path: "/sp/a", event: { type: "hello-world" } });
     await client.append({ path: "/sp/a", event: { type: "hello-world" } });

@@ -34,11 +34,18 @@ runWorkshopMain(import.meta.url, async (pathPrefix) => {
     const pings = await Promise.all([...matching, elsewhere].map((path) => client.append({ path, event: { type: "ping" } })));
     for (const [index, path] of matching.entries()) {
       const ping = pings[index]!;
-      await waitFor(async () => (await eventsAfter(client, path, ping.event.offset)).some((event) => event.type === "pong" && event.payload.replyToOffset === ping.event.offset), `a pong on ${path}`);
+      await waitFor(
+        async () =>
+          (await eventsAfter(client, path, ping.event.offset)).some((event) => event.type === "pong" && event.payload.replyToOffset === ping.event.offset),
+        `a pong on ${path}`,
+      );
       assert.deepEqual(runtime.getState(path), { pingCount: 1 });
     }
     const other = pings[matching.length]!;
-    assert.equal((await eventsAfter(client, elsewhere, other.event.offset)).some((event) => event.type === "pong"), false);
+    assert.equal(
+      (await eventsAfter(client, elsewhere, other.event.offset)).some((event) => event.type === "pong"),
+      false,
+    );
     console.log(`Discovered: ${runtime.getStreamPaths().join(", ")}`);
     console.log("proof passed");
   } finally {

@@ -63,7 +63,10 @@ export async function acquireAgentLease(options: AgentLeaseOptions): Promise<Age
     const current = await client.getCursor(path, leaseEpochCursor, signal);
     if (current > 0 && !(await holderIsGone(current))) continue;
     const epoch = current + 1;
-    const stored = await client.append({ path, event: agentEvent("agent-lease-acquired", { holder, epoch, ttlMs }, { idempotencyKey: `agent-lease:${epoch}` }) });
+    const stored = await client.append({
+      path,
+      event: agentEvent("agent-lease-acquired", { holder, epoch, ttlMs }, { idempotencyKey: `agent-lease:${epoch}` }),
+    });
     if (stored.payload.holder !== holder) continue; // another standby won this epoch: watch it
     // The beat first: whoever reads the new epoch finds it beating.
     await client.putCursor(path, leaseBeatCursor, Date.now(), signal);
@@ -113,7 +116,9 @@ export async function acquireAgentLease(options: AgentLeaseOptions): Promise<Age
         released = true;
         clearInterval(timer);
         if ((await client.getCursor(path, leaseEpochCursor).catch(() => -1)) !== epoch) return;
-        await client.append({ path, event: agentEvent("agent-lease-released", { holder, epoch }, { idempotencyKey: `agent-lease-released:${epoch}` }) }).catch(() => undefined);
+        await client
+          .append({ path, event: agentEvent("agent-lease-released", { holder, epoch }, { idempotencyKey: `agent-lease-released:${epoch}` }) })
+          .catch(() => undefined);
         await client.putCursor(path, leaseBeatCursor, 0).catch(() => undefined);
       },
     };

@@ -148,7 +148,14 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
     return controller;
   };
 
-  async function execute(path: string, state: AgentStreamState, action: AgentAction, append: ProcessorAppend, signal: AbortSignal, appended: StoredEvent[]): Promise<void> {
+  async function execute(
+    path: string,
+    state: AgentStreamState,
+    action: AgentAction,
+    append: ProcessorAppend,
+    signal: AbortSignal,
+    appended: StoredEvent[],
+  ): Promise<void> {
     const emit = async (event: ReturnType<typeof agentEvent>, key = action.key) => {
       const stored = await append({ path, event: { ...event, idempotencyKey: `agent:${key}` } });
       appended.push(stored);
@@ -163,14 +170,38 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
         await emit(agentEvent("agent-input-steered", { inputOffset: action.inputOffset, runInputOffset: action.runInputOffset }));
         return;
       case "start-compaction":
-        await emit(agentEvent("agent-compaction-started", { requestId: action.requestId, throughOffset: action.throughOffset, estimatedTokens: action.estimatedTokens, budgetTokens: state.config.compactionBudgetTokens, reason: action.reason }));
+        await emit(
+          agentEvent("agent-compaction-started", {
+            requestId: action.requestId,
+            throughOffset: action.throughOffset,
+            estimatedTokens: action.estimatedTokens,
+            budgetTokens: state.config.compactionBudgetTokens,
+            reason: action.reason,
+          }),
+        );
         return;
       case "open-window":
-        await emit(agentEvent("agent-context-window-opened", { requestId: action.requestId, inputOffset: action.inputOffset, turn: action.turn, windowMs: state.config.contextWindowMs }));
+        await emit(
+          agentEvent("agent-context-window-opened", {
+            requestId: action.requestId,
+            inputOffset: action.inputOffset,
+            turn: action.turn,
+            windowMs: state.config.contextWindowMs,
+          }),
+        );
         return;
       case "request-approval": {
         const { call } = action;
-        await emit(agentEvent("agent-tool-call-approval-requested", { callId: call.callId, requestId: action.requestId, name: call.name, arguments: call.arguments, input: parseArguments(call.arguments), timeoutMs: action.timeoutMs }));
+        await emit(
+          agentEvent("agent-tool-call-approval-requested", {
+            callId: call.callId,
+            requestId: action.requestId,
+            name: call.name,
+            arguments: call.arguments,
+            input: parseArguments(call.arguments),
+            timeoutMs: action.timeoutMs,
+          }),
+        );
         return;
       }
       case "watch-approval":
@@ -184,10 +215,26 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
         return;
       case "dispatch-call": {
         const { call } = action;
-        await emit(agentEvent("agent-tool-call-requested", { callId: call.callId, requestId: action.requestId, name: call.name, arguments: call.arguments, input: parseArguments(call.arguments) }));
+        await emit(
+          agentEvent("agent-tool-call-requested", {
+            callId: call.callId,
+            requestId: action.requestId,
+            name: call.name,
+            arguments: call.arguments,
+            input: parseArguments(call.arguments),
+          }),
+        );
         if (!action.known) {
           const known = Object.keys(state.tools).join(", ") || "none";
-          await emit(agentEvent("agent-tool-call-completed", { callId: call.callId, name: call.name, output: `error: there is no tool named "${call.name}" (tools: ${known})`, isError: true }), `unknown:${action.key}`);
+          await emit(
+            agentEvent("agent-tool-call-completed", {
+              callId: call.callId,
+              name: call.name,
+              output: `error: there is no tool named "${call.name}" (tools: ${known})`,
+              isError: true,
+            }),
+            `unknown:${action.key}`,
+          );
         } else {
           watchCall(path, call, action.timeoutMs, action.ackTimeoutMs, append, signal);
         }
@@ -195,13 +242,29 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
       }
       case "cancel-request":
         controllers.get(`${path}#${action.requestId}`)?.abort();
-        await emit(agentEvent("agent-request-cancelled", { requestId: action.requestId, reason: action.reason, ...(action.byOffset ? { byOffset: action.byOffset } : {}) }));
+        await emit(
+          agentEvent("agent-request-cancelled", {
+            requestId: action.requestId,
+            reason: action.reason,
+            ...(action.byOffset ? { byOffset: action.byOffset } : {}),
+          }),
+        );
         return;
       case "close-call":
         await emit(agentEvent("agent-tool-call-completed", { callId: action.call.callId, name: action.call.name, output: action.output, isError: true }));
         return;
       case "end-run":
-        await emit(agentEvent("agent-run-ended", { inputOffset: action.inputOffset, outcome: action.outcome, ...(action.text !== undefined ? { text: action.text } : {}), turns: action.turns, ...(action.byOffset ? { byOffset: action.byOffset } : {}), ...(action.usage ? { usage: action.usage } : {}), ...(action.streamUsage ? { streamUsage: action.streamUsage } : {}) }));
+        await emit(
+          agentEvent("agent-run-ended", {
+            inputOffset: action.inputOffset,
+            outcome: action.outcome,
+            ...(action.text !== undefined ? { text: action.text } : {}),
+            turns: action.turns,
+            ...(action.byOffset ? { byOffset: action.byOffset } : {}),
+            ...(action.usage ? { usage: action.usage } : {}),
+            ...(action.streamUsage ? { streamUsage: action.streamUsage } : {}),
+          }),
+        );
         return;
       case "start-request": {
         const controller = controllerFor(path, action.requestId);
@@ -212,7 +275,17 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
         // What the request offers is what the stream says now, after the wait (tools announced during the window included).
         const now = latest.get(path) ?? state;
         const c = now.config;
-        await emit(agentEvent("agent-request-started", { requestId: action.requestId, inputOffset: run.inputOffset, turn: run.turn, model: c.model, api: c.api, ...(c.baseUrl ? { baseUrl: c.baseUrl } : {}), tools: Object.keys(now.tools) }));
+        await emit(
+          agentEvent("agent-request-started", {
+            requestId: action.requestId,
+            inputOffset: run.inputOffset,
+            turn: run.turn,
+            model: c.model,
+            api: c.api,
+            ...(c.baseUrl ? { baseUrl: c.baseUrl } : {}),
+            tools: Object.keys(now.tools),
+          }),
+        );
         return;
       }
       case "call-model":
@@ -222,7 +295,15 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
     }
   }
 
-  async function callModel(path: string, state: AgentStreamState, requestId: string, emit: (e: ReturnType<typeof agentEvent>, key?: string) => Promise<StoredEvent>, signal: AbortSignal, append: ProcessorAppend, appended: StoredEvent[]) {
+  async function callModel(
+    path: string,
+    state: AgentStreamState,
+    requestId: string,
+    emit: (e: ReturnType<typeof agentEvent>, key?: string) => Promise<StoredEvent>,
+    signal: AbortSignal,
+    append: ProcessorAppend,
+    appended: StoredEvent[],
+  ) {
     const controller = controllerFor(path, requestId);
     const stop = AbortSignal.any([controller.signal, signal]);
     const c = state.config;
@@ -232,7 +313,9 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
     // chunk that arrived while the previous one was being stored (still one event per chunk).
     const writer = createBatchWriter<EventInput>(async (events) => {
       if (eventsClient && events.length > 1) {
-        appended.push(...(await eventsClient.appendBatch({ path, events: events.map((event) => ({ ...event, metadata: { processor: slug, ...event.metadata } })) })));
+        appended.push(
+          ...(await eventsClient.appendBatch({ path, events: events.map((event) => ({ ...event, metadata: { processor: slug, ...event.metadata } })) })),
+        );
       } else {
         for (const event of events) appended.push(await append({ path, event }));
       }
@@ -262,12 +345,27 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
           await emit(agentEvent("agent-request-retried", { requestId, ...retry }), `retry:${requestId}:${retry.attempt}`);
         },
         (attemptSignal, onResponse, sink) =>
-          streamModel(clientFor(state), { api: c.api, model: c.model, systemPrompt: c.systemPrompt, history: state.history, tools, temperature: c.temperature }, sink, attemptSignal, onResponse),
+          streamModel(
+            clientFor(state),
+            { api: c.api, model: c.model, systemPrompt: c.systemPrompt, history: state.history, tools, temperature: c.temperature },
+            sink,
+            attemptSignal,
+            onResponse,
+          ),
       );
       release();
       await writer.drain();
       void attempts;
-      await emit(agentEvent("agent-output-completed", { requestId, text: output.text, toolCalls: output.toolCalls, ...(output.finishReason ? { finishReason: output.finishReason } : {}), ...(output.usage ? { usage: output.usage } : {}) }), `output:${requestId}`);
+      await emit(
+        agentEvent("agent-output-completed", {
+          requestId,
+          text: output.text,
+          toolCalls: output.toolCalls,
+          ...(output.finishReason ? { finishReason: output.finishReason } : {}),
+          ...(output.usage ? { usage: output.usage } : {}),
+        }),
+        `output:${requestId}`,
+      );
     } catch (error) {
       release();
       await writer.drain().catch(() => undefined);
@@ -277,7 +375,10 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
         return;
       }
       const attempts = (error as { attempts?: number }).attempts;
-      await emit(agentEvent("agent-request-failed", { requestId, ...describeModelError(error), ...(attempts !== undefined ? { attempts } : {}) }), `failed:${requestId}`);
+      await emit(
+        agentEvent("agent-request-failed", { requestId, ...describeModelError(error), ...(attempts !== undefined ? { attempts } : {}) }),
+        `failed:${requestId}`,
+      );
     } finally {
       controllers.delete(`${path}#${requestId}`);
     }
@@ -297,7 +398,13 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
     watches.set(key, controller);
     const stop = AbortSignal.any([controller.signal, signal]);
     const close = (output: string, reason: string) =>
-      append({ path, event: { ...agentEvent("agent-tool-call-completed", { callId: call.callId, name: call.name, output, isError: true }), idempotencyKey: `agent:${reason}:${call.callId}` } });
+      append({
+        path,
+        event: {
+          ...agentEvent("agent-tool-call-completed", { callId: call.callId, name: call.name, output, isError: true }),
+          idempotencyKey: `agent:${reason}:${call.callId}`,
+        },
+      });
     void (async () => {
       const started = Date.now();
       if (ackTimeoutMs !== undefined && ackTimeoutMs < timeoutMs) {
@@ -305,8 +412,17 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
         const open = openCall(path, call.callId);
         if (!open) return;
         if (!open.acknowledged) {
-          await close(`error: no process took this ${call.name} call within ${ackTimeoutMs} ms (toolAckTimeoutMs): the tool's process seems to be gone, so ${call.name} is withdrawn`, "unacknowledged");
-          await append({ path, event: { ...agentEvent("agent-tool-withdrawn", { name: call.name, reason: `its process did not take the call ${call.callId} within ${ackTimeoutMs} ms` }), idempotencyKey: `agent:withdraw:${call.callId}` } });
+          await close(
+            `error: no process took this ${call.name} call within ${ackTimeoutMs} ms (toolAckTimeoutMs): the tool's process seems to be gone, so ${call.name} is withdrawn`,
+            "unacknowledged",
+          );
+          await append({
+            path,
+            event: {
+              ...agentEvent("agent-tool-withdrawn", { name: call.name, reason: `its process did not take the call ${call.callId} within ${ackTimeoutMs} ms` }),
+              idempotencyKey: `agent:withdraw:${call.callId}`,
+            },
+          });
           return;
         }
       }
@@ -327,7 +443,14 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
       const now = latest.get(path);
       const open = openCall(path, action.call.callId);
       if (!now || !open || open.dispatched || now.tools[open.name] !== undefined) return;
-      const dispatch: AgentAction = { kind: "dispatch-call", key: `dispatch:${open.callId}`, requestId: action.requestId, call: open, known: false, timeoutMs: 0 };
+      const dispatch: AgentAction = {
+        kind: "dispatch-call",
+        key: `dispatch:${open.callId}`,
+        requestId: action.requestId,
+        call: open,
+        known: false,
+        timeoutMs: 0,
+      };
       started.add(`${path}#${dispatch.key}`);
       await execute(path, now, dispatch, append, signal, []);
     })().catch(() => undefined); // refused (a paused stream): the run is closed when the stream takes events again
@@ -345,13 +468,25 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
       if (!(await abortableSleep(deadline - Date.now(), AbortSignal.any([controller.signal, signal]), { unref: true }))) return;
       if (openCall(path, call.callId)?.approval !== "pending") return;
       const reason = `nobody approved or denied it within ${timeoutMs} ms (approvalTimeoutMs)`;
-      await append({ path, event: { ...agentEvent("agent-tool-call-denied", { callId: call.callId, reason, by: slug, timedOut: true }), idempotencyKey: `agent:approval-timeout:${call.callId}` } });
+      await append({
+        path,
+        event: {
+          ...agentEvent("agent-tool-call-denied", { callId: call.callId, reason, by: slug, timedOut: true }),
+          idempotencyKey: `agent:approval-timeout:${call.callId}`,
+        },
+      });
     })()
       .catch(() => undefined) // refused (a paused stream): the run is closed when the stream takes events again
       .finally(() => watches.delete(key));
   }
 
-  async function summarize(path: string, state: AgentStreamState, requestId: string, emit: (e: ReturnType<typeof agentEvent>, key?: string) => Promise<StoredEvent>, signal: AbortSignal) {
+  async function summarize(
+    path: string,
+    state: AgentStreamState,
+    requestId: string,
+    emit: (e: ReturnType<typeof agentEvent>, key?: string) => Promise<StoredEvent>,
+    signal: AbortSignal,
+  ) {
     const controller = controllerFor(path, requestId);
     const stop = AbortSignal.any([controller.signal, signal]);
     const through = state.run?.compactThroughOffset ?? 0;
@@ -361,7 +496,16 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
       const runStart = state.run?.startOffset ?? Number.POSITIVE_INFINITY;
       const kept = state.history.filter((e) => e.offset > through || (e.kind === "input" && e.offset >= runStart));
       const after = estimateContextTokens({ ...state, usage: undefined, history: [{ kind: "summary", offset: through, text: summary }, ...kept] });
-      await emit(agentEvent("agent-history-compacted", { summary: summary || "(empty summary)", throughOffset: through, requestId, estimatedTokensBefore: estimateContextTokens({ ...state, usage: undefined }), estimatedTokensAfter: after }), `compacted:${requestId}`);
+      await emit(
+        agentEvent("agent-history-compacted", {
+          summary: summary || "(empty summary)",
+          throughOffset: through,
+          requestId,
+          estimatedTokensBefore: estimateContextTokens({ ...state, usage: undefined }),
+          estimatedTokensAfter: after,
+        }),
+        `compacted:${requestId}`,
+      );
     } catch (error) {
       if (stop.aborted) return;
       await emit(agentEvent("agent-compaction-failed", { requestId, message: describeModelError(error).message }), `compaction-failed:${requestId}`);
@@ -405,7 +549,8 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
           // Permanent: said at once with the server's message, never retried on a timer. The run is closed
           // now if the server takes the closing events (a paused stream takes them with its next event).
           logger.error(`the server refused the agent's ${action.kind} step; not retried`, { path, error: message });
-          if (!closing.has(action.kind) && !signal.aborted) queueMicrotask(() => void act(path, latest.get(path) ?? state, append, signal, logger, false).catch(() => undefined));
+          if (!closing.has(action.kind) && !signal.aborted)
+            queueMicrotask(() => void act(path, latest.get(path) ?? state, append, signal, logger, false).catch(() => undefined));
         }
         throw error;
       }
@@ -461,7 +606,13 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
     async afterAppend({ event, state, append, signal, logger }) {
       const parsed = parseAgentPayload(event.type, event.payload);
       if (parsed && !parsed.ok) {
-        await append({ event: { type: "stream/error-occurred", payload: { message: `${event.type} ignored: ${parsed.error}`, processor: slug, offset: event.offset }, idempotencyKey: `agent:invalid:${event.offset}` } });
+        await append({
+          event: {
+            type: "stream/error-occurred",
+            payload: { message: `${event.type} ignored: ${parsed.error}`, processor: slug, offset: event.offset },
+            idempotencyKey: `agent:invalid:${event.offset}`,
+          },
+        });
         return;
       }
       see(event.streamPath, state);
@@ -473,7 +624,8 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
     },
     async onCaughtUp({ state, append, path, logger }) {
       see(path, state);
-      if (state.run && inFlightPhases.has(state.run.phase) && !survivesRestart(state.run)) dead.set(`${path}#${state.run.inputOffset}`, "the agent restarted while this was in flight");
+      if (state.run && inFlightPhases.has(state.run.phase) && !survivesRestart(state.run))
+        dead.set(`${path}#${state.run.inputOffset}`, "the agent restarted while this was in flight");
       // Only quick steps here (onCaughtUp gets no stop signal of its own: the waits it starts, an approval's
       // deadline or a call's timeout, end with `onStop`); the events they append carry the run on.
       await act(path, state, append, stopSignalFor(path), logger, false);

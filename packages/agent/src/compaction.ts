@@ -17,7 +17,9 @@ export function entryText(entry: HistoryEntry): string {
 
 /** Estimated tokens of the system prompt, the tools and these entries. */
 function estimateOf(state: AgentStreamState, entries: HistoryEntry[]): number {
-  const tools = Object.values(state.tools).map((tool) => JSON.stringify(tool)).join("");
+  const tools = Object.values(state.tools)
+    .map((tool) => JSON.stringify(tool))
+    .join("");
   return estimateTokens(state.config.systemPrompt + tools + entries.map(entryText).join("\n"));
 }
 
@@ -30,7 +32,15 @@ export function estimateContextTokens(state: AgentStreamState): number {
   const entries = [...state.history, ...state.pendingContext];
   const usage = state.usage;
   if (!usage) return estimateOf(state, entries);
-  return usage.tokens + estimateTokens(entries.filter((entry) => entry.offset > usage.offset).map(entryText).join("\n"));
+  return (
+    usage.tokens +
+    estimateTokens(
+      entries
+        .filter((entry) => entry.offset > usage.offset)
+        .map(entryText)
+        .join("\n"),
+    )
+  );
 }
 
 export interface CompactionCut {

@@ -17,7 +17,9 @@ export interface AgentEventType {
 export const apiSchema = z.enum(["chat", "responses"]).describe("chat: POST /chat/completions; responses: POST /responses.");
 export const interruptPolicySchema = z
   .enum(["interrupt", "queue", "steer"])
-  .describe("interrupt: a new input cancels the run in flight; queue: it waits for the run to end; steer: it joins the run in flight at its next turn boundary, without cancelling anything.");
+  .describe(
+    "interrupt: a new input cancels the run in flight; queue: it waits for the run to end; steer: it joins the run in flight at its next turn boundary, without cancelling anything.",
+  );
 const requestId = z.string().min(1).describe("The request: `<input offset>.<turn>`.");
 const offset = z.number().int().positive();
 const turn = z.number().int().positive().describe("1 for the first request of a run, then one more per tool round.");
@@ -39,15 +41,71 @@ export const settingsChangedSchema = z
     compactionBudgetTokens: z.number().int().min(100).optional().describe("Compact the history past this many (estimated) tokens."),
     compactionKeepInputs: z.number().int().min(1).max(100).optional().describe("How many recent inputs (with their turns) compaction keeps verbatim."),
     temperature: z.number().min(0).max(2).optional().describe("Sampling temperature sent with each request; the provider's default when unset."),
-    toolTimeoutMs: z.number().int().min(100).max(86_400_000).optional().describe("How long a tool call may run before the agent ends it with an error result (default 300000; a tool's own `timeoutMs` wins)."),
-    toolAckTimeoutMs: z.number().int().min(100).max(600_000).optional().describe("How long a tool that acknowledges its calls has to do so before the agent ends the call with an error and withdraws the tool (default 10000)."),
-    connectTimeoutMs: z.number().int().min(100).max(3_600_000).optional().describe("How long a model request may take to get its response headers (default 30000)."),
-    firstTokenTimeoutMs: z.number().int().min(100).max(3_600_000).optional().describe("How long after the headers the first token (text or a tool call) may take (default 120000)."),
-    idleTimeoutMs: z.number().int().min(100).max(3_600_000).optional().describe("How long the stream may go silent between two chunks once the first token came (default 60000)."),
-    maxRetries: z.number().int().min(0).max(10).optional().describe("Attempts after the first for a request that failed before its first token: timeouts, connection errors, 408, 409, 429, 5xx (default 2)."),
-    maxSubagentDepth: z.number().int().min(0).max(20).optional().describe("How deep sub-agents may nest (default 3; 0: no sub-agents); a deeper `subagent` call is refused."),
-    retryDelayMs: z.number().int().min(0).max(600_000).optional().describe("The wait before the first retry; doubled for each further one (default 1000; a provider's Retry-After wins, up to 60 s)."),
-    approvalTimeoutMs: z.number().int().min(100).max(86_400_000).optional().describe("How long a call under the `ask` policy waits for an answer before it is denied (default 600000)."),
+    toolTimeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(86_400_000)
+      .optional()
+      .describe("How long a tool call may run before the agent ends it with an error result (default 300000; a tool's own `timeoutMs` wins)."),
+    toolAckTimeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(600_000)
+      .optional()
+      .describe(
+        "How long a tool that acknowledges its calls has to do so before the agent ends the call with an error and withdraws the tool (default 10000).",
+      ),
+    connectTimeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(3_600_000)
+      .optional()
+      .describe("How long a model request may take to get its response headers (default 30000)."),
+    firstTokenTimeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(3_600_000)
+      .optional()
+      .describe("How long after the headers the first token (text or a tool call) may take (default 120000)."),
+    idleTimeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(3_600_000)
+      .optional()
+      .describe("How long the stream may go silent between two chunks once the first token came (default 60000)."),
+    maxRetries: z
+      .number()
+      .int()
+      .min(0)
+      .max(10)
+      .optional()
+      .describe("Attempts after the first for a request that failed before its first token: timeouts, connection errors, 408, 409, 429, 5xx (default 2)."),
+    maxSubagentDepth: z
+      .number()
+      .int()
+      .min(0)
+      .max(20)
+      .optional()
+      .describe("How deep sub-agents may nest (default 3; 0: no sub-agents); a deeper `subagent` call is refused."),
+    retryDelayMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(600_000)
+      .optional()
+      .describe("The wait before the first retry; doubled for each further one (default 1000; a provider's Retry-After wins, up to 60 s)."),
+    approvalTimeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(86_400_000)
+      .optional()
+      .describe("How long a call under the `ask` policy waits for an answer before it is denied (default 600000)."),
   })
   .strict();
 
@@ -85,7 +143,12 @@ export const inputQueuedSchema = z
   .strict();
 
 export const contextWindowOpenedSchema = z
-  .object({ requestId, inputOffset: offset.describe("The input being answered."), turn, windowMs: z.number().int().min(0).describe("How long the agent waits before the request starts.") })
+  .object({
+    requestId,
+    inputOffset: offset.describe("The input being answered."),
+    turn,
+    windowMs: z.number().int().min(0).describe("How long the agent waits before the request starts."),
+  })
   .strict();
 export const contextAddedSchema = z
   .object({
@@ -124,7 +187,11 @@ export const outputChunkReceivedSchema = z
   })
   .strict();
 export const toolCallSchema = z
-  .object({ callId: z.string().min(1).describe("The provider's call id."), name: z.string().min(1).describe("The tool."), arguments: z.string().describe("JSON text.") })
+  .object({
+    callId: z.string().min(1).describe("The provider's call id."),
+    name: z.string().min(1).describe("The tool."),
+    arguments: z.string().describe("JSON text."),
+  })
   .strict();
 const tokens = z.number().int().min(0);
 export const usageSchema = z
@@ -142,7 +209,11 @@ export const usageTotalsSchema = z
     outputTokens: tokens,
     cachedInputTokens: tokens,
     reasoningTokens: tokens,
-    cost: z.number().min(0).optional().describe("What the requests cost by the price table (`agent-prices-configured`), in its currency; absent without a price for the model."),
+    cost: z
+      .number()
+      .min(0)
+      .optional()
+      .describe("What the requests cost by the price table (`agent-prices-configured`), in its currency; absent without a price for the model."),
     currency: z.string().optional().describe("The price table's currency."),
   })
   .strict();
@@ -198,8 +269,19 @@ export const toolAnnouncedSchema = z
     name: toolName.describe("The function name the model calls (1-64 letters, digits, _ or -)."),
     description: z.string().max(10_000).describe("What it does, for the model."),
     parameters: z.record(z.string(), z.unknown()).describe("A JSON schema of the arguments (type: object)."),
-    timeoutMs: z.number().int().min(100).max(86_400_000).optional().describe("How long one call may run before the agent ends it with an error (else the agent's `toolTimeoutMs`)."),
-    acknowledges: z.boolean().optional().describe("True when the tool's process answers each call at once with `agent-tool-call-started`: a call not acknowledged within `toolAckTimeoutMs` means the process is gone."),
+    timeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(86_400_000)
+      .optional()
+      .describe("How long one call may run before the agent ends it with an error (else the agent's `toolTimeoutMs`)."),
+    acknowledges: z
+      .boolean()
+      .optional()
+      .describe(
+        "True when the tool's process answers each call at once with `agent-tool-call-started`: a call not acknowledged within `toolAckTimeoutMs` means the process is gone.",
+      ),
   })
   .strict();
 export const toolWithdrawnSchema = z
@@ -238,7 +320,11 @@ export const toolCallApprovalRequestedSchema = z
   .strict();
 const answeredBy = z.string().max(200).optional().describe("Who answered: a person, a UI, a plugin's slug (for the record).");
 export const toolCallApprovedSchema = z
-  .object({ callId: z.string().min(1).describe("The call approved."), reason: z.string().max(2000).optional().describe("Why (for the record)."), by: answeredBy })
+  .object({
+    callId: z.string().min(1).describe("The call approved."),
+    reason: z.string().max(2000).optional().describe("Why (for the record)."),
+    by: answeredBy,
+  })
   .strict();
 export const toolCallDeniedSchema = z
   .object({
@@ -253,9 +339,17 @@ export const compactionStartedSchema = z
   .object({
     requestId,
     throughOffset: offset.describe("The history up to this offset is summarized."),
-    estimatedTokens: z.number().int().describe("The size of the context: the provider's last reported input and output tokens plus four characters a token for what came after (all estimated without usage)."),
+    estimatedTokens: z
+      .number()
+      .int()
+      .describe(
+        "The size of the context: the provider's last reported input and output tokens plus four characters a token for what came after (all estimated without usage).",
+      ),
     budgetTokens: z.number().int().describe("The budget it passed."),
-    reason: z.enum(["budget", "context-length"]).optional().describe("budget (default): the next request would pass it; context-length: the provider refused the last request as too long."),
+    reason: z
+      .enum(["budget", "context-length"])
+      .optional()
+      .describe("budget (default): the next request would pass it; context-length: the provider refused the last request as too long."),
   })
   .strict();
 export const historyCompactedSchema = z
@@ -301,7 +395,10 @@ export const leaseReleasedSchema = z
   .object({ holder: z.string().min(1).max(200).describe("The agent process that stopped."), epoch: z.number().int().min(1).describe("The epoch it held.") })
   .strict();
 
-const mcpServerName = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, "an MCP server name is 1-32 letters, digits, '_' or '-'").describe("The server's name: its tools are offered as `<name>__<tool>`.");
+const mcpServerName = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,32}$/, "an MCP server name is 1-32 letters, digits, '_' or '-'")
+  .describe("The server's name: its tools are offered as `<name>__<tool>`.");
 export const mcpServerSchema = z
   .object({
     name: mcpServerName,
@@ -315,7 +412,9 @@ export const mcpServersConfiguredSchema = z
     servers: z
       .array(mcpServerSchema)
       .max(50)
-      .describe("The MCP servers whose tools this stream's agent is offered. Each must be one the operator allowed (`--mcp-allow`): by name alone, or by the same command and arguments, or the same URL."),
+      .describe(
+        "The MCP servers whose tools this stream's agent is offered. Each must be one the operator allowed (`--mcp-allow`): by name alone, or by the same command and arguments, or the same URL.",
+      ),
   })
   .strict();
 export const mcpServerConnectedSchema = z

@@ -22,7 +22,17 @@ export type AgentAction =
   | { kind: "watch-approval"; key: string; call: PendingCall; deadline: number; timeoutMs: number }
   | { kind: "await-tool"; key: string; requestId: string; call: PendingCall; timeoutMs: number }
   | { kind: "deny-call"; key: string; call: PendingCall; reason: string }
-  | { kind: "end-run"; key: string; inputOffset: number; outcome: RunOutcome; text?: string; turns: number; byOffset?: number; usage?: UsageTotals; streamUsage?: UsageTotals };
+  | {
+      kind: "end-run";
+      key: string;
+      inputOffset: number;
+      outcome: RunOutcome;
+      text?: string;
+      turns: number;
+      byOffset?: number;
+      usage?: UsageTotals;
+      streamUsage?: UsageTotals;
+    };
 
 export interface PlanOptions {
   /**
@@ -55,7 +65,15 @@ export function planActions(state: AgentStreamState, options: PlanOptions = {}):
         : { kind: "notice-queued", key: `queued:${input.offset}`, inputOffset: input.offset, behindInputOffset: run.inputOffset },
     );
   const end = (outcome: RunOutcome, text?: string, byOffset?: number): AgentAction => ({
-    kind: "end-run", key: `end:${run.inputOffset}`, inputOffset: run.inputOffset, outcome, text, turns: run.requests, byOffset, usage: run.totals, streamUsage: state.totals.requests > 0 ? state.totals : undefined,
+    kind: "end-run",
+    key: `end:${run.inputOffset}`,
+    inputOffset: run.inputOffset,
+    outcome,
+    text,
+    turns: run.requests,
+    byOffset,
+    usage: run.totals,
+    streamUsage: state.totals.requests > 0 ? state.totals : undefined,
   });
 
   const dead = options.dead === true;
@@ -66,9 +84,13 @@ export function planActions(state: AgentStreamState, options: PlanOptions = {}):
         ? `stopped: ${run.stoppedBy.reason}`
         : `interrupted by the input at offset ${run.interruptedBy}`;
     const byOffset = dead || run.stoppedBy ? undefined : run.interruptedBy;
-    if (inFlightPhases.has(run.phase)) return [...actions, { kind: "cancel-request", key: `cancel:${run.requestId}`, requestId: run.requestId, reason, byOffset }];
+    if (inFlightPhases.has(run.phase))
+      return [...actions, { kind: "cancel-request", key: `cancel:${run.requestId}`, requestId: run.requestId, reason, byOffset }];
     if (run.pendingCalls.length > 0) {
-      return [...actions, ...run.pendingCalls.map((call): AgentAction => ({ kind: "close-call", key: `close:${call.callId}`, call, output: `cancelled: ${reason}` }))];
+      return [
+        ...actions,
+        ...run.pendingCalls.map((call): AgentAction => ({ kind: "close-call", key: `close:${call.callId}`, call, output: `cancelled: ${reason}` })),
+      ];
     }
     // A run that had already settled (answered, failed, stopped) before the interruption took effect keeps its outcome.
     if (run.phase === "ending" && run.outcome !== undefined) return [...actions, end(run.outcome, run.finalText, byOffset)];
@@ -81,7 +103,17 @@ export function planActions(state: AgentStreamState, options: PlanOptions = {}):
       const compaction = run.compactedRequestId === run.requestId ? undefined : compactionPlan(state, overflowed);
       if (compaction) {
         const reason = overflowed ? "context-length" : "budget";
-        return [...actions, { kind: "start-compaction", key: `compact:${run.requestId}`, requestId: run.requestId, throughOffset: compaction.throughOffset, estimatedTokens: compaction.estimatedTokens, reason }];
+        return [
+          ...actions,
+          {
+            kind: "start-compaction",
+            key: `compact:${run.requestId}`,
+            requestId: run.requestId,
+            throughOffset: compaction.throughOffset,
+            estimatedTokens: compaction.estimatedTokens,
+            reason,
+          },
+        ];
       }
       return [...actions, { kind: "open-window", key: `window:${run.requestId}`, requestId: run.requestId, inputOffset: run.inputOffset, turn: run.turn }];
     }
@@ -107,12 +139,20 @@ export function planActions(state: AgentStreamState, options: PlanOptions = {}):
 function planCall(state: AgentStreamState, requestId: string, call: PendingCall): AgentAction[] {
   if (call.dispatched) return [];
   if (call.approval === "denied") {
-    return [{ kind: "close-call", key: `denied:${call.callId}`, call, output: `error: this ${call.name} call was denied and did not run: ${call.denial ?? "denied"}` }];
+    return [
+      {
+        kind: "close-call",
+        key: `denied:${call.callId}`,
+        call,
+        output: `error: this ${call.name} call was denied and did not run: ${call.denial ?? "denied"}`,
+      },
+    ];
   }
   const tool = state.tools[call.name];
   // An asked call waits for its answer whatever happens to its tool meanwhile (a restarted tool process
   // withdraws and announces it again); its deadline is the request's (createdAt plus its timeout).
-  if (call.approval === "pending") return call.approvalWait ? [{ kind: "watch-approval", key: `watch-approval:${call.callId}`, call, ...call.approvalWait }] : [];
+  if (call.approval === "pending")
+    return call.approvalWait ? [{ kind: "watch-approval", key: `watch-approval:${call.callId}`, call, ...call.approvalWait }] : [];
   // Approved while its tool is not announced (yet: after a restart the tools come back a moment later).
   if (call.approval === "approved" && tool === undefined) {
     return [{ kind: "await-tool", key: `await-tool:${call.callId}`, requestId, call, timeoutMs: state.config.toolAckTimeoutMs }];
@@ -122,8 +162,13 @@ function planCall(state: AgentStreamState, requestId: string, call: PendingCall)
   if (policy === "ask") return [{ kind: "request-approval", key: `approval:${call.callId}`, requestId, call, timeoutMs: state.config.approvalTimeoutMs }];
   return [
     {
-      kind: "dispatch-call", key: `dispatch:${call.callId}`, requestId, call, known: tool !== undefined,
-      timeoutMs: tool?.timeoutMs ?? state.config.toolTimeoutMs, ...(tool?.acknowledges ? { ackTimeoutMs: state.config.toolAckTimeoutMs } : {}),
+      kind: "dispatch-call",
+      key: `dispatch:${call.callId}`,
+      requestId,
+      call,
+      known: tool !== undefined,
+      timeoutMs: tool?.timeoutMs ?? state.config.toolTimeoutMs,
+      ...(tool?.acknowledges ? { ackTimeoutMs: state.config.toolAckTimeoutMs } : {}),
     },
   ];
 }

@@ -31,7 +31,9 @@ function answerApproval(call: PendingCall, event: StoredEvent, payload: { callId
   const type = event.type;
   if (call.callId !== payload.callId || call.dispatched || call.approval === "approved" || call.approval === "denied") return call;
   if (type === "agent-tool-call-approval-requested") {
-    return call.approval === undefined ? { ...call, approval: "pending", approvalWait: { deadline: Date.parse(event.createdAt) + (payload.timeoutMs ?? 0), timeoutMs: payload.timeoutMs ?? 0 } } : call;
+    return call.approval === undefined
+      ? { ...call, approval: "pending", approvalWait: { deadline: Date.parse(event.createdAt) + (payload.timeoutMs ?? 0), timeoutMs: payload.timeoutMs ?? 0 } }
+      : call;
   }
   if (type === "agent-tool-call-approved") return call.approval === "pending" ? { ...call, approval: "approved" } : call;
   return { ...call, approval: "denied", denial: payload.reason ?? "denied" };
@@ -101,7 +103,13 @@ function reduceAgentEvent(state: AgentStreamState, event: StoredEvent): AgentStr
     }
     case "agent-context-added": {
       const context = payload as P<"agent-context-added">;
-      return { ...state, pendingContext: [...state.pendingContext, { kind: "context", offset: event.offset, sourceOffset: event.offset, text: context.content, source: context.source }] };
+      return {
+        ...state,
+        pendingContext: [
+          ...state.pendingContext,
+          { kind: "context", offset: event.offset, sourceOffset: event.offset, text: context.content, source: context.source },
+        ],
+      };
     }
     case "agent-compaction-started": {
       const { requestId } = payload as P<"agent-compaction-started">;
@@ -130,7 +138,12 @@ function reduceAgentEvent(state: AgentStreamState, event: StoredEvent): AgentStr
       if (!run || run.requestId !== requestId || (run.phase !== "window" && run.phase !== "starting")) return state;
       const context = state.pendingContext.map((entry) => ({ ...entry, offset: event.offset }));
       const { model } = payload as P<"agent-request-started">;
-      return { ...state, history: [...state.history, ...context], pendingContext: [], run: { ...run, phase: "requesting", partialText: "", requests: run.requests + 1, tools, model } };
+      return {
+        ...state,
+        history: [...state.history, ...context],
+        pendingContext: [],
+        run: { ...run, phase: "requesting", partialText: "", requests: run.requests + 1, tools, model },
+      };
     }
     case "agent-output-chunk-received": {
       const chunk = payload as P<"agent-output-chunk-received">;
@@ -158,14 +171,27 @@ function reduceAgentEvent(state: AgentStreamState, event: StoredEvent): AgentStr
       const history = keepPartialOutput(state, event.offset);
       if (isContextLengthError(failed) && run!.overflowTurn !== run!.turn) {
         // The provider refused the request as too long: compact (whatever the estimate says) and try the turn once more.
-        return { ...state, history, run: { ...run!, phase: "starting", overflowTurn: run!.turn, requestId: requestIdOf(run!.inputOffset, run!.turn, true), partialText: "" } };
+        return {
+          ...state,
+          history,
+          run: { ...run!, phase: "starting", overflowTurn: run!.turn, requestId: requestIdOf(run!.inputOffset, run!.turn, true), partialText: "" },
+        };
       }
       return { ...state, history, run: { ...run!, phase: "ending", outcome: "failed", finalText: failed.message } };
     }
     case "agent-request-cancelled": {
       const cancelled = payload as P<"agent-request-cancelled">;
       if (!inFlight(run, cancelled.requestId)) return state;
-      return { ...state, history: keepPartialOutput(state, event.offset), run: { ...run!, phase: "ending", outcome: run!.stoppedBy ? "stopped" : cancelled.byOffset === undefined ? "interrupted" : "cancelled", finalText: cancelled.reason } };
+      return {
+        ...state,
+        history: keepPartialOutput(state, event.offset),
+        run: {
+          ...run!,
+          phase: "ending",
+          outcome: run!.stoppedBy ? "stopped" : cancelled.byOffset === undefined ? "interrupted" : "cancelled",
+          finalText: cancelled.reason,
+        },
+      };
     }
     case "agent-tool-call-started": {
       const { callId } = payload as P<"agent-tool-call-started">;
@@ -180,7 +206,14 @@ function reduceAgentEvent(state: AgentStreamState, event: StoredEvent): AgentStr
     case "agent-tool-call-completed": {
       const result = payload as P<"agent-tool-call-completed">;
       if (!run || run.phase !== "tools" || !run.pendingCalls.some((call) => call.callId === result.callId)) return state;
-      const entry = { kind: "tool-result" as const, offset: event.offset, callId: result.callId, name: result.name, output: result.output, isError: result.isError ?? false };
+      const entry = {
+        kind: "tool-result" as const,
+        offset: event.offset,
+        callId: result.callId,
+        name: result.name,
+        output: result.output,
+        isError: result.isError ?? false,
+      };
       const pendingCalls = run.pendingCalls.filter((call) => call.callId !== result.callId);
       const next = afterToolResults({ ...run, pendingCalls }, state.config.maxTurns);
       const reduced = { ...state, history: [...state.history, entry], run: next };
@@ -191,7 +224,14 @@ function reduceAgentEvent(state: AgentStreamState, event: StoredEvent): AgentStr
       const ended = payload as P<"agent-run-ended">;
       if (!run || run.inputOffset !== ended.inputOffset) return state;
       // Calls still open here would leave the model a call without a result; close them in the history.
-      const orphans = run.pendingCalls.map((call) => ({ kind: "tool-result" as const, offset: event.offset, callId: call.callId, name: call.name, output: "the run ended before this tool answered", isError: true }));
+      const orphans = run.pendingCalls.map((call) => ({
+        kind: "tool-result" as const,
+        offset: event.offset,
+        callId: call.callId,
+        name: call.name,
+        output: "the run ended before this tool answered",
+        isError: true,
+      }));
       return startNextRun({ ...state, history: [...state.history, ...orphans], run: undefined }, event.offset);
     }
     default:

@@ -11,7 +11,13 @@ const newRun = (inputOffset: number, startOffset: number): RunState => ({
   pendingCalls: [],
 });
 
-const inputEntry = (input: QueuedInput, offset: number): HistoryEntry => ({ kind: "input", offset, inputOffset: input.offset, role: input.role, text: input.text });
+const inputEntry = (input: QueuedInput, offset: number): HistoryEntry => ({
+  kind: "input",
+  offset,
+  inputOffset: input.offset,
+  role: input.role,
+  text: input.text,
+});
 
 /**
  * Starts the next run from the queue, if any. Queued inputs under the queue policy run one at a time; when an
@@ -24,7 +30,12 @@ export function startNextRun(state: AgentStreamState, offset: number): AgentStre
   const take = lastInterrupt >= 0 ? lastInterrupt + 1 : 1;
   const taken = state.queue.slice(0, take);
   const runFor = taken.at(-1)!;
-  return { ...state, history: [...state.history, ...taken.map((input) => inputEntry(input, offset))], queue: state.queue.slice(take), run: newRun(runFor.offset, offset) };
+  return {
+    ...state,
+    history: [...state.history, ...taken.map((input) => inputEntry(input, offset))],
+    queue: state.queue.slice(take),
+    run: newRun(runFor.offset, offset),
+  };
 }
 
 /** The run's next step once every tool call of the turn has a result: another turn, or the end. */
@@ -44,7 +55,11 @@ export function afterToolResults(run: RunState, maxTurns: number): RunState {
 export function joinSteeringInputs(state: AgentStreamState, offset: number): AgentStreamState {
   const steering = state.queue.filter((input) => input.policy === "steer");
   if (steering.length === 0) return state;
-  return { ...state, history: [...state.history, ...steering.map((input) => inputEntry(input, offset))], queue: state.queue.filter((input) => input.policy !== "steer") };
+  return {
+    ...state,
+    history: [...state.history, ...steering.map((input) => inputEntry(input, offset))],
+    queue: state.queue.filter((input) => input.policy !== "steer"),
+  };
 }
 
 /** Keeps what the model said before a request was cut short, so the next request knows. */

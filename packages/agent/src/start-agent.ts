@@ -60,14 +60,27 @@ export async function startAgent(options: StartAgentOptions) {
     ...(options.client ? { client: options.client } : {}),
     logLevel: options.logLevel ?? "warn",
   };
-  const client = options.client ?? createEventsClient({ ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}), ...(options.project ? { project: options.project } : {}) });
+  const client =
+    options.client ??
+    createEventsClient({ ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}), ...(options.project ? { project: options.project } : {}) });
   const leaseOptions = options.lease === false ? undefined : (options.lease ?? {});
-  const lease = leaseOptions ? await acquireAgentLease({ client, path: options.path, ttlMs: leaseOptions.ttlMs, onStandby: leaseOptions.onStandby, onLost: () => lost(), signal: leaseOptions.signal }) : undefined;
+  const lease = leaseOptions
+    ? await acquireAgentLease({
+        client,
+        path: options.path,
+        ttlMs: leaseOptions.ttlMs,
+        onStandby: leaseOptions.onStandby,
+        onLost: () => lost(),
+        signal: leaseOptions.signal,
+      })
+    : undefined;
   let lost: () => void = () => {};
   const mcp = options.mcp ? createMcpProcessor(options.mcp) : undefined;
   const processors = [
     createAgentProcessor({ client, ...(lease ? { holder: lease.holder } : {}), ...options.agent }),
-    ...(options.cwd !== undefined ? [createToolProcessor([shellTool({ cwd: options.cwd, ...options.shell }), ...fileTools({ cwd: options.cwd })], { slug: "coding-tools" })] : []),
+    ...(options.cwd !== undefined
+      ? [createToolProcessor([shellTool({ cwd: options.cwd, ...options.shell }), ...fileTools({ cwd: options.cwd })], { slug: "coding-tools" })]
+      : []),
     ...(options.deployTool ? [createToolProcessor([deployProcessorTool({ client })], { slug: "deploy-tools" })] : []),
     ...(options.children ? [createSubagentProcessor({ maxDepth: options.agent?.maxSubagentDepth })] : []),
     ...(mcp ? [mcp.processor] : []),

@@ -23,9 +23,26 @@ const cli = (args: string[], env: Record<string, string> = {}) => {
 const read = async (path: string): Promise<StoredEvent[]> =>
   ((await (await fetch(`${server.url}/api/streams${path}?format=json&limit=10000`)).json()) as { events: StoredEvent[] }).events;
 const append = async (path: string, event: unknown) =>
-  (await (await fetch(`${server.url}/api/streams${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(event) })).json()) as StoredEvent;
+  (await (
+    await fetch(`${server.url}/api/streams${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(event) })
+  ).json()) as StoredEvent;
 const startAgentCli = async (path: string, extra: string[] = []) => {
-  const agent = cli(["agent", path, "--children", "--base-url", llm.baseUrl, "--model", "mock-model", "--cwd", cwd, "--context-window-ms", "20", "--lease-ttl-ms", "1000", ...extra]);
+  const agent = cli([
+    "agent",
+    path,
+    "--children",
+    "--base-url",
+    llm.baseUrl,
+    "--model",
+    "mock-model",
+    "--cwd",
+    cwd,
+    "--context-window-ms",
+    "20",
+    "--lease-ttl-ms",
+    "1000",
+    ...extra,
+  ]);
   await agent.waitFor(/agent running on/, 60_000); // a process start: slow on a loaded machine
   return agent;
 };
@@ -62,12 +79,18 @@ describe("tributary mock-llm", () => {
 
 describe("tributary agent and tributary chat", () => {
   it("answers piped chat lines through the agent process, showing the streamed text, tool calls and results", async () => {
-    llm.load([{ match: "list", text: "Let me look.", toolCalls: [{ name: "shell", arguments: { command: "ls" } }] }, { match: { last: "hello.txt" }, text: "There is hello.txt." }, { match: "thanks", text: "You are welcome." }]);
+    llm.load([
+      { match: "list", text: "Let me look.", toolCalls: [{ name: "shell", arguments: { command: "ls" } }] },
+      { match: { last: "hello.txt" }, text: "There is hello.txt." },
+      { match: "thanks", text: "You are welcome." },
+    ]);
     await startAgentCli("/cli/agent");
     const chat = cli(["chat", "/cli/agent"]);
     chat.child.stdin!.end("list the files\nthanks\n");
     expect(await chat.exited).toBe(0);
-    expect(chat.output()).toContain("agent: Let me look.\n  ⚙ shell {\"command\":\"ls\"}\n  ↳ exit code 0 ⏎ hello.txt\nagent: There is hello.txt.\nagent: You are welcome.\n");
+    expect(chat.output()).toContain(
+      'agent: Let me look.\n  ⚙ shell {"command":"ls"}\n  ↳ exit code 0 ⏎ hello.txt\nagent: There is hello.txt.\nagent: You are welcome.\n',
+    );
     const types = (await read("/cli/agent")).map((e) => e.type);
     expect(types.filter((t) => t === "agent-run-ended")).toHaveLength(2);
   });
@@ -162,7 +185,10 @@ describe("tributary agent --mcp and approvals in tributary chat", () => {
   });
 
   it("exits 3 when piped input ends while a call waits for approval, and leaves the call waiting for another answer", async () => {
-    llm.load([{ match: "touch", toolCalls: [{ name: "shell", arguments: { command: "touch made-it" } }] }, { match: { last: "exit code 0" }, text: "Done." }]);
+    llm.load([
+      { match: "touch", toolCalls: [{ name: "shell", arguments: { command: "touch made-it" } }] },
+      { match: { last: "exit code 0" }, text: "Done." },
+    ]);
     await startAgentCli("/cli/eof", ["--tool-policy", "shell=ask"]);
     const chat = cli(["chat", "/cli/eof"]);
     chat.child.stdin!.end("touch a file\n");
@@ -208,7 +234,11 @@ describe("tributary chat in a real terminal", () => {
     ]);
     await startAgentCli("/cli/ctrl-c");
     const earlier = await append("/cli/ctrl-c", { type: "agent-input-added", payload: { content: "earlier question" } });
-    await waitFor(async () => (await read("/cli/ctrl-c")).some((e) => e.type === "agent-run-ended" && e.payload.inputOffset === earlier.offset), "the earlier answer", 30_000);
+    await waitFor(
+      async () => (await read("/cli/ctrl-c")).some((e) => e.type === "agent-run-ended" && e.payload.inputOffset === earlier.offset),
+      "the earlier answer",
+      30_000,
+    );
     const session = `tributary-chat-${process.pid}-${Date.now()}`;
     const tmux = (...args: string[]) => execFileSync("tmux", args, { encoding: "utf8" });
     const command = `TRIBUTARY_URL=${server.url} NO_COLOR=1 ${process.execPath} ${tributaryBin} chat /cli/ctrl-c`;
@@ -231,10 +261,14 @@ describe("tributary chat in a real terminal", () => {
       expect(screen()).not.toMatch(/agent: This answer[^\n]*next please/); // not echoed into the answer
       tmux("send-keys", "-t", session, "C-c");
       await waitFor(() => /⏹ stopping the answer/.test(screen()), "the stop note", 30_000);
-      const events = await waitFor(async () => {
-        const all = await read("/cli/ctrl-c");
-        return all.some((e) => e.type === "agent-run-ended" && e.payload.outcome === "stopped") ? all : undefined;
-      }, "the slow run to end stopped", 30_000);
+      const events = await waitFor(
+        async () => {
+          const all = await read("/cli/ctrl-c");
+          return all.some((e) => e.type === "agent-run-ended" && e.payload.outcome === "stopped") ? all : undefined;
+        },
+        "the slow run to end stopped",
+        30_000,
+      );
       expect(events.filter((e) => e.type === "agent-run-stop-requested")).toHaveLength(1);
       await waitFor(() => /agent: Next answer\.\n>/.test(screen()), "the queued line answered after the stop", 30_000);
       expect(alive()).toBe(true);
@@ -244,7 +278,6 @@ describe("tributary chat in a real terminal", () => {
       if (alive()) tmux("kill-session", "-t", session);
     }
   }, 120_000);
-
 
   it("asks approve …? [y/n] for a call that waits, runs it on y, re-asks on anything else, denies with a reason on n (tmux)", async () => {
     llm.load([
@@ -262,16 +295,30 @@ describe("tributary chat in a real terminal", () => {
       const screen = () => tmux("capture-pane", "-t", session, "-p");
       await waitFor(() => /Chatting with \/cli\/tty-approve/.test(screen()), "the chat banner");
       tmux("send-keys", "-t", session, "touch it", "Enter");
-      await waitFor(() => /\? shell \{"command":"touch approved-in-tty"\} waits for approval[^\n]*\napprove shell\? \[y\/n\]\s*$/.test(screen().trimEnd() + " "), "the approval prompt");
+      await waitFor(
+        () => /\? shell \{"command":"touch approved-in-tty"\} waits for approval[^\n]*\napprove shell\? \[y\/n\]\s*$/.test(screen().trimEnd() + " "),
+        "the approval prompt",
+      );
       tmux("send-keys", "-t", session, "y", "Enter");
-      await waitFor(() => /✓ approved by tributary chat\n[^\n]*exit code 0\nagent: Touched\.\n>\s*$/.test(screen().trimEnd()), "the approved call's result, the answer and the prompt", 30_000);
+      await waitFor(
+        () => /✓ approved by tributary chat\n[^\n]*exit code 0\nagent: Touched\.\n>\s*$/.test(screen().trimEnd()),
+        "the approved call's result, the answer and the prompt",
+        30_000,
+      );
       expect(existsSync(join(cwd, "approved-in-tty"))).toBe(true);
       tmux("send-keys", "-t", session, "again", "Enter");
       await waitFor(() => (screen().match(/approve shell\? \[y\/n\]/g) ?? []).length === 2, "the second approval prompt");
       tmux("send-keys", "-t", session, "maybe", "Enter");
-      await waitFor(() => /answer y to run shell, or n \(with a reason after it\) to deny it\napprove shell\? \[y\/n\]\s*$/.test(screen().trimEnd() + " "), "the question asked again");
+      await waitFor(
+        () => /answer y to run shell, or n \(with a reason after it\) to deny it\napprove shell\? \[y\/n\]\s*$/.test(screen().trimEnd() + " "),
+        "the question asked again",
+      );
       tmux("send-keys", "-t", session, "n not this one", "Enter");
-      await waitFor(() => /✗ denied by tributary chat: not this one\n[^\n]*\nagent: Not allowed\.\n>\s*$/.test(screen().trimEnd()), "the denial, the answer and the prompt", 30_000);
+      await waitFor(
+        () => /✗ denied by tributary chat: not this one\n[^\n]*\nagent: Not allowed\.\n>\s*$/.test(screen().trimEnd()),
+        "the denial, the answer and the prompt",
+        30_000,
+      );
       expect(existsSync(join(cwd, "denied-in-tty"))).toBe(false);
     } finally {
       tmux("kill-session", "-t", session);
@@ -279,7 +326,10 @@ describe("tributary chat in a real terminal", () => {
   }, 120_000);
 
   it("streams the answer under the typed line, shows the prompt again, and quits on Ctrl-C (tmux)", async () => {
-    llm.load([{ match: "hello", text: "Hello from the terminal.", chunkDelayMs: 20 }, { match: "bye", text: "Bye." }]);
+    llm.load([
+      { match: "hello", text: "Hello from the terminal.", chunkDelayMs: 20 },
+      { match: "bye", text: "Bye." },
+    ]);
     await startAgentCli("/cli/tty");
     const session = `tributary-chat-${process.pid}-${Date.now()}`;
     const tmux = (...args: string[]) => execFileSync("tmux", args, { encoding: "utf8" });
@@ -293,14 +343,12 @@ describe("tributary chat in a real terminal", () => {
       await waitFor(() => /Hello from the terminal\.\n>\s*$/.test(screen().trimEnd()), "the prompt after the answer");
       tmux("send-keys", "-t", session, "bye", "Enter");
       const final = await waitFor(() => (/agent: Bye\.\n>\s*$/.test(screen().trimEnd()) ? screen() : undefined), "the second answer and the prompt");
-      expect(final.split("\n").map((line) => line.trimEnd()).filter((line) => line !== "")).toEqual([
-        expect.stringContaining("Chatting with /cli/tty"),
-        "> hello agent",
-        "agent: Hello from the terminal.",
-        "> bye",
-        "agent: Bye.",
-        ">",
-      ]);
+      expect(
+        final
+          .split("\n")
+          .map((line) => line.trimEnd())
+          .filter((line) => line !== ""),
+      ).toEqual([expect.stringContaining("Chatting with /cli/tty"), "> hello agent", "agent: Hello from the terminal.", "> bye", "agent: Bye.", ">"]);
       tmux("send-keys", "-t", session, "C-c");
       const alive = () => {
         try {

@@ -51,7 +51,10 @@ describe("the agent loop as plain functions", () => {
     expect(s.state.run!.partialText).toBe("Let me");
     s.add("agent-output-completed", { requestId: `${input}.1`, text: "Let me look", toolCalls: [call("c1"), call("c2", "nope")] });
     const actions = planActions(s.state);
-    expect(actions.map((a) => [a.kind, a.kind === "dispatch-call" && a.known])).toEqual([["dispatch-call", true], ["dispatch-call", false]]);
+    expect(actions.map((a) => [a.kind, a.kind === "dispatch-call" && a.known])).toEqual([
+      ["dispatch-call", true],
+      ["dispatch-call", false],
+    ]);
     s.add("agent-tool-call-requested", { callId: "c1", requestId: `${input}.1`, name: "shell", arguments: "{}", input: {} });
     expect(s.plan()).toEqual(["dispatch-call"]);
     s.add("agent-tool-call-completed", { callId: "c1", name: "shell", output: "a.txt" });
@@ -222,7 +225,13 @@ describe("the agent loop as plain functions", () => {
     s.add("agent-request-failed", { requestId: `${second}.1`, message: "too long", status: 400, code: "context_length_exceeded" });
     expect(s.state.run).toMatchObject({ phase: "starting", requestId: `${second}.1.retry`, overflowTurn: 1 });
     expect(planActions(s.state)).toEqual([expect.objectContaining({ kind: "start-compaction", reason: "context-length", requestId: `${second}.1.retry` })]);
-    s.add("agent-compaction-started", { requestId: `${second}.1.retry`, throughOffset: 4, estimatedTokens: 10, budgetTokens: 100000, reason: "context-length" });
+    s.add("agent-compaction-started", {
+      requestId: `${second}.1.retry`,
+      throughOffset: 4,
+      estimatedTokens: 10,
+      budgetTokens: 100000,
+      reason: "context-length",
+    });
     s.add("agent-history-compacted", { summary: "first answered", throughOffset: 4, requestId: `${second}.1.retry` });
     s.add("agent-request-started", { requestId: `${second}.1.retry`, inputOffset: second, turn: 1, model: "m", api: "chat", tools: [] });
     s.add("agent-request-failed", { requestId: `${second}.1.retry`, message: "still too long", code: "context_length_exceeded" });
@@ -275,9 +284,15 @@ describe("the agent loop as plain functions", () => {
     const input = s.add("agent-input-added", { content: "go" });
     s.add("agent-request-started", { requestId: `${input}.1`, inputOffset: input, turn: 1, model: "m", api: "chat", tools: ["shell"] });
     s.add("agent-output-completed", { requestId: `${input}.1`, text: "", toolCalls: [call("c1"), call("c2", "unknown")] });
-    expect(planActions(s.state).map((a) => [a.kind, a.key])).toEqual([["deny-call", "policy-deny:c1"], ["dispatch-call", "dispatch:c2"]]);
+    expect(planActions(s.state).map((a) => [a.kind, a.key])).toEqual([
+      ["deny-call", "policy-deny:c1"],
+      ["dispatch-call", "dispatch:c2"],
+    ]);
     s.add("agent-tool-call-denied", { callId: "c1", reason: "the policy for shell is deny", by: "agent" });
-    expect(planActions(s.state)[0]).toMatchObject({ kind: "close-call", output: "error: this shell call was denied and did not run: the policy for shell is deny" });
+    expect(planActions(s.state)[0]).toMatchObject({
+      kind: "close-call",
+      output: "error: this shell call was denied and did not run: the policy for shell is deny",
+    });
     s.add("agent-tool-policy-changed", { tools: { shell: null } });
     expect(s.state.config.toolPolicies).toEqual({});
     expect(s.state.config.defaultToolPolicy).toBe("allow");

@@ -18,7 +18,12 @@ describe.each(["chat", "responses"] as const)("the agent over the %s API", (api)
     expect(ended.payload).toMatchObject({ outcome: "answered", text: "Hello from the mock model.", turns: 1 });
     const events = await harness.read();
     const chunks = harness.ofType(events, "agent-output-chunk-received");
-    expect(chunks.map((c) => c.payload.text).filter(Boolean).join("")).toBe("Hello from the mock model.");
+    expect(
+      chunks
+        .map((c) => c.payload.text)
+        .filter(Boolean)
+        .join(""),
+    ).toBe("Hello from the mock model.");
     expect(chunks.map((c) => c.payload.index)).toEqual(chunks.map((_, i) => i));
     expect(chunks.every((c) => c.payload.raw !== undefined)).toBe(true);
     const [completed] = harness.ofType(events, "agent-output-completed");
@@ -193,7 +198,13 @@ describe.each(["chat", "responses"] as const)("the agent over the %s API", (api)
   });
 
   it("answers a tool call cut short by a restart with an error result the model sees, once, and the run goes on", async () => {
-    harness = await startHarness({ api, script: [{ toolCalls: [{ name: "shell", arguments: { command: "sleep 30" } }] }, { match: { last: "stopped" }, text: "The shell stopped; I will not retry." }] });
+    harness = await startHarness({
+      api,
+      script: [
+        { toolCalls: [{ name: "shell", arguments: { command: "sleep 30" } }] },
+        { match: { last: "stopped" }, text: "The shell stopped; I will not retry." },
+      ],
+    });
     const input = await harness.append({ type: "agent-input-added", payload: { content: "take your time" } });
     const requested = await harness.waitForEvent((e) => e.type === "agent-tool-call-started", "the tool to take the call");
     await harness.restart();
@@ -211,7 +222,13 @@ describe.each(["chat", "responses"] as const)("the agent over the %s API", (api)
   });
 
   it("closes a request left open by a restart and answers an input that came while it was down", async () => {
-    harness = await startHarness({ api, script: [{ match: "stall", text: "never ends", stallAfterChunks: 0 }, { match: "are you there", text: "Answered after the restart." }] });
+    harness = await startHarness({
+      api,
+      script: [
+        { match: "stall", text: "never ends", stallAfterChunks: 0 },
+        { match: "are you there", text: "Answered after the restart." },
+      ],
+    });
     const input = await harness.append({ type: "agent-input-added", payload: { content: "stall" } });
     await harness.waitForEvent((e) => e.type === "agent-request-started", "the request");
     await waitFor(() => harness!.llm.requests.length === 1, "the request to reach the model");
@@ -247,7 +264,13 @@ describe("the agent with bad input", () => {
     harness = await startHarness({
       api: "chat",
       script: [
-        { toolCalls: [{ name: "teleport", arguments: {} }, { name: "shell", arguments: { cmd: "ls" } }, { name: "read_file", arguments: "{not json" }] },
+        {
+          toolCalls: [
+            { name: "teleport", arguments: {} },
+            { name: "shell", arguments: { cmd: "ls" } },
+            { name: "read_file", arguments: "{not json" },
+          ],
+        },
         { text: "I will stop trying." },
       ],
     });
@@ -264,7 +287,11 @@ describe("the agent with bad input", () => {
   });
 
   it("stops a tool loop at the turn limit", async () => {
-    harness = await startHarness({ api: "responses", agent: { maxTurns: 2 }, script: [{ repeat: true, toolCalls: [{ name: "shell", arguments: { command: "true" } }] }] });
+    harness = await startHarness({
+      api: "responses",
+      agent: { maxTurns: 2 },
+      script: [{ repeat: true, toolCalls: [{ name: "shell", arguments: { command: "true" } }] }],
+    });
     const input = await harness.append({ type: "agent-input-added", payload: { content: "loop" } });
     expect((await harness.runEnded(input.offset)).payload).toMatchObject({ outcome: "turn-limit", turns: 2 });
     expect(harness.llm.requests).toHaveLength(2);

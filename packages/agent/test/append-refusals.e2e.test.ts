@@ -74,7 +74,11 @@ describe("the agent's events refused by the server", () => {
     const { llm, admin } = await startParts({ script: [{ text: "x".repeat(3_000), chunkSize: 500 }], server: { limits: { maxEventBytes: 2_000 } } });
     const agent = await runAgent(admin, llm);
     const input = await admin.append({ path, event: { type: "agent-input-added", payload: { content: "say a lot" } } });
-    const ended = await waitFor(async () => (await read(admin)).find((e) => e.type === "agent-run-ended" && e.payload.inputOffset === input.offset), "the run to end", 30_000);
+    const ended = await waitFor(
+      async () => (await read(admin)).find((e) => e.type === "agent-run-ended" && e.payload.inputOffset === input.offset),
+      "the run to end",
+      30_000,
+    );
     // The server's own words end the run: the request failed because its output could not be stored.
     expect(ended.payload).toMatchObject({ outcome: "failed", text: expect.stringMatching(/^An event is \d+ bytes; the limit is 2000\.$/) });
     const events = await read(admin);
@@ -89,7 +93,11 @@ describe("the agent's events refused by the server", () => {
 describe("retryDelayFor, on the server's real answers", () => {
   it("retries an unreachable server and a 429 (after its Retry-After), never a 4xx", async () => {
     const { server, admin } = await startParts({ script: [], server: { auth: true, adminToken, rateLimit: { requests: 2, perSeconds: 3600 } } });
-    const failure = (work: Promise<unknown>) => work.then(() => undefined, (error: unknown) => error);
+    const failure = (work: Promise<unknown>) =>
+      work.then(
+        () => undefined,
+        (error: unknown) => error,
+      );
 
     const forbidden = await failure(createEventsClient({ baseUrl: server.url, token: "not-a-token" }).append({ path, event: { type: "x" } }));
     expect(forbidden).toMatchObject({ code: "unauthorized" });

@@ -16,12 +16,36 @@ const spawned: Cli[] = [];
 const read = async (path: string): Promise<StoredEvent[]> =>
   ((await (await fetch(`${server.url}/api/streams${path}?format=json&limit=10000`)).json()) as { events: StoredEvent[] }).events;
 const append = async (path: string, event: unknown) => {
-  const response = await fetch(`${server.url}/api/streams${path}?strict=true`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(event) });
+  const response = await fetch(`${server.url}/api/streams${path}?strict=true`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(event),
+  });
   if (!response.ok) throw new Error(`append failed: ${response.status} ${await response.text()}`);
   return (await response.json()) as StoredEvent;
 };
 const startAgentCli = async (path: string, extra: string[] = []) => {
-  const agent = spawnCli(["agent", path, "--children", "--base-url", llm.baseUrl, "--model", "mock-model", "--cwd", cwd, "--context-window-ms", "20", "--lease-ttl-ms", "1000", "--tool-policy", "shell=ask", ...extra], { TRIBUTARY_URL: server.url });
+  const agent = spawnCli(
+    [
+      "agent",
+      path,
+      "--children",
+      "--base-url",
+      llm.baseUrl,
+      "--model",
+      "mock-model",
+      "--cwd",
+      cwd,
+      "--context-window-ms",
+      "20",
+      "--lease-ttl-ms",
+      "1000",
+      "--tool-policy",
+      "shell=ask",
+      ...extra,
+    ],
+    { TRIBUTARY_URL: server.url },
+  );
   spawned.push(agent);
   await agent.waitFor(/agent running on/, 60_000); // a process start: slow on a loaded machine
   return agent;
@@ -62,7 +86,9 @@ describe("an approval survives an agent restart", () => {
     const events = await read(path);
     expect(ofType(events, "agent-tool-call-approval-requested")).toHaveLength(1);
     expect(ofType(events, "agent-tool-call-requested").map((e) => e.payload.callId)).toEqual([asked.payload.callId]);
-    expect(ofType(events, "agent-tool-call-completed")).toEqual([expect.objectContaining({ payload: expect.objectContaining({ callId: asked.payload.callId, isError: false }) })]);
+    expect(ofType(events, "agent-tool-call-completed")).toEqual([
+      expect.objectContaining({ payload: expect.objectContaining({ callId: asked.payload.callId, isError: false }) }),
+    ]);
   });
 
   it("keeps waiting after a SIGTERM restart for the same request, and runs the call when it is approved then", async () => {

@@ -32,7 +32,14 @@ describe("approval policies on a real agent", () => {
   });
 
   it("tells the model the reason of a denial, and denies by itself when nobody answers in time", async () => {
-    harness = await startHarness({ api: "chat", script: [...script, { match: "again", toolCalls: [{ name: "shell", arguments: { command: "touch made-it" } }] }, { match: { last: "denied" }, text: "Timed out." }] });
+    harness = await startHarness({
+      api: "chat",
+      script: [
+        ...script,
+        { match: "again", toolCalls: [{ name: "shell", arguments: { command: "touch made-it" } }] },
+        { match: { last: "denied" }, text: "Timed out." },
+      ],
+    });
     await harness.append({ type: "agent-tool-policy-changed", payload: { default: "ask" } });
     const input = await harness.append({ type: "agent-input-added", payload: { content: "touch a file" } });
     const asked = await harness.waitForEvent((e) => e.type === "agent-tool-call-approval-requested", "the approval request");

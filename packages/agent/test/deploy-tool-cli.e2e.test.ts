@@ -31,17 +31,22 @@ const read = async (path: string): Promise<StoredEvent[]> => {
   return response.status === 404 ? [] : ((await response.json()) as { events: StoredEvent[] }).events;
 };
 const append = async (path: string, event: { type: string; payload?: Record<string, unknown> }): Promise<StoredEvent> =>
-  (await (await fetch(`${server.url}/api/streams${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(event) })).json()) as StoredEvent;
+  (await (
+    await fetch(`${server.url}/api/streams${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(event) })
+  ).json()) as StoredEvent;
 
 describe("tributary agent --deploy-tool", { timeout: 240_000 }, () => {
   it("offers the model deploy_processor: the scripted model deploys a ping-pong that answers pings after the agent process is gone", async () => {
     const script = join(dir, "script.json");
-    writeFileSync(script, JSON.stringify({
-      turns: [
-        { match: "answer pings", toolCalls: [{ name: "deploy_processor", arguments: { path: "./pings", slug: "ping-pong", script: pingPong } }] },
-        { match: { last: "is running on" }, text: "Deployed: pings on ./pings get a pong." },
-      ],
-    }));
+    writeFileSync(
+      script,
+      JSON.stringify({
+        turns: [
+          { match: "answer pings", toolCalls: [{ name: "deploy_processor", arguments: { path: "./pings", slug: "ping-pong", script: pingPong } }] },
+          { match: { last: "is running on" }, text: "Deployed: pings on ./pings get a pong." },
+        ],
+      }),
+    );
     const llm = cli(["mock-llm", "--port", "0", "--script", script]);
     const [, baseUrl] = await llm.waitFor(/OPENAI_BASE_URL=(\S+)/, 60_000);
     const path = "/cli/builder";
@@ -50,7 +55,11 @@ describe("tributary agent --deploy-tool", { timeout: 240_000 }, () => {
     expect(tools).toMatch(/deploy_processor \(on \/cli\/builder and below\)/);
 
     const input = await append(path, { type: "agent-input-added", payload: { content: "Deploy something that will answer pings" } });
-    const ended = await waitFor(async () => (await read(path)).find((event) => event.type === "agent-run-ended" && event.payload.inputOffset === input.offset), "the run's end", 90_000);
+    const ended = await waitFor(
+      async () => (await read(path)).find((event) => event.type === "agent-run-ended" && event.payload.inputOffset === input.offset),
+      "the run's end",
+      90_000,
+    );
     expect(ended.payload).toMatchObject({ outcome: "answered", text: "Deployed: pings on ./pings get a pong." });
     const deployed = (await read(`${path}/pings`)).find((event) => event.type === "processor/deployed");
     expect(deployed?.payload).toMatchObject({ slug: "ping-pong" });
@@ -59,7 +68,11 @@ describe("tributary agent --deploy-tool", { timeout: 240_000 }, () => {
     await agent.kill("SIGKILL");
     await llm.kill("SIGKILL");
     const ping = await append(`${path}/pings`, { type: "ping" });
-    const pong = await waitFor(async () => (await read(`${path}/pings`)).find((event) => event.type === "pong" && event.payload.to === ping.offset), "the pong", 90_000);
+    const pong = await waitFor(
+      async () => (await read(`${path}/pings`)).find((event) => event.type === "pong" && event.payload.to === ping.offset),
+      "the pong",
+      90_000,
+    );
     expect(pong.appendedBy).toMatchObject({ kind: "processor", slug: "ping-pong" });
   });
 

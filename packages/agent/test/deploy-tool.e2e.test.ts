@@ -29,9 +29,15 @@ const read = async (path: string): Promise<StoredEvent[]> => {
   return response.status === 404 ? [] : ((await response.json()) as { events: StoredEvent[] }).events;
 };
 const append = async (path: string, event: { type: string; payload?: Record<string, unknown> }): Promise<StoredEvent> =>
-  (await (await fetch(`${server.url}/api/streams${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(event) })).json()) as StoredEvent;
+  (await (
+    await fetch(`${server.url}/api/streams${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(event) })
+  ).json()) as StoredEvent;
 const runEnded = (path: string, input: StoredEvent) =>
-  waitFor(async () => (await read(path)).find((event) => event.type === "agent-run-ended" && event.payload.inputOffset === input.offset), "the run's end", 90_000);
+  waitFor(
+    async () => (await read(path)).find((event) => event.type === "agent-run-ended" && event.payload.inputOffset === input.offset),
+    "the run's end",
+    90_000,
+  );
 
 describe("an agent that extends itself", { timeout: 240_000 }, () => {
   it("deploys a ping-pong processor with deploy_processor, which then answers pings with the agent stopped", async () => {

@@ -41,7 +41,15 @@ describe("forking an agent's stream", () => {
       baseUrl: harness.url,
       path: forkPath,
       lease: { ttlMs: 300 },
-      agent: { model: "mock-model", baseUrl: harness.llm.baseUrl, api: "chat", apiKey: "sk-test", maxRetries: 0, contextWindowMs: 20, systemPrompt: "You are a test agent." },
+      agent: {
+        model: "mock-model",
+        baseUrl: harness.llm.baseUrl,
+        api: "chat",
+        apiKey: "sk-test",
+        maxRetries: 0,
+        contextWindowMs: 20,
+        systemPrompt: "You are a test agent.",
+      },
     });
     const question = await harness.append({ type: "agent-input-added", payload: { content: "what do I like?" } }, forkPath);
     const ended = await harness.runEnded(question.offset, forkPath);

@@ -46,7 +46,12 @@ describe("tributary import", () => {
       "agent-output-completed",
       "agent-run-ended",
     ]);
-    expect(events[0]!.payload).toMatchObject({ source: "claude-code", sessionId: "7c1f2e9a-0d3b-4f5e-9a61-2b8c4d6e8f01", cwd: "/home/ada/app", file: "claude-code-session.jsonl" });
+    expect(events[0]!.payload).toMatchObject({
+      source: "claude-code",
+      sessionId: "7c1f2e9a-0d3b-4f5e-9a61-2b8c4d6e8f01",
+      cwd: "/home/ada/app",
+      file: "claude-code-session.jsonl",
+    });
     // The three lines of one streamed answer are one output; thinking is left out; usage counts the cache.
     expect(events[3]!.payload).toMatchObject({
       text: "Let me count them.",
@@ -69,12 +74,26 @@ describe("tributary import", () => {
 
     // Continued here: an agent on the imported stream answers the next input with the imported history.
     const { startAgent } = await import("../src/start-agent.ts");
-    const agent = await startAgent({ baseUrl: harness.url, path: to, agent: { model: "mock-model", baseUrl: harness.llm.baseUrl, api: "chat", apiKey: "sk-test", maxRetries: 0, contextWindowMs: 20, systemPrompt: "You are a test agent." } });
+    const agent = await startAgent({
+      baseUrl: harness.url,
+      path: to,
+      agent: {
+        model: "mock-model",
+        baseUrl: harness.llm.baseUrl,
+        api: "chat",
+        apiKey: "sk-test",
+        maxRetries: 0,
+        contextWindowMs: 20,
+        systemPrompt: "You are a test agent.",
+      },
+    });
     try {
       const input = await harness.append({ type: "agent-input-added", payload: { content: "And the smallest?" } }, to);
       expect((await harness.runEnded(input.offset, to)).payload).toMatchObject({ outcome: "answered", text: "README.md is the smallest." });
       const texts = requestTexts(harness.llm.requests.at(-1)!.body);
-      expect(texts).toEqual(expect.arrayContaining(["How many files are in src?", "12", "There are 12 files in src.", "main.ts, at 4 KB.", "And the smallest?"]));
+      expect(texts).toEqual(
+        expect.arrayContaining(["How many files are in src?", "12", "There are 12 files in src.", "main.ts, at 4 KB.", "And the smallest?"]),
+      );
     } finally {
       await agent.stop();
     }
@@ -95,7 +114,10 @@ describe("tributary import", () => {
       "Version 1.2.0.",
     ]);
     expect(events[0]!.payload).toMatchObject({ source: "pi", sessionId: "5b0e2f1c-8a4d-4c6e-b7f2-1d3a5c7e9b20", steps: 6 });
-    expect(events.find((event) => event.type === "agent-output-completed")!.payload).toMatchObject({ toolCalls: [{ callId: "toolu_pi_1", name: "read" }], usage: { inputTokens: 2503, outputTokens: 40, cachedInputTokens: 2000 } });
+    expect(events.find((event) => event.type === "agent-output-completed")!.payload).toMatchObject({
+      toolCalls: [{ callId: "toolu_pi_1", name: "read" }],
+      usage: { inputTokens: 2503, outputTokens: 40, cachedInputTokens: 2000 },
+    });
     expect(state.totals).toMatchObject({ requests: 3, outputTokens: 53 });
 
     const again = await importFile(fixture("pi-session.jsonl"), to, harness.url);

@@ -89,11 +89,7 @@ describe("a tool whose process is killed with SIGKILL (no stop hook can run)", (
     harness = await startHarness({
       api: "chat",
       agent: { toolAckTimeoutMs: 1_000 },
-      script: [
-        { match: "count the words", toolCalls: [countCall] },
-        { match: { last: "no process took" }, text: "The word counter is gone." },
-        ...askedAgain,
-      ],
+      script: [{ match: "count the words", toolCalls: [countCall] }, { match: { last: "no process took" }, text: "The word counter is gone." }, ...askedAgain],
     });
     const plugin = await startPlugin(harness);
     await harness.waitForEvent((e) => e.type === "agent-tool-announced" && e.payload.name === "word_count", "word_count to be announced");
@@ -169,14 +165,22 @@ describe.each(["chat", "responses"] as const)("over the %s API", (api) => {
     harness = await startHarness({
       api,
       agent: { connectTimeoutMs: 300, firstTokenTimeoutMs: 300, maxRetries: 2, retryDelayMs: 50 },
-      script: [{ match: "headers", stallAfterChunks: 0, text: "never sent", repeat: true }, { gate: "never", text: "never sent", repeat: true }],
+      script: [
+        { match: "headers", stallAfterChunks: 0, text: "never sent", repeat: true },
+        { gate: "never", text: "never sent", repeat: true },
+      ],
     });
     const silent = await harness.append({ type: "agent-input-added", payload: { content: "are you there?" } });
     const ended = await harness.runEnded(silent.offset);
     expect(ended.payload).toMatchObject({ outcome: "failed", turns: 1, text: expect.stringContaining("connectTimeoutMs") });
     let events = await harness.read();
     expect(harness.ofType(events, "agent-request-retried").map((e) => e.payload)).toEqual([
-      expect.objectContaining({ requestId: `${silent.offset}.1`, attempt: 2, delayMs: 50, error: expect.stringContaining("no response headers within 300 ms") }),
+      expect.objectContaining({
+        requestId: `${silent.offset}.1`,
+        attempt: 2,
+        delayMs: 50,
+        error: expect.stringContaining("no response headers within 300 ms"),
+      }),
       expect.objectContaining({ requestId: `${silent.offset}.1`, attempt: 3, delayMs: 100 }),
     ]);
     expect(harness.ofType(events, "agent-request-failed")[0]!.payload).toMatchObject({ attempts: 3 });
@@ -243,10 +247,15 @@ describe.each(["chat", "responses"] as const)("over the %s API", (api) => {
     expect((await harness.runEnded(input.offset)).payload).toMatchObject({ outcome: "failed", text: expect.stringContaining("idleTimeoutMs") });
     const events = await harness.read();
     // Some text came before the silence (how many chunk events depends on the wire format), not all of it.
-    const text = harness.ofType(events, "agent-output-chunk-received").map((e) => String(e.payload.text ?? "")).join("");
+    const text = harness
+      .ofType(events, "agent-output-chunk-received")
+      .map((e) => String(e.payload.text ?? ""))
+      .join("");
     expect(text.length).toBeGreaterThan(0);
     expect(text).not.toContain("five");
-    expect(harness.ofType(events, "agent-request-failed")[0]!.payload).toMatchObject({ message: expect.stringMatching(/silent for 300 ms after chunk \d+ \(idleTimeoutMs\)/) });
+    expect(harness.ofType(events, "agent-request-failed")[0]!.payload).toMatchObject({
+      message: expect.stringMatching(/silent for 300 ms after chunk \d+ \(idleTimeoutMs\)/),
+    });
   });
 
   it("refuses a sub-agent past the depth limit with an event, and the chain still answers", async () => {
@@ -319,7 +328,10 @@ describe.each(["chat", "responses"] as const)("over the %s API", (api) => {
       script: [
         { match: "first", text: "First answered." },
         { match: { system: "You compact" }, text: "SUMMARY: a first question was answered." },
-        { match: "second", error: { status: 400, message: "This model's maximum context length is 128 tokens.", code: "context_length_exceeded", type: "invalid_request_error" } },
+        {
+          match: "second",
+          error: { status: 400, message: "This model's maximum context length is 128 tokens.", code: "context_length_exceeded", type: "invalid_request_error" },
+        },
         { match: "second", text: "Second answered after compaction." },
       ],
     });
@@ -329,7 +341,11 @@ describe.each(["chat", "responses"] as const)("over the %s API", (api) => {
     expect((await harness.runEnded(second.offset)).payload).toMatchObject({ outcome: "answered", text: "Second answered after compaction.", turns: 2 });
     const events = await harness.read();
     expect(harness.ofType(events, "agent-compaction-started")[0]!.payload).toMatchObject({ requestId: `${second.offset}.1.retry`, reason: "context-length" });
-    expect(harness.ofType(events, "agent-request-started").map((e) => e.payload.requestId)).toEqual([`${first.offset}.1`, `${second.offset}.1`, `${second.offset}.1.retry`]);
+    expect(harness.ofType(events, "agent-request-started").map((e) => e.payload.requestId)).toEqual([
+      `${first.offset}.1`,
+      `${second.offset}.1`,
+      `${second.offset}.1.retry`,
+    ]);
     expect(requestTexts(harness.llm.requests.at(-1)!.body)).toContain("Summary of the conversation so far:\nSUMMARY: a first question was answered.");
   });
 
@@ -352,7 +368,10 @@ describe.each(["chat", "responses"] as const)("over the %s API", (api) => {
     harness = await startHarness({ api, agent: { contextWindowMs: 600 }, script: [{ text: "ok" }] });
     const input = await harness.append({ type: "agent-input-added", payload: { content: "hi" } });
     await harness.waitForEvent((e) => e.type === "agent-context-window-opened", "the window");
-    await harness.append({ type: "agent-tool-announced", payload: { name: "late_tool", description: "Announced during the window.", parameters: { type: "object" } } });
+    await harness.append({
+      type: "agent-tool-announced",
+      payload: { name: "late_tool", description: "Announced during the window.", parameters: { type: "object" } },
+    });
     await harness.runEnded(input.offset);
     const [started] = harness.ofType(await harness.read(), "agent-request-started");
     expect(started!.payload.tools).toContain("late_tool");
@@ -362,11 +381,31 @@ describe.each(["chat", "responses"] as const)("over the %s API", (api) => {
 
 describe("two agent processes on one stream", () => {
   it("answer each input once: the second waits as a standby and takes over when the first is killed", async () => {
-    harness = await startHarness({ api: "chat", script: [{ match: "first", text: "One." }, { match: "second", text: "Two." }] });
+    harness = await startHarness({
+      api: "chat",
+      script: [
+        { match: "first", text: "One." },
+        { match: "second", text: "Two." },
+      ],
+    });
     await harness.stopAgent(); // the harness's own agent gives the lease up: two CLI processes compete here
     // A 3 s time to live: with 1 s, a holder's heartbeat that a loaded machine delays past it lets the standby take over mid-run.
     const agentCli = () => {
-      const cli = spawnCli(["agent", harness!.path, "--base-url", harness!.llm.baseUrl, "--model", "mock-model", "--no-tools", "--context-window-ms", "20", "--lease-ttl-ms", "3000", "--url", harness!.url]);
+      const cli = spawnCli([
+        "agent",
+        harness!.path,
+        "--base-url",
+        harness!.llm.baseUrl,
+        "--model",
+        "mock-model",
+        "--no-tools",
+        "--context-window-ms",
+        "20",
+        "--lease-ttl-ms",
+        "3000",
+        "--url",
+        harness!.url,
+      ]);
       spawned.push(cli);
       return cli;
     };

@@ -26,9 +26,18 @@ describe("MCP servers' tools as agent tools", () => {
       ],
     });
     const connected = await harness.waitForEvent((e) => e.type === "agent-mcp-server-connected", "the MCP server to connect");
-    expect(connected.payload).toMatchObject({ name: "testmcp", transport: "stdio", tools: ["testmcp__echo", "testmcp__add", "testmcp__fail", "testmcp__add_tool", "testmcp__remove_tool", "testmcp__exit"], server: "tributary-test-mcp 1.0.0" });
+    expect(connected.payload).toMatchObject({
+      name: "testmcp",
+      transport: "stdio",
+      tools: ["testmcp__echo", "testmcp__add", "testmcp__fail", "testmcp__add_tool", "testmcp__remove_tool", "testmcp__exit"],
+      server: "tributary-test-mcp 1.0.0",
+    });
     const announced = harness.ofType(await harness.read(), "agent-tool-announced").find((e) => e.payload.name === "testmcp__echo")!;
-    expect(announced.payload).toMatchObject({ description: "Repeats the text.", acknowledges: true, parameters: { type: "object", properties: { text: { type: "string", description: "What to repeat." } }, required: ["text"] } });
+    expect(announced.payload).toMatchObject({
+      description: "Repeats the text.",
+      acknowledges: true,
+      parameters: { type: "object", properties: { text: { type: "string", description: "What to repeat." } }, required: ["text"] },
+    });
 
     const input = await harness.append({ type: "agent-input-added", payload: { content: "repeat after me" } });
     const ended = await harness.runEnded(input.offset);
@@ -40,9 +49,17 @@ describe("MCP servers' tools as agent tools", () => {
     expect(harness.llm.requests[0]!.summary.tools).toEqual(expect.arrayContaining(["testmcp__echo", "testmcp__add", "shell"]));
     expect(requestTexts(harness.llm.requests[1]!.body)).toContain("echo from stdio: hi there");
     // The server's stderr (its start-up line and its log of the call) are events on the stream.
-    const stderr = await harness.waitForEvent((e) => e.type === "agent-mcp-server-stderr" && String(e.payload.text).includes("echo hi there"), "the call's stderr line");
+    const stderr = await harness.waitForEvent(
+      (e) => e.type === "agent-mcp-server-stderr" && String(e.payload.text).includes("echo hi there"),
+      "the call's stderr line",
+    );
     expect(stderr.payload.name).toBe("testmcp");
-    expect(harness.ofType(events, "agent-mcp-server-stderr").map((e) => e.payload.text).join("")).toContain("mcp-test-server: ready on stdio");
+    expect(
+      harness
+        .ofType(events, "agent-mcp-server-stderr")
+        .map((e) => e.payload.text)
+        .join(""),
+    ).toContain("mcp-test-server: ready on stdio");
   });
 
   it("gives an MCP error result to the model as an error, and withdraws the tools when the server's process dies mid-call", async () => {
@@ -74,7 +91,12 @@ describe("MCP servers' tools as agent tools", () => {
     const gone = await harness.waitForEvent((e) => e.type === "agent-mcp-server-disconnected", "the server to be reported gone");
     expect(gone.payload).toEqual({ name: "testmcp", reason: "the server's process exited" });
     await harness.waitForEvent((e) => e.type === "agent-tool-withdrawn" && e.payload.name === "testmcp__add", "its tools to be withdrawn");
-    expect(harness.ofType(await harness.read(), "agent-mcp-server-stderr").map((e) => e.payload.text).join("")).toContain("exiting on request");
+    expect(
+      harness
+        .ofType(await harness.read(), "agent-mcp-server-stderr")
+        .map((e) => e.payload.text)
+        .join(""),
+    ).toContain("exiting on request");
 
     // It connects again by itself: a new process, its tools announced again, a call answered.
     await harness.waitForEvent((e) => e.type === "agent-mcp-server-connected" && e.offset > gone.offset, "the server to be connected again");
@@ -100,13 +122,19 @@ describe("MCP servers' tools as agent tools", () => {
     await harness.waitForEvent((e) => e.type === "agent-mcp-server-connected", "the MCP server to connect");
     const adding = await harness.append({ type: "agent-input-added", payload: { content: "add a tool" } });
     await harness.runEnded(adding.offset);
-    const announced = await harness.waitForEvent((e) => e.type === "agent-tool-announced" && e.payload.name === "testmcp__greet", "the new tool to be announced");
+    const announced = await harness.waitForEvent(
+      (e) => e.type === "agent-tool-announced" && e.payload.name === "testmcp__greet",
+      "the new tool to be announced",
+    );
     expect(announced.payload.description).toBe("Says hello there.");
     const greeting = await harness.append({ type: "agent-input-added", payload: { content: "greet me" } });
     expect((await harness.runEnded(greeting.offset)).payload).toMatchObject({ outcome: "answered", text: "It said hello there." });
     const removing = await harness.append({ type: "agent-input-added", payload: { content: "remove echo" } });
     await harness.runEnded(removing.offset);
-    const withdrawn = await harness.waitForEvent((e) => e.type === "agent-tool-withdrawn" && e.payload.name === "testmcp__echo", "the removed tool to be withdrawn");
+    const withdrawn = await harness.waitForEvent(
+      (e) => e.type === "agent-tool-withdrawn" && e.payload.name === "testmcp__echo",
+      "the removed tool to be withdrawn",
+    );
     expect(withdrawn.payload.reason).toBe("its MCP server no longer offers it");
     expect(harness.ofType(await harness.read(), "agent-mcp-server-connected")).toHaveLength(1);
   });
@@ -155,17 +183,28 @@ describe("MCP servers' tools as agent tools", () => {
     expect((await harness.runEnded(input.offset)).payload).toMatchObject({ outcome: "answered", text: "The helper echoed." });
     const child = await harness.read(`${harness.path}/helper`);
     expect(harness.ofType(child, "agent-mcp-servers-configured").map((e) => e.payload)).toEqual([{ servers: [{ name: "allowed" }] }]);
-    expect(harness.ofType(child, "agent-tool-call-completed").at(-1)!.payload).toMatchObject({ name: "allowed__echo", output: "echo from stdio: from the child", isError: false });
+    expect(harness.ofType(child, "agent-tool-call-completed").at(-1)!.payload).toMatchObject({
+      name: "allowed__echo",
+      output: "echo from stdio: from the child",
+      isError: false,
+    });
     expect(harness.ofType(child, "agent-mcp-server-connected")[0]!.payload).toMatchObject({ name: "allowed" });
   });
 
   it("refuses a server an event names that the operator did not allow, and starts nothing", async () => {
     harness = await startHarness({ api: "chat", mcp: { allow: [stdioServer("allowed")] }, script: [{ text: "ok" }] });
     const marker = join(harness.cwd, "pwned");
-    await harness.append({ type: "agent-mcp-servers-configured", payload: { servers: [{ name: "evil", command: "touch", args: [marker] }, { name: "unknown" }, { name: "web", url: "http://169.254.169.254/mcp" }] } });
+    await harness.append({
+      type: "agent-mcp-servers-configured",
+      payload: { servers: [{ name: "evil", command: "touch", args: [marker] }, { name: "unknown" }, { name: "web", url: "http://169.254.169.254/mcp" }] },
+    });
     const refusals = await harness.waitForEvent((e) => e.type === "agent-mcp-server-failed" && e.payload.name === "web", "the last refusal");
     const failed = harness.ofType(await harness.read(), "agent-mcp-server-failed");
-    expect(failed.map((e) => [e.payload.name, e.payload.refused])).toEqual([["evil", true], ["unknown", true], ["web", true]]);
+    expect(failed.map((e) => [e.payload.name, e.payload.refused])).toEqual([
+      ["evil", true],
+      ["unknown", true],
+      ["web", true],
+    ]);
     expect(String(failed[0]!.payload.message)).toContain("is not an MCP server the operator allowed");
     expect(String(failed[1]!.payload.message)).toContain("no MCP server named unknown is allowed (allowed: allowed;");
     expect(refusals.payload.refused).toBe(true);

@@ -51,7 +51,12 @@ describe("mock-llm over the Chat Completions API", () => {
 
   it("sends usage in a last chunk when stream_options asks for it", async () => {
     llm.load([{ text: "a b", usage: { inputTokens: 7, outputTokens: 2 } }]);
-    const stream = await openai.chat.completions.create({ model: "m", stream: true, stream_options: { include_usage: true }, messages: [{ role: "user", content: "hi" }] });
+    const stream = await openai.chat.completions.create({
+      model: "m",
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [{ role: "user", content: "hi" }],
+    });
     let usage: unknown;
     for await (const chunk of stream) usage = chunk.usage ?? usage;
     expect(usage).toMatchObject({ prompt_tokens: 7, completion_tokens: 2, total_tokens: 9 });
@@ -62,12 +67,27 @@ describe("mock-llm over the Chat Completions API", () => {
       { text: "a", usage: { inputTokens: 100, outputTokens: 20, cachedInputTokens: 60, reasoningTokens: 8 } },
       { text: "b", usage: { inputTokens: 50, outputTokens: 10, cachedInputTokens: 5, reasoningTokens: 3 } },
     ]);
-    const stream = await openai.chat.completions.create({ model: "m", stream: true, stream_options: { include_usage: true }, messages: [{ role: "user", content: "hi" }] });
+    const stream = await openai.chat.completions.create({
+      model: "m",
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [{ role: "user", content: "hi" }],
+    });
     let usage: unknown;
     for await (const chunk of stream) usage = chunk.usage ?? usage;
-    expect(usage).toMatchObject({ prompt_tokens: 100, completion_tokens: 20, prompt_tokens_details: { cached_tokens: 60 }, completion_tokens_details: { reasoning_tokens: 8 } });
+    expect(usage).toMatchObject({
+      prompt_tokens: 100,
+      completion_tokens: 20,
+      prompt_tokens_details: { cached_tokens: 60 },
+      completion_tokens_details: { reasoning_tokens: 8 },
+    });
     const response = await openai.responses.create({ model: "m", input: "hi" });
-    expect(response.usage).toMatchObject({ input_tokens: 50, output_tokens: 10, input_tokens_details: { cached_tokens: 5 }, output_tokens_details: { reasoning_tokens: 3 } });
+    expect(response.usage).toMatchObject({
+      input_tokens: 50,
+      output_tokens: 10,
+      input_tokens_details: { cached_tokens: 5 },
+      output_tokens_details: { reasoning_tokens: 3 },
+    });
   });
 });
 
@@ -209,7 +229,13 @@ describe("mock-llm scripts", () => {
 
   it("records the request body and authorization header of every request", async () => {
     llm.load([{ text: "ok" }]);
-    await openai.chat.completions.create({ model: "m", messages: [{ role: "system", content: "sys" }, { role: "user", content: "hello" }] });
+    await openai.chat.completions.create({
+      model: "m",
+      messages: [
+        { role: "system", content: "sys" },
+        { role: "user", content: "hello" },
+      ],
+    });
     expect(llm.requests[0]).toMatchObject({ api: "chat", authorization: "Bearer sk-test", summary: { system: "sys", lastUser: "hello" } });
     expect(llm.requests[0]!.body.messages).toHaveLength(2);
   });

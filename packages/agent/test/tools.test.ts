@@ -13,7 +13,13 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(cwd, { recursive: true, force: true }));
 
-const context = (signal = new AbortController().signal): ToolContext => ({ signal, path: "/t", callId: "c", requestId: "1.1", append: async () => ({}) as never });
+const context = (signal = new AbortController().signal): ToolContext => ({
+  signal,
+  path: "/t",
+  callId: "c",
+  requestId: "1.1",
+  append: async () => ({}) as never,
+});
 const run = async <I>(tool: Tool<I>, input: I, signal?: AbortSignal) => {
   const result = await tool.run(input, context(signal));
   return typeof result === "string" ? { output: result, isError: false } : { output: result.output, isError: result.isError ?? false };

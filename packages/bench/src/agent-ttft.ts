@@ -29,7 +29,11 @@ export async function measureAgentTtft(
   const path = `/bench/agent-ttft-${Date.now()}`;
   const client = createEventsClient({ baseUrl: serverUrl });
   const openai = new OpenAI({ baseURL: llm.baseUrl, apiKey: "bench" });
-  const agent = await (options.agentModule?.startAgent ?? startAgent)({ baseUrl: serverUrl, path, agent: { baseUrl: llm.baseUrl, apiKey: "bench", model: "mock-model", api: "chat", contextWindowMs: 0 } });
+  const agent = await (options.agentModule?.startAgent ?? startAgent)({
+    baseUrl: serverUrl,
+    path,
+    agent: { baseUrl: llm.baseUrl, apiKey: "bench", model: "mock-model", api: "chat", contextWindowMs: 0 },
+  });
   const controller = new AbortController();
   const waiters = new Set<(event: StoredEvent) => void>();
   const reading = (async () => {
@@ -75,7 +79,10 @@ export async function measureAgentTtft(
     });
     const ended = next((event) => event.type === "agent-run-ended");
     await client.append({ path, event: { type: "agent-input-added", payload: { content: "stream a long answer" } } });
-    const outcome = await Promise.race([counted.then(() => "counted"), ended.then((event) => `ended ${String(event.payload.outcome)}: ${String(event.payload.text).slice(0, 200)}`)]);
+    const outcome = await Promise.race([
+      counted.then(() => "counted"),
+      ended.then((event) => `ended ${String(event.payload.outcome)}: ${String(event.payload.text).slice(0, 200)}`),
+    ]);
     if (outcome !== "counted") throw new Error(`the long answer did not stream: the run ${outcome}`);
     result.chunksPerSecond = ((seen - 1) * 1000) / (last - first);
     await ended;

@@ -76,7 +76,8 @@ export function growthChart(options: { file: string; title: string; xLabel: stri
     const colour = colours[index % colours.length];
     const points = series.points.map((point) => `${px(point.x).toFixed(1)},${py(point.y).toFixed(1)}`).join(" ");
     parts.push(`<polyline points="${points}" fill="none" stroke="${colour}" stroke-width="2" />`);
-    for (const point of series.points) parts.push(`<circle cx="${px(point.x).toFixed(1)}" cy="${py(point.y).toFixed(1)}" r="3" fill="${colour}"><title>${label(point.y)}</title></circle>`);
+    for (const point of series.points)
+      parts.push(`<circle cx="${px(point.x).toFixed(1)}" cy="${py(point.y).toFixed(1)}" r="3" fill="${colour}"><title>${label(point.y)}</title></circle>`);
     parts.push(`<rect x="${width - right + 12}" y="${top + index * 18}" width="10" height="10" fill="${colour}" />`);
     parts.push(`<text x="${width - right + 28}" y="${top + index * 18 + 9}" font-size="11">${escapeXml(series.label)}</text>`);
   });

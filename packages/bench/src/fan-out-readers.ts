@@ -44,7 +44,7 @@ function onData(reader: Reader, chunk: Buffer): void {
     reader.rest = bytes;
     return;
   }
-  for (let at = bytes.indexOf(marker); at >= 0 && at < complete; ) {
+  for (let at = bytes.indexOf(marker); at >= 0 && at < complete;) {
     const { value, end } = numberAt(bytes, at + marker.length);
     record(now - value);
     reader.received += 1;

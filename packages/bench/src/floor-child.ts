@@ -85,7 +85,9 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     const events: string[] = [];
     for (let offset = after + 1; offset <= last; offset++) events.push(synthesised(path, offset));
     res.writeHead(200, { "content-type": "application/json" });
-    res.end(`{"streamPath":${JSON.stringify(path)},"events":[${events.join(",")}],"nextAfterOffset":${last},"hasMore":${last < stream.count},"lastOffset":${stream.count}}`);
+    res.end(
+      `{"streamPath":${JSON.stringify(path)},"events":[${events.join(",")}],"nextAfterOffset":${last},"hasMore":${last < stream.count},"lastOffset":${stream.count}}`,
+    );
     return;
   }
   res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
@@ -95,7 +97,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     res.on("close", () => stream.readers.delete(res));
     return;
   }
-  for (let offset = after + 1; offset <= stream.count; ) {
+  for (let offset = after + 1; offset <= stream.count;) {
     const frames: string[] = [];
     for (const end = Math.min(stream.count, offset + 999); offset <= end; offset++) frames.push(`id: ${offset}\ndata: ${synthesised(path, offset)}\n\n`);
     if (!res.write(frames.join(""))) await new Promise((resolve) => res.once("drain", resolve));

@@ -96,7 +96,11 @@ export async function closeSharedSubjects(context: GroupContext): Promise<void> 
  * @example
  * const runs = await interleave(running, 3, (subject) => measureLatency(subject));
  */
-export async function interleave<T>(running: RunningSubject[], rounds: number, measure: (subject: RunningSubject, round: number) => Promise<T>): Promise<Map<SubjectId, T[]>> {
+export async function interleave<T>(
+  running: RunningSubject[],
+  rounds: number,
+  measure: (subject: RunningSubject, round: number) => Promise<T>,
+): Promise<Map<SubjectId, T[]>> {
   const runs = new Map<SubjectId, T[]>(running.map((subject) => [subject.id, []]));
   for (let round = 0; round < rounds; round++) {
     for (const subject of running) runs.get(subject.id)!.push(await measure(subject, round));

@@ -28,7 +28,10 @@ export function describeMachine(dataDir: string): Machine {
     os: `${osRelease() ?? os.type()} (${os.type()} ${os.release()}, ${os.arch()})`,
     node: process.version,
     disk: describeDisk(dataDir),
-    loadAverage: os.loadavg().map((value) => value.toFixed(2)).join(", "),
+    loadAverage: os
+      .loadavg()
+      .map((value) => value.toFixed(2))
+      .join(", "),
   };
 }
 

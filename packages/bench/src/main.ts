@@ -101,7 +101,19 @@ Options:
   progress.note(typeof postgres === "string" ? `No PostgreSQL column: ${postgres}.` : "PostgreSQL: a private cluster for this run.");
   const results = new Map<string, FigureResult>();
   const charts: Chart[] = [];
-  const context: GroupContext = { quick, rounds, progress, results, details: [], charts, sections: [], cpu: createCpuAccounting(), profileDir, postgres, ...(quick ? { shared: new Map() } : {}) };
+  const context: GroupContext = {
+    quick,
+    rounds,
+    progress,
+    results,
+    details: [],
+    charts,
+    sections: [],
+    cpu: createCpuAccounting(),
+    profileDir,
+    postgres,
+    ...(quick ? { shared: new Map() } : {}),
+  };
   try {
     for (const group of selected) await group.run(context);
   } finally {

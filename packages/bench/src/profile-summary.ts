@@ -63,8 +63,7 @@ if (import.meta.main) {
     process.exit(2);
   }
   const summary = summarizeProfile(JSON.parse(readFileSync(file, "utf8")) as Profile);
-  const line = ([name, ms]: [string, number]) =>
-    `${ms.toFixed(0).padStart(8)} ms ${((100 * ms) / summary.totalMs).toFixed(1).padStart(5)}%  ${name}`;
+  const line = ([name, ms]: [string, number]) => `${ms.toFixed(0).padStart(8)} ms ${((100 * ms) / summary.totalMs).toFixed(1).padStart(5)}%  ${name}`;
   console.log(`total sampled: ${summary.totalMs.toFixed(0)} ms\n\nby file:`);
   for (const entry of summary.byFile.slice(0, Number(top))) console.log(line(entry));
   console.log("\nby function (inclusive time, packages/ and npm: only):");

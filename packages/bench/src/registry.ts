@@ -13,7 +13,9 @@ const groupsDir = fileURLToPath(new URL("./groups/", import.meta.url));
  * groups.map((group) => group.name); // ["appends", "live", ...]
  */
 export async function loadGroups(): Promise<BenchGroup[]> {
-  const files = readdirSync(groupsDir).filter((file) => file.endsWith(".ts")).sort();
+  const files = readdirSync(groupsDir)
+    .filter((file) => file.endsWith(".ts"))
+    .sort();
   const groups: BenchGroup[] = [];
   for (const file of files) {
     const module = (await import(pathToFileURL(`${groupsDir}${file}`).href)) as { group?: BenchGroup };

@@ -42,9 +42,12 @@ export function renderReport(report: BenchReport): string {
   const { machine } = report;
   const rows = report.figures.map((figure) => {
     const result = report.results.get(figure.id) ?? { notMeasured: "the benchmark did not run" };
-    if (!("values" in result)) return `| ${figure.label} | not measured: ${result.notMeasured} |  |  | ${figure.target?.text ?? "—"} | — |${columns.map(() => "  |").join("")}`;
+    if (!("values" in result))
+      return `| ${figure.label} | not measured: ${result.notMeasured} |  |  | ${figure.target?.text ?? "—"} | — |${columns.map(() => "  |").join("")}`;
     const sqlite = result.values.sqlite;
-    const measured = sqlite ? `${spreadText(sqlite, figure.unit)}${result.caveat ? ` (${result.caveat})` : ""}` : `not measured${result.caveat ? `: ${result.caveat}` : ""}`;
+    const measured = sqlite
+      ? `${spreadText(sqlite, figure.unit)}${result.caveat ? ` (${result.caveat})` : ""}`
+      : `not measured${result.caveat ? `: ${result.caveat}` : ""}`;
     const verdict = verdictOf(figure, result);
     const cells = columns.map(({ id }) => {
       const value = result.values[id];

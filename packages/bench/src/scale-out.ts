@@ -22,7 +22,14 @@ import { measureAppendThroughput } from "./scenarios/append-throughput.ts";
 import { startServerProcess, type ServerProcess } from "./server-process.ts";
 import { tributaryWire } from "./wire.ts";
 
-const { values } = parseArgs({ options: { seconds: { type: "string", default: "8" }, rounds: { type: "string", default: "3" }, restarts: { type: "string", default: "3" }, "synchronous-commit": { type: "string", default: "on" } } });
+const { values } = parseArgs({
+  options: {
+    seconds: { type: "string", default: "8" },
+    rounds: { type: "string", default: "3" },
+    restarts: { type: "string", default: "3" },
+    "synchronous-commit": { type: "string", default: "on" },
+  },
+});
 if (!["on", "off"].includes(values["synchronous-commit"])) throw new Error("--synchronous-commit must be on or off");
 const durationMs = Number(values.seconds) * 1000;
 const rounds = Number(values.rounds);
@@ -110,15 +117,23 @@ try {
     try {
       recoveries.push(await measureRestart(servers, trial));
       const last = recoveries.at(-1)!;
-      progress.done(`restart took ${last.restartMs} ms; servers accepted appends again ${last.firstAcceptedMs.join(", ")} ms after it began; ${last.refused} appends refused with 503`);
+      progress.done(
+        `restart took ${last.restartMs} ms; servers accepted appends again ${last.firstAcceptedMs.join(", ")} ms after it began; ${last.refused} appends refused with 503`,
+      );
     } finally {
       for (const server of servers) await server.close();
     }
   }
 
-  const lines = [`# Scale-out on this machine (PostgreSQL ${postgres.version}, fsync on, synchronous_commit ${values["synchronous-commit"]}; SQLite --fsync normal)`, ""];
+  const lines = [
+    `# Scale-out on this machine (PostgreSQL ${postgres.version}, fsync on, synchronous_commit ${values["synchronous-commit"]}; SQLite --fsync normal)`,
+    "",
+  ];
   lines.push(`${availableParallelism()} cores; 1-minute load average ${loadAtStart} at the start, ${loadavg()[0]!.toFixed(1)} at the end.`, "");
-  lines.push(`${clients} closed-loop clients, one event per request, ${durationMs / 1000} s measured after 2 s warm-up, ${rounds} interleaved rounds: median (min–max) appends/s.`, "");
+  lines.push(
+    `${clients} closed-loop clients, one event per request, ${durationMs / 1000} s measured after 2 s warm-up, ${rounds} interleaved rounds: median (min–max) appends/s.`,
+    "",
+  );
   lines.push("| workload | setup | appends/s | server CPU ms per append |", "|---|---|---|---|");
   for (const [key, runs] of figures) {
     const sorted = [...runs].sort((a, b) => a - b);
@@ -130,7 +145,9 @@ try {
   lines.push("", "Restart recovery (3 servers, 12 clients appending to their own streams, `pg_ctl -m fast restart`):", "");
   lines.push("| trial | restart took | each server accepted appends again after | refused (503) | other answers |", "|---|---|---|---|---|");
   for (const [index, recovery] of recoveries.entries()) {
-    lines.push(`| ${index + 1} | ${recovery.restartMs} ms | ${recovery.firstAcceptedMs.map((ms) => `${ms} ms`).join(", ")} | ${recovery.refused} | ${JSON.stringify(recovery.other)} |`);
+    lines.push(
+      `| ${index + 1} | ${recovery.restartMs} ms | ${recovery.firstAcceptedMs.map((ms) => `${ms} ms`).join(", ")} | ${recovery.refused} | ${JSON.stringify(recovery.other)} |`,
+    );
   }
   console.log(lines.join("\n"));
 } finally {
@@ -154,7 +171,10 @@ async function measureRestart(servers: ServerProcess[], trial: number) {
       const path = `/api/streams/bench/restart-${trial}/s${index}-c${client}`;
       while (!stop) {
         const sent = performance.now();
-        const response = await https[index]!.post(path, `{"type":"bench/appended","payload":{"client":${client}}}`).catch((error: Error) => ({ status: 0, body: error.message }));
+        const response = await https[index]!.post(path, `{"type":"bench/appended","payload":{"client":${client}}}`).catch((error: Error) => ({
+          status: 0,
+          body: error.message,
+        }));
         if (response.status === 201) {
           if (sent >= restartedAt && firstAccepted[index] === undefined) firstAccepted[index] = performance.now();
         } else if (response.status === 503) {

@@ -19,7 +19,9 @@ export function openStorageFloor() {
   const db = new DatabaseSync(join(dir, "floor.db"));
   db.exec("PRAGMA journal_mode = WAL");
   db.exec("PRAGMA synchronous = NORMAL");
-  db.exec("CREATE TABLE events (stream_id INTEGER NOT NULL, offset INTEGER NOT NULL, type TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (stream_id, offset)) WITHOUT ROWID");
+  db.exec(
+    "CREATE TABLE events (stream_id INTEGER NOT NULL, offset INTEGER NOT NULL, type TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (stream_id, offset)) WITHOUT ROWID",
+  );
   const insert = db.prepare("INSERT INTO events (stream_id, offset, type, json) VALUES (?, ?, 'bench/appended', ?)");
   let stream = 0;
   const transaction = (offset: number, rows: number, streamId: number) => {

@@ -37,7 +37,10 @@ const script = (name: string) => fileURLToPath(new URL(name, import.meta.url));
  * @example
  * const floor = await startSubject("floor", { postgres: undefined });
  */
-export async function startSubject(id: SubjectId, options: { postgres: PrivatePostgres | undefined; profileDir?: string | undefined }): Promise<RunningSubject> {
+export async function startSubject(
+  id: SubjectId,
+  options: { postgres: PrivatePostgres | undefined; profileDir?: string | undefined },
+): Promise<RunningSubject> {
   const common = { fsync: "normal" as const, cpuProfileDir: options.profileDir };
   let server: ServerProcess;
   if (id === "sqlite") server = await startServerProcess(common);

@@ -14,7 +14,19 @@ function runBench(args: string[]) {
   return spawnSync(process.execPath, [mainScript, ...args], { encoding: "utf8", timeout: 540_000 });
 }
 
-const columns = ["Figure", "Tributary (SQLite)", "× HTTP floor", "× reference (memory)", "Target", "Result", "Tributary (PostgreSQL)", "HTTP floor", "Storage floor (raw SQLite)", "Reference (memory)", "Reference (file)"];
+const columns = [
+  "Figure",
+  "Tributary (SQLite)",
+  "× HTTP floor",
+  "× reference (memory)",
+  "Target",
+  "Result",
+  "Tributary (PostgreSQL)",
+  "HTTP floor",
+  "Storage floor (raw SQLite)",
+  "Reference (memory)",
+  "Reference (file)",
+];
 
 /** The report's results table: one record per row, keyed by column heading. */
 function resultsTable(markdown: string): Map<string, Record<string, string>> {
@@ -24,7 +36,10 @@ function resultsTable(markdown: string): Map<string, Record<string, string>> {
   const rows = new Map<string, Record<string, string>>();
   for (const line of lines.slice(header + 2)) {
     if (!line.startsWith("|")) break;
-    const cells = line.slice(2, -2).split(" | ").map((cell) => cell.trim());
+    const cells = line
+      .slice(2, -2)
+      .split(" | ")
+      .map((cell) => cell.trim());
     rows.set(cells[0]!, Object.fromEntries(headings.map((heading, i) => [heading, cells[i] ?? ""])));
   }
   expect(headings).toEqual(columns);
@@ -34,54 +49,67 @@ function resultsTable(markdown: string): Map<string, Record<string, string>> {
 const value = /^[\d,]+(\.\d+)? (ms|µs|appends\/s|events\/s|chunks\/s|KiB)( \([\d,.]+–[\d,.]+\))?( \(.+\))?$/;
 
 describe("npm run bench", () => {
-  it("writes a report in --quick mode: every figure measured side by side with the floor and the reference, its ratios and its target", { timeout: 600_000 }, async () => {
-    const out = join(dir, "BENCHMARKS.md");
-    const run = runBench(["--quick", "--out", out]);
-    expect(run.status, run.stderr).toBe(0);
-    expect(run.stderr).toContain("[1/");
+  it(
+    "writes a report in --quick mode: every figure measured side by side with the floor and the reference, its ratios and its target",
+    { timeout: 600_000 },
+    async () => {
+      const out = join(dir, "BENCHMARKS.md");
+      const run = runBench(["--quick", "--out", out]);
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stderr).toContain("[1/");
 
-    const report = readFileSync(out, "utf8");
-    expect(report).toContain(`- **Command**: \`npm run bench -- --quick --out ${out}\``);
-    expect(report).toMatch(/- \*\*Machine\*\*: .+, \d+ cores, [\d.]+ GiB memory/);
-    expect(report).toMatch(/- \*\*PostgreSQL\*\*: .+/);
-    expect(report).toContain("Runs are interleaved (A B C A B C …, 2 rounds)");
+      const report = readFileSync(out, "utf8");
+      expect(report).toContain(`- **Command**: \`npm run bench -- --quick --out ${out}\``);
+      expect(report).toMatch(/- \*\*Machine\*\*: .+, \d+ cores, [\d.]+ GiB memory/);
+      expect(report).toMatch(/- \*\*PostgreSQL\*\*: .+/);
+      expect(report).toContain("Runs are interleaved (A B C A B C …, 2 rounds)");
 
-    const rows = resultsTable(report);
-    const figures = (await loadGroups()).flatMap((group) => group.figures);
-    for (const figure of figures) {
-      const row = rows.get(figure.label)!;
-      expect(row, `a row for "${figure.label}"`).toBeDefined();
-      // Tributary on SQLite is measured for every figure, with the spread of its two runs where it had two.
-      expect(row["Tributary (SQLite)"], figure.label).toMatch(value);
-      expect(row.Target).toBe(figure.target?.text ?? "—");
-      expect(row.Result, figure.label).toMatch(figure.target ? /^(✅ pass|❌ miss)$/ : /^\(context\)$/);
-      for (const column of ["× HTTP floor", "× reference (memory)"]) expect(row[column], `${figure.label}: ${column}`).toMatch(/^(\d+\.\d\d×)?$/);
-      for (const column of columns.slice(6)) expect(row[column], `${figure.label}: ${column}`).toMatch(new RegExp(`^(|not measured: .+|${value.source.slice(1, -1)})$`));
-    }
-    // The floor and the reference are measured in the same run for every workload that has them.
-    for (const label of ["Sequential append latency p50", "Appends/s, one stream, 32 concurrent clients", "Append → live SSE reader round trip p50", "Catch-up read over SSE", "Catch-up read over JSON pages"]) {
-      const row = rows.get(label)!;
-      expect(row["HTTP floor"], label).toMatch(value);
-      expect(row["Reference (memory)"], label).toMatch(value);
-      expect(row["Reference (file)"], label).toMatch(value);
-      expect(row["× HTTP floor"], label).toMatch(/^\d+\.\d\d×$/);
-      expect(row["× reference (memory)"], label).toMatch(/^\d+\.\d\d×$/);
-      expect(row["Tributary (PostgreSQL)"], label).toMatch(new RegExp(`^(not measured: .+|${value.source.slice(1, -1)})$`));
-    }
-    expect(rows.get("Sequential append latency p50")!["Storage floor (raw SQLite)"]).toMatch(value);
-    expect(rows.get("Sequential append latency p50")!["Tributary (SQLite)"]).toMatch(/\(.+–.+\)$/);
+      const rows = resultsTable(report);
+      const figures = (await loadGroups()).flatMap((group) => group.figures);
+      for (const figure of figures) {
+        const row = rows.get(figure.label)!;
+        expect(row, `a row for "${figure.label}"`).toBeDefined();
+        // Tributary on SQLite is measured for every figure, with the spread of its two runs where it had two.
+        expect(row["Tributary (SQLite)"], figure.label).toMatch(value);
+        expect(row.Target).toBe(figure.target?.text ?? "—");
+        expect(row.Result, figure.label).toMatch(figure.target ? /^(✅ pass|❌ miss)$/ : /^\(context\)$/);
+        for (const column of ["× HTTP floor", "× reference (memory)"]) expect(row[column], `${figure.label}: ${column}`).toMatch(/^(\d+\.\d\d×)?$/);
+        for (const column of columns.slice(6))
+          expect(row[column], `${figure.label}: ${column}`).toMatch(new RegExp(`^(|not measured: .+|${value.source.slice(1, -1)})$`));
+      }
+      // The floor and the reference are measured in the same run for every workload that has them.
+      for (const label of [
+        "Sequential append latency p50",
+        "Appends/s, one stream, 32 concurrent clients",
+        "Append → live SSE reader round trip p50",
+        "Catch-up read over SSE",
+        "Catch-up read over JSON pages",
+      ]) {
+        const row = rows.get(label)!;
+        expect(row["HTTP floor"], label).toMatch(value);
+        expect(row["Reference (memory)"], label).toMatch(value);
+        expect(row["Reference (file)"], label).toMatch(value);
+        expect(row["× HTTP floor"], label).toMatch(/^\d+\.\d\d×$/);
+        expect(row["× reference (memory)"], label).toMatch(/^\d+\.\d\d×$/);
+        expect(row["Tributary (PostgreSQL)"], label).toMatch(new RegExp(`^(not measured: .+|${value.source.slice(1, -1)})$`));
+      }
+      expect(rows.get("Sequential append latency p50")!["Storage floor (raw SQLite)"]).toMatch(value);
+      expect(rows.get("Sequential append latency p50")!["Tributary (SQLite)"]).toMatch(/\(.+–.+\)$/);
 
-    // Growth curves and charts: tables with a shape each, SVG files the report links.
-    expect(report).toContain("## Cost growth");
-    expect(report).toMatch(/Shape from 1,000 to 3,000 events: append (flat|sublinear|linear|superlinear)/);
-    expect(report).toMatch(/\| Tributary \(SQLite\) \| [\d.-]+ KiB RSS/);
-    const charts = [...report.matchAll(/!\[[^\]]+\]\((docs\/benchmarks\/[\w-]+\.svg)\)/g)].map((match) => match[1]!);
-    expect(charts).toEqual(expect.arrayContaining(["docs/benchmarks/append-latency.svg", "docs/benchmarks/growth-stream.svg", "docs/benchmarks/growth-sse-memory.svg"]));
-    for (const chart of charts) {
-      expect(existsSync(join(dir, chart)), chart).toBe(true);
-      expect(readFileSync(join(dir, chart), "utf8")).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"[\s\S]*<\/svg>\n$/);
-    }
-  });
+      // Growth curves and charts: tables with a shape each, SVG files the report links.
+      expect(report).toContain("## Cost growth");
+      expect(report).toMatch(/Shape from 1,000 to 3,000 events: append (flat|sublinear|linear|superlinear)/);
+      expect(report).toMatch(/\| Tributary \(SQLite\) \| [\d.-]+ KiB RSS/);
+      const charts = [...report.matchAll(/!\[[^\]]+\]\((docs\/benchmarks\/[\w-]+\.svg)\)/g)].map((match) => match[1]!);
+      expect(charts).toEqual(
+        expect.arrayContaining(["docs/benchmarks/append-latency.svg", "docs/benchmarks/growth-stream.svg", "docs/benchmarks/growth-sse-memory.svg"]),
+      );
+      for (const chart of charts) {
+        expect(existsSync(join(dir, chart)), chart).toBe(true);
+        expect(readFileSync(join(dir, chart), "utf8")).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"[\s\S]*<\/svg>\n$/);
+      }
+    },
+  );
 
   it("refuses an unknown --only group and names the groups it takes", async () => {
     const run = runBench(["--only", "appends,nonsense"]);

@@ -128,7 +128,17 @@ export const agentCommand: Command = {
         ...(values["no-tools"] ? {} : { cwd }),
         shell: { mode: values.sandbox ? "just-bash" : "bash" },
         deployTool: values["deploy-tool"] ?? false,
-        agent: { model: values.model, baseUrl, api, systemPrompt: values["system-prompt"], contextWindowMs, maxTurns, ...limits, ...policies, approvalTimeoutMs },
+        agent: {
+          model: values.model,
+          baseUrl,
+          api,
+          systemPrompt: values["system-prompt"],
+          contextWindowMs,
+          maxTurns,
+          ...limits,
+          ...policies,
+          approvalTimeoutMs,
+        },
         ...(mcpServers.length + mcpAllow.length > 0 ? { mcp: { servers: mcpServers, allow: mcpAllow } } : {}),
         lease: { ttlMs: leaseTtlMs, onStandby: () => console.log(`standby: another agent process answers on ${path}; this one takes over when it stops`) },
       });
@@ -140,7 +150,9 @@ export const agentCommand: Command = {
       ...(values["deploy-tool"] ? [`deploy_processor (on ${path} and below)`] : []),
       ...(values.children ? ["subagent"] : []),
     ];
-    console.log(`agent running on ${path}${values.children ? " and its children" : ""} · model ${values.model ?? "gpt-4o-mini"} · ${api} API at ${baseUrl ?? "https://api.openai.com/v1"}`);
+    console.log(
+      `agent running on ${path}${values.children ? " and its children" : ""} · model ${values.model ?? "gpt-4o-mini"} · ${api} API at ${baseUrl ?? "https://api.openai.com/v1"}`,
+    );
     console.log(`  tools: ${tools.length > 0 ? tools.join(", ") : "none"}`);
     if (mcpServers.length > 0) console.log(`  mcp:   ${mcpServers.map((server) => `${server.name} (${server.url ?? "stdio"})`).join(", ")}`);
     if (mcpAllow.length > 0) console.log(`  mcp allowed for events: ${mcpAllow.map((server) => server.name).join(", ")}`);

@@ -18,7 +18,9 @@ export const benchCommand: Command = {
     } catch (error) {
       const missing = (error as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND" && (error as Error).message.includes("'@tributary/bench'");
       if (!missing) throw error;
-      throw new CliError("tributary bench runs from a checkout of the Tributary repository (npm run bench there); the benchmark harness is not part of the installed CLI.");
+      throw new CliError(
+        "tributary bench runs from a checkout of the Tributary repository (npm run bench there); the benchmark harness is not part of the installed CLI.",
+      );
     }
     return bench.main(argv);
   },

@@ -34,7 +34,9 @@ function shimPlugin(shim: string): Plugin {
     setup(build) {
       // Side-effect free, so a processor that uses only defineProcessor does not carry the schema library.
       build.onResolve({ filter: /^(tributary|@tributary\/sdk)$/ }, () => ({ path: "tributary-sdk-shim", namespace: "tributary-shim", sideEffects: false }));
-      build.onResolve({ filter: /processor\/event-type\.(ts|js)$/ }, (args) => (args.namespace === "tributary-shim" ? { path: args.path, sideEffects: false } : undefined));
+      build.onResolve({ filter: /processor\/event-type\.(ts|js)$/ }, (args) =>
+        args.namespace === "tributary-shim" ? { path: args.path, sideEffects: false } : undefined,
+      );
       build.onLoad({ filter: /.*/, namespace: "tributary-shim" }, () => ({ contents: shim, loader: "js", resolveDir: process.cwd() }));
       build.onResolve({ filter: /^node:/ }, (args) => ({
         errors: [{ text: `'${args.path}' is not available to a hosted processor: it has no file system, process or network (use fetch)` }],
@@ -70,7 +72,10 @@ export async function bundleProcessor(file: string): Promise<string> {
   } catch (error) {
     const errors = (error as { errors?: { text: string; location?: { file: string; line: number } | null }[] }).errors;
     if (errors?.length) {
-      throw new CliError(`could not bundle ${file}: ${errors.map((entry) => (entry.location ? `${entry.location.file}:${entry.location.line}: ` : "") + entry.text).join("; ")}`, 1);
+      throw new CliError(
+        `could not bundle ${file}: ${errors.map((entry) => (entry.location ? `${entry.location.file}:${entry.location.line}: ` : "") + entry.text).join("; ")}`,
+        1,
+      );
     }
     throw new CliError(`could not bundle ${file}: ${(error as Error).message}`, 1);
   }

@@ -35,7 +35,13 @@ ${clientFlagsHelp}
 export const chatCommand: Command = {
   summary: "chat with an agent in the terminal",
   async run(argv) {
-    const { values, positionals } = parseFlags("chat", argv, { ...clientFlags, queue: { type: "boolean" }, interrupt: { type: "boolean" }, steer: { type: "boolean" }, history: { type: "string" } });
+    const { values, positionals } = parseFlags("chat", argv, {
+      ...clientFlags,
+      queue: { type: "boolean" },
+      interrupt: { type: "boolean" },
+      steer: { type: "boolean" },
+      history: { type: "string" },
+    });
     if (values.help) {
       console.log(help);
       return 0;
@@ -71,12 +77,17 @@ export const chatCommand: Command = {
     /** Keeps `approvals` up to date with an event of this stream or a sub-agent's; true when it changed. */
     const trackApproval = (event: StoredEvent): boolean => {
       if (event.type === "agent-tool-call-approval-requested") {
-        approvals.set(approvalKey(event), { path: event.streamPath, callId: String(event.payload.callId), name: `${subStreamLabel(path, event.streamPath)}${String(event.payload.name)}` });
+        approvals.set(approvalKey(event), {
+          path: event.streamPath,
+          callId: String(event.payload.callId),
+          name: `${subStreamLabel(path, event.streamPath)}${String(event.payload.name)}`,
+        });
         for (const waiter of approvalWaiters) waiter();
         approvalWaiters.clear();
         return true;
       }
-      if (event.type === "agent-tool-call-approved" || event.type === "agent-tool-call-denied" || event.type === "agent-tool-call-completed") return approvals.delete(approvalKey(event));
+      if (event.type === "agent-tool-call-approved" || event.type === "agent-tool-call-denied" || event.type === "agent-tool-call-completed")
+        return approvals.delete(approvalKey(event));
       return false;
     };
     const approvalWaiters = new Set<() => void>();
@@ -142,7 +153,10 @@ export const chatCommand: Command = {
       stopping = true;
       write(renderer.note("  ⏹ stopping the answer (Ctrl-C again to quit)"));
       void client
-        .append({ path, event: { type: "agent-run-stop-requested", payload: { reason: "stopped from tributary chat (Ctrl-C)" }, metadata: { chatSession: session } } })
+        .append({
+          path,
+          event: { type: "agent-run-stop-requested", payload: { reason: "stopped from tributary chat (Ctrl-C)" }, metadata: { chatSession: session } },
+        })
         .catch((error: unknown) => write(renderer.note(`  ✗ could not stop: ${(error as Error).message}`)));
     };
     rl.on("SIGINT", interrupt);
@@ -244,11 +258,15 @@ export const chatCommand: Command = {
         continue;
       }
       const busy = running.size > 0 || lastInput > answered;
-      if (busy && tty) write(renderer.note(`  ↳ ${busyPolicy === "queue" ? "queued" : busyPolicy === "steer" ? "steering the answer" : "interrupting"}: ${content}`));
+      if (busy && tty)
+        write(renderer.note(`  ↳ ${busyPolicy === "queue" ? "queued" : busyPolicy === "steer" ? "steering the answer" : "interrupting"}: ${content}`));
       else if (muted) write(renderer.note(`> ${content}`)); // typed before the prompt showed: its echo was held back
       try {
         const policy = busy ? busyPolicy : undefined;
-        const stored = await client.append({ path, event: { type: "agent-input-added", payload: { content, ...(policy ? { policy } : {}) }, metadata: { chatSession: session } } });
+        const stored = await client.append({
+          path,
+          event: { type: "agent-input-added", payload: { content, ...(policy ? { policy } : {}) }, metadata: { chatSession: session } },
+        });
         lastInput = stored.offset;
         // Piped input is a script: each line waits for the answer to the one before.
         // A call that waits for approval is answered by the next line.
@@ -265,7 +283,11 @@ export const chatCommand: Command = {
     const [unanswered] = approvals.values();
     const leftWaiting = !quit && unanswered !== undefined && lastInput > answered;
     if (leftWaiting) {
-      write(renderer.note(`  the input ended while ${unanswered.name} waits for approval; the call stays waiting: answer it in the UI or another tributary chat (the agent denies it after its approvalTimeoutMs)`));
+      write(
+        renderer.note(
+          `  the input ended while ${unanswered.name} waits for approval; the call stays waiting: answer it in the UI or another tributary chat (the agent denies it after its approvalTimeoutMs)`,
+        ),
+      );
     }
     controller.abort();
     await Promise.all([reader.catch(() => undefined), ...subReaders]);

@@ -40,7 +40,8 @@ export const deployCommand: Command = {
       console.log(help);
       return 0;
     }
-    if (positionals.length !== 1) throw new CliError(`deploy takes one processor file, e.g. tributary deploy ping-pong.ts --path /me/pp. See 'tributary deploy --help'.`);
+    if (positionals.length !== 1)
+      throw new CliError(`deploy takes one processor file, e.g. tributary deploy ping-pong.ts --path /me/pp. See 'tributary deploy --help'.`);
     if (values.path === undefined) throw new CliError(`--path is required: the stream to run on, e.g. --path /me/pp. See 'tributary deploy --help'.`);
     let path: string;
     try {
@@ -61,7 +62,9 @@ export const deployCommand: Command = {
     const timer = setTimeout(() => controller.abort(), timeoutSeconds * 1000);
     try {
       const deployed = await client.append({ path, event: { type: "processor/deployed", payload: { slug, script } } });
-      console.error(`tributary deploy: deployed ${slug} (${Math.round(script.length / 1024)} KiB) at ${path} offset ${deployed.offset}; waiting for it to start…`);
+      console.error(
+        `tributary deploy: deployed ${slug} (${Math.round(script.length / 1024)} KiB) at ${path} offset ${deployed.offset}; waiting for it to start…`,
+      );
       const outcome = await waitForOutcome(client.stream({ path, live: true, afterOffset: deployed.offset, signal: controller.signal }), slug, deployed.offset);
       if (outcome.type === "processor/started") {
         console.log(`${slug} is running on ${path}.`);
@@ -70,7 +73,8 @@ export const deployCommand: Command = {
       console.error(`tributary deploy: ${slug} failed: ${String(outcome.payload.message ?? outcome.payload.reason)}`);
       return 1;
     } catch (error) {
-      if (controller.signal.aborted) throw new CliError(`${slug} did not start within ${timeoutSeconds} s; read ${path} for what happened (tributary tail ${path}).`, 1);
+      if (controller.signal.aborted)
+        throw new CliError(`${slug} did not start within ${timeoutSeconds} s; read ${path} for what happened (tributary tail ${path}).`, 1);
       throw asCliError(client, error);
     } finally {
       clearTimeout(timer);

@@ -35,8 +35,10 @@ export const importCommand: Command = {
       console.log(help);
       return 0;
     }
-    if (positionals.length !== 1 || !values.to) throw new CliError("import takes a session file and --to <path>, e.g. tributary import session.jsonl --to /me/imported. See 'tributary import --help'.");
-    if (values.format !== undefined && values.format !== "claude-code" && values.format !== "pi") throw new CliError(`--format must be claude-code or pi; got '${values.format}'.`);
+    if (positionals.length !== 1 || !values.to)
+      throw new CliError("import takes a session file and --to <path>, e.g. tributary import session.jsonl --to /me/imported. See 'tributary import --help'.");
+    if (values.format !== undefined && values.format !== "claude-code" && values.format !== "pi")
+      throw new CliError(`--format must be claude-code or pi; got '${values.format}'.`);
     const file = positionals[0]!;
     let text: string;
     try {
@@ -59,7 +61,8 @@ export const importCommand: Command = {
         if (events.length > batchSize) process.stderr.write(`\rimported ${Math.min(events.length, start + batchSize)} of ${events.length} events`);
       }
     }).catch((error: unknown) => {
-      if (error instanceof CliError && error.message.includes("offset_conflict")) throw new CliError(`${to} already has events; import into a new stream (pick another --to).`);
+      if (error instanceof CliError && error.message.includes("offset_conflict"))
+        throw new CliError(`${to} already has events; import into a new stream (pick another --to).`);
       throw error;
     });
     if (events.length > batchSize) process.stderr.write("\n");

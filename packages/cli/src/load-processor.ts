@@ -39,7 +39,10 @@ export type WorkshopScript = (pathPrefix: string, signal: AbortSignal) => Promis
  * const loaded = await loadRunnable("01-single-path-script.ts");
  * if (loaded.kind === "script") await loaded.script("/jonas", signal);
  */
-export async function loadRunnable(file: string, exportName?: string): Promise<({ kind: "processor" } & Awaited<ReturnType<typeof loadProcessor>>) | { kind: "script"; script: WorkshopScript }> {
+export async function loadRunnable(
+  file: string,
+  exportName?: string,
+): Promise<({ kind: "processor" } & Awaited<ReturnType<typeof loadProcessor>>) | { kind: "script"; script: WorkshopScript }> {
   const module = await importFile(file);
   const script = exportName === undefined && !Object.values(module).some(looksLikeProcessor) ? scriptOf(module.default) : undefined;
   if (script) return { kind: "script", script };
@@ -51,7 +54,8 @@ function scriptOf(value: unknown): WorkshopScript | undefined {
   // An oRPC procedure keeps its handler at ["~orpc"].handler; without middlewares, calling it is the call.
   const handler = (value as { "~orpc"?: { handler?: unknown } } | null | undefined)?.["~orpc"]?.handler;
   if (typeof handler === "function") {
-    return async (pathPrefix, signal) => handler({ input: { pathPrefix }, context: {}, path: [], procedure: value, signal, lastEventId: undefined, errors: {} });
+    return async (pathPrefix, signal) =>
+      handler({ input: { pathPrefix }, context: {}, path: [], procedure: value, signal, lastEventId: undefined, errors: {} });
   }
   return undefined;
 }
@@ -78,7 +82,10 @@ function pickProcessor(file: string, module: Record<string, unknown>, exportName
   const names = Object.keys(module);
   if (exportName !== undefined) {
     if (!(exportName in module)) throw new CliError(`${file} has no export named '${exportName}'; it exports: ${names.join(", ") || "nothing"}.`);
-    if (!looksLikeProcessor(module[exportName])) throw new CliError(`${file}'s export '${exportName}' is not a processor (an object with a slug and an initialState, reduce or afterAppend; use defineProcessor).`);
+    if (!looksLikeProcessor(module[exportName]))
+      throw new CliError(
+        `${file}'s export '${exportName}' is not a processor (an object with a slug and an initialState, reduce or afterAppend; use defineProcessor).`,
+      );
     return { processor: module[exportName], exportName };
   }
   for (const preferred of ["default", "processor"]) {

@@ -23,13 +23,18 @@ Point an agent at it:  OPENAI_BASE_URL=<url>/v1 OPENAI_API_KEY=mock tributary ag
 export const mockLlmCommand: Command = {
   summary: "start a scripted OpenAI-compatible model server (tests, demos, evals)",
   async run(argv) {
-    const { values } = parseFlags("mock-llm", argv, {
-      port: { type: "string" },
-      host: { type: "string" },
-      script: { type: "string" },
-      models: { type: "string" },
-      quiet: { type: "boolean" },
-    }, false);
+    const { values } = parseFlags(
+      "mock-llm",
+      argv,
+      {
+        port: { type: "string" },
+        host: { type: "string" },
+        script: { type: "string" },
+        models: { type: "string" },
+        quiet: { type: "boolean" },
+      },
+      false,
+    );
     if (values.help) {
       console.log(help);
       return 0;
@@ -47,7 +52,10 @@ export const mockLlmCommand: Command = {
         throw new CliError(`--script ${values.script}: ${(error as Error).message}`);
       }
     }
-    const models = values.models?.split(",").map((m) => m.trim()).filter((m) => m !== "");
+    const models = values.models
+      ?.split(",")
+      .map((m) => m.trim())
+      .filter((m) => m !== "");
     if (models !== undefined && models.length === 0) throw new CliError("--models must list at least one model id, e.g. --models gpt-4o,mock");
     let llm: MockLlm;
     try {

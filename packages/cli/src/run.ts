@@ -53,7 +53,8 @@ export const runCommand: Command = {
       console.log(help);
       return 0;
     }
-    if (positionals.length !== 1) throw new CliError(`run takes one processor file, e.g. tributary run ping-pong.ts --path /jonas. See 'tributary run --help'.`);
+    if (positionals.length !== 1)
+      throw new CliError(`run takes one processor file, e.g. tributary run ping-pong.ts --path /jonas. See 'tributary run --help'.`);
     if (values.path === undefined) {
       const loaded = existsSync(positionals[0]!) ? await loadRunnable(positionals[0]!, values.export) : undefined;
       if (loaded?.kind === "script") return runScript(loaded.script, values);
@@ -65,7 +66,8 @@ export const runCommand: Command = {
     if (startFrom !== "now" && startFrom !== "beginning") throw new CliError(`--start-from must be now or beginning; got '${startFrom}'.`);
     if (values["start-from"] !== undefined && values.consumer === undefined) throw new CliError(`--start-from only applies with --consumer.`);
     const logLevel = (values["log-level"] ?? "info") as RuntimeLogLevel;
-    if (!["debug", "info", "warn", "error", "silent"].includes(logLevel)) throw new CliError(`--log-level must be debug, info, warn, error or silent; got '${logLevel}'.`);
+    if (!["debug", "info", "warn", "error", "silent"].includes(logLevel))
+      throw new CliError(`--log-level must be debug, info, warn, error or silent; got '${logLevel}'.`);
     const isPattern = values.path.includes("*");
     try {
       if (isPattern) compilePathPattern(values.path);
@@ -122,7 +124,10 @@ async function untilDone(client: EventsClient, stop: () => void, work: () => Pro
  * Runs a workshop script (see the help): PATH_PREFIX and BASE_URL are set for the code that reads them,
  * Ctrl-C aborts the signal it gets and exits.
  */
-async function runScript(script: WorkshopScript, values: { url?: string | undefined; project?: string | undefined; "path-prefix"?: string | undefined }): Promise<number> {
+async function runScript(
+  script: WorkshopScript,
+  values: { url?: string | undefined; project?: string | undefined; "path-prefix"?: string | undefined },
+): Promise<number> {
   const client = clientFromFlags(values);
   const given = values["path-prefix"] ?? process.env.PATH_PREFIX ?? `/${userInfo().username}`;
   const pathPrefix = given.startsWith("/") ? given : `/${given}`;

@@ -57,7 +57,10 @@ export const tokenCommand: Command = {
           },
         });
       } catch (error) {
-        throw new CliError(`Cannot reach the Tributary server at ${client.baseUrl} (${(error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message}).`, 1);
+        throw new CliError(
+          `Cannot reach the Tributary server at ${client.baseUrl} (${(error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message}).`,
+          1,
+        );
       }
       const body = (await response.json().catch(() => ({}))) as { message?: string; code?: string };
       if (!response.ok) {

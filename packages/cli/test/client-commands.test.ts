@@ -14,7 +14,8 @@ afterAll(async () => {
 
 const cli = (args: string[], input?: string) => runCli([...args, "--url", server.url], {}, input);
 /** Setup goes through the SDK, so each test spawns only the commands it is about. */
-const append = (path: string, type: string, payload: Record<string, unknown> = {}) => createEventsClient({ baseUrl: server.url }).append({ path, event: { type, payload } });
+const append = (path: string, type: string, payload: Record<string, unknown> = {}) =>
+  createEventsClient({ baseUrl: server.url }).append({ path, event: { type, payload } });
 
 describe("tributary append", () => {
   it("appends an event and prints it as stored", async () => {
@@ -78,7 +79,12 @@ describe("tributary tail", () => {
     expect(lines[0]).toMatch(/^#1\s+\d\d:\d\d:\d\d\.\d{3}\s+first\s+\{"n":1\}$/);
     expect(lines[1]).toMatch(/^#2\s+\S+\s+second$/);
 
-    expect(json.stdout.trim().split("\n").map((line) => JSON.parse(line))).toMatchObject([{ type: "second", offset: 2, streamPath: "/cli/tail" }]);
+    expect(
+      json.stdout
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line)),
+    ).toMatchObject([{ type: "second", offset: 2, streamPath: "/cli/tail" }]);
   });
 
   it("keeps following with --live until stopped, and exits 0 on SIGTERM", async () => {
@@ -88,7 +94,13 @@ describe("tributary tail", () => {
     await append("/cli/live", "after");
     await tail.waitForOutput(/"type":"after"/);
     expect((await tail.stop()).code).toBe(0);
-    expect(tail.stdout().trim().split("\n").map((line) => JSON.parse(line).type)).toEqual(["before", "after"]);
+    expect(
+      tail
+        .stdout()
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line).type),
+    ).toEqual(["before", "after"]);
   });
 
   it("refuses a bad --after, a missing path and an unreachable server", async () => {
@@ -110,12 +122,12 @@ describe("tributary ls", () => {
     await append("/cli/ls/a-c", "x");
     const [tree, listing, empty] = await Promise.all([cli(["ls", "/cli/ls"]), cli(["ls", "/cli/ls", "--json"]), cli(["ls", "/cli/nothing-here"])]);
     expect(tree.code).toBe(0);
-    expect(tree.stdout.trimEnd().split("\n").map((line) => line.trimEnd())).toEqual([
-      "/cli/ls  3 events",
-      "  a      1 event",
-      "    b    1 event",
-      "  a-c    2 events",
-    ]);
+    expect(
+      tree.stdout
+        .trimEnd()
+        .split("\n")
+        .map((line) => line.trimEnd()),
+    ).toEqual(["/cli/ls  3 events", "  a      1 event", "    b    1 event", "  a-c    2 events"]);
     const json = JSON.parse(listing.stdout);
     expect(json.streams.map((stream: { path: string }) => stream.path).sort()).toEqual(["/cli/ls/a", "/cli/ls/a-c", "/cli/ls/a/b"]);
     expect(empty.stdout).toContain("No streams under /cli/nothing-here.");

@@ -21,7 +21,11 @@ afterAll(async () => {
 });
 
 const pongFor = (url: string, ping: StoredEvent) =>
-  waitFor(async () => (await readAll(url, ping.streamPath)).find((event) => event.type === "pong" && event.payload.sourceOffset === ping.offset), `a pong for offset ${ping.offset}`, patience);
+  waitFor(
+    async () => (await readAll(url, ping.streamPath)).find((event) => event.type === "pong" && event.payload.sourceOffset === ping.offset),
+    `a pong for offset ${ping.offset}`,
+    patience,
+  );
 
 describe("tributary deploy", { timeout: 240_000 }, () => {
   it("bundles examples/ping-pong, waits until it runs, and the server answers pings with no user process, after a restart too; a redeploy replaces it", async () => {

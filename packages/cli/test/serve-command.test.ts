@@ -28,25 +28,29 @@ describe("tributary serve", () => {
     expect((await server.stop("SIGTERM")).code).toBe(0);
   });
 
-  it("answers bad flags with a message that says what to fix and a non-zero exit", async () => {
-    for (const [args, message] of [
-      [["--port", "http"], /--port must be an integer/],
-      [["--fsync", "sometimes"], /--fsync must be normal or full/],
-      [["--circuit-breaker", "lots"], /--circuit-breaker must be/],
-      [["--database-url", "mysql://x"], /--database-url must be a postgres/],
-      [["--log-level", "loud"], /--log-level must be/],
-      [["--bogus"], /Unknown option '--bogus'/],
-      [["--sandbox-cpu-ms", "fast"], /--sandbox-cpu-ms must be an integer from 1 to/],
-      [["--sandbox-memory-mb", "4"], /--sandbox-memory-mb must be an integer from 8 to/],
-      [["--sandbox-wall-ms", "0"], /--sandbox-wall-ms must be an integer from/],
-      [["--sandbox-max-failures", "0"], /--sandbox-max-failures must be an integer from 1 to/],
-    ] as const) {
-      const run = spawnProcess([tributaryBin, "serve", ...args]);
-      const { code } = await run.exited;
-      expect(code, args.join(" ")).not.toBe(0);
-      expect(run.output()).toMatch(message);
-    }
-  }, spawnsTimeoutMs);
+  it(
+    "answers bad flags with a message that says what to fix and a non-zero exit",
+    async () => {
+      for (const [args, message] of [
+        [["--port", "http"], /--port must be an integer/],
+        [["--fsync", "sometimes"], /--fsync must be normal or full/],
+        [["--circuit-breaker", "lots"], /--circuit-breaker must be/],
+        [["--database-url", "mysql://x"], /--database-url must be a postgres/],
+        [["--log-level", "loud"], /--log-level must be/],
+        [["--bogus"], /Unknown option '--bogus'/],
+        [["--sandbox-cpu-ms", "fast"], /--sandbox-cpu-ms must be an integer from 1 to/],
+        [["--sandbox-memory-mb", "4"], /--sandbox-memory-mb must be an integer from 8 to/],
+        [["--sandbox-wall-ms", "0"], /--sandbox-wall-ms must be an integer from/],
+        [["--sandbox-max-failures", "0"], /--sandbox-max-failures must be an integer from 1 to/],
+      ] as const) {
+        const run = spawnProcess([tributaryBin, "serve", ...args]);
+        const { code } = await run.exited;
+        expect(code, args.join(" ")).not.toBe(0);
+        expect(run.output()).toMatch(message);
+      }
+    },
+    spawnsTimeoutMs,
+  );
 
   it("answers a bad --lease-ttl with a message that says what to fix and a non-zero exit", async () => {
     const run = spawnProcess([tributaryBin, "serve", "--lease-ttl", "soon"]);
@@ -55,24 +59,44 @@ describe("tributary serve", () => {
     expect(run.output()).toMatch(/--lease-ttl must be a time between 100ms and 600s, such as 10s or 2.5s; got 'soon'/);
   });
 
-  it("answers bad quota flags with a message that says what to fix and a non-zero exit", async () => {
-    for (const [args, message] of [
-      [["--schedule-quota", "100"], /--schedule-quota must be <per stream>\/<per project>/],
-      [["--subscription-quota", "50/5"], /--subscription-quota must be .*second at least the first/],
-      [["--min-schedule-interval", "0"], /--min-schedule-interval must be a number of seconds, at least 0.1/],
-    ] as const) {
-      const run = spawnProcess([tributaryBin, "serve", ...args]);
-      const { code } = await run.exited;
-      expect(code, args.join(" ")).not.toBe(0);
-      expect(run.output()).toMatch(message);
-    }
-  }, spawnsTimeoutMs);
+  it(
+    "answers bad quota flags with a message that says what to fix and a non-zero exit",
+    async () => {
+      for (const [args, message] of [
+        [["--schedule-quota", "100"], /--schedule-quota must be <per stream>\/<per project>/],
+        [["--subscription-quota", "50/5"], /--subscription-quota must be .*second at least the first/],
+        [["--min-schedule-interval", "0"], /--min-schedule-interval must be a number of seconds, at least 0.1/],
+      ] as const) {
+        const run = spawnProcess([tributaryBin, "serve", ...args]);
+        const { code } = await run.exited;
+        expect(code, args.join(" ")).not.toBe(0);
+        expect(run.output()).toMatch(message);
+      }
+    },
+    spawnsTimeoutMs,
+  );
 
   it("takes the quotas from --schedule-quota, --subscription-quota and --min-schedule-interval", async () => {
-    const server = spawnProcess([tributaryBin, "serve", "--port", "0", "--data-dir", join(dataDir, "quotas"), "--schedule-quota", "1/2", "--subscription-quota", "1/1", "--min-schedule-interval", "10"]);
+    const server = spawnProcess([
+      tributaryBin,
+      "serve",
+      "--port",
+      "0",
+      "--data-dir",
+      join(dataDir, "quotas"),
+      "--schedule-quota",
+      "1/2",
+      "--subscription-quota",
+      "1/1",
+      "--min-schedule-interval",
+      "10",
+    ]);
     const [, url] = await server.waitForOutput(/listening on (http:\/\/\S+)/);
     const post = (event: unknown) => fetch(`${url}/api/streams/serve/quotas`, { method: "POST", body: JSON.stringify(event) });
-    const schedule = (slug: string, seconds: number) => ({ type: "schedule/configured", payload: { slug, event: { type: "tick" }, schedule: { kind: "every", seconds } } });
+    const schedule = (slug: string, seconds: number) => ({
+      type: "schedule/configured",
+      payload: { slug, event: { type: "tick" }, schedule: { kind: "every", seconds } },
+    });
     const fast = await post(schedule("a", 5));
     expect(fast.status).toBe(403);
     expect((await fast.json()).message).toContain("at least 10 s apart");
@@ -101,14 +125,32 @@ describe("tributary serve", () => {
     const keyFile = join(keyDir, "tributary.key");
     const ownData = join(dataDir, "limits");
     const server = spawnProcess([
-      tributaryBin, "serve", "--port", "0", "--data-dir", ownData, "--log-level", "warn",
-      "--sandbox-cpu-ms", "40", "--sandbox-memory-mb", "24", "--sandbox-wall-ms", "5000", "--sandbox-max-failures", "1",
-      "--secrets-key-file", keyFile,
+      tributaryBin,
+      "serve",
+      "--port",
+      "0",
+      "--data-dir",
+      ownData,
+      "--log-level",
+      "warn",
+      "--sandbox-cpu-ms",
+      "40",
+      "--sandbox-memory-mb",
+      "24",
+      "--sandbox-wall-ms",
+      "5000",
+      "--sandbox-max-failures",
+      "1",
+      "--secrets-key-file",
+      keyFile,
     ]);
     try {
       const [, url] = await server.waitForOutput(/listening on (http:\/\/\S+)/);
       const script = `export default { slug: "spin", initialState: 0, afterAppend: ({ event }) => { if (event.type === "spin") while (true) {} } };`;
-      const deployed = await fetch(`${url}/api/streams/limits/spin`, { method: "POST", body: JSON.stringify({ type: "processor/deployed", payload: { slug: "spin", script } }) });
+      const deployed = await fetch(`${url}/api/streams/limits/spin`, {
+        method: "POST",
+        body: JSON.stringify({ type: "processor/deployed", payload: { slug: "spin", script } }),
+      });
       expect(deployed.status).toBe(201);
       const find = (type: string) => waitFor(async () => (await readAll(url!, "/limits/spin")).find((event) => event.type === type), type, 90_000);
       await find("processor/started");
@@ -120,7 +162,10 @@ describe("tributary serve", () => {
       const suspended = await find("processor/suspended");
       expect(suspended.payload).toMatchObject({ slug: "spin", failures: 1 });
 
-      const put = await fetch(`${url}/api/secrets/MODEL_KEY`, { method: "PUT", body: JSON.stringify({ value: "sk-flag-test", allowedHosts: ["example.com"] }) });
+      const put = await fetch(`${url}/api/secrets/MODEL_KEY`, {
+        method: "PUT",
+        body: JSON.stringify({ value: "sk-flag-test", allowedHosts: ["example.com"] }),
+      });
       expect(put.status).toBeLessThan(300);
       expect(statSync(keyFile).mode & 0o777).toBe(0o600);
       expect(readFileSync(keyFile, "utf8")).toMatch(/^[0-9a-f]{64}\n/);

@@ -151,7 +151,11 @@ const types: BuiltinEventType[] = [
     example: { slug: "heartbeat", event: { type: "heartbeat" }, schedule: { kind: "every", seconds: 5 } },
     preset: {
       type: "schedule/configured",
-      payload: { slug: "reminder", event: { type: "agent-input-added", payload: { content: "Time to check in." } }, schedule: { kind: "once-in", seconds: 60 } },
+      payload: {
+        slug: "reminder",
+        event: { type: "agent-input-added", payload: { content: "Time to check in." } },
+        schedule: { kind: "once-in", seconds: 60 },
+      },
     },
     appendedBy: "anyone",
   },
@@ -195,9 +199,7 @@ const types: BuiltinEventType[] = [
     title: "Subscription delivery failed",
     description:
       "Appended by the server after each failed delivery attempt: which event (`offset`), which attempt, why, and when the next attempt is due. Never delivered itself, so a failing receiver cannot cause a loop.",
-    payload: z
-      .object({ slug, offset: z.number().int(), attempt: z.number().int(), error: z.string(), nextAttemptAt: z.string().optional() })
-      .strict(),
+    payload: z.object({ slug, offset: z.number().int(), attempt: z.number().int(), error: z.string(), nextAttemptAt: z.string().optional() }).strict(),
     example: { slug: "my-webhook", offset: 42, attempt: 3, error: "HTTP 503" },
     appendedBy: "server",
   },
@@ -248,7 +250,11 @@ const types: BuiltinEventType[] = [
       .object({
         slug,
         deployedOffset: z.number().int().describe("The offset of the `processor/deployed` event it runs."),
-        snapshotOffset: z.number().int().optional().describe("The offset of the last event its restored state had reduced; absent when it reduced the history from the start."),
+        snapshotOffset: z
+          .number()
+          .int()
+          .optional()
+          .describe("The offset of the last event its restored state had reduced; absent when it reduced the history from the start."),
         reduced: z.number().int().optional().describe("How many events it reduced before it started."),
       })
       .strict(),

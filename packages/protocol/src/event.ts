@@ -11,7 +11,9 @@ export const eventInputSchema = z
   .object({
     type: z
       .string({ error: (issue) => (issue.input === undefined ? "type is required (a non-empty string)" : "type must be a string") })
-      .min(1, "type must be a non-empty string").max(512).describe("The event's type: a free-form string, or a built-in type such as stream/paused."),
+      .min(1, "type must be a non-empty string")
+      .max(512)
+      .describe("The event's type: a free-form string, or a built-in type such as stream/paused."),
     payload: jsonObjectSchema.optional().describe("The event's data: a JSON object. Defaults to {}."),
     metadata: jsonObjectSchema.optional().describe("Free-form data about the event (who, why, tracing)."),
     idempotencyKey: z.string().min(1).max(512).optional().describe("A repeated key on the same stream returns the original event and appends nothing."),
@@ -51,10 +53,9 @@ export const storedEventSchema = z.object({
   appendedBy: provenanceSchema.optional().describe("Who appended it (set by the server; absent for anonymous appends without --auth)."),
 });
 
-export type StoredEvent<TPayload extends Record<string, unknown> = Record<string, unknown>> = Omit<
-  z.infer<typeof storedEventSchema>,
-  "payload"
-> & { payload: TPayload };
+export type StoredEvent<TPayload extends Record<string, unknown> = Record<string, unknown>> = Omit<z.infer<typeof storedEventSchema>, "payload"> & {
+  payload: TPayload;
+};
 
 /** Request bodies the append endpoint understands besides a bare event. */
 export const wrappedEventSchema = z.object({ event: z.unknown() }).strict();

@@ -33,7 +33,11 @@ export function guardedReduce<State>(
  * const payload = failureReport("ping-pong", error, event);
  * if (payload) await append({ type: "stream/error-occurred", payload });
  */
-export function failureReport(processor: string, error: unknown, event: StoredEvent | undefined): { message: string; processor: string; offset?: number } | undefined {
+export function failureReport(
+  processor: string,
+  error: unknown,
+  event: StoredEvent | undefined,
+): { message: string; processor: string; offset?: number } | undefined {
   if (event?.type === "stream/error-occurred" && event.payload.processor === processor) return undefined;
   const report: { message: string; processor: string; offset?: number } = { message: errorMessage(error), processor };
   if (event) report.offset = event.offset;

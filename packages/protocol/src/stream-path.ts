@@ -43,10 +43,7 @@ export function parseStreamPath(raw: string): StreamPath {
       throw new TributaryError("invalid_path", `Stream path ${JSON.stringify(decoded)} may not contain '.' or '..' segments.`);
     }
     if (!segmentPattern.test(segment)) {
-      throw new TributaryError(
-        "invalid_path",
-        `Stream path segment ${JSON.stringify(segment)} has characters outside letters, digits, '-', '_', '.' and '~'.`,
-      );
+      throw new TributaryError("invalid_path", `Stream path segment ${JSON.stringify(segment)} has characters outside letters, digits, '-', '_', '.' and '~'.`);
     }
   }
   const path = `/${segments.join("/")}`;

@@ -26,7 +26,12 @@ function recorder() {
   return { calls, processor };
 }
 
-async function runOnce(path: string, processor: Processor<any>, options: { consumer?: string; startFrom?: "now" | "beginning"; includeChildren?: boolean }, during?: () => Promise<void>) {
+async function runOnce(
+  path: string,
+  processor: Processor<any>,
+  options: { consumer?: string; startFrom?: "now" | "beginning"; includeChildren?: boolean },
+  during?: () => Promise<void>,
+) {
   const client = createEventsClient({ baseUrl: server.url });
   const runtime = new PullProcessorRuntime({ path, processor, client, logger: captureLogger(), ...options });
   await runtime.start();

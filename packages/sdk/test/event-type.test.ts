@@ -6,7 +6,13 @@ import { defineEventType, matchEvent, TributaryError } from "../src/index.ts";
 const Increment = defineEventType("increment", z.object({ by: z.number().int().default(1) }));
 const Reset = defineEventType("reset", z.object({ reason: z.string() }));
 
-const stored = (type: string, payload: Record<string, unknown>, offset = 1): StoredEvent => ({ type, payload, streamPath: "/c", offset, createdAt: new Date(0).toISOString() });
+const stored = (type: string, payload: Record<string, unknown>, offset = 1): StoredEvent => ({
+  type,
+  payload,
+  streamPath: "/c",
+  offset,
+  createdAt: new Date(0).toISOString(),
+});
 
 describe("typed events", () => {
   it("creates event inputs with validated payloads and names what to fix", () => {
@@ -31,8 +37,7 @@ describe("typed events", () => {
   });
 
   it("matches the first case that fits and returns undefined (state unchanged) otherwise", () => {
-    const reduce = (count: number, event: StoredEvent) =>
-      matchEvent(event, [Increment.on((e) => count + e.payload.by), Reset.on(() => 0)]) ?? count;
+    const reduce = (count: number, event: StoredEvent) => matchEvent(event, [Increment.on((e) => count + e.payload.by), Reset.on(() => 0)]) ?? count;
     expect(reduce(1, stored("increment", { by: 4 }))).toBe(5);
     expect(reduce(5, stored("reset", { reason: "new day" }))).toBe(0);
     expect(reduce(5, stored("reset", {}))).toBe(5);

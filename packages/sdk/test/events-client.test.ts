@@ -55,7 +55,10 @@ describe("createEventsClient", () => {
 
   it("names the server and says it is unreachable when nothing listens there", async () => {
     const client = createEventsClient({ baseUrl: "http://127.0.0.1:9" });
-    await expect(client.append({ path: "/a", event: { type: "x" } })).rejects.toMatchObject({ code: "unavailable", message: expect.stringContaining("http://127.0.0.1:9") });
+    await expect(client.append({ path: "/a", event: { type: "x" } })).rejects.toMatchObject({
+      code: "unavailable",
+      message: expect.stringContaining("http://127.0.0.1:9"),
+    });
     await expect(collect(client.stream({ path: "/a" }))).rejects.toMatchObject({ code: "unavailable" });
   });
 
@@ -112,7 +115,12 @@ describe("createEventsClient", () => {
     const seen: StoredEvent[] = [];
     const reconnects: number[] = [];
     const reading = (async () => {
-      const events = client.stream({ path: "/client/resume", live: true, signal: controller.signal, onReconnect: ({ afterOffset }) => reconnects.push(afterOffset) });
+      const events = client.stream({
+        path: "/client/resume",
+        live: true,
+        signal: controller.signal,
+        onReconnect: ({ afterOffset }) => reconnects.push(afterOffset),
+      });
       for await (const event of events) seen.push(event);
     })();
     await waitFor(() => seen.length === 1, "the first event");

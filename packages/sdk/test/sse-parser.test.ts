@@ -5,7 +5,10 @@ import { createSseParser, type SseMessage } from "../src/client/sse-parser.ts";
 function parse(chunks: string[]) {
   const messages: SseMessage[] = [];
   const comments: string[] = [];
-  const parser = createSseParser((message) => messages.push(message), (comment) => comments.push(comment));
+  const parser = createSseParser(
+    (message) => messages.push(message),
+    (comment) => comments.push(comment),
+  );
   for (const chunk of chunks) parser.feed(chunk);
   return { messages, comments, parser };
 }
@@ -22,7 +25,7 @@ describe("the SSE parser", () => {
   });
 
   it("dispatches a message per blank line, with the id and the data", () => {
-    const { messages } = parse(["id: 1\ndata: {\"a\":1}\n\nid: 2\ndata: {\"a\":2}\n\n"]);
+    const { messages } = parse(['id: 1\ndata: {"a":1}\n\nid: 2\ndata: {"a":2}\n\n']);
     expect(messages).toEqual([
       { event: "message", data: '{"a":1}', id: "1" },
       { event: "message", data: '{"a":2}', id: "2" },
@@ -33,7 +36,10 @@ describe("the SSE parser", () => {
     const text = "id: 7\r\ndata: hello\r\n\r\nid: 8\rdata: world\r\r";
     for (let cut = 1; cut < text.length; cut++) {
       const { messages } = parse([text.slice(0, cut), text.slice(cut)]);
-      expect(messages.map((m) => [m.id, m.data]), `cut at ${cut}`).toEqual([
+      expect(
+        messages.map((m) => [m.id, m.data]),
+        `cut at ${cut}`,
+      ).toEqual([
         ["7", "hello"],
         ["8", "world"],
       ]);

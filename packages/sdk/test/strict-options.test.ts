@@ -23,7 +23,9 @@ describe("strict options: a misspelt option is a TypeError naming it and the acc
     );
     const client = createEventsClient("http://127.0.0.1:9");
     expect(client.baseUrl).toBe("http://127.0.0.1:9");
-    expect(typeErrorOf(() => client.stream({ path: "/a", ofset: 3 } as never))).toMatch(/^stream: unknown option 'ofset' \(did you mean 'offset'\?\); it accepts path, afterOffset, offset, /);
+    expect(typeErrorOf(() => client.stream({ path: "/a", ofset: 3 } as never))).toMatch(
+      /^stream: unknown option 'ofset' \(did you mean 'offset'\?\); it accepts path, afterOffset, offset, /,
+    );
     expect(typeErrorOf(() => client.stream({ path: "/a" }, { signl: undefined, sigal: new AbortController().signal } as never))).toBe(
       "stream's second argument: unknown option 'sigal' (did you mean 'signal'?); it accepts signal.",
     );
@@ -37,13 +39,19 @@ describe("strict options: a misspelt option is a TypeError naming it and the acc
     expect(typeErrorOf(() => new PullProcessorRuntime({ path: "/a", processor, includeChildern: true } as never))).toMatch(
       /^PullProcessorRuntime: unknown option 'includeChildern' \(did you mean 'includeChildren'\?\); it accepts baseUrl, .*, path, includeChildren, processor\.$/,
     );
-    expect(typeErrorOf(() => new PatternProcessorRuntime({ pattern: "/a/*", processor, path: "/a" } as never))).toMatch(/^PatternProcessorRuntime: unknown option 'path'; it accepts .*pattern, processor\.$/);
+    expect(typeErrorOf(() => new PatternProcessorRuntime({ pattern: "/a/*", processor, path: "/a" } as never))).toMatch(
+      /^PatternProcessorRuntime: unknown option 'path'; it accepts .*pattern, processor\.$/,
+    );
     expect(typeErrorOf(() => new PushProcessorRuntime({ processor, consumer: "c" } as never))).toMatch(/^PushProcessorRuntime: unknown option 'consumer'/);
     expect(typeErrorOf(() => new workshop.PullSubscriptionProcessorRuntime({ processor, path: "/a" } as never))).toBe(
       "PullSubscriptionProcessorRuntime: unknown option 'path'; it accepts eventsClient, processor, streamPath, logger.",
     );
-    expect(typeErrorOf(() => new workshop.PullSubscriptionPatternProcessorRuntime({ processor, streamPatern: "/a/**" } as never))).toMatch(/'streamPatern' \(did you mean 'streamPattern'\?\)/);
-    expect(typeErrorOf(() => workshop.createEventsClient({ project: "p" } as never))).toBe("createEventsClient: unknown option 'project'; it accepts baseUrl, projectSlug.");
+    expect(typeErrorOf(() => new workshop.PullSubscriptionPatternProcessorRuntime({ processor, streamPatern: "/a/**" } as never))).toMatch(
+      /'streamPatern' \(did you mean 'streamPattern'\?\)/,
+    );
+    expect(typeErrorOf(() => workshop.createEventsClient({ project: "p" } as never))).toBe(
+      "createEventsClient: unknown option 'project'; it accepts baseUrl, projectSlug.",
+    );
     expect(typeErrorOf(() => defineProcessor(() => ({ slug: "typo", afterApend: () => {} }) as never))).toBe(
       "defineProcessor: unknown option 'afterApend' (did you mean 'afterAppend'?); it accepts slug, initialState, reduce, afterAppend, onCaughtUp, onStop, concurrency, interrupts.",
     );

@@ -115,7 +115,9 @@ export const defaultLimits: Limits = {
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const host = options.host ?? "127.0.0.1";
   if (options.auth === undefined && !isLoopbackHost(host)) {
-    throw new Error(`Serving on ${host} lets anyone who can reach it read and write every stream: pass --auth (tokens and scopes), or --no-auth to serve it open anyway.`);
+    throw new Error(
+      `Serving on ${host} lets anyone who can reach it read and write every stream: pass --auth (tokens and scopes), or --no-auth to serve it open anyway.`,
+    );
   }
   const logger = options.logger ?? createLogger({ level: options.logLevel ?? "info" });
   const limits = { ...defaultLimits, ...options.limits };

@@ -88,7 +88,9 @@ export async function waitFor<T>(check: () => T | Promise<T>, what: string, time
  */
 export function outputDrained(child: ChildProcess, graceMs = 2000): Promise<void> {
   const ended = [child.stdout, child.stderr].map((stream) =>
-    !stream || stream.readableEnded || stream.destroyed ? Promise.resolve() : new Promise<void>((resolve) => stream.once("end", resolve).once("close", resolve)),
+    !stream || stream.readableEnded || stream.destroyed
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => stream.once("end", resolve).once("close", resolve)),
   );
   let timer: NodeJS.Timeout | undefined;
   const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));

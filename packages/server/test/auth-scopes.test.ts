@@ -8,7 +8,11 @@ let server: TestServer;
 const call = (path: string, init: RequestInit & { token?: string } = {}) =>
   fetch(`${server.url}${path}`, {
     ...init,
-    headers: { ...(init.token ? { authorization: `Bearer ${init.token}` } : {}), ...(init.body ? { "content-type": "application/json" } : {}), ...(init.headers as Record<string, string>) },
+    headers: {
+      ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+      ...(init.body ? { "content-type": "application/json" } : {}),
+      ...(init.headers as Record<string, string>),
+    },
   });
 
 async function createToken(name: string, scopes: string[], token = adminToken): Promise<string> {
@@ -33,7 +37,11 @@ const routes: { name: string; kind: "read" | "append" | "admin"; request: (path:
   { name: "list the tree", kind: "read", request: (p, project) => [`/api/tree${p}?project=${project}`, {}] },
   { name: "read the state", kind: "read", request: (p, project) => [`/api/state${p}?project=${project}`, {}] },
   { name: "read a cursor", kind: "read", request: (p, project) => [`/api/cursors${p}?consumer=c&project=${project}`, {}] },
-  { name: "save a cursor", kind: "append", request: (p, project) => [`/api/cursors${p}?consumer=c&project=${project}`, { method: "PUT", body: '{"offset":0}' }] },
+  {
+    name: "save a cursor",
+    kind: "append",
+    request: (p, project) => [`/api/cursors${p}?consumer=c&project=${project}`, { method: "PUT", body: '{"offset":0}' }],
+  },
   { name: "read a Durable Stream", kind: "read", request: (p, project) => [`/v1/stream${p}?project=${project}`, {}] },
   { name: "create a Durable Stream", kind: "append", request: (p, project) => [`/v1/stream${p}?project=${project}`, { method: "PUT" }] },
   { name: "list secrets", kind: "admin", request: (_p, project) => [`/api/secrets?project=${project}`, {}] },
@@ -42,8 +50,14 @@ const routes: { name: string; kind: "read" | "append" | "admin"; request: (path:
 
 /** The tokens of the matrix: what each is granted, written as the rule a reader can check by eye. */
 const grants: Record<string, { scopes: string[]; allows: (kind: string, project: string, path: string) => boolean }> = {
-  "reader of /me": { scopes: ["read:/me"], allows: (kind, project, path) => kind === "read" && project === "default" && (path === "/me" || path.startsWith("/me/")) },
-  "appender of /me": { scopes: ["append:/me"], allows: (kind, project, path) => kind === "append" && project === "default" && path.startsWith("/me") && path !== "/meow" },
+  "reader of /me": {
+    scopes: ["read:/me"],
+    allows: (kind, project, path) => kind === "read" && project === "default" && (path === "/me" || path.startsWith("/me/")),
+  },
+  "appender of /me": {
+    scopes: ["append:/me"],
+    allows: (kind, project, path) => kind === "append" && project === "default" && path.startsWith("/me") && path !== "/meow",
+  },
   "admin of project other": { scopes: ["admin:other:/"], allows: (_kind, project) => project === "other" },
   "reader of everything": { scopes: ["read:*:/"], allows: (kind) => kind === "read" },
 };
@@ -72,7 +86,9 @@ describe("tokens and scopes", () => {
   });
 
   it("enforces every scope on every route, path and project (tokens × routes × paths × projects)", async () => {
-    const tokens = Object.fromEntries(await Promise.all(Object.entries(grants).map(async ([name, grant]) => [name, await createToken(name, grant.scopes)] as const)));
+    const tokens = Object.fromEntries(
+      await Promise.all(Object.entries(grants).map(async ([name, grant]) => [name, await createToken(name, grant.scopes)] as const)),
+    );
     const checked: string[] = [];
     for (const [tokenName, grant] of Object.entries(grants)) {
       for (const route of routes) {
@@ -123,7 +139,11 @@ describe("tokens and scopes", () => {
     const plain = await call("/api/streams/prov", { method: "POST", token: writer, body: JSON.stringify({ type: "note" }) });
     const tolerant = await call("/api/streams/prov", { method: "POST", token: writer, body: JSON.stringify({ type: "note", appendedBy: forged }) });
     const strict = await call("/api/streams/prov?strict=true", { method: "POST", token: writer, body: JSON.stringify({ type: "note", appendedBy: forged }) });
-    const batch = await call("/api/streams/prov", { method: "POST", token: writer, body: JSON.stringify({ events: [{ type: "a" }, { type: "b", appendedBy: forged }] }) });
+    const batch = await call("/api/streams/prov", {
+      method: "POST",
+      token: writer,
+      body: JSON.stringify({ events: [{ type: "a" }, { type: "b", appendedBy: forged }] }),
+    });
     expect(strict.status).toBe(400);
     const list = (await (await call("/api/streams/prov?format=json", { token: writer })).json()) as { events: StoredEvent[] };
     const writerId = ((await plain.json()) as StoredEvent).appendedBy;
@@ -132,7 +152,11 @@ describe("tokens and scopes", () => {
     expect(batch.status).toBe(201);
     for (const event of list.events) expect(event.appendedBy).toEqual(writerId);
     // The built-ins' own events name the built-in and the event that caused them.
-    await call("/api/streams/prov", { method: "POST", token: adminToken, body: JSON.stringify({ type: "transformer/configured", payload: { slug: "t", matcher: "type = 'note'", transform: "{'type': 'seen'}" } }) });
+    await call("/api/streams/prov", {
+      method: "POST",
+      token: adminToken,
+      body: JSON.stringify({ type: "transformer/configured", payload: { slug: "t", matcher: "type = 'note'", transform: "{'type': 'seen'}" } }),
+    });
     await call("/api/streams/prov", { method: "POST", token: writer, body: JSON.stringify({ type: "note" }) });
     const seen = await waitForEvent(writer, "/prov", "seen");
     expect(seen.appendedBy).toEqual({ kind: "processor", slug: "transformer", causedBy: { streamPath: "/prov", offset: seen.offset - 1 } });
@@ -141,7 +165,11 @@ describe("tokens and scopes", () => {
   it("creates, lists and revokes tokens over the API; a revoked token stops working at once", async () => {
     const projectAdmin = await createToken("project admin", ["admin:team:/"]);
     // A project admin may hand out tokens inside its project only.
-    const inside = await call("/api/tokens?project=team", { method: "POST", token: projectAdmin, body: JSON.stringify({ name: "bot", scopes: ["append:/bot"] }) });
+    const inside = await call("/api/tokens?project=team", {
+      method: "POST",
+      token: projectAdmin,
+      body: JSON.stringify({ name: "bot", scopes: ["append:/bot"] }),
+    });
     expect(inside.status).toBe(201);
     const bot = (await inside.json()) as { id: string; token: string; scopes: string[] };
     expect(bot.scopes).toEqual(["append:team:/bot"]);

@@ -26,21 +26,35 @@ describe("expressions from events run off the event loop with a hard limit", () 
   it("a catastrophic regex and a runaway recursion leave another client's appends flowing, and are stopped with an error event", async () => {
     const baseline = await appendsWithin(1500);
     const path = "/evil/expressions";
-    await appendJson(server.url, path, { type: "transformer/configured", payload: { slug: "regex", matcher: "$contains(payload.text, /^(a+)+$/)", transform: "{'type': 'matched'}" } });
     await appendJson(server.url, path, {
       type: "transformer/configured",
-      payload: { slug: "recursion", matcher: "type = 'bait'", transform: "($f := function($n) { $n = 0 ? 0 : $f($n - 1) + $f($n - 1) }; {'type': 'sum', 'payload': {'v': $f(40)}})" },
+      payload: { slug: "regex", matcher: "$contains(payload.text, /^(a+)+$/)", transform: "{'type': 'matched'}" },
     });
-    await appendJson(server.url, path, { type: "subscription/configured", payload: { slug: "hook", url: "http://127.0.0.1:9/", filter: "$contains(payload.text, /^(a+)+$/)" } });
+    await appendJson(server.url, path, {
+      type: "transformer/configured",
+      payload: {
+        slug: "recursion",
+        matcher: "type = 'bait'",
+        transform: "($f := function($n) { $n = 0 ? 0 : $f($n - 1) + $f($n - 1) }; {'type': 'sum', 'payload': {'v': $f(40)}})",
+      },
+    });
+    await appendJson(server.url, path, {
+      type: "subscription/configured",
+      payload: { slug: "hook", url: "http://127.0.0.1:9/", filter: "$contains(payload.text, /^(a+)+$/)" },
+    });
     for (let i = 0; i < 3; i++) await appendJson(server.url, path, { type: "bait", payload: { text: catastrophic } });
     const during = await appendsWithin(1500);
     // Without the workers this falls to about zero (each regex alone takes seconds of the event loop).
     expect(during).toBeGreaterThan(baseline * 0.25);
-    const errors = await waitFor(async () => {
-      const list = (await readEvents(server.url, path)).filter((event) => event.type === "stream/error-occurred");
-      const slugs = new Set(list.map((event) => event.payload.slug ?? event.payload.processor));
-      return slugs.has("regex") && slugs.has("recursion") && slugs.has("hook") ? list : undefined;
-    }, "an error event from each expression", 60_000);
+    const errors = await waitFor(
+      async () => {
+        const list = (await readEvents(server.url, path)).filter((event) => event.type === "stream/error-occurred");
+        const slugs = new Set(list.map((event) => event.payload.slug ?? event.payload.processor));
+        return slugs.has("regex") && slugs.has("recursion") && slugs.has("hook") ? list : undefined;
+      },
+      "an error event from each expression",
+      60_000,
+    );
     expect(errors.some((event) => /stopped|timeout|time/i.test(String(event.payload.message)))).toBe(true);
     // The stream goes on: a harmless event is still transformed-free and stored.
     expect((await appendJson(server.url, path, { type: "fine", payload: { text: "aaa" } })).status).toBe(201);

@@ -82,7 +82,10 @@ describe("the state endpoint", () => {
       await appendJson(server.url, path, {
         events: [
           { type: "circuit-breaker/configured", payload: { maxEvents: 500, windowSeconds: 2 } },
-          { type: "schedule/configured", payload: { slug: "daily", event: { type: "standup" }, schedule: { kind: "cron", cron: "0 9 * * 1-5", timezone: "Europe/Berlin" } } },
+          {
+            type: "schedule/configured",
+            payload: { slug: "daily", event: { type: "standup" }, schedule: { kind: "cron", cron: "0 9 * * 1-5", timezone: "Europe/Berlin" } },
+          },
           { type: "subscription/configured", payload: { slug: "hook", url: receiver.url, types: ["note"] } },
           { type: "transformer/configured", payload: { slug: "copy", matcher: "type = 'note'", transform: "{ 'type': 'copied' }" } },
           { type: "note" },
@@ -94,13 +97,23 @@ describe("the state endpoint", () => {
       expect(state.pause).toBeNull();
       expect(state["circuit-breaker"]).toMatchObject({ maxEvents: 500, windowSeconds: 2, source: "stream" });
       expect(state.scheduler.schedules).toEqual([
-        expect.objectContaining({ slug: "daily", schedule: { kind: "cron", cron: "0 9 * * 1-5", timezone: "Europe/Berlin" }, firings: 0, waitingForResume: false }),
+        expect.objectContaining({
+          slug: "daily",
+          schedule: { kind: "cron", cron: "0 9 * * 1-5", timezone: "Europe/Berlin" },
+          firings: 0,
+          waitingForResume: false,
+        }),
       ]);
       const next = new Date(state.scheduler.schedules[0].nextDueAt);
       expect(next.getTime()).toBeGreaterThan(Date.now());
       expect(new Intl.DateTimeFormat("en-GB", { timeZone: "Europe/Berlin", hour: "2-digit", minute: "2-digit" }).format(next)).toBe("09:00");
       await waitFor(async () => (await stateOf(server.url, path)).subscriptions.subscriptions[0].cursor === 6, "the subscription's cursor past the copy");
-      expect((await stateOf(server.url, path)).subscriptions.subscriptions[0]).toMatchObject({ slug: "hook", url: receiver.url, types: ["note"], failing: null });
+      expect((await stateOf(server.url, path)).subscriptions.subscriptions[0]).toMatchObject({
+        slug: "hook",
+        url: receiver.url,
+        types: ["note"],
+        failing: null,
+      });
       await waitFor(async () => (await stateOf(server.url, path)).transformers.transformers[0]?.cursor === 6, "the transformer's cursor");
       expect((await stateOf(server.url, path)).transformers.transformers[0]).toMatchObject({ slug: "copy", matcher: "type = 'note'" });
 

@@ -16,7 +16,8 @@ afterAll(async () => {
 });
 
 const configure = (url: string, path: string, payload: Record<string, unknown>) => appendJson(url, path, { type: "schedule/configured", payload });
-const firings = (events: StoredEvent[], slug: string) => events.filter((event) => (event.metadata?.scheduledBy as { slug?: string } | undefined)?.slug === slug);
+const firings = (events: StoredEvent[], slug: string) =>
+  events.filter((event) => (event.metadata?.scheduledBy as { slug?: string } | undefined)?.slug === slug);
 
 describe("the scheduler", () => {
   it("fires a once-in schedule once, after the delay, as an event that says which schedule fired it", async () => {
@@ -107,7 +108,11 @@ describe("the scheduler", () => {
     const path = "/sched/refused";
     // Valid when configured, refused when it fires: by then there is no schedule 'gone' to cancel.
     const configured = (await (
-      await configure(server.url, path, { slug: "cleanup", event: { type: "schedule/cancelled", payload: { slug: "gone" } }, schedule: { kind: "once-in", seconds: 0.2 } })
+      await configure(server.url, path, {
+        slug: "cleanup",
+        event: { type: "schedule/cancelled", payload: { slug: "gone" } },
+        schedule: { kind: "once-in", seconds: 0.2 },
+      })
     ).json()) as StoredEvent;
     const error = await waitFor(async () => (await readEvents(server.url, path)).find((event) => event.type === "stream/error-occurred"), "the error event");
     expect(error.payload).toMatchObject({ processor: "scheduler", slug: "cleanup", offset: configured.offset });
@@ -116,7 +121,11 @@ describe("the scheduler", () => {
 
   it("can schedule a pause, because the scheduled event passes the same gates as a client's", async () => {
     const path = "/sched/pause-later";
-    await configure(server.url, path, { slug: "close", event: { type: "stream/paused", payload: { reason: "closing time" } }, schedule: { kind: "once-in", seconds: 0.2 } });
+    await configure(server.url, path, {
+      slug: "close",
+      event: { type: "stream/paused", payload: { reason: "closing time" } },
+      schedule: { kind: "once-in", seconds: 0.2 },
+    });
     await waitFor(async () => (await stateOf(server.url, path)).pause?.reason === "closing time", "the scheduled pause");
   });
 });
@@ -131,7 +140,11 @@ describe("bad schedules", () => {
     ["a time that is not ISO-8601", { slug: "c", event: { type: "x" }, schedule: { kind: "once-at", at: "tomorrow" } }, /schedule\.at/],
     ["an unknown kind", { slug: "c", event: { type: "x" }, schedule: { kind: "sometimes" } }, /schedule\.kind/],
     ["an event without a type", { slug: "c", event: { payload: {} }, schedule: { kind: "once-in", seconds: 1 } }, /event\.type/],
-    ["an event only the server may append", { slug: "c", event: { type: "stream/child-created", payload: { childPath: "/x" } }, schedule: { kind: "once-in", seconds: 1 } }, /appended only by the server/],
+    [
+      "an event only the server may append",
+      { slug: "c", event: { type: "stream/child-created", payload: { childPath: "/x" } }, schedule: { kind: "once-in", seconds: 1 } },
+      /appended only by the server/,
+    ],
     ["an event with an idempotency key", { slug: "c", event: { type: "x", idempotencyKey: "k" }, schedule: { kind: "once-in", seconds: 1 } }, /idempotencyKey/],
     ["a slug with spaces", { slug: "my job", event: { type: "x" }, schedule: { kind: "once-in", seconds: 1 } }, /slug/],
   ];
@@ -174,7 +187,11 @@ describe("schedules across restarts", () => {
     const clock = createFakeClock();
     const first = await startTestServer({ keepDataDir: true, now: clock.now });
     await configure(first.url, "/down/every", { slug: "hourly", event: { type: "report" }, schedule: { kind: "every", seconds: 3600 } });
-    await configure(first.url, "/down/cron", { slug: "nine", event: { type: "standup" }, schedule: { kind: "cron", cron: "0 9 * * *", timezone: "Europe/Berlin" } });
+    await configure(first.url, "/down/cron", {
+      slug: "nine",
+      event: { type: "standup" },
+      schedule: { kind: "cron", cron: "0 9 * * *", timezone: "Europe/Berlin" },
+    });
     await configure(first.url, "/down/once", { slug: "later", event: { type: "later" }, schedule: { kind: "once-in", seconds: 600 } });
     await first.close();
 
@@ -182,7 +199,11 @@ describe("schedules across restarts", () => {
     clock.advance(3 * 86_400_000);
     const second = await startTestServer({ dataDir: first.dataDir, now: clock.now });
     try {
-      for (const [path, slug] of [["/down/every", "hourly"], ["/down/cron", "nine"], ["/down/once", "later"]] as const) {
+      for (const [path, slug] of [
+        ["/down/every", "hourly"],
+        ["/down/cron", "nine"],
+        ["/down/once", "later"],
+      ] as const) {
         await waitFor(async () => firings(await readEvents(second.url, path), slug).length === 1, `${slug} to fire once`);
       }
       const report = firings(await readEvents(second.url, "/down/every"), "hourly")[0]!;

@@ -60,7 +60,10 @@ describe("push subscriptions", () => {
     await appendJson(server.url, path, { type: "note", payload: { priority: 1 } });
     await appendJson(server.url, path, { type: "note", payload: { priority: 5 } });
     await appendJson(server.url, path, { type: "done" });
-    await waitFor(async () => (await stateOf(server.url, path)).subscriptions.subscriptions.every((s: { cursor: number }) => s.cursor === 6), "both cursors at the end");
+    await waitFor(
+      async () => (await stateOf(server.url, path)).subscriptions.subscriptions.every((s: { cursor: number }) => s.cursor === 6),
+      "both cursors at the end",
+    );
     const bySlug = (slug: string) => deliveredTo(path).filter((delivery) => delivery.headers["tributary-subscription"] === slug);
     expect(bySlug("outputs").map((delivery) => delivery.event.type)).toEqual(["agent-output-added"]);
     expect(bySlug("urgent").map((delivery) => delivery.event.payload)).toEqual([{ priority: 5 }]);
@@ -71,7 +74,12 @@ describe("push subscriptions", () => {
     expect((await putSecret(server.url, "hook-secret", { value: "s3cret" })).status).toBe(201);
     // A secret sent in a header must be bound to the receiver's host (subscription-header-secrets.test.ts).
     expect((await putSecret(server.url, "hook-token", { value: "abc", allowedHosts: [new URL(receiver.url).host] })).status).toBe(201);
-    await subscribe(server.url, path, { slug: "signed", url: receiver.url, secretName: "hook-secret", headers: { authorization: "Bearer {{secret:hook-token}}", "x-team": "core" } });
+    await subscribe(server.url, path, {
+      slug: "signed",
+      url: receiver.url,
+      secretName: "hook-secret",
+      headers: { authorization: "Bearer {{secret:hook-token}}", "x-team": "core" },
+    });
     await appendJson(server.url, path, { type: "note" });
     const [delivery] = await waitFor(() => (deliveredTo(path).length === 1 ? deliveredTo(path) : undefined), "the delivery");
     const timestamp = delivery!.headers["tributary-timestamp"] as string;
@@ -154,7 +162,10 @@ describe("push subscriptions", () => {
       [{ slug: "a", url: "http://example.com", filter: "type = " }, /filter: not a valid JSONata expression/],
       [{ slug: "a", url: "http://example.com", secretName: "no spaces allowed" }, /secretName/],
       [{ slug: "a", url: "http://example.com", types: "note" }, /types/],
-      [{ slug: "a", url: "http://example.com", headers: { authorization: "Bearer abc" } }, /headers.authorization: a credential belongs in a secret.*\{\{secret:<name>\}\}/],
+      [
+        { slug: "a", url: "http://example.com", headers: { authorization: "Bearer abc" } },
+        /headers.authorization: a credential belongs in a secret.*\{\{secret:<name>\}\}/,
+      ],
       [{ slug: "a", url: "http://example.com", headers: { "x-api-key": "k" } }, /headers.x-api-key/],
     ];
     for (const [payload, message] of cases) {
@@ -165,7 +176,10 @@ describe("push subscriptions", () => {
     const removal = await appendJson(server.url, "/hooks/bad", { type: "subscription/removed", payload: { slug: "ghost" } });
     expect(removal.status).toBe(400);
     expect((await removal.json()).message).toContain("there is no subscription 'ghost'");
-    const forged = await appendJson(server.url, "/hooks/bad", { type: "subscription/delivery-failed", payload: { slug: "a", offset: 1, attempt: 1, error: "x" } });
+    const forged = await appendJson(server.url, "/hooks/bad", {
+      type: "subscription/delivery-failed",
+      payload: { slug: "a", offset: 1, attempt: 1, error: "x" },
+    });
     expect(forged.status).toBe(400);
   });
 });
@@ -216,7 +230,10 @@ describe("deliveries across a restart", () => {
       await appendJson(first.url, path, { type: "note", payload: { i } });
       await appendJson(first.url, path, { type: "noise", payload: { i } });
     }
-    await waitFor(async () => (await readEvents(first.url, path)).filter((e) => e.type === "subscription/delivery-failed").length >= 2, "failures on the first server");
+    await waitFor(
+      async () => (await readEvents(first.url, path)).filter((e) => e.type === "subscription/delivery-failed").length >= 2,
+      "failures on the first server",
+    );
     await first.close();
 
     const second = await startTestServer({ dataDir: first.dataDir });

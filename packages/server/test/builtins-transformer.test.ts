@@ -44,9 +44,16 @@ describe("the JSON transformer", () => {
       metadata: { transformedBy: { slug: "slack-to-agent", sourceOffset: raw.offset, depth: 1 } },
     });
     // Other form posts are left alone.
-    await fetch(`${server.url}/api/streams${path}`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "command=/other" });
+    await fetch(`${server.url}/api/streams${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "command=/other",
+    });
     await appendJson(server.url, path, { type: "marker" });
-    await waitFor(async () => (await stateOf(server.url, path)).transformers.transformers[0].cursor === (await readEvents(server.url, path)).length, "the cursor at the end");
+    await waitFor(
+      async () => (await stateOf(server.url, path)).transformers.transformers[0].cursor === (await readEvents(server.url, path)).length,
+      "the cursor at the end",
+    );
     expect(await ofType(server.url, path, "agent-input-added")).toHaveLength(1);
   });
 
@@ -61,7 +68,9 @@ describe("the JSON transformer", () => {
     const events = await readEvents(server.url, path);
     // Transforms run after the append, so an echo may land after the next input: compare what each echo is of.
     expect(events.filter((event) => event.type !== "echo").map((event) => event.type)).toEqual(["transformer/configured", "one", "two", "three"]);
-    expect(events.filter((event) => event.type === "echo").map((event) => event.payload.of)).toEqual(["transformer/configured", "one", "two"].slice(1).concat("three"));
+    expect(events.filter((event) => event.type === "echo").map((event) => event.payload.of)).toEqual(
+      ["transformer/configured", "one", "two"].slice(1).concat("three"),
+    );
     expect(events.some((event) => event.type === "stream/paused")).toBe(false);
   });
 
@@ -83,7 +92,11 @@ describe("the JSON transformer", () => {
   it("records an error event when the transform yields something that is not an event", async () => {
     const path = "/transform/broken";
     await configure(server.url, path, { slug: "no-type", matcher: "type = 'in'", transform: "{ 'payload': { 'x': 1 } }" });
-    await configure(server.url, path, { slug: "reserved", matcher: "type = 'in'", transform: "{ 'type': 'stream/child-created', 'payload': { 'childPath': '/x' } }" });
+    await configure(server.url, path, {
+      slug: "reserved",
+      matcher: "type = 'in'",
+      transform: "{ 'type': 'stream/child-created', 'payload': { 'childPath': '/x' } }",
+    });
     const source = (await (await appendJson(server.url, path, { type: "in" })).json()) as StoredEvent;
     const errors = await waitFor(async () => {
       const list = await ofType(server.url, path, "stream/error-occurred");
@@ -112,8 +125,17 @@ describe("the JSON transformer", () => {
 
   it("waits while the stream is paused and transforms what it missed after the resume", async () => {
     const path = "/transform/paused";
-    await configure(server.url, path, { slug: "upper", matcher: "type = 'word'", transform: "{ 'type': 'loud', 'payload': { 'text': $uppercase(payload.text) } }" });
-    await appendJson(server.url, path, { events: [{ type: "word", payload: { text: "hush" } }, { type: "stream/paused", payload: { reason: "quiet" } }] });
+    await configure(server.url, path, {
+      slug: "upper",
+      matcher: "type = 'word'",
+      transform: "{ 'type': 'loud', 'payload': { 'text': $uppercase(payload.text) } }",
+    });
+    await appendJson(server.url, path, {
+      events: [
+        { type: "word", payload: { text: "hush" } },
+        { type: "stream/paused", payload: { reason: "quiet" } },
+      ],
+    });
     await waitFor(async () => (await stateOf(server.url, path)).pause !== null, "the pause");
     await appendJson(server.url, path, { type: "stream/resumed", payload: { reason: "go" } });
     const [loud] = await waitFor(async () => {

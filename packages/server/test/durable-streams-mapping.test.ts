@@ -79,7 +79,10 @@ describe("JSON streams are Tributary event streams", () => {
 describe("idempotent producers", () => {
   it("stores a producer's retry once even when a crash lost the stream's record after its events were stored", async () => {
     const produce = (seq: number, body: unknown) =>
-      ds("/map/producer", { ...json(body), headers: { "content-type": "application/json", "producer-id": "p1", "producer-epoch": "0", "producer-seq": String(seq) } });
+      ds("/map/producer", {
+        ...json(body),
+        headers: { "content-type": "application/json", "producer-id": "p1", "producer-epoch": "0", "producer-seq": String(seq) },
+      });
     await ds("/map/producer", { method: "PUT", headers: { "content-type": "application/json" } });
     const before = await server.parts.store.getDurableStream("default", "/map/producer");
     expect((await produce(0, [{ type: "a" }, { type: "b" }])).status).toBe(200);
@@ -139,7 +142,15 @@ describe("bad input gets a 4xx that says what to fix", () => {
       [ds("/map/bad", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" }), 409],
       [ds("/map/bad", { method: "POST", headers: { "content-type": "text/plain", "producer-id": "p" }, body: "x" }), 400],
       [ds("/map/bad", { method: "POST", headers: { "content-type": "text/plain" }, body: "x".repeat(5 * 1024 * 1024) }), 413],
-      [ds("/map/bad", { method: "POST", headers: { "content-type": "text/plain" }, body: chunked("x".repeat(5 * 1024 * 1024)), duplex: "half" } as RequestInit), 413],
+      [
+        ds("/map/bad", {
+          method: "POST",
+          headers: { "content-type": "text/plain" },
+          body: chunked("x".repeat(5 * 1024 * 1024)),
+          duplex: "half",
+        } as RequestInit),
+        413,
+      ],
     ];
     for (const [response, status] of cases) {
       const answer = await response;

@@ -57,7 +57,11 @@ describe("a deployed processor", { timeout: 180_000 }, () => {
       await waitFor(async () => (await stateOf(own.url, "/me/pp"))["hosted-processors"].processors[0].state?.seen === 2, "the rebuilt state", patience);
 
       expect((await deploy(own.url, "/me/pp", "ping-pong", pingPong("pong-2"))).status).toBe(201);
-      await waitFor(async () => (await readEvents(own.url, "/me/pp")).filter((event) => event.type === "processor/started").length === 3, "the redeploy's start", patience);
+      await waitFor(
+        async () => (await readEvents(own.url, "/me/pp")).filter((event) => event.type === "processor/started").length === 3,
+        "the redeploy's start",
+        patience,
+      );
       const third = (await (await appendJson(own.url, "/me/pp", { type: "ping" })).json()) as StoredEvent;
       await waitForEvent(own.url, "/me/pp", (event) => event.type === "pong-2" && event.payload.sourceOffset === third.offset, "the new version's answer");
       expect((await readEvents(own.url, "/me/pp")).filter((event) => event.type === "pong" && event.payload.sourceOffset === third.offset)).toEqual([]);
@@ -117,8 +121,14 @@ describe("the sandbox", { timeout: 180_000 }, () => {
     const first = (await (await appendJson(server.url, "/runaway/spin", { type: "spin" })).json()) as StoredEvent;
     await appendJson(server.url, "/runaway/spin", { type: "spin" });
     // While the runaway spins, another client's appends keep succeeding.
-    for (let index = 0; index < 20; index += 1) expect((await appendJson(server.url, "/bystander", { type: "still-here", payload: { index } })).status).toBe(201);
-    const error = await waitForEvent(server.url, "/runaway/spin", (event) => event.type === "stream/error-occurred" && event.payload.offset === first.offset, "the CPU limit error");
+    for (let index = 0; index < 20; index += 1)
+      expect((await appendJson(server.url, "/bystander", { type: "still-here", payload: { index } })).status).toBe(201);
+    const error = await waitForEvent(
+      server.url,
+      "/runaway/spin",
+      (event) => event.type === "stream/error-occurred" && event.payload.offset === first.offset,
+      "the CPU limit error",
+    );
     expect(error.payload).toMatchObject({ processor: "spin", slug: "spin", kind: "cpu", limit: { cpuMs: 50 } });
     expect(String(error.payload.message)).toMatch(/CPU time limit of 50 ms/);
     const suspended = await waitForEvent(server.url, "/runaway/spin", (event) => event.type === "processor/suspended", "the suspension");
@@ -141,7 +151,12 @@ describe("the sandbox", { timeout: 180_000 }, () => {
     expect((await deploy(server.url, "/runaway/hog", "hog", script)).status).toBe(201);
     await waitForEvent(server.url, "/runaway/hog", (event) => event.type === "processor/started", "the start");
     const hog = (await (await appendJson(server.url, "/runaway/hog", { type: "hog" })).json()) as StoredEvent;
-    const error = await waitForEvent(server.url, "/runaway/hog", (event) => event.type === "stream/error-occurred" && event.payload.slug === "hog", "the limit error");
+    const error = await waitForEvent(
+      server.url,
+      "/runaway/hog",
+      (event) => event.type === "stream/error-occurred" && event.payload.slug === "hog",
+      "the limit error",
+    );
     expect(error.payload).toMatchObject({ processor: "hog", offset: hog.offset });
     expect(error.payload).toMatchObject({ kind: "memory", limit: { memoryMb: 32 } });
     expect(String(error.payload.message)).toMatch(/memory limit of 32 MB/);
@@ -167,7 +182,13 @@ describe("the sandbox", { timeout: 180_000 }, () => {
     await waitForEvent(server.url, "/probe", (event) => event.type === "processor/started", "the start");
     await appendJson(server.url, "/probe", { type: "probe" });
     const probed = await waitForEvent(server.url, "/probe", (event) => event.type === "processor/logged", "the probe's report");
-    expect(probed.payload.fields).toMatchObject({ process: "undefined", require: "undefined", escape: "ReferenceError: process is not defined", import: "threw", timers: "undefined,undefined" });
+    expect(probed.payload.fields).toMatchObject({
+      process: "undefined",
+      require: "undefined",
+      escape: "ReferenceError: process is not defined",
+      import: "threw",
+      timers: "undefined,undefined",
+    });
     expect(String((probed.payload.fields as { metadata: string }).metadata)).toMatch(/169\.254\.169\.254.*(refused|link-local|metadata)/i);
   });
 
@@ -179,14 +200,18 @@ describe("the sandbox", { timeout: 180_000 }, () => {
     await waitForEvent(server.url, "/chatty", (event) => event.type === "processor/logged", "a log line");
     // The first talk used up the budget; a later one gets lines in again, the first of them counting the dropped.
     let lastTalk = Date.now();
-    const withDropped = await waitFor(async () => {
-      const found = (await readEvents(server.url, "/chatty")).find((event) => event.type === "processor/logged" && typeof event.payload.dropped === "number");
-      if (!found && Date.now() - lastTalk > 300) {
-        lastTalk = Date.now();
-        await appendJson(server.url, "/chatty", { type: "talk" });
-      }
-      return found;
-    }, "a line counting dropped ones", patience);
+    const withDropped = await waitFor(
+      async () => {
+        const found = (await readEvents(server.url, "/chatty")).find((event) => event.type === "processor/logged" && typeof event.payload.dropped === "number");
+        if (!found && Date.now() - lastTalk > 300) {
+          lastTalk = Date.now();
+          await appendJson(server.url, "/chatty", { type: "talk" });
+        }
+        return found;
+      },
+      "a line counting dropped ones",
+      patience,
+    );
     expect(withDropped.payload.dropped).toBeGreaterThan(0);
     expect((await readEvents(server.url, "/chatty")).filter((event) => event.type === "processor/logged").length).toBeLessThan(20);
   });
@@ -211,7 +236,11 @@ describe("secrets in a hosted processor's fetch", { timeout: 180_000 }, () => {
         body: JSON.stringify({ value: secret, allowedHosts: [`127.0.0.1:${port}`] }),
       });
       expect(put.status).toBe(201);
-      await fetch(`${server.url}/api/secrets/UNBOUND`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ value: "sk-unbound-secret-value" }) });
+      await fetch(`${server.url}/api/secrets/UNBOUND`, {
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ value: "sk-unbound-secret-value" }),
+      });
       const script = `export default {
         slug: "caller", initialState: null,
         afterAppend: async ({ event, append }) => {

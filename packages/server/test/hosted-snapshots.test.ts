@@ -20,17 +20,25 @@ const counter = (slug: string) => `export default {
 async function tick(url: string, path: string, from: number, count: number): Promise<void> {
   for (let start = from; start < from + count; start += 200) {
     const events = Array.from({ length: Math.min(200, from + count - start) }, (_, index) => ({ type: "tick", payload: { n: start + index + 1 } }));
-    const response = await fetch(`${url}/api/streams${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ events }) });
+    const response = await fetch(`${url}/api/streams${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ events }),
+    });
     expect(response.status).toBe(201);
   }
 }
 
 const started = (events: StoredEvent[], slug: string) => events.filter((event) => event.type === "processor/started" && event.payload.slug === slug);
 const stateIs = (server: TestServer, path: string, ticks: number) =>
-  waitFor(async () => {
-    const processor = (await stateOf(server.url, path))["hosted-processors"].processors[0];
-    return processor?.status === "running" && processor.state?.ticks === ticks && processor;
-  }, `the state to count ${ticks} ticks`, patience);
+  waitFor(
+    async () => {
+      const processor = (await stateOf(server.url, path))["hosted-processors"].processors[0];
+      return processor?.status === "running" && processor.state?.ticks === ticks && processor;
+    },
+    `the state to count ${ticks} ticks`,
+    patience,
+  );
 
 describe("hosted processor snapshots", { timeout: 300_000 }, () => {
   it("rebuilds after a restart from the latest snapshot of its state instead of reducing the whole long history, and a redeploy starts from nothing", async () => {
@@ -49,10 +57,14 @@ describe("hosted processor snapshots", { timeout: 300_000 }, () => {
 
       await tick(server.url, path, 1000, 1500);
       await stateIs(server, path, 2500);
-      const snapshots = await waitFor(async () => {
-        const found = (await readEvents(server.url, path)).filter((event) => event.type === "processor/snapshotted");
-        return found.length >= 3 && found;
-      }, "snapshots", patience);
+      const snapshots = await waitFor(
+        async () => {
+          const found = (await readEvents(server.url, path)).filter((event) => event.type === "processor/snapshotted");
+          return found.length >= 3 && found;
+        },
+        "snapshots",
+        patience,
+      );
       for (const snapshot of snapshots) {
         expect(snapshot.appendedBy).toMatchObject({ kind: "processor", slug: "hosted-processors" });
         expect(snapshot.payload).toMatchObject({ slug: "counter", deployedOffset: 1001 });
@@ -63,13 +75,20 @@ describe("hosted processor snapshots", { timeout: 300_000 }, () => {
       expect(last.payload.state).toEqual({ ticks: ticksUpTo, last: ticksUpTo });
 
       // Nobody but the server writes a snapshot.
-      const forged = await appendJson(server.url, path, { type: "processor/snapshotted", payload: { slug: "counter", deployedOffset: 1001, offset: 2, state: { ticks: 1e9 } } });
+      const forged = await appendJson(server.url, path, {
+        type: "processor/snapshotted",
+        payload: { slug: "counter", deployedOffset: 1001, offset: 2, state: { ticks: 1e9 } },
+      });
       expect(forged.status).toBeGreaterThanOrEqual(400);
       expect(forged.status).toBeLessThan(500);
 
       await server.close();
       server = await startTestServer(options);
-      const restarted = await waitFor(async () => started(await readEvents(server.url, path), "counter").find((event) => event.offset > first!.offset), "the start after the restart", patience);
+      const restarted = await waitFor(
+        async () => started(await readEvents(server.url, path), "counter").find((event) => event.offset > first!.offset),
+        "the start after the restart",
+        patience,
+      );
       await stateIs(server, path, 2500);
       const events = await readEvents(server.url, path);
       const latest = events.filter((event) => event.type === "processor/snapshotted").at(-1)!;
@@ -86,7 +105,11 @@ describe("hosted processor snapshots", { timeout: 300_000 }, () => {
 
       // A redeploy is a new processor: the old deployment's snapshots do not apply to it.
       expect((await appendJson(server.url, path, { type: "processor/deployed", payload: { slug: "counter", script: counter("counter") } })).status).toBe(201);
-      const redeployed = await waitFor(async () => started(await readEvents(server.url, path), "counter").find((event) => event.offset > restarted.offset), "the redeploy's start", patience);
+      const redeployed = await waitFor(
+        async () => started(await readEvents(server.url, path), "counter").find((event) => event.offset > restarted.offset),
+        "the redeploy's start",
+        patience,
+      );
       expect(redeployed.payload.snapshotOffset).toBeUndefined();
       expect(redeployed.payload.reduced).toBe(redeployed.payload.deployedOffset);
       await stateIs(server, path, 2510);

@@ -14,7 +14,10 @@ const patience = 120_000;
 /** The sandbox process this test's server started (sandbox-child.ts, a child of this process). */
 function sandboxPid(): number | undefined {
   try {
-    const pids = execFileSync("pgrep", ["-P", String(process.pid), "-f", "sandbox-child"], { encoding: "utf8" }).trim().split("\n").filter(Boolean);
+    const pids = execFileSync("pgrep", ["-P", String(process.pid), "-f", "sandbox-child"], { encoding: "utf8" })
+      .trim()
+      .split("\n")
+      .filter(Boolean);
     return pids.length === 1 ? Number(pids[0]) : undefined;
   } catch {
     return undefined; // pgrep exits 1 when nothing matches
@@ -41,7 +44,11 @@ afterAll(async () => {
 });
 
 const pongFor = (path: string, ping: StoredEvent) =>
-  waitFor(async () => (await readEvents(server.url, path)).find((event) => event.type === "pong" && event.payload.sourceOffset === ping.offset), `a pong for #${ping.offset}`, patience);
+  waitFor(
+    async () => (await readEvents(server.url, path)).find((event) => event.type === "pong" && event.payload.sourceOffset === ping.offset),
+    `a pong for #${ping.offset}`,
+    patience,
+  );
 const ping = async (path: string) => (await (await appendJson(server.url, path, { type: "ping" })).json()) as StoredEvent;
 
 describe("the sandbox process", { timeout: 300_000 }, () => {
@@ -58,7 +65,11 @@ describe("the sandbox process", { timeout: 300_000 }, () => {
     const lost = await ping(path);
     // The call that waits is the first one after the freeze: the last pong's (the runner handles its own
     // stream's events too) or the ping's.
-    const error = await waitFor(async () => (await readEvents(server.url, path)).find((event) => event.type === "stream/error-occurred"), "the failed call's error", patience);
+    const error = await waitFor(
+      async () => (await readEvents(server.url, path)).find((event) => event.type === "stream/error-occurred"),
+      "the failed call's error",
+      patience,
+    );
     expect(error.payload).toMatchObject({ slug: "ping-pong", kind: "crashed" });
     expect(error.payload.offset).toBeLessThanOrEqual(lost.offset);
     expect(String(error.payload.message)).toMatch(/sandbox process stopped/);

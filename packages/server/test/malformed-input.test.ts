@@ -26,12 +26,15 @@ interface RawResponse {
 function raw(method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<RawResponse> {
   const { hostname, port } = new URL(server.url);
   return new Promise((resolve, reject) => {
-    const request = http.request({ host: hostname, port, method, path, headers: { ...(body !== undefined ? { "content-type": "application/json" } : {}), ...headers } }, (response) => {
-      let text = "";
-      response.setEncoding("utf8");
-      response.on("data", (chunk: string) => (text += chunk));
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, contentType: String(response.headers["content-type"] ?? ""), text }));
-    });
+    const request = http.request(
+      { host: hostname, port, method, path, headers: { ...(body !== undefined ? { "content-type": "application/json" } : {}), ...headers } },
+      (response) => {
+        let text = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => (text += chunk));
+        response.on("end", () => resolve({ status: response.statusCode ?? 0, contentType: String(response.headers["content-type"] ?? ""), text }));
+      },
+    );
     request.on("error", reject);
     if (body !== undefined) request.write(body);
     request.end();
@@ -156,7 +159,12 @@ describe("malformed input gets a clear 4xx and never a 500", () => {
     const segments = (n: number) => Array.from({ length: n }, (_, i) => `s${i}`).join("/");
     expect((await raw("POST", `/api/streams/${segments(maxStreamPathDepth)}`, '{"type":"x"}')).status).toBe(201);
     const tooDeep = `/api/streams/${segments(maxStreamPathDepth + 1)}`;
-    expectClientError(await raw("POST", tooDeep, '{"type":"x"}'), 400, "invalid_path", new RegExp(`${maxStreamPathDepth + 1} segments.*limit is ${maxStreamPathDepth}`));
+    expectClientError(
+      await raw("POST", tooDeep, '{"type":"x"}'),
+      400,
+      "invalid_path",
+      new RegExp(`${maxStreamPathDepth + 1} segments.*limit is ${maxStreamPathDepth}`),
+    );
     expectClientError(await raw("GET", `/api/streams/${"a".repeat(2000)}`), 400, "invalid_path", /1024/);
     // Larger than Node's request-head limit: refused before routing, still with a message.
     expectClientError(await raw("GET", `/api/streams/${"a".repeat(20_000)}`), 431, "request_too_large", /URL|header/);

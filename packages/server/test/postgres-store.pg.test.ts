@@ -65,7 +65,8 @@ describe("PostgreSQL group commit and fences", () => {
       }
       const returned = results.flatMap((result) => result.events);
       const stored = new Map<string, string>();
-      for (const path of paths) for (const record of await store.read("p", path, { afterOffset: 0, limit: 1000 })) stored.set(`${path}:${record.offset}`, record.json);
+      for (const path of paths)
+        for (const record of await store.read("p", path, { afterOffset: 0, limit: 1000 })) stored.set(`${path}:${record.offset}`, record.json);
       for (const { event, json } of returned) {
         expect(json).toBe(JSON.stringify(event));
         expect(stored.get(`${event.streamPath}:${event.offset}`)).toBe(json);
@@ -106,7 +107,11 @@ describe("PostgreSQL group commit and fences", () => {
       await a.append({ project: "p", path: "/src", events: [{ type: "n", payload: { n: 4 } }] });
       await waitFor(() => offsetsHeard("/src").includes(4), "b to hear the source's fourth event");
       expect(offsetsHeard("/dst/copy")).toEqual([3]);
-      expect((await b.read("p", "/dst/copy", { afterOffset: 0, limit: 10 })).map((record) => JSON.parse(record.json).type)).toEqual(["n", "n", "stream/forked"]);
+      expect((await b.read("p", "/dst/copy", { afterOffset: 0, limit: 10 })).map((record) => JSON.parse(record.json).type)).toEqual([
+        "n",
+        "n",
+        "stream/forked",
+      ]);
     } finally {
       await a.close();
       await b.close();

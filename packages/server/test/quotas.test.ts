@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../src/testing.ts";
 import { appendJson, readEvents } from "./support/http.ts";
 
-const schedule = (slug: string, seconds = 3600) => ({ type: "schedule/configured", payload: { slug, event: { type: "tick" }, schedule: { kind: "every", seconds } } });
+const schedule = (slug: string, seconds = 3600) => ({
+  type: "schedule/configured",
+  payload: { slug, event: { type: "tick" }, schedule: { kind: "every", seconds } },
+});
 const subscription = (slug: string) => ({ type: "subscription/configured", payload: { slug, url: "http://127.0.0.1:9/hook" } });
 const inProject = (project: string) => ({ "x-tributary-project": project });
 
@@ -28,7 +31,13 @@ describe("quotas on schedules", () => {
     expect((await appendJson(server.url, "/quota/one", schedule("a", 7200))).status).toBe(201);
     expect((await appendJson(server.url, "/quota/one", { type: "schedule/cancelled", payload: { slug: "b" } })).status).toBe(201);
     expect((await appendJson(server.url, "/quota/one", schedule("d"))).status).toBe(201);
-    expect((await readEvents(server.url, "/quota/one")).filter((event) => event.type === "schedule/configured").map((event) => event.payload.slug)).toEqual(["a", "b", "c", "a", "d"]);
+    expect((await readEvents(server.url, "/quota/one")).filter((event) => event.type === "schedule/configured").map((event) => event.payload.slug)).toEqual([
+      "a",
+      "b",
+      "c",
+      "a",
+      "d",
+    ]);
   });
 
   it("refuses a batch that would take a stream past its quota as a whole", async () => {
@@ -58,7 +67,10 @@ describe("quotas on schedules", () => {
     expect(await readEvents(server.url, "/f/copy", "&project=forks")).toEqual([]);
     // A fork from before the second schedule brings one along: 4 of 5.
     expect((await fork(1, "/f/early")).status).toBe(201);
-    const ds = await fetch(`${server.url}/v1/stream/f/ds?project=forks`, { method: "PUT", headers: { "content-type": "application/json", "stream-forked-from": "/f/src" } });
+    const ds = await fetch(`${server.url}/v1/stream/f/ds?project=forks`, {
+      method: "PUT",
+      headers: { "content-type": "application/json", "stream-forked-from": "/f/src" },
+    });
     expect((await refusal(ds)).code).toBe("quota_exceeded");
     expect(await readEvents(server.url, "/f/ds", "&project=forks")).toEqual([]);
   });
@@ -69,12 +81,29 @@ describe("quotas on schedules", () => {
     expect(every.message).toMatch(/every 1 s.*at least 2 s/);
     expect(every.message).toContain("--min-schedule-interval");
     const cron = await refusal(
-      await appendJson(server.url, "/quota/fast", { type: "schedule/configured", payload: { slug: "cron", event: { type: "tick" }, schedule: { kind: "cron", cron: "* * * * * *" } } }),
+      await appendJson(server.url, "/quota/fast", {
+        type: "schedule/configured",
+        payload: { slug: "cron", event: { type: "tick" }, schedule: { kind: "cron", cron: "* * * * * *" } },
+      }),
     );
     expect(cron.code).toBe("quota_exceeded");
-    expect((await appendJson(server.url, "/quota/fast", { type: "schedule/configured", payload: { slug: "cron", event: { type: "tick" }, schedule: { kind: "cron", cron: "*/5 * * * *" } } })).status).toBe(201);
+    expect(
+      (
+        await appendJson(server.url, "/quota/fast", {
+          type: "schedule/configured",
+          payload: { slug: "cron", event: { type: "tick" }, schedule: { kind: "cron", cron: "*/5 * * * *" } },
+        })
+      ).status,
+    ).toBe(201);
     // A once schedule fires once, however soon.
-    expect((await appendJson(server.url, "/quota/fast", { type: "schedule/configured", payload: { slug: "soon", event: { type: "tick" }, schedule: { kind: "once-in", seconds: 0.1 } } })).status).toBe(201);
+    expect(
+      (
+        await appendJson(server.url, "/quota/fast", {
+          type: "schedule/configured",
+          payload: { slug: "soon", event: { type: "tick" }, schedule: { kind: "once-in", seconds: 0.1 } },
+        })
+      ).status,
+    ).toBe(201);
   });
 });
 

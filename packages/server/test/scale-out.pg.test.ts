@@ -37,9 +37,7 @@ describe("several servers on one PostgreSQL database", () => {
   it("keeps offsets dense and ordered for live readers when both servers append concurrently", async () => {
     const readerA = openReader(`${a.url}/api/streams/shared/busy?live=true`);
     const readerB = openReader(`${b.url}/api/streams/shared/busy?live=true`);
-    await Promise.all(
-      Array.from({ length: 100 }, (_, i) => appendJson(i % 2 === 0 ? a.url : b.url, "/shared/busy", { type: "n", payload: { i } })),
-    );
+    await Promise.all(Array.from({ length: 100 }, (_, i) => appendJson(i % 2 === 0 ? a.url : b.url, "/shared/busy", { type: "n", payload: { i } })));
     const expected = Array.from({ length: 100 }, (_, i) => i + 1);
     await waitFor(() => readerA.events().length === 100 && readerB.events().length === 100, "100 events on both servers");
     expect(readerA.events().map((e) => e.offset)).toEqual(expected);
@@ -117,12 +115,20 @@ describe("tokens on several servers", () => {
         const { rows } = await probe.query("SELECT value FROM tributary_secrets WHERE name = $1", [id]);
         expect(rows).toHaveLength(1);
         expect(rows[0].value).not.toContain(token);
-        expect(JSON.parse(rows[0].value)).toMatchObject({ id, name: "ci", hash: createHash("sha256").update(token).digest("hex"), scopes: [{ kind: "append", project: "default", path: "/ci" }] });
+        expect(JSON.parse(rows[0].value)).toMatchObject({
+          id,
+          name: "ci",
+          hash: createHash("sha256").update(token).digest("hex"),
+          scopes: [{ kind: "append", project: "default", path: "/ci" }],
+        });
       } finally {
         await probe.end();
       }
       expect((await fetch(`${first.url}/api/tokens/${id}`, as(adminToken, { method: "DELETE" }))).status).toBe(200);
-      await waitFor(async () => (await appendJson(second.url, "/ci/build", { type: "built" }, { authorization: `Bearer ${token}` })).status === 401, "the revocation on the other server");
+      await waitFor(
+        async () => (await appendJson(second.url, "/ci/build", { type: "built" }, { authorization: `Bearer ${token}` })).status === 401,
+        "the revocation on the other server",
+      );
     } finally {
       await first.close();
       await second.close();

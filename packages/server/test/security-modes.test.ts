@@ -82,11 +82,18 @@ describe("a server with --auth", () => {
 
   it("refuses webhooks to loopback and private addresses, and to its own URL in another project", async () => {
     await appendJson(server.url, "/hooks/local", { type: "subscription/configured", payload: { slug: "local", url: receiver.url } }, asAdmin);
-    await appendJson(server.url, "/hooks/local", { type: "subscription/configured", payload: { slug: "self", url: `${server.url}/api/streams/stolen?project=victim` } }, asAdmin);
+    await appendJson(
+      server.url,
+      "/hooks/local",
+      { type: "subscription/configured", payload: { slug: "self", url: `${server.url}/api/streams/stolen?project=victim` } },
+      asAdmin,
+    );
     await appendJson(server.url, "/hooks/local", { type: "note" }, asAdmin);
     const failures = await waitFor(async () => {
       const response = await fetch(`${server.url}/api/streams/hooks/local?format=json`, { headers: asAdmin });
-      const list = ((await response.json()) as { events: { type: string; payload: Record<string, unknown> }[] }).events.filter((event) => event.type === "subscription/delivery-failed");
+      const list = ((await response.json()) as { events: { type: string; payload: Record<string, unknown> }[] }).events.filter(
+        (event) => event.type === "subscription/delivery-failed",
+      );
       return new Set(list.map((event) => event.payload.slug)).size === 2 ? list : undefined;
     }, "both refusals");
     for (const failure of failures) expect(failure.payload.error).toMatch(/loopback or private address.*--allow-outbound/);

@@ -28,7 +28,14 @@ export function describeStreamStoreContract(name: string, factory: StoreFactory)
     });
 
     it("assigns dense offsets from 1 and returns the stored envelopes", async () => {
-      const result = await store.append({ project: "p", path: "/a", events: [{ type: "x", payload: { n: 1 } }, { type: "y", payload: {} }] });
+      const result = await store.append({
+        project: "p",
+        path: "/a",
+        events: [
+          { type: "x", payload: { n: 1 } },
+          { type: "y", payload: {} },
+        ],
+      });
       expect(result.events.map((e) => [e.event.offset, e.event.type, e.replayed])).toEqual([
         [1, "x", false],
         [2, "y", false],
@@ -76,7 +83,14 @@ export function describeStreamStoreContract(name: string, factory: StoreFactory)
     it("fails a whole request whose offset precondition does not match, storing nothing", async () => {
       await store.append({ project: "p", path: "/o", events: [{ type: "a", payload: {} }] });
       await expect(
-        store.append({ project: "p", path: "/o", events: [{ type: "b", payload: {}, offset: 2 }, { type: "c", payload: {}, offset: 2 }] }),
+        store.append({
+          project: "p",
+          path: "/o",
+          events: [
+            { type: "b", payload: {}, offset: 2 },
+            { type: "c", payload: {}, offset: 2 },
+          ],
+        }),
       ).rejects.toMatchObject({ code: "offset_conflict", details: { currentOffset: 1 } });
       expect((await store.info("p", "/o"))?.lastOffset).toBe(1);
       const ok = await store.append({ project: "p", path: "/o", events: [{ type: "b", payload: {}, offset: 2 }] });
@@ -104,7 +118,7 @@ export function describeStreamStoreContract(name: string, factory: StoreFactory)
     });
 
     it("reads the same events pre-joined (readEncoded) as read returns them", async () => {
-      await store.append({ project: "p", path: "/enc", events: Array.from({ length: 7 }, (_, i) => ({ type: "n", payload: { i, text: "é\n\"" } })) });
+      await store.append({ project: "p", path: "/enc", events: Array.from({ length: 7 }, (_, i) => ({ type: "n", payload: { i, text: 'é\n"' } })) });
       const range = { afterOffset: 2, beforeOffset: 7, limit: 3 };
       const records = await store.read("p", "/enc", range);
       expect(records.map((r) => r.offset)).toEqual([3, 4, 5]);
@@ -161,7 +175,10 @@ export function describeStreamStoreContract(name: string, factory: StoreFactory)
         { type: "Tick", payload: { note: "hello" } },
       ];
       await store.append({ project: "p", path: "/f", events });
-      const offsets = async (filter: { types?: string[]; typePrefixes?: string[]; text?: string }, range: { afterOffset?: number; beforeOffset?: number; limit?: number } = {}) => {
+      const offsets = async (
+        filter: { types?: string[]; typePrefixes?: string[]; text?: string },
+        range: { afterOffset?: number; beforeOffset?: number; limit?: number } = {},
+      ) => {
         const full = { types: filter.types ?? [], typePrefixes: filter.typePrefixes ?? [], ...(filter.text === undefined ? {} : { text: filter.text }) };
         const request = { afterOffset: range.afterOffset ?? 0, beforeOffset: range.beforeOffset, limit: range.limit ?? 100, filter: full };
         const read = (await store.read("p", "/f", request)).map((record) => record.offset);
@@ -199,7 +216,14 @@ export function describeStreamStoreContract(name: string, factory: StoreFactory)
     });
 
     it("stores snapshots per stream and name, keeps the newest, and deletes them with the stream", async () => {
-      await store.append({ project: "p", path: "/snap", events: [{ type: "a", payload: {} }, { type: "b", payload: {} }] });
+      await store.append({
+        project: "p",
+        path: "/snap",
+        events: [
+          { type: "a", payload: {} },
+          { type: "b", payload: {} },
+        ],
+      });
       expect(await store.getSnapshot("p", "/snap", "s")).toBeUndefined();
       await store.putSnapshot("p", "/snap", "s", { offset: 2, json: '{"n":2}' });
       await store.putSnapshot("p", "/snap", "s", { offset: 1, json: '{"n":1}' });
@@ -213,7 +237,14 @@ export function describeStreamStoreContract(name: string, factory: StoreFactory)
 
     it("marks streams that hold built-in configuration events, and unmarks them only through a given offset", async () => {
       await store.append({ project: "p", path: "/m/a", events: [{ type: "schedule/configured", payload: {} }] });
-      await store.append({ project: "q", path: "/m/b", events: [{ type: "subscription/removed", payload: {} }, { type: "plain", payload: {} }] });
+      await store.append({
+        project: "q",
+        path: "/m/b",
+        events: [
+          { type: "subscription/removed", payload: {} },
+          { type: "plain", payload: {} },
+        ],
+      });
       expect(await store.listMarkedStreams("schedule")).toEqual([{ project: "p", path: "/m/a" }]);
       expect(await store.listMarkedStreams("subscription")).toEqual([{ project: "q", path: "/m/b" }]);
       await store.append({ project: "p", path: "/m/a", events: [{ type: "schedule/cancelled", payload: {} }] });
@@ -244,20 +275,36 @@ export function describeStreamStoreContract(name: string, factory: StoreFactory)
     });
 
     it("forks: copies the prefix byte for byte but the path, with its keys, cursors and marks, and announces only the new events", async () => {
-      const payload = { nested: { type: "x", payload: {}, streamPath: "/src", offset: 1, note: "\u2028 é \"q\"" }, big: 12345678901234567000, exp: 1e21 };
-      await store.append({ project: "p", path: "/src", events: [{ type: "x", payload, idempotencyKey: "k1", metadata: { m: 1 } }, { type: "schedule/configured", payload: { slug: "s" } }, { type: "y", payload: {} }] });
+      const payload = { nested: { type: "x", payload: {}, streamPath: "/src", offset: 1, note: '\u2028 é "q"' }, big: 12345678901234567000, exp: 1e21 };
+      await store.append({
+        project: "p",
+        path: "/src",
+        events: [
+          { type: "x", payload, idempotencyKey: "k1", metadata: { m: 1 } },
+          { type: "schedule/configured", payload: { slug: "s" } },
+          { type: "y", payload: {} },
+        ],
+      });
       await store.setCursor("p", "/src", "early", 1);
       await store.setCursor("p", "/src", "late", 3);
       const heard: CommittedStreamEvents[] = [];
       const stop = store.onCommit((batch) => heard.push(batch));
-      const result = await store.fork({ project: "p", from: "/src", atOffset: 2, to: "/dst/copy", events: [{ type: "stream/forked", payload: { from: "/src", atOffset: 2 } }] });
+      const result = await store.fork({
+        project: "p",
+        from: "/src",
+        atOffset: 2,
+        to: "/dst/copy",
+        events: [{ type: "stream/forked", payload: { from: "/src", atOffset: 2 } }],
+      });
       stop();
       expect(result.events.map((e) => [e.event.offset, e.event.type, e.event.streamPath])).toEqual([[3, "stream/forked", "/dst/copy"]]);
       expect(result.createdPaths).toEqual(["/dst", "/dst/copy"]);
       const source = await store.read("p", "/src", { afterOffset: 0, limit: 10 });
       const copy = await store.read("p", "/dst/copy", { afterOffset: 0, limit: 10 });
       expect(copy.map((record) => record.offset)).toEqual([1, 2, 3]);
-      expect(copy.slice(0, 2).map((record) => record.json)).toEqual(source.slice(0, 2).map((record) => record.json.replace(/"streamPath":"\/src"(,"offset":\d+,"createdAt")/, '"streamPath":"/dst/copy"$1')));
+      expect(copy.slice(0, 2).map((record) => record.json)).toEqual(
+        source.slice(0, 2).map((record) => record.json.replace(/"streamPath":"\/src"(,"offset":\d+,"createdAt")/, '"streamPath":"/dst/copy"$1')),
+      );
       expect(await store.info("p", "/dst/copy")).toMatchObject({ lastOffset: 3 });
       expect(await store.getCursor("p", "/dst/copy", "early")).toBe(1);
       expect(await store.getCursor("p", "/dst/copy", "late")).toBe(2);
@@ -265,7 +312,12 @@ export function describeStreamStoreContract(name: string, factory: StoreFactory)
       const replay = await store.append({ project: "p", path: "/dst/copy", events: [{ type: "x", payload: {}, idempotencyKey: "k1" }] });
       expect(replay.events[0]).toMatchObject({ replayed: true, event: { offset: 1, streamPath: "/dst/copy" } });
       const announced = heard.flatMap((batch) => batch.events.map((item) => [batch.path, item.event.offset, item.event.type]));
-      expect(announced).toEqual(expect.arrayContaining([["/dst/copy", 3, "stream/forked"], ["/dst", 1, "stream/child-created"]]));
+      expect(announced).toEqual(
+        expect.arrayContaining([
+          ["/dst/copy", 3, "stream/forked"],
+          ["/dst", 1, "stream/child-created"],
+        ]),
+      );
       expect(announced.filter(([path]) => path === "/dst/copy")).toEqual([["/dst/copy", 3, "stream/forked"]]);
       await expect(store.fork({ project: "p", from: "/src", atOffset: 1, to: "/dst/copy", events: [] })).rejects.toMatchObject({ code: "stream_exists" });
       await expect(store.fork({ project: "p", from: "/src", atOffset: 4, to: "/dst/other", events: [] })).rejects.toMatchObject({ code: "invalid_request" });

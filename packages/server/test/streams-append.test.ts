@@ -53,7 +53,11 @@ describe("appending events", () => {
       Promise.all(ancestorsOf(segments).map(async (path) => (await readAll(path)).filter((e) => e.type === "stream/child-created").length));
     const before = await counts(leaf);
     // Every ancestor below the project root had only this chain announced to it: depth − its own depth.
-    expect(before.slice(1)).toEqual(ancestorsOf(leaf).slice(1).map((_, i) => maxStreamPathDepth - 1 - i));
+    expect(before.slice(1)).toEqual(
+      ancestorsOf(leaf)
+        .slice(1)
+        .map((_, i) => maxStreamPathDepth - 1 - i),
+    );
     // A new sibling leaf under existing ancestors: exactly one event per ancestor, nothing more.
     const sibling = [...leaf.slice(0, -1), "other"];
     expect((await post(pathOf(sibling), JSON.stringify({ type: "leaf" }))).status).toBe(201);

@@ -47,15 +47,31 @@ describe("filtering reads with types= and q=", () => {
 
   it("filters SSE and NDJSON reads, keeping each event's own offset as the SSE id", async () => {
     const sse = await (await fetch(`${server.url}/api/streams${path}?types=agent-*&beforeOffset=10`)).text();
-    expect(sse.trim().split("\n\n").map((block) => block.split("\n")[0])).toEqual(["id: 3", "id: 6", "id: 9"]);
+    expect(
+      sse
+        .trim()
+        .split("\n\n")
+        .map((block) => block.split("\n")[0]),
+    ).toEqual(["id: 3", "id: 6", "id: 9"]);
     const ndjson = await (await fetch(`${server.url}/api/streams${path}?format=ndjson&q=question%203`)).text();
-    expect(ndjson.trim().split("\n").map((line) => JSON.parse(line).offset)).toEqual([3, 30]);
+    expect(
+      ndjson
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line).offset),
+    ).toEqual([3, 30]);
   });
 
   it("filters live reads: only matching new events arrive, and Last-Event-ID resumes after a match", async () => {
     const reader = openReader(`${server.url}/api/streams/filter/live?live=true&types=wanted,agent-*&q=yes`);
     const liveOffsets = () => reader.events().map((event) => event.offset);
-    await appendJson(server.url, "/filter/live", { events: [{ type: "wanted", payload: { ok: "yes" } }, { type: "other", payload: { ok: "yes" } }, { type: "wanted", payload: { ok: "no" } }] });
+    await appendJson(server.url, "/filter/live", {
+      events: [
+        { type: "wanted", payload: { ok: "yes" } },
+        { type: "other", payload: { ok: "yes" } },
+        { type: "wanted", payload: { ok: "no" } },
+      ],
+    });
     await appendJson(server.url, "/filter/live", { type: "agent-input-added", payload: { content: "YES please" } });
     await appendJson(server.url, "/filter/live", { type: "unwanted", payload: {} });
     await appendJson(server.url, "/filter/live", { type: "wanted", payload: { last: "yes" } });

@@ -44,9 +44,15 @@ describe("forking a stream", () => {
   it("tells the target's ancestors that it was created and delivers the marker to a live reader", async () => {
     const parent = openReader(`${server.url}/api/streams/fork?live=true`);
     await appendJson(server.url, "/fork/live-source", { type: "note" });
-    await waitFor(() => parent.events().some((event) => event.type === "stream/child-created" && event.payload.childPath === "/fork/live-source"), "the first child");
+    await waitFor(
+      () => parent.events().some((event) => event.type === "stream/child-created" && event.payload.childPath === "/fork/live-source"),
+      "the first child",
+    );
     expect((await fork("/fork/live-source", { atOffset: 1, to: "/fork/live-copy" })).status).toBe(201);
-    await waitFor(() => parent.events().some((event) => event.type === "stream/child-created" && event.payload.childPath === "/fork/live-copy"), "the fork's child-created");
+    await waitFor(
+      () => parent.events().some((event) => event.type === "stream/child-created" && event.payload.childPath === "/fork/live-copy"),
+      "the fork's child-created",
+    );
     parent.close();
     const state = await (await fetch(`${server.url}/api/state/fork/live-copy`)).json();
     expect(state).toMatchObject({ exists: true, lastOffset: 2 });

@@ -17,7 +17,11 @@ afterAll(async () => {
 
 const subscribe = (path: string, payload: Record<string, unknown>) => appendJson(server.url, path, { type: "subscription/configured", payload });
 const putSecret = (name: string, value: string, allowedHosts?: string[]) =>
-  fetch(`${server.url}/api/secrets/${name}`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ value, ...(allowedHosts ? { allowedHosts } : {}) }) });
+  fetch(`${server.url}/api/secrets/${name}`, {
+    method: "PUT",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ value, ...(allowedHosts ? { allowedHosts } : {}) }),
+  });
 const deliveredTo = (path: string) => receiver.received.filter((delivery) => delivery.event.streamPath === path);
 const failures = async (path: string) => (await readEvents(server.url, path)).filter((event) => event.type === "subscription/delivery-failed");
 

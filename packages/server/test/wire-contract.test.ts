@@ -45,7 +45,11 @@ describe("the read frame contract", () => {
   it("serves each event as protocol's SSE frame, from the store and live", async () => {
     const path = "/wire/frames";
     for (const n of [1, 2]) {
-      await fetch(`${server.url}/api/streams${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ type: "n", payload: { n } }) });
+      await fetch(`${server.url}/api/streams${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ type: "n", payload: { n } }),
+      });
     }
     const page = (await (await fetch(`${server.url}/api/streams${path}?format=json`)).json()) as { events: { offset: number }[] };
     const stored = await (await fetch(`${server.url}/api/streams${path}`, { headers: { accept: "text/event-stream" } })).text();
@@ -56,7 +60,11 @@ describe("the read frame contract", () => {
     const live = await fetch(`${server.url}/api/streams${path}?live=true&afterOffset=2`, { signal: controller.signal });
     const reader = live.body!.getReader();
     const appended = await (
-      await fetch(`${server.url}/api/streams${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ type: "n", payload: { n: 3 } }) })
+      await fetch(`${server.url}/api/streams${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ type: "n", payload: { n: 3 } }),
+      })
     ).json();
     let text = "";
     while (!text.includes("\n\n")) {

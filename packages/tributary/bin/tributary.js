@@ -5,7 +5,9 @@ import module from "node:module";
 
 const [major, minor] = process.versions.node.split(".").map(Number);
 if (major < 22 || (major === 22 && minor < 13)) {
-  console.error(`tributary needs Node.js 22.13 or newer (24 recommended); this is ${process.version}. Install a newer Node.js, or run it through npm with a pinned one (npm install node@24).`);
+  console.error(
+    `tributary needs Node.js 22.13 or newer (24 recommended); this is ${process.version}. Install a newer Node.js, or run it through npm with a pinned one (npm install node@24).`,
+  );
   process.exit(1);
 }
 

@@ -9,7 +9,8 @@ import { describe, expect, it } from "vitest";
 
 const packagesDir = fileURLToPath(new URL("../../", import.meta.url));
 const builtins = new Set(builtinModules);
-const importPattern = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*["']([^"'./][^"']*)["']|\bimport\(\s*["']([^"'./][^"']*)["']\s*\)|^\s*import\s+["']([^"'./][^"']*)["']/gm;
+const importPattern =
+  /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*["']([^"'./][^"']*)["']|\bimport\(\s*["']([^"'./][^"']*)["']\s*\)|^\s*import\s+["']([^"'./][^"']*)["']/gm;
 
 interface Manifest {
   name: string;
@@ -34,7 +35,11 @@ function files(dir: string): string[] {
   });
 }
 
-const packageOf = (specifier: string) => specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/");
+const packageOf = (specifier: string) =>
+  specifier
+    .split("/")
+    .slice(0, specifier.startsWith("@") ? 2 : 1)
+    .join("/");
 
 function importsIn(paths: string[]): Map<string, string> {
   const found = new Map<string, string>();
@@ -61,7 +66,12 @@ const packages = readdirSync(packagesDir)
 describe("declared dependencies", () => {
   it.each(packages.map((entry) => [entry.manifest.name, entry] as const))("%s declares every package its code imports", (_name, { dir, manifest }) => {
     // The UI's code is bundled at build time (its packages are build inputs, devDependencies).
-    const runtime = { ...manifest.dependencies, ...manifest.peerDependencies, ...manifest.optionalDependencies, ...(manifest.name === "@tributary/ui" ? manifest.devDependencies : {}) };
+    const runtime = {
+      ...manifest.dependencies,
+      ...manifest.peerDependencies,
+      ...manifest.optionalDependencies,
+      ...(manifest.name === "@tributary/ui" ? manifest.devDependencies : {}),
+    };
     const undeclared = [...importsIn([...files(join(dir, "src")), ...files(join(dir, "bin"))])]
       .filter(([name]) => name !== manifest.name && !(name in runtime))
       .map(([name, where]) => `${name} (imported by ${where})`);

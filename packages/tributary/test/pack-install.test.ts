@@ -77,7 +77,8 @@ function installed(dir: string): { names: string[]; bytes: number } {
   return { names: [...names].sort(), bytes };
 }
 
-const npmInstall = (dir: string, specs: string[]) => sh("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", ...specs], { cwd: dir });
+const npmInstall = (dir: string, specs: string[]) =>
+  sh("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", ...specs], { cwd: dir });
 const emptyProject = (dir: string, extra: Record<string, unknown> = {}) => {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "user-project", private: true, type: "module", ...extra }, null, 2));
@@ -98,7 +99,10 @@ beforeAll(async () => {
   emptyProject(project, { allowScripts: { "node-liblzma": false } });
   npmInstall(project, packed);
   emptyProject(sdkOnly);
-  npmInstall(sdkOnly, packed.filter((file) => /tributary-(sdk|protocol)-/.test(file)));
+  npmInstall(
+    sdkOnly,
+    packed.filter((file) => /tributary-(sdk|protocol)-/.test(file)),
+  );
 
   // 3. Node 24 is the repository's own (the `node` devDependency); Node 22 comes from the same npm package.
   node24 = join(repo, "node_modules/node/bin/node");
@@ -152,10 +156,14 @@ describe("the packed packages, installed from their tarballs into an empty proje
     const sdk = installed(sdkOnly);
     expect(sdk.names).toEqual(["@tributary/protocol", "@tributary/sdk", "zod"]);
     const full = installed(project);
-    expect(full.names).toEqual(expect.arrayContaining(["tributary", "@tributary/cli", "@tributary/server", "@tributary/agent", "@tributary/ui", "@tributary/testing"]));
+    expect(full.names).toEqual(
+      expect.arrayContaining(["tributary", "@tributary/cli", "@tributary/server", "@tributary/agent", "@tributary/ui", "@tributary/testing"]),
+    );
     expect(full.names).not.toContain("@tributary/bench");
     // The figures the README reports.
-    console.log(`install sizes: @tributary/sdk ${sdk.names.length} packages, ${(sdk.bytes / 1e6).toFixed(1)} MB; tributary ${full.names.length} packages, ${(full.bytes / 1e6).toFixed(1)} MB`);
+    console.log(
+      `install sizes: @tributary/sdk ${sdk.names.length} packages, ${(sdk.bytes / 1e6).toFixed(1)} MB; tributary ${full.names.length} packages, ${(full.bytes / 1e6).toFixed(1)} MB`,
+    );
     // No TypeScript source ships: dist/ only.
     for (const name of published) {
       const dir = join(project, "node_modules", name === "tributary" ? "tributary" : `@tributary/${name}`);
@@ -165,7 +173,13 @@ describe("the packed packages, installed from their tarballs into an empty proje
   });
 
   it("types resolve for a TypeScript user: the declarations typecheck a program that uses them", () => {
-    writeFileSync(join(project, "tsconfig.json"), JSON.stringify({ compilerOptions: { module: "nodenext", target: "es2023", strict: true, noEmit: true, skipLibCheck: false, types: [], lib: ["es2023", "dom"] }, files: ["typed.ts"] }));
+    writeFileSync(
+      join(project, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: { module: "nodenext", target: "es2023", strict: true, noEmit: true, skipLibCheck: false, types: [], lib: ["es2023", "dom"] },
+        files: ["typed.ts"],
+      }),
+    );
     writeFileSync(
       join(project, "typed.ts"),
       `import { createEventsClient, defineProcessor, type StoredEvent } from "tributary";
@@ -189,7 +203,12 @@ void stored; void n; void wrong;
       const env = userEnv(nodeBin);
       expect(sh(nodeBin, ["--version"], { cwd: project })).toMatch(new RegExp(`^v${version}\\.`));
 
-      const [, url] = await startUntil("npx", ["tributary", "serve", "--port", "0", "--data-dir", join(work, `data-${version}`)], env, /listening on (http:\/\/\S+)/);
+      const [, url] = await startUntil(
+        "npx",
+        ["tributary", "serve", "--port", "0", "--data-dir", join(work, `data-${version}`)],
+        env,
+        /listening on (http:\/\/\S+)/,
+      );
       const html = await (await fetch(`${url}/`)).text();
       const script = /src="(\/assets\/main-[\w-]+\.js)"/.exec(html)?.[1];
       expect(script, html).toBeDefined();

@@ -32,10 +32,21 @@ async function main(): Promise<void> {
   let tree = createStreamTree(api, (path) => (location.hash = path));
   const sidebar = h("div", { class: "sidebar", id: "sidebar" }, tree.element);
   const main = h("main", { class: "content", id: "content", tabindex: "-1" });
-  const offline = h("div", { class: "offline-banner", role: "alert", hidden: true }, h("strong", null, "Offline"), " — the server does not answer. Retrying; this page recovers by itself.");
+  const offline = h(
+    "div",
+    { class: "offline-banner", role: "alert", hidden: true },
+    h("strong", null, "Offline"),
+    " — the server does not answer. Retrying; this page recovers by itself.",
+  );
   const drawerToggle = h(
     "button",
-    { class: "drawer-toggle", type: "button", "aria-expanded": "false", "aria-controls": "sidebar", onclick: () => setDrawer(!app.classList.contains("drawer-open")) },
+    {
+      class: "drawer-toggle",
+      type: "button",
+      "aria-expanded": "false",
+      "aria-controls": "sidebar",
+      onclick: () => setDrawer(!app.classList.contains("drawer-open")),
+    },
     "Streams",
   );
   const skip = h(
@@ -60,7 +71,12 @@ async function main(): Promise<void> {
       drawerToggle,
       h("a", { class: "brand", href: "#" }, h("span", { class: "brand-mark", "aria-hidden": "true" }, "≋"), "Tributary"),
       createProjectPicker(project),
-      h("nav", { class: "header-links", "aria-label": "Documentation" }, h("a", { href: "/api/docs", target: "_blank" }, "HTTP API"), h("a", { href: "/api/docs/events", target: "_blank" }, "Event types")),
+      h(
+        "nav",
+        { class: "header-links", "aria-label": "Documentation" },
+        h("a", { href: "/api/docs", target: "_blank" }, "HTTP API"),
+        h("a", { href: "/api/docs/events", target: "_blank" }, "Event types"),
+      ),
     ),
     offline,
     h("div", { class: "app-body" }, sidebar, main),
@@ -90,7 +106,15 @@ async function main(): Promise<void> {
       document.title = "Tributary";
       return;
     }
-    const stream = createStreamView({ api, path: current.path, offset: current.offset, links, presets, kinds: feedKinds, onBadges: (badges) => tree.setBadges(current.path, badges) });
+    const stream = createStreamView({
+      api,
+      path: current.path,
+      offset: current.offset,
+      links,
+      presets,
+      kinds: feedKinds,
+      onBadges: (badges) => tree.setBadges(current.path, badges),
+    });
     stream.setOnline(connectivity.online);
     view = stream;
     replaceChildren(main, stream.element);

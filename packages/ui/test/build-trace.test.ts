@@ -22,7 +22,11 @@ describe("the trace of an agent stream", () => {
   });
 
   it("skips odd payloads instead of throwing", () => {
-    const odd = stored([{ type: "agent-request-started", payload: { requestId: 5 } }, { type: "agent-output-completed", payload: {} }, { type: "agent-tool-call-completed", payload: { callId: [] } }]);
+    const odd = stored([
+      { type: "agent-request-started", payload: { requestId: 5 } },
+      { type: "agent-output-completed", payload: {} },
+      { type: "agent-tool-call-completed", payload: { callId: [] } },
+    ]);
     expect(() => buildTrace(odd)).not.toThrow();
   });
 });

@@ -5,7 +5,8 @@ import { appendToFeed, emptySegmentedFeed, prependToFeed } from "../src/feed/fee
 import { emptyFeed, reduceFeed } from "../src/feed/reduce-feed.ts";
 import { stored } from "./support/stored.ts";
 
-const inputs = (count: number): EventInput[] => Array.from({ length: count }, (_, i) => ({ type: "agent-input-added", payload: { content: `message ${i + 1}` } }));
+const inputs = (count: number): EventInput[] =>
+  Array.from({ length: count }, (_, i) => ({ type: "agent-input-added", payload: { content: `message ${i + 1}` } }));
 
 describe("the feed of a growing window", () => {
   it("gives the same items as one fold when older pages are loaded in front, with keys unique in the list", () => {

@@ -24,8 +24,18 @@ describe("reduceFeed", () => {
     ]);
     expect(byKey(feed.items, "input:3")).toMatchObject({ role: "user", content: "Which files are here?" });
     expect(byKey(feed.items, "reply:3.1")).toMatchObject({ status: "done", text: "", toolCalls: [{ name: "shell", arguments: '{"command":"ls"}' }] });
-    expect(byKey(feed.items, "tool:call_1")).toMatchObject({ name: "shell", input: { command: "ls" }, status: "ok", output: "exit code 0\nREADME.md\npackage.json\n" });
-    expect(byKey(feed.items, "reply:3.2")).toMatchObject({ status: "done", text: "There are two files: README.md and package.json.", firstOffset: 11, lastOffset: 16 });
+    expect(byKey(feed.items, "tool:call_1")).toMatchObject({
+      name: "shell",
+      input: { command: "ls" },
+      status: "ok",
+      output: "exit code 0\nREADME.md\npackage.json\n",
+    });
+    expect(byKey(feed.items, "reply:3.2")).toMatchObject({
+      status: "done",
+      text: "There are two files: README.md and package.json.",
+      firstOffset: 11,
+      lastOffset: 16,
+    });
   });
 
   it("streams the reply's text chunk by chunk before the output completes", () => {
@@ -53,7 +63,11 @@ describe("reduceFeed", () => {
       },
       render: () => document.createElement("div"),
     });
-    const feed = reduceFeed(emptyFeed, stored([{ type: "hello-world", payload: { a: 1 } }, { type: "boom" }, { type: "agent-input-added", payload: { content: "still here" } }]), [exploding, ...feedKinds]);
+    const feed = reduceFeed(
+      emptyFeed,
+      stored([{ type: "hello-world", payload: { a: 1 } }, { type: "boom" }, { type: "agent-input-added", payload: { content: "still here" } }]),
+      [exploding, ...feedKinds],
+    );
     expect(feed.items.map((item) => item.kind)).toEqual(["raw", "raw", "agent-input"]);
   });
 
@@ -75,7 +89,11 @@ describe("reduceFeed", () => {
 
   it("groups consecutive tool announcements into one item, and starts a new one after any other event", () => {
     const announce = (name: string) => ({ type: "agent-tool-announced", payload: { name, description: `the ${name} tool`, parameters: { type: "object" } } });
-    const feed = reduceFeed(emptyFeed, stored([announce("shell"), announce("read_file"), announce("shell"), { type: "hello-world" }, announce("subagent")]), feedKinds);
+    const feed = reduceFeed(
+      emptyFeed,
+      stored([announce("shell"), announce("read_file"), announce("shell"), { type: "hello-world" }, announce("subagent")]),
+      feedKinds,
+    );
     expect(feed.items.map((item) => [item.kind, (item as FeedItem & { tools?: { name: string }[] }).tools?.map((tool) => tool.name)])).toEqual([
       ["agent-tools", ["read_file", "shell"]],
       ["raw", undefined],
@@ -113,8 +131,20 @@ describe("reduceFeed", () => {
   });
 
   it("groups a repeated failure (a webhook retrying) into one item with a count, and starts a new one when it changes", () => {
-    const failures = Array.from({ length: 13 }, (_, attempt) => ({ type: "subscription/delivery-failed", payload: { slug: "hook", offset: 4, attempt: attempt + 1, error: "HTTP 503" } }));
-    const feed = reduceFeed(emptyFeed, stored([...failures, { type: "hello-world" }, { type: "subscription/delivery-failed", payload: { slug: "hook", offset: 4, attempt: 14, error: "HTTP 503" } }, { type: "subscription/delivery-failed", payload: { slug: "hook", offset: 5, attempt: 1, error: "timeout" } }]), feedKinds);
+    const failures = Array.from({ length: 13 }, (_, attempt) => ({
+      type: "subscription/delivery-failed",
+      payload: { slug: "hook", offset: 4, attempt: attempt + 1, error: "HTTP 503" },
+    }));
+    const feed = reduceFeed(
+      emptyFeed,
+      stored([
+        ...failures,
+        { type: "hello-world" },
+        { type: "subscription/delivery-failed", payload: { slug: "hook", offset: 4, attempt: 14, error: "HTTP 503" } },
+        { type: "subscription/delivery-failed", payload: { slug: "hook", offset: 5, attempt: 1, error: "timeout" } },
+      ]),
+      feedKinds,
+    );
     const errors = feed.items.filter((item) => item.kind === "error") as unknown as { count: number; firstOffset: number; lastOffset: number }[];
     expect(errors.map((item) => [item.count, item.firstOffset, item.lastOffset])).toEqual([
       [14, 1, 15],

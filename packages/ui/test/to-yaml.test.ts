@@ -33,7 +33,7 @@ const tricky: unknown[] = [
   "trailing space ",
   " leading space",
   "tab\there",
-  "quote \"inside\"",
+  'quote "inside"',
   "'single'",
   "[flow]",
   "{flow}",
@@ -68,7 +68,16 @@ describe("toYaml", () => {
   it("round-trips a stored event with nested objects, lists, numbers and empty collections", () => {
     const event = {
       type: "schedule/configured",
-      payload: { slug: "heartbeat", event: { type: "heartbeat" }, schedule: { kind: "every", seconds: 5 }, tags: [], extra: {}, n: -0.5, ok: false, none: null },
+      payload: {
+        slug: "heartbeat",
+        event: { type: "heartbeat" },
+        schedule: { kind: "every", seconds: 5 },
+        tags: [],
+        extra: {},
+        n: -0.5,
+        ok: false,
+        none: null,
+      },
       streamPath: "/jonas/agent",
       offset: 7,
       createdAt: "2024-05-01T12:00:00.000Z",

@@ -113,7 +113,11 @@ describe("the feed with a real agent", () => {
     expect(requestIds).toHaveLength(2);
     // Far more events after the run than the view loads: its window holds none of the agent's.
     const filler = Array.from({ length: 1_500 }, (_, i) => ({ type: "note", payload: { i } }));
-    const response = await fetch(`${server.url}/api/streams${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ events: filler }) });
+    const response = await fetch(`${server.url}/api/streams${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ events: filler }),
+    });
     expect(response.ok).toBe(true);
 
     const { page, errors } = await openUi(browser, `${server.url}/#${path}`);
@@ -125,7 +129,11 @@ describe("the feed with a real agent", () => {
 
     // A new run while the tab is open joins the trace live, with its time to first token.
     llm.load([{ match: "again", text: "Hello again." }]);
-    const input = await fetch(`${server.url}/api/streams${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ type: "agent-input-added", payload: { content: "hello again" } }) });
+    const input = await fetch(`${server.url}/api/streams${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ type: "agent-input-added", payload: { content: "hello again" } }),
+    });
     const { offset } = (await input.json()) as { offset: number };
     const run = page.locator(`.trace-run[data-input-offset="${offset}"]`);
     await run.locator(".span-ttft").waitFor();

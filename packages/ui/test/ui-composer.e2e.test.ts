@@ -63,33 +63,48 @@ describe("the composer", () => {
     expect(errors).toEqual([]);
   });
 
-  it("deploys the runnable ping-pong preset as it stands: its card shows it running, and a ping appended in the composer gets a pong", { timeout: 120_000 }, async () => {
-    const { page, errors } = await openUi(browser, `${server.url}/#/composer/runnable`);
-    await page.click('.composer [role="tab"]:has-text("Event")');
-    await page.selectOption(".preset-select", { label: "processor/deployed" });
-    await page.click("text=Append event");
-    await page.locator(".composer-result.ok", { hasText: "Appended #1" }).waitFor();
-    const status = page.locator('[data-kind="processor"] .processor-status');
-    // The sandbox process starts on first use: slow on a loaded machine.
-    await page.locator('[data-kind="processor"] .processor-status[data-status="running"]').waitFor({ timeout: 90_000 });
-    expect(await status.innerText()).toMatch(/Running since #\d+/);
+  it(
+    "deploys the runnable ping-pong preset as it stands: its card shows it running, and a ping appended in the composer gets a pong",
+    { timeout: 120_000 },
+    async () => {
+      const { page, errors } = await openUi(browser, `${server.url}/#/composer/runnable`);
+      await page.click('.composer [role="tab"]:has-text("Event")');
+      await page.selectOption(".preset-select", { label: "processor/deployed" });
+      await page.click("text=Append event");
+      await page.locator(".composer-result.ok", { hasText: "Appended #1" }).waitFor();
+      const status = page.locator('[data-kind="processor"] .processor-status');
+      // The sandbox process starts on first use: slow on a loaded machine.
+      await page.locator('[data-kind="processor"] .processor-status[data-status="running"]').waitFor({ timeout: 90_000 });
+      expect(await status.innerText()).toMatch(/Running since #\d+/);
 
-    await page.fill(".composer-editor", JSON.stringify({ type: "ping" }));
-    await page.click("text=Append event");
-    const events = await waitFor(async () => {
-      const all = await readAll(server.url, "/composer/runnable");
-      return all.some((event) => event.type === "pong") && all;
-    }, "the pong", 90_000);
-    const ping = events.find((event) => event.type === "ping")!;
-    expect(events.find((event) => event.type === "pong")?.payload).toEqual({ to: ping.offset });
-    await page.locator('[data-kind="raw"]', { hasText: "pong" }).waitFor();
-    expect(errors).toEqual([]);
-  });
+      await page.fill(".composer-editor", JSON.stringify({ type: "ping" }));
+      await page.click("text=Append event");
+      const events = await waitFor(
+        async () => {
+          const all = await readAll(server.url, "/composer/runnable");
+          return all.some((event) => event.type === "pong") && all;
+        },
+        "the pong",
+        90_000,
+      );
+      const ping = events.find((event) => event.type === "ping")!;
+      expect(events.find((event) => event.type === "pong")?.payload).toEqual({ to: ping.offset });
+      await page.locator('[data-kind="raw"]', { hasText: "pong" }).waitFor();
+      expect(errors).toEqual([]);
+    },
+  );
 
   it("shows on a deployment's card that it failed on an event, and that it was suspended when it could not load", { timeout: 120_000 }, async () => {
     const { page, errors } = await openUi(browser, `${server.url}/#/composer/failing`);
     await append(server.url, "/composer/failing", [
-      { type: "processor/deployed", payload: { slug: "fragile", script: "export default { slug: 'fragile', initialState: null, afterAppend: ({ event }) => { if (event.type === 'boom') throw new Error('cannot handle boom'); } };" } },
+      {
+        type: "processor/deployed",
+        payload: {
+          slug: "fragile",
+          script:
+            "export default { slug: 'fragile', initialState: null, afterAppend: ({ event }) => { if (event.type === 'boom') throw new Error('cannot handle boom'); } };",
+        },
+      },
     ]);
     const card = page.locator('[data-kind="processor"]', { hasText: "fragile" });
     await card.locator('.processor-status[data-status="running"]').waitFor({ timeout: 90_000 });
@@ -97,7 +112,9 @@ describe("the composer", () => {
     await card.locator(".processor-error", { hasText: "cannot handle boom" }).waitFor({ timeout: 90_000 });
     expect(await card.locator(".processor-error").innerText()).toMatch(/Failed on #\d+/);
 
-    await append(server.url, "/composer/failing", [{ type: "processor/deployed", payload: { slug: "broken", script: "export default (() => { throw new Error('no config'); })();" } }]);
+    await append(server.url, "/composer/failing", [
+      { type: "processor/deployed", payload: { slug: "broken", script: "export default (() => { throw new Error('no config'); })();" } },
+    ]);
     const broken = page.locator('[data-kind="processor"]', { hasText: "broken" });
     await broken.locator('.processor-status[data-status="suspended"]').waitFor({ timeout: 90_000 });
     expect(await broken.locator(".processor-status").innerText()).toMatch(/Suspended.*could not be loaded.*no config/s);

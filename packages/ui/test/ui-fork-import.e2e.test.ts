@@ -20,7 +20,11 @@ const fixture = (name: string) => readFileSync(new URL(`../../agent/test/fixture
 
 describe("forks, usage and imported sessions in the UI", () => {
   it("forks from any event with 'fork from here', opens the fork, and shows where it came from", async () => {
-    await append(server.url, "/ui-fork/source", [{ type: "note", payload: { n: 1 } }, { type: "note", payload: { n: 2 } }, { type: "note", payload: { n: 3 } }]);
+    await append(server.url, "/ui-fork/source", [
+      { type: "note", payload: { n: 1 } },
+      { type: "note", payload: { n: 2 } },
+      { type: "note", payload: { n: 3 } },
+    ]);
     const { page, errors } = await openUi(browser, `${server.url}/#/ui-fork/source`);
     await page.locator('[role="tab"]', { hasText: "Events (YAML)" }).click();
     const second = page.locator('.event-row[data-offset="2"]');
@@ -62,7 +66,13 @@ describe("forks, usage and imported sessions in the UI", () => {
     await append(server.url, "/ui-import/claude", [
       {
         type: "agent-run-ended",
-        payload: { inputOffset: 10, outcome: "answered", text: "x", turns: 0, streamUsage: { requests: 3, inputTokens: 32_028, outputTokens: 79, cachedInputTokens: 29_600, reasoningTokens: 0, cost: 0.0123, currency: "USD" } },
+        payload: {
+          inputOffset: 10,
+          outcome: "answered",
+          text: "x",
+          turns: 0,
+          streamUsage: { requests: 3, inputTokens: 32_028, outputTokens: 79, cachedInputTokens: 29_600, reasoningTokens: 0, cost: 0.0123, currency: "USD" },
+        },
       },
     ]);
     await page.locator(".stream-usage", { hasText: "3 requests · 32,028 in (29,600 cached) → 79 out · USD 0.0123" }).waitFor();

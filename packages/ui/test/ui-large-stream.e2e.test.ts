@@ -19,7 +19,8 @@ beforeAll(async () => {
   await append(server.url, path, [{ type: "circuit-breaker/configured", payload: { maxEvents: 1_000_000, windowSeconds: 1 } }]);
   for (let start = 0; start < total; start += 2000) {
     const batch: EventInput[] = [];
-    for (let i = start; i < start + 2000; i++) batch.push({ type: i % 10 === 0 ? "tick-logged" : "tock-logged", payload: { i, note: `sensor reading ${i + 2}` } });
+    for (let i = start; i < start + 2000; i++)
+      batch.push({ type: i % 10 === 0 ? "tick-logged" : "tock-logged", payload: { i, note: `sensor reading ${i + 2}` } });
     await append(server.url, path, batch);
   }
 });
@@ -30,8 +31,7 @@ afterAll(async () => {
 
 const lastOffset = total + 1;
 const rowCount = (page: Page) => page.locator(".vlist-row").count();
-const loadedOffsets = (page: Page) =>
-  page.locator(".event-row").evaluateAll((rows) => rows.map((row) => Number((row as HTMLElement).dataset.offset)));
+const loadedOffsets = (page: Page) => page.locator(".event-row").evaluateAll((rows) => rows.map((row) => Number((row as HTMLElement).dataset.offset)));
 
 describe("a stream of 100,000 events", () => {
   it("opens at its tail and pages backwards on scroll while rendering only the rows in view", async () => {

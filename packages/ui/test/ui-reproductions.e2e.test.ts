@@ -32,10 +32,16 @@ describe("issue 14's reproductions in a real browser", () => {
   it("groups a failing webhook's retries into one feed item with their count", async () => {
     const path = "/repro/hook";
     await append(server.url, path, [{ type: "subscription/configured", payload: { slug: "down", url: "http://127.0.0.1:9/hook" } }, { type: "note" }]);
-    const failures = await waitFor(async () => {
-      const found = (await readAll(server.url, path)).filter((event) => event.type === "subscription/delivery-failed" || event.type === "stream/error-occurred");
-      return found.length >= 3 ? found : undefined;
-    }, "three failed deliveries", 30_000);
+    const failures = await waitFor(
+      async () => {
+        const found = (await readAll(server.url, path)).filter(
+          (event) => event.type === "subscription/delivery-failed" || event.type === "stream/error-occurred",
+        );
+        return found.length >= 3 ? found : undefined;
+      },
+      "three failed deliveries",
+      30_000,
+    );
     const { page, errors } = await openUi(browser, `${server.url}/#${path}`);
     await page.locator('[data-kind="error"]').first().waitFor();
     const shown = (await readAll(server.url, path)).filter((event) => event.type === failures[0]!.type).length;

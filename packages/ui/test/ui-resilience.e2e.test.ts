@@ -30,10 +30,18 @@ async function seriousViolations(page: Page): Promise<string[]> {
   // Evaluated through the DevTools protocol: the UI's content security policy (rightly) refuses an injected <script>.
   await page.evaluate(readFileSync(axePath, "utf8"));
   const violations = await page.evaluate(async () => {
-    const result = await (window as unknown as { axe: { run(context: Document): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe.run(document);
-    return result.violations.map((violation) => ({ id: violation.id, impact: violation.impact, targets: violation.nodes.slice(0, 3).map((node) => node.target.join(" ")) }));
+    const result = await (
+      window as unknown as { axe: { run(context: Document): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }
+    ).axe.run(document);
+    return result.violations.map((violation) => ({
+      id: violation.id,
+      impact: violation.impact,
+      targets: violation.nodes.slice(0, 3).map((node) => node.target.join(" ")),
+    }));
   });
-  return violations.filter((violation) => violation.impact === "serious" || violation.impact === "critical").map((violation) => `${violation.id}: ${violation.targets.join(", ")}`);
+  return violations
+    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
+    .map((violation) => `${violation.id}: ${violation.targets.join(", ")}`);
 }
 
 beforeAll(async () => {
@@ -44,7 +52,13 @@ beforeAll(async () => {
     ...agentConversation.slice(0, -2),
     {
       type: "agent-output-completed",
-      payload: { requestId: "3.2", text: "There are **two** files:\n\n- `README.md`\n- `package.json`\n\n<script>window.pwned = true</script>", toolCalls: [], finishReason: "stop", usage: { inputTokens: 120, outputTokens: 12 } },
+      payload: {
+        requestId: "3.2",
+        text: "There are **two** files:\n\n- `README.md`\n- `package.json`\n\n<script>window.pwned = true</script>",
+        toolCalls: [],
+        finishReason: "stop",
+        usage: { inputTokens: 120, outputTokens: 12 },
+      },
     },
     agentConversation.at(-1)!,
   ]);

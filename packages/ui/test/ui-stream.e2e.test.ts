@@ -68,7 +68,10 @@ describe("the stream tree and the stream view", () => {
     await row("/badges/agent").locator(".tree-badge.agent").waitFor();
     await row("/badges/paused").locator(".tree-badge.paused").waitFor();
     await row("/badges/hook").locator(".tree-badge.failing").waitFor();
-    const badges = async (path: string) => row(path).locator(".tree-badge").evaluateAll((found) => found.map((badge) => badge.className.replace("tree-badge ", "")).sort());
+    const badges = async (path: string) =>
+      row(path)
+        .locator(".tree-badge")
+        .evaluateAll((found) => found.map((badge) => badge.className.replace("tree-badge ", "")).sort());
     // Each was appended to just now: all are live; only what their state says besides.
     expect(await badges("/badges/agent")).toEqual(["active", "agent"]);
     expect(await badges("/badges/paused")).toEqual(["active", "paused"]);
@@ -94,7 +97,17 @@ describe("the stream tree and the stream view", () => {
     const first = page.locator('.event-row[data-offset="1"]');
     await first.waitFor();
     expect(await first.locator("pre.yaml").innerText()).toBe(
-      ["type: hello-world", "payload:", "  text: |-", "    line 1", "    line 2", "  n: 3", "streamPath: /yaml/live", "offset: 1", `createdAt: ${await first.locator("time").getAttribute("datetime")}`].join("\n"),
+      [
+        "type: hello-world",
+        "payload:",
+        "  text: |-",
+        "    line 1",
+        "    line 2",
+        "  n: 3",
+        "streamPath: /yaml/live",
+        "offset: 1",
+        `createdAt: ${await first.locator("time").getAttribute("datetime")}`,
+      ].join("\n"),
     );
 
     await append(server.url, "/yaml/live", [{ type: "circuit-breaker/configured", payload: { maxEvents: 500, windowSeconds: 1 } }]);
@@ -177,11 +190,19 @@ describe("the stream tree and the stream view", () => {
       },
       {
         type: "schedule/configured",
-        payload: { slug: "reminder", event: { type: "agent-input-added", payload: { content: "Time to check in." } }, schedule: { kind: "once-in", seconds: 0.2 } },
+        payload: {
+          slug: "reminder",
+          event: { type: "agent-input-added", payload: { content: "Time to check in." } },
+          schedule: { kind: "once-in", seconds: 0.2 },
+        },
       },
     ]);
     // A webhook body that is not an event: stored as invalid, then transformed into an agent input.
-    await fetch(`${server.url}/api/streams/builtins/marks`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text: "hello from a webhook" }) });
+    await fetch(`${server.url}/api/streams/builtins/marks`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ text: "hello from a webhook" }),
+    });
 
     const scheduled = page.locator('[data-kind="agent-input"]', { hasText: "Time to check in." });
     await scheduled.locator(".chip", { hasText: "reminder" }).waitFor();

@@ -20,7 +20,11 @@ export function subStreamLabel(path: string | undefined, streamPath: string): st
 
 /** A text on one line: its non-empty lines joined with ⏎, cut at `max` characters. */
 const oneLine = (text: string, max = 160) => {
-  const joined = text.split("\n").map((line) => line.trim()).filter((line) => line !== "").join(" ⏎ ");
+  const joined = text
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "")
+    .join(" ⏎ ");
   return joined.length > max ? `${joined.slice(0, max)}…` : joined;
 };
 
@@ -64,11 +68,17 @@ export function createChatRenderer(options: ChatRendererOptions = {}) {
           // Normally the chunks already showed the text; a provider that does not stream shows it here.
           const unseen = open !== p.requestId && typeof p.text === "string" && p.text !== "";
           let out = unseen ? `${close()}${paint("36", "agent:")} ${String(p.text)}\n` : close();
-          for (const call of (p.toolCalls as { name: string; arguments: string }[]) ?? []) out += dim(`  ⚙ ${call.name} ${oneLine(call.arguments, 200)}`) + "\n";
+          for (const call of (p.toolCalls as { name: string; arguments: string }[]) ?? [])
+            out += dim(`  ⚙ ${call.name} ${oneLine(call.arguments, 200)}`) + "\n";
           return out;
         }
         case "agent-tool-call-approval-requested":
-          return note(paint("33", `  ? ${label(event)}${String(p.name)} ${oneLine(String(p.arguments), 200)} waits for approval: y runs it, n denies it (n <reason>: the model reads why)`));
+          return note(
+            paint(
+              "33",
+              `  ? ${label(event)}${String(p.name)} ${oneLine(String(p.arguments), 200)} waits for approval: y runs it, n denies it (n <reason>: the model reads why)`,
+            ),
+          );
         case "agent-tool-call-approved":
           return note(dim(`  ✓ ${label(event)}approved${p.by ? ` by ${String(p.by)}` : ""}`));
         case "agent-tool-call-denied":

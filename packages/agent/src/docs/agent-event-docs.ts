@@ -1,7 +1,15 @@
 import { z } from "zod";
 import { agentEventTypes } from "../agent-event-types.ts";
 
-type JsonSchema = { type?: string | string[]; properties?: Record<string, JsonSchema>; required?: string[]; description?: string; enum?: unknown[]; items?: JsonSchema; anyOf?: JsonSchema[] };
+type JsonSchema = {
+  type?: string | string[];
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  description?: string;
+  enum?: unknown[];
+  items?: JsonSchema;
+  anyOf?: JsonSchema[];
+};
 
 const typeName = (schema: JsonSchema): string => {
   if (schema.enum) return schema.enum.map((value) => JSON.stringify(value)).join(" \\| ");
@@ -21,7 +29,12 @@ function fieldsTable(schema: z.ZodType): string {
   return ["| field | type | required | description |", "|---|---|---|---|", ...rows].join("\n");
 }
 
-const appendedByText = { you: "you (a person, a UI, a webhook, another processor)", agent: "the agent", tool: "a tool processor", anyone: "anyone (the agent or another processor)" };
+const appendedByText = {
+  you: "you (a person, a UI, a webhook, another processor)",
+  agent: "the agent",
+  tool: "a tool processor",
+  anyone: "anyone (the agent or another processor)",
+};
 
 /**
  * The agent's event vocabulary as Markdown, generated from the zod schemas in `events.ts`: each type with
@@ -50,7 +63,8 @@ export function renderAgentEventDocs(): string {
     .join("\n\n");
 }
 
-export const docsStartMarker = "<!-- agent-events:start (generated from packages/agent/src/events.ts; run: npx node packages/agent/src/docs/write-agent-docs.ts) -->";
+export const docsStartMarker =
+  "<!-- agent-events:start (generated from packages/agent/src/events.ts; run: npx node packages/agent/src/docs/write-agent-docs.ts) -->";
 export const docsEndMarker = "<!-- agent-events:end -->";
 
 /** `markdown` with the text between the markers replaced by the generated vocabulary. */

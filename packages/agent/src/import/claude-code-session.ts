@@ -34,7 +34,13 @@ export function readClaudeCodeSession(entries: Record<string, unknown>[]): Sessi
       const blocks = Array.isArray(content) ? content.map(asRecord) : [];
       const results = blocks.filter((block) => block.type === "tool_result");
       for (const result of results) {
-        steps.push({ kind: "tool-result", callId: asString(result.tool_use_id) ?? "", output: contentText(result.content), isError: result.is_error === true, ...(at ? { at } : {}) });
+        steps.push({
+          kind: "tool-result",
+          callId: asString(result.tool_use_id) ?? "",
+          output: contentText(result.content),
+          isError: result.is_error === true,
+          ...(at ? { at } : {}),
+        });
       }
       const text = typeof content === "string" ? content : contentText(blocks.filter((block) => block.type !== "tool_result"));
       if (text !== "") steps.push({ kind: "user", text, ...(at ? { at } : {}) });
@@ -44,7 +50,9 @@ export function readClaudeCodeSession(entries: Record<string, unknown>[]): Sessi
     const id = asString(message.id);
     const blocks = Array.isArray(message.content) ? message.content.map(asRecord) : [];
     const text = contentText(blocks.filter((block) => block.type === "text"));
-    const toolCalls = blocks.filter((block) => block.type === "tool_use").map((block) => ({ callId: asString(block.id) ?? "", name: asString(block.name) ?? "tool", input: block.input ?? {} }));
+    const toolCalls = blocks
+      .filter((block) => block.type === "tool_use")
+      .map((block) => ({ callId: asString(block.id) ?? "", name: asString(block.name) ?? "tool", input: block.input ?? {} }));
     const previous = steps.at(-1);
     const usage = usageOf(asRecord(message.usage));
     if (id !== undefined && id === lastMessageId && previous?.kind === "assistant") {
@@ -61,7 +69,15 @@ export function readClaudeCodeSession(entries: Record<string, unknown>[]): Sessi
     }
     const model = asString(message.model);
     const stopReason = asString(message.stop_reason);
-    steps.push({ kind: "assistant", text, toolCalls, ...(model ? { model } : {}), ...(usage ? { usage } : {}), ...(stopReason ? { stopReason } : {}), ...(at ? { at } : {}) });
+    steps.push({
+      kind: "assistant",
+      text,
+      toolCalls,
+      ...(model ? { model } : {}),
+      ...(usage ? { usage } : {}),
+      ...(stopReason ? { stopReason } : {}),
+      ...(at ? { at } : {}),
+    });
   }
   return { source: "claude-code", ...(sessionId ? { sessionId } : {}), ...(cwd ? { cwd } : {}), skipped, steps };
 }

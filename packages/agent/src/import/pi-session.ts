@@ -39,7 +39,9 @@ export function readPiSession(entries: Record<string, unknown>[]): SessionTransc
       }
       case "assistant": {
         const blocks = Array.isArray(message.content) ? message.content.map(asRecord) : [];
-        const toolCalls = blocks.filter((block) => block.type === "toolCall").map((block) => ({ callId: asString(block.id) ?? "", name: asString(block.name) ?? "tool", input: block.arguments ?? {} }));
+        const toolCalls = blocks
+          .filter((block) => block.type === "toolCall")
+          .map((block) => ({ callId: asString(block.id) ?? "", name: asString(block.name) ?? "tool", input: block.arguments ?? {} }));
         const usage = asRecord(message.usage);
         const cached = asNumber(usage.cacheRead);
         const model = asString(message.model);
@@ -49,14 +51,29 @@ export function readPiSession(entries: Record<string, unknown>[]): SessionTransc
           text: contentText(blocks.filter((block) => block.type === "text")),
           toolCalls,
           ...(model ? { model } : {}),
-          ...(Object.keys(usage).length > 0 ? { usage: { inputTokens: asNumber(usage.input) + cached + asNumber(usage.cacheWrite), outputTokens: asNumber(usage.output), ...(cached > 0 ? { cachedInputTokens: cached } : {}) } } : {}),
+          ...(Object.keys(usage).length > 0
+            ? {
+                usage: {
+                  inputTokens: asNumber(usage.input) + cached + asNumber(usage.cacheWrite),
+                  outputTokens: asNumber(usage.output),
+                  ...(cached > 0 ? { cachedInputTokens: cached } : {}),
+                },
+              }
+            : {}),
           ...(stopReason ? { stopReason } : {}),
           ...when,
         });
         break;
       }
       case "toolResult":
-        steps.push({ kind: "tool-result", callId: asString(message.toolCallId) ?? "", name: asString(message.toolName), output: contentText(message.content), isError: message.isError === true, ...when });
+        steps.push({
+          kind: "tool-result",
+          callId: asString(message.toolCallId) ?? "",
+          name: asString(message.toolName),
+          output: contentText(message.content),
+          isError: message.isError === true,
+          ...when,
+        });
         break;
       case "compactionSummary":
       case "branchSummary":
@@ -66,7 +83,13 @@ export function readPiSession(entries: Record<string, unknown>[]): SessionTransc
         skipped++;
     }
   }
-  return { source: "pi", ...(asString(header?.id) ? { sessionId: asString(header?.id) } : {}), ...(asString(header?.cwd) ? { cwd: asString(header?.cwd) } : {}), skipped, steps };
+  return {
+    source: "pi",
+    ...(asString(header?.id) ? { sessionId: asString(header?.id) } : {}),
+    ...(asString(header?.cwd) ? { cwd: asString(header?.cwd) } : {}),
+    skipped,
+    steps,
+  };
 }
 
 function currentBranch(entries: Record<string, unknown>[]): Record<string, unknown>[] {

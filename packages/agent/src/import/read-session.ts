@@ -19,7 +19,10 @@ export function readSession(text: string, format?: SessionFormat): SessionTransc
 
 export function detectFormat(entries: Record<string, unknown>[]): SessionFormat {
   if (entries[0]?.type === "session") return "pi";
-  if (entries.some((entry) => typeof entry.sessionId === "string" || typeof entry.uuid === "string" || entry.type === "user" || entry.type === "assistant")) return "claude-code";
+  if (entries.some((entry) => typeof entry.sessionId === "string" || typeof entry.uuid === "string" || entry.type === "user" || entry.type === "assistant"))
+    return "claude-code";
   if (entries.some((entry) => entry.type === "message")) return "pi";
-  throw new Error("this is neither a Claude Code session (lines of type user/assistant) nor a pi session (a {\"type\":\"session\"} header); pass --format claude-code or --format pi.");
+  throw new Error(
+    'this is neither a Claude Code session (lines of type user/assistant) nor a pi session (a {"type":"session"} header); pass --format claude-code or --format pi.',
+  );
 }

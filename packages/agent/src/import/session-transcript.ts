@@ -15,7 +15,15 @@ export interface SessionTranscript {
 
 export type TranscriptStep =
   | { kind: "user"; text: string; at?: string }
-  | { kind: "assistant"; text: string; toolCalls: { callId: string; name: string; input: unknown }[]; model?: string; usage?: Usage; stopReason?: string; at?: string }
+  | {
+      kind: "assistant";
+      text: string;
+      toolCalls: { callId: string; name: string; input: unknown }[];
+      model?: string;
+      usage?: Usage;
+      stopReason?: string;
+      at?: string;
+    }
   | { kind: "tool-result"; callId: string; name?: string; output: string; isError: boolean; at?: string }
   | { kind: "summary"; text: string; at?: string };
 
@@ -35,7 +43,8 @@ export function parseJsonLines(text: string): Record<string, unknown>[] {
   return entries;
 }
 
-export const asRecord = (value: unknown): Record<string, unknown> => (typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {});
+export const asRecord = (value: unknown): Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 export const asString = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
 export const asNumber = (value: unknown): number => (typeof value === "number" && Number.isFinite(value) && value >= 0 ? Math.floor(value) : 0);
 

@@ -54,7 +54,17 @@ export function transcriptEvents(transcript: SessionTranscript, origin: Transcri
     for (const [callId, name] of run.open) emit("agent-tool-call-completed", { callId, name, output: "no result in the imported session", isError: true }, at);
     const answered = run.answered !== undefined && run.open.size === 0;
     const usage = run.totals.requests > 0 ? { usage: run.totals } : {};
-    emit("agent-run-ended", { inputOffset: run.inputOffset, outcome: answered ? "answered" : "interrupted", text: answered ? run.answered : "the imported session ended here", turns: run.requests, ...usage }, at);
+    emit(
+      "agent-run-ended",
+      {
+        inputOffset: run.inputOffset,
+        outcome: answered ? "answered" : "interrupted",
+        text: answered ? run.answered : "the imported session ended here",
+        turns: run.requests,
+        ...usage,
+      },
+      at,
+    );
     run = undefined;
   };
   const startRun = (text: string, at?: string) => {
@@ -84,19 +94,32 @@ export function transcriptEvents(transcript: SessionTranscript, origin: Transcri
         const current = run!;
         // An answer while calls are still open: they never got a result in the file.
         if (current.open.size > 0) {
-          for (const [callId, name] of current.open) emit("agent-tool-call-completed", { callId, name, output: "no result in the imported session", isError: true }, step.at);
+          for (const [callId, name] of current.open)
+            emit("agent-tool-call-completed", { callId, name, output: "no result in the imported session", isError: true }, step.at);
           current.open.clear();
           current.turn++;
         }
         const requestId = `${current.inputOffset}.${current.turn}`;
         current.requests++;
-        emit("agent-request-started", { requestId, inputOffset: current.inputOffset, turn: current.turn, model: step.model ?? "imported", api: "chat", tools: [] }, step.at);
-        const toolCalls = step.toolCalls.map((call, index) => ({ callId: call.callId || `imported_${events.length}_${index}`, name: call.name, arguments: JSON.stringify(call.input ?? {}) }));
+        emit(
+          "agent-request-started",
+          { requestId, inputOffset: current.inputOffset, turn: current.turn, model: step.model ?? "imported", api: "chat", tools: [] },
+          step.at,
+        );
+        const toolCalls = step.toolCalls.map((call, index) => ({
+          callId: call.callId || `imported_${events.length}_${index}`,
+          name: call.name,
+          arguments: JSON.stringify(call.input ?? {}),
+        }));
         const finishReason = toolCalls.length > 0 ? "tool_calls" : "stop";
         emit("agent-output-completed", { requestId, text: step.text, toolCalls, finishReason, ...(step.usage ? { usage: step.usage } : {}) }, step.at);
         if (step.usage) current.totals = addUsage(current.totals, step.usage, undefined, undefined);
         for (const call of toolCalls) {
-          emit("agent-tool-call-requested", { callId: call.callId, requestId, name: call.name, arguments: call.arguments, input: JSON.parse(call.arguments) as unknown }, step.at);
+          emit(
+            "agent-tool-call-requested",
+            { callId: call.callId, requestId, name: call.name, arguments: call.arguments, input: JSON.parse(call.arguments) as unknown },
+            step.at,
+          );
           current.open.set(call.callId, call.name);
         }
         current.answered = toolCalls.length === 0 ? step.text : undefined;

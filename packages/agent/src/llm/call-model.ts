@@ -41,7 +41,11 @@ export function describeModelError(error: unknown): { message: string; status?: 
     return { message: `${error.message}${cause ? ` (${cause})` : ""}` };
   }
   if (error instanceof OpenAI.APIError) {
-    return { message: error.message, ...(error.status !== undefined ? { status: error.status } : {}), ...(typeof error.code === "string" ? { code: error.code } : {}) };
+    return {
+      message: error.message,
+      ...(error.status !== undefined ? { status: error.status } : {}),
+      ...(typeof error.code === "string" ? { code: error.code } : {}),
+    };
   }
   const cause = (error as { cause?: { message?: string } })?.cause?.message;
   return { message: `${(error as Error)?.message ?? String(error)}${cause ? ` (${cause})` : ""}` };

@@ -95,9 +95,15 @@ export async function withAttempts(
     } catch (error) {
       if (signal.aborted) throw error;
       const failure = controller.signal.aborted ? controller.signal.reason : error;
-      if (tokens > 0 || attempt > policy.maxRetries || !retriable(failure)) throw Object.assign(failure instanceof Error ? failure : new Error(messageOf(failure)), { attempts: attempt });
+      if (tokens > 0 || attempt > policy.maxRetries || !retriable(failure))
+        throw Object.assign(failure instanceof Error ? failure : new Error(messageOf(failure)), { attempts: attempt });
       const delayMs = retryDelay(failure, attempt, policy.retryDelayMs);
-      await onRetry({ attempt: attempt + 1, delayMs, error: messageOf(failure), ...(failure instanceof OpenAI.APIError && failure.status !== undefined ? { status: failure.status } : {}) });
+      await onRetry({
+        attempt: attempt + 1,
+        delayMs,
+        error: messageOf(failure),
+        ...(failure instanceof OpenAI.APIError && failure.status !== undefined ? { status: failure.status } : {}),
+      });
       if (!(await abortableSleep(delayMs, signal))) throw error;
     } finally {
       clearTimeout(timer);

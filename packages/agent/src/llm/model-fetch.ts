@@ -24,11 +24,13 @@ export function createModelFetch(baseUrls: readonly string[]) {
       return [];
     }
   });
-  const outbound = createOutboundFetch(createOutboundPolicy({
+  const outbound = createOutboundFetch(
+    createOutboundPolicy({
       allowLocal: false,
       allow: hosts,
       caller: { name: "the agent", allowedBy: "one is the host of its base URL (--base-url, OPENAI_BASE_URL)" },
-    }));
+    }),
+  );
   const fetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     const url = input instanceof Request ? input.url : input;
     const { body, redirect: _ignored, ...rest } = init;

@@ -8,7 +8,13 @@ import type { ChunkSink, ModelOutput, ModelRequest } from "./model-request.ts";
  * Streams a Chat Completions request, handing every chunk to `sink` before reading the next, and assembles
  * the whole output (text, tool calls by index, finish reason, usage).
  */
-export async function streamChat(client: OpenAI, request: ModelRequest, sink: ChunkSink, signal: AbortSignal, onResponse: () => void = () => undefined): Promise<ModelOutput> {
+export async function streamChat(
+  client: OpenAI,
+  request: ModelRequest,
+  sink: ChunkSink,
+  signal: AbortSignal,
+  onResponse: () => void = () => undefined,
+): Promise<ModelOutput> {
   const stream = await client.chat.completions.create(
     {
       model: request.model,
@@ -42,6 +48,8 @@ export async function streamChat(client: OpenAI, request: ModelRequest, sink: Ch
   }
   signal.throwIfAborted();
   output.text = text;
-  output.toolCalls = calls.filter(Boolean).map((call, index): ToolCall => ({ callId: call.callId || `call_${index}`, name: call.name, arguments: call.arguments }));
+  output.toolCalls = calls
+    .filter(Boolean)
+    .map((call, index): ToolCall => ({ callId: call.callId || `call_${index}`, name: call.name, arguments: call.arguments }));
   return output;
 }

@@ -22,7 +22,13 @@ export function responseOutput(response: Response): ModelOutput {
  * Streams a Responses API request, handing every event to `sink` before reading the next; the output is
  * taken from `response.completed`. A stream that ends without it, or with `response.failed`, is an error.
  */
-export async function streamResponses(client: OpenAI, request: ModelRequest, sink: ChunkSink, signal: AbortSignal, onResponse: () => void = () => undefined): Promise<ModelOutput> {
+export async function streamResponses(
+  client: OpenAI,
+  request: ModelRequest,
+  sink: ChunkSink,
+  signal: AbortSignal,
+  onResponse: () => void = () => undefined,
+): Promise<ModelOutput> {
   const stream = await client.responses.create(
     {
       model: request.model,

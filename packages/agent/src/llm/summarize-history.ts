@@ -13,7 +13,9 @@ export function transcript(entries: HistoryEntry[]): string {
         case "input":
           return `${entry.role}: ${entry.text}`;
         case "assistant":
-          return [entry.text && `assistant: ${entry.text}`, ...entry.toolCalls.map((call) => `assistant called ${call.name}(${call.arguments})`)].filter(Boolean).join("\n");
+          return [entry.text && `assistant: ${entry.text}`, ...entry.toolCalls.map((call) => `assistant called ${call.name}(${call.arguments})`)]
+            .filter(Boolean)
+            .join("\n");
         case "tool-result":
           return `${entry.name} returned${entry.isError ? " an error" : ""}: ${entry.output}`;
         case "context":
@@ -33,7 +35,13 @@ export async function summarizeHistory(client: OpenAI, options: { api: Api; mode
     return response.output_text;
   }
   const completion = await client.chat.completions.create(
-    { model: options.model, messages: [{ role: "system", content: summaryInstructions }, { role: "user", content: text }] },
+    {
+      model: options.model,
+      messages: [
+        { role: "system", content: summaryInstructions },
+        { role: "user", content: text },
+      ],
+    },
     { signal },
   );
   return completion.choices[0]?.message.content ?? "";

@@ -91,7 +91,9 @@ export async function connectMcpServer(config: McpServerConfig, options: McpConn
   };
   let transport: StdioClientTransport | StreamableHTTPClientTransport;
   if (config.url !== undefined) {
-    transport = new StreamableHTTPClientTransport(new URL(config.url), { reconnectionOptions: { maxRetries: 2, initialReconnectionDelay: 200, maxReconnectionDelay: 2000, reconnectionDelayGrowFactor: 2 } });
+    transport = new StreamableHTTPClientTransport(new URL(config.url), {
+      reconnectionOptions: { maxRetries: 2, initialReconnectionDelay: 200, maxReconnectionDelay: 2000, reconnectionDelayGrowFactor: 2 },
+    });
   } else {
     const stdio = new StdioClientTransport({ command: config.command!, args: config.args ?? [], env: getDefaultEnvironment(), stderr: "pipe" });
     stdio.stderr?.on("data", (chunk: Buffer) => options.onStderr?.(chunk.toString("utf8")));

@@ -86,7 +86,10 @@ export function createMcpProcessor(options: McpProcessorOptions = {}): { process
   /** Runs `task` after the earlier ones on the same stream, so two announcements never race. */
   const withLock = <T>(path: string, task: () => Promise<T>): Promise<T> => {
     const next = (locks.get(path) ?? Promise.resolve()).then(task, task);
-    locks.set(path, next.catch(() => undefined));
+    locks.set(
+      path,
+      next.catch(() => undefined),
+    );
     return next;
   };
   const send = (path: string, event: EventInput, append: ProcessorAppend) => pending.send(path, event, append);
@@ -176,15 +179,18 @@ export function createMcpProcessor(options: McpProcessorOptions = {}): { process
   /** Connects again after a server went away: after 0.5 s, doubling, five tries; then with the next input. */
   function reconnectLater(key: string, paths: string[], attempt: number) {
     if (closed || attempt > 5) return;
-    setTimeout(() => {
-      void (async () => {
-        for (const path of paths) {
-          const known = latest.get(path);
-          if (known && !closed) await sync(path, known.state, known.append, false).catch(() => undefined);
-        }
-        if (!live.has(key)) reconnectLater(key, paths, attempt + 1);
-      })();
-    }, 500 * 2 ** (attempt - 1)).unref();
+    setTimeout(
+      () => {
+        void (async () => {
+          for (const path of paths) {
+            const known = latest.get(path);
+            if (known && !closed) await sync(path, known.state, known.append, false).catch(() => undefined);
+          }
+          if (!live.has(key)) reconnectLater(key, paths, attempt + 1);
+        })();
+      },
+      500 * 2 ** (attempt - 1),
+    ).unref();
   }
 
   async function detach(path: string, key: string, reason: string, append: ProcessorAppend) {
@@ -194,7 +200,9 @@ export function createMcpProcessor(options: McpProcessorOptions = {}): { process
     for (const name of names) await send(path, agentEvent("agent-mcp-server-disconnected", { name, reason }), append).catch(() => undefined);
     for (const [tool, route] of mine) {
       routes.delete(tool);
-      await send(path, agentEvent("agent-tool-withdrawn", { name: tool, reason: `its MCP server ${route.server} went away: ${reason}` }), append).catch(() => undefined);
+      await send(path, agentEvent("agent-tool-withdrawn", { name: tool, reason: `its MCP server ${route.server} went away: ${reason}` }), append).catch(
+        () => undefined,
+      );
     }
   }
 
@@ -204,7 +212,8 @@ export function createMcpProcessor(options: McpProcessorOptions = {}): { process
       if (closed) return;
       const { servers, refused } = wanted(state);
       if (reportRefused) {
-        for (const entry of refused) await send(path, agentEvent("agent-mcp-server-failed", { name: entry.name, message: entry.message, refused: true }), append);
+        for (const entry of refused)
+          await send(path, agentEvent("agent-mcp-server-failed", { name: entry.name, message: entry.message, refused: true }), append);
       }
       const routes = routesOf(path);
       const keep = new Set<string>();
@@ -237,7 +246,12 @@ export function createMcpProcessor(options: McpProcessorOptions = {}): { process
           fresh.push(definition.name);
         }
         if (!attached && fresh.length > 0) {
-          const connected = { name: config.name, transport: server.connection.transport, tools: definitions.map(([definition]) => definition.name), ...(server.connection.server ? { server: server.connection.server } : {}) };
+          const connected = {
+            name: config.name,
+            transport: server.connection.transport,
+            tools: definitions.map(([definition]) => definition.name),
+            ...(server.connection.server ? { server: server.connection.server } : {}),
+          };
           await send(path, agentEvent("agent-mcp-server-connected", connected), append);
         }
       }
@@ -252,7 +266,13 @@ export function createMcpProcessor(options: McpProcessorOptions = {}): { process
     });
   }
 
-  async function answer(path: string, state: McpToolState, call: { callId: string; requestId: string; name: string; input: unknown; arguments: string }, append: ProcessorAppend, signal: AbortSignal) {
+  async function answer(
+    path: string,
+    state: McpToolState,
+    call: { callId: string; requestId: string; name: string; input: unknown; arguments: string },
+    append: ProcessorAppend,
+    signal: AbortSignal,
+  ) {
     const route = offered.get(path)?.get(call.name);
     if (state.open[call.callId] === undefined) return;
     const controller = new AbortController();
@@ -260,10 +280,19 @@ export function createMcpProcessor(options: McpProcessorOptions = {}): { process
     running.set(runKey, controller);
     let result: { output: string; isError: boolean };
     try {
-      await append({ path, event: agentEvent("agent-tool-call-started", { callId: call.callId, name: call.name }, { idempotencyKey: `mcp-started:${call.requestId}:${call.callId}` }) });
+      await append({
+        path,
+        event: agentEvent(
+          "agent-tool-call-started",
+          { callId: call.callId, name: call.name },
+          { idempotencyKey: `mcp-started:${call.requestId}:${call.callId}` },
+        ),
+      });
       const server = route ? await live.get(route.key) : undefined;
-      if (!route || !server) result = { output: `error: the MCP server behind ${call.name} is not connected (it reconnects on its own and with the next input)`, isError: true };
-      else if (call.input === null && call.arguments.trim() !== "") result = { output: `error: the arguments are not valid JSON: ${call.arguments.slice(0, 500)}`, isError: true };
+      if (!route || !server)
+        result = { output: `error: the MCP server behind ${call.name} is not connected (it reconnects on its own and with the next input)`, isError: true };
+      else if (call.input === null && call.arguments.trim() !== "")
+        result = { output: `error: the arguments are not valid JSON: ${call.arguments.slice(0, 500)}`, isError: true };
       else result = await server.connection.call(route.mcpName, call.input ?? {}, AbortSignal.any([controller.signal, signal]));
     } catch (error) {
       result = { output: `error: ${call.name} failed: ${(error as Error)?.message ?? String(error)}`, isError: true };
@@ -272,7 +301,11 @@ export function createMcpProcessor(options: McpProcessorOptions = {}): { process
     }
     if (controller.signal.aborted) return; // closed by someone else: a late result would be ignored
     if (signal.aborted) result = { output: `error: the MCP tool's process stopped while ${call.name} ran`, isError: true };
-    await send(path, agentEvent("agent-tool-call-completed", { callId: call.callId, name: call.name, ...result }, { idempotencyKey: `mcp:${call.requestId}:${call.callId}` }), append);
+    await send(
+      path,
+      agentEvent("agent-tool-call-completed", { callId: call.callId, name: call.name, ...result }, { idempotencyKey: `mcp:${call.requestId}:${call.callId}` }),
+      append,
+    );
   }
 
   const processor: Processor<McpToolState> = {
@@ -286,7 +319,11 @@ export function createMcpProcessor(options: McpProcessorOptions = {}): { process
         const output = call.started
           ? "error: the MCP tool's process stopped while it ran this call (it may have done part of the work); it runs again now, so the call can be made again"
           : "error: this call was made while no process served the MCP tool; it runs now, so the call can be made again";
-        await send(path, agentEvent("agent-tool-call-completed", { callId, name: call.name, output, isError: true }, { idempotencyKey: `agent:close:${callId}` }), append).catch(() => undefined);
+        await send(
+          path,
+          agentEvent("agent-tool-call-completed", { callId, name: call.name, output, isError: true }, { idempotencyKey: `agent:close:${callId}` }),
+          append,
+        ).catch(() => undefined);
       }
       await sync(path, state, append, true);
     },

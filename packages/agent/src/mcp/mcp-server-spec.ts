@@ -33,7 +33,12 @@ const namePrefix = /^([A-Za-z0-9_-]{1,32})=/;
 /** A name from a command or URL: the program's base name or the URL's host, cut to a valid server name. */
 function defaultName(target: string): string {
   const base = URL.canParse(target) && /^https?:/.test(target) ? new URL(target).hostname : (target.split(/[\\/]/).pop() ?? target);
-  return base.replace(/\.(m?[jt]s|py|exe)$/, "").replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 32) || "mcp";
+  return (
+    base
+      .replace(/\.(m?[jt]s|py|exe)$/, "")
+      .replace(/[^A-Za-z0-9_-]/g, "_")
+      .slice(0, 32) || "mcp"
+  );
 }
 
 /**
@@ -69,7 +74,10 @@ export const mcpServerKey = (server: McpServerConfig): string =>
 export function resolveAllowedServer(entry: McpServerConfig, allowed: readonly McpServerConfig[]): McpServerConfig | string {
   if (entry.command === undefined && entry.url === undefined) {
     const byName = allowed.find((server) => server.name === entry.name);
-    return byName ?? `no MCP server named ${entry.name} is allowed (allowed: ${allowed.map((server) => server.name).join(", ") || "none"}; the operator allows one with tributary agent --mcp-allow)`;
+    return (
+      byName ??
+      `no MCP server named ${entry.name} is allowed (allowed: ${allowed.map((server) => server.name).join(", ") || "none"}; the operator allows one with tributary agent --mcp-allow)`
+    );
   }
   if (entry.command !== undefined && entry.url !== undefined) return `give a command or a url for ${entry.name}, not both`;
   const key = mcpServerKey(entry);

@@ -34,7 +34,9 @@ export function reduceMcpToolState(state: McpToolState, event: StoredEvent, slug
       return { ...state, announced };
     }
     case "agent-tool-call-requested":
-      return payload.name in state.announced ? { ...state, open: { ...state.open, [payload.callId]: { name: payload.name, requestId: payload.requestId } } } : state;
+      return payload.name in state.announced
+        ? { ...state, open: { ...state.open, [payload.callId]: { name: payload.name, requestId: payload.requestId } } }
+        : state;
     case "agent-tool-call-started": {
       const call = state.open[payload.callId];
       return call ? { ...state, open: { ...state.open, [payload.callId]: { ...call, started: true } } } : state;

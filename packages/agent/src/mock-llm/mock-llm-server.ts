@@ -120,7 +120,13 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
     const clientGone = new Promise<void>((resolve) => response.once("close", () => resolve()));
     void clientGone.then(() => (record.finished = true));
     if (!choice) {
-      return sendError(response, 500, `mock-llm: no script turn is left for request ${record.sequence} (last user message: ${JSON.stringify(summary.lastUser.slice(0, 200))}).`, "server_error", "mock_script_exhausted");
+      return sendError(
+        response,
+        500,
+        `mock-llm: no script turn is left for request ${record.sequence} (last user message: ${JSON.stringify(summary.lastUser.slice(0, 200))}).`,
+        "server_error",
+        "mock_script_exhausted",
+      );
     }
     const reply = choice.reply;
     if (reply.gate !== undefined) await Promise.race([gate(reply.gate).opened, clientGone]);
@@ -163,7 +169,13 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
       return sendJson(response, 200, { opened: true });
     }
     if (method === "GET" && path === "/") return sendJson(response, 200, { name: "tributary mock-llm", baseUrl: mock.baseUrl, requests: requests.length });
-    return sendError(response, 404, `mock-llm: no route for ${method} ${path}; try POST /v1/chat/completions or POST /v1/responses.`, "invalid_request_error", "not_found");
+    return sendError(
+      response,
+      404,
+      `mock-llm: no route for ${method} ${path}; try POST /v1/chat/completions or POST /v1/responses.`,
+      "invalid_request_error",
+      "not_found",
+    );
   }
 
   const server = createServer((request, response) => {

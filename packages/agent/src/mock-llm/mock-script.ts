@@ -10,7 +10,10 @@ const pattern = z.string().min(1).describe("A substring, or /regex/flags.");
 export const mockToolCallSchema = z
   .object({
     name: z.string().min(1).describe("The function name the model calls."),
-    arguments: z.union([z.record(z.string(), z.unknown()), z.string()]).default({}).describe("Arguments: an object (sent as JSON) or a raw string."),
+    arguments: z
+      .union([z.record(z.string(), z.unknown()), z.string()])
+      .default({})
+      .describe("Arguments: an object (sent as JSON) or a raw string."),
     id: z.string().min(1).optional().describe("The call id; generated when absent."),
   })
   .strict();

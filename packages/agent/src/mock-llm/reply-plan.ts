@@ -58,6 +58,12 @@ export function planReply(reply: MockReply, options: { sequence: number; model: 
     text,
     toolCalls,
     deltas,
-    usage: { inputTokens: estimateTokens(options.requestText), outputTokens: estimateTokens(outputText), cachedInputTokens: 0, reasoningTokens: 0, ...reply.usage },
+    usage: {
+      inputTokens: estimateTokens(options.requestText),
+      outputTokens: estimateTokens(outputText),
+      cachedInputTokens: 0,
+      reasoningTokens: 0,
+      ...reply.usage,
+    },
   };
 }

@@ -40,7 +40,10 @@ function toolNames(tools: unknown): string[] {
 /** Summarizes a Chat Completions request body. */
 export function summarizeChatRequest(body: Json): RequestSummary {
   const messages = Array.isArray(body.messages) ? body.messages.map(asRecord) : [];
-  const system = messages.filter((m) => m.role === "system" || m.role === "developer").map((m) => contentText(m.content)).join("\n");
+  const system = messages
+    .filter((m) => m.role === "system" || m.role === "developer")
+    .map((m) => contentText(m.content))
+    .join("\n");
   const users = messages.filter((m) => m.role === "user");
   const last = messages.at(-1);
   return {

@@ -3,8 +3,7 @@ import type { MockReply } from "./mock-script.ts";
 import type { StreamStep } from "./stream-step.ts";
 
 /** Resolves after `ms`, or early when `until` settles (the client went away). */
-const wait = (ms: number, until: Promise<void>) =>
-  Promise.race([new Promise<void>((resolve) => setTimeout(resolve, ms).unref()), until]);
+const wait = (ms: number, until: Promise<void>) => Promise.race([new Promise<void>((resolve) => setTimeout(resolve, ms).unref()), until]);
 
 const write = (response: ServerResponse, data: string) =>
   new Promise<void>((resolve) => {

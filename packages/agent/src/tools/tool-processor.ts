@@ -49,7 +49,8 @@ export function reduceToolState(state: ToolProcessorState, event: StoredEvent, n
   }
 }
 
-const asResult = (result: ToolResult) => (typeof result === "string" ? { output: result, isError: false } : { output: result.output, isError: result.isError ?? false });
+const asResult = (result: ToolResult) =>
+  typeof result === "string" ? { output: result, isError: false } : { output: result.output, isError: result.isError ?? false };
 
 /**
  * Serves tools as one stream processor. Rules:
@@ -86,7 +87,11 @@ export function createToolProcessor(tools: AnyTool[], options: { slug?: string }
   const pending = createPendingAppends();
   const announcing = new Set<string>();
 
-  async function announce(path: string, state: ToolProcessorState, append: (input: { path: string; event: ReturnType<typeof agentEvent> }) => Promise<unknown>) {
+  async function announce(
+    path: string,
+    state: ToolProcessorState,
+    append: (input: { path: string; event: ReturnType<typeof agentEvent> }) => Promise<unknown>,
+  ) {
     if (announcing.has(path)) return;
     const missing = definitions.filter((definition) => state.announced[definition.name] !== sameJson(definition));
     if (missing.length === 0) return;
@@ -110,7 +115,11 @@ export function createToolProcessor(tools: AnyTool[], options: { slug?: string }
           ? "error: the tool's process stopped while it ran this call (it may have done part of the work); it runs again now, so the call can be made again"
           : "error: this call was made while no process served the tool; it runs now, so the call can be made again";
         // The key the agent closes a call with when it restarts: when both restart together, the call closes once.
-        const event = agentEvent("agent-tool-call-completed", { callId, name: state.names?.[callId] ?? [...names][0]!, output, isError: true }, { idempotencyKey: `agent:close:${callId}` });
+        const event = agentEvent(
+          "agent-tool-call-completed",
+          { callId, name: state.names?.[callId] ?? [...names][0]!, output, isError: true },
+          { idempotencyKey: `agent:close:${callId}` },
+        );
         await pending.send(path, event, append).catch(() => undefined);
       }
     },
@@ -138,14 +147,26 @@ export function createToolProcessor(tools: AnyTool[], options: { slug?: string }
       running.set(key, controller);
       let result: { output: string; isError: boolean };
       try {
-        await append({ path, event: agentEvent("agent-tool-call-started", { callId: call.callId, name: call.name }, { idempotencyKey: `tool-started:${call.requestId}:${call.callId}` }) });
+        await append({
+          path,
+          event: agentEvent(
+            "agent-tool-call-started",
+            { callId: call.callId, name: call.name },
+            { idempotencyKey: `tool-started:${call.requestId}:${call.callId}` },
+          ),
+        });
         const input = tool.input.safeParse(call.input ?? {});
         if (call.input === null && call.arguments.trim() !== "") {
           result = { output: `error: the arguments are not valid JSON: ${call.arguments.slice(0, 500)}`, isError: true };
         } else if (!input.success) {
-          result = { output: `error: invalid arguments for ${tool.name}: ${input.error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; ")}`, isError: true };
+          result = {
+            output: `error: invalid arguments for ${tool.name}: ${input.error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; ")}`,
+            isError: true,
+          };
         } else {
-          result = asResult(await tool.run(input.data, { signal: AbortSignal.any([controller.signal, signal]), path, callId: call.callId, requestId: call.requestId, append }));
+          result = asResult(
+            await tool.run(input.data, { signal: AbortSignal.any([controller.signal, signal]), path, callId: call.callId, requestId: call.requestId, append }),
+          );
         }
       } catch (error) {
         result = { output: `error: ${tool.name} failed: ${(error as Error)?.message ?? String(error)}`, isError: true };
@@ -155,7 +176,15 @@ export function createToolProcessor(tools: AnyTool[], options: { slug?: string }
       // Closed by someone else (a late result would be ignored).
       if (controller.signal.aborted) return;
       if (signal.aborted) result = { output: `error: the ${tool.name} tool's process stopped while it ran this call`, isError: true };
-      await pending.send(path, agentEvent("agent-tool-call-completed", { callId: call.callId, name: call.name, ...result }, { idempotencyKey: `tool:${call.requestId}:${call.callId}` }), append);
+      await pending.send(
+        path,
+        agentEvent(
+          "agent-tool-call-completed",
+          { callId: call.callId, name: call.name, ...result },
+          { idempotencyKey: `tool:${call.requestId}:${call.callId}` },
+        ),
+        append,
+      );
     },
   };
 }

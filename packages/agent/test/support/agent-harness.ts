@@ -14,7 +14,13 @@ let counter = 0;
  * A real Tributary server, a real mock-llm, and the agent with its tools running against both, on a fresh
  * stream per test. Everything over real HTTP.
  */
-export async function startHarness(options: { api: Api; script: MockScriptInput; agent?: StartAgentOptions["agent"]; shell?: StartAgentOptions["shell"]; mcp?: StartAgentOptions["mcp"] }) {
+export async function startHarness(options: {
+  api: Api;
+  script: MockScriptInput;
+  agent?: StartAgentOptions["agent"];
+  shell?: StartAgentOptions["shell"];
+  mcp?: StartAgentOptions["mcp"];
+}) {
   let server: TestServer = await startTestServer({ keepDataDir: true });
   const llm: MockLlm = await startMockLlm({ script: options.script });
   const cwd = mkdtempSync(join(tmpdir(), "tributary-agent-cwd-"));
@@ -28,7 +34,16 @@ export async function startHarness(options: { api: Api; script: MockScriptInput;
       cwd,
       shell: options.shell,
       ...(options.mcp ? { mcp: options.mcp } : {}),
-      agent: { model: "mock-model", baseUrl: llm.baseUrl, api: options.api, apiKey: "sk-test", maxRetries: 0, contextWindowMs: 20, systemPrompt: "You are a test agent.", ...options.agent },
+      agent: {
+        model: "mock-model",
+        baseUrl: llm.baseUrl,
+        api: options.api,
+        apiKey: "sk-test",
+        maxRetries: 0,
+        contextWindowMs: 20,
+        systemPrompt: "You are a test agent.",
+        ...options.agent,
+      },
     });
   let agent: RunningAgent = await start();
 
@@ -40,7 +55,11 @@ export async function startHarness(options: { api: Api; script: MockScriptInput;
     return ((await response.json()) as { events: StoredEvent[] }).events;
   };
   const append = async (event: { type: string; payload?: Record<string, unknown> }, streamPath = path): Promise<StoredEvent> => {
-    const response = await fetch(`${url}/api/streams${streamPath}?strict=true`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(event) });
+    const response = await fetch(`${url}/api/streams${streamPath}?strict=true`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(event),
+    });
     if (!response.ok) throw new Error(`append failed: ${response.status} ${await response.text()}`);
     return (await response.json()) as StoredEvent;
   };
@@ -95,7 +114,9 @@ export function requestTexts(body: Record<string, unknown>): string[] {
   for (const item of Array.isArray(items) ? (items as Record<string, unknown>[]) : [{ content: items }]) {
     if (typeof item.content === "string") texts.push(item.content);
     if (typeof item.output === "string") texts.push(item.output);
-    if (Array.isArray(item.tool_calls)) for (const call of item.tool_calls as { function: { name: string; arguments: string } }[]) texts.push(`${call.function.name}(${call.function.arguments})`);
+    if (Array.isArray(item.tool_calls))
+      for (const call of item.tool_calls as { function: { name: string; arguments: string } }[])
+        texts.push(`${call.function.name}(${call.function.arguments})`);
     if (item.type === "function_call") texts.push(`${item.name}(${item.arguments})`);
   }
   return texts;

@@ -18,16 +18,28 @@ export const mcpTestServerFile = fileURLToPath(import.meta.url);
 export function createTestMcpServer(label: string): McpServer {
   const server = new McpServer({ name: "tributary-test-mcp", version: "1.0.0" });
   const tools = new Map<string, { remove(): void }>();
-  tools.set("echo", server.registerTool("echo", { description: "Repeats the text.", inputSchema: { text: z.string().describe("What to repeat.") } }, async ({ text }) => {
-    process.stderr.write(`${label}: echo ${text}\n`);
-    return { content: [{ type: "text", text: `echo from ${label}: ${text}` }] };
+  tools.set(
+    "echo",
+    server.registerTool("echo", { description: "Repeats the text.", inputSchema: { text: z.string().describe("What to repeat.") } }, async ({ text }) => {
+      process.stderr.write(`${label}: echo ${text}\n`);
+      return { content: [{ type: "text", text: `echo from ${label}: ${text}` }] };
+    }),
+  );
+  server.registerTool("add", { description: "Adds two numbers.", inputSchema: { a: z.number(), b: z.number() } }, async ({ a, b }) => ({
+    content: [{ type: "text", text: String(a + b) }],
   }));
-  server.registerTool("add", { description: "Adds two numbers.", inputSchema: { a: z.number(), b: z.number() } }, async ({ a, b }) => ({ content: [{ type: "text", text: String(a + b) }] }));
   server.registerTool("fail", { description: "Always fails." }, async () => ({ content: [{ type: "text", text: "it failed on purpose" }], isError: true }));
-  server.registerTool("add_tool", { description: "Adds a tool `<name>` that answers with its greeting.", inputSchema: { name: z.string(), greeting: z.string() } }, async ({ name, greeting }) => {
-    tools.set(name, server.registerTool(name, { description: `Says ${greeting}.` }, async () => ({ content: [{ type: "text", text: greeting }] })));
-    return { content: [{ type: "text", text: `added ${name}` }] };
-  });
+  server.registerTool(
+    "add_tool",
+    { description: "Adds a tool `<name>` that answers with its greeting.", inputSchema: { name: z.string(), greeting: z.string() } },
+    async ({ name, greeting }) => {
+      tools.set(
+        name,
+        server.registerTool(name, { description: `Says ${greeting}.` }, async () => ({ content: [{ type: "text", text: greeting }] })),
+      );
+      return { content: [{ type: "text", text: `added ${name}` }] };
+    },
+  );
   server.registerTool("remove_tool", { description: "Removes a tool.", inputSchema: { name: z.string() } }, async ({ name }) => {
     tools.get(name)?.remove();
     return { content: [{ type: "text", text: `removed ${name}` }] };
@@ -51,7 +63,10 @@ export async function startMcpHttpServer(): Promise<{ url: string; close(): Prom
         res.writeHead(404).end("unknown session");
         return;
       }
-      const created = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID(), onsessioninitialized: (sid) => void sessions.set(sid, created) });
+      const created = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (sid) => void sessions.set(sid, created),
+      });
       created.onclose = () => created.sessionId && sessions.delete(created.sessionId);
       await createTestMcpServer("http").connect(created);
       transport = created;

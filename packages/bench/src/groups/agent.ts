@@ -5,8 +5,20 @@ import { withSubjects, type BenchGroup } from "../group.ts";
 import { summarize } from "../stats.ts";
 
 const figures = [
-  { id: "agent.ttft", label: "Agent time to first token (floor column: a bare `openai` call)", unit: "ms", better: "lower", target: addedAtMost("floor", 5, "ms", "a bare `openai` call") },
-  { id: "agent.chunks", label: "Agent chunk events stored per second from a fast local model", unit: "chunks/s", better: "higher", target: atLeast(1_000, "chunks/s") },
+  {
+    id: "agent.ttft",
+    label: "Agent time to first token (floor column: a bare `openai` call)",
+    unit: "ms",
+    better: "lower",
+    target: addedAtMost("floor", 5, "ms", "a bare `openai` call"),
+  },
+  {
+    id: "agent.chunks",
+    label: "Agent chunk events stored per second from a fast local model",
+    unit: "chunks/s",
+    better: "higher",
+    target: atLeast(1_000, "chunks/s"),
+  },
 ] as const satisfies FigureSpec[];
 
 /** The agent on Tributary (SQLite) against mock-llm: its added time to first token, and its chunk rate. */
@@ -20,7 +32,8 @@ export const group: BenchGroup = {
       context.progress.step("the agent's time to first token and chunk rate");
       const perRound = context.quick ? 5 : 30;
       const ttft = await measureAgentTtft(server!.server.url, { samples: perRound * context.rounds, chunks: context.quick ? 500 : 5_000 });
-      const rounds = (samples: number[]) => Array.from({ length: context.rounds }, (_, round) => summarize(samples.slice(round * perRound, (round + 1) * perRound)).p50);
+      const rounds = (samples: number[]) =>
+        Array.from({ length: context.rounds }, (_, round) => summarize(samples.slice(round * perRound, (round + 1) * perRound)).p50);
       const agent = spreadOf(rounds(ttft.agentMs));
       const bare = spreadOf(rounds(ttft.bareMs));
       context.results.set("agent.ttft", { values: { sqlite: agent, floor: bare } });

@@ -18,7 +18,13 @@ const figures = [
     better: "higher",
     target: allOf(ratioAtLeast("floor", 0.9), ratioAtLeast("ds-memory", 1)),
   },
-  { id: "concurrent.postgres", label: "PostgreSQL, one server: appends/s, 32 concurrent clients", unit: "appends/s", better: "higher", target: ratioAtLeast("sqlite", 0.5, "postgres") },
+  {
+    id: "concurrent.postgres",
+    label: "PostgreSQL, one server: appends/s, 32 concurrent clients",
+    unit: "appends/s",
+    better: "higher",
+    target: ratioAtLeast("sqlite", 0.5, "postgres"),
+  },
   { id: "batch", label: "Events/s appended in batches of 100 (4 clients)", unit: "events/s", better: "higher", target: atLeast(100_000, "events/s") },
 ] as const satisfies FigureSpec[];
 
@@ -45,19 +51,33 @@ export const group: BenchGroup = {
         const storageSequential: LatencySummary[] = [];
         const sequential = await interleave(running, rounds, async (subject, round) => {
           await subject.server.stats();
-          const latency = await measureAppendLatency(subject.server.url, subject.wire, { count: size.sequential, warmup: size.warmup, name: `/bench/sequential-${round}`, progress });
+          const latency = await measureAppendLatency(subject.server.url, subject.wire, {
+            count: size.sequential,
+            warmup: size.warmup,
+            name: `/bench/sequential-${round}`,
+            progress,
+          });
           await note(subject);
           if (subject === running.at(-1)) storageSequential.push(storage.sequential(size.sequential));
           return latency;
         });
         const sequentialRuns = new Map<ColumnId, LatencySummary[]>([...sequential, ["storage", storageSequential]]);
-        results.set("append.p50", figureFrom(sequentialRuns, (l) => l.p50, missing));
-        results.set("append.p99", figureFrom(sequentialRuns, (l) => l.p99, missing));
+        results.set(
+          "append.p50",
+          figureFrom(sequentialRuns, (l) => l.p50, missing),
+        );
+        results.set(
+          "append.p99",
+          figureFrom(sequentialRuns, (l) => l.p99, missing),
+        );
         context.charts.push(
           latencyChart({
             file: "append-latency.svg",
             title: "Sequential append latency (ms, median run), one client",
-            series: [...sequentialRuns].map(([id, runs]) => ({ label: id === "storage" ? "Storage floor (raw SQLite)" : subjects[id as SubjectId].label, latency: medianRun(runs) })),
+            series: [...sequentialRuns].map(([id, runs]) => ({
+              label: id === "storage" ? "Storage floor (raw SQLite)" : subjects[id as SubjectId].label,
+              latency: medianRun(runs),
+            })),
           }),
         );
         progress.done(`p50 ${[...sequential].map(([id, runs]) => `${id} ${spreadOf(runs.map((l) => l.p50)).median.toFixed(2)}`).join(", ")} ms`);
@@ -69,7 +89,14 @@ export const group: BenchGroup = {
         const storageRates: number[] = [];
         const concurrent = await interleave(running, rounds, async (subject, round) => {
           await subject.server.stats();
-          const result = await measureAppendThroughput(subject.server.url, subject.wire, { clients: 32, batchSize: 1, durationMs: size.durationMs, warmupMs: size.warmupMs, name: `/bench/concurrent-${round}`, progress });
+          const result = await measureAppendThroughput(subject.server.url, subject.wire, {
+            clients: 32,
+            batchSize: 1,
+            durationMs: size.durationMs,
+            warmupMs: size.warmupMs,
+            name: `/bench/concurrent-${round}`,
+            progress,
+          });
           await note(subject);
           if (subject === running.at(-1)) storageRates.push(storage.rate(size.durationMs, 1));
           return result;
@@ -79,7 +106,10 @@ export const group: BenchGroup = {
         concurrentFigure.values.storage = spreadOf(storageRates);
         results.set("concurrent", concurrentFigure);
         const { sqlite, postgres } = concurrentFigure.values;
-        results.set("concurrent.postgres", { values: { ...(sqlite ? { sqlite } : {}), ...(postgres ? { postgres } : {}) }, ...(concurrentFigure.missing ? { missing: concurrentFigure.missing } : {}) });
+        results.set("concurrent.postgres", {
+          values: { ...(sqlite ? { sqlite } : {}), ...(postgres ? { postgres } : {}) },
+          ...(concurrentFigure.missing ? { missing: concurrentFigure.missing } : {}),
+        });
         progress.done([...concurrent].map(([id, runs]) => `${id} ${n(spreadOf(runs.map((r) => r.requestsPerSecond)).median)}/s`).join(", "));
         details.push(
           `- **32 concurrent clients, one stream**: 32 keep-alive connections, each appending one event as soon as its previous append was acknowledged, ${seconds(size.durationMs)} measured after ${seconds(size.warmupMs)} warm-up per run. Latency under this load (median run): ${[...concurrent].map(([id, runs]) => `${subjects[id].label} ${latencyText(medianBy(runs, (r) => r.requestsPerSecond).latency)}`).join("; ")}. Storage floor: one-row transactions back to back, ${n(spreadOf(storageRates).median)} rows/s. Server processes in the last run: ${cpuText()}.`,
@@ -88,7 +118,14 @@ export const group: BenchGroup = {
         progress.step(`batches of 100 events, 4 clients; ${rounds} interleaved rounds`);
         const storageBatches: number[] = [];
         const batches = await interleave(running, rounds, async (subject, round) => {
-          const result = await measureAppendThroughput(subject.server.url, subject.wire, { clients: 4, batchSize: 100, durationMs: size.durationMs, warmupMs: size.warmupMs, name: `/bench/batches-${round}`, progress });
+          const result = await measureAppendThroughput(subject.server.url, subject.wire, {
+            clients: 4,
+            batchSize: 100,
+            durationMs: size.durationMs,
+            warmupMs: size.warmupMs,
+            name: `/bench/batches-${round}`,
+            progress,
+          });
           if (subject === running.at(-1)) storageBatches.push(storage.rate(size.durationMs, 100));
           return result;
         });

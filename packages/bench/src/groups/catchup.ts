@@ -8,7 +8,13 @@ import { subjectIds, subjects } from "../subjects.ts";
 const figures = [
   { id: "catchup.sse", label: "Catch-up read over SSE", unit: "events/s", better: "higher", target: ratioAtLeast("ds-memory", 1) },
   { id: "catchup.json", label: "Catch-up read over JSON pages", unit: "events/s", better: "higher", target: ratioAtLeast("ds-memory", 1) },
-  { id: "processor.reduce", label: "Processor catch-up (reduce), reference: its JSON-page read", unit: "events/s", better: "higher", target: ratioAtLeast("ds-memory", 1) },
+  {
+    id: "processor.reduce",
+    label: "Processor catch-up (reduce), reference: its JSON-page read",
+    unit: "events/s",
+    better: "higher",
+    target: ratioAtLeast("ds-memory", 1),
+  },
 ] as const satisfies FigureSpec[];
 
 /** Reading a stream's history from the start: SSE, JSON pages, and the SDK's processor runtime. */
@@ -33,16 +39,30 @@ export const group: BenchGroup = {
           missing[subject.id] = error.message;
         }
       }
-      progress.done(`filled${Object.keys(missing).length > 0 ? `; left out: ${Object.entries(missing).map(([id, why]) => `${id} (${why})`).join(", ")}` : ""}`);
+      progress.done(
+        `filled${
+          Object.keys(missing).length > 0
+            ? `; left out: ${Object.entries(missing)
+                .map(([id, why]) => `${id} (${why})`)
+                .join(", ")}`
+            : ""
+        }`,
+      );
 
       progress.step(`catch-up over SSE; ${rounds} interleaved rounds`);
       const sse = await interleave(running, rounds, (subject) => readSseCatchUp(subject.server.url, subject.wire, { name, count }));
-      context.results.set("catchup.sse", figureFrom(sse, (rate) => rate, missing));
+      context.results.set(
+        "catchup.sse",
+        figureFrom(sse, (rate) => rate, missing),
+      );
       progress.done([...sse].map(([id, runs]) => `${id} ${n(Math.max(...runs))}/s`).join(", "));
 
       progress.step(`catch-up over JSON pages; ${rounds} interleaved rounds`);
       const json = await interleave(running, rounds, (subject) => readJsonCatchUp(subject.server.url, subject.wire, { name, count }));
-      context.results.set("catchup.json", figureFrom(json, (read) => read.eventsPerSecond, missing));
+      context.results.set(
+        "catchup.json",
+        figureFrom(json, (read) => read.eventsPerSecond, missing),
+      );
       progress.done([...json].map(([id, runs]) => `${id} ${n(Math.max(...runs.map((r) => r.eventsPerSecond)))}/s`).join(", "));
 
       progress.step(`processor catch-up (the SDK's PullProcessorRuntime); ${rounds} interleaved rounds`);

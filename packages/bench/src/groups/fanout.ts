@@ -24,7 +24,14 @@ export const group: BenchGroup = {
       const cpu = new Map<SubjectId, string>();
       const runs = await interleave(running, context.rounds, async (subject, round) => {
         await subject.server.stats();
-        const result = await measureFanOut(subject.server.url, subject.wire, { readers, rate: 500, durationMs, name: `/bench/fan-out-${round}`, progress: context.progress, serverPid: subject.server.pid });
+        const result = await measureFanOut(subject.server.url, subject.wire, {
+          readers,
+          rate: 500,
+          durationMs,
+          name: `/bench/fan-out-${round}`,
+          progress: context.progress,
+          serverPid: subject.server.pid,
+        });
         cpu.set(subject.id, serverText(await subject.server.stats()));
         context.cpu.addChild(result.readerCpuMs);
         return result;

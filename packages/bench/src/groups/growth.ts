@@ -127,7 +127,9 @@ async function streamGrowth(context: GroupContext, sizes: number[]): Promise<Str
       const coldAppendMs = performance.now() - coldStarted;
       count += 1;
       rows.push({ size, appendMs: summarize(append).p50, lastPageMs: summarize(lastPage).p50, restartMs, coldAppendMs });
-      context.progress.done(`append p50 ${rows.at(-1)!.appendMs.toFixed(2)} ms, last page ${rows.at(-1)!.lastPageMs.toFixed(2)} ms, first append after restart ${coldAppendMs.toFixed(1)} ms`);
+      context.progress.done(
+        `append p50 ${rows.at(-1)!.appendMs.toFixed(2)} ms, last page ${rows.at(-1)!.lastPageMs.toFixed(2)} ms, first append after restart ${coldAppendMs.toFixed(1)} ms`,
+      );
     }
   } finally {
     http.close();
@@ -141,7 +143,11 @@ async function fillTo(http: HttpClient, name: string, from: number, to: number, 
   let count = from;
   while (count < to) {
     const size = Math.min(1000, to - count);
-    await tributaryWire.appendBatch(http, name, Array.from({ length: size }, (_, k) => `{"type":"bench/filled","payload":{"i":${count + k},"note":"${"x".repeat(64)}"}}`));
+    await tributaryWire.appendBatch(
+      http,
+      name,
+      Array.from({ length: size }, (_, k) => `{"type":"bench/filled","payload":{"i":${count + k},"note":"${"x".repeat(64)}"}}`),
+    );
     count += size;
     if (count % 20_000 < 1000) context.progress.tick(`filled ${n(count)} / ${n(to)}`);
   }

@@ -18,7 +18,12 @@ const figures = [
     better: "lower",
     target: addedAtMost("floor", 50, "µs", "in-process"),
   },
-  { id: "hosted.deploy", label: "Hosted processor: deploy, `processor/deployed` → `processor/started` (floor column: `tributary deploy` end to end)", unit: "ms", better: "lower" },
+  {
+    id: "hosted.deploy",
+    label: "Hosted processor: deploy, `processor/deployed` → `processor/started` (floor column: `tributary deploy` end to end)",
+    unit: "ms",
+    better: "lower",
+  },
 ] as const satisfies FigureSpec[];
 
 /**
@@ -34,13 +39,17 @@ export const group: BenchGroup = {
   async run(context) {
     await withSubjects(context, ["sqlite"], async ([server]) => {
       context.progress.step(`hosted processor against tributary run; ${context.rounds} interleaved rounds`);
-      const sizes = context.quick ? { roundTrips: 60, warmup: 10, deploys: 2, cliDeploys: 1, catchUp: 5_000 } : { roundTrips: 500, warmup: 50, deploys: 5, cliDeploys: 3, catchUp: 50_000 };
+      const sizes = context.quick
+        ? { roundTrips: 60, warmup: 10, deploys: 2, cliDeploys: 1, catchUp: 5_000 }
+        : { roundTrips: 500, warmup: 50, deploys: 5, cliDeploys: 3, catchUp: 50_000 };
       const result = await measureHostedOverhead(server!.server.url, { rounds: context.rounds, ...sizes, progress: context.progress });
       context.results.set("hosted.live", { values: { sqlite: spreadOf(result.hostedP50s), floor: spreadOf(result.runP50s) } });
       context.results.set("hosted.reduce", { values: { sqlite: spreadOf([result.hostedReduceUs]), floor: spreadOf([result.inProcessReduceUs]) } });
       context.results.set("hosted.deploy", { values: { sqlite: spreadOf(result.warmDeployMs), floor: spreadOf(result.cliDeployMs) } });
       const overheadUs = (spreadOf(result.hostedP50s).median - spreadOf(result.runP50s).median) * 1000;
-      context.progress.done(`hosted ${ms(result.hosted.p50)}, tributary run ${ms(result.run.p50)} (overhead ${overheadUs.toFixed(0)} µs); deploy ${ms(spreadOf(result.warmDeployMs).median)}`);
+      context.progress.done(
+        `hosted ${ms(result.hosted.p50)}, tributary run ${ms(result.run.p50)} (overhead ${overheadUs.toFixed(0)} µs); deploy ${ms(spreadOf(result.warmDeployMs).median)}`,
+      );
       context.details.push(
         `- **Hosted processor overhead**: one module (reduce counts, afterAppend answers \`bench/ping\` with \`bench/pong\`) deployed into the server's sandbox and run by \`tributary run\` in its own process, each on its own stream; ${sizes.roundTrips} sequential ping → pong round trips per round after ${sizes.warmup} warm-up, the two alternating round by round, each sample from sending the ping to a live SSE reader seeing the pong. Hosted: ${latencyText(result.hosted)}. \`tributary run\`: ${latencyText(result.run)}. Per-event overhead (difference of the median p50s): ${overheadUs.toFixed(1)} µs (target ≤ 50 µs; a negative figure means hosted is faster: it saves the runner's HTTP round trips).`,
         `- **Hosted catch-up**: ${result.catchUpEvents.toLocaleString("en-US")} events: hosted ${result.hostedReduceUs.toFixed(1)} µs per event (deploy → \`processor/started\`, less the median warm deploy; events read inside the server, reduced in the isolate in pages), the SDK runtime in the bench process ${result.inProcessReduceUs.toFixed(1)} µs per event (over SSE). One run each.`,

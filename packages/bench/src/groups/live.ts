@@ -20,9 +20,17 @@ export const group: BenchGroup = {
     await withSubjects(context, subjectIds, async (running, missing) => {
       context.progress.step(`append → live SSE reader round trip; ${context.rounds} interleaved rounds`);
       const runs = await interleave(running, context.rounds, (subject, round) =>
-        measureLiveRoundTrip(subject.server.url, subject.wire, { count, warmup: Math.round(count / 10), name: `/bench/live-${round}`, progress: context.progress }),
+        measureLiveRoundTrip(subject.server.url, subject.wire, {
+          count,
+          warmup: Math.round(count / 10),
+          name: `/bench/live-${round}`,
+          progress: context.progress,
+        }),
       );
-      context.results.set("live.p50", figureFrom(runs, (l) => l.p50, missing));
+      context.results.set(
+        "live.p50",
+        figureFrom(runs, (l) => l.p50, missing),
+      );
       context.progress.done([...runs].map(([id, list]) => `${id} ${medianBy(list, (l) => l.p50).p50.toFixed(2)} ms`).join(", "));
       context.details.push(
         `- **Live round trip**: one live SSE reader (Tributary \`?live=true\`, the reference \`live=sse\`, the floor relays the appends to its readers at the end of each event-loop turn), one client appending sequentially; ${n(count)} samples per run after ${n(count / 10)} warm-up, each from sending the append to the reader receiving the event. Median run: ${[...runs].map(([id, list]) => `${subjects[id].label} ${latencyText(medianBy(list, (l) => l.p50))}`).join("; ")}.`,

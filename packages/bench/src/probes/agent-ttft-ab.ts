@@ -18,7 +18,10 @@ const before = (await import(pathToFileURL(resolve(other, "src/index.ts")).href)
 const server = await startServerProcess({ fsync: "normal" });
 try {
   for (let round = 0; round < Number(rounds); round++) {
-    for (const [name, agentModule] of [["before", before], ["after", after]] as const) {
+    for (const [name, agentModule] of [
+      ["before", before],
+      ["after", after],
+    ] as const) {
       const ttft = await measureAgentTtft(server.url, { samples: Number(samples), chunks: 10, agentModule });
       const bare = summarize(ttft.bareMs).p50;
       const agent = summarize(ttft.agentMs).p50;

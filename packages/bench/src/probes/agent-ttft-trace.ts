@@ -16,7 +16,11 @@ const server = await startServerProcess({ fsync: "normal" });
 const llm = await startMockLlm();
 const path = `/probe/agent-trace-${Date.now()}`;
 const client = createEventsClient({ baseUrl: server.url });
-const agent = await startAgent({ baseUrl: server.url, path, agent: { baseUrl: llm.baseUrl, apiKey: "probe", model: "mock-model", api: "chat", contextWindowMs: 0 } });
+const agent = await startAgent({
+  baseUrl: server.url,
+  path,
+  agent: { baseUrl: llm.baseUrl, apiKey: "probe", model: "mock-model", api: "chat", contextWindowMs: 0 },
+});
 const controller = new AbortController();
 let onEvent: (event: StoredEvent, at: number) => void = () => undefined;
 const reading = (async () => {

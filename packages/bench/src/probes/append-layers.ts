@@ -44,7 +44,9 @@ async function measure(name: string, append: Append, window: number, streams: nu
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
   console.log(
-    `${name.padEnd(52)} ${Math.round(count / seconds).toLocaleString("en-US").padStart(7)} events/s, ${((cpu.user + cpu.system) / count).toFixed(1)} µs CPU per event`,
+    `${name.padEnd(52)} ${Math.round(count / seconds)
+      .toLocaleString("en-US")
+      .padStart(7)} events/s, ${((cpu.user + cpu.system) / count).toFixed(1)} µs CPU per event`,
   );
 }
 

@@ -27,7 +27,9 @@ const rows = db.prepare(`SELECT offset, json ${range}`);
 const framesBlob = db.prepare(
   `SELECT max(offset) AS last, CAST(group_concat('id: ' || offset || char(10) || 'data: ' || json || char(10) || char(10), '' ORDER BY offset) AS BLOB) AS body FROM (SELECT offset, json ${range})`,
 );
-const jsonPageBlob = db.prepare(`SELECT max(offset) AS last, CAST('{"events":[' || group_concat(json, ',' ORDER BY offset) || ']}' AS BLOB) AS body FROM (SELECT offset, json ${range})`);
+const jsonPageBlob = db.prepare(
+  `SELECT max(offset) AS last, CAST('{"events":[' || group_concat(json, ',' ORDER BY offset) || ']}' AS BLOB) AS body FROM (SELECT offset, json ${range})`,
+);
 
 type Page = (after: number, size: number) => number;
 const variants: [string, number, Page][] = [

@@ -26,7 +26,14 @@ for (let round = 0; round < Number(rounds); round++) {
     try {
       progress.step(`${name}, round ${round + 1}`);
       await server.stats();
-      const result = await measureFanOut(server.url, tributaryWire, { readers: Number(readers), rate: 500, durationMs: Number(seconds) * 1000, name: "/probe/fan-out", progress, serverPid: server.pid });
+      const result = await measureFanOut(server.url, tributaryWire, {
+        readers: Number(readers),
+        rate: 500,
+        durationMs: Number(seconds) * 1000,
+        name: "/probe/fan-out",
+        progress,
+        serverPid: server.pid,
+      });
       const stats = await server.stats();
       progress.done(
         `${name}: p50 ${result.latency.p50.toFixed(1)} ms, p99 ${result.latency.p99.toFixed(1)} ms, ${Math.round(result.achievedRate)} events/s achieved, server ${Math.round((100 * (stats.cpuUserMs + stats.cpuSystemMs)) / stats.wallMs)}% of a core, loop ${Math.round(100 * stats.eventLoopUtilization)}% busy; readers ${Math.round(result.readerCpuMs)} ms CPU; ${result.pinning}`,

@@ -47,7 +47,7 @@ for (const windowMs of windows) {
   const total = rate * seconds;
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
-  for (let sent = 0; sent < total; ) {
+  for (let sent = 0; sent < total;) {
     const due = Math.min(total, Math.floor((performance.now() - started) / (1000 / rate)) + 1);
     for (; sent < due; sent++) {
       const frame = `id: ${sent + 1}\ndata: {"type":"probe","payload":{"t":${wallClockMs().toFixed(3)}}}\n\n`;

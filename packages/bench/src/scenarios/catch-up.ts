@@ -23,12 +23,18 @@ export async function fillStream(baseUrl: string, wire: Wire, options: { name: s
     while (next < options.count) {
       const elapsed = performance.now() - started;
       if (options.timeoutMs !== undefined && elapsed > options.timeoutMs) {
-        throw new FillTooSlowError(`filling took longer than ${Math.round(options.timeoutMs / 1000)} s (${Math.round((next * 1000) / elapsed).toLocaleString("en-US")} events/s)`);
+        throw new FillTooSlowError(
+          `filling took longer than ${Math.round(options.timeoutMs / 1000)} s (${Math.round((next * 1000) / elapsed).toLocaleString("en-US")} events/s)`,
+        );
       }
       const size = Math.min(1000, options.count - next);
       const first = next;
       next += size;
-      await wire.appendBatch(http, options.name, Array.from({ length: size }, (_, k) => filled(first + k)));
+      await wire.appendBatch(
+        http,
+        options.name,
+        Array.from({ length: size }, (_, k) => filled(first + k)),
+      );
       options.progress.tick(`filled ${Math.min(next, options.count).toLocaleString("en-US")} / ${options.count.toLocaleString("en-US")} events`);
     }
   };
@@ -68,11 +74,14 @@ export function readSseCatchUp(baseUrl: string, wire: Wire, options: { name: str
       seen += 1;
       if (seen === expected) finish();
     });
-    const req = request({ host: url.hostname, port: url.port, path: wire.catchUpSsePath(options.name), agent: false, headers: { accept: "text/event-stream" } }, (res) => {
-      if (res.statusCode !== 200) return reject(new Error(`SSE catch-up answered ${res.statusCode}`));
-      res.on("data", scan);
-      res.on("end", finish);
-    });
+    const req = request(
+      { host: url.hostname, port: url.port, path: wire.catchUpSsePath(options.name), agent: false, headers: { accept: "text/event-stream" } },
+      (res) => {
+        if (res.statusCode !== 200) return reject(new Error(`SSE catch-up answered ${res.statusCode}`));
+        res.on("data", scan);
+        res.on("end", finish);
+      },
+    );
     req.on("error", (error) => {
       if (!done) reject(error);
     });
@@ -87,7 +96,11 @@ export function readSseCatchUp(baseUrl: string, wire: Wire, options: { name: str
  * @example
  * const rate = await readJsonCatchUp(url, tributaryWire, { name: "/bench/catch-up", count: 200_000 });
  */
-export async function readJsonCatchUp(baseUrl: string, wire: Wire, options: { name: string; count: number }): Promise<{ eventsPerSecond: number; pages: number }> {
+export async function readJsonCatchUp(
+  baseUrl: string,
+  wire: Wire,
+  options: { name: string; count: number },
+): Promise<{ eventsPerSecond: number; pages: number }> {
   const http = createHttpClient(baseUrl, { connections: 1 });
   try {
     const started = performance.now();

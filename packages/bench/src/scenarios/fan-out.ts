@@ -48,7 +48,8 @@ export async function measureFanOut(
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   // The readers' process is kept off the server's core where the machine allows (SPEC §10).
   const lastCore = String(availableParallelism() - 1);
-  const pinning = options.serverPid === undefined ? "not pinned" : `server ${pinToCores([options.serverPid], "0")}, readers ${pinToCores([child.pid!], lastCore)}`;
+  const pinning =
+    options.serverPid === undefined ? "not pinned" : `server ${pinToCores([options.serverPid], "0")}, readers ${pinToCores([child.pid!], lastCore)}`;
   const next = <T>(type: string) =>
     new Promise<T>((resolve, reject) => {
       const onMessage = (message: { type: string; message?: string }) => {
@@ -77,7 +78,7 @@ export async function measureFanOut(
     const giveUpAt = started + 2 * options.durationMs;
     let total = planned;
     let sent = 0;
-    for (; sent < total; ) {
+    for (; sent < total;) {
       if (performance.now() > giveUpAt || inFlight.size > 2 * options.rate) total = sent;
       const due = Math.min(total, Math.floor((performance.now() - started) / interval) + 1);
       for (; sent < due; sent++) {

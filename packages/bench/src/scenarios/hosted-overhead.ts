@@ -75,7 +75,9 @@ export async function measureHostedOverhead(
     progress.tick("hosted: deploying (starts the sandbox process)");
     const coldDeployMs = await deploy(baseUrl, http, "/bench/hosted/live", { breakerRaised: true });
     await createBenchStream(http, "/api/streams/bench/hosted/run");
-    const runner = spawn(process.execPath, [tributaryBin, "run", file, "--path", "/bench/hosted/run", "--url", baseUrl], { stdio: ["ignore", "ignore", "pipe"] });
+    const runner = spawn(process.execPath, [tributaryBin, "run", file, "--path", "/bench/hosted/run", "--url", baseUrl], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     const hostedRounds: Float64Array[] = [];
     const runRounds: Float64Array[] = [];
     try {
@@ -97,7 +99,9 @@ export async function measureHostedOverhead(
     for (let i = 0; i < options.cliDeploys; i++) {
       progress.tick(`tributary deploy ${i + 1}`);
       const started = performance.now();
-      const code = await exitCode(spawn(process.execPath, [tributaryBin, "deploy", file, "--path", `/bench/hosted/cli-${i}`, "--url", baseUrl], { stdio: "ignore" }));
+      const code = await exitCode(
+        spawn(process.execPath, [tributaryBin, "deploy", file, "--path", `/bench/hosted/cli-${i}`, "--url", baseUrl], { stdio: "ignore" }),
+      );
       if (code !== 0) throw new Error(`tributary deploy exited with ${code}`);
       cli.push(performance.now() - started);
     }
@@ -132,10 +136,14 @@ async function deploy(baseUrl: string, http: HttpClient, stream: string, options
   if (options.breakerRaised) await createBenchStream(http, path).catch(() => undefined);
   let resolveStarted: () => void = () => {};
   const started = new Promise<void>((resolve) => (resolveStarted = resolve));
-  const sse = await openSse(baseUrl, `${path}?live=true&afterOffset=end`, createFrameScanner((_, data) => {
-    if (data.includes('"processor/started"')) resolveStarted();
-    if (data.includes('"processor/suspended"')) resolveStarted();
-  }));
+  const sse = await openSse(
+    baseUrl,
+    `${path}?live=true&afterOffset=end`,
+    createFrameScanner((_, data) => {
+      if (data.includes('"processor/started"')) resolveStarted();
+      if (data.includes('"processor/suspended"')) resolveStarted();
+    }),
+  );
   try {
     const at = performance.now();
     expectAppended(await http.post(path, JSON.stringify({ type: "processor/deployed", payload: { slug: "bench-echo", script: echoModule } })));
@@ -147,17 +155,27 @@ async function deploy(baseUrl: string, http: HttpClient, stream: string, options
 }
 
 /** Sequential ping → pong round trips on a stream where a processor answers. */
-async function pingPong(baseUrl: string, http: HttpClient, stream: string, options: { roundTrips: number; warmup: number; progress: Progress }, who: string): Promise<Float64Array> {
+async function pingPong(
+  baseUrl: string,
+  http: HttpClient,
+  stream: string,
+  options: { roundTrips: number; warmup: number; progress: Progress },
+  who: string,
+): Promise<Float64Array> {
   const path = `/api/streams${stream}`;
   const pongs = new Map<number, number>();
   let waiting: { offset: number; resolve: (at: number) => void } | undefined;
-  const sse = await openSse(baseUrl, `${path}?live=true&afterOffset=end`, createFrameScanner((_, data) => {
-    if (!data.includes('"bench/pong"')) return;
-    const at = performance.now();
-    const to = (JSON.parse(data) as { payload: { to: number } }).payload.to;
-    if (waiting?.offset === to) waiting.resolve(at);
-    else pongs.set(to, at);
-  }));
+  const sse = await openSse(
+    baseUrl,
+    `${path}?live=true&afterOffset=end`,
+    createFrameScanner((_, data) => {
+      if (!data.includes('"bench/pong"')) return;
+      const at = performance.now();
+      const to = (JSON.parse(data) as { payload: { to: number } }).payload.to;
+      if (waiting?.offset === to) waiting.resolve(at);
+      else pongs.set(to, at);
+    }),
+  );
   const total = options.warmup + options.roundTrips;
   const samples = new Float64Array(options.roundTrips);
   try {
@@ -166,7 +184,9 @@ async function pingPong(baseUrl: string, http: HttpClient, stream: string, optio
       const response = await http.post(path, `{"type":"bench/ping","payload":{"i":${i}}}`);
       expectAppended(response);
       const offset = (JSON.parse(response.body) as { offset: number }).offset;
-      const at = pongs.get(offset) ?? (await withDeadline(new Promise<number>((resolve) => (waiting = { offset, resolve })), 30_000, `${who}: no pong for offset ${offset} within 30 s`));
+      const at =
+        pongs.get(offset) ??
+        (await withDeadline(new Promise<number>((resolve) => (waiting = { offset, resolve })), 30_000, `${who}: no pong for offset ${offset} within 30 s`));
       pongs.delete(offset);
       waiting = undefined;
       if (i >= options.warmup) samples[i - options.warmup] = at - sent;

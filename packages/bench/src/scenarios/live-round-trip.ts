@@ -32,11 +32,14 @@ export async function measureLiveRoundTrip(
   });
   const url = new URL(baseUrl);
   const reader = await new Promise<{ close(): void }>((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, path: wire.livePath(options.name), agent: false, headers: { accept: "text/event-stream" } }, (res) => {
-      if (res.statusCode !== 200) return reject(new Error(`the live read answered ${res.statusCode}`));
-      res.on("data", scan);
-      resolve({ close: () => req.destroy() });
-    });
+    const req = request(
+      { host: url.hostname, port: url.port, path: wire.livePath(options.name), agent: false, headers: { accept: "text/event-stream" } },
+      (res) => {
+        if (res.statusCode !== 200) return reject(new Error(`the live read answered ${res.statusCode}`));
+        res.on("data", scan);
+        resolve({ close: () => req.destroy() });
+      },
+    );
     req.on("error", reject);
     req.end();
   });

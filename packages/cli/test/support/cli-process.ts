@@ -86,7 +86,11 @@ export function spawnProcess(args: string[], options: { env?: Record<string, str
 }
 
 /** Runs the CLI to completion and returns its exit code and output. */
-export async function runCli(args: string[], env: Record<string, string> = {}, input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+  input?: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const spawned = spawnProcess([tributaryBin, ...args], { env });
   let stderr = "";
   spawned.child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk));

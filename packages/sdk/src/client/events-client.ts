@@ -81,8 +81,7 @@ export function createEventsClient(baseUrlOrOptions: string | EventsClientOption
       { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), ...(signal ? { signal } : {}) },
       { safeToRetry },
     );
-  const getJson = async <T>(url: string, signal?: AbortSignal): Promise<T> =>
-    (await (await request(endpoint, url, signal ? { signal } : {})).json()) as T;
+  const getJson = async <T>(url: string, signal?: AbortSignal): Promise<T> => (await (await request(endpoint, url, signal ? { signal } : {})).json()) as T;
 
   return {
     baseUrl: endpoint.baseUrl,
@@ -120,7 +119,12 @@ export function createEventsClient(baseUrlOrOptions: string | EventsClientOption
       assertKnownOptions("fork", input, forkOptions);
       const url = apiUrl(endpoint, "streams", `${parseStreamPath(input.path).replace(/\/$/, "")}/fork`);
       const body = JSON.stringify({ atOffset: input.atOffset, to: parseStreamPath(input.to) });
-      const sent = request(endpoint, url, { method: "POST", headers: { "content-type": "application/json" }, body, ...(input.signal ? { signal: input.signal } : {}) });
+      const sent = request(endpoint, url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+        ...(input.signal ? { signal: input.signal } : {}),
+      });
       return sent.then(async (response) => (await response.json()) as StoredEvent);
     },
 
@@ -134,7 +138,8 @@ export function createEventsClient(baseUrlOrOptions: string | EventsClientOption
       assertKnownOptions("stream", input, streamOptions);
       assertKnownOptions("stream's second argument", extra, ["signal"]);
       const { offset, ...rest } = input;
-      if (offset !== undefined && rest.afterOffset !== undefined) throw new TypeError("stream: give offset or afterOffset, not both (offset is another name for afterOffset).");
+      if (offset !== undefined && rest.afterOffset !== undefined)
+        throw new TypeError("stream: give offset or afterOffset, not both (offset is another name for afterOffset).");
       if (extra?.signal && rest.signal) throw new TypeError("stream: give the signal in the first argument or the second, not both.");
       const signal = extra?.signal ?? rest.signal;
       return readEventStream(endpoint, {

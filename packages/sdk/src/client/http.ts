@@ -82,11 +82,15 @@ export async function errorFromResponse(response: Response): Promise<TributaryEr
   const known = typeof code === "string" && code in errorStatus;
   const fallback: ErrorCode = response.status >= 500 ? (response.status === 503 ? "unavailable" : "internal_error") : "invalid_request";
   const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));
-  const error = new TributaryError(known ? (code as ErrorCode) : fallback, typeof message === "string" ? message : `HTTP ${response.status}: ${text.slice(0, 200)}`, {
-    ...details,
-    httpStatus: response.status,
-    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-    ...(known || code === undefined ? {} : { serverCode: code }),
-  });
+  const error = new TributaryError(
+    known ? (code as ErrorCode) : fallback,
+    typeof message === "string" ? message : `HTTP ${response.status}: ${text.slice(0, 200)}`,
+    {
+      ...details,
+      httpStatus: response.status,
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      ...(known || code === undefined ? {} : { serverCode: code }),
+    },
+  );
   return error;
 }

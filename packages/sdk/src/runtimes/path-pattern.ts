@@ -17,10 +17,17 @@ export interface PathPattern {
  * compilePathPattern("/jonas/**").test("/jonas/a/b")          // true
  */
 export function compilePathPattern(pattern: string): PathPattern {
-  const segments = pattern.replace(/^\/+/, "").replace(/\/+$/, "").split("/").filter((segment) => segment !== "");
+  const segments = pattern
+    .replace(/^\/+/, "")
+    .replace(/\/+$/, "")
+    .split("/")
+    .filter((segment) => segment !== "");
   for (const segment of segments) {
     if (segment.includes("*") && segment !== "*" && segment !== "**") {
-      throw new TributaryError("invalid_path", `Pattern ${JSON.stringify(pattern)}: a wildcard must fill a whole segment ('*' or '**'), not ${JSON.stringify(segment)}.`);
+      throw new TributaryError(
+        "invalid_path",
+        `Pattern ${JSON.stringify(pattern)}: a wildcard must fill a whole segment ('*' or '**'), not ${JSON.stringify(segment)}.`,
+      );
     }
   }
   const firstWildcard = segments.findIndex((segment) => segment.includes("*"));

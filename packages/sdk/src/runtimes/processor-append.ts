@@ -53,10 +53,12 @@ export function createProcessorAppend(scope: AppendScope): ProcessorAppend {
 }
 
 function unwrap(given: ProcessorAppendInput | EventInput): ProcessorAppendInput {
-  if (typeof given === "object" && given !== null && !("event" in given) && typeof (given as EventInput).type === "string") return { event: given as EventInput };
+  if (typeof given === "object" && given !== null && !("event" in given) && typeof (given as EventInput).type === "string")
+    return { event: given as EventInput };
   assertKnownOptions("append", given, ["event", "path"]);
   const wrapped = given as ProcessorAppendInput;
-  if (typeof wrapped?.event !== "object" || wrapped.event === null) throw new TypeError("append: pass { event: { type, payload? }, path? } (or the event itself).");
+  if (typeof wrapped?.event !== "object" || wrapped.event === null)
+    throw new TypeError("append: pass { event: { type, payload? }, path? } (or the event itself).");
   return wrapped;
 }
 

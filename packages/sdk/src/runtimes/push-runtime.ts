@@ -1,4 +1,14 @@
-import { assertKnownOptions, deliveryHeaders, describeIssues, guardedReduce, parseProject, storedEventSchema, TributaryError, type Processor, type StoredEvent } from "@tributary/protocol";
+import {
+  assertKnownOptions,
+  deliveryHeaders,
+  describeIssues,
+  guardedReduce,
+  parseProject,
+  storedEventSchema,
+  TributaryError,
+  type Processor,
+  type StoredEvent,
+} from "@tributary/protocol";
 import { verifyDelivery } from "@tributary/protocol/delivery-signature";
 import { z } from "zod";
 import { createEventsClient, type EventsClient } from "../client/events-client.ts";
@@ -32,11 +42,7 @@ interface PushStream<State> {
   lock: Promise<unknown>;
 }
 
-const deliverySchema = z.union([
-  z.object({ events: z.array(storedEventSchema).min(1) }),
-  z.object({ event: storedEventSchema }),
-  storedEventSchema,
-]);
+const deliverySchema = z.union([z.object({ events: z.array(storedEventSchema).min(1) }), z.object({ event: storedEventSchema }), storedEventSchema]);
 
 /**
  * Feeds a processor from webhook deliveries (the server's push subscriptions) instead of reading streams:
@@ -75,7 +81,12 @@ export class PushProcessorRuntime<State> {
   readonly #onAppend: ((event: StoredEvent) => void) | undefined;
 
   constructor(options: PushRuntimeOptions<State>) {
-    assertKnownOptions("PushProcessorRuntime", options, [...commonRuntimeOptionNames.filter((name) => name !== "consumer" && name !== "startFrom"), "processor", "acknowledge", "secret"]);
+    assertKnownOptions("PushProcessorRuntime", options, [
+      ...commonRuntimeOptionNames.filter((name) => name !== "consumer" && name !== "startFrom"),
+      "processor",
+      "acknowledge",
+      "secret",
+    ]);
     this.#processor = options.processor;
     this.#client = clientFor(options);
     this.#logger = loggerFor(options, options.processor.slug);
@@ -94,7 +105,8 @@ export class PushProcessorRuntime<State> {
 
   /** The runtime's own client, or one for the project a delivery names. */
   #clientFor(project: string | null): EventsClient {
-    if (project === null || project === "" || project === this.#client.project || (this.#client.project === undefined && project === "default")) return this.#client;
+    if (project === null || project === "" || project === this.#client.project || (this.#client.project === undefined && project === "default"))
+      return this.#client;
     const name = parseProject(project);
     let client = this.#clients.get(name);
     if (!client) this.#clients.set(name, (client = createEventsClient({ baseUrl: this.#client.baseUrl, project: name })));
@@ -110,7 +122,14 @@ export class PushProcessorRuntime<State> {
   async #handle(request: Request): Promise<Response> {
     if (request.method !== "POST") return problem(new TributaryError("method_not_allowed", "Deliveries are POSTed."));
     const text = await request.text();
-    if (this.#secret !== undefined && !verifyDelivery(this.#secret, { signature: request.headers.get(deliveryHeaders.signature) ?? "", timestamp: request.headers.get(deliveryHeaders.timestamp) ?? "", body: text })) {
+    if (
+      this.#secret !== undefined &&
+      !verifyDelivery(this.#secret, {
+        signature: request.headers.get(deliveryHeaders.signature) ?? "",
+        timestamp: request.headers.get(deliveryHeaders.timestamp) ?? "",
+        body: text,
+      })
+    ) {
       return Response.json({ code: "unauthorized", message: "The delivery's tributary-signature does not match the secret.", status: 401 }, { status: 401 });
     }
     let client: EventsClient;
@@ -160,7 +179,15 @@ export class PushProcessorRuntime<State> {
     return stream;
   }
 
-  async #apply(client: EventsClient, path: string, stream: PushStream<State>, events: StoredEvent[], handled: number[], duplicates: number[], effects: Promise<EffectOutcome>[]) {
+  async #apply(
+    client: EventsClient,
+    path: string,
+    stream: PushStream<State>,
+    events: StoredEvent[],
+    handled: number[],
+    duplicates: number[],
+    effects: Promise<EffectOutcome>[],
+  ) {
     for (const event of events) {
       if (event.offset <= stream.offset) {
         duplicates.push(event.offset);
@@ -194,7 +221,11 @@ export class PushProcessorRuntime<State> {
 
   #reduce(state: State, event: StoredEvent): State {
     return guardedReduce(this.#processor.reduce, state, event, (error) =>
-      this.#logger.error("reduce threw; the event leaves the state unchanged (reduce must be total)", { path: event.streamPath, offset: event.offset, error: String(error) }),
+      this.#logger.error("reduce threw; the event leaves the state unchanged (reduce must be total)", {
+        path: event.streamPath,
+        offset: event.offset,
+        error: String(error),
+      }),
     );
   }
 
@@ -243,4 +274,3 @@ export class PushProcessorRuntime<State> {
 function problem(error: TributaryError): Response {
   return Response.json(error.toBody(), { status: error.status, headers: { "content-type": "application/problem+json" } });
 }
-

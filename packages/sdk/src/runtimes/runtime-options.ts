@@ -27,7 +27,9 @@ export interface CommonRuntimeOptions {
 export const commonRuntimeOptionNames = ["baseUrl", "project", "client", "consumer", "startFrom", "logger", "logLevel", "signal", "onAppend"] as const;
 
 export function clientFor(options: CommonRuntimeOptions): EventsClient {
-  return options.client ?? createEventsClient({ ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}), ...(options.project ? { project: options.project } : {}) });
+  return (
+    options.client ?? createEventsClient({ ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}), ...(options.project ? { project: options.project } : {}) })
+  );
 }
 
 export function loggerFor(options: CommonRuntimeOptions, slug: string): RuntimeLogger {

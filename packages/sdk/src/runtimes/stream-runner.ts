@@ -124,7 +124,13 @@ export function createStreamRunner<State>(options: StreamRunnerOptions<State>) {
       skippable: true,
       async run(effectSignal) {
         try {
-          await processor.afterAppend!({ event, state: current, append: appendFor(event), logger: logger.child({ path, offset: event.offset }), signal: effectSignal });
+          await processor.afterAppend!({
+            event,
+            state: current,
+            append: appendFor(event),
+            logger: logger.child({ path, offset: event.offset }),
+            signal: effectSignal,
+          });
         } catch (error) {
           if (!effectSignal.aborted) await reportFailure({ client, processor: processor.slug, path, event, error, logger, consumer });
         }

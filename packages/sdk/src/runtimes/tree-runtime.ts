@@ -152,17 +152,17 @@ export function createTreeRuntime<State>(options: TreeRuntimeOptions<State>) {
 
   async function catchUp(): Promise<void> {
     const rootHead = await client.head(root, signal);
-      if (markerName) firstRun = (await client.getCursor(root, markerName, signal)) === 0;
-      const listing = options.includeDescendants ? await client.tree(root, signal) : undefined;
-      if (listing?.truncated) logger.warn("the tree listing was cut at the server's limit; later streams start when they get new events", { path: root });
-      if (options.includeRoot && options.match(root)) startRunner(root, rootHead);
-      for (const stream of listing?.streams ?? []) if (options.match(stream.path)) startRunner(stream.path, stream.lastOffset);
-      if (options.includeDescendants) track(discover(rootHead));
-      await Promise.all([...runners.values()].map((runner) => runner.caughtUp));
-      if (failure) throw failure;
-      if (signal.aborted) return;
-      if (markerName && firstRun) await client.putCursor(root, markerName, 1, signal);
-      logger.info("caught up", { path: root, streams: runners.size });
+    if (markerName) firstRun = (await client.getCursor(root, markerName, signal)) === 0;
+    const listing = options.includeDescendants ? await client.tree(root, signal) : undefined;
+    if (listing?.truncated) logger.warn("the tree listing was cut at the server's limit; later streams start when they get new events", { path: root });
+    if (options.includeRoot && options.match(root)) startRunner(root, rootHead);
+    for (const stream of listing?.streams ?? []) if (options.match(stream.path)) startRunner(stream.path, stream.lastOffset);
+    if (options.includeDescendants) track(discover(rootHead));
+    await Promise.all([...runners.values()].map((runner) => runner.caughtUp));
+    if (failure) throw failure;
+    if (signal.aborted) return;
+    if (markerName && firstRun) await client.putCursor(root, markerName, 1, signal);
+    logger.info("caught up", { path: root, streams: runners.size });
   }
 
   async function pendingWork(): Promise<string[]> {

@@ -81,7 +81,10 @@ export class PullSubscriptionPatternProcessorRuntime<State> {
 
   constructor(options: WorkshopRuntimeOptions<State> & { streamPattern: string }) {
     assertKnownOptions("PullSubscriptionPatternProcessorRuntime", options, ["eventsClient", "processor", "streamPattern", "logger"]);
-    this.#runtime = new PatternProcessorRuntime({ ...common("PullSubscriptionPatternProcessorRuntime", options), pattern: normalizeStreamPattern(options.streamPattern) });
+    this.#runtime = new PatternProcessorRuntime({
+      ...common("PullSubscriptionPatternProcessorRuntime", options),
+      pattern: normalizeStreamPattern(options.streamPattern),
+    });
   }
 
   run(): Promise<void> {

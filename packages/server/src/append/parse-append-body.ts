@@ -1,10 +1,4 @@
-import {
-  builtinEventTypes,
-  describeIssues,
-  eventInputSchema,
-  isReservedType,
-  TributaryError,
-} from "@tributary/protocol";
+import { builtinEventTypes, describeIssues, eventInputSchema, isReservedType, TributaryError } from "@tributary/protocol";
 import { invalidPayload } from "./invalid-payload.ts";
 import { checkJsonDepth } from "../http/json-depth.ts";
 import type { PreparedEvent } from "../store/stream-store.ts";

@@ -82,7 +82,13 @@ export function createAuth(tokens: TokenStore, now: () => number = Date.now) {
         const hash = hashToken(options.adminToken);
         const existing = await tokens.get(environmentAdminId);
         if (existing?.hash !== hash) {
-          await tokens.put({ id: environmentAdminId, name: "admin (TRIBUTARY_ADMIN_TOKEN)", hash, scopes: everything, createdAt: new Date(now()).toISOString() });
+          await tokens.put({
+            id: environmentAdminId,
+            name: "admin (TRIBUTARY_ADMIN_TOKEN)",
+            hash,
+            scopes: everything,
+            createdAt: new Date(now()).toISOString(),
+          });
         }
         cache.delete(environmentAdminId);
         return undefined;

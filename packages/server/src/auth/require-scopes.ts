@@ -8,9 +8,13 @@ export function missingScopeError(identity: Identity, needed: readonly Scope[]):
   const missing = needed.find((scope) => !identity.scopes.some((granted) => covers(granted, scope)));
   if (missing === undefined) return undefined;
   const name = formatScope(missing);
-  return new TributaryError("forbidden", `Token '${identity.name}' lacks the scope ${name} (it has ${identity.scopes.map(formatScope).join(", ") || "none"}).`, {
-    missingScope: name,
-  });
+  return new TributaryError(
+    "forbidden",
+    `Token '${identity.name}' lacks the scope ${name} (it has ${identity.scopes.map(formatScope).join(", ") || "none"}).`,
+    {
+      missingScope: name,
+    },
+  );
 }
 
 /**

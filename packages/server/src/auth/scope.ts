@@ -39,7 +39,10 @@ export function parseScope(text: string, defaultProject = "default"): Scope {
 }
 
 /** Validates a scope given as an object (the API's form), with the same rules as `parseScope`. */
-export function checkScope(scope: { kind?: unknown; project?: unknown; path?: unknown }, fail = (why: string) => new TributaryError("invalid_request", `Scope: ${why}.`)): Scope {
+export function checkScope(
+  scope: { kind?: unknown; project?: unknown; path?: unknown },
+  fail = (why: string) => new TributaryError("invalid_request", `Scope: ${why}.`),
+): Scope {
   if (!kinds.includes(scope.kind as ScopeKind)) throw fail("the kind must be read, append or admin");
   if (typeof scope.project !== "string") throw fail("the project must be a string");
   if (typeof scope.path !== "string") throw fail("the path must be a string");

@@ -76,7 +76,10 @@ tokenRoutes.delete("/api/tokens/:id", async (c) => {
   const record = await auth.get(id);
   if (!record) throw new TributaryError("not_found", `There is no token '${id}'. GET /api/tokens lists them.`);
   if (!administers(callerScopes(c), record.scopes)) {
-    throw new TributaryError("forbidden", `Revoking token '${record.name}' needs admin over each of its scopes (${record.scopes.map(formatScope).join(", ")}).`);
+    throw new TributaryError(
+      "forbidden",
+      `Revoking token '${record.name}' needs admin over each of its scopes (${record.scopes.map(formatScope).join(", ")}).`,
+    );
   }
   await auth.revoke(id);
   return c.json({ id, name: record.name, revoked: true });

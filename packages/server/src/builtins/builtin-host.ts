@@ -63,7 +63,9 @@ export function createBuiltinHost(options: {
     if (!builtin.resumes) return;
     for (const { project, path } of await options.ports.marks.listMarkedStreams(builtin.resumes)) {
       if (closed) return;
-      await states.load(project, path).catch((error: unknown) => logger.error("could not resume a stream's built-in", { processor: builtin.slug, project, path, error: String(error) }));
+      await states
+        .load(project, path)
+        .catch((error: unknown) => logger.error("could not resume a stream's built-in", { processor: builtin.slug, project, path, error: String(error) }));
     }
   }
 
@@ -103,7 +105,10 @@ export function createBuiltinHost(options: {
     async describe(project: string, path: StreamPath): Promise<Record<string, unknown>> {
       const loaded = await states.load(project, path);
       const views = await Promise.all(
-        effects.map(async ({ slug, effects: effect }, index) => [slug, effect.describe ? await effect.describe(loaded.states[index], { project, path }) : loaded.states[index]]),
+        effects.map(async ({ slug, effects: effect }, index) => [
+          slug,
+          effect.describe ? await effect.describe(loaded.states[index], { project, path }) : loaded.states[index],
+        ]),
       );
       return Object.fromEntries(views);
     },

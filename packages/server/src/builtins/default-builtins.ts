@@ -11,4 +11,12 @@ import { transformers } from "./transformer/transformer-processor.ts";
  * The built-in processors every stream gets, in the order their gates and side effects run. Their
  * `effects` are created once per server (each server has its own timers and workers).
  */
-export const defaultBuiltins: readonly Builtin<any>[] = [pauseProcessor, circuitBreaker, scheduler, subscriptions, transformers, hostedProcessors, activityProcessor];
+export const defaultBuiltins: readonly Builtin<any>[] = [
+  pauseProcessor,
+  circuitBreaker,
+  scheduler,
+  subscriptions,
+  transformers,
+  hostedProcessors,
+  activityProcessor,
+];

@@ -40,7 +40,13 @@ export function buildOpenApi(): Record<string, unknown> {
           parameters: [
             pathParam,
             ...projectParams,
-            { name: "strict", in: "query", required: false, description: "Refuse an invalid body with 400 instead of storing it.", schema: { type: "boolean" } },
+            {
+              name: "strict",
+              in: "query",
+              required: false,
+              description: "Refuse an invalid body with 400 instead of storing it.",
+              schema: { type: "boolean" },
+            },
             { name: requestHeaders.strict, in: "header", required: false, description: "true: the same as strict=true.", schema: { type: "string" } },
           ],
           requestBody: {
@@ -76,17 +82,25 @@ export function buildOpenApi(): Record<string, unknown> {
               name: "types",
               in: "query",
               required: false,
-              description: "Only events of these types: a comma-separated list, each exact or ending in * for a prefix (agent-*). Works with every format, the bounds and live=true.",
+              description:
+                "Only events of these types: a comma-separated list, each exact or ending in * for a prefix (agent-*). Works with every format, the bounds and live=true.",
               schema: { type: "string" },
             },
             {
               name: "q",
               in: "query",
               required: false,
-              description: "Only events whose stored JSON contains this text (ASCII letters regardless of case; up to 1000 characters). A filtered JSON page examines at most 100,000 events: hasMore and nextAfterOffset say where to continue.",
+              description:
+                "Only events whose stored JSON contains this text (ASCII letters regardless of case; up to 1000 characters). A filtered JSON page examines at most 100,000 events: hasMore and nextAfterOffset say where to continue.",
               schema: { type: "string" },
             },
-            { name: requestHeaders.lastEventId, in: "header", required: false, description: "Resume after this offset (overrides afterOffset).", schema: { type: "string" } },
+            {
+              name: requestHeaders.lastEventId,
+              in: "header",
+              required: false,
+              description: "Resume after this offset (overrides afterOffset).",
+              schema: { type: "string" },
+            },
           ],
           responses: {
             "200": {
@@ -106,7 +120,10 @@ export function buildOpenApi(): Record<string, unknown> {
             "Removes the stream's events, idempotency keys and consumer cursors. With recursive=true its descendants go too; without it a stream with children is refused (409 has_children). Every remaining ancestor receives stream/child-deleted {childPath}, meaning that path and everything below it. Appending to the path again creates a new stream starting at offset 1.",
           parameters: [pathParam, ...projectParams, { name: "recursive", in: "query", required: false, schema: { type: "boolean" } }],
           responses: {
-            "200": { description: "Deleted", content: { "application/json": { schema: { type: "object", properties: { deletedPaths: { type: "array", items: { type: "string" } } } } } } },
+            "200": {
+              description: "Deleted",
+              content: { "application/json": { schema: { type: "object", properties: { deletedPaths: { type: "array", items: { type: "string" } } } } } },
+            },
             "404": errorResponse("stream_not_found"),
             "409": errorResponse("has_children"),
           },
@@ -128,7 +145,11 @@ export function buildOpenApi(): Record<string, unknown> {
         },
       },
       "/api/children/{path}": {
-        get: { summary: "List a stream's direct children", parameters: [pathParam, ...projectParams], responses: { "200": { description: "{project, path, streams: [{path, lastOffset, createdAt}], truncated}" } } },
+        get: {
+          summary: "List a stream's direct children",
+          parameters: [pathParam, ...projectParams],
+          responses: { "200": { description: "{project, path, streams: [{path, lastOffset, createdAt}], truncated}" } },
+        },
       },
       "/api/tree/{path}": {
         get: {
@@ -136,9 +157,17 @@ export function buildOpenApi(): Record<string, unknown> {
           parameters: [
             pathParam,
             ...projectParams,
-            { name: "status", in: "query", required: false, schema: { type: "boolean" }, description: "Also give each stream's status from its built-in state: {lastEventAt, paused, failing, agent}." },
+            {
+              name: "status",
+              in: "query",
+              required: false,
+              schema: { type: "boolean" },
+              description: "Also give each stream's status from its built-in state: {lastEventAt, paused, failing, agent}.",
+            },
           ],
-          responses: { "200": { description: "{project, path, streams: [{path, lastOffset, createdAt, status?: {lastEventAt, paused, failing, agent}}], truncated}" } },
+          responses: {
+            "200": { description: "{project, path, streams: [{path, lastOffset, createdAt, status?: {lastEventAt, paused, failing, agent}}], truncated}" },
+          },
         },
       },
       "/api/state/{path}": {
@@ -184,7 +213,11 @@ export function buildOpenApi(): Record<string, unknown> {
         },
       },
       "/api/docs/events/{type}": {
-        get: { summary: "Documentation of a built-in event type (HTML, or JSON with format=json)", parameters: [{ name: "type", in: "path", required: true, schema: { type: "string" } }], responses: { "200": { description: "The page" } } },
+        get: {
+          summary: "Documentation of a built-in event type (HTML, or JSON with format=json)",
+          parameters: [{ name: "type", in: "path", required: true, schema: { type: "string" } }],
+          responses: { "200": { description: "The page" } },
+        },
       },
     },
     components: {

@@ -119,7 +119,17 @@ export function writeStream(res: ServerResponse, options: StreamWriterOptions): 
   async function scanToHead(filter: EventFilter): Promise<void> {
     const head = (await store.info(project, path))?.lastOffset ?? 0;
     const endOffset = Math.min(options.beforeOffset, head + 1);
-    const scan = scanFiltered({ store, project, path, filter, format, afterOffset: lastWritten, endOffset, pageSize: options.pageSize, window: options.filterScanWindow });
+    const scan = scanFiltered({
+      store,
+      project,
+      path,
+      filter,
+      format,
+      afterOffset: lastWritten,
+      endOffset,
+      pageSize: options.pageSize,
+      window: options.filterScanWindow,
+    });
     for await (const page of scan) {
       if (closed) return;
       const drained = page.count > 0 ? res.write(page.text) : true;

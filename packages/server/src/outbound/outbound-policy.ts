@@ -32,7 +32,10 @@ export interface OutboundPolicy {
 
 /** The hostname of a URL without IPv6 brackets or a trailing dot, lowercased. */
 export function bareHostname(hostname: string): string {
-  return hostname.replace(/^\[(.*)\]$/, "$1").replace(/\.$/, "").toLowerCase();
+  return hostname
+    .replace(/^\[(.*)\]$/, "$1")
+    .replace(/\.$/, "")
+    .toLowerCase();
 }
 
 /**
@@ -42,7 +45,10 @@ export function bareHostname(hostname: string): string {
  * parseAllowOutbound("10.0.0.0/8,hooks.internal"); // ["10.0.0.0/8", "hooks.internal"]
  */
 export function parseAllowOutbound(value: string): string[] {
-  const entries = value.split(",").map((entry) => entry.trim()).filter((entry) => entry !== "");
+  const entries = value
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "");
   for (const entry of entries) {
     const [address, prefix, extra] = entry.split("/");
     const family = isIP(address!);
@@ -75,8 +81,7 @@ export function createOutboundPolicy(options: OutboundPolicyOptions): OutboundPo
   const caller = options.caller ?? { name: "the server", allowedBy: "they are listed in --allow-outbound" };
   const allowedAddresses = addressList(entries.filter((entry) => isIP(entry.split("/")[0]!) !== 0));
   const allowedNames = entries.filter((entry) => isIP(entry.split("/")[0]!) === 0).map((entry) => entry.toLowerCase());
-  const nameAllowed = (hostname: string) =>
-    allowedNames.some((name) => (name.startsWith("*.") ? hostname.endsWith(name.slice(1)) : hostname === name));
+  const nameAllowed = (hostname: string) => allowedNames.some((name) => (name.startsWith("*.") ? hostname.endsWith(name.slice(1)) : hostname === name));
   const addressAllowed = (address: string) => allowedAddresses.check(address, isIP(address) === 6 ? "ipv6" : "ipv4");
 
   const policy: OutboundPolicy = {

@@ -30,7 +30,8 @@ export function parseEventFilter(types: string | undefined, q: string | undefine
       (prefix === undefined ? exact : prefixes).push(name);
     }
   }
-  if (q !== undefined && q.length > maxTextLength) throw new TributaryError("invalid_query", `q is ${q.length} characters long; the limit is ${maxTextLength}.`);
+  if (q !== undefined && q.length > maxTextLength)
+    throw new TributaryError("invalid_query", `q is ${q.length} characters long; the limit is ${maxTextLength}.`);
   const text = q === undefined || q === "" ? undefined : q;
   if (exact.length === 0 && prefixes.length === 0 && text === undefined) return undefined;
   return text === undefined ? { types: exact, typePrefixes: prefixes } : { types: exact, typePrefixes: prefixes, text };

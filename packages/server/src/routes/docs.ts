@@ -13,11 +13,16 @@ const openapi = buildOpenApi();
 
 docsRoutes.get("/api/openapi.json", (c) => c.json(openapi));
 
-docsRoutes.get("/api/docs/style.css", (c) => c.body(docsStylesheet, 200, { "content-type": "text/css; charset=utf-8", "cache-control": "public, max-age=3600" }));
+docsRoutes.get("/api/docs/style.css", (c) =>
+  c.body(docsStylesheet, 200, { "content-type": "text/css; charset=utf-8", "cache-control": "public, max-age=3600" }),
+);
 
 docsRoutes.get("/api/docs", async (c) => {
   const markdownHtml = await loadMarkdown();
-  const paths = openapi.paths as Record<string, Record<string, { summary?: string; description?: string; parameters?: { name: string; in: string; description?: string }[] }>>;
+  const paths = openapi.paths as Record<
+    string,
+    Record<string, { summary?: string; description?: string; parameters?: { name: string; in: string; description?: string }[] }>
+  >;
   const sections = Object.entries(paths)
     .flatMap(([path, operations]) =>
       Object.entries(operations).map(([method, operation]) => {
@@ -63,11 +68,15 @@ function typeGroups(registered: ReadonlyMap<string, DocumentedEventType>): [stri
 
 docsRoutes.get("/api/docs/events", (c) => {
   const registered = c.var.parts.eventTypes;
-  if (wantsJson(c.req.query("format"), c.req.header("accept"))) return c.json({ types: [...allEventTypeDocs(), ...[...registered.values()].map(eventTypeDoc)] });
+  if (wantsJson(c.req.query("format"), c.req.header("accept")))
+    return c.json({ types: [...allEventTypeDocs(), ...[...registered.values()].map(eventTypeDoc)] });
   const sections = typeGroups(registered)
     .map(([group, types]) => {
       const rows = types
-        .map((t) => `<tr><td><a href="/api/docs/events/${escapeHtml(t.type)}"><code>${escapeHtml(t.type)}</code></a></td><td>${escapeHtml(t.title)}</td><td>${escapeHtml(t.appendedBy)}</td></tr>`)
+        .map(
+          (t) =>
+            `<tr><td><a href="/api/docs/events/${escapeHtml(t.type)}"><code>${escapeHtml(t.type)}</code></a></td><td>${escapeHtml(t.title)}</td><td>${escapeHtml(t.appendedBy)}</td></tr>`,
+        )
         .join("");
       const heading = group === "builtin" ? "Built-in event types" : `${group[0]!.toUpperCase()}${group.slice(1)} event types`;
       return `<h2>${escapeHtml(heading)}</h2><table><tr><th>type</th><th>what</th><th>appended by</th></tr>${rows}</table>`;

@@ -8,7 +8,10 @@ import type { EventReader, PreparedEvent } from "../store/event-log.ts";
 /** The body of `POST /api/streams/<path>/fork` (docs/http-api.md §6a). */
 export const forkBodySchema = z
   .object({
-    atOffset: z.number({ error: "atOffset is required: the last offset to copy (0 copies nothing)" }).int("atOffset must be a whole number").min(0, "atOffset must be 0 or more"),
+    atOffset: z
+      .number({ error: "atOffset is required: the last offset to copy (0 copies nothing)" })
+      .int("atOffset must be a whole number")
+      .min(0, "atOffset must be 0 or more"),
     to: z.string({ error: "to is required: the path of the new stream" }),
   })
   .strict();
@@ -18,7 +21,16 @@ export const forkBodySchema = z
  * append to the stream whose last segment is `fork`, as before forks existed.
  */
 export function isForkRequest(path: StreamPath, body: unknown): body is Record<string, unknown> {
-  return path.endsWith("/fork") && typeof body === "object" && body !== null && !Array.isArray(body) && "to" in body && !("type" in body) && !("event" in body) && !("events" in body);
+  return (
+    path.endsWith("/fork") &&
+    typeof body === "object" &&
+    body !== null &&
+    !Array.isArray(body) &&
+    "to" in body &&
+    !("type" in body) &&
+    !("event" in body) &&
+    !("events" in body)
+  );
 }
 
 /**
@@ -32,7 +44,9 @@ export async function forkStream(c: AppContext, path: StreamPath, body: Record<s
   const from = parseStreamPath(path.slice(0, -"/fork".length) || "/");
   const parsed = forkBodySchema.safeParse(body);
   if (!parsed.success) {
-    const message = parsed.error.issues.map((issue) => (issue.code === "unrecognized_keys" ? `unknown field ${issue.keys.join(", ")}: a fork takes atOffset and to` : issue.message)).join("; ");
+    const message = parsed.error.issues
+      .map((issue) => (issue.code === "unrecognized_keys" ? `unknown field ${issue.keys.join(", ")}: a fork takes atOffset and to` : issue.message))
+      .join("; ");
     throw new TributaryError("invalid_request", `A fork body is {"atOffset": <offset>, "to": "<path>"}: ${message}.`);
   }
   const to = parseStreamPath(parsed.data.to);
@@ -50,7 +64,7 @@ export async function forkStream(c: AppContext, path: StreamPath, body: Record<s
 
 /** The events of `path` up to `atOffset`, read page by page (what a fork copies, for `admitFork`). */
 export async function* copiesUpTo(store: EventReader, project: string, path: StreamPath, atOffset: number): AsyncIterable<PreparedEvent> {
-  for (let after = 0; after < atOffset; ) {
+  for (let after = 0; after < atOffset;) {
     const page = await store.read(project, path, { afterOffset: after, beforeOffset: atOffset + 1, limit: 1000 });
     if (page.length === 0) return;
     for (const record of page) yield JSON.parse(record.json) as PreparedEvent;

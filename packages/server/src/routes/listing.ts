@@ -24,7 +24,8 @@ for (const [prefix, depth] of [
     const path = streamPathOf(c, prefix);
     const limit = parseLimit(c.req.query("limit"), 10_000, 100_000);
     const status = c.req.query("status");
-    if (status !== undefined && status !== "true" && status !== "false") throw new TributaryError("invalid_query", `status must be true or false; got '${status}'.`);
+    if (status !== undefined && status !== "true" && status !== "false")
+      throw new TributaryError("invalid_query", `status must be true or false; got '${status}'.`);
     const streams = await c.var.parts.store.list(project, path, { depth, limit: limit + 1 });
     const listed = streams.slice(0, limit);
     return c.json({ project, path, streams: status === "true" ? await withStatus(c, project, listed) : listed, truncated: streams.length > limit });
@@ -37,7 +38,9 @@ async function withStatus(c: AppContext, project: string, streams: StreamInfo[])
   const described = [];
   for (let i = 0; i < streams.length; i += statusConcurrency) {
     const batch = streams.slice(i, i + statusConcurrency);
-    described.push(...(await Promise.all(batch.map(async (stream) => ({ ...stream, status: streamStatus(await c.var.parts.builtins.describe(project, stream.path)) })))));
+    described.push(
+      ...(await Promise.all(batch.map(async (stream) => ({ ...stream, status: streamStatus(await c.var.parts.builtins.describe(project, stream.path)) })))),
+    );
   }
   return described;
 }

@@ -72,7 +72,19 @@ async function read(c: AppContext) {
       const end = Math.min(beforeOffset, lastOffset + 1);
       const texts: string[] = [];
       let covered = afterOffset;
-      for await (const page of scanFiltered({ store, project, path, filter, format: "json", afterOffset, endOffset: end, pageSize: limit, window: limits.filterScanWindow, maxEvents: limit, maxScanned: windowsPerPage * limits.filterScanWindow })) {
+      for await (const page of scanFiltered({
+        store,
+        project,
+        path,
+        filter,
+        format: "json",
+        afterOffset,
+        endOffset: end,
+        pageSize: limit,
+        window: limits.filterScanWindow,
+        maxEvents: limit,
+        maxScanned: windowsPerPage * limits.filterScanWindow,
+      })) {
         if (page.count > 0) texts.push(page.text);
         covered = page.coveredThrough;
       }

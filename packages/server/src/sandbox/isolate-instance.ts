@@ -91,7 +91,9 @@ export async function createIsolateInstance(
         module.namespace.derefInto(),
         new ivm.Reference((request: string, cause: number | undefined) => host.call("append", request, cause)),
         new ivm.Reference((request: string) => host.call("fetch", request, undefined)),
-        new ivm.Callback((level: string, message: string, fields: string | undefined, cause: number | undefined) => host.log(level, message, fields, cause), { ignored: true }),
+        new ivm.Callback((level: string, message: string, fields: string | undefined, cause: number | undefined) => host.log(level, message, fields, cause), {
+          ignored: true,
+        }),
       ],
       { result: { reference: true }, timeout: limits.cpuMs * loadBudgets },
     );
@@ -118,9 +120,12 @@ export async function createIsolateInstance(
     if (disposedFor) return { ok: false, kind: "crashed", message: "the processor's isolate was stopped" };
     const cpuAtStart = isolate.cpuTime;
     const budget = BigInt(limits.cpuMs) * 1_000_000n;
-    const watch = setInterval(() => {
-      if (!isolate.isDisposed && isolate.cpuTime - cpuAtStart > budget) dispose("cpu");
-    }, Math.max(5, Math.min(50, limits.cpuMs / 4)));
+    const watch = setInterval(
+      () => {
+        if (!isolate.isDisposed && isolate.cpuTime - cpuAtStart > budget) dispose("cpu");
+      },
+      Math.max(5, Math.min(50, limits.cpuMs / 4)),
+    );
     const wall = setTimeout(() => dispose("wall"), limits.wallMs);
     try {
       await fn.apply(undefined, [argument], { timeout: limits.cpuMs, arguments: { copy: true }, result: { promise: true, copy: true } });

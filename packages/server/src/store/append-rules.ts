@@ -109,9 +109,13 @@ export function checkOffsetPrecondition(input: PreparedEvent, nextOffset: number
 /** A fork's `atOffset` must be a whole number from 0 to the source's last offset. */
 export function checkForkOffset(atOffset: number, lastOffset: number): void {
   if (atOffset > lastOffset) {
-    throw new TributaryError("invalid_request", `atOffset ${atOffset} is past the last offset ${lastOffset} of the source; fork at an offset from 0 to ${lastOffset}.`, {
-      lastOffset,
-    });
+    throw new TributaryError(
+      "invalid_request",
+      `atOffset ${atOffset} is past the last offset ${lastOffset} of the source; fork at an offset from 0 to ${lastOffset}.`,
+      {
+        lastOffset,
+      },
+    );
   }
 }
 

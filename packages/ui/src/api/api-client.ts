@@ -85,7 +85,13 @@ export function createApiClient(project: string, origin = location.origin, conne
       // A server started with --auth: ask for a token once (unless another request just got one), then
       // repeat the request with it.
       if (response.status === 401) {
-        const message = ((await response.clone().json().catch(() => ({}))) as { message?: string }).message ?? "";
+        const message =
+          (
+            (await response
+              .clone()
+              .json()
+              .catch(() => ({}))) as { message?: string }
+          ).message ?? "";
         const fresh = savedToken();
         const token = fresh !== undefined && fresh !== used ? fresh : await askForToken(message);
         if (token) response = await send(token);
@@ -121,7 +127,11 @@ export function createApiClient(project: string, origin = location.origin, conne
     connectivity,
     /** Appends strictly: an event the composer got wrong is refused with a message, not stored as invalid. */
     append: (path: string, event: EventInput) =>
-      request<StoredEvent>(url("/api/streams", path, { strict: "true" }), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(event) }),
+      request<StoredEvent>(url("/api/streams", path, { strict: "true" }), {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(event),
+      }),
     /** Forks `path` at `atOffset` into `to` (`POST …/fork`); resolves with the `stream/forked` event. */
     fork: (path: string, atOffset: number, to: string) =>
       request<StoredEvent>(url("/api/streams", path === "/" ? "/fork" : `${path}/fork`), {

@@ -63,7 +63,11 @@ function originChip(origin: Origin): HTMLElement {
 
 /** The first type, then a button that shows the others: a streamed reply is made of half a dozen types. */
 function moreTypes(types: readonly string[], context: FeedRenderContext): HTMLElement[] {
-  const rest = h("span", { class: "more-types", hidden: true }, types.slice(1).map((type) => context.typeLink(type)));
+  const rest = h(
+    "span",
+    { class: "more-types", hidden: true },
+    types.slice(1).map((type) => context.typeLink(type)),
+  );
   const button = h("button", { class: "link-button more-button", type: "button", title: types.slice(1).join(", ") }, `+${types.length - 1} types`);
   button.addEventListener("click", () => {
     rest.hidden = false;

@@ -155,7 +155,14 @@ export function buildTrace(events: readonly StoredEvent[]): TraceRun[] {
         break;
       }
       case "agent-tool-call-requested": {
-        const call: TraceToolCall = { callId: text(payload.callId), name: text(payload.name), arguments: text(payload.arguments), offset: event.offset, requestedAt: at, isError: false };
+        const call: TraceToolCall = {
+          callId: text(payload.callId),
+          name: text(payload.name),
+          arguments: text(payload.arguments),
+          offset: event.offset,
+          requestedAt: at,
+          isError: false,
+        };
         calls.set(call.callId, call);
         requests.get(text(payload.requestId))?.toolCalls.push(call);
         break;

@@ -54,7 +54,7 @@ export function mergeByOffset(...lists: readonly (readonly StoredEvent[])[]): St
 
 async function readFiltered(api: ApiClient, path: string, filter: { types: string; q?: string }, signal?: AbortSignal): Promise<StoredEvent[]> {
   const events: StoredEvent[] = [];
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     if (signal?.aborted) return events;
     const page = await api.page(path, { afterOffset: after, limit: pageLimit, ...filter });
     events.push(...page.events);

@@ -40,7 +40,11 @@ export function createComposer(options: ComposerOptions) {
     "select",
     { class: "preset-select", "aria-label": "Preset event", onchange: () => usePreset(Number(select.value)) },
     groups(presets).map(([group, entries]) =>
-      h("optgroup", { label: group }, entries.map(({ preset, index }) => h("option", { value: String(index) }, preset.label))),
+      h(
+        "optgroup",
+        { label: group },
+        entries.map(({ preset, index }) => h("option", { value: String(index) }, preset.label)),
+      ),
     ),
   );
   const docsSlot = h("span", { class: "preset-docs" });
@@ -76,7 +80,12 @@ export function createComposer(options: ComposerOptions) {
   const codePane = h("div", { class: "composer-code-pane", hidden: true }, codeLabel, code);
   editor.addEventListener("input", () => syncCodePane());
 
-  const messagePane = h("div", { class: "composer-pane", id: "composer-pane-message", role: "tabpanel", "aria-labelledby": "composer-tab-message" }, message, h("button", { class: "primary", type: "button", onclick: () => void sendMessage() }, "Send"));
+  const messagePane = h(
+    "div",
+    { class: "composer-pane", id: "composer-pane-message", role: "tabpanel", "aria-labelledby": "composer-tab-message" },
+    message,
+    h("button", { class: "primary", type: "button", onclick: () => void sendMessage() }, "Send"),
+  );
   const eventPane = h(
     "div",
     { class: "composer-pane composer-event", id: "composer-pane-event", role: "tabpanel", "aria-labelledby": "composer-tab-event" },
@@ -96,7 +105,15 @@ export function createComposer(options: ComposerOptions) {
       (["message", "event"] as const).map((tab) =>
         h(
           "button",
-          { type: "button", role: "tab", id: `composer-tab-${tab}`, "aria-controls": `composer-pane-${tab}`, class: tab === mode ? "active" : "", "aria-selected": String(tab === mode), onclick: () => setMode(tab) },
+          {
+            type: "button",
+            role: "tab",
+            id: `composer-tab-${tab}`,
+            "aria-controls": `composer-pane-${tab}`,
+            class: tab === mode ? "active" : "",
+            "aria-selected": String(tab === mode),
+            onclick: () => setMode(tab),
+          },
           tab === "message" ? "Message" : "Event",
         ),
       ),
@@ -187,7 +204,8 @@ export function createComposer(options: ComposerOptions) {
     setEnabled(enabled: boolean) {
       offlineNote.hidden = enabled;
       element.classList.toggle("disabled", !enabled);
-      for (const control of element.querySelectorAll<HTMLButtonElement | HTMLTextAreaElement | HTMLSelectElement>("button, textarea, select")) control.disabled = !enabled;
+      for (const control of element.querySelectorAll<HTMLButtonElement | HTMLTextAreaElement | HTMLSelectElement>("button, textarea, select"))
+        control.disabled = !enabled;
     },
   };
 }

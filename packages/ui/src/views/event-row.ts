@@ -57,9 +57,32 @@ export function eventRow(event: StoredEvent, links: Links, actions: EventRowActi
       h(
         "span",
         { class: "event-actions" },
-        h("button", { class: "link-button copy-json", type: "button", "aria-label": `Copy event ${event.offset} as JSON`, onclick: () => actions.onCopyJson(event) }, "JSON"),
-        h("button", { class: "link-button copy-curl", type: "button", "aria-label": `Copy event ${event.offset} as a curl command`, onclick: () => actions.onCopyCurl(event) }, "curl"),
-        h("button", { class: "link-button fork-here", type: "button", "aria-label": `fork from here (event ${event.offset})`, title: "A new stream with the events up to this one", onclick: () => actions.onFork(event) }, "fork from here"),
+        h(
+          "button",
+          { class: "link-button copy-json", type: "button", "aria-label": `Copy event ${event.offset} as JSON`, onclick: () => actions.onCopyJson(event) },
+          "JSON",
+        ),
+        h(
+          "button",
+          {
+            class: "link-button copy-curl",
+            type: "button",
+            "aria-label": `Copy event ${event.offset} as a curl command`,
+            onclick: () => actions.onCopyCurl(event),
+          },
+          "curl",
+        ),
+        h(
+          "button",
+          {
+            class: "link-button fork-here",
+            type: "button",
+            "aria-label": `fork from here (event ${event.offset})`,
+            title: "A new stream with the events up to this one",
+            onclick: () => actions.onFork(event),
+          },
+          "fork from here",
+        ),
       ),
     ),
     yamlView(shown),

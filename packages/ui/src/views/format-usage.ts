@@ -14,6 +14,7 @@ export function formatUsage(usage: Record<string, unknown>): string {
     `${requests.toLocaleString("en")} request${requests === 1 ? "" : "s"}`,
     `${count(usage.inputTokens).toLocaleString("en")} in${cached ? ` (${cached.toLocaleString("en")} cached)` : ""} → ${count(usage.outputTokens).toLocaleString("en")} out${reasoning ? ` (${reasoning.toLocaleString("en")} reasoning)` : ""}`,
   ];
-  if (typeof usage.cost === "number") parts.push(`${typeof usage.currency === "string" ? usage.currency : "USD"} ${usage.cost.toFixed(usage.cost < 1 ? 4 : 2)}`);
+  if (typeof usage.cost === "number")
+    parts.push(`${typeof usage.currency === "string" ? usage.currency : "USD"} ${usage.cost.toFixed(usage.cost < 1 ? 4 : 2)}`);
   return parts.join(" · ");
 }

@@ -40,7 +40,9 @@ const pingPong = `export default {
  */
 export function presetsFrom(docs: readonly EventTypeDoc[]): Preset[] {
   // Registered families (the agent's types, documented by `tributary serve`) have their presets above.
-  const builtins = docs.filter((doc) => (doc.group ?? "builtin") === "builtin").map((doc) => ({ label: doc.type, group: doc.appendedBy === "server" ? "Built-in (appended by the server)" : "Built-in", event: templateOf(doc) }));
+  const builtins = docs
+    .filter((doc) => (doc.group ?? "builtin") === "builtin")
+    .map((doc) => ({ label: doc.type, group: doc.appendedBy === "server" ? "Built-in (appended by the server)" : "Built-in", event: templateOf(doc) }));
   return [...agentPresets, ...builtins.filter((p) => p.group === "Built-in"), ...builtins.filter((p) => p.group !== "Built-in")];
 }
 

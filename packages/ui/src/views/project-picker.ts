@@ -31,7 +31,11 @@ export function createProjectPicker(project: string): HTMLElement {
     },
     h("label", null, "Project"),
     input,
-    h("datalist", { id: "tributary-projects" }, [...recent].map((name) => h("option", { value: name }))),
+    h(
+      "datalist",
+      { id: "tributary-projects" },
+      [...recent].map((name) => h("option", { value: name })),
+    ),
     hint,
   );
   input.addEventListener("change", () => form.requestSubmit());

@@ -34,7 +34,12 @@ export function createSearchPanel(api: ApiClient, path: string, onClose: () => v
   const element = h(
     "section",
     { class: "search-panel", "aria-label": "Search", hidden: true },
-    h("header", { class: "search-head" }, h("h2", null, "Search results"), h("button", { class: "link-button", type: "button", onclick: () => onClose() }, "Close")),
+    h(
+      "header",
+      { class: "search-head" },
+      h("h2", null, "Search results"),
+      h("button", { class: "link-button", type: "button", onclick: () => onClose() }, "Close"),
+    ),
     status,
     list,
     more,
@@ -50,7 +55,12 @@ export function createSearchPanel(api: ApiClient, path: string, onClose: () => v
     for (;;) {
       let page;
       try {
-        page = await api.page(path, { afterOffset: cursor, limit: wanted - found, ...(current.types ? { types: current.types } : {}), ...(current.q ? { q: current.q } : {}) });
+        page = await api.page(path, {
+          afterOffset: cursor,
+          limit: wanted - found,
+          ...(current.types ? { types: current.types } : {}),
+          ...(current.q ? { q: current.q } : {}),
+        });
       } catch (error) {
         if (mine === generation) status.textContent = `Search failed: ${(error as Error).message}`;
         return;

@@ -76,7 +76,8 @@ export function createStatePanel(links: Links, actions: StatePanelActions) {
       label,
     );
 
-  const section = (slug: string, title: string, ...children: Child[]) => h("section", { class: "builtin-state", dataset: { builtin: slug } }, h("h3", null, title), ...children);
+  const section = (slug: string, title: string, ...children: Child[]) =>
+    h("section", { class: "builtin-state", dataset: { builtin: slug } }, h("h3", null, title), ...children);
   const card = (className: string, ...children: Child[]) => h("div", { class: `state-card ${className}` }, ...children);
 
   function builtinSection(slug: string, value: unknown): HTMLElement {
@@ -88,7 +89,12 @@ export function createStatePanel(links: Links, actions: StatePanelActions) {
           "Pause",
           value === null
             ? h("p", { class: "state-ok" }, "Running (not paused)")
-            : card("warn", h("p", null, h("strong", null, "Paused"), `: ${text(state.reason)}`), h("p", { class: "muted" }, `since #${String(state.offset)}`), act("Resume", { type: "stream/resumed", payload: { reason: "Resumed from the state panel" } }, "resume")),
+            : card(
+                "warn",
+                h("p", null, h("strong", null, "Paused"), `: ${text(state.reason)}`),
+                h("p", { class: "muted" }, `since #${String(state.offset)}`),
+                act("Resume", { type: "stream/resumed", payload: { reason: "Resumed from the state panel" } }, "resume"),
+              ),
         );
       case "circuit-breaker":
         return section(
@@ -96,7 +102,11 @@ export function createStatePanel(links: Links, actions: StatePanelActions) {
           "Circuit breaker",
           state.maxEvents === null
             ? h("p", { class: "muted" }, "off")
-            : h("p", null, `${String(state.maxEvents)} events / ${String(state.windowSeconds)} s (${text(state.source)}) · ${String(state.recentEvents ?? 0)} recent`),
+            : h(
+                "p",
+                null,
+                `${String(state.maxEvents)} events / ${String(state.windowSeconds)} s (${text(state.source)}) · ${String(state.recentEvents ?? 0)} recent`,
+              ),
         );
       case "scheduler": {
         const schedules = list(state.schedules);
@@ -107,12 +117,21 @@ export function createStatePanel(links: Links, actions: StatePanelActions) {
           schedules.map((entry) =>
             card(
               "schedule",
-              h("div", { class: "state-card-head" }, h("code", null, text(entry.slug)), act("Cancel", { type: "schedule/cancelled", payload: { slug: text(entry.slug) } })),
+              h(
+                "div",
+                { class: "state-card-head" },
+                h("code", null, text(entry.slug)),
+                act("Cancel", { type: "schedule/cancelled", payload: { slug: text(entry.slug) } }),
+              ),
               h("p", null, scheduleText(record(entry.schedule)), ` · fires ${text(record(entry.event).type)}`),
               h(
                 "p",
                 { class: "muted" },
-                entry.waitingForResume ? h("span", { class: "badge warn" }, "waiting for resume") : entry.nextDueAt ? ["next firing ", h("span", { class: "countdown", dataset: { due: text(entry.nextDueAt) } }, relativeTime(entry.nextDueAt))] : "no further firing",
+                entry.waitingForResume
+                  ? h("span", { class: "badge warn" }, "waiting for resume")
+                  : entry.nextDueAt
+                    ? ["next firing ", h("span", { class: "countdown", dataset: { due: text(entry.nextDueAt) } }, relativeTime(entry.nextDueAt))]
+                    : "no further firing",
                 ` · fired ${String(entry.firings ?? 0)}×`,
               ),
             ),
@@ -129,10 +148,20 @@ export function createStatePanel(links: Links, actions: StatePanelActions) {
             const failing = entry.failing ? record(entry.failing) : undefined;
             return card(
               failing ? "error" : "ok",
-              h("div", { class: "state-card-head" }, h("code", null, text(entry.slug)), act("Remove", { type: "subscription/removed", payload: { slug: text(entry.slug) } })),
+              h(
+                "div",
+                { class: "state-card-head" },
+                h("code", null, text(entry.slug)),
+                act("Remove", { type: "subscription/removed", payload: { slug: text(entry.slug) } }),
+              ),
               h("p", { class: "state-url" }, text(entry.url)),
               failing
-                ? h("p", { class: "error-message" }, `failing at #${String(failing.offset)}, attempt ${String(failing.attempt)}: ${text(failing.lastError)}`, failing.nextAttemptAt ? ` · retry ${relativeTime(failing.nextAttemptAt)}` : "")
+                ? h(
+                    "p",
+                    { class: "error-message" },
+                    `failing at #${String(failing.offset)}, attempt ${String(failing.attempt)}: ${text(failing.lastError)}`,
+                    failing.nextAttemptAt ? ` · retry ${relativeTime(failing.nextAttemptAt)}` : "",
+                  )
                 : h("p", { class: "state-ok" }, `healthy · delivered through #${String(entry.cursor ?? 0)}`),
             );
           }),
@@ -151,7 +180,13 @@ export function createStatePanel(links: Links, actions: StatePanelActions) {
             const failing = typeof rest.status === "string" && /fail|error|crash/.test(rest.status);
             return card(
               failing ? "error" : "",
-              h("div", { class: "state-card-head" }, h("code", null, text(name)), rest.status !== undefined ? h("span", { class: `badge${failing ? " error" : ""}` }, text(rest.status)) : null, act("Remove", { type: removal, payload: { slug: text(name) } })),
+              h(
+                "div",
+                { class: "state-card-head" },
+                h("code", null, text(name)),
+                rest.status !== undefined ? h("span", { class: `badge${failing ? " error" : ""}` }, text(rest.status)) : null,
+                act("Remove", { type: removal, payload: { slug: text(name) } }),
+              ),
               yamlView(toYaml(rest)),
             );
           }),
@@ -162,7 +197,11 @@ export function createStatePanel(links: Links, actions: StatePanelActions) {
           slug,
           "Activity",
           typeof state.lastEventAt === "string"
-            ? h("p", null, `Last event ${text(state.lastType)} at ${new Date(state.lastEventAt).toLocaleString()}${state.agent === true ? " · an agent's stream" : ""}`)
+            ? h(
+                "p",
+                null,
+                `Last event ${text(state.lastType)} at ${new Date(state.lastEventAt).toLocaleString()}${state.agent === true ? " · an agent's stream" : ""}`,
+              )
             : h("p", { class: "muted" }, "no events yet"),
         );
       default:
@@ -185,7 +224,17 @@ export function createStatePanel(links: Links, actions: StatePanelActions) {
           h("dd", { class: "state-count" }, Number(eventCount ?? lastOffset).toLocaleString()),
           createdAt ? [h("dt", null, "created"), h("dd", null, new Date(String(createdAt)).toLocaleString())] : null,
           h("dt", null, "children"),
-          h("dd", null, childPaths.length === 0 ? h("span", { class: "muted" }, "none") : h("ul", { class: "child-list" }, childPaths.map((path) => h("li", null, links.streamLink(path))))),
+          h(
+            "dd",
+            null,
+            childPaths.length === 0
+              ? h("span", { class: "muted" }, "none")
+              : h(
+                  "ul",
+                  { class: "child-list" },
+                  childPaths.map((path) => h("li", null, links.streamLink(path))),
+                ),
+          ),
         ),
         Object.entries(builtins).map(([slug, value]) => builtinSection(slug, value)),
       );

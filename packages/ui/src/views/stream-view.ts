@@ -89,7 +89,12 @@ export function createStreamView(options: StreamViewOptions) {
   const feedList = createVirtualList<FeedItem>({
     className: "feed-list",
     key: (item) => item.key,
-    render: (item) => h("div", { class: `feed-row${holdsFocus(item) ? " highlight" : ""}`, dataset: { first: String(item.firstOffset), last: String(item.lastOffset) } }, renderItem(item)),
+    render: (item) =>
+      h(
+        "div",
+        { class: `feed-row${holdsFocus(item) ? " highlight" : ""}`, dataset: { first: String(item.firstOffset), last: String(item.lastOffset) } },
+        renderItem(item),
+      ),
     estimateHeight: (item) => (item.kind === "raw" || item.kind === "notice" ? 36 : 110),
     onNearTop: () => void loadOlder(),
     onNearBottom: () => void loadNewer(),
@@ -133,7 +138,12 @@ export function createStreamView(options: StreamViewOptions) {
   const listSlot = h("div", { class: "list-slot", id: "stream-panel", role: "tabpanel", tabindex: "-1" }, h("p", { class: "list-empty muted" }, "Loading…"));
   const olderStatus = h("div", { class: "older-status", hidden: true, role: "status" }, "Loading events…");
   const search = createSearchPanel(api, path, () => search.close());
-  const searchInput = h("input", { class: "search-input", type: "search", placeholder: "Search: text, type:agent-*", "aria-label": "Search this stream (text, or type:name)" });
+  const searchInput = h("input", {
+    class: "search-input",
+    type: "search",
+    placeholder: "Search: text, type:agent-*",
+    "aria-label": "Search this stream (text, or type:name)",
+  });
   const gotoInput = h("input", { class: "goto-input", type: "text", placeholder: "Go to # or time", "aria-label": "Go to an offset or a time" });
   const gotoError = h("span", { class: "goto-error error-message", role: "alert" });
   const toolbar = h(
@@ -239,7 +249,15 @@ export function createStreamView(options: StreamViewOptions) {
       (Object.keys(modes) as Mode[]).map((tab) =>
         h(
           "button",
-          { type: "button", role: "tab", id: `tab-${tab}`, "aria-controls": "stream-panel", class: tab === mode ? "active" : "", "aria-selected": String(tab === mode), onclick: () => setMode(tab) },
+          {
+            type: "button",
+            role: "tab",
+            id: `tab-${tab}`,
+            "aria-controls": "stream-panel",
+            class: tab === mode ? "active" : "",
+            "aria-selected": String(tab === mode),
+            onclick: () => setMode(tab),
+          },
           modes[tab],
         ),
       ),
@@ -379,8 +397,10 @@ export function createStreamView(options: StreamViewOptions) {
       statePanel.show(state);
       const paused = state.pause ?? null;
       const failing =
-        (Array.isArray(record(state.subscriptions).subscriptions) && (record(state.subscriptions).subscriptions as unknown[]).some((entry) => record(entry).failing)) ||
-        (Array.isArray(record(state.processors).processors) && (record(state.processors).processors as unknown[]).some((entry) => /fail|error|crash/.test(String(record(entry).status))));
+        (Array.isArray(record(state.subscriptions).subscriptions) &&
+          (record(state.subscriptions).subscriptions as unknown[]).some((entry) => record(entry).failing)) ||
+        (Array.isArray(record(state.processors).processors) &&
+          (record(state.processors).processors as unknown[]).some((entry) => /fail|error|crash/.test(String(record(entry).status))));
       options.onBadges?.({ agent: held.events.some((event) => event.type.startsWith("agent-")), paused: paused !== null, failing });
       pause.setPaused(paused !== null);
       banner.hidden = paused === null;

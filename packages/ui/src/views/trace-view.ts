@@ -21,7 +21,11 @@ export function traceView(runs: readonly TraceRun[], eventHref: (offset: number)
   }
   // The newest runs first, at most 200: a trace is read from what just happened.
   const shown = runs.slice(-200).reverse();
-  return h("div", { class: "trace" }, shown.map((run) => runSection(run, eventHref)));
+  return h(
+    "div",
+    { class: "trace" },
+    shown.map((run) => runSection(run, eventHref)),
+  );
 }
 
 function runSection(run: TraceRun, eventHref: (offset: number) => string): HTMLElement {
@@ -37,9 +41,17 @@ function runSection(run: TraceRun, eventHref: (offset: number) => string): HTMLE
       h("a", { class: "offset", href: eventHref(run.inputOffset) }, `#${run.inputOffset}`),
       h("span", { class: "trace-input" }, run.input || "(input not found)"),
       h("span", { class: `trace-outcome outcome-${run.outcome}` }, run.outcome),
-      h("span", { class: "muted" }, `${run.requests.length} call${run.requests.length === 1 ? "" : "s"} · ${formatMs(run.durationMs)}${tokens ? ` · ${tokens.toLocaleString()} tokens` : ""}`),
+      h(
+        "span",
+        { class: "muted" },
+        `${run.requests.length} call${run.requests.length === 1 ? "" : "s"} · ${formatMs(run.durationMs)}${tokens ? ` · ${tokens.toLocaleString()} tokens` : ""}`,
+      ),
     ),
-    h("ol", { class: "trace-spans" }, run.requests.map((request) => requestSpan(request, run.startedAt, total, eventHref))),
+    h(
+      "ol",
+      { class: "trace-spans" },
+      run.requests.map((request) => requestSpan(request, run.startedAt, total, eventHref)),
+    ),
   );
 }
 
@@ -75,23 +87,46 @@ function requestSpan(request: TraceRequest, runStart: number, total: number, eve
         h("dt", null, "tokens"),
         h("dd", { class: "span-tokens" }, tokens),
       ),
-      request.status === "failed" || request.status === "cancelled" ? h("span", { class: "span-reason error-message" }, `${request.status}: ${request.reason}`) : null,
+      request.status === "failed" || request.status === "cancelled"
+        ? h("span", { class: "span-reason error-message" }, `${request.status}: ${request.reason}`)
+        : null,
     ),
-    h("div", { class: "span-track" }, bar("span-bar", start, request.durationMs ?? 0, total), request.ttftMs !== undefined ? bar("span-ttft-bar", start, request.ttftMs, total) : null),
+    h(
+      "div",
+      { class: "span-track" },
+      bar("span-bar", start, request.durationMs ?? 0, total),
+      request.ttftMs !== undefined ? bar("span-ttft-bar", start, request.ttftMs, total) : null,
+    ),
     h(
       "details",
       { class: "span-request" },
-      h("summary", null, `Request: ${request.messages.length} message${request.messages.length === 1 ? "" : "s"}, ${request.tools.length} tool${request.tools.length === 1 ? "" : "s"}`),
+      h(
+        "summary",
+        null,
+        `Request: ${request.messages.length} message${request.messages.length === 1 ? "" : "s"}, ${request.tools.length} tool${request.tools.length === 1 ? "" : "s"}`,
+      ),
       h(
         "ol",
         { class: "span-messages" },
-        request.messages.map((message) => h("li", { class: "span-message" }, h("span", { class: "message-role" }, message.role), h("pre", { class: "message-content" }, message.content))),
+        request.messages.map((message) =>
+          h("li", { class: "span-message" }, h("span", { class: "message-role" }, message.role), h("pre", { class: "message-content" }, message.content)),
+        ),
       ),
       request.tools.length > 0
-        ? h("ul", { class: "span-tools" }, request.tools.map((tool) => h("li", null, h("code", null, tool.name), tool.description ? ` — ${tool.description}` : "")))
+        ? h(
+            "ul",
+            { class: "span-tools" },
+            request.tools.map((tool) => h("li", null, h("code", null, tool.name), tool.description ? ` — ${tool.description}` : "")),
+          )
         : null,
     ),
-    request.toolCalls.length > 0 ? h("ol", { class: "trace-tool-calls" }, request.toolCalls.map((call) => toolCallRow(call, runStart, total, eventHref))) : null,
+    request.toolCalls.length > 0
+      ? h(
+          "ol",
+          { class: "trace-tool-calls" },
+          request.toolCalls.map((call) => toolCallRow(call, runStart, total, eventHref)),
+        )
+      : null,
   );
 }
 
@@ -109,6 +144,8 @@ function toolCallRow(call: TraceToolCall, runStart: number, total: number, event
       h("span", { class: `tool-status ${status}` }, status),
     ),
     h("div", { class: "span-track" }, bar("span-bar tool", call.requestedAt - runStart, call.durationMs ?? 0, total)),
-    call.output !== undefined ? h("details", { class: "tool-output" }, h("summary", null, "Output"), h("pre", { class: "code" }, call.output.slice(0, 20_000))) : null,
+    call.output !== undefined
+      ? h("details", { class: "tool-output" }, h("summary", null, "Output"), h("pre", { class: "code" }, call.output.slice(0, 20_000)))
+      : null,
   );
 }

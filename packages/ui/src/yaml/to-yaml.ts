@@ -75,7 +75,8 @@ function literalSafe(text: string): boolean {
 // Characters YAML does not allow unescaped (C0/C1 controls, DEL, BOM, surrogates) or reads as line breaks.
 const needsEscape = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029\ufeff\ud800-\udfff]/;
 const reserved = /^(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|<<)$/;
-const numberLike = /^(?:[-+]?(?:\d[\d_]*)?(?:\.\d*)?(?:[eE][-+]?\d+)?|0x[0-9a-fA-F_]+|0o[0-7_]+|0b[01_]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|[-+]?\d[\d_]*(?::[0-5]?\d)+(?:\.\d*)?)$/;
+const numberLike =
+  /^(?:[-+]?(?:\d[\d_]*)?(?:\.\d*)?(?:[eE][-+]?\d+)?|0x[0-9a-fA-F_]+|0o[0-7_]+|0b[01_]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|[-+]?\d[\d_]*(?::[0-5]?\d)+(?:\.\d*)?)$/;
 
 function plainOrQuoted(text: string): string {
   const plain =
@@ -87,7 +88,7 @@ function plainOrQuoted(text: string): string {
     !needsEscape.test(text) &&
     !reserved.test(text) &&
     !numberLike.test(text);
-  if (plain || /^-[^\s\-]/.test(text) && plainAfterDash(text)) return text;
+  if (plain || (/^-[^\s\-]/.test(text) && plainAfterDash(text))) return text;
   // JSON strings are YAML double-quoted scalars, once the characters JSON leaves raw are escaped too.
   return JSON.stringify(text).replace(/[\u007f-\u009f\u2028\u2029\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }

@@ -32,7 +32,10 @@ export function deployProcessorTool(options: { client: EventsClient; timeoutMs?:
     description,
     input: z.object({
       path: z.string().default(".").describe("Where to run it: '.' (this stream) or './child'; never outside this stream."),
-      slug: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9\-_.]{0,127}$/).describe("The deployment's name on that stream."),
+      slug: z
+        .string()
+        .regex(/^[A-Za-z0-9][A-Za-z0-9\-_.]{0,127}$/)
+        .describe("The deployment's name on that stream."),
       script: z.string().min(1).max(1_000_000).describe("The processor module's JavaScript source."),
     }),
     timeoutMs: timeoutMs + 5_000,
@@ -58,7 +61,8 @@ export function deployProcessorTool(options: { client: EventsClient; timeoutMs?:
           if (event.type === "processor/started" && event.payload.slug === input.slug && event.payload.deployedOffset === deployed.offset) {
             return `${input.slug} is running on ${target} (deployed at offset ${deployed.offset}); it answers events without you.`;
           }
-          if (event.type === "processor/suspended" && event.payload.slug === input.slug) return { output: `${input.slug} was suspended: ${String(event.payload.reason)}`, isError: true };
+          if (event.type === "processor/suspended" && event.payload.slug === input.slug)
+            return { output: `${input.slug} was suspended: ${String(event.payload.reason)}`, isError: true };
           if (event.type === "stream/error-occurred" && event.payload.processor === input.slug && event.payload.kind === "load") {
             return { output: `${input.slug} failed to load: ${String(event.payload.message)}`, isError: true };
           }
@@ -66,7 +70,10 @@ export function deployProcessorTool(options: { client: EventsClient; timeoutMs?:
       } catch (error) {
         if (!signal.aborted) return { output: `could not follow ${target}: ${(error as Error).message}`, isError: true };
       }
-      return { output: `${input.slug} was deployed at offset ${deployed.offset} but did not report running within ${timeoutMs} ms; read ${target} for its errors`, isError: true };
+      return {
+        output: `${input.slug} was deployed at offset ${deployed.offset} but did not report running within ${timeoutMs} ms; read ${target} for its errors`,
+        isError: true,
+      };
     },
   });
 }

@@ -11,7 +11,10 @@ export interface FileToolOptions {
   maxReadChars?: number;
 }
 
-const failure = (error: unknown) => ({ output: `error: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`, isError: true });
+const failure = (error: unknown) => ({
+  output: `error: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`,
+  isError: true,
+});
 
 /** `read_file`: a file's text, optionally a range of lines, with a note when it was cut. */
 export function readFileTool(options: FileToolOptions) {
@@ -77,7 +80,8 @@ export function editFileTool(options: FileToolOptions) {
         const text = await readFile(target, "utf8");
         const count = text.split(oldText).length - 1;
         if (count === 0) return { output: `error: oldText was not found in ${path}; read the file and copy the text exactly`, isError: true };
-        if (count > 1 && !replaceAll) return { output: `error: oldText occurs ${count} times in ${path}; add context to make it unique, or set replaceAll`, isError: true };
+        if (count > 1 && !replaceAll)
+          return { output: `error: oldText occurs ${count} times in ${path}; add context to make it unique, or set replaceAll`, isError: true };
         await writeFile(target, replaceAll ? text.split(oldText).join(newText) : text.replace(oldText, () => newText));
         return `replaced ${replaceAll ? count : 1} occurrence${(replaceAll ? count : 1) > 1 ? "s" : ""} in ${path}`;
       } catch (error) {

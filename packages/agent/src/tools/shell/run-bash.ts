@@ -12,7 +12,10 @@ export interface ShellRun {
  * Runs `command` with the real `bash -c` in `cwd`, stdout and stderr interleaved, stdin closed. On timeout
  * or abort the whole process group is killed (a command's children too).
  */
-export function runBash(command: string, options: { cwd: string; timeoutMs: number; maxOutputChars: number; signal: AbortSignal; env?: NodeJS.ProcessEnv }): Promise<ShellRun> {
+export function runBash(
+  command: string,
+  options: { cwd: string; timeoutMs: number; maxOutputChars: number; signal: AbortSignal; env?: NodeJS.ProcessEnv },
+): Promise<ShellRun> {
   return new Promise((resolve, reject) => {
     const output = createOutputLimit(options.maxOutputChars);
     const child = spawn("bash", ["-c", command], { cwd: options.cwd, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"], detached: true });

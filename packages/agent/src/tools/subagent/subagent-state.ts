@@ -17,7 +17,10 @@ export const delegatedBySchema = z.object({
 export type DelegatedBy = z.infer<typeof delegatedBySchema>;
 
 export const subagentInputSchema = z.object({
-  name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "name is one path segment: 1-64 letters, digits, '_' or '-'").describe("The sub-agent's name; it runs on the child stream ./<name>."),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, "name is one path segment: 1-64 letters, digits, '_' or '-'")
+    .describe("The sub-agent's name; it runs on the child stream ./<name>."),
   task: z.string().min(1).describe("Everything the sub-agent needs to know to do the task; it does not see this conversation."),
 });
 
@@ -34,7 +37,13 @@ export interface SubagentState {
   /** Child name → the call that first delegated to it (that call also passes on the model settings). */
   firstCall: Record<string, string>;
   /** The model settings, tool policies and MCP servers set on this stream by events, passed on to new children. */
-  config: { model?: string; baseUrl?: string; api?: Api; toolPolicy?: { default?: ToolPolicy; tools: Record<string, ToolPolicy | null> }; mcpServers?: McpServerConfig[] };
+  config: {
+    model?: string;
+    baseUrl?: string;
+    api?: Api;
+    toolPolicy?: { default?: ToolPolicy; tools: Record<string, ToolPolicy | null> };
+    mcpServers?: McpServerConfig[];
+  };
   /** Input offset → who delegated it, how its run ended, and whether the parent closed the call already (then nothing is reported). */
   delegations: Record<string, DelegatedBy & { ended?: { outcome: RunOutcome; text?: string }; closed?: boolean }>;
   /** Set while this stream's own `maxSubagentDepth` setting is what counts. */
@@ -48,7 +57,17 @@ export function reduceSubagent(state: SubagentState, event: StoredEvent): Subage
   const parsed = parseAgentPayload(event.type, event.payload);
   if (!parsed?.ok) return state;
   // The payload passed its type's schema; these are the fields the cases below read.
-  const p = parsed.payload as { name: string; callId: string; requestId: string; input: unknown; model: string; inputOffset: number; outcome: RunOutcome; text?: string; maxSubagentDepth?: number };
+  const p = parsed.payload as {
+    name: string;
+    callId: string;
+    requestId: string;
+    input: unknown;
+    model: string;
+    inputOffset: number;
+    outcome: RunOutcome;
+    text?: string;
+    maxSubagentDepth?: number;
+  };
   switch (event.type) {
     case "agent-tool-announced":
       return p.name === subagentToolName ? { ...state, announced: JSON.stringify(p) } : state;
@@ -77,7 +96,9 @@ export function reduceSubagent(state: SubagentState, event: StoredEvent): Subage
       // The parent closed the call this child works for: its run's end is not reported.
       const by = delegatedBySchema.safeParse(event.metadata?.delegatedBy);
       if (!by.success) return state;
-      const delegations = Object.fromEntries(Object.entries(state.delegations).map(([offset, d]) => [offset, d.callId === by.data.callId && d.path === by.data.path ? { ...d, closed: true } : d]));
+      const delegations = Object.fromEntries(
+        Object.entries(state.delegations).map(([offset, d]) => [offset, d.callId === by.data.callId && d.path === by.data.path ? { ...d, closed: true } : d]),
+      );
       return { ...state, delegations };
     }
     case "agent-tool-call-completed": {

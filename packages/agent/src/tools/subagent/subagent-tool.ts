@@ -19,11 +19,19 @@ const definition = toolDefinition({
   run: async () => "",
 } as Tool<unknown>);
 
-async function report(pending: PendingAppends, append: ProcessorAppend, delegation: DelegatedBy & { ended?: { outcome: string; text?: string }; closed?: boolean }) {
+async function report(
+  pending: PendingAppends,
+  append: ProcessorAppend,
+  delegation: DelegatedBy & { ended?: { outcome: string; text?: string }; closed?: boolean },
+) {
   const ended = delegation.ended!;
   if (delegation.closed) return; // the parent closed the call itself (stopped, cancelled, timed out): it is answered once
   const output = ended.outcome === "answered" ? (ended.text ?? "") : `the sub-agent's run ended ${ended.outcome}${ended.text ? `: ${ended.text}` : ""}`;
-  const event = agentEvent("agent-tool-call-completed", { callId: delegation.callId, name: subagentToolName, output, isError: ended.outcome !== "answered" }, { idempotencyKey: `subagent-result:${delegation.requestId}:${delegation.callId}` });
+  const event = agentEvent(
+    "agent-tool-call-completed",
+    { callId: delegation.callId, name: subagentToolName, output, isError: ended.outcome !== "answered" },
+    { idempotencyKey: `subagent-result:${delegation.requestId}:${delegation.callId}` },
+  );
   await pending.send(delegation.path, event, append);
 }
 
@@ -87,7 +95,11 @@ export function createSubagentProcessor(options: { slug?: string; maxDepth?: num
         if (name === undefined) return;
         const delegatedBy = { path, callId, requestId: "" };
         const inputOffset = childInputs.get(`${path}#${callId}`);
-        const stop = agentEvent("agent-run-stop-requested", { ...(inputOffset ? { inputOffset } : {}), reason: `the parent's call ${callId} was closed: ${String(event.payload.output).slice(0, 300)}` }, { idempotencyKey: `subagent-stop:${callId}`, metadata: { delegatedBy } });
+        const stop = agentEvent(
+          "agent-run-stop-requested",
+          { ...(inputOffset ? { inputOffset } : {}), reason: `the parent's call ${callId} was closed: ${String(event.payload.output).slice(0, 300)}` },
+          { idempotencyKey: `subagent-stop:${callId}`, metadata: { delegatedBy } },
+        );
         await pending.send(resolveStreamPath(path, `./${name}`), stop, append);
         return;
       }
@@ -97,7 +109,14 @@ export function createSubagentProcessor(options: { slug?: string; maxDepth?: num
       const parsed = subagentInputSchema.safeParse(input);
       if (!parsed.success) {
         const output = `error: invalid arguments for subagent: ${parsed.error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; ")}`;
-        await append({ path, event: agentEvent("agent-tool-call-completed", { callId, name: subagentToolName, output, isError: true }, { idempotencyKey: `tool:${requestId}:${callId}` }) });
+        await append({
+          path,
+          event: agentEvent(
+            "agent-tool-call-completed",
+            { callId, name: subagentToolName, output, isError: true },
+            { idempotencyKey: `tool:${requestId}:${callId}` },
+          ),
+        });
         return;
       }
       const maxDepth = state.maxDepth ?? options.maxDepth ?? defaultMaxSubagentDepth;
@@ -105,7 +124,14 @@ export function createSubagentProcessor(options: { slug?: string; maxDepth?: num
       if (depth > maxDepth) {
         await append({ path, event: agentEvent("agent-subagent-refused", { callId, depth, maxDepth }, { idempotencyKey: `subagent-refused:${callId}` }) });
         const output = `error: refused: a sub-agent here would be ${depth} levels deep, and sub-agents may nest ${maxDepth} deep at most (maxSubagentDepth). Do the task yourself.`;
-        await append({ path, event: agentEvent("agent-tool-call-completed", { callId, name: subagentToolName, output, isError: true }, { idempotencyKey: `tool:${requestId}:${callId}` }) });
+        await append({
+          path,
+          event: agentEvent(
+            "agent-tool-call-completed",
+            { callId, name: subagentToolName, output, isError: true },
+            { idempotencyKey: `tool:${requestId}:${callId}` },
+          ),
+        });
         return;
       }
       const child = resolveStreamPath(path, `./${parsed.data.name}`);
@@ -113,7 +139,8 @@ export function createSubagentProcessor(options: { slug?: string; maxDepth?: num
         // A sub-agent streams chunks too: give its stream the agent's breaker, once.
         await append({ path: child, event: { type: "circuit-breaker/configured", payload: { ...agentBreaker }, idempotencyKey: agentBreakerKey } });
         if (state.config.model) await append({ path: child, event: agentEvent("agent-model-changed", { model: state.config.model }) });
-        if (state.config.baseUrl || state.config.api) await append({ path: child, event: agentEvent("agent-provider-changed", { baseUrl: state.config.baseUrl, api: state.config.api }) });
+        if (state.config.baseUrl || state.config.api)
+          await append({ path: child, event: agentEvent("agent-provider-changed", { baseUrl: state.config.baseUrl, api: state.config.api }) });
         // A sub-agent asks before the same tools as its parent: delegating is no way around a policy.
         if (state.config.toolPolicy) await append({ path: child, event: agentEvent("agent-tool-policy-changed", state.config.toolPolicy) });
         // And it gets the MCP servers an event configured here (the child's MCP processor checks them
@@ -121,7 +148,14 @@ export function createSubagentProcessor(options: { slug?: string; maxDepth?: num
         if (state.config.mcpServers) await append({ path: child, event: agentEvent("agent-mcp-servers-configured", { servers: state.config.mcpServers }) });
       }
       const delegatedBy: DelegatedBy = { path, callId, requestId, depth, maxDepth };
-      const stored = await append({ path: child, event: agentEvent("agent-input-added", { content: parsed.data.task, policy: "queue" }, { idempotencyKey: `subagent:${requestId}:${callId}`, metadata: { delegatedBy } }) });
+      const stored = await append({
+        path: child,
+        event: agentEvent(
+          "agent-input-added",
+          { content: parsed.data.task, policy: "queue" },
+          { idempotencyKey: `subagent:${requestId}:${callId}`, metadata: { delegatedBy } },
+        ),
+      });
       childInputs.set(`${path}#${callId}`, stored.offset);
     },
   };

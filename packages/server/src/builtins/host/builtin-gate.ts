@@ -46,7 +46,14 @@ export function createBuiltinGate(options: {
 
   const keyOf = (project: string, path: string) => `${project}\u0000${path}`;
 
-  function judge(project: string, path: StreamPath, events: PreparedEvent[], current: unknown[], offset: number, projectWide: (readonly unknown[] | undefined)[]): number {
+  function judge(
+    project: string,
+    path: StreamPath,
+    events: PreparedEvent[],
+    current: unknown[],
+    offset: number,
+    projectWide: (readonly unknown[] | undefined)[],
+  ): number {
     const createdAt = new Date(now()).toISOString();
     for (const event of events) {
       for (const [index, builtin] of builtins.entries()) {

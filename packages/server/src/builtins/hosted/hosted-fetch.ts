@@ -54,7 +54,9 @@ export function createHostedFetch(options: { outbound: OutboundFetch; secrets: P
         const secret = await options.secrets.get(project, secretName);
         if (!secret) throw new Error(`fetch: there is no secret '${secretName}' in project ${project} (PUT /api/secrets/${secretName})`);
         if (!secretBoundTo(url, secret.allowedHosts)) {
-          throw new Error(`fetch: the secret '${secretName}' is not bound to ${url.host}; add it to the secret's allowedHosts (PUT /api/secrets/${secretName})`);
+          throw new Error(
+            `fetch: the secret '${secretName}' is not bound to ${url.host}; add it to the secret's allowedHosts (PUT /api/secrets/${secretName})`,
+          );
         }
         value = value.replace(match[0], secret.value);
         substituted.push({ name: secretName, value: secret.value });

@@ -22,7 +22,10 @@ export const hostedProcessors: Builtin<HostedState> = {
   reduce: ({ event, state }) => reduceHosted(state, event),
   gate: ({ event, state, path }) => {
     if (event.type === "processor/deployed" && typeof event.payload.script === "string" && !/\bexport\b/.test(event.payload.script)) {
-      return invalidPayload(event.type, "script: the module exports nothing; export the processor, e.g. 'export default defineProcessor(() => ({ slug, initialState, reduce, afterAppend }))'.");
+      return invalidPayload(
+        event.type,
+        "script: the module exports nothing; export the processor, e.g. 'export default defineProcessor(() => ({ slug, initialState, reduce, afterAppend }))'.",
+      );
     }
     if (event.type === "processor/removed") {
       const slug = String(event.payload.slug);
@@ -68,7 +71,11 @@ function createHostedEffects(services: HostedPorts, settings: BuiltinSettings): 
             deployedAtOffset: deployment.configuredOffset,
             status: deployment.suspended ? "suspended" : (runner?.status() ?? "stopped"),
             ...(deployment.suspended ? { suspendedBecause: deployment.suspended.reason } : {}),
-            cursor: Math.max(runner?.position() ?? 0, (await services.cursors.getCursor(project, path, `processor:${deployment.slug}`)) ?? 0, deployment.startAfter),
+            cursor: Math.max(
+              runner?.position() ?? 0,
+              (await services.cursors.getCursor(project, path, `processor:${deployment.slug}`)) ?? 0,
+              deployment.startAfter,
+            ),
             state: await runner?.state().catch(() => undefined),
           };
         }),

@@ -140,7 +140,9 @@ export function createHostedRunner(options: {
     if (cause !== undefined) payload.offset = cause;
     if (logBucket.dropped > 0) payload.dropped = logBucket.dropped;
     logBucket.dropped = 0;
-    void services.appender.appendAsServer(project, path, [{ type: "processor/logged", payload, appendedBy: { kind: "processor", slug } }]).catch((error) => log.warn("could not record a log line", { error: String(error) }));
+    void services.appender
+      .appendAsServer(project, path, [{ type: "processor/logged", payload, appendedBy: { kind: "processor", slug } }])
+      .catch((error) => log.warn("could not record a log line", { error: String(error) }));
   }
 
   async function fail(result: CallResult & { ok: false }, what: string, offset: number | undefined): Promise<"suspended" | "failed"> {
@@ -156,9 +158,11 @@ export function createHostedRunner(options: {
     if (failures >= limits.maxFailures || result.kind === "load") {
       const reason =
         result.kind === "load" ? `the module could not be loaded: ${result.message}` : `${failures} calls in a row failed; the last: ${result.message}`;
-      await services.appender.appendAsServer(project, path, [{ type: "processor/suspended", payload: { slug, reason, failures }, appendedBy: runnerProvenance }]).catch((error) => {
-        log.error("could not record a suspension", { error: String(error) });
-      });
+      await services.appender
+        .appendAsServer(project, path, [{ type: "processor/suspended", payload: { slug, reason, failures }, appendedBy: runnerProvenance }])
+        .catch((error) => {
+          log.error("could not record a suspension", { error: String(error) });
+        });
       return "suspended";
     }
     return "failed";
@@ -181,7 +185,8 @@ export function createHostedRunner(options: {
     if (!known || known.offset > cursor) return undefined;
     const [record] = await services.events.read(project, path, { afterOffset: known.at - 1, limit: 1 });
     const event = record ? (JSON.parse(record.json) as StoredEvent) : undefined;
-    if (event?.type !== "processor/snapshotted" || event.payload.slug !== slug || event.payload.deployedOffset !== deployment.configuredOffset) return undefined;
+    if (event?.type !== "processor/snapshotted" || event.payload.slug !== slug || event.payload.deployedOffset !== deployment.configuredOffset)
+      return undefined;
     const result = await processor.restore(JSON.stringify(event.payload.state ?? null));
     if (!result.ok) {
       log.warn("could not restore a snapshot; reducing the history instead", { at: known.at, error: result.message });
@@ -227,7 +232,7 @@ export function createHostedRunner(options: {
       const restored = await restoreSnapshot(processor, cursor);
       snapshotted = Math.max(snapshotted, restored ?? 0);
       let reduced = 0;
-      for (let after = restored ?? 0; after < cursor; ) {
+      for (let after = restored ?? 0; after < cursor;) {
         const records = await services.events.read(project, path, { afterOffset: after, limit: Math.min(pageSize, cursor - after) });
         if (stopped) return "stop";
         if (records.length === 0) break;
@@ -250,7 +255,13 @@ export function createHostedRunner(options: {
           if (broken(result)) return "reload";
         }
       }
-      await services.appender.appendAsServer(project, path, [{ type: "processor/started", payload: { slug, deployedOffset: deployment.configuredOffset, ...(restored === undefined ? {} : { snapshotOffset: restored }), reduced }, appendedBy: runnerProvenance }]);
+      await services.appender.appendAsServer(project, path, [
+        {
+          type: "processor/started",
+          payload: { slug, deployedOffset: deployment.configuredOffset, ...(restored === undefined ? {} : { snapshotOffset: restored }), reduced },
+          appendedBy: runnerProvenance,
+        },
+      ]);
       // Running once the start is on record, so whoever sees the status finds the event too.
       status = "running";
       position = cursor;

@@ -54,7 +54,12 @@ export function reduceHosted(state: HostedState, event: StoredEvent): HostedStat
 
 /** True for the events the server appends about a hosted processor: it never handles those of its own slug. */
 export function isDiagnosticFor(event: StoredEvent, slug: string): boolean {
-  if (event.type === "processor/logged" || event.type === "processor/started" || event.type === "processor/suspended" || event.type === "processor/snapshotted") {
+  if (
+    event.type === "processor/logged" ||
+    event.type === "processor/started" ||
+    event.type === "processor/suspended" ||
+    event.type === "processor/snapshotted"
+  ) {
     return event.payload.slug === slug;
   }
   return event.type === "stream/error-occurred" && event.payload.processor === slug;

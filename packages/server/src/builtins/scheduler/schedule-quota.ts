@@ -15,7 +15,9 @@ const cronSample = 20;
  * @example
  * checkScheduleQuota({ event, state, project, path, quotas }); // TributaryError quota_exceeded, or undefined
  */
-export function checkScheduleQuota(context: Pick<BuiltinGateContext<SchedulerState>, "event" | "state" | "project" | "path" | "quotas" | "projectStates">): TributaryError | undefined {
+export function checkScheduleQuota(
+  context: Pick<BuiltinGateContext<SchedulerState>, "event" | "state" | "project" | "path" | "quotas" | "projectStates">,
+): TributaryError | undefined {
   const { event, state, project, path, quotas } = context;
   const { slug, schedule } = event.payload as { slug: string; schedule: Schedule };
   const interval = shortestInterval(schedule);
@@ -33,9 +35,17 @@ export function checkScheduleQuota(context: Pick<BuiltinGateContext<SchedulerSta
 }
 
 /** The scheduler's quotas on a fork: the schedules the copies carry must fit beside the project's. */
-export function checkScheduleFork(context: Pick<BuiltinGateContext<SchedulerState>, "state" | "project" | "path" | "quotas"> & { projectStates: readonly SchedulerState[] }): TributaryError | undefined {
+export function checkScheduleFork(
+  context: Pick<BuiltinGateContext<SchedulerState>, "state" | "project" | "path" | "quotas"> & { projectStates: readonly SchedulerState[] },
+): TributaryError | undefined {
   const { state, project, path, quotas } = context;
-  return checkQuota(counted, quotas.schedules, { project, path, onStream: 0, inProject: countIn(context.projectStates), forked: Object.keys(state.schedules).length });
+  return checkQuota(counted, quotas.schedules, {
+    project,
+    path,
+    onStream: 0,
+    inProject: countIn(context.projectStates),
+    forked: Object.keys(state.schedules).length,
+  });
 }
 
 const counted = { what: "schedules", flag: "--schedule-quota", removedBy: "schedule/cancelled" } as const;

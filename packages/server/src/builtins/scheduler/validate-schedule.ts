@@ -30,9 +30,7 @@ export function validateSchedule(event: PreparedEvent): TributaryError | undefin
     try {
       if (!cronOf(schedule.cron, schedule.timezone).nextRun()) return invalid(`schedule.cron: ${JSON.stringify(schedule.cron)} never fires.`);
     } catch (error) {
-      return invalid(
-        `schedule.cron: ${(error as Error).message} Use 5 fields (minute hour day month weekday) or 6 (with seconds first), e.g. "*/5 * * * *".`,
-      );
+      return invalid(`schedule.cron: ${(error as Error).message} Use 5 fields (minute hour day month weekday) or 6 (with seconds first), e.g. "*/5 * * * *".`);
     }
   }
   try {

@@ -3,12 +3,11 @@ import { z } from "zod";
 /** What a secret may be called: like an environment variable, plus '-' and '.'. */
 export const secretNamePattern = /^[A-Za-z][A-Za-z0-9_.-]{0,127}$/;
 
-export const secretNameSchema = z
-  .string()
-  .regex(secretNamePattern, "a secret's name is 1-128 letters, digits, '_', '-' or '.', starting with a letter");
+export const secretNameSchema = z.string().regex(secretNamePattern, "a secret's name is 1-128 letters, digits, '_', '-' or '.', starting with a letter");
 
 /** A host a secret may be sent to: a name or address with an optional port, or `*.suffix`. */
-export const secretHostPattern = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:\d{1,5})?$|^\[[0-9a-fA-F:.]+\](:\d{1,5})?$/;
+export const secretHostPattern =
+  /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:\d{1,5})?$|^\[[0-9a-fA-F:.]+\](:\d{1,5})?$/;
 
 /** The body of `PUT /api/secrets/<name>`. */
 export const secretBodySchema = z

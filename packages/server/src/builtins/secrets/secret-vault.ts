@@ -48,7 +48,10 @@ export function loadSecretKeys(file: string | undefined): Key[] {
     throw new Error(`The secrets key file ${file} may be read by others (mode ${mode.toString(8)}); run 'chmod 600 ${file}'.`);
   }
   chmodSync(file, 0o600);
-  const lines = readFileSync(file, "utf8").split("\n").map((line) => line.trim()).filter((line) => line !== "" && !line.startsWith("#"));
+  const lines = readFileSync(file, "utf8")
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#"));
   if (lines.length === 0) throw new Error(`The secrets key file ${file} holds no key; see docs/hosted-processors.md#secrets`);
   return lines.map((line) => keyOf(line, file));
 }

@@ -73,8 +73,26 @@ export function cursorWorkerBuiltin<State, Entry extends SlugEntry, Worker exten
     ...(quota
       ? {
           gateSeesProject: (event: PreparedEvent) => event.type === configured,
-          admitFork: ({ state, project, path, quotas, projectStates }: { state: State; project: string; path: StreamPath; quotas: QuotaSettings; projectStates: readonly State[] }) =>
-            checkQuota(quota.counted, quota.of(quotas), { project, path, onStream: 0, inProject: countIn(projectStates), forked: Object.keys(spec.slugs(state).entries).length }),
+          admitFork: ({
+            state,
+            project,
+            path,
+            quotas,
+            projectStates,
+          }: {
+            state: State;
+            project: string;
+            path: StreamPath;
+            quotas: QuotaSettings;
+            projectStates: readonly State[];
+          }) =>
+            checkQuota(quota.counted, quota.of(quotas), {
+              project,
+              path,
+              onStream: 0,
+              inProject: countIn(projectStates),
+              forked: Object.keys(spec.slugs(state).entries).length,
+            }),
         }
       : {}),
     resumes: namespace,

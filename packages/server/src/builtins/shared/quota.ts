@@ -62,7 +62,11 @@ export function checkQuota(
   const perProject = { quota: `${what}-per-project`, limit: quota.perProject };
   if (usage.forked !== undefined) {
     if (usage.forked > quota.perStream) {
-      return new TributaryError("quota_exceeded", `This fork would bring ${usage.forked} ${what} into ${usage.path}, more than one stream may have (${quota.perStream} ${what} per stream). ${raise}`, perStream);
+      return new TributaryError(
+        "quota_exceeded",
+        `This fork would bring ${usage.forked} ${what} into ${usage.path}, more than one stream may have (${quota.perStream} ${what} per stream). ${raise}`,
+        perStream,
+      );
     }
     if (usage.forked > 0 && usage.inProject + usage.forked > quota.perProject) {
       return new TributaryError(
@@ -74,7 +78,11 @@ export function checkQuota(
     return undefined;
   }
   if (usage.onStream >= quota.perStream) {
-    return new TributaryError("quota_exceeded", `${usage.path} already has ${usage.onStream} ${what}, the most one stream may have (${quota.perStream} ${what} per stream). ${raise}`, perStream);
+    return new TributaryError(
+      "quota_exceeded",
+      `${usage.path} already has ${usage.onStream} ${what}, the most one stream may have (${quota.perStream} ${what} per stream). ${raise}`,
+      perStream,
+    );
   }
   if (usage.inProject >= quota.perProject) {
     return new TributaryError(

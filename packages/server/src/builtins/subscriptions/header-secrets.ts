@@ -58,7 +58,9 @@ export async function withHeaderSecrets(
       const found = await lookup(secret!);
       if (found === undefined) throw new Error(`the secret '${secret}' in header ${name} is not set (PUT /api/secrets/${secret})`);
       if (!secretBoundTo(url, found.allowedHosts)) {
-        throw new Error(`the secret '${secret}' in header ${name} is not bound to ${url.host}; add the host to the secret's allowedHosts (PUT /api/secrets/${secret})`);
+        throw new Error(
+          `the secret '${secret}' in header ${name} is not bound to ${url.host}; add the host to the secret's allowedHosts (PUT /api/secrets/${secret})`,
+        );
       }
       values.set(secret!, found.value);
     }

@@ -100,7 +100,17 @@ export function createSubscriptionDelivery(options: {
           ? { ok: false as const, error: `the secret '${config.secretName}' is not set (PUT /api/secrets/${config.secretName})` }
           : headers instanceof Error
             ? { ok: false as const, error: headers.message }
-            : await postDelivery({ subscription: { ...config, headers }, project, event, body, attempt, secret, now: services.now(), signal, outbound: options.outbound });
+            : await postDelivery({
+                subscription: { ...config, headers },
+                project,
+                event,
+                body,
+                attempt,
+                secret,
+                now: services.now(),
+                signal,
+                outbound: options.outbound,
+              });
       if (result.ok) {
         status = null;
         return "done";

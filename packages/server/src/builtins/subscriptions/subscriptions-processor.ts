@@ -25,13 +25,17 @@ export const subscriptions = cursorWorkerBuiltin({
     const { url, filter, secretName, headers } = event.payload as { url?: string; filter?: string; secretName?: string; headers?: Record<string, unknown> };
     const credential = credentialInHeaders(headers);
     if (credential) return invalidPayload(event.type, `${credential}.`);
-    if (typeof url === "string" && !/^https?:\/\//i.test(url)) return invalidPayload(event.type, `url: must be an http:// or https:// URL; got ${JSON.stringify(url)}.`);
+    if (typeof url === "string" && !/^https?:\/\//i.test(url))
+      return invalidPayload(event.type, `url: must be an http:// or https:// URL; got ${JSON.stringify(url)}.`);
     if (typeof filter === "string") {
       const compiled = compileJsonata(filter);
       if (!compiled.ok) return invalidPayload(event.type, `filter: not a valid JSONata expression: ${compiled.message}.`);
     }
     if (typeof secretName === "string" && !secretNamePattern.test(secretName)) {
-      return invalidPayload(event.type, `secretName: must be a secret's name (letters, digits, '-', '_', '.'; starting with a letter); got ${JSON.stringify(secretName)}.`);
+      return invalidPayload(
+        event.type,
+        `secretName: must be a secret's name (letters, digits, '-', '_', '.'; starting with a letter); got ${JSON.stringify(secretName)}.`,
+      );
     }
     return undefined;
   },

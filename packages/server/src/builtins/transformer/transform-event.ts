@@ -33,7 +33,10 @@ export async function transformEvent(entry: TransformerEntry, event: StoredEvent
     return { kind: "failed", message: `the matcher failed: ${(error as Error).message}` };
   }
   if (depth >= maxChainDepth) {
-    return { kind: "failed", message: `the event is the output of a chain of ${depth} transformers; not transforming it further (a loop between transformers?)` };
+    return {
+      kind: "failed",
+      message: `the event is the output of a chain of ${depth} transformers; not transforming it further (a loop between transformers?)`,
+    };
   }
   let result: unknown;
   try {

@@ -6,7 +6,6 @@ import { compileJsonata } from "../shared/jsonata-expression.ts";
 import { transformEvent } from "./transform-event.ts";
 import { initialTransformersState, reduceTransformers, transformedBy, type TransformerEntry } from "./transformer-state.ts";
 
-
 /**
  * Runs one transformer over its stream from a persisted cursor (consumer `transformer:<slug>`).
  *
@@ -38,7 +37,11 @@ function createTransformerWorker(services: CursorWorkerPorts, project: string, p
     }
     try {
       const appendedBy = { kind: "processor" as const, slug: "transformer", causedBy: { streamPath: event.streamPath, offset: event.offset } };
-      await services.appender.appendAsClient(project, path, outcome.events.map((output) => ({ ...output, appendedBy })));
+      await services.appender.appendAsClient(
+        project,
+        path,
+        outcome.events.map((output) => ({ ...output, appendedBy })),
+      );
       return "done";
     } catch (error) {
       if (error instanceof TributaryError && error.code === "stream_paused") return "wait";

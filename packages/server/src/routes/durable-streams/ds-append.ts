@@ -28,7 +28,8 @@ export async function appendDurableStream(c: AppContext, path: StreamPath) {
   const streamSeq = c.req.header(dsHeader.seq);
   const contentType = c.req.header("content-type");
   const body = await readDsBody(c);
-  if (body.length === 0 && !close) throw new TributaryError("invalid_request", "An append needs a body (an empty body is allowed only with Stream-Closed: true).");
+  if (body.length === 0 && !close)
+    throw new TributaryError("invalid_request", "An append needs a body (an empty body is allowed only with Stream-Closed: true).");
 
   const outcome = await face.serialise(streamKey(project, path), async () => {
     const stream = requireLive(await findDsStream(parts, project, path, (expired) => removeDsStream(parts, face, expired)), path);
@@ -51,7 +52,10 @@ export async function appendDurableStream(c: AppContext, path: StreamPath) {
     }
     if (check && check.status !== "accepted") refuseProducer(check, (name, value) => c.header(name, value));
     if (streamSeq !== undefined && meta.lastStreamSeq !== undefined && streamSeq <= meta.lastStreamSeq) {
-      throw new TributaryError("sequence_conflict", `Stream-Seq ${JSON.stringify(streamSeq)} is not above the last one (${JSON.stringify(meta.lastStreamSeq)}).`);
+      throw new TributaryError(
+        "sequence_conflict",
+        `Stream-Seq ${JSON.stringify(streamSeq)} is not above the last one (${JSON.stringify(meta.lastStreamSeq)}).`,
+      );
     }
     const events = body.length === 0 ? [] : eventsFromBody(meta.kind, body, { maxEventBytes: parts.limits.maxEventBytes, allowEmpty: false });
     if (producer) keyByProducer(events, producer);

@@ -30,7 +30,10 @@ export async function createDurableStream(c: AppContext, path: StreamPath) {
         throw new TributaryError("stream_config_conflict", `The stream at ${path} was deleted while forks of it live; its path cannot be reused yet.`);
       }
       if (!sameConfig(existing.meta, request)) {
-        throw new TributaryError("stream_config_conflict", `A stream exists at ${path} with a different configuration (content type, TTL, expiry, closure or fork).`);
+        throw new TributaryError(
+          "stream_config_conflict",
+          `A stream exists at ${path} with a different configuration (content type, TTL, expiry, closure or fork).`,
+        );
       }
       return { stream: existing, created: false };
     }

@@ -49,7 +49,8 @@ export function parseForkRequest(get: (name: string) => string | undefined): For
   }
   let subOffset = 0;
   if (rawSub !== undefined) {
-    if (!/^\d{1,15}$/.test(rawSub)) throw new TributaryError("invalid_request", `Stream-Fork-Sub-Offset must be a non-negative integer; got ${JSON.stringify(rawSub)}.`);
+    if (!/^\d{1,15}$/.test(rawSub))
+      throw new TributaryError("invalid_request", `Stream-Fork-Sub-Offset must be a non-negative integer; got ${JSON.stringify(rawSub)}.`);
     subOffset = Number(rawSub);
     if (subOffset > 0 && offset === undefined) throw new TributaryError("invalid_request", "Stream-Fork-Sub-Offset needs Stream-Fork-Offset.");
   }
@@ -85,7 +86,10 @@ export async function createFork(
     if (offset > source.tail) throw new TributaryError("invalid_request", `Stream-Fork-Offset is past the source's tail.`);
     const partial = await subOffsetEvents(parts, source, offset, fork.subOffset);
 
-    const meta: DurableStreamMeta = { ...newMeta(source.meta.kind, contentType, request.closed), fork: { source: fork.source, offset, subOffset: fork.subOffset } };
+    const meta: DurableStreamMeta = {
+      ...newMeta(source.meta.kind, contentType, request.closed),
+      fork: { source: fork.source, offset, subOffset: fork.subOffset },
+    };
     // Expiry (§4.2's table): the fork's own when it asks for one, else the source's.
     if (request.ttlSeconds !== undefined) meta.ttlSeconds = request.ttlSeconds;
     else if (request.expiresAt !== undefined) meta.expiresAt = request.expiresAt;
@@ -95,12 +99,26 @@ export async function createFork(
     const stream: DsStream = { project, path, meta, implicit: false, ...locate(project, path, meta.kind), tail: 0 };
     const own = body.length === 0 ? [] : eventsFromBody(meta.kind, body, { maxEventBytes: parts.limits.maxEventBytes, allowEmpty: true });
     // The copies' schedules and subscriptions count against the project's quotas (builtin-gate.ts, 5).
-    await parts.appender.admitFork(stream.storeProject, stream.storePath, withPartial(copiesUpTo(parts.store, source.storeProject, source.storePath, offset), partial));
+    await parts.appender.admitFork(
+      stream.storeProject,
+      stream.storePath,
+      withPartial(copiesUpTo(parts.store, source.storeProject, source.storePath, offset), partial),
+    );
     // The prefix is copied inside the store (EventLog.fork, as POST /api/streams/<path>/fork does); the
     // sub-offset's part of the next append follows it in the same transaction.
     // A source that never stored an event (an empty stream is its record alone) has nothing to copy.
     const stored = await parts.store.info(source.storeProject, source.storePath);
-    const forked = stored === undefined ? { events: [] } : await parts.store.fork({ project: stream.storeProject, from: source.storePath, atOffset: offset, to: stream.storePath, events: partial.map((event) => ({ ...event, appendedBy: { kind: "processor", slug: "server" } })), idempotencyKeys: "drop" });
+    const forked =
+      stored === undefined
+        ? { events: [] }
+        : await parts.store.fork({
+            project: stream.storeProject,
+            from: source.storePath,
+            atOffset: offset,
+            to: stream.storePath,
+            events: partial.map((event) => ({ ...event, appendedBy: { kind: "processor", slug: "server" } })),
+            idempotencyKeys: "drop",
+          });
     const copied = forked.events.at(-1)?.event.offset ?? offset;
     const tail = await appendEvents(parts, { ...stream, tail: copied }, own);
     await parts.store.putDurableStream(project, path, meta);

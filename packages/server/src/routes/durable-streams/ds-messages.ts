@@ -15,11 +15,7 @@ export const bytesEventType = "bytes";
  *    Tributary event (`{"type": …}`), and otherwise as `stream/invalid-event-appended` carrying it, exactly
  *    like a webhook body the event API receives. An empty array is refused, except on create.
  */
-export function eventsFromBody(
-  kind: DurableStreamMeta["kind"],
-  body: Uint8Array,
-  options: { maxEventBytes: number; allowEmpty: boolean },
-): PreparedEvent[] {
+export function eventsFromBody(kind: DurableStreamMeta["kind"], body: Uint8Array, options: { maxEventBytes: number; allowEmpty: boolean }): PreparedEvent[] {
   if (kind === "bytes") {
     if (body.length > options.maxEventBytes) {
       throw new TributaryError("event_too_large", `An append is ${body.length} bytes; the limit is ${options.maxEventBytes}.`, {

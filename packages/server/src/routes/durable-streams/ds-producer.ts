@@ -34,7 +34,9 @@ export function checkProducer(producers: Record<string, DsProducerState>, reques
 export function refuseProducer(check: Exclude<ProducerCheck, { status: "accepted" | "duplicate" }>, setHeader: (name: string, value: string) => void): never {
   if (check.status === "stale") {
     setHeader(dsHeader.producerEpoch, String(check.epoch));
-    throw new TributaryError("producer_fenced", `A newer epoch (${check.epoch}) of this producer is writing; this one is fenced.`, { currentEpoch: check.epoch });
+    throw new TributaryError("producer_fenced", `A newer epoch (${check.epoch}) of this producer is writing; this one is fenced.`, {
+      currentEpoch: check.epoch,
+    });
   }
   if (check.status === "epoch-needs-seq-0") {
     throw new TributaryError("invalid_request", "A producer's new epoch must start at Producer-Seq 0.");

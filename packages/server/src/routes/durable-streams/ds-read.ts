@@ -26,7 +26,8 @@ export async function readDurableStream(c: AppContext, path: StreamPath) {
   if (live !== undefined && live !== "long-poll" && live !== "sse") {
     throw new TributaryError("invalid_query", `live must be long-poll or sse; got ${JSON.stringify(live)}.`);
   }
-  if (live !== undefined && start === undefined) throw new TributaryError("invalid_query", `live=${live} needs an offset (-1 for the beginning, now for the tail).`);
+  if (live !== undefined && start === undefined)
+    throw new TributaryError("invalid_query", `live=${live} needs an offset (-1 for the beginning, now for the tail).`);
   const cursor = c.req.query("cursor");
 
   const stream = await face.serialise(streamKey(project, path), async () => {

@@ -48,4 +48,3 @@ export async function deleteEvents(parts: ServerParts, storeProject: string, sto
     throw error;
   }
 }
-

@@ -84,12 +84,14 @@ export function streamSse(c: AppContext, stream: DsStream, from: number, cursor:
         after = page.next;
         const atTail = after >= current.tail;
         if (atTail && current.meta.closed) {
-          if (page.items.length === 0 || page.items.at(-1)!.offset < after) chunk += controlEvent({ streamNextOffset: formatDsOffset(after), streamClosed: true });
+          if (page.items.length === 0 || page.items.at(-1)!.offset < after)
+            chunk += controlEvent({ streamNextOffset: formatDsOffset(after), streamClosed: true });
           res.write(chunk);
           wait.cancel();
           break;
         }
-        if (page.items.length === 0 && !announcedIdle) chunk += controlEvent({ streamNextOffset: formatDsOffset(after), streamCursor: responseCursor(cursor), upToDate: true });
+        if (page.items.length === 0 && !announcedIdle)
+          chunk += controlEvent({ streamNextOffset: formatDsOffset(after), streamCursor: responseCursor(cursor), upToDate: true });
         // A reader slower than the catch-up holds the loop here rather than growing the server's memory.
         if (chunk && !res.write(chunk) && !abort.signal.aborted) await once(res, "drain", { signal: abort.signal }).catch(() => undefined);
         if (!atTail) {
@@ -98,7 +100,8 @@ export function streamSse(c: AppContext, stream: DsStream, from: number, cursor:
         }
         announcedIdle = true;
         const changed = await wait.promise;
-        if (!changed && !abort.signal.aborted) res.write(controlEvent({ streamNextOffset: formatDsOffset(after), streamCursor: responseCursor(cursor), upToDate: true }));
+        if (!changed && !abort.signal.aborted)
+          res.write(controlEvent({ streamNextOffset: formatDsOffset(after), streamCursor: responseCursor(cursor), upToDate: true }));
       }
     } catch (error) {
       parts.logger.error("durable-streams SSE reader failed", { path: stream.path, error: String(error) });

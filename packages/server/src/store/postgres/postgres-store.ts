@@ -310,7 +310,10 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       const plan = planAppend({ request, createdPaths, originals, createdAt, lastOffsetOf: (candidate) => Number(rows.get(candidate)!.last_offset) });
       for (const write of plan.writes) await insertWrite(client, touched, project, rows.get(write.path)!, write);
       for (const [headPath, lastOffset] of plan.heads) rows.get(headPath)!.last_offset = String(lastOffset);
-      await saveOffsets(client, [...plan.heads.keys()].map((headPath) => rows.get(headPath)!));
+      await saveOffsets(
+        client,
+        [...plan.heads.keys()].map((headPath) => rows.get(headPath)!),
+      );
       return { events: plan.events, createdPaths: createdPaths.sort((a, b) => a.split("/").length - b.split("/").length) as StreamPath[] };
     });
     await announceLocal(touched);
@@ -372,7 +375,10 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         );
         const createdPaths = (inserted.rows as { path: string }[]).map((row) => row.path);
         if (!createdPaths.includes(to)) throw forkTargetExists(to);
-        const locked = await client.query(`SELECT id, path, last_offset, created_at FROM tributary_streams WHERE project = $1 AND path = ANY($2::text[]) ORDER BY path FOR UPDATE`, [project, candidates]);
+        const locked = await client.query(
+          `SELECT id, path, last_offset, created_at FROM tributary_streams WHERE project = $1 AND path = ANY($2::text[]) ORDER BY path FOR UPDATE`,
+          [project, candidates],
+        );
         const rows = new Map((locked.rows as Row[]).map((row) => [row.path, row]));
         const target = rows.get(to)!;
         // The copied prefix is history (`historyOrigin`): no server's commit tailer announces it.
@@ -386,7 +392,10 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
           [target.id, `,"streamPath":${JSON.stringify(to)}`, `,"streamPath":${JSON.stringify(from)}`, source.id, atOffset],
         );
         if (request.idempotencyKeys !== "drop") {
-          await client.query(`INSERT INTO tributary_idempotency_keys (stream_id, key, "offset") SELECT $1, key, "offset" FROM tributary_idempotency_keys WHERE stream_id = $2 AND "offset" <= $3`, [target.id, source.id, atOffset]);
+          await client.query(
+            `INSERT INTO tributary_idempotency_keys (stream_id, key, "offset") SELECT $1, key, "offset" FROM tributary_idempotency_keys WHERE stream_id = $2 AND "offset" <= $3`,
+            [target.id, source.id, atOffset],
+          );
         }
         await client.query(
           `INSERT INTO tributary_consumer_cursors (project, path, consumer, "offset", updated_at) SELECT project, $1, consumer, LEAST("offset", $2), $3 FROM tributary_consumer_cursors WHERE project = $4 AND path = $5`,
@@ -398,7 +407,13 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
           [project, to, source.id, atOffset, [...markedNamespaces]],
         );
         target.last_offset = String(atOffset);
-        const plan = planAppend({ request: { project, path: to, events: request.events }, createdPaths: createdPaths as StreamPath[], originals: new Map(), createdAt, lastOffsetOf: (candidate) => Number(rows.get(candidate)!.last_offset) });
+        const plan = planAppend({
+          request: { project, path: to, events: request.events },
+          createdPaths: createdPaths as StreamPath[],
+          originals: new Map(),
+          createdAt,
+          lastOffsetOf: (candidate) => Number(rows.get(candidate)!.last_offset),
+        });
         for (const write of plan.writes) await insertWrite(client, touched, project, rows.get(write.path)!, write);
         for (const [headPath, lastOffset] of plan.heads) rows.get(headPath)!.last_offset = String(lastOffset);
         await saveOffsets(client, rows.values());

@@ -9,10 +9,7 @@ import type { EventFilter } from "../stream-store.ts";
  */
 export function sqliteFilterCondition(filter: EventFilter | undefined): { sql: string; params: string[] } {
   if (!filter) return { sql: "", params: [] };
-  const tests = [
-    ...(filter.types.length > 0 ? [`type IN (${filter.types.map(() => "?").join(", ")})`] : []),
-    ...filter.typePrefixes.map(() => "type GLOB ?"),
-  ];
+  const tests = [...(filter.types.length > 0 ? [`type IN (${filter.types.map(() => "?").join(", ")})`] : []), ...filter.typePrefixes.map(() => "type GLOB ?")];
   const params = [...filter.types, ...filter.typePrefixes.map((prefix) => `${prefix.replace(/[[*?]/g, (char) => `[${char}]`)}*`)];
   let sql = tests.length > 0 ? ` AND (${tests.join(" OR ")})` : "";
   if (filter.text !== undefined) {

@@ -121,7 +121,11 @@ export function createSqliteStore(options: SqliteStoreOptions): StreamStore {
             listener(batch);
           } catch (error) {
             // A listener's bug must not undo a commit that already happened; report it and go on.
-            logger.error("a commit listener threw", { project: batch.project, path: batch.path, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+            logger.error("a commit listener threw", {
+              project: batch.project,
+              path: batch.path,
+              error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+            });
           }
         }
       }
@@ -192,7 +196,13 @@ export function createSqliteStore(options: SqliteStoreOptions): StreamStore {
     const createdAt = new Date().toISOString();
     const createdPaths = [to, ...ancestorPaths(to)].filter((candidate) => !loadStream(project, candidate));
     const append = { project, path: to, events: request.events };
-    const plan = planAppend({ request: append, createdPaths, originals: new Map(), createdAt, lastOffsetOf: (candidate) => (candidate === to ? atOffset : (loadStream(project, candidate)?.lastOffset ?? 0)) });
+    const plan = planAppend({
+      request: append,
+      createdPaths,
+      originals: new Map(),
+      createdAt,
+      lastOffsetOf: (candidate) => (candidate === to ? atOffset : (loadStream(project, candidate)?.lastOffset ?? 0)),
+    });
     const touched = createStreams(tx, project, createdPaths, createdAt);
     const target = loadStream(project, to)!;
     // One statement per table: the prefix is copied inside SQLite, with the fork's path in each envelope.
@@ -210,11 +220,10 @@ export function createSqliteStore(options: SqliteStoreOptions): StreamStore {
   }
 
   function deleteInTransaction(tx: Transaction, project: string, path: StreamPath, recursive: boolean): DeleteResult {
-    const rows = (
-      path === "/"
-        ? statements.selectAll.all(project)
-        : statements.selectSubtree.all(project, path, `${path}/`, `${path}0`)
-    ) as { id: number; path: string }[];
+    const rows = (path === "/" ? statements.selectAll.all(project) : statements.selectSubtree.all(project, path, `${path}/`, `${path}0`)) as {
+      id: number;
+      path: string;
+    }[];
     if (rows.length === 0) throw new TributaryError("stream_not_found", `No stream at ${path} in project ${project}.`);
     if (!recursive && rows.some((row) => row.path !== path)) {
       throw new TributaryError("has_children", `${path} has child streams; pass recursive=true to delete them too.`, {
@@ -260,7 +269,11 @@ export function createSqliteStore(options: SqliteStoreOptions): StreamStore {
       if (range.filter) {
         const { sql, params } = sqliteFilterCondition(range.filter);
         return filtered(`SELECT offset, json FROM events WHERE stream_id = ? AND offset > ? AND offset < ?${sql} ORDER BY offset LIMIT ?`).all(
-          row.id, range.afterOffset, before, ...params, range.limit,
+          row.id,
+          range.afterOffset,
+          before,
+          ...params,
+          range.limit,
         ) as unknown as EventRecord[];
       }
       return statements.readRange.all(row.id, range.afterOffset, before, range.limit) as unknown as EventRecord[];
@@ -286,9 +299,7 @@ export function createSqliteStore(options: SqliteStoreOptions): StreamStore {
       const baseSlashes = path === "/" ? 0 : path.split("/").length - 1;
       const maxSlashes = depth === undefined ? 1_000_000 : baseSlashes + depth;
       const rows = (
-        path === "/"
-          ? statements.listAll.all(project, maxSlashes, limit)
-          : statements.listBelow.all(project, `${path}/`, `${path}0`, maxSlashes, limit)
+        path === "/" ? statements.listAll.all(project, maxSlashes, limit) : statements.listBelow.all(project, `${path}/`, `${path}0`, maxSlashes, limit)
       ) as { path: string; last_offset: number; created_at: string }[];
       return rows.map((row) => ({ path: row.path, lastOffset: row.last_offset, createdAt: row.created_at }));
     },
@@ -380,7 +391,9 @@ function prepareStatements(db: DatabaseSync) {
     copyEvents: db.prepare(
       "INSERT INTO events (stream_id, offset, type, json) SELECT ?1, offset, type, json_set(json, '$.streamPath', ?2) FROM events WHERE stream_id = ?3 AND offset <= ?4 ORDER BY offset",
     ),
-    copyKeys: db.prepare("INSERT INTO idempotency_keys (stream_id, key, offset) SELECT ?1, key, offset FROM idempotency_keys WHERE stream_id = ?2 AND offset <= ?3"),
+    copyKeys: db.prepare(
+      "INSERT INTO idempotency_keys (stream_id, key, offset) SELECT ?1, key, offset FROM idempotency_keys WHERE stream_id = ?2 AND offset <= ?3",
+    ),
     copyCursors: db.prepare(
       "INSERT INTO consumer_cursors (project, path, consumer, offset, updated_at) SELECT project, ?1, consumer, min(offset, ?2), ?3 FROM consumer_cursors WHERE project = ?4 AND path = ?5",
     ),
@@ -394,9 +407,7 @@ function prepareStatements(db: DatabaseSync) {
       `readJoined_${"sse" | "ndjson" | "json"}`,
       StatementSync
     >),
-    listAll: db.prepare(
-      `SELECT path, last_offset, created_at FROM streams WHERE project = ? AND path <> '/' AND ${slashes} <= ? ORDER BY path LIMIT ?`,
-    ),
+    listAll: db.prepare(`SELECT path, last_offset, created_at FROM streams WHERE project = ? AND path <> '/' AND ${slashes} <= ? ORDER BY path LIMIT ?`),
     listBelow: db.prepare(
       `SELECT path, last_offset, created_at FROM streams WHERE project = ? AND path >= ? AND path < ? AND ${slashes} <= ? ORDER BY path LIMIT ?`,
     ),

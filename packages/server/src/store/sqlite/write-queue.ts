@@ -22,11 +22,7 @@ interface Pending {
  * alone and its promise rejects; the others commit together. Promises resolve only after COMMIT and
  * after the commit listeners have run, so an acknowledged append is already on disk and already fanned out.
  */
-export function createWriteQueue(options: {
-  db: DatabaseSync;
-  onCommit: (batches: CommittedStreamEvents[]) => void;
-  onRollback: () => void;
-}) {
+export function createWriteQueue(options: { db: DatabaseSync; onCommit: (batches: CommittedStreamEvents[]) => void; onRollback: () => void }) {
   const { db } = options;
   // Prepared once: parsing these on every commit was a visible share of the append path.
   const sql = {

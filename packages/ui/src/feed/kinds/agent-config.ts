@@ -27,7 +27,12 @@ export const agentConfigKind = defineFeedKind<ConfigItem>({
       case "agent-model-changed":
         return notice(item, context, { tone: "config", icon: "gear", message: "Model set to", detail: h("code", null, text(payload.model)) });
       case "agent-system-prompt-changed":
-        return card(item, context, { tone: "config", icon: "gear", title: titles[type]!, body: codeBlock(text(payload.systemPrompt) || "(empty)", { previewLines: 6 }) });
+        return card(item, context, {
+          tone: "config",
+          icon: "gear",
+          title: titles[type]!,
+          body: codeBlock(text(payload.systemPrompt) || "(empty)", { previewLines: 6 }),
+        });
       default:
         return card(item, context, { tone: "config", icon: "gear", title: titles[type] ?? type, body: context.yaml(payload) });
     }

@@ -16,7 +16,12 @@ export const agentInputKind = defineFeedKind<InputItem>({
   reduce: (event, feed) => {
     const payload = record(event.payload);
     if (event.type === "agent-input-added") {
-      return feed.put({ ...itemFrom(event, "agent-input", `input:${event.offset}`), role: text(payload.role) || "user", content: text(payload.content), queuedBehind: 0 } as InputItem);
+      return feed.put({
+        ...itemFrom(event, "agent-input", `input:${event.offset}`),
+        role: text(payload.role) || "user",
+        content: text(payload.content),
+        queuedBehind: 0,
+      } as InputItem);
     }
     const behind = Number(payload.behindInputOffset) || 0;
     const input = feed.get<InputItem>(`input:${String(payload.inputOffset)}`);
@@ -28,11 +33,11 @@ export const agentInputKind = defineFeedKind<InputItem>({
     item.types[0] === "agent-input-queued"
       ? notice(item, context, { tone: "info", icon: "clock", message: "Input queued", detail: `behind the input #${item.queuedBehind}` })
       : h(
-      "div",
-      { class: `chat-row role-${item.role}`, dataset: { kind: "agent-input", role: item.role } },
-      item.role === "user" ? null : h("span", { class: "bubble-role" }, item.role),
-      h("div", { class: "bubble" }, h("div", { class: "bubble-text" }, item.content)),
-      item.queuedBehind ? h("div", { class: "bubble-status" }, `Queued behind the input #${item.queuedBehind}`) : null,
-      meta(item, context),
-    ),
+          "div",
+          { class: `chat-row role-${item.role}`, dataset: { kind: "agent-input", role: item.role } },
+          item.role === "user" ? null : h("span", { class: "bubble-role" }, item.role),
+          h("div", { class: "bubble" }, h("div", { class: "bubble-text" }, item.content)),
+          item.queuedBehind ? h("div", { class: "bubble-status" }, `Queued behind the input #${item.queuedBehind}`) : null,
+          meta(item, context),
+        ),
 });

@@ -25,7 +25,9 @@ export const agentMcpKind = defineFeedKind<McpItem>({
     }
     const open = feed.vars[stderrVar] as { key: string; lastOffset: number; name: string } | undefined;
     const previous = open && open.lastOffset === event.offset - 1 && open.name === text(payload.name) ? feed.get<McpItem>(open.key) : undefined;
-    const item: McpItem = previous ? { ...withEvent(previous, event), stderr: previous.stderr + text(payload.text) } : { ...itemFrom(event, "agent-mcp"), payload, stderr: text(payload.text) };
+    const item: McpItem = previous
+      ? { ...withEvent(previous, event), stderr: previous.stderr + text(payload.text) }
+      : { ...itemFrom(event, "agent-mcp"), payload, stderr: text(payload.text) };
     feed.vars[stderrVar] = { key: item.key, lastOffset: event.offset, name: text(payload.name) };
     feed.put(item);
   },
@@ -35,14 +37,29 @@ export const agentMcpKind = defineFeedKind<McpItem>({
     switch (item.types[0]) {
       case "agent-mcp-server-connected": {
         const tools = Array.isArray(p.tools) ? p.tools.map(text) : [];
-        return notice(item, context, { tone: "config", icon: "tool", message: ["MCP server ", name, " connected"], detail: `${text(p.transport)}${text(p.server) ? ` · ${text(p.server)}` : ""} · ${tools.length} tools` });
+        return notice(item, context, {
+          tone: "config",
+          icon: "tool",
+          message: ["MCP server ", name, " connected"],
+          detail: `${text(p.transport)}${text(p.server) ? ` · ${text(p.server)}` : ""} · ${tools.length} tools`,
+        });
       }
       case "agent-mcp-server-disconnected":
         return notice(item, context, { tone: "warn", icon: "warning", message: ["MCP server ", name, " went away"], detail: text(p.reason) });
       case "agent-mcp-server-failed":
-        return notice(item, context, { tone: "error", icon: "warning", message: ["MCP server ", name, p.refused === true ? " refused" : " failed"], detail: text(p.message) });
+        return notice(item, context, {
+          tone: "error",
+          icon: "warning",
+          message: ["MCP server ", name, p.refused === true ? " refused" : " failed"],
+          detail: text(p.message),
+        });
       default:
-        return notice(item, context, { tone: "info", icon: "dot", message: ["MCP server ", name, " stderr"], detail: codeBlock(item.stderr, { previewLines: 3 }) });
+        return notice(item, context, {
+          tone: "info",
+          icon: "dot",
+          message: ["MCP server ", name, " stderr"],
+          detail: codeBlock(item.stderr, { previewLines: 3 }),
+        });
     }
   },
 });

@@ -87,7 +87,11 @@ export const agentReplyKind = defineFeedKind<ReplyItem>({
       h(
         "div",
         { class: `bubble${live ? " streaming" : ""}${item.status === "failed" ? " failed" : ""}${onlyTools ? " tools-only" : ""}` },
-        item.text ? h("div", { class: "bubble-text" }, context.markdown(item.text)) : !onlyTools ? h("div", { class: "bubble-text" }, live ? "" : "(no text)") : null,
+        item.text
+          ? h("div", { class: "bubble-text" }, context.markdown(item.text))
+          : !onlyTools
+            ? h("div", { class: "bubble-text" }, live ? "" : "(no text)")
+            : null,
         item.toolCalls.length > 0
           ? h(
               "div",

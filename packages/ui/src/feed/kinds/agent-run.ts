@@ -13,7 +13,15 @@ interface RunItem extends FeedItem {
  */
 export const agentRunKind = defineFeedKind<RunItem>({
   name: "agent-run",
-  types: ["agent-run-ended", "agent-session-imported", "agent-prices-configured", "agent-context-added", "agent-compaction-started", "agent-history-compacted", "agent-compaction-failed"],
+  types: [
+    "agent-run-ended",
+    "agent-session-imported",
+    "agent-prices-configured",
+    "agent-context-added",
+    "agent-compaction-started",
+    "agent-history-compacted",
+    "agent-compaction-failed",
+  ],
   reduce: (event, feed) => feed.put({ ...itemFrom(event, "agent-run"), payload: record(event.payload) } as RunItem),
   render: (item, context) => {
     const { payload } = item;
@@ -64,7 +72,12 @@ export const agentRunKind = defineFeedKind<RunItem>({
           body: codeBlock(text(payload.summary), { previewLines: 8 }),
         });
       default:
-        return card(item, context, { tone: "error", icon: "warning", title: "Compaction failed", body: h("p", { class: "error-message" }, text(payload.message)) });
+        return card(item, context, {
+          tone: "error",
+          icon: "warning",
+          title: "Compaction failed",
+          body: h("p", { class: "error-message" }, text(payload.message)),
+        });
     }
   },
 });

@@ -39,7 +39,11 @@ export const agentToolKind = defineFeedKind<ToolItem>({
       case "agent-tool-call-approved":
         return feed.put(call.status === "awaiting" ? { ...call, status: "running", answer: `approved${by}` } : call);
       case "agent-tool-call-denied":
-        return feed.put(call.status === "awaiting" || call.status === "running" ? { ...call, status: "denied", answer: `denied${by}${text(payload.reason) ? `: ${text(payload.reason)}` : ""}` } : call);
+        return feed.put(
+          call.status === "awaiting" || call.status === "running"
+            ? { ...call, status: "denied", answer: `denied${by}${text(payload.reason) ? `: ${text(payload.reason)}` : ""}` }
+            : call,
+        );
       case "agent-tool-call-requested":
         return feed.put({ ...call, name: text(payload.name), input: payload.input ?? payload.arguments });
     }
@@ -53,17 +57,28 @@ export const agentToolKind = defineFeedKind<ToolItem>({
       icon: "tool",
       title: [h("code", null, item.name), " ", h("span", { class: `tool-status ${item.status}` }, statusLabel[item.status])],
       body: [
-        item.input === undefined ? null : typeof item.input === "string" ? h("pre", { class: "code tool-args" }, item.input) : h("div", { class: "tool-args" }, context.yaml(item.input)),
+        item.input === undefined
+          ? null
+          : typeof item.input === "string"
+            ? h("pre", { class: "code tool-args" }, item.input)
+            : h("div", { class: "tool-args" }, context.yaml(item.input)),
         item.status === "awaiting" ? approvalForm(item, context) : null,
         item.answer ? h("p", { class: "tool-answer muted" }, item.answer) : null,
-        item.status === "ok" || item.status === "error" ? h("div", { class: "tool-result" }, codeBlock(item.output || "(no output)", { previewLines: 10 })) : null,
+        item.status === "ok" || item.status === "error"
+          ? h("div", { class: "tool-result" }, codeBlock(item.output || "(no output)", { previewLines: 10 }))
+          : null,
       ],
     }),
 });
 
 /** Approve / Deny, and a reason for a denial; both disable themselves once sent (the stream shows the answer). */
 function approvalForm(item: ToolItem, context: FeedRenderContext): HTMLElement {
-  const reason = h("input", { class: "approval-reason", type: "text", placeholder: "Reason (the model reads it)", "aria-label": `Reason to deny ${item.name}` });
+  const reason = h("input", {
+    class: "approval-reason",
+    type: "text",
+    placeholder: "Reason (the model reads it)",
+    "aria-label": `Reason to deny ${item.name}`,
+  });
   const status = h("span", { class: "approval-status muted", role: "status" });
   const buttons: HTMLButtonElement[] = [];
   const answer = (type: string, payload: Record<string, unknown>) => {
@@ -76,7 +91,15 @@ function approvalForm(item: ToolItem, context: FeedRenderContext): HTMLElement {
   };
   buttons.push(
     h("button", { class: "primary approve-button", type: "button", onclick: () => answer("agent-tool-call-approved", {}) }, "Approve"),
-    h("button", { class: "danger deny-button", type: "button", onclick: () => answer("agent-tool-call-denied", reason.value.trim() ? { reason: reason.value.trim() } : {}) }, "Deny"),
+    h(
+      "button",
+      {
+        class: "danger deny-button",
+        type: "button",
+        onclick: () => answer("agent-tool-call-denied", reason.value.trim() ? { reason: reason.value.trim() } : {}),
+      },
+      "Deny",
+    ),
   );
   return h("div", { class: "approval-form" }, buttons, reason, status);
 }

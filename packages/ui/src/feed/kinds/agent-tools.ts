@@ -39,12 +39,18 @@ export const agentToolsKind = defineFeedKind<ToolsItem>({
           icon: "tool",
           title: item.tools.length === 1 ? ["Tool ", h("code", null, item.tools[0]!.name), " available"] : `${item.tools.length} tools available`,
           body: [
-            h("div", { class: "bubble-tools" }, item.tools.map((tool) => h("code", { class: "tool-chip", title: tool.description }, tool.name))),
+            h(
+              "div",
+              { class: "bubble-tools" },
+              item.tools.map((tool) => h("code", { class: "tool-chip", title: tool.description }, tool.name)),
+            ),
             h(
               "details",
               null,
               h("summary", { class: "muted" }, "Descriptions and parameters"),
-              item.tools.map((tool) => h("div", { class: "tool-doc" }, h("p", null, h("code", null, tool.name), " ", tool.description), context.yaml(tool.parameters))),
+              item.tools.map((tool) =>
+                h("div", { class: "tool-doc" }, h("p", null, h("code", null, tool.name), " ", tool.description), context.yaml(tool.parameters)),
+              ),
             ),
           ],
         }),

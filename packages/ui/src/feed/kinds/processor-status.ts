@@ -20,7 +20,12 @@ export const processorStatusKind = defineFeedKind<ProcessorStatusItem>({
     if (event.type === "processor/snapshotted") return;
     const payload = record(event.payload);
     const slug = text(payload.slug);
-    const message = event.type === "processor/started" ? `Processor ${slug} started` : event.type === "processor/suspended" ? `Processor ${slug} suspended` : `Processor ${slug} logged`;
+    const message =
+      event.type === "processor/started"
+        ? `Processor ${slug} started`
+        : event.type === "processor/suspended"
+          ? `Processor ${slug} suspended`
+          : `Processor ${slug} logged`;
     const detail = text(payload.reason) || text(payload.message) || text(payload.line) || text(payload.text);
     feed.put({ ...itemFrom(event, "processor-status"), slug, message, detail } as ProcessorStatusItem);
   },

@@ -47,7 +47,12 @@ export const processorKind = defineFeedKind<ProcessorItem>({
           body: [
             h("p", { class: "processor-status", dataset: { status: item.status } }, statusLine(item)),
             item.lastError
-              ? h("p", { class: "processor-error" }, h("a", { href: context.eventHref(item.lastError.offset) }, `Failed on #${item.lastError.offset}`), `: ${item.lastError.message}`)
+              ? h(
+                  "p",
+                  { class: "processor-error" },
+                  h("a", { href: context.eventHref(item.lastError.offset) }, `Failed on #${item.lastError.offset}`),
+                  `: ${item.lastError.message}`,
+                )
               : null,
             h("p", { class: "muted" }, `${item.script.split("\n").length} lines, ${formatBytes(item.script.length)} of JavaScript`),
             codeBlock(item.script, { label: "the source" }),
@@ -78,7 +83,8 @@ export function noteDeploymentStatus(event: StoredEvent, feed: FeedDraft): boole
   if (event.type === "processor/started") Object.assign(next, { status: "running", since: event.offset, lastError: undefined });
   else if (event.type === "processor/suspended") Object.assign(next, { status: "suspended", reason: text(payload.reason) });
   else if (event.type === "processor/snapshotted") next.snapshotOffset = typeof payload.offset === "number" ? payload.offset : undefined;
-  else if (event.type === "stream/error-occurred") next.lastError = { offset: typeof payload.offset === "number" ? payload.offset : event.offset, message: text(payload.message) };
+  else if (event.type === "stream/error-occurred")
+    next.lastError = { offset: typeof payload.offset === "number" ? payload.offset : event.offset, message: text(payload.message) };
   else return false;
   feed.put(next);
   return true;
