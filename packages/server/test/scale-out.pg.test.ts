@@ -16,7 +16,8 @@ beforeAll(async () => {
   const database = await postgres.createDatabase();
   a = await startTestServer({ store: await createPostgresStore({ connectionString: database }), leaseTtlMs: 3000 });
   // Server a holds the built-ins lease before b starts, so b is the standby.
-  await waitFor(async () => (await a.parts.store.acquireLease("builtins", "probe", 3000)) === false, "server a to hold the lease");
+  // (Asked of the server itself: probing the lease from outside could take it first and hold it.)
+  await waitFor(() => a.parts.runsBuiltins?.() === true, "server a to hold the lease", 30_000);
   b = await startTestServer({ store: await createPostgresStore({ connectionString: database }), leaseTtlMs: 3000 });
 });
 afterAll(async () => {
