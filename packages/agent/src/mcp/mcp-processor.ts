@@ -2,6 +2,7 @@ import type { EventInput, Processor, ProcessorAppend } from "@tributary/protocol
 import { agentEvent } from "../agent-event-types.ts";
 import type { McpServerConfig, ToolDefinition } from "../events.ts";
 import { createPendingAppends } from "../tools/pending-appends.ts";
+import { runToolCall } from "../tools/run-tool-call.ts";
 import { connectMcpServer, type McpConnection } from "./mcp-connection.ts";
 import { mcpServerKey, resolveAllowedServer } from "./mcp-server-spec.ts";
 import { initialMcpToolState, reduceMcpToolState, type McpToolState } from "./mcp-tool-state.ts";
@@ -275,37 +276,24 @@ export function createMcpProcessor(options: McpProcessorOptions = {}): { process
   ) {
     const route = offered.get(path)?.get(call.name);
     if (state.open[call.callId] === undefined) return;
-    const controller = new AbortController();
-    const runKey = `${path}#${call.callId}`;
-    running.set(runKey, controller);
-    let result: { output: string; isError: boolean };
-    try {
-      await append({
-        path,
-        event: agentEvent(
-          "agent-tool-call-started",
-          { callId: call.callId, name: call.name },
-          { idempotencyKey: `mcp-started:${call.requestId}:${call.callId}` },
-        ),
-      });
-      const server = route ? await live.get(route.key) : undefined;
-      if (!route || !server)
-        result = { output: `error: the MCP server behind ${call.name} is not connected (it reconnects on its own and with the next input)`, isError: true };
-      else if (call.input === null && call.arguments.trim() !== "")
-        result = { output: `error: the arguments are not valid JSON: ${call.arguments.slice(0, 500)}`, isError: true };
-      else result = await server.connection.call(route.mcpName, call.input ?? {}, AbortSignal.any([controller.signal, signal]));
-    } catch (error) {
-      result = { output: `error: ${call.name} failed: ${(error as Error)?.message ?? String(error)}`, isError: true };
-    } finally {
-      running.delete(runKey);
-    }
-    if (controller.signal.aborted) return; // closed by someone else: a late result would be ignored
-    if (signal.aborted) result = { output: `error: the MCP tool's process stopped while ${call.name} ran`, isError: true };
-    await send(
+    await runToolCall({
       path,
-      agentEvent("agent-tool-call-completed", { callId: call.callId, name: call.name, ...result }, { idempotencyKey: `mcp:${call.requestId}:${call.callId}` }),
+      call,
       append,
-    );
+      signal,
+      running,
+      pending,
+      keyPrefix: "mcp",
+      stoppedOutput: `error: the MCP tool's process stopped while ${call.name} ran`,
+      execute: async (callSignal) => {
+        const server = route ? await live.get(route.key) : undefined;
+        if (!route || !server)
+          return { output: `error: the MCP server behind ${call.name} is not connected (it reconnects on its own and with the next input)`, isError: true };
+        if (call.input === null && call.arguments.trim() !== "")
+          return { output: `error: the arguments are not valid JSON: ${call.arguments.slice(0, 500)}`, isError: true };
+        return server.connection.call(route.mcpName, call.input ?? {}, callSignal);
+      },
+    });
   }
 
   const processor: Processor<McpToolState> = {

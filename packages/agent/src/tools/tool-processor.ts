@@ -3,6 +3,7 @@ import { agentEvent, parseAgentPayload } from "../agent-event-types.ts";
 import type { ToolDefinition } from "../events.ts";
 import { toolDefinition, type Tool, type ToolResult } from "./define-tool.ts";
 import { createPendingAppends } from "./pending-appends.ts";
+import { runToolCall } from "./run-tool-call.ts";
 
 /** A tool processor's state on one stream. */
 export interface ToolProcessorState {
@@ -142,49 +143,29 @@ export function createToolProcessor(tools: AnyTool[], options: { slug?: string }
       const call = parsed.payload as { callId: string; requestId: string; name: string; input: unknown; arguments: string };
       const tool = byName.get(call.name);
       if (!tool || state.open[call.callId] === undefined) return;
-      const controller = new AbortController();
-      const key = `${path}#${call.callId}`;
-      running.set(key, controller);
-      let result: { output: string; isError: boolean };
-      try {
-        await append({
-          path,
-          event: agentEvent(
-            "agent-tool-call-started",
-            { callId: call.callId, name: call.name },
-            { idempotencyKey: `tool-started:${call.requestId}:${call.callId}` },
-          ),
-        });
-        const input = tool.input.safeParse(call.input ?? {});
-        if (call.input === null && call.arguments.trim() !== "") {
-          result = { output: `error: the arguments are not valid JSON: ${call.arguments.slice(0, 500)}`, isError: true };
-        } else if (!input.success) {
-          result = {
-            output: `error: invalid arguments for ${tool.name}: ${input.error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; ")}`,
-            isError: true,
-          };
-        } else {
-          result = asResult(
-            await tool.run(input.data, { signal: AbortSignal.any([controller.signal, signal]), path, callId: call.callId, requestId: call.requestId, append }),
-          );
-        }
-      } catch (error) {
-        result = { output: `error: ${tool.name} failed: ${(error as Error)?.message ?? String(error)}`, isError: true };
-      } finally {
-        running.delete(key);
-      }
-      // Closed by someone else (a late result would be ignored).
-      if (controller.signal.aborted) return;
-      if (signal.aborted) result = { output: `error: the ${tool.name} tool's process stopped while it ran this call`, isError: true };
-      await pending.send(
+      await runToolCall({
         path,
-        agentEvent(
-          "agent-tool-call-completed",
-          { callId: call.callId, name: call.name, ...result },
-          { idempotencyKey: `tool:${call.requestId}:${call.callId}` },
-        ),
+        call,
         append,
-      );
+        signal,
+        running,
+        pending,
+        keyPrefix: "tool",
+        stoppedOutput: `error: the ${tool.name} tool's process stopped while it ran this call`,
+        execute: async (callSignal) => {
+          const input = tool.input.safeParse(call.input ?? {});
+          if (call.input === null && call.arguments.trim() !== "") {
+            return { output: `error: the arguments are not valid JSON: ${call.arguments.slice(0, 500)}`, isError: true };
+          }
+          if (!input.success) {
+            return {
+              output: `error: invalid arguments for ${tool.name}: ${input.error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; ")}`,
+              isError: true,
+            };
+          }
+          return asResult(await tool.run(input.data, { signal: callSignal, path, callId: call.callId, requestId: call.requestId, append }));
+        },
+      });
     },
   };
 }
