@@ -11,6 +11,7 @@ export interface StoreFactory {
 }
 
 const parse = (records: { json: string }[]) => records.map((record) => JSON.parse(record.json) as StoredEvent);
+const text = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
 
 /**
  * The contract every StreamStore implementation must pass. A new backend adds one test file that calls
@@ -123,11 +124,40 @@ export function describeStreamStoreContract(name: string, factory: StoreFactory)
       const records = await store.read("p", "/enc", range);
       expect(records.map((r) => r.offset)).toEqual([3, 4, 5]);
       const sse = await store.readEncoded("p", "/enc", range, "sse");
-      expect(sse).toEqual({ text: records.map((r) => sseFrame(r.offset, r.json)).join(""), count: 3, lastOffset: 5 });
-      expect((await store.readEncoded("p", "/enc", range, "ndjson")).text).toBe(records.map((r) => `${r.json}\n`).join(""));
-      expect((await store.readEncoded("p", "/enc", range, "json")).text).toBe(records.map((r) => r.json).join(","));
-      expect(await store.readEncoded("p", "/missing", range, "json")).toEqual({ text: "", count: 0, lastOffset: undefined });
-      expect(await store.readEncoded("p", "/enc", { afterOffset: 7, limit: 3 }, "sse")).toEqual({ text: "", count: 0, lastOffset: undefined });
+      expect({ ...sse, bytes: text(sse.bytes) }).toEqual({ bytes: records.map((r) => sseFrame(r.offset, r.json)).join(""), count: 3, lastOffset: 5 });
+      expect(text((await store.readEncoded("p", "/enc", range, "ndjson")).bytes)).toBe(records.map((r) => `${r.json}\n`).join(""));
+      expect(text((await store.readEncoded("p", "/enc", range, "json")).bytes)).toBe(records.map((r) => r.json).join(","));
+      expect(await store.readEncoded("p", "/missing", range, "json")).toMatchObject({ count: 0, lastOffset: undefined });
+      expect((await store.readEncoded("p", "/missing", range, "json")).bytes.length).toBe(0);
+      expect(await store.readEncoded("p", "/enc", { afterOffset: 7, limit: 3 }, "sse")).toMatchObject({ count: 0, lastOffset: undefined });
+      expect((await store.readEncoded("p", "/enc", { afterOffset: 7, limit: 3 }, "sse")).bytes.length).toBe(0);
+    });
+
+    it("reads a page of 10,000 pre-joined events as read returns them, filtered or not", async () => {
+      // Large pages: a store may join them in pieces (SQLite does, 1,000 events at a time).
+      for (let batch = 0; batch < 11; batch++) {
+        const events = Array.from({ length: 1000 }, (_, i) => ({ type: i % 3 === 0 ? "three" : "other", payload: { i: batch * 1000 + i, text: "é" } }));
+        await store.append({ project: "p", path: "/big", events });
+      }
+      const filter = { types: ["three"], typePrefixes: [] };
+      for (const range of [
+        { afterOffset: 0, limit: 10_000 },
+        { afterOffset: 999, beforeOffset: 3002, limit: 10_000 },
+        { afterOffset: 500, limit: 2500 },
+        { afterOffset: 0, limit: 10_000, filter },
+        { afterOffset: 10, beforeOffset: 9000, limit: 1500, filter },
+      ]) {
+        const records = await store.read("p", "/big", range);
+        for (const format of ["json", "ndjson", "sse"] as const) {
+          const page = await store.readEncoded("p", "/big", range, format);
+          const expected = {
+            json: records.map((r) => r.json).join(","),
+            ndjson: records.map((r) => `${r.json}\n`).join(""),
+            sse: records.map((r) => sseFrame(r.offset, r.json)).join(""),
+          }[format];
+          expect({ ...page, bytes: text(page.bytes) }).toEqual({ bytes: expected, count: records.length, lastOffset: records.at(-1)!.offset });
+        }
+      }
     });
 
     it("keeps projects apart", async () => {

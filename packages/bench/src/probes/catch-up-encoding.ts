@@ -1,19 +1,25 @@
 /**
- * Probe (not part of `npm run bench`): the server-side work of a catch-up read per event, without HTTP:
- * reading pages from SQLite (the server's schema) and turning them into the bytes written to the socket.
- * "today" is what stream-writer.ts does (TEXT rows, frames joined with `+=`, then `res.write(string)`,
- * whose chunked encoding runs `Buffer.byteLength` — flattening the rope — and then encodes it again);
- * the alternatives let SQLite build the page, or hand Buffers to the socket.
+ * Probe (not part of `npm run bench`): the server-side work of a catch-up page per event, without HTTP:
+ * reading a page from SQLite (the server's schema and pragmas, a WAL file in a temporary directory) and
+ * turning it into the bytes written to the socket (a string is counted with `Buffer.byteLength` and
+ * encoded, as `node:http` does with a string body; a Buffer is written as it is).
  *
- * Usage: node packages/bench/src/probes/catch-up-encoding.ts [events=200000]
+ * Usage: NODE_OPTIONS=--conditions=tributary-source node packages/bench/src/probes/catch-up-encoding.ts [events=200000] [filter-substring]
  */
-import { DatabaseSync } from "node:sqlite";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { createSqliteStore } from "@tributary/server";
 
 const count = Number(process.argv[2] ?? 200_000);
-const db = new DatabaseSync(":memory:");
-db.exec(
-  "CREATE TABLE events (stream_id INTEGER NOT NULL, offset INTEGER NOT NULL, type TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (stream_id, offset)) WITHOUT ROWID",
-);
+const only = process.argv[3];
+const dir = mkdtempSync(join(tmpdir(), "catch-up-encoding-"));
+// The server's schema and file, then the same pragmas on a connection of our own.
+await createSqliteStore({ dataDir: dir }).close();
+const db = new DatabaseSync(join(dir, "tributary.db"));
+db.exec("PRAGMA journal_mode = WAL");
+db.exec("PRAGMA synchronous = NORMAL");
 const insert = db.prepare("INSERT INTO events VALUES (1, ?, 'bench/filled', ?)");
 db.exec("BEGIN");
 for (let i = 1; i <= count; i++) {
@@ -22,47 +28,162 @@ for (let i = 1; i <= count; i++) {
 }
 db.exec("COMMIT");
 
-const range = "FROM events WHERE stream_id = ? AND offset > ? ORDER BY offset LIMIT ?";
+const range = "FROM events WHERE stream_id = ? AND offset > ? AND offset < ? ORDER BY offset LIMIT ?";
+const max = Number.MAX_SAFE_INTEGER;
+const aggregate = (item: string, order: string, cast = false) =>
+  db.prepare(
+    `SELECT ${cast ? "CAST(" : ""}group_concat(${item}, ','${order})${cast ? " AS BLOB)" : ""} AS text, count(*) AS count, max(offset) AS last FROM (SELECT offset, json ${range})`,
+  );
+const today = aggregate("json", " ORDER BY offset");
+// A second connection whose sorter stays in memory (temp_store = MEMORY): the aggregate's ORDER BY sorts
+// the page, and a 2 MB page is past the default cache, so the sorter spills to a temporary file.
+const memoryDb = new DatabaseSync(join(dir, "tributary.db"));
+memoryDb.exec("PRAGMA temp_store = MEMORY");
+const todayMemory = memoryDb.prepare(
+  `SELECT group_concat(json, ',' ORDER BY offset) AS text, count(*) AS count, max(offset) AS last FROM (SELECT offset, json ${range})`,
+);
+const todayMemoryBlob = memoryDb.prepare(
+  `SELECT CAST(group_concat(json, ',' ORDER BY offset) AS BLOB) AS text, count(*) AS count, max(offset) AS last FROM (SELECT offset, json ${range})`,
+);
+const unordered = aggregate("json", "");
+const todayBlob = aggregate("json", " ORDER BY offset", true);
 const rows = db.prepare(`SELECT offset, json ${range}`);
-const framesBlob = db.prepare(
-  `SELECT max(offset) AS last, CAST(group_concat('id: ' || offset || char(10) || 'data: ' || json || char(10) || char(10), '' ORDER BY offset) AS BLOB) AS body FROM (SELECT offset, json ${range})`,
-);
-const jsonPageBlob = db.prepare(
-  `SELECT max(offset) AS last, CAST('{"events":[' || group_concat(json, ',' ORDER BY offset) || ']}' AS BLOB) AS body FROM (SELECT offset, json ${range})`,
-);
+const rowsBlob = db.prepare(`SELECT offset, CAST(json AS BLOB) AS json ${range}`);
+const arrays = db.prepare(`SELECT json ${range}`);
+arrays.setReturnArrays(true);
+const chunked = (chunk: number) =>
+  db.prepare(
+    `SELECT CAST(group_concat(json, ',' ORDER BY offset) AS BLOB) AS text, count(*) AS count, max(offset) AS last FROM (SELECT offset, json ${range}) GROUP BY (offset - 1) / ${chunk} ORDER BY 3`,
+  );
+const chunked1000 = chunked(1000);
+
+const head = Buffer.from('{"streamPath":"/bench/catch-up","events":[');
+const tail = (last: number) => `],"nextAfterOffset":${last},"hasMore":true,"lastOffset":${count}}`;
+/** What `node:http` does with a string body: count its bytes, then encode it. */
+const sendString = (body: string) => Buffer.byteLength(body) + Buffer.from(body).length;
+const sendBuffers = (parts: Uint8Array[]) => Buffer.concat(parts).length;
 
 type Page = (after: number, size: number) => number;
+const textPage =
+  (statement: StatementSync): Page =>
+  (after, size) => {
+    const page = statement.get(1, after, max, size) as { text: string; last: number };
+    return sendString(`{"streamPath":"/bench/catch-up","events":[${page.text}${tail(page.last)}`);
+  };
+const blobPage =
+  (statement: StatementSync): Page =>
+  (after, size) => {
+    const page = statement.get(1, after, max, size) as { text: Uint8Array; last: number };
+    return sendBuffers([head, page.text, Buffer.from(tail(page.last))]);
+  };
+const comma = Buffer.from(",");
+
 const variants: [string, number, Page][] = [
-  ["SQLite rows only (no encoding)", 1000, (after, size) => rows.all(1, after, size).length],
+  ["rows only (no encoding)", 10_000, (after, size) => rows.all(1, after, max, size).length],
+  ["today: group_concat ORDER BY -> string", 10_000, textPage(today)],
+  ["today, 1000-event pages", 1000, textPage(today)],
+  ["today, temp_store = MEMORY", 10_000, textPage(todayMemory)],
+  ["group_concat ORDER BY -> BLOB, temp_store = MEMORY", 10_000, blobPage(todayMemoryBlob)],
+  ["group_concat without ORDER BY -> string (order not guaranteed)", 10_000, textPage(unordered)],
+  ["group_concat ORDER BY -> BLOB", 10_000, blobPage(todayBlob)],
   [
-    "SSE today: rows, frames by +=, byteLength + encode",
-    1000,
-    (after, size) => {
-      let chunk = "";
-      for (const row of rows.all(1, after, size) as { offset: number; json: string }[]) chunk += `id: ${row.offset}\ndata: ${row.json}\n\n`;
-      return Buffer.byteLength(chunk) + Buffer.from(chunk).length;
-    },
-  ],
-  ["SSE: SQLite builds the page as one BLOB (1000)", 1000, (after, size) => (framesBlob.get(1, after, size) as { body: Uint8Array }).body.length],
-  ["SSE: SQLite builds the page as one BLOB (5000)", 5000, (after, size) => (framesBlob.get(1, after, size) as { body: Uint8Array }).body.length],
-  [
-    "JSON page today: rows, join, byteLength + encode",
+    "group_concat ORDER BY -> BLOB, 10 reads of 1000",
     10_000,
     (after, size) => {
-      const body = `{"events":[${(rows.all(1, after, size) as { json: string }[]).map((row) => row.json).join(",")}]}`;
-      return Buffer.byteLength(body) + Buffer.from(body).length;
+      const parts: Uint8Array[] = [head];
+      let last = after;
+      for (let read = 0; read < size; read += 1000) {
+        const page = todayBlob.get(1, last, max, 1000) as { text: Uint8Array; last: number; count: number };
+        if (read > 0) parts.push(comma);
+        parts.push(page.text);
+        last = page.last;
+      }
+      parts.push(Buffer.from(tail(last)));
+      return sendBuffers(parts);
     },
   ],
-  ["JSON page: SQLite builds it as one BLOB", 10_000, (after, size) => (jsonPageBlob.get(1, after, size) as { body: Uint8Array }).body.length],
+  [
+    "one query, GROUP BY 1000-event chunks -> BLOBs",
+    10_000,
+    (after, size) => {
+      const chunks = chunked1000.all(1, after, max, size) as { text: Uint8Array; last: number }[];
+      const parts: Uint8Array[] = [head];
+      for (const [index, chunk] of chunks.entries()) {
+        if (index > 0) parts.push(comma);
+        parts.push(chunk.text);
+      }
+      parts.push(Buffer.from(tail(chunks.at(-1)!.last)));
+      return sendBuffers(parts);
+    },
+  ],
+  [
+    "rows (objects), join in JS -> string",
+    10_000,
+    (after, size) => {
+      const page = rows.all(1, after, max, size) as { offset: number; json: string }[];
+      return sendString(`{"streamPath":"/bench/catch-up","events":[${page.map((row) => row.json).join(",")}${tail(page.at(-1)!.offset)}`);
+    },
+  ],
+  [
+    "rows (arrays, setReturnArrays), join in JS -> string",
+    10_000,
+    (after, size) => {
+      const page = arrays.all(1, after, max, size) as unknown as [string][];
+      let text = "";
+      for (const [index, row] of page.entries()) text += index === 0 ? row[0] : `,${row[0]}`;
+      return sendString(`{"streamPath":"/bench/catch-up","events":[${text}${tail(after + page.length)}`);
+    },
+  ],
+  [
+    "rows as BLOBs, Buffer.concat",
+    10_000,
+    (after, size) => {
+      const page = rowsBlob.all(1, after, max, size) as { offset: number; json: Uint8Array }[];
+      const parts: Uint8Array[] = [head];
+      for (const [index, row] of page.entries()) {
+        if (index > 0) parts.push(comma);
+        parts.push(row.json);
+      }
+      parts.push(Buffer.from(tail(page.at(-1)!.offset)));
+      return sendBuffers(parts);
+    },
+  ],
+  [
+    "rows as BLOBs by iterate(), Buffer.concat",
+    10_000,
+    (after, size) => {
+      const parts: Uint8Array[] = [head];
+      let last = after;
+      for (const row of rowsBlob.iterate(1, after, max, size) as Iterable<{ offset: number; json: Uint8Array }>) {
+        if (last > after) parts.push(comma);
+        parts.push(row.json);
+        last = row.offset;
+      }
+      parts.push(Buffer.from(tail(last)));
+      return sendBuffers(parts);
+    },
+  ],
 ];
 
-console.log(`${count.toLocaleString("en-US")} events of ~${(rows.get(1, 0, 1) as { json: string }).json.length} bytes, best of 3:`);
-for (const [name, size, page] of variants) {
-  let best = Number.POSITIVE_INFINITY;
-  for (let round = 0; round < 3; round++) {
-    const started = performance.now();
+// CPU time (user + system) of this process per event, the best of 5 rounds taken in turn (A B C … A B C …):
+// it holds better than wall time on a shared machine.
+const chosen = variants.filter(([name]) => only === undefined || name.includes(only));
+const best = chosen.map(() => Number.POSITIVE_INFINITY);
+const bestWall = chosen.map(() => Number.POSITIVE_INFINITY);
+for (let round = 0; round < 5; round++) {
+  for (const [index, [, size, page]] of chosen.entries()) {
+    const started = process.cpuUsage();
+    const wall = performance.now();
     for (let after = 0; after < count; after += size) page(after, size);
-    best = Math.min(best, (performance.now() - started) / count);
+    const used = process.cpuUsage(started);
+    best[index] = Math.min(best[index]!, (used.user + used.system) / count);
+    bestWall[index] = Math.min(bestWall[index]!, ((performance.now() - wall) * 1000) / count);
   }
-  console.log(`  ${name.padEnd(52)} ${(best * 1000).toFixed(2)} µs per event (${Math.round(1 / best).toLocaleString("en-US")}k events/s)`);
 }
+console.log(
+  `${count.toLocaleString("en-US")} events of ~${(rows.get(1, 0, max, 1) as { json: string }).json.length} bytes; CPU per event, best of 5 interleaved rounds:`,
+);
+for (const [index, [name]] of chosen.entries()) console.log(`  ${name.padEnd(64)} ${best[index]!.toFixed(2)} µs CPU, ${bestWall[index]!.toFixed(2)} µs wall`);
+db.close();
+memoryDb.close();
+rmSync(dir, { recursive: true, force: true });

@@ -72,7 +72,7 @@ export function writeStream(res: ServerResponse, options: StreamWriterOptions): 
 
   const reachedEnd = () => lastWritten + 1 >= options.beforeOffset;
 
-  const write = (offset: number, chunk: string | Buffer): boolean => {
+  const write = (offset: number, chunk: string | Uint8Array): boolean => {
     lastWritten = offset;
     return res.write(chunk);
   };
@@ -104,10 +104,10 @@ export function writeStream(res: ServerResponse, options: StreamWriterOptions): 
         beforeOffset: options.beforeOffset === Number.POSITIVE_INFINITY ? undefined : options.beforeOffset,
         limit: options.pageSize,
       };
-      // The database joins the page into one string: one write, no per-event objects.
+      // The database joins the page into bytes: one write, no per-event objects.
       const page = await store.readEncoded(project, path, range, format);
       if (page.lastOffset === undefined) break;
-      const drained = write(page.lastOffset, page.text);
+      const drained = write(page.lastOffset, page.bytes);
       if (page.count < options.pageSize) break;
       if (!drained) await drainOrClose();
       // Over loopback a socket takes page after page without backpressure; yield so one large catch-up
@@ -132,7 +132,7 @@ export function writeStream(res: ServerResponse, options: StreamWriterOptions): 
     });
     for await (const page of scan) {
       if (closed) return;
-      const drained = page.count > 0 ? res.write(page.text) : true;
+      const drained = page.count > 0 ? res.write(page.bytes) : true;
       lastWritten = page.coveredThrough;
       if (!drained) await drainOrClose();
     }

@@ -30,7 +30,7 @@ export interface FilteredScan {
  * Offsets are dense, so a window of N offsets is N events and the windows add up to the whole range.
  *
  * @example
- * for await (const page of scanFiltered({ store, project, path, filter, format: "sse", afterOffset: 0, endOffset: head + 1, pageSize: 1000, window: 10_000 })) res.write(page.text);
+ * for await (const page of scanFiltered({ store, project, path, filter, format: "sse", afterOffset: 0, endOffset: head + 1, pageSize: 1000, window: 10_000 })) res.write(page.bytes);
  */
 export async function* scanFiltered(scan: FilteredScan): AsyncGenerator<EncodedPage & { coveredThrough: number }> {
   let covered = scan.afterOffset;

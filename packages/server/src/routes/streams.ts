@@ -70,7 +70,7 @@ async function read(c: AppContext) {
       // A filtered page examines at most windowsPerPage windows; when it stops short, hasMore is true
       // and nextAfterOffset says where the next page continues, so a client sees progress on a rare match.
       const end = Math.min(beforeOffset, lastOffset + 1);
-      const texts: string[] = [];
+      const pieces: Uint8Array[] = [];
       let covered = afterOffset;
       for await (const page of scanFiltered({
         store,
@@ -85,13 +85,13 @@ async function read(c: AppContext) {
         maxEvents: limit,
         maxScanned: windowsPerPage * limits.filterScanWindow,
       })) {
-        if (page.count > 0) texts.push(page.text);
         covered = page.coveredThrough;
+        if (page.count === 0) continue;
+        if (pieces.length > 0) pieces.push(comma);
+        pieces.push(page.bytes);
       }
       c.header("content-type", "application/json");
-      return c.body(
-        `{"streamPath":${JSON.stringify(path)},"events":[${texts.join(",")}],"nextAfterOffset":${covered},"hasMore":${covered < end - 1},"lastOffset":${lastOffset}}`,
-      );
+      return c.body(jsonPage(path, pieces, `],"nextAfterOffset":${covered},"hasMore":${covered < end - 1},"lastOffset":${lastOffset}}`));
     }
     const range = { afterOffset, beforeOffset: beforeOffset === Number.POSITIVE_INFINITY ? undefined : beforeOffset, limit };
     const page = await store.readEncoded(project, path, range, "json");
@@ -99,9 +99,7 @@ async function read(c: AppContext) {
     // More exists when the page is full and stopped short of the end of the range.
     const hasMore = page.count === limit && nextAfterOffset < Math.min(lastOffset, beforeOffset - 1);
     c.header("content-type", "application/json");
-    return c.body(
-      `{"streamPath":${JSON.stringify(path)},"events":[${page.text}],"nextAfterOffset":${nextAfterOffset},"hasMore":${hasMore},"lastOffset":${lastOffset}}`,
-    );
+    return c.body(jsonPage(path, [page.bytes], `],"nextAfterOffset":${nextAfterOffset},"hasMore":${hasMore},"lastOffset":${lastOffset}}`));
   }
 
   const res = c.env.outgoing;
@@ -143,6 +141,13 @@ async function remove(c: AppContext) {
     await store.deleteDurableStream(project, deleted);
   }
   return c.json({ deletedPaths: result.deletedPaths });
+}
+
+const comma = Buffer.from(",");
+
+/** A JSON page's body: the stored envelopes' bytes as the store joined them, between its head and its trailer. */
+function jsonPage(path: string, events: Uint8Array[], trailer: string): Buffer<ArrayBuffer> {
+  return Buffer.concat([Buffer.from(`{"streamPath":${JSON.stringify(path)},"events":[`), ...events, Buffer.from(trailer)]);
 }
 
 function formatOf(c: AppContext): LiveFormat | "json" {

@@ -75,10 +75,10 @@ export interface EventFilter {
   text?: string;
 }
 
-/** A page of events already joined into one wire-format string (see `EventLog.readEncoded`). */
+/** A page of events already joined into wire-format bytes (see `EventLog.readEncoded`). */
 export interface EncodedPage {
-  /** `sse`: frames; `ndjson`: lines; `json`: the stored envelopes joined by commas (no brackets). */
-  text: string;
+  /** UTF-8. `sse`: frames; `ndjson`: lines; `json`: the stored envelopes joined by commas (no brackets). */
+  bytes: Uint8Array;
   count: number;
   /** The offset of the page's last event; undefined when the page is empty. */
   lastOffset: number | undefined;
@@ -114,8 +114,9 @@ export interface EventLog {
   append(request: AppendRequest): Promise<AppendResult>;
   read(project: string, path: StreamPath, range: ReadRange): Promise<EventRecord[]>;
   /**
-   * The fast path for catch-up reads: the same events as `read`, joined into one wire-format string by
-   * the database, so a large page costs one string instead of one object and one string per event.
+   * The fast path for catch-up reads: the same events as `read`, joined into wire-format bytes by the
+   * database, so a large page costs a few buffers, written to the socket as they are, instead of one
+   * object and one string per event.
    */
   readEncoded(project: string, path: StreamPath, range: ReadRange, format: "sse" | "ndjson" | "json"): Promise<EncodedPage>;
   /** The stream's head, or `undefined` when it does not exist. */

@@ -456,7 +456,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         last: string | null;
       };
       return {
-        text: row.text ?? "",
+        bytes: row.text === null ? new Uint8Array(0) : Buffer.from(row.text),
         count: Number(row.count),
         lastOffset: row.last === null ? undefined : Number(row.last),
       };

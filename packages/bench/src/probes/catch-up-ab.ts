@@ -1,0 +1,63 @@
+/**
+ * Probe (not part of `npm run bench`): catch-up reads before and after a server change, in the same run,
+ * beside the Durable Streams reference in memory. Starts three servers (the `server-child.ts` of another
+ * checkout, e.g. main's, as "before"; this checkout's as "after"; the reference), fills the same stream
+ * on each, then reads it whole A B C A B C … with the bench's own readers (JSON pages of 10,000, then
+ * SSE), and prints each server's median rate, its ratio to the reference, and its CPU per event.
+ *
+ * Usage: NODE_OPTIONS=--conditions=tributary-source node packages/bench/src/probes/catch-up-ab.ts <other checkout> [rounds=5] [events=200000] [json|sse|both=both]
+ */
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createProgress } from "../progress.ts";
+import { fillStream, readJsonCatchUp, readSseCatchUp } from "../scenarios/catch-up.ts";
+import { startServerProcess, type ServerProcess } from "../server-process.ts";
+import { durableStreamsWire, tributaryWire, type Wire } from "../wire.ts";
+
+const [other, rounds = "5", events = "200000", which = "both"] = process.argv.slice(2);
+if (!other) throw new Error("usage: catch-up-ab.ts <other checkout> [rounds] [events] [json|sse|both]");
+const count = Number(events);
+const name = "/probe/catch-up";
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+const progress = createProgress(1);
+
+const servers: { label: string; wire: Wire; server: ServerProcess }[] = [
+  { label: "before", wire: tributaryWire, server: await startServerProcess({ fsync: "normal", script: resolve(other, "packages/bench/src/server-child.ts") }) },
+  { label: "after", wire: tributaryWire, server: await startServerProcess({ fsync: "normal", script: here("../server-child.ts") }) },
+  {
+    label: "reference",
+    wire: durableStreamsWire,
+    server: await startServerProcess({ fsync: "normal", script: here("../ds-reference-child.ts"), env: { BENCH_DS_MEMORY: "1" } }),
+  },
+];
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+try {
+  for (const { wire, server } of servers) await fillStream(server.url, wire, { name, count, progress });
+  const workloads: [string, (url: string, wire: Wire) => Promise<number>][] = [
+    ["JSON pages", async (url, wire) => (await readJsonCatchUp(url, wire, { name, count })).eventsPerSecond],
+    ["SSE", (url, wire) => readSseCatchUp(url, wire, { name, count })],
+  ];
+  for (const [workload, read] of workloads) {
+    if (which !== "both" && !workload.toLowerCase().startsWith(which)) continue;
+    const rates = servers.map(() => [] as number[]);
+    const cpu = servers.map(() => [] as number[]);
+    for (let round = 0; round < Number(rounds); round++) {
+      for (const [index, { wire, server }] of servers.entries()) {
+        await server.stats();
+        rates[index]!.push(await read(server.url, wire));
+        const stats = await server.stats();
+        cpu[index]!.push(((stats.cpuUserMs + stats.cpuSystemMs) * 1000) / count);
+      }
+    }
+    const reference = median(rates.at(-1)!);
+    console.log(`${workload}, ${count.toLocaleString("en-US")} events, median of ${rounds} interleaved rounds:`);
+    for (const [index, { label }] of servers.entries()) {
+      const rate = median(rates[index]!);
+      console.log(
+        `  ${label.padEnd(10)} ${Math.round(rate).toLocaleString("en-US").padStart(9)} events/s (${rates[index]!.map((r) => Math.round(r / 1000)).join(" / ")}k)  ${(rate / reference).toFixed(2)}× the reference  server CPU ${median(cpu[index]!).toFixed(2)} µs/event`,
+      );
+    }
+  }
+} finally {
+  for (const { server } of servers) await server.close();
+}
