@@ -4,6 +4,7 @@ import { TributaryError } from "@tributary/protocol";
 import { secretRoutes } from "./builtins/secrets/secret-routes.ts";
 import type { AppEnv, ServerParts } from "./context.ts";
 import { tokenRoutes } from "./auth/token-routes.ts";
+import { setSecurityHeaders } from "./browser/security-headers.ts";
 import { securityMiddleware } from "./security.ts";
 import { refuseDotSegments } from "./http/request-path.ts";
 import { cursorRoutes } from "./routes/cursors.ts";
@@ -25,10 +26,10 @@ export function createApp(parts: ServerParts): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(async (c, next) => {
     c.set("parts", parts);
+    refuseDotSegments(c);
     await next();
+    setSecurityHeaders(c.res);
   });
-  app.use(refuseDotSegments);
-  app.use(...securityMiddleware(parts.security));
   const tooLarge = () => {
     throw new TributaryError("body_too_large", `The request body is larger than ${parts.limits.maxBodyBytes} bytes.`, {
       limit: parts.limits.maxBodyBytes,
@@ -39,13 +40,15 @@ export function createApp(parts: ServerParts): Hono<AppEnv> {
     // With a Content-Length the check is one comparison; only bodies of unknown length (chunked) are
     // counted while read, which costs a wrapped Request per request.
     if (c.req.method === "GET" || c.req.method === "HEAD" || c.req.method === "DELETE") return next();
+    const path = c.req.path;
+    if (!(path.startsWith("/api/") || path.startsWith("/v1/") || path === "/api" || path === "/v1")) return next();
     const length = c.req.header("content-length");
     if (length === undefined) return countingLimit(c, next);
     if (Number(length) > parts.limits.maxBodyBytes) tooLarge();
     await next();
   };
-  app.use("/api/*", limitBody);
-  app.use("/v1/*", limitBody);
+  // Everything before a route, in one chain: the guards, then the body limit (on /api/* and /v1/*).
+  app.use(...securityMiddleware(parts.security, limitBody));
   app.route("/", healthRoutes);
   app.route("/", streamRoutes);
   app.route("/", listingRoutes);

@@ -55,6 +55,50 @@ describe("a local server without auth", () => {
     expect(await requestWithHost(server.url, `localhost:${port}`)).toBe(200);
     expect(await requestWithHost(server.url, `127.0.0.1:${port}`)).toBe(200);
     expect(await requestWithHost(server.url, `[::1]:${port}`)).toBe(200);
+    // An allowed Host, once seen, changes nothing for the next request naming another.
+    expect(await requestWithHost(server.url, "evil.example")).toBe(403);
+  });
+
+  it("sends the protective headers on every response: appends (stored, replayed, batched, refused), reads and errors", async () => {
+    const expected = {
+      "content-security-policy":
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+      "cross-origin-opener-policy": "same-origin",
+      "origin-agent-cluster": "?1",
+      "referrer-policy": "no-referrer",
+      "x-content-type-options": "nosniff",
+      "x-dns-prefetch-control": "off",
+      "x-download-options": "noopen",
+      "x-frame-options": "DENY",
+      "x-permitted-cross-domain-policies": "none",
+      "x-xss-protection": "0",
+    };
+    const once = { type: "x", idempotencyKey: "headers-1" };
+    const responses = {
+      stored: await appendJson(server.url, "/browser/headers", once),
+      replayed: await appendJson(server.url, "/browser/headers", once),
+      batch: await appendJson(server.url, "/browser/headers", { events: [{ type: "x" }, { type: "y" }] }),
+      refused: await appendJson(server.url, "/browser/headers", { type: "stream/paused", payload: { reason: 1 } }),
+      read: await fetch(`${server.url}/api/streams/browser/headers?format=json`),
+      missing: await fetch(`${server.url}/api/nothing-here`),
+    };
+    expect(Object.fromEntries(Object.entries(responses).map(([name, response]) => [name, response.status]))).toEqual({
+      stored: 201,
+      replayed: 200,
+      batch: 201,
+      refused: 400,
+      read: 200,
+      missing: 404,
+    });
+    expect(responses.replayed.headers.get("tributary-idempotent-replay")).toBe("true");
+    expect(responses.stored.headers.get("tributary-idempotent-replay")).toBeNull();
+    for (const [name, response] of Object.entries(responses)) {
+      await response.body?.cancel();
+      const got = Object.fromEntries(Object.keys(expected).map((header) => [header, response.headers.get(header)]));
+      expect(got, name).toEqual(expected);
+      expect(response.headers.get("x-powered-by"), name).toBeNull();
+    }
+    expect(responses.stored.headers.get("content-type")).toBe("application/json");
   });
 });
 

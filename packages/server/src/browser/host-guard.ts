@@ -1,6 +1,5 @@
-import type { MiddlewareHandler } from "hono";
 import { TributaryError } from "@tributary/protocol";
-import type { AppEnv } from "../context.ts";
+import type { AppContext } from "../context.ts";
 import { isLoopbackHost } from "./loopback-host.ts";
 
 /** The host name of a `Host` header (`[::1]:4000` → `[::1]`, `localhost:4000` → `localhost`). */
@@ -18,15 +17,19 @@ function hostNameOf(header: string): string {
  * us, but it says `Host: evil.example`. Servers on other addresses can be reached under any name, so
  * they are not checked here (they need `--auth`).
  *
+ * A check (see security.ts), which throws the refusal.
+ *
  * @example
- * app.use(hostGuard("127.0.0.1", ["tributary.test"]));
+ * const check = hostGuard("127.0.0.1", ["tributary.test"]);
  */
-export function hostGuard(boundHost: string, extraHosts: readonly string[] = []): MiddlewareHandler<AppEnv> {
+export function hostGuard(boundHost: string, extraHosts: readonly string[] = []): (c: AppContext) => void {
   const bound = boundHost.toLowerCase();
   const extra = new Set(extraHosts.map((host) => host.toLowerCase()));
-  return async (c, next) => {
+  // Host headers already judged allowed (a client sends the same one on every request).
+  const allowed = new Set<string>();
+  return (c) => {
     const header = c.req.header("host");
-    if (header !== undefined) {
+    if (header !== undefined && !allowed.has(header)) {
       const name = hostNameOf(header.toLowerCase());
       const bare = name.replace(/^\[(.*)\]$/, "$1");
       if (!isLoopbackHost(name) && bare !== bound && !extra.has(bare)) {
@@ -35,7 +38,7 @@ export function hostGuard(boundHost: string, extraHosts: readonly string[] = [])
           `This server answers only to loopback names (localhost, 127.0.0.1, [::1]); the request named ${JSON.stringify(header)}.`,
         );
       }
+      if (allowed.size < 64) allowed.add(header);
     }
-    await next();
   };
 }

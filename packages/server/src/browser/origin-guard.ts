@@ -1,6 +1,5 @@
-import type { MiddlewareHandler } from "hono";
 import { TributaryError } from "@tributary/protocol";
-import type { AppEnv } from "../context.ts";
+import type { AppContext } from "../context.ts";
 
 const safeMethods = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -11,12 +10,14 @@ const safeMethods = new Set(["GET", "HEAD", "OPTIONS"]);
  * needs no preflight, so without this it would be stored). Clients that are not browsers (curl, the SDK,
  * webhooks) send no `Origin` and are unaffected. Same-origin requests (the UI) pass.
  *
+ * A check (see security.ts), which throws the refusal.
+ *
  * @example
- * app.use(originGuard(["https://app.example.com"]));
+ * const check = originGuard(["https://app.example.com"]);
  */
-export function originGuard(allowedOrigins: readonly string[]): MiddlewareHandler<AppEnv> {
+export function originGuard(allowedOrigins: readonly string[]): (c: AppContext) => void {
   const allowed = new Set(allowedOrigins.map((origin) => origin.toLowerCase()));
-  return async (c, next) => {
+  return (c) => {
     const origin = c.req.header("origin");
     if (origin !== undefined && !safeMethods.has(c.req.method) && !allowed.has("*") && !allowed.has(origin.toLowerCase())) {
       const own = `${new URL(c.req.url).protocol}//${c.req.header("host") ?? ""}`.toLowerCase();
@@ -27,6 +28,5 @@ export function originGuard(allowedOrigins: readonly string[]): MiddlewareHandle
         );
       }
     }
-    await next();
   };
 }

@@ -1,6 +1,5 @@
-import type { MiddlewareHandler } from "hono";
 import { TributaryError } from "@tributary/protocol";
-import type { AppEnv } from "../context.ts";
+import type { AppContext } from "../context.ts";
 
 // What the WHATWG URL parser treats as a "." or ".." segment (case-insensitive), with "\" as a separator.
 const dotSegment = /^(?:\.|%2e){1,2}$/i;
@@ -11,12 +10,17 @@ const dotSegment = /^(?:\.|%2e){1,2}$/i;
  * shows the path it asked for (`/a/..`) would read or write another stream than the one it shows. The
  * raw request target is checked, since the parsed URL has already lost the segments.
  *
+ * A check (see app.ts), which throws the refusal.
+ *
  * @example
- * app.use(refuseDotSegments);
+ * refuseDotSegments(c);
  */
-export const refuseDotSegments: MiddlewareHandler<AppEnv> = async (c, next) => {
+export function refuseDotSegments(c: AppContext): void {
   const target = c.env?.incoming?.url ?? new URL(c.req.url).pathname;
-  const pathname = target.split("?", 1)[0]!;
+  const query = target.indexOf("?");
+  const pathname = query < 0 ? target : target.slice(0, query);
+  // Most paths have no "." or "%2e" at all: nothing to split.
+  if (!pathname.includes(".") && !/%2e/i.test(pathname)) return;
   if (pathname.split(/[/\\]/).some((segment) => dotSegment.test(segment))) {
     let resolved = "";
     try {
@@ -29,8 +33,7 @@ export const refuseDotSegments: MiddlewareHandler<AppEnv> = async (c, next) => {
       `The request path ${JSON.stringify(pathname)} has a '.' or '..' segment; the server does not resolve them, so that what a client shows is what it reads and writes. Send the path you mean${resolved}.`,
     );
   }
-  await next();
-};
+}
 
 /**
  * `decodeURIComponent` for a part of a request path, with a 400 `code` naming `what` for bad

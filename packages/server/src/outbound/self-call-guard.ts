@@ -1,6 +1,5 @@
-import type { MiddlewareHandler } from "hono";
 import { TributaryError } from "@tributary/protocol";
-import { projectOf, type AppEnv } from "../context.ts";
+import { projectOf, type AppContext } from "../context.ts";
 import { outboundMarkHeader, outboundProjectHeader } from "./outbound-fetch.ts";
 
 /**
@@ -9,11 +8,13 @@ import { outboundMarkHeader, outboundProjectHeader } from "./outbound-fetch.ts";
  * with `?project=victim` is refused with 403 instead of writing into `victim`. Such calls carry this
  * server's random mark; a mark from elsewhere is ignored (it can only narrow what a request may do).
  *
+ * A check (see security.ts), which throws the refusal.
+ *
  * @example
- * app.use(selfCallGuard(mark));
+ * const check = selfCallGuard(mark);
  */
-export function selfCallGuard(mark: string): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
+export function selfCallGuard(mark: string): (c: AppContext) => void {
+  return (c) => {
     if (c.req.header(outboundMarkHeader) === mark) {
       const origin = c.req.header(outboundProjectHeader) ?? "";
       // A delivery names its project in a header too, which wins over `?project=`: refuse a query naming
@@ -27,6 +28,5 @@ export function selfCallGuard(mark: string): MiddlewareHandler<AppEnv> {
         );
       }
     }
-    await next();
   };
 }

@@ -43,6 +43,9 @@ export function createBuiltinGate(options: {
   const quotas = quotaSettings(options.quotas);
   // Only streams with appends in flight have an entry, so this map is as large as the appends in flight.
   const tentatives = new Map<string, Tentative>();
+  // The built-ins that have a gate, with their index; the others are only folded.
+  const gated = builtins.flatMap((builtin, index) => (builtin.gate ? [{ gate: builtin.gate.bind(builtin), index }] : []));
+  const noProjectStates: (readonly unknown[] | undefined)[] = builtins.map(() => undefined);
 
   const keyOf = (project: string, path: string) => `${project}\u0000${path}`;
 
@@ -56,9 +59,9 @@ export function createBuiltinGate(options: {
   ): number {
     const createdAt = new Date(now()).toISOString();
     for (const event of events) {
-      for (const [index, builtin] of builtins.entries()) {
+      for (const { gate, index } of gated) {
         const projectStates = projectWide[index];
-        const refusal = builtin.gate?.({ project, path, event, state: current[index], now, quotas, ...(projectStates ? { projectStates } : {}) });
+        const refusal = gate({ project, path, event, state: current[index], now, quotas, ...(projectStates ? { projectStates } : {}) });
         if (refusal) throw refusal;
       }
       offset += 1;
@@ -109,7 +112,9 @@ export function createBuiltinGate(options: {
 
     async reserve(project, path, events) {
       const key = keyOf(project, path);
-      const others = await projectStatesFor(project, path, (builtin) => events.some((event) => builtin.gateSeesProject?.(event)));
+      const wants = (builtin: Builtin<any>) => events.some((event) => builtin.gateSeesProject?.(event));
+      // Most appends configure nothing a project-wide gate counts: no other stream is looked at.
+      const others = marks && builtins.some((builtin) => builtin.resumes && wants(builtin)) ? await projectStatesFor(project, path, wants) : noProjectStates;
       const committed = await states.load(project, path);
       const base = tentatives.get(key) ?? { states: committed.states, offset: committed.offset, inFlight: 0 };
       const next = base.states.slice();

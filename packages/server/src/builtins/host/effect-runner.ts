@@ -59,6 +59,22 @@ export function createEffectRunner(options: { builtins: readonly EffectsOf[]; ap
     return context;
   }
 
+  // The built-ins with an `afterAppend`, with their index in the host's order (the others are skipped per event).
+  const withAfterAppend = builtins.flatMap(({ slug, effects }, index) => (effects.afterAppend ? [{ slug, effects, index }] : []));
+
+  /** Every built-in's `afterAppend` for one event, in order; one that returns no promise is not awaited. */
+  async function afterAppend(project: string, path: StreamPath, event: StoredEvent, states: unknown[]): Promise<void> {
+    for (const { slug, effects, index } of withAfterAppend) {
+      if (!active) return;
+      try {
+        const done = effects.afterAppend!({ ...contextFor(project, path, slug), event, state: states[index] });
+        if (done) await done;
+      } catch (error) {
+        await reportFailure(project, path, slug, event, error);
+      }
+    }
+  }
+
   async function reportFailure(project: string, path: StreamPath, slug: string, event: StoredEvent | undefined, error: unknown) {
     const message = error instanceof Error ? error.message : String(error);
     logger.error("built-in side effect failed", { processor: slug, project, path, offset: event?.offset, error: message });
@@ -71,29 +87,20 @@ export function createEffectRunner(options: { builtins: readonly EffectsOf[]; ap
 
   function enqueue(project: string, path: StreamPath, work: () => Promise<void>): void {
     const key = `${project}\u0000${path}`;
-    const next = (queues.get(key) ?? Promise.resolve()).then(work).catch((error: unknown) => {
+    const drop = () => {
+      if (queues.get(key) === next) queues.delete(key);
+    };
+    const next: Promise<void> = (queues.get(key) ?? Promise.resolve()).then(work).then(drop, (error: unknown) => {
       logger.error("a built-in side effect could not run", { project, path, error: String(error) });
+      drop();
     });
     queues.set(key, next);
-    void next.then(() => {
-      if (queues.get(key) === next) queues.delete(key);
-    });
   }
 
   const listener: StatesListener = {
     event(project, path, event, states) {
       if (!active) return;
-      enqueue(project, path, async () => {
-        for (const [index, { slug, effects }] of builtins.entries()) {
-          if (!active) return;
-          if (!effects.afterAppend) continue;
-          try {
-            await effects.afterAppend({ ...contextFor(project, path, slug), event, state: states[index] });
-          } catch (error) {
-            await reportFailure(project, path, slug, event, error);
-          }
-        }
-      });
+      enqueue(project, path, () => afterAppend(project, path, event, states));
     },
     caughtUp(project, path, states) {
       if (!active) return;
