@@ -16,6 +16,8 @@ import { summarize, wallClockMs } from "./stats.ts";
 
 interface Reader {
   received: number;
+  /** Reads that carried at least one event (about one per server write, over loopback). */
+  reads: number;
   rest: Buffer | undefined;
   socket?: Socket;
 }
@@ -44,18 +46,20 @@ function onData(reader: Reader, chunk: Buffer): void {
     reader.rest = bytes;
     return;
   }
+  const before = reader.received;
   for (let at = bytes.indexOf(marker); at >= 0 && at < complete;) {
     const { value, end } = numberAt(bytes, at + marker.length);
     record(now - value);
     reader.received += 1;
     at = bytes.indexOf(marker, end);
   }
+  if (reader.received > before) reader.reads += 1;
   reader.rest = complete + 2 < bytes.length ? Buffer.from(bytes.subarray(complete + 2)) : undefined;
 }
 
 function openReader(url: URL, path: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const reader: Reader = { received: 0, rest: undefined };
+    const reader: Reader = { received: 0, reads: 0, rest: undefined };
     const socket = connect({ host: url.hostname, port: Number(url.port) });
     reader.socket = socket;
     readers.push(reader);
@@ -99,6 +103,7 @@ async function finish(expected: number, timeoutMs: number) {
     readers: readers.length,
     complete: readers.filter((reader) => reader.received >= expected).length,
     fewest: Math.min(...readers.map((reader) => reader.received)),
+    reads: readers.reduce((sum, reader) => sum + reader.reads, 0),
     cpuMs: (cpu.user + cpu.system) / 1000,
   };
 }

@@ -137,7 +137,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   });
   const secretsKeyFile = options.secretsKeyFile ?? (options.dataDir === ":memory:" ? undefined : join(options.dataDir ?? "./data", "secrets.key"));
   const secrets = createSecretVault({ store, keys: loadSecretKeys(secretsKeyFile) });
-  const hub = createLiveHub({ heartbeatMs: limits.heartbeatMs });
+  const hub = createLiveHub({ heartbeatMs: limits.heartbeatMs, gather: store.announcesPerTurn ? "task" : "turn" });
   const now = options.now ?? Date.now;
   // One append runs one way: route → appender → gate (the built-ins' state) → store → commit feed → live
   // readers and built-in state → built-in side effects → appender. Each part is built before the parts

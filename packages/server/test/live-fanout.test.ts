@@ -1,5 +1,12 @@
 import http from "node:http";
+import { connect } from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { defaultProject } from "@tributary/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { EncodedRun } from "../src/live/live-hub.ts";
+import { createSqliteStore } from "../src/store/sqlite/sqlite-store.ts";
 import { startTestServer, type TestServer } from "../src/testing.ts";
 import { appendJson, openReader, waitFor } from "./support/http.ts";
 
@@ -60,5 +67,55 @@ describe("live fan-out", () => {
     await waitFor(() => second.events().length === 4, "the missed and the new events");
     expect(second.events().map((e) => e.offset)).toEqual([6, 7, 8, 9]);
     second.close();
+  });
+
+  it("an HTTP/1.0 live reader (no chunked encoding) gets the same frames, unframed", async () => {
+    const socket = connect({ host: "127.0.0.1", port: server.port });
+    let received = "";
+    socket.on("data", (chunk: Buffer) => (received += chunk.toString("utf8")));
+    socket.write("GET /api/streams/fanout/http10?live=true HTTP/1.0\r\nAccept: text/event-stream\r\n\r\n");
+    await waitFor(() => received.includes("\r\n\r\n"), "the response head");
+    await waitFor(() => server.parts.hub.readerCount() >= 1, "the reader to be registered");
+    for (let i = 0; i < 3; i++) await appendJson(server.url, "/fanout/http10", { type: "n", payload: { i } });
+    await waitFor(() => (received.match(/^data: /gm) ?? []).length === 3, "three frames");
+    const [head, body] = received.split("\r\n\r\n") as [string, string];
+    expect(head).not.toMatch(/transfer-encoding: chunked/i);
+    expect(
+      body
+        .split("\n\n")
+        .filter(Boolean)
+        .map((frame) => frame.split("\n")[0]),
+    ).toEqual(["id: 1", "id: 2", "id: 3"]);
+    socket.destroy();
+  });
+});
+
+describe("live fan-out on SQLite's group commit", () => {
+  it("hands a committed event to the live readers before the append is answered", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "tributary-live-order-"));
+    const sqlite = await startTestServer({ store: createSqliteStore({ dataDir }), circuitBreaker: false });
+    try {
+      const delivered: number[] = [];
+      const unsubscribe = sqlite.parts.hub.subscribe(defaultProject, "/fanout/order", {
+        deliver: (run: EncodedRun) => delivered.push(run.last),
+        heartbeat: () => {},
+        close: () => {},
+      });
+      const reader = openReader(`${sqlite.url}/api/streams/fanout/order?live=true`);
+      await waitFor(() => sqlite.parts.hub.readerCount() === 2, "the HTTP reader to be registered");
+      for (let i = 1; i <= 5; i++) {
+        const response = await appendJson(sqlite.url, "/fanout/order", { type: "n", payload: { i } });
+        const { offset } = (await response.json()) as { offset: number };
+        // Answered means already written to every live reader (no turn of the event loop in between).
+        expect(delivered.at(-1)).toBe(offset);
+      }
+      await waitFor(() => reader.events().length === 5, "the HTTP reader to get all five");
+      expect(reader.events().map((e) => e.offset)).toEqual([1, 2, 3, 4, 5]);
+      reader.close();
+      unsubscribe();
+    } finally {
+      await sqlite.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -15,6 +15,8 @@ export interface FanOutResult {
   complete: number;
   /** The fewest events any reader received. */
   fewest: number;
+  /** Reads with events, over all readers: about the server's socket writes (events / reads = events per write). */
+  reads: number;
   events: number;
   /** The rate the appender achieved (events/s). */
   achievedRate: number;
@@ -39,7 +41,16 @@ const readersScript = fileURLToPath(new URL("../fan-out-readers.ts", import.meta
 export async function measureFanOut(
   baseUrl: string,
   wire: Wire,
-  options: { readers: number; rate: number; durationMs: number; name: string; progress: Progress; serverPid?: number },
+  options: {
+    readers: number;
+    rate: number;
+    durationMs: number;
+    name: string;
+    progress: Progress;
+    serverPid?: number;
+    /** Called once every reader is connected, just before the appends start (to take a server's figures for the appending alone). */
+    onConnected?: () => Promise<unknown>;
+  },
 ): Promise<FanOutResult> {
   const http = createHttpClient(baseUrl, { connections: 16 });
   await wire.create(http, options.name);
@@ -67,6 +78,7 @@ export async function measureFanOut(
     const ready = next("ready");
     child.send({ type: "open", url: baseUrl, path: wire.livePath(options.name), readers: options.readers });
     await withDeadline(ready, 60_000, "the fan-out readers did not connect within 60 s");
+    await options.onConnected?.();
 
     const planned = Math.round((options.rate * options.durationMs) / 1000);
     const interval = 1000 / options.rate;
@@ -97,8 +109,8 @@ export async function measureFanOut(
     const cutShort = total < planned;
     const result = next<Omit<FanOutResult, "events" | "achievedRate" | "readerCpuMs"> & { cpuMs: number }>("result");
     child.send({ type: "finish", expected: total, timeoutMs: 30_000 });
-    const { latency, readers, complete, fewest, cpuMs } = await result;
-    return { latency, readers, complete, fewest, events: total, achievedRate, readerCpuMs: cpuMs, cutShort, pinning };
+    const { latency, readers, complete, fewest, reads, cpuMs } = await result;
+    return { latency, readers, complete, fewest, reads, events: total, achievedRate, readerCpuMs: cpuMs, cutShort, pinning };
   } finally {
     if (options.serverPid !== undefined) unpin([options.serverPid]);
     http.close();

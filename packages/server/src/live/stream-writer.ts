@@ -1,4 +1,5 @@
 import type { ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import { sseComment, type StreamPath } from "@tributary/protocol";
 import { eventMatcher } from "../read/event-filter.ts";
 import { scanFiltered } from "../read/scan-filtered.ts";
@@ -75,6 +76,21 @@ export function writeStream(res: ServerResponse, options: StreamWriterOptions): 
   const write = (offset: number, chunk: string | Uint8Array): boolean => {
     lastWritten = offset;
     return res.write(chunk);
+  };
+
+  /**
+   * Writes a live run. Over HTTP/1.1 the run's shared, already-framed chunk goes to the socket in one
+   * write: `res.write` costs four (size, CRLF, data, CRLF, gathered by a cork and a `nextTick` per call),
+   * which at a thousand readers per run was most of the JavaScript of a fan-out. Everything else this
+   * response writes goes through `res` onto the same socket, so the bytes stay in order; when `res` is
+   * not writing straight to its socket (no chunked encoding, a HEAD, a response queued behind another)
+   * it falls back to `res.write`.
+   */
+  const writeRun = (run: EncodedRun): void => {
+    lastWritten = run.last;
+    const socket = directSocket(res);
+    if (socket) socket.write(run.httpChunk(format));
+    else res.write(run.chunk(format));
   };
 
   async function catchUp(): Promise<void> {
@@ -165,17 +181,21 @@ export function writeStream(res: ServerResponse, options: StreamWriterOptions): 
         if (res.writableLength > options.maxBufferedBytes) return abort();
         if (matches) {
           const end = Math.min(run.last, options.beforeOffset - 1);
+          let frames = "";
           for (let offset = lastWritten + 1; offset <= end; offset++) {
             const event = run.event(offset);
-            if (matches(event.type, event.json)) res.write(run.frame(format, offset));
+            if (matches(event.type, event.json)) frames += run.frame(format, offset);
           }
+          if (frames !== "") res.write(frames);
           lastWritten = end;
         } else if (run.first === lastWritten + 1 && run.last < options.beforeOffset) {
-          write(run.last, run.chunk(format));
+          writeRun(run);
         } else {
           // Part of the run was written already, or the range ends inside it: write event by event.
           const end = Math.min(run.last, options.beforeOffset - 1);
-          for (let offset = lastWritten + 1; offset <= end; offset++) write(offset, run.frame(format, offset));
+          let frames = "";
+          for (let offset = lastWritten + 1; offset <= end; offset++) frames += run.frame(format, offset);
+          if (frames !== "") write(end, frames);
         }
         if (reachedEnd()) finish();
       },
@@ -186,4 +206,25 @@ export function writeStream(res: ServerResponse, options: StreamWriterOptions): 
     });
   }
   void catchUp();
+}
+
+/** Internals of `ServerResponse` that say whether its writes go straight to its socket. */
+interface ResponseInternals {
+  chunkedEncoding?: boolean;
+  _hasBody?: boolean;
+  _headerSent?: boolean;
+  outputData?: unknown[];
+}
+
+/**
+ * The socket a response's body can be written to directly, as chunked HTTP/1.1: its head is sent, it
+ * is the socket's current response, and nothing of it waits in its own buffer. Otherwise undefined.
+ */
+function directSocket(res: ServerResponse): Socket | undefined {
+  const internals = res as unknown as ResponseInternals;
+  const socket = res.socket as (Socket & { _httpMessage?: unknown }) | null;
+  if (!socket || socket._httpMessage !== res || !socket.writable) return undefined;
+  if (internals.chunkedEncoding !== true || internals._hasBody === false || internals._headerSent !== true) return undefined;
+  if ((internals.outputData?.length ?? 0) > 0 || res.writableEnded) return undefined;
+  return socket;
 }

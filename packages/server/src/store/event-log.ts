@@ -137,6 +137,13 @@ export interface EventLog {
   delete(project: string, path: StreamPath, options: { recursive: boolean }): Promise<DeleteResult>;
   /** The commit feed: every committed event of every stream, once, in offset order per stream. */
   onCommit(listener: (batch: CommittedStreamEvents) => void): () => void;
+  /**
+   * True when the appends queued during one event-loop turn are committed as one transaction and
+   * announced to `onCommit` together, in one synchronous call chain (SQLite's group commit): a listener
+   * that gathers a turn's commits can then act on the current task's microtasks instead of waiting for
+   * the next turn (the live hub does).
+   */
+  readonly announcesPerTurn?: boolean;
 }
 
 /** Only the reading half of the log (what the built-ins' state and workers need). */

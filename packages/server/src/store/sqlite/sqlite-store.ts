@@ -258,6 +258,7 @@ export function createSqliteStore(options: SqliteStoreOptions): StreamStore {
   return {
     ...createSqliteDurableStreamMeta(db),
     commitsInCallOrder: true,
+    announcesPerTurn: true,
     append: (request) => queue.run((tx) => appendInTransaction(tx, request)),
     fork: (request) => queue.run((tx) => forkInTransaction(tx, request)),
     delete: (project, path, { recursive }) => queue.run((tx) => deleteInTransaction(tx, project, path, recursive)),

@@ -1,0 +1,52 @@
+/**
+ * Probe (not part of `npm run bench`): the append → live SSE reader round trip of several servers in
+ * the same run, interleaved round by round (A B C A B C …): this checkout's Tributary (SQLite), the HTTP
+ * floor, and optionally another checkout's Tributary (the "before" of a change). The same workload as
+ * the bench's live group (`measureLiveRoundTrip`); each line is one run's p50 and p90, and the end
+ * prints the medians and this checkout's ratio to each.
+ *
+ * Usage: node packages/bench/src/probes/live-ab.ts [other checkout] [rounds=5] [count=1500]
+ */
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createProgress } from "../progress.ts";
+import { measureLiveRoundTrip } from "../scenarios/live-round-trip.ts";
+import { startServerProcess } from "../server-process.ts";
+import { medianBy } from "../stats.ts";
+import { tributaryWire } from "../wire.ts";
+
+const [other, rounds = "5", count = "1500"] = process.argv.slice(2);
+const scripts: Record<string, string> = {
+  after: fileURLToPath(new URL("../server-child.ts", import.meta.url)),
+  floor: fileURLToPath(new URL("../floor-child.ts", import.meta.url)),
+  ...(other ? { before: resolve(other, "packages/bench/src/server-child.ts") } : {}),
+};
+const p50s = new Map<string, number[]>();
+const progress = createProgress(Number(rounds) * Object.keys(scripts).length);
+for (let round = 0; round < Number(rounds); round++) {
+  for (const [name, script] of Object.entries(scripts)) {
+    const server = await startServerProcess({ fsync: "normal", script });
+    try {
+      progress.step(`${name}, round ${round + 1}`);
+      const latency = await measureLiveRoundTrip(server.url, tributaryWire, {
+        count: Number(count),
+        warmup: Math.round(Number(count) / 10),
+        name: "/probe/live",
+        progress,
+      });
+      p50s.set(name, [...(p50s.get(name) ?? []), latency.p50]);
+      progress.done(`${name}: p50 ${latency.p50.toFixed(3)} ms, p90 ${latency.p90.toFixed(3)} ms, p99 ${latency.p99.toFixed(3)} ms`);
+    } finally {
+      await server.close();
+    }
+  }
+}
+const medians = new Map([...p50s].map(([name, list]) => [name, medianBy(list, (value) => value)]));
+for (const [name, value] of medians)
+  console.log(
+    `${name}: median p50 ${value.toFixed(3)} ms (${p50s
+      .get(name)!
+      .map((v) => v.toFixed(3))
+      .join(", ")})`,
+  );
+for (const [name, value] of medians) if (name !== "after") console.log(`after / ${name}: ${(medians.get("after")! / value).toFixed(2)}×`);
