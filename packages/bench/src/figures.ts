@@ -16,8 +16,11 @@ export interface FigureSpec {
 
 export type Unit = "ms" | "µs" | "appends/s" | "events/s" | "chunks/s" | "KiB";
 
-/** A column of the report: a subject, or the storage floor (raw SQLite inserts in the bench process). */
-export type ColumnId = SubjectId | "storage";
+/**
+ * A column of the report: a subject, the storage floor (raw SQLite inserts in the bench process), or three
+ * Tributary servers on one PostgreSQL database (the scale-out group).
+ */
+export type ColumnId = SubjectId | "storage" | "postgres-3";
 
 /** The median of several interleaved runs, and their spread. */
 export interface Spread {
@@ -68,6 +71,7 @@ export function ratio(figure: MeasuredFigure, to: ColumnId, of: ColumnId = "sqli
 const columnNames: Record<ColumnId, string> = {
   sqlite: "Tributary (SQLite)",
   postgres: "Tributary (PostgreSQL)",
+  "postgres-3": "Tributary (PostgreSQL, 3 servers)",
   floor: "the HTTP floor",
   storage: "the storage floor",
   "ds-memory": "the reference in memory",

@@ -25,6 +25,7 @@ export interface BenchReport {
 /** The table's value columns, after Tributary (SQLite) and its ratios. */
 const columns: { id: ColumnId; heading: string }[] = [
   { id: "postgres", heading: "Tributary (PostgreSQL)" },
+  { id: "postgres-3", heading: "Tributary (PostgreSQL, 3 servers)" },
   { id: "floor", heading: "HTTP floor" },
   { id: "storage", heading: "Storage floor (raw SQLite)" },
   { id: "ds-memory", heading: "Reference (memory)" },
@@ -77,6 +78,8 @@ process on this machine, over loopback with keep-alive connections:
 - **Tributary (SQLite)**: \`startServer\` on a fresh data directory, \`fsync normal\` (WAL,
   synchronous=NORMAL: every acknowledged append survives \`kill -9\` of the server). The value the targets judge.
 - **Tributary (PostgreSQL)**: the same server on a private PostgreSQL cluster started for the run.
+- **Tributary (PostgreSQL, 3 servers)**: three such servers on one database, the load split evenly over
+  them (the scale-out rows only, on a cluster of their own with fsync on).
 - **HTTP floor**: a bare \`node:http\` server that stores nothing (\`floor-child.ts\`): the least any server
   must do per request. For reads it synthesises events of the same size; for live readers it writes the
   appends' frames to every reader, gathered per event-loop turn.

@@ -5,10 +5,14 @@
  *
  * Every server is a real process (`server-child.ts`; `BENCH_POSTGRES_URL` puts it on PostgreSQL), the
  * load is split evenly over the servers, and the setups are measured in interleaved rounds (the median is
- * reported with the spread), so a noisy minute on a shared machine hits all of them alike. Not part of
- * `npm run bench`'s groups; run it on its own:
+ * reported with the spread), so a noisy minute on a shared machine hits all of them alike. `npm run bench`
+ * measures the same (its scale-out group, without the restarts); this runs it on its own:
  *
  *   NODE_OPTIONS=--conditions=tributary-source node packages/bench/src/scale-out.ts [--seconds 8] [--rounds 3] [--restarts 3] [--synchronous-commit off]
+ *
+ * `--setups postgres,postgres-3` and `--workloads one-stream` pick some of them; `--profile DIR` writes a V8
+ * CPU profile of every server process there. The setups and the measurement are shared with the bench's
+ * scale-out group (scenarios/scale-out.ts).
  *
  * `--synchronous-commit off` sets it on every PostgreSQL database of the run (`ALTER DATABASE`), the
  * trade docs/scaling.md describes.
@@ -18,9 +22,8 @@ import { parseArgs } from "node:util";
 import { createHttpClient } from "./http-client.ts";
 import { startPrivatePostgres } from "../../server/test/support/postgres.ts";
 import { createProgress } from "./progress.ts";
-import { measureAppendThroughput } from "./scenarios/append-throughput.ts";
-import { startServerProcess, type ServerProcess } from "./server-process.ts";
-import { tributaryWire } from "./wire.ts";
+import { measureScaleOut, scaleOutClients, scaleOutSetups, scaleOutWorkloads, startScaleOutServers } from "./scenarios/scale-out.ts";
+import type { ServerProcess } from "./server-process.ts";
 
 const { values } = parseArgs({
   options: {
@@ -28,65 +31,26 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "3" },
     restarts: { type: "string", default: "3" },
     "synchronous-commit": { type: "string", default: "on" },
+    /** Only these setups (comma-separated ids: sqlite, postgres, postgres-3) and workloads (one-stream, 32-streams). */
+    setups: { type: "string" },
+    workloads: { type: "string" },
+    /** A V8 CPU profile of every server process, written here. */
+    profile: { type: "string" },
   },
 });
-if (!["on", "off"].includes(values["synchronous-commit"])) throw new Error("--synchronous-commit must be on or off");
+const synchronousCommit = values["synchronous-commit"];
+if (synchronousCommit !== "on" && synchronousCommit !== "off") throw new Error("--synchronous-commit must be on or off");
 const durationMs = Number(values.seconds) * 1000;
 const rounds = Number(values.rounds);
 const restarts = Number(values.restarts);
-const clients = 32;
-const setups = [
-  { name: "SQLite, 1 server", servers: 1, postgres: false },
-  { name: "PostgreSQL, 1 server", servers: 1, postgres: true },
-  { name: "PostgreSQL, 3 servers", servers: 3, postgres: true },
-] as const;
-const workloads = [
-  { name: "one stream", streamPerClient: false },
-  { name: "32 streams", streamPerClient: true },
-] as const;
+const clients = scaleOutClients;
+const pick = <T extends { id: string }>(all: readonly T[], list: string | undefined) => (list ? all.filter((item) => list.split(",").includes(item.id)) : all);
+const setups = pick(scaleOutSetups, values.setups);
+const workloads = pick(scaleOutWorkloads, values.workloads);
 
 // fsync on (the bench's own cluster, like the tests', runs with it off): these are the durable figures.
 const postgres = await startPrivatePostgres({ fsync: true });
 const progress = createProgress(rounds * setups.length * workloads.length + restarts);
-
-/** A fresh database, with the run's `synchronous_commit`. */
-async function createDatabase(): Promise<string> {
-  const url = await postgres.createDatabase();
-  await postgres.query(`ALTER DATABASE ${new URL(url).pathname.slice(1)} SET synchronous_commit = ${values["synchronous-commit"]}`);
-  return url;
-}
-
-async function startServers(count: number, database: string | undefined): Promise<ServerProcess[]> {
-  const servers: ServerProcess[] = [];
-  for (let i = 0; i < count; i++) servers.push(await startServerProcess({ fsync: "normal", env: database ? { BENCH_POSTGRES_URL: database } : {} }));
-  return servers;
-}
-
-/**
- * Appends/s of 32 closed-loop clients split evenly over `servers`, all at once, and the servers' CPU time
- * per append (all server processes together, over warm-up and window; PostgreSQL's own CPU not counted).
- */
-async function measure(servers: ServerProcess[], streamPerClient: boolean, name: string): Promise<{ perSecond: number; cpuMsPerAppend: number }> {
-  await Promise.all(servers.map((server) => server.stats()));
-  const shares = servers.map((_, index) => Math.floor(clients / servers.length) + (index < clients % servers.length ? 1 : 0));
-  const results = await Promise.all(
-    servers.map((server, index) =>
-      measureAppendThroughput(server.url, tributaryWire, {
-        clients: shares[index]!,
-        batchSize: 1,
-        durationMs,
-        warmupMs: 2000,
-        // One stream: every server appends to the same one. 32 streams: each client has its own.
-        name: streamPerClient ? `${name}/server-${index}` : name,
-        streamPerClient,
-        progress,
-      }),
-    ),
-  );
-  const perSecond = results.reduce((sum, result) => sum + result.requestsPerSecond, 0);
-  const cpuMs = (await Promise.all(servers.map((server) => server.stats()))).reduce((sum, stats) => sum + stats.cpuUserMs + stats.cpuSystemMs, 0);
-  return { perSecond, cpuMsPerAppend: cpuMs / (perSecond * ((durationMs + 2000) / 1000)) };
-}
 
 const figures = new Map<string, number[]>();
 const cpuPerAppend = new Map<string, number[]>();
@@ -96,9 +60,15 @@ try {
     for (const workload of workloads) {
       for (const setup of setups) {
         progress.step(`round ${round}: ${workload.name}, ${setup.name}`);
-        const servers = await startServers(setup.servers, setup.postgres ? await createDatabase() : undefined);
+        const servers = await startScaleOutServers(setup, postgres, { synchronousCommit, profileDir: values.profile });
         try {
-          const { perSecond, cpuMsPerAppend } = await measure(servers, workload.streamPerClient, `/bench/scale-${round}`);
+          const { perSecond, cpuMsPerAppend } = await measureScaleOut(servers, {
+            streamPerClient: workload.streamPerClient,
+            name: `/bench/scale-${round}`,
+            durationMs,
+            warmupMs: 2000,
+            progress,
+          });
           const key = `${workload.name} | ${setup.name}`;
           figures.set(key, [...(figures.get(key) ?? []), perSecond]);
           cpuPerAppend.set(key, [...(cpuPerAppend.get(key) ?? []), cpuMsPerAppend]);
@@ -113,7 +83,7 @@ try {
   const recoveries: { restartMs: number; firstAcceptedMs: number[]; refused: number; other: Record<string, number> }[] = [];
   for (let trial = 1; trial <= restarts; trial++) {
     progress.step(`restart ${trial}: pg_ctl -m fast restart under 12 appending clients on 3 servers`);
-    const servers = await startServers(3, await createDatabase());
+    const servers = await startScaleOutServers(scaleOutSetups[2], postgres, { synchronousCommit });
     try {
       recoveries.push(await measureRestart(servers, trial));
       const last = recoveries.at(-1)!;
@@ -125,10 +95,7 @@ try {
     }
   }
 
-  const lines = [
-    `# Scale-out on this machine (PostgreSQL ${postgres.version}, fsync on, synchronous_commit ${values["synchronous-commit"]}; SQLite --fsync normal)`,
-    "",
-  ];
+  const lines = [`# Scale-out on this machine (PostgreSQL ${postgres.version}, fsync on, synchronous_commit ${synchronousCommit}; SQLite --fsync normal)`, ""];
   lines.push(`${availableParallelism()} cores; 1-minute load average ${loadAtStart} at the start, ${loadavg()[0]!.toFixed(1)} at the end.`, "");
   lines.push(
     `${clients} closed-loop clients, one event per request, ${durationMs / 1000} s measured after 2 s warm-up, ${rounds} interleaved rounds: median (min–max) appends/s.`,

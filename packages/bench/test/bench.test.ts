@@ -22,6 +22,7 @@ const columns = [
   "Target",
   "Result",
   "Tributary (PostgreSQL)",
+  "Tributary (PostgreSQL, 3 servers)",
   "HTTP floor",
   "Storage floor (raw SQLite)",
   "Reference (memory)",

@@ -18,13 +18,6 @@ const figures = [
     better: "higher",
     target: allOf(ratioAtLeast("floor", 0.9), ratioAtLeast("ds-memory", 1)),
   },
-  {
-    id: "concurrent.postgres",
-    label: "PostgreSQL, one server: appends/s, 32 concurrent clients",
-    unit: "appends/s",
-    better: "higher",
-    target: ratioAtLeast("sqlite", 0.5, "postgres"),
-  },
   { id: "batch", label: "Events/s appended in batches of 100 (4 clients)", unit: "events/s", better: "higher", target: atLeast(100_000, "events/s") },
 ] as const satisfies FigureSpec[];
 
@@ -105,11 +98,6 @@ export const group: BenchGroup = {
         const concurrentFigure = figureFrom(concurrentRuns, (r) => r.requestsPerSecond, missing);
         concurrentFigure.values.storage = spreadOf(storageRates);
         results.set("concurrent", concurrentFigure);
-        const { sqlite, postgres } = concurrentFigure.values;
-        results.set("concurrent.postgres", {
-          values: { ...(sqlite ? { sqlite } : {}), ...(postgres ? { postgres } : {}) },
-          ...(concurrentFigure.missing ? { missing: concurrentFigure.missing } : {}),
-        });
         progress.done([...concurrent].map(([id, runs]) => `${id} ${n(spreadOf(runs.map((r) => r.requestsPerSecond)).median)}/s`).join(", "));
         details.push(
           `- **32 concurrent clients, one stream**: 32 keep-alive connections, each appending one event as soon as its previous append was acknowledged, ${seconds(size.durationMs)} measured after ${seconds(size.warmupMs)} warm-up per run. Latency under this load (median run): ${[...concurrent].map(([id, runs]) => `${subjects[id].label} ${latencyText(medianBy(runs, (r) => r.requestsPerSecond).latency)}`).join("; ")}. Storage floor: one-row transactions back to back, ${n(spreadOf(storageRates).median)} rows/s. Server processes in the last run: ${cpuText()}.`,
