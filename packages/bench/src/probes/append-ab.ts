@@ -6,7 +6,7 @@
  * process's CPU time per append (per event for batches), which holds better than wall times on a
  * shared machine; the summary keeps each side's median.
  *
- * With PROFILE_DIR set, each server writes a V8 CPU profile there (summarise with profile-summary.ts).
+ * AB_SECONDS sets the throughput workloads' measured seconds (default 3). With PROFILE_DIR set, each server writes a V8 CPU profile there (summarise with profile-summary.ts).
  *
  * Usage: node packages/bench/src/probes/append-ab.ts <other checkout> [rounds=3] [workloads=seq,c32,batch]
  */
@@ -25,6 +25,8 @@ const scripts = {
   after: fileURLToPath(new URL("../server-child.ts", import.meta.url)),
 };
 const chosen = workloads.split(",");
+// The measured seconds of the throughput workloads (AB_SECONDS, default 3).
+const seconds = Number(process.env.AB_SECONDS ?? 3);
 const progress = createProgress(Number(rounds) * 2 * chosen.length);
 const results = new Map<string, { figure: number; cpu: number }[]>();
 const record = (key: string, figure: number, cpu: number) => results.set(key, [...(results.get(key) ?? []), { figure, cpu }]);
@@ -50,13 +52,13 @@ for (let round = 0; round < Number(rounds); round++) {
           const result = await measureAppendThroughput(server.url, tributaryWire, {
             clients: workload === "batch" ? 4 : 32,
             batchSize,
-            durationMs: 3000,
+            durationMs: seconds * 1000,
             warmupMs: 500,
             name: stream,
             progress,
           });
           const stats = await server.stats();
-          const events = result.requests * batchSize * (3500 / 3000);
+          const events = result.requests * batchSize * ((seconds * 1000 + 500) / (seconds * 1000));
           const cpu = ((stats.cpuUserMs + stats.cpuSystemMs) * 1000) / events;
           record(`${workload} ${name}`, result.eventsPerSecond, cpu);
           progress.done(

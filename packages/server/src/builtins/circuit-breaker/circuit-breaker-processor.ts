@@ -71,7 +71,8 @@ function createBreakerEffects(services: Pick<BuiltinPorts, "now">, settings: Bui
   }
 
   return {
-    afterAppend: async ({ project, path, event, state, append, now }) => {
+    // Not async: on most events nothing is awaited, and the host awaits only a returned promise.
+    afterAppend: ({ project, path, event, state, append, now }) => {
       const key = keyOf(project, path);
       if (event.type === "stream/paused" || event.type === "stream/resumed") {
         windows.get(key)?.clear();
@@ -85,20 +86,21 @@ function createBreakerEffects(services: Pick<BuiltinPorts, "now">, settings: Bui
       if (!window.record(now(), { maxEvents: limit.maxEvents, windowMs: limit.windowSeconds * 1000 })) return;
       tripping.add(key);
       window.clear();
-      try {
-        await append({
-          event: {
-            type: "stream/paused",
-            payload: {
-              reason: `circuit-breaker: more than ${limit.maxEvents} events within ${limit.windowSeconds} s (a runaway loop?). Find the cause, then append stream/resumed; circuit-breaker/configured changes the limit.`,
-              by: "circuit-breaker",
-            },
+      return append({
+        event: {
+          type: "stream/paused",
+          payload: {
+            reason: `circuit-breaker: more than ${limit.maxEvents} events within ${limit.windowSeconds} s (a runaway loop?). Find the cause, then append stream/resumed; circuit-breaker/configured changes the limit.`,
+            by: "circuit-breaker",
           },
-        });
-      } catch (error) {
-        tripping.delete(key); // the next event tries again; the host records this failure as an error event
-        throw error;
-      }
+        },
+      }).then(
+        () => undefined,
+        (error: unknown) => {
+          tripping.delete(key); // the next event tries again; the host records this failure as an error event
+          throw error;
+        },
+      );
     },
     describe: (state, { project, path }) => {
       const limit = limitOf(state);

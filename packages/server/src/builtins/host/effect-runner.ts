@@ -62,17 +62,23 @@ export function createEffectRunner(options: { builtins: readonly EffectsOf[]; ap
   // The built-ins with an `afterAppend`, with their index in the host's order (the others are skipped per event).
   const withAfterAppend = builtins.flatMap(({ slug, effects }, index) => (effects.afterAppend ? [{ slug, effects, index }] : []));
 
-  /** Every built-in's `afterAppend` for one event, in order; one that returns no promise is not awaited. */
-  async function afterAppend(project: string, path: StreamPath, event: StoredEvent, states: unknown[]): Promise<void> {
-    for (const { slug, effects, index } of withAfterAppend) {
-      if (!active) return;
+  /**
+   * Every built-in's `afterAppend` for one event, in order, from the `from`th. One that returns no
+   * promise is not awaited, and when none does, nothing is returned: no promise per event.
+   */
+  function afterAppend(project: string, path: StreamPath, event: StoredEvent, states: unknown[], from = 0): Promise<void> | undefined {
+    for (let at = from; at < withAfterAppend.length; at++) {
+      if (!active) return undefined;
+      const { slug, effects, index } = withAfterAppend[at]!;
+      const rest = () => afterAppend(project, path, event, states, at + 1);
       try {
         const done = effects.afterAppend!({ ...contextFor(project, path, slug), event, state: states[index] });
-        if (done) await done;
+        if (done) return done.then(rest, (error: unknown) => reportFailure(project, path, slug, event, error).then(rest));
       } catch (error) {
-        await reportFailure(project, path, slug, event, error);
+        return reportFailure(project, path, slug, event, error).then(rest);
       }
     }
+    return undefined;
   }
 
   async function reportFailure(project: string, path: StreamPath, slug: string, event: StoredEvent | undefined, error: unknown) {
@@ -97,13 +103,33 @@ export function createEffectRunner(options: { builtins: readonly EffectsOf[]; ap
     queues.set(key, next);
   }
 
+  // Per stream, the run of events queued last that has not started yet: events folded meanwhile (a
+  // batch's, or a group commit's) join it, so a batch of 100 is one queued task instead of 100.
+  const open = new Map<string, { event: StoredEvent; states: unknown[] }[]>();
+
   const listener: StatesListener = {
     event(project, path, event, states) {
       if (!active) return;
-      enqueue(project, path, () => afterAppend(project, path, event, states));
+      const key = `${project}\u0000${path}`;
+      const joined = open.get(key);
+      if (joined) {
+        joined.push({ event, states });
+        return;
+      }
+      const run = [{ event, states }];
+      open.set(key, run);
+      enqueue(project, path, async () => {
+        if (open.get(key) === run) open.delete(key);
+        for (const item of run) {
+          const done = afterAppend(project, path, item.event, item.states);
+          if (done) await done;
+        }
+      });
     },
     caughtUp(project, path, states) {
       if (!active) return;
+      // Events folded after this run after it.
+      open.delete(`${project}\u0000${path}`);
       enqueue(project, path, async () => {
         for (const [index, { slug, effects }] of builtins.entries()) {
           if (!active) return;
