@@ -122,7 +122,7 @@ export function createEffectRunner(options: { builtins: readonly EffectsOf[]; ap
         if (open.get(key) === run) open.delete(key);
         for (const item of run) {
           const done = afterAppend(project, path, item.event, item.states);
-          if (done) await done;
+          if (done !== undefined) await done;
         }
       });
     },
