@@ -57,6 +57,14 @@ export function renderReport(report: BenchReport): string {
     });
     return `| ${figure.label} | ${measured} | ${ratioText(result, "floor")} | ${ratioText(result, "ds-memory")} | ${figure.target?.text ?? "—"} | ${verdict} | ${cells.join(" | ")} |`;
   });
+  const misses = report.figures.filter((figure) => {
+    const result = report.results.get(figure.id);
+    return result !== undefined && "values" in result && verdictOf(figure, result) === "❌ miss";
+  });
+  const missesText =
+    misses.length === 0
+      ? "Every figure with a target met it in this run.\n"
+      : `Missed in this run: ${misses.map((figure) => figure.label).join("; ")}. Where their time goes, with the profiles and probes that show it and what was tried, is in [packages/bench/README.md](packages/bench/README.md#where-the-time-goes-the-misses) ("Where the time goes").\n`;
   // Charts a section embeds itself (the growth curves) are left to it.
   const charts = report.charts.filter((chart) => !report.sections.some((section) => section.includes(chart.file)));
   return `# Benchmarks
@@ -97,6 +105,7 @@ Tributary (SQLite)'s median over the other column's median; the targets are SPEC
 | --- | --- | --- | --- | --- | --- | ${columns.map(() => "---").join(" | ")} |
 ${rows.join("\n")}
 
+${missesText}
 ${charts.map((chart) => `![${chart.title}](${chartsDir}/${chart.file})`).join("\n\n")}
 
 ${report.sections.join("\n")}

@@ -78,6 +78,15 @@ describe("npm run bench", () => {
         for (const column of columns.slice(6))
           expect(row[column], `${figure.label}: ${column}`).toMatch(new RegExp(`^(|not measured: .+|${value.source.slice(1, -1)})$`));
       }
+      // Every miss is named under the table, with where its time goes.
+      const missed = figures.filter((figure) => rows.get(figure.label)!.Result === "❌ miss").map((figure) => figure.label);
+      if (missed.length === 0) expect(report).toContain("Every figure with a target met it in this run.");
+      else {
+        const line = report.split("\n").find((text) => text.startsWith("Missed in this run: "));
+        expect(line, "a line naming the misses").toBeDefined();
+        for (const label of missed) expect(line).toContain(label);
+        expect(line).toContain("packages/bench/README.md#where-the-time-goes-the-misses");
+      }
       // The floor and the reference are measured in the same run for every workload that has them.
       for (const label of [
         "Sequential append latency p50",
