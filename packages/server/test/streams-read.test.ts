@@ -44,6 +44,49 @@ describe("reading a stream", () => {
     expect(last).toMatchObject({ hasMore: false, nextAfterOffset: 5 });
   });
 
+  it("sends a 10,000-event JSON page whole and in order, bounded by its range, with the protective headers", async () => {
+    // The server sends a large page in pieces as it reads them (read/json-page-body.ts).
+    for (let batch = 0; batch < 11; batch++) {
+      const events = Array.from({ length: 1000 }, (_, i) => ({ type: "n", payload: { i: batch * 1000 + i, text: "é" } }));
+      expect((await appendJson(server.url, "/read/large", { events })).status).toBe(201);
+    }
+    const page = async (query: string) => {
+      const response = await fetch(`${server.url}/api/streams/read/large?format=json${query}`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get("content-type")).toBe("application/json");
+      expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+      const body = (await response.json()) as { events: { offset: number }[]; nextAfterOffset: number; hasMore: boolean; lastOffset: number };
+      return { offsets: body.events.map((event) => event.offset), nextAfterOffset: body.nextAfterOffset, hasMore: body.hasMore, lastOffset: body.lastOffset };
+    };
+    const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+    expect(await page("&limit=10000")).toEqual({ offsets: range(1, 10_000), nextAfterOffset: 10_000, hasMore: true, lastOffset: 11_000 });
+    expect(await page("&limit=10000&afterOffset=10000")).toEqual({
+      offsets: range(10_001, 11_000),
+      nextAfterOffset: 11_000,
+      hasMore: false,
+      lastOffset: 11_000,
+    });
+    expect(await page("&limit=2500&afterOffset=999&beforeOffset=3001")).toEqual({
+      offsets: range(1000, 3000),
+      nextAfterOffset: 3000,
+      hasMore: false,
+      lastOffset: 11_000,
+    });
+    expect(await page("&limit=1500&afterOffset=999&beforeOffset=3001")).toEqual({
+      offsets: range(1000, 2499),
+      nextAfterOffset: 2499,
+      hasMore: true,
+      lastOffset: 11_000,
+    });
+    expect(await page("&limit=1000&afterOffset=10000")).toEqual({
+      offsets: range(10_001, 11_000),
+      nextAfterOffset: 11_000,
+      hasMore: false,
+      lastOffset: 11_000,
+    });
+    expect(await page("&limit=10000&afterOffset=end")).toEqual({ offsets: [], nextAfterOffset: 11_000, hasMore: false, lastOffset: 11_000 });
+  });
+
   it("answers Accept: application/json with a JSON page and Accept: application/x-ndjson with lines", async () => {
     const json = await fetch(`${server.url}/api/streams/read/five`, { headers: { accept: "application/json" } });
     expect((await json.json()).events).toHaveLength(5);

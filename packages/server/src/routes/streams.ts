@@ -10,6 +10,7 @@ import { writeStream } from "../live/stream-writer.ts";
 import { forkStream, isForkRequest } from "./fork-stream.ts";
 import { parseEventFilter } from "../read/event-filter.ts";
 import { scanFiltered } from "../read/scan-filtered.ts";
+import { jsonPageBody } from "../read/json-page-body.ts";
 import type { LiveFormat } from "../live/live-hub.ts";
 
 const prefix = "/api/streams";
@@ -94,13 +95,8 @@ async function read(c: AppContext) {
       c.header("content-type", "application/json");
       return c.body(jsonPage(path, pieces, `],"nextAfterOffset":${covered},"hasMore":${covered < end - 1},"lastOffset":${lastOffset}}`));
     }
-    const range = { afterOffset, beforeOffset: beforeOffset === Number.POSITIVE_INFINITY ? undefined : beforeOffset, limit };
-    const page = await store.readEncoded(project, path, range, "json");
-    const nextAfterOffset = page.lastOffset ?? afterOffset;
-    // More exists when the page is full and stopped short of the end of the range.
-    const hasMore = page.count === limit && nextAfterOffset < Math.min(lastOffset, beforeOffset - 1);
     c.header("content-type", "application/json");
-    return c.body(jsonPage(path, [page.bytes], `],"nextAfterOffset":${nextAfterOffset},"hasMore":${hasMore},"lastOffset":${lastOffset}}`));
+    return c.body(await jsonPageBody({ store, project, path, afterOffset, beforeOffset, limit, lastOffset, logger }));
   }
 
   const res = c.env.outgoing;
@@ -146,7 +142,7 @@ async function remove(c: AppContext) {
 
 const comma = Buffer.from(",");
 
-/** A JSON page's body: the stored envelopes' bytes as the store joined them, between its head and its trailer. */
+/** A filtered JSON page's body: the stored envelopes' bytes as the store joined them, between its head and its trailer. */
 function jsonPage(path: string, events: Uint8Array[], trailer: string): Buffer<ArrayBuffer> {
   return Buffer.concat([Buffer.from(`{"streamPath":${JSON.stringify(path)},"events":[`), ...events, Buffer.from(trailer)]);
 }
