@@ -148,6 +148,22 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
     return controller;
   };
 
+  /** `agent-request-started`: what the request offers is what the stream says now, after the window (tools announced during it included). */
+  function requestStarted(path: string, state: AgentStreamState, requestId: string) {
+    const run = state.run!;
+    const now = latest.get(path) ?? state;
+    const c = now.config;
+    return agentEvent("agent-request-started", {
+      requestId,
+      inputOffset: run.inputOffset,
+      turn: run.turn,
+      model: c.model,
+      api: c.api,
+      ...(c.baseUrl ? { baseUrl: c.baseUrl } : {}),
+      tools: Object.keys(now.tools),
+    });
+  }
+
   async function execute(
     path: string,
     state: AgentStreamState,
@@ -161,7 +177,6 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
       appended.push(stored);
       return stored;
     };
-    const run = state.run!;
     switch (action.kind) {
       case "notice-queued":
         await emit(agentEvent("agent-input-queued", { inputOffset: action.inputOffset, behindInputOffset: action.behindInputOffset }));
@@ -180,16 +195,28 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
           }),
         );
         return;
-      case "open-window":
-        await emit(
-          agentEvent("agent-context-window-opened", {
-            requestId: action.requestId,
-            inputOffset: action.inputOffset,
-            turn: action.turn,
-            windowMs: state.config.contextWindowMs,
-          }),
-        );
+      case "open-window": {
+        const opened = agentEvent("agent-context-window-opened", {
+          requestId: action.requestId,
+          inputOffset: action.inputOffset,
+          turn: action.turn,
+          windowMs: state.config.contextWindowMs,
+        });
+        if (state.config.contextWindowMs > 0 || !eventsClient || signal.aborted) {
+          await emit(opened);
+          return;
+        }
+        // A window of 0 ms has nothing to wait for: the request starts in the same append (one round trip
+        // less before the model call), both events stored before it. Under the keys the two steps have.
+        const startKey = `start:${action.requestId}`;
+        started.add(`${path}#${startKey}`);
+        const events = [
+          { ...opened, idempotencyKey: `agent:${action.key}` },
+          { ...requestStarted(path, state, action.requestId), idempotencyKey: `agent:${startKey}` },
+        ];
+        appended.push(...(await eventsClient.appendBatch({ path, events: events.map((event) => ({ ...event, metadata: { processor: slug } })) })));
         return;
+      }
       case "request-approval": {
         const { call } = action;
         await emit(
@@ -272,20 +299,7 @@ export function createAgentProcessor(options: AgentOptions = {}): Processor<Agen
         const waited = await abortableSleep(action.windowMs, stop);
         controllers.delete(`${path}#${action.requestId}`);
         if (!waited) return;
-        // What the request offers is what the stream says now, after the wait (tools announced during the window included).
-        const now = latest.get(path) ?? state;
-        const c = now.config;
-        await emit(
-          agentEvent("agent-request-started", {
-            requestId: action.requestId,
-            inputOffset: run.inputOffset,
-            turn: run.turn,
-            model: c.model,
-            api: c.api,
-            ...(c.baseUrl ? { baseUrl: c.baseUrl } : {}),
-            tools: Object.keys(now.tools),
-          }),
-        );
+        await emit(requestStarted(path, state, action.requestId));
         return;
       }
       case "call-model":

@@ -41,6 +41,23 @@ describe.each(["chat", "responses"] as const)("the agent over the %s API", (api)
     expect(request!.api).toBe(api);
     expect(requestTexts(request!.body)).toEqual(["You are a test agent.", "say hello"]);
   });
+  it("with a context window of 0 ms, stores the window and the request start in one append (one round trip less to the first token)", async () => {
+    harness = await startHarness({ api, script: [{ text: "one" }, { text: "two" }, { text: "three" }], agent: { contextWindowMs: 0 } });
+    for (const content of ["a", "b", "c"]) {
+      const input = await harness.append({ type: "agent-input-added", payload: { content } });
+      expect((await harness.runEnded(input.offset)).payload).toMatchObject({ outcome: "answered" });
+    }
+    const events = await harness.read();
+    const opened = harness.ofType(events, "agent-context-window-opened");
+    const started = harness.ofType(events, "agent-request-started");
+    expect(opened).toHaveLength(3);
+    expect(started).toHaveLength(3);
+    // One append: adjacent offsets and one creation time (the store stamps an append's events once).
+    expect(started.map((event) => [event.offset, event.createdAt])).toEqual(opened.map((event) => [event.offset + 1, event.createdAt]));
+    expect(opened.map((event) => event.payload.windowMs)).toEqual([0, 0, 0]);
+    expect(harness.llm.requests).toHaveLength(3);
+  });
+
   it("runs a shell tool call with real bash in the working directory and feeds the output back", async () => {
     harness = await startHarness({
       api,
