@@ -1,6 +1,7 @@
 import type pg from "pg";
 import type { StoredEvent } from "@tributary/protocol";
 import { buildEvent } from "../append-rules.ts";
+import { prepared } from "./prepared.ts";
 import type { AppendRequest, AppendResult } from "../event-log.ts";
 
 /** One request of a batch, with the id of its (existing) stream. */
@@ -49,7 +50,8 @@ export async function appendBatch(client: pg.Pool | pg.PoolClient, origin: numbe
     placed.push(events);
   }
   const { rows } = await client.query(
-    `WITH input AS (
+    prepared(
+      `WITH input AS (
        SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[]) AS t(stream_id, n, type, head, tail)
      ), locked AS (
        SELECT id, last_offset FROM tributary_streams WHERE id IN (SELECT DISTINCT stream_id FROM input) ORDER BY id FOR UPDATE
@@ -65,7 +67,8 @@ export async function appendBatch(client: pg.Pool | pg.PoolClient, origin: numbe
        RETURNING s.id, l.last_offset AS before
      )
      SELECT id::text AS id, before::text AS before FROM heads`,
-    [streamIds, ordinals, types, heads, tails, origin],
+      [streamIds, ordinals, types, heads, tails, origin],
+    ),
   );
   const before = new Map((rows as { id: string; before: string }[]).map((row) => [row.id, Number(row.before)]));
   return placed.map((events) => {

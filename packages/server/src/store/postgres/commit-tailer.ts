@@ -1,5 +1,6 @@
 import type pg from "pg";
 import type { Logger } from "../../logger.ts";
+import { prepared } from "./prepared.ts";
 import { historyOrigin } from "./schema.ts";
 
 /** One committed event as the tailer finds it; `json` is null for this server's own events (announced locally). */
@@ -75,16 +76,18 @@ export function createCommitTailer(options: {
   async function readOnce(): Promise<{ full: boolean; heldBack: boolean }> {
     const from = position!;
     const { rows } = await options.pool.query(
-      // Rows at or above the horizon are read again later: their JSON is not sent now (under steady writes
-      // from several servers most reads find some, and re-sending their JSON cost more than the rest).
-      `WITH horizon AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
+      prepared(
+        // Rows at or above the horizon are read again later: their JSON is not sent now (under steady writes
+        // from several servers most reads find some, and re-sending their JSON cost more than the rest).
+        `WITH horizon AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
        SELECT e.xid::text AS xid, e.stream_id::text AS stream_id, e."offset"::text AS "offset", s.project, s.path,
               e.xid < h.xmin AS settled,
               CASE WHEN e.origin = $4 OR e.xid >= h.xmin THEN NULL ELSE e.json END AS json
        FROM tributary_events e JOIN tributary_streams s ON s.id = e.stream_id CROSS JOIN horizon h
        WHERE (e.xid, e.stream_id, e."offset") > ($1::xid8, $2::bigint, $3::bigint) AND e.origin <> ${historyOrigin}
        ORDER BY e.xid, e.stream_id, e."offset" LIMIT ${pageSize}`,
-      [from.xid, from.streamId, from.offset, options.origin],
+        [from.xid, from.streamId, from.offset, options.origin],
+      ),
     );
     type Row = {
       xid: string;

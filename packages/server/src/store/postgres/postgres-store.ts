@@ -24,6 +24,7 @@ import { asUnavailable, isConnectionFault } from "./connection-faults.ts";
 import { createNotificationListener } from "./notification-listener.ts";
 import { historyOrigin, postgresSchema } from "./schema.ts";
 import { postgresFilterCondition } from "./filter-sql.ts";
+import { prepared } from "./prepared.ts";
 import { createPostgresDurableStreamMeta, postgresDurableStreamSchema } from "./postgres-durable-stream-meta.ts";
 
 export interface PostgresStoreOptions {
@@ -99,9 +100,10 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     throw error;
   }
 
+  // Every query with parameters is a prepared statement (prepared.ts); the few without are run as they are.
   async function query(text: string, values?: unknown[]) {
     try {
-      return await pool.query(text, values);
+      return await (values === undefined ? pool.query(text) : pool.query(prepared(text, values)));
     } catch (error) {
       throw asUnavailable(error);
     }
