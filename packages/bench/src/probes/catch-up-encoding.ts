@@ -57,6 +57,30 @@ const chunked = (chunk: number) =>
   );
 const chunked1000 = chunked(1000);
 
+const frame = "'id: ' || offset || char(10) || 'data: ' || json || char(10) || char(10)";
+const sseBlob = (order: string, item = frame) =>
+  db.prepare(`SELECT CAST(group_concat(${item}, ''${order}) AS BLOB) AS bytes, count(*) AS count, max(offset) AS last FROM (SELECT offset, json ${range})`);
+const sseToday = sseBlob(" ORDER BY offset");
+const sseUnordered = sseBlob("");
+const ssePrintf = sseBlob(" ORDER BY offset", "printf('id: %d' || char(10) || 'data: %s' || char(10) || char(10), offset, json)");
+const sseFramedInSubquery = db.prepare(
+  `SELECT CAST(group_concat(frame, '' ORDER BY offset) AS BLOB) AS bytes, count(*) AS count, max(offset) AS last FROM (SELECT offset, ${frame} AS frame ${range})`,
+);
+const rowArrays = db.prepare(`SELECT offset, json ${range}`);
+rowArrays.setReturnArrays(true);
+const ssePieces =
+  (statement: StatementSync, piece: number): Page =>
+  (after, size) => {
+    const parts: Uint8Array[] = [];
+    let last = after;
+    for (let read = 0; read < size; read += piece) {
+      const page = statement.get(1, last, max, piece) as { bytes: Uint8Array; last: number };
+      parts.push(page.bytes);
+      last = page.last;
+    }
+    return parts.reduce((sum, part) => sum + part.length, 0);
+  };
+
 const head = Buffer.from('{"streamPath":"/bench/catch-up","events":[');
 const tail = (last: number) => `],"nextAfterOffset":${last},"hasMore":true,"lastOffset":${count}}`;
 /** What `node:http` does with a string body: count its bytes, then encode it. */
@@ -79,6 +103,21 @@ const blobPage =
 const comma = Buffer.from(",");
 
 const variants: [string, number, Page][] = [
+  ["SSE: BLOB, ORDER BY (today), 1000", 1000, ssePieces(sseToday, 1000)],
+  ["SSE: BLOB, ORDER BY, 5000 in pieces of 1000", 5000, ssePieces(sseToday, 1000)],
+  ["SSE: BLOB, ORDER BY, 5000 in one", 5000, ssePieces(sseToday, 5000)],
+  ["SSE: BLOB without ORDER BY (order not guaranteed), 1000", 1000, ssePieces(sseUnordered, 1000)],
+  ["SSE: BLOB, printf frames, 1000", 1000, ssePieces(ssePrintf, 1000)],
+  ["SSE: BLOB, frames built in the subquery, 1000", 1000, ssePieces(sseFramedInSubquery, 1000)],
+  [
+    "SSE: rows as arrays, frames by += in JS, Buffer.from, 1000",
+    1000,
+    (after, size) => {
+      let text = "";
+      for (const [offset, json] of rowArrays.all(1, after, max, size) as unknown as [number, string][]) text += `id: ${offset}\ndata: ${json}\n\n`;
+      return Buffer.from(text).length;
+    },
+  ],
   ["rows only (no encoding)", 10_000, (after, size) => rows.all(1, after, max, size).length],
   ["today: group_concat ORDER BY -> string", 10_000, textPage(today)],
   ["today, 1000-event pages", 1000, textPage(today)],

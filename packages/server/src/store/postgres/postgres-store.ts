@@ -11,6 +11,7 @@ import type {
   ForkRequest,
   LeaseFence,
   MarkedStream,
+  ReadRange,
   SecretInfo,
   StreamInfo,
   StreamStore,
@@ -69,6 +70,18 @@ const slashes = "(length(path) - length(replace(path, '/', '')))";
  * @example
  * const store = await createPostgresStore({ connectionString: process.env.DATABASE_URL! });
  */
+/**
+ * The exclusive upper bound a read's query gets. Offsets are dense (1, 2, 3, … in every stream, forks
+ * included), so an unfiltered page of `limit` events after `afterOffset` ends by `afterOffset + limit`:
+ * with that bound PostgreSQL fetches and sorts at most the page's rows, whatever its statistics say.
+ * Without it, on a table whose statistics are stale (a stream just filled) it chose a bitmap scan of every
+ * later event and an on-disk sort of them all for each page (probes/catch-up-postgres.ts).
+ */
+function pageEnd(range: ReadRange): number {
+  const before = range.beforeOffset ?? Number.MAX_SAFE_INTEGER;
+  return range.filter ? before : Math.min(before, range.afterOffset + range.limit + 1);
+}
+
 export async function createPostgresStore(options: PostgresStoreOptions): Promise<StreamStore> {
   const logger = options.logger ?? createLogger({ level: "info" });
   const pool = new pg.Pool({
@@ -430,7 +443,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       const { rows } = await query(
         `SELECT e."offset", e.json FROM tributary_events e JOIN tributary_streams s ON s.id = e.stream_id
          WHERE s.project = $1 AND s.path = $2 AND e."offset" > $3 AND e."offset" < $4${filter.sql} ORDER BY e."offset" LIMIT $5`,
-        [project, path, range.afterOffset, range.beforeOffset ?? Number.MAX_SAFE_INTEGER, range.limit, ...filter.params],
+        [project, path, range.afterOffset, pageEnd(range), range.limit, ...filter.params],
       );
       return rows.map((row: { offset: string; json: string }) => ({
         offset: Number(row.offset),
@@ -450,7 +463,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         `SELECT string_agg(${item}, ${separator} ORDER BY "offset") AS text, count(*) AS count, max("offset") AS last FROM (
            SELECT e."offset", e.json FROM tributary_events e JOIN tributary_streams s ON s.id = e.stream_id
            WHERE s.project = $1 AND s.path = $2 AND e."offset" > $3 AND e."offset" < $4${filter.sql} ORDER BY e."offset" LIMIT $5) page`,
-        [project, path, range.afterOffset, range.beforeOffset ?? Number.MAX_SAFE_INTEGER, range.limit, ...filter.params],
+        [project, path, range.afterOffset, pageEnd(range), range.limit, ...filter.params],
       );
       const row = rows[0] as {
         text: string | null;
