@@ -30,6 +30,49 @@ describe("bad input gets a clear 4xx and the server keeps serving", () => {
     await expectError(await fetch(`${server.url}/api/streams${long}`), 400, "invalid_path");
   });
 
+  it("measures an event as stored, not as sent: numbers written short (1e20) that grow past the event limit are refused", async () => {
+    // 2,400 × "1e20," is 12 KB sent (under the 16 KB event limit); stored, each is 21 digits: 53 KB.
+    const numbers = `{"type":"n","payload":{"a":[${Array.from({ length: 2400 }, () => "1e20").join(",")}]}}`;
+    expect(numbers.length).toBeLessThan(16 * 1024);
+    await expectError(await fetch(`${server.url}/api/streams/limits/numbers`, { method: "POST", body: numbers }), 413, "event_too_large");
+    const batch = `{"events":[{"type":"small"},${numbers}]}`;
+    await expectError(await fetch(`${server.url}/api/streams/limits/numbers`, { method: "POST", body: batch }), 413, "event_too_large");
+    expect(await readEvents(server.url, "/limits/numbers")).toEqual([]);
+  });
+
+  it("validates an event's fields at their edges, in strict mode with the field named, otherwise stored as invalid", async () => {
+    let streams = 0;
+    const strict = (event: unknown) => fetch(`${server.url}/api/streams/edges/${++streams}?strict=true`, { method: "POST", body: JSON.stringify(event) });
+    const accepted = [
+      { type: "t".repeat(512) },
+      { type: "x", payload: {}, metadata: { m: 1 }, idempotencyKey: "k".repeat(512), offset: 1 },
+      { type: "x", payload: { nested: [1, { a: null }] } },
+    ];
+    for (const event of accepted) expect((await strict(event)).status, JSON.stringify(event).slice(0, 80)).toBe(201);
+    const refused: [unknown, RegExp][] = [
+      [{ type: "" }, /type/],
+      [{ type: "t".repeat(513) }, /type/],
+      [{ type: 1 }, /type/],
+      [{ type: "x", payload: [] }, /payload/],
+      [{ type: "x", payload: null }, /payload/],
+      [{ type: "x", metadata: "m" }, /metadata/],
+      [{ type: "x", idempotencyKey: "" }, /idempotencyKey/],
+      [{ type: "x", idempotencyKey: "k".repeat(513) }, /idempotencyKey/],
+      [{ type: "x", offset: 0 }, /offset/],
+      [{ type: "x", offset: 1.5 }, /offset/],
+      [{ type: "x", offset: "3" }, /offset/],
+      [{ type: "x", extra: true }, /extra/],
+      [["x"], /object|array/i],
+    ];
+    for (const [event, field] of refused) {
+      const body = await expectError(await strict(event), 400, "invalid_event");
+      expect(body.message, JSON.stringify(event).slice(0, 80)).toMatch(field);
+    }
+    const stored = await appendJson(server.url, "/edges/lenient", { type: "x", offset: 0 });
+    expect(stored.status).toBe(201);
+    expect(await stored.json()).toMatchObject({ type: "stream/invalid-event-appended", payload: { rawInput: { type: "x", offset: 0 } } });
+  });
+
   it("rejects an oversized body and an oversized event, and stores nothing", async () => {
     const big = JSON.stringify({ type: "big", payload: { blob: "x".repeat(70 * 1024) } });
     await expectError(await fetch(`${server.url}/api/streams/limits`, { method: "POST", body: big }), 413, "body_too_large");

@@ -36,24 +36,29 @@ export function parseAppendBody(text: string, contentType: string, options: Pars
     return { events: [invalid(text, `${reason}; send a JSON event such as {"type":"hello-world"}.`, contentType, options)], batch: false };
   }
   checkJsonDepth(value);
+  const sizeChecked = withinEventLimit(text, options.maxEventBytes);
   if (isObject(value) && !("type" in value) && Array.isArray(value.events)) {
     if (value.events.length === 0) throw new TributaryError("invalid_event", "events must hold at least one event.");
     if (Object.keys(value).length > 1) {
       return { events: [invalid(value, "A batch body may hold only 'events'.", contentType, options)], batch: false };
     }
-    return { events: value.events.map((item) => toEvent(item, contentType, options)), batch: true };
+    return { events: value.events.map((item) => toEvent(item, contentType, options, sizeChecked)), batch: true };
   }
   if (isObject(value) && !("type" in value) && "event" in value && Object.keys(value).length === 1) {
-    return { events: [toEvent(value.event, contentType, options)], batch: false };
+    return { events: [toEvent(value.event, contentType, options, sizeChecked)], batch: false };
   }
-  return { events: [toEvent(value, contentType, options)], batch: false };
+  return { events: [toEvent(value, contentType, options, sizeChecked)], batch: false };
 }
 
 /** One parsed JSON value as an event: itself when it is a valid event, else `stream/invalid-event-appended` (or 400 in strict mode). */
-export function toEvent(value: unknown, contentType: string, options: ParseOptions): PreparedEvent {
-  const parsed = eventInputSchema.safeParse(value);
-  if (!parsed.success) return invalid(value, describeIssues(parsed.error), contentType, options);
-  const input = parsed.data;
+export function toEvent(value: unknown, contentType: string, options: ParseOptions, sizeChecked = false): PreparedEvent {
+  let input: { type: string; idempotencyKey?: string | undefined; offset?: number | undefined };
+  if (isPlainEventInput(value)) input = value;
+  else {
+    const parsed = eventInputSchema.safeParse(value);
+    if (!parsed.success) return invalid(value, describeIssues(parsed.error), contentType, options);
+    input = parsed.data;
+  }
   // zod's record copies keys by assignment, which turns a "__proto__" key into the copy's prototype (and
   // drops it from the stored JSON); the validated input's own objects are stored as they were sent.
   const sent = value as { payload?: Record<string, unknown>; metadata?: Record<string, unknown> };
@@ -62,8 +67,27 @@ export function toEvent(value: unknown, contentType: string, options: ParseOptio
   if (input.idempotencyKey !== undefined) event.idempotencyKey = input.idempotencyKey;
   if (input.offset !== undefined) event.offset = input.offset;
   checkBuiltin(event);
-  checkSize(event, options.maxEventBytes);
+  if (!sizeChecked) checkSize(event, options.maxEventBytes);
   return event;
+}
+
+const inputKeys = new Set(["type", "payload", "metadata", "idempotencyKey", "offset"]);
+
+/**
+ * What `eventInputSchema` accepts, checked by hand for the common case (zod's object and record parse
+ * copied every payload key, per event): true only for input the schema accepts; anything else (and
+ * every refusal, for its message) goes through the schema.
+ */
+function isPlainEventInput(value: unknown): value is { type: string; payload?: Record<string, unknown>; idempotencyKey?: string; offset?: number } {
+  if (!isObject(value)) return false;
+  for (const key in value) if (!inputKeys.has(key)) return false;
+  const { type, payload, metadata, idempotencyKey, offset } = value;
+  if (typeof type !== "string" || type.length < 1 || type.length > 512) return false;
+  if (payload !== undefined && !isObject(payload)) return false;
+  if (metadata !== undefined && !isObject(metadata)) return false;
+  if (idempotencyKey !== undefined && (typeof idempotencyKey !== "string" || idempotencyKey.length < 1 || idempotencyKey.length > 512)) return false;
+  if (offset !== undefined && !(typeof offset === "number" && Number.isSafeInteger(offset) && offset > 0)) return false;
+  return true;
 }
 
 /** Validates a built-in type's payload against its schema; refuses server-only and unknown reserved types. */
@@ -94,6 +118,17 @@ function invalid(rawInput: unknown, error: string, contentType: string, options:
   const event: PreparedEvent = { type: "stream/invalid-event-appended", payload };
   checkSize(event, options.maxEventBytes);
   return event;
+}
+
+/**
+ * Whether no event of a body this size can exceed the limit, so that the per-event check (a
+ * JSON.stringify each) can be skipped. An event's JSON is at most 6 times the body's bytes plus the
+ * `"payload":{}` it may gain: strings and whitespace only shrink when parsed and written again, and a
+ * number grows at most from 4 characters to 21 (`1e20`).
+ */
+function withinEventLimit(text: string, maxEventBytes: number): boolean {
+  // UTF-8 takes at most 3 bytes per UTF-16 code unit, so the check needs no byte count for most bodies.
+  return text.length * 3 * 6 + 64 <= maxEventBytes || Buffer.byteLength(text) * 6 + 64 <= maxEventBytes;
 }
 
 function checkSize(event: PreparedEvent, maxEventBytes: number): void {

@@ -66,13 +66,20 @@ export function createEffectRunner(options: { builtins: readonly EffectsOf[]; ap
    * Every built-in's `afterAppend` for one event, in order, from the `from`th. One that returns no
    * promise is not awaited, and when none does, nothing is returned: no promise per event.
    */
-  function afterAppend(project: string, path: StreamPath, event: StoredEvent, states: unknown[], from = 0): Promise<void> | undefined {
+  function afterAppend(
+    project: string,
+    path: StreamPath,
+    event: StoredEvent,
+    states: unknown[],
+    contexts: ReturnType<typeof contextFor>[],
+    from = 0,
+  ): Promise<void> | undefined {
     for (let at = from; at < withAfterAppend.length; at++) {
       if (!active) return undefined;
       const { slug, effects, index } = withAfterAppend[at]!;
-      const rest = () => afterAppend(project, path, event, states, at + 1);
+      const rest = () => afterAppend(project, path, event, states, contexts, at + 1);
       try {
-        const done = effects.afterAppend!({ ...contextFor(project, path, slug), event, state: states[index] });
+        const done = effects.afterAppend!({ ...contexts[at]!, event, state: states[index] });
         if (done) return done.then(rest, (error: unknown) => reportFailure(project, path, slug, event, error).then(rest));
       } catch (error) {
         return reportFailure(project, path, slug, event, error).then(rest);
@@ -120,8 +127,10 @@ export function createEffectRunner(options: { builtins: readonly EffectsOf[]; ap
       open.set(key, run);
       enqueue(project, path, async () => {
         if (open.get(key) === run) open.delete(key);
+        // The contexts looked up once per run (a look-up per event and built-in showed in a batch's profile).
+        const contexts = withAfterAppend.map(({ slug }) => contextFor(project, path, slug));
         for (const item of run) {
-          const done = afterAppend(project, path, item.event, item.states);
+          const done = afterAppend(project, path, item.event, item.states, contexts);
           if (done !== undefined) await done;
         }
       });

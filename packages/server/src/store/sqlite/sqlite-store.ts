@@ -171,10 +171,19 @@ export function createSqliteStore(options: SqliteStoreOptions): StreamStore {
   }
 
   function writePlan(tx: Transaction, project: string, plan: AppendPlan, touched: Map<string, StreamRow | typeof missing>): void {
+    // One cache look-up per stream, not per event (a batch writes many events to one stream).
+    let lastPath: string | undefined;
+    let row: StreamRow | undefined;
+    insertEvents(plan.writes, (path) => {
+      if (path !== lastPath) {
+        lastPath = path;
+        row = loadStream(project, path)!;
+      }
+      return row!.id;
+    });
     for (const write of plan.writes) {
-      const row = loadStream(project, write.path)!;
-      statements.insertEvent.run(row.id, write.event.offset, write.event.type, write.json);
-      if (write.event.idempotencyKey !== undefined) statements.insertKey.run(row.id, write.event.idempotencyKey, write.event.offset);
+      if (write.event.idempotencyKey !== undefined)
+        statements.insertKey.run(loadStream(project, write.path)!.id, write.event.idempotencyKey, write.event.offset);
       if (write.mark !== undefined) statements.upsertMark.run(write.mark, project, write.path, write.event.offset);
       tx.announce(project, write.path, { event: write.event, json: write.json });
     }
@@ -184,6 +193,36 @@ export function createSqliteStore(options: SqliteStoreOptions): StreamStore {
       if (!touched.has(key)) touched.set(key, { ...row });
       row.lastOffset = lastOffset;
       statements.updateOffset.run(lastOffset, row.id);
+    }
+  }
+
+  // Multi-row INSERTs for the events of a batch: one statement per chunk instead of per event (a third
+  // less SQLite time per row). Chunk sizes are fixed so that at most four statements are ever prepared.
+  const chunkSizes = [64, 16, 4] as const;
+  const insertChunk = new Map<number, StatementSync>();
+  function insertEvents(
+    writes: readonly { path: string; event: { offset: number; type: string }; json: string }[],
+    streamIdOf: (path: string) => number,
+  ): void {
+    let at = 0;
+    for (const size of chunkSizes) {
+      while (writes.length - at >= size) {
+        let statement = insertChunk.get(size);
+        if (!statement) {
+          statement = db.prepare(`INSERT INTO events (stream_id, offset, type, json) VALUES ${Array.from({ length: size }, () => "(?, ?, ?, ?)").join(", ")}`);
+          insertChunk.set(size, statement);
+        }
+        const values: (number | string)[] = [];
+        for (let end = at + size; at < end; at++) {
+          const write = writes[at]!;
+          values.push(streamIdOf(write.path), write.event.offset, write.event.type, write.json);
+        }
+        statement.run(...values);
+      }
+    }
+    for (; at < writes.length; at++) {
+      const write = writes[at]!;
+      statements.insertEvent.run(streamIdOf(write.path), write.event.offset, write.event.type, write.json);
     }
   }
 
