@@ -66,6 +66,17 @@ const ssePrintf = sseBlob(" ORDER BY offset", "printf('id: %d' || char(10) || 'd
 const sseFramedInSubquery = db.prepare(
   `SELECT CAST(group_concat(frame, '' ORDER BY offset) AS BLOB) AS bytes, count(*) AS count, max(offset) AS last FROM (SELECT offset, ${frame} AS frame ${range})`,
 );
+// Connections that read the file through a memory map, or with a page cache that holds the stream.
+const mmapDb = new DatabaseSync(join(dir, "tributary.db"));
+mmapDb.exec("PRAGMA mmap_size = 1073741824");
+const sseMmap = mmapDb.prepare(
+  `SELECT CAST(group_concat(${frame}, '' ORDER BY offset) AS BLOB) AS bytes, count(*) AS count, max(offset) AS last FROM (SELECT offset, json ${range})`,
+);
+const cacheDb = new DatabaseSync(join(dir, "tributary.db"));
+cacheDb.exec("PRAGMA cache_size = -65536");
+const sseCache = cacheDb.prepare(
+  `SELECT CAST(group_concat(${frame}, '' ORDER BY offset) AS BLOB) AS bytes, count(*) AS count, max(offset) AS last FROM (SELECT offset, json ${range})`,
+);
 const rowArrays = db.prepare(`SELECT offset, json ${range}`);
 rowArrays.setReturnArrays(true);
 const ssePieces =
@@ -106,6 +117,8 @@ const variants: [string, number, Page][] = [
   ["SSE: BLOB, ORDER BY (today), 1000", 1000, ssePieces(sseToday, 1000)],
   ["SSE: BLOB, ORDER BY, 5000 in pieces of 1000", 5000, ssePieces(sseToday, 1000)],
   ["SSE: BLOB, ORDER BY, 5000 in one", 5000, ssePieces(sseToday, 5000)],
+  ["SSE: BLOB, ORDER BY, mmap_size 1 GiB, 1000", 1000, ssePieces(sseMmap, 1000)],
+  ["SSE: BLOB, ORDER BY, cache_size 64 MiB, 1000", 1000, ssePieces(sseCache, 1000)],
   ["SSE: BLOB without ORDER BY (order not guaranteed), 1000", 1000, ssePieces(sseUnordered, 1000)],
   ["SSE: BLOB, printf frames, 1000", 1000, ssePieces(ssePrintf, 1000)],
   ["SSE: BLOB, frames built in the subquery, 1000", 1000, ssePieces(sseFramedInSubquery, 1000)],
@@ -225,4 +238,6 @@ console.log(
 for (const [index, [name]] of chosen.entries()) console.log(`  ${name.padEnd(64)} ${best[index]!.toFixed(2)} µs CPU, ${bestWall[index]!.toFixed(2)} µs wall`);
 db.close();
 memoryDb.close();
+mmapDb.close();
+cacheDb.close();
 rmSync(dir, { recursive: true, force: true });
