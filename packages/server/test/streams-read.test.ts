@@ -85,6 +85,12 @@ describe("reading a stream", () => {
       lastOffset: 11_000,
     });
     expect(await page("&limit=10000&afterOffset=end")).toEqual({ offsets: [], nextAfterOffset: 11_000, hasMore: false, lastOffset: 11_000 });
+    // A page read in one piece goes out whole, with its length; a larger one as it is read.
+    const small = await fetch(`${server.url}/api/streams/read/large?format=json&limit=1000`);
+    expect(Number(small.headers.get("content-length"))).toBe((await small.arrayBuffer()).byteLength);
+    const large = await fetch(`${server.url}/api/streams/read/large?format=json&limit=10000`);
+    expect(large.headers.get("content-length")).toBeNull();
+    await large.arrayBuffer();
   });
 
   it("answers Accept: application/json with a JSON page and Accept: application/x-ndjson with lines", async () => {

@@ -32,39 +32,42 @@ const encoder = new TextEncoder();
  *    the next page, so `nextAfterOffset` never passes the page's own `lastOffset`.
  * 2. The first piece is read before the response starts, so a failing store answers with an error status;
  *    a later failure is logged and closes the connection (the client sees a truncated body, not a page).
+ * 3. A page that fits in one piece is sent whole, with a Content-Length, as before.
  *
  * @example
  * return c.body(await jsonPageBody({ store, project, path, afterOffset: 0, beforeOffset: Infinity, limit: 1000, lastOffset, logger }));
  */
-export async function jsonPageBody(request: JsonPageRequest): Promise<ReadableStream<Uint8Array>> {
+export async function jsonPageBody(request: JsonPageRequest): Promise<Buffer<ArrayBuffer> | ReadableStream<Uint8Array>> {
   const { store, project, path, limit } = request;
   const end = Math.min(request.beforeOffset, request.lastOffset + 1);
   let count = 0;
   let last = request.afterOffset;
+  let finished = false;
   const read = async (): Promise<EncodedPage | undefined> => {
     const size = Math.min(jsonPagePieceSize, limit - count);
-    if (size <= 0 || last + 1 >= end) return undefined;
-    const piece = await store.readEncoded(project, path, { afterOffset: last, beforeOffset: end, limit: size }, "json");
-    if (piece.count === 0) return undefined;
-    count += piece.count;
-    last = piece.lastOffset!;
-    return piece;
+    const piece =
+      size > 0 && last + 1 < end ? await store.readEncoded(project, path, { afterOffset: last, beforeOffset: end, limit: size }, "json") : undefined;
+    if (piece && piece.count > 0) {
+      count += piece.count;
+      last = piece.lastOffset!;
+    }
+    finished = !piece || piece.count < size || count === limit || last + 1 >= end;
+    return piece && piece.count > 0 ? piece : undefined;
   };
+  const head = () => encoder.encode(`{"streamPath":${JSON.stringify(path)},"events":[`);
   const trailer = () => {
     // More exists when the page is full and stopped short of the end of the range.
     const hasMore = count === limit && last < end - 1;
     return encoder.encode(`],"nextAfterOffset":${last},"hasMore":${hasMore},"lastOffset":${request.lastOffset}}`);
   };
   const first = await read();
+  // A page of one piece is sent whole, with its length.
+  if (finished) return Buffer.concat(first ? [head(), first.bytes, trailer()] : [head(), trailer()]);
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
-        controller.enqueue(encoder.encode(`{"streamPath":${JSON.stringify(path)},"events":[`));
-        if (first) controller.enqueue(first.bytes);
-        if (!first || first.count < jsonPagePieceSize) {
-          controller.enqueue(trailer());
-          controller.close();
-        }
+        controller.enqueue(head());
+        controller.enqueue(first!.bytes);
       },
       async pull(controller) {
         try {
@@ -73,7 +76,7 @@ export async function jsonPageBody(request: JsonPageRequest): Promise<ReadableSt
             controller.enqueue(comma);
             controller.enqueue(piece.bytes);
           }
-          if (!piece || piece.count < jsonPagePieceSize) {
+          if (finished) {
             controller.enqueue(trailer());
             controller.close();
           }
