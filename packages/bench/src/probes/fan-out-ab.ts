@@ -1,12 +1,12 @@
 /**
  * Probe (not part of `npm run bench`): fan-out before and after a server change, in the same run. Runs
  * the bench's fan-out workload (1,000 live readers at 500 events/s) against two Tributary server
- * scripts in turn, A B A B: the `server-child.ts` of another checkout (the "before", e.g. main's) and
+ * scripts in turn, A B, B A, …: the `server-child.ts` of another checkout (the "before", e.g. main's) and
  * this one's. Each server and the readers are pinned as in the bench. `floor` instead of a checkout runs
  * the HTTP floor (`floor-child.ts`) as the "before", the server the fan-out target is a ratio to.
  * With `PROFILE_DIR` set, each server writes a V8 CPU profile there (`profile-summary.ts` reads it).
  *
- * Usage: node packages/bench/src/probes/fan-out-ab.ts <other checkout | floor> [rounds=3] [readers=1000] [seconds=6]
+ * Usage: node packages/bench/src/probes/fan-out-ab.ts <other checkout | floor> [rounds=3] [readers=1000] [seconds=6] [rate=500]
  */
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,7 +15,7 @@ import { measureFanOut } from "../scenarios/fan-out.ts";
 import { startServerProcess } from "../server-process.ts";
 import { tributaryWire } from "../wire.ts";
 
-const [other, rounds = "3", readers = "1000", seconds = "6"] = process.argv.slice(2);
+const [other, rounds = "3", readers = "1000", seconds = "6", rate = "500"] = process.argv.slice(2);
 if (!other) throw new Error("usage: fan-out-ab.ts <other checkout> [rounds] [readers] [seconds]");
 const scripts = {
   before: other === "floor" ? fileURLToPath(new URL("../floor-child.ts", import.meta.url)) : resolve(other, "packages/bench/src/server-child.ts"),
@@ -23,14 +23,16 @@ const scripts = {
 };
 const progress = createProgress(Number(rounds) * 2);
 for (let round = 0; round < Number(rounds); round++) {
-  for (const [name, script] of Object.entries(scripts)) {
+  // Rounds alternate which server goes first (A B, B A, …).
+  const entries = Object.entries(scripts);
+  for (const [name, script] of round % 2 === 0 ? entries : entries.reverse()) {
     const server = await startServerProcess({ fsync: "normal", script, cpuProfileDir: process.env.PROFILE_DIR });
     try {
       progress.step(`${name}, round ${round + 1}`);
       await server.stats();
       const result = await measureFanOut(server.url, tributaryWire, {
         readers: Number(readers),
-        rate: 500,
+        rate: Number(rate),
         durationMs: Number(seconds) * 1000,
         name: "/probe/fan-out",
         progress,

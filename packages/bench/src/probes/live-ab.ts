@@ -1,9 +1,11 @@
 /**
  * Probe (not part of `npm run bench`): the append → live SSE reader round trip of several servers in
- * the same run, interleaved round by round (A B C A B C …): this checkout's Tributary (SQLite), the HTTP
+ * the same run, interleaved round by round (A B C, B C A, C A B, …): this checkout's Tributary (SQLite), the HTTP
  * floor, and optionally another checkout's Tributary (the "before" of a change). The same workload as
  * the bench's live group (`measureLiveRoundTrip`); each line is one run's p50 and p90, and the end
  * prints the medians and this checkout's ratio to each.
+ *
+ * With `PROFILE_DIR` set, each server writes a V8 CPU profile there.
  *
  * Usage: node packages/bench/src/probes/live-ab.ts [other checkout] [rounds=5] [count=1500]
  */
@@ -24,8 +26,10 @@ const scripts: Record<string, string> = {
 const p50s = new Map<string, number[]>();
 const progress = createProgress(Number(rounds) * Object.keys(scripts).length);
 for (let round = 0; round < Number(rounds); round++) {
-  for (const [name, script] of Object.entries(scripts)) {
-    const server = await startServerProcess({ fsync: "normal", script });
+  // Each round starts with the next server, so none always runs first (right after another's run).
+  const entries = Object.entries(scripts);
+  for (const [name, script] of [...entries.slice(round % entries.length), ...entries.slice(0, round % entries.length)]) {
+    const server = await startServerProcess({ fsync: "normal", script, cpuProfileDir: process.env.PROFILE_DIR });
     try {
       progress.step(`${name}, round ${round + 1}`);
       const latency = await measureLiveRoundTrip(server.url, tributaryWire, {
