@@ -18,8 +18,8 @@ interface Pending {
 
 /**
  * Group commit for a synchronous SQLite handle. Units of work queued during one event-loop turn run in
- * one transaction on the next turn, each inside its own savepoint: a unit that throws is rolled back
- * alone and its promise rejects; the others commit together. Promises resolve only after COMMIT and
+ * one transaction on the next turn: a unit that throws is rolled back alone and its promise rejects; the
+ * others commit together (see `commit`: savepoints only once a unit has failed). Promises resolve only after COMMIT and
  * after the commit listeners have run, so an acknowledged append is already on disk and already fanned out.
  */
 export function createWriteQueue(options: { db: DatabaseSync; onCommit: (batches: CommittedStreamEvents[]) => void; onRollback: () => void }) {
@@ -39,22 +39,33 @@ export function createWriteQueue(options: { db: DatabaseSync; onCommit: (batches
     scheduled = false;
     const units = pending;
     pending = [];
+    commit(units, false);
+  }
+
+  /**
+   * Runs `units` in one transaction and commits it. Without savepoints first (they cost two statements
+   * per unit, and a unit rarely fails): when a unit throws, the whole transaction is rolled back and
+   * undone, that unit is rejected, and the others run again, each in its own savepoint this time (so a
+   * run of failing units costs at most twice the work, never a retry per failure).
+   */
+  function commit(units: Pending[], savepoints: boolean): void {
     const batches = new Map<string, CommittedStreamEvents>();
     const outcomes: { unit: Pending; ok: boolean; value: unknown }[] = [];
-    // A lone unit needs no savepoint: if it fails, the whole transaction is rolled back instead.
-    const solo = units.length === 1;
+    // Every unit's undos, for a rollback of the whole transaction (applied last unit first).
+    const allUndos: (() => void)[][] = [];
     sql.begin.run();
-    for (const unit of units) {
+    for (const [index, unit] of units.entries()) {
       const announced: [string, string, { event: StoredEvent; json: string }][] = [];
       const undos: (() => void)[] = [];
+      allUndos.push(undos);
       const tx: Transaction = {
         announce: (project, path, committed) => announced.push([project, path, committed]),
         onUndo: (undo) => undos.push(undo),
       };
-      if (!solo) sql.savepoint.run();
+      if (savepoints) sql.savepoint.run();
       try {
         const value = unit.work(tx);
-        if (!solo) sql.release.run();
+        if (savepoints) sql.release.run();
         for (const [project, path, committed] of announced) {
           const key = `${project}\u0000${path}`;
           let batch = batches.get(key);
@@ -63,15 +74,18 @@ export function createWriteQueue(options: { db: DatabaseSync; onCommit: (batches
         }
         outcomes.push({ unit, ok: true, value });
       } catch (error) {
-        if (solo) {
+        if (!savepoints) {
           db.exec("ROLLBACK");
-          for (const undo of undos.reverse()) undo();
+          for (const list of allUndos.reverse()) for (const undo of list.reverse()) undo();
           unit.reject(error);
+          const others = units.filter((_, at) => at !== index);
+          if (others.length > 0) commit(others, true);
           return;
         }
         sql.rollbackTo.run();
         sql.release.run();
         for (const undo of undos.reverse()) undo();
+        allUndos.pop();
         outcomes.push({ unit, ok: false, value: error });
       }
     }
