@@ -51,7 +51,10 @@ async function handle(message: ToSandbox): Promise<void> {
     else if (message.op === "restore") result = instance.restore(message.state);
     else if (message.op === "caughtUp") result = await instance.onCaughtUp(message.path);
     else if (message.op === "afterAppend") result = await instance.afterAppend(message.event);
-    else result = instance.state();
+    else if (message.op === "reduceThenAfterAppend") {
+      const reduced = await instance.reduce([message.event]);
+      result = reduced.ok ? await instance.afterAppend(message.event) : { ...reduced, inReduce: true };
+    } else result = instance.state();
   }
   send({ type: "reply", id: message.id, result });
 }

@@ -11,6 +11,8 @@ export type ToSandbox =
   | { op: "restore"; id: number; instance: number; state: string }
   | { op: "caughtUp"; id: number; instance: number; path: string }
   | { op: "afterAppend"; id: number; instance: number; event: string }
+  /** `reduce` of one event, then (if that succeeded) its `afterAppend`: one round trip for a followed event. */
+  | { op: "reduceThenAfterAppend"; id: number; instance: number; event: string }
   | { op: "state"; id: number; instance: number }
   | { op: "dispose"; instance: number }
   | { op: "hostReply"; call: number; ok: true; value: unknown }
@@ -32,5 +34,5 @@ export type FailureKind = "cpu" | "memory" | "wall" | "threw" | "load" | "crashe
 
 export type CallResult =
   | { ok: true; value?: string; slug?: string; hasAfterAppend?: boolean; hasOnCaughtUp?: boolean }
-  /** `index`: which of the events a `reduce` failed on. */
-  | { ok: false; kind: FailureKind; message: string; index?: number };
+  /** `index`: which of the events a `reduce` failed on; `inReduce`: a `reduceThenAfterAppend` failed in its reduce. */
+  | { ok: false; kind: FailureKind; message: string; index?: number; inReduce?: boolean };

@@ -19,6 +19,8 @@ export interface SandboxedProcessor {
   reduce(events: string[]): Promise<CallResult>;
   onCaughtUp(path: string): Promise<CallResult>;
   afterAppend(event: string): Promise<CallResult>;
+  /** `reduce([event])`, then `afterAppend(event)` if it succeeded, in one round trip; a reduce failure says `inReduce`. */
+  reduceThenAfterAppend(event: string): Promise<CallResult>;
   /** The processor's state, as JSON. */
   state(): Promise<CallResult>;
   /** Replaces the processor's state with `state` (JSON: a snapshot's). */
@@ -172,6 +174,7 @@ export function createSandbox(options: { logger: Logger; limits?: Partial<Sandbo
         reduce: (events) => send((id) => ({ op: "reduce", id, instance, events })),
         onCaughtUp: (path) => send((id) => ({ op: "caughtUp", id, instance, path })),
         afterAppend: (event) => send((id) => ({ op: "afterAppend", id, instance, event })),
+        reduceThenAfterAppend: (event) => send((id) => ({ op: "reduceThenAfterAppend", id, instance, event })),
         state: () => send((id) => ({ op: "state", id, instance })),
         restore: (state) => send((id) => ({ op: "restore", id, instance, state })),
         dispose() {

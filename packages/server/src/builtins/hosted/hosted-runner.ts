@@ -275,14 +275,14 @@ export function createHostedRunner(options: {
         for (const record of records) {
           if (stopped) return "stop";
           const event = JSON.parse(record.json) as StoredEvent;
-          const reduced = await processor.reduce([record.json]);
-          let outcome: CallResult = reduced;
+          let outcome: CallResult;
           let what = "reduce";
-          if (reduced.ok && processor.hasAfterAppend && !isDiagnosticFor(event, slug)) {
+          if (processor.hasAfterAppend && !isDiagnosticFor(event, slug)) {
+            // Reduce and afterAppend in one round trip to the sandbox process (the afterAppend only if the reduce succeeded).
             call = { cause: event, appends: 0, fetches: 0 };
-            outcome = await processor.afterAppend(record.json);
-            what = "afterAppend";
-          }
+            outcome = await processor.reduceThenAfterAppend(record.json);
+            if (outcome.ok || !outcome.inReduce) what = "afterAppend";
+          } else outcome = await processor.reduce([record.json]);
           if (stopped) return "stop";
           // A call lost with its sandbox process (killed, or restarted for another processor) is made
           // again once the processor is loaded anew: the cursor stays before the event.
