@@ -20,17 +20,17 @@ const pathOf = (client: number) => (values.streams ? `/s/${client}` : "/s");
 
 const counts = new Map<string, number>();
 let counting = false;
-for (const proto of [pg.Pool.prototype, pg.Client.prototype] as unknown as { query: (...args: unknown[]) => unknown }[]) {
-  const original = proto.query;
-  proto.query = function (this: unknown, ...args: unknown[]) {
-    if (counting) {
-      const query = args[0] as string | { text?: string };
-      const text = (typeof query === "string" ? query : (query.text ?? "?")).replace(/\s+/g, " ").slice(0, 70);
-      counts.set(text, (counts.get(text) ?? 0) + 1);
-    }
-    return original.apply(this, args);
-  };
-}
+// Every query reaches a connection's Client.query (Pool.query hands it to one), so each is counted once.
+const clientPrototype = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+const original = clientPrototype.query;
+clientPrototype.query = function (this: unknown, ...args: unknown[]) {
+  if (counting) {
+    const query = args[0] as string | { text?: string };
+    const text = (typeof query === "string" ? query : (query.text ?? "?")).replace(/\s+/g, " ").slice(0, 70);
+    counts.set(text, (counts.get(text) ?? 0) + 1);
+  }
+  return original.apply(this, args);
+};
 
 const postgres = await startPrivatePostgres({ fsync: true });
 try {
