@@ -8,31 +8,15 @@
  *
  * Usage: node packages/bench/src/probes/fan-out-coalescing.ts [readers=1000] [rate=500] [seconds=4] [windows=0,turn,10,25]
  */
-import { spawn } from "node:child_process";
-import { createServer, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { fileURLToPath } from "node:url";
 import { wallClockMs } from "../stats.ts";
+import { startBareSseReaders } from "./bare-sse-readers.ts";
 
 const [readerCount = 1000, rate = 500, seconds = 4] = process.argv.slice(2, 5).map(Number);
 const windows = (process.argv[5] ?? "0,turn,10,25").split(",");
-const readersScript = fileURLToPath(new URL("../fan-out-readers.ts", import.meta.url));
 
 for (const windowMs of windows) {
-  const readers = new Set<ServerResponse>();
-  const server = createServer((req, res) => {
-    res.writeHead(200, { "content-type": "text/event-stream" });
-    res.flushHeaders();
-    readers.add(res);
-    req.on("close", () => readers.delete(res));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const child = spawn(process.execPath, [readersScript], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-  const next = (type: string) => new Promise<any>((resolve) => child.on("message", (m: { type: string }) => m.type === type && resolve(m)));
-  const ready = next("ready");
-  child.send({ type: "open", url, path: "/s", readers: readerCount });
-  await ready;
+  const bare = await startBareSseReaders(readerCount);
+  const readers = bare.readers;
 
   let pending = "";
   let scheduled = false;
@@ -67,17 +51,12 @@ for (const windowMs of windows) {
   await new Promise((resolve) => setTimeout(resolve, (Number(windowMs) || 0) + 5));
   const elapsed = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
-  const result = next("result");
-  child.send({ type: "finish", expected: total, timeoutMs: 60_000 });
-  const { latency, complete, cpuMs } = await result;
+  const { latency, complete, cpuMs } = await bare.finish(total, 60_000);
   const serverCpuMs = (cpu.user + cpu.system) / 1000;
   console.log(
     `window ${windowMs.padStart(4)}: achieved ${Math.round(total / elapsed)} events/s; ${Math.round(writes / elapsed).toLocaleString("en-US")} writes/s; ` +
       `server CPU ${Math.round(serverCpuMs / elapsed / 10)}% of a core (${((serverCpuMs * 1000) / writes).toFixed(1)} µs per write); ` +
       `readers' CPU ${Math.round(cpuMs / elapsed / 10)}%; delivery p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms; ${complete}/${readerCount} complete`,
   );
-  for (const res of readers) res.end();
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-  child.kill();
+  await bare.close();
 }

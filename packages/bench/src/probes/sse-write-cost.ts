@@ -13,29 +13,14 @@
  *
  * Usage: node packages/bench/src/probes/sse-write-cost.ts [readers=1000] [flushes=200] [rounds=3] [bytes=200]
  */
-import { spawn } from "node:child_process";
-import { createServer, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
-import { fileURLToPath } from "node:url";
+import type { Socket } from "node:net";
 import { wallClockMs } from "../stats.ts";
+import { startBareSseReaders } from "./bare-sse-readers.ts";
 
 const [readerCount = 1000, flushes = 200, rounds = 3, bytes = 200] = process.argv.slice(2, 6).map(Number);
-const readersScript = fileURLToPath(new URL("../fan-out-readers.ts", import.meta.url));
 
-const readers = new Set<ServerResponse>();
-const server = createServer((req, res) => {
-  res.writeHead(200, { "content-type": "text/event-stream" });
-  res.flushHeaders();
-  readers.add(res);
-  req.on("close", () => readers.delete(res));
-});
-await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-const child = spawn(process.execPath, [readersScript], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-const next = (type: string) => new Promise<unknown>((resolve) => child.on("message", (m: { type: string }) => m.type === type && resolve(m)));
-const ready = next("ready");
-child.send({ type: "open", url, path: "/s", readers: readerCount });
-await ready;
+const bare = await startBareSseReaders(readerCount);
+const readers = bare.readers;
 
 const frame = (offset: number) => {
   const head = `id: ${offset}\ndata: {"t":${wallClockMs().toFixed(3)},"note":"`;
@@ -69,10 +54,6 @@ for (let round = 0; round < rounds; round++) {
     );
   }
 }
-const result = next("result");
-child.send({ type: "finish", expected: offset, timeoutMs: 10_000 });
-const { complete } = (await result) as { complete: number };
+const { complete } = await bare.finish(offset, 10_000);
 console.log(`${complete} of ${readerCount} readers got all ${offset} events`);
-child.kill();
-server.close();
-server.closeAllConnections();
+await bare.close();
