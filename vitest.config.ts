@@ -35,7 +35,7 @@ export default defineConfig({
           ...shared,
           name: "server-on-postgres",
           include: [
-            "packages/server/test/{streams-*,bad-input,live-fanout,docs,appender,builtins-docs-state,builtins-scheduler,builtins-subscriptions,builtins-transformer,quotas,subscription-header-secrets,auth-scopes,security-modes,outbound-webhooks,bounded-evaluation,malformed-input,durable-streams-client,durable-streams-mapping,durable-streams-conformance,cold-start,wire-contract,hosted-processors,hosted-snapshots}.test.ts",
+            "packages/server/test/{streams-*,bad-input,live-fanout,docs,appender,builtin-gate,builtins-docs-state,builtins-scheduler,builtins-subscriptions,builtins-transformer,quotas,subscription-header-secrets,auth-scopes,security-modes,outbound-webhooks,bounded-evaluation,malformed-input,durable-streams-client,durable-streams-mapping,durable-streams-conformance,cold-start,wire-contract,hosted-processors,hosted-snapshots}.test.ts",
           ],
           globalSetup: ["packages/server/test/support/postgres-global-setup.ts"],
           setupFiles: ["packages/server/test/support/postgres-setup-file.ts"],

@@ -7,8 +7,19 @@ import type { Builtin } from "../builtin-processor.ts";
 import { quotaSettings, type QuotaSettings } from "../shared/quota.ts";
 import type { BuiltinStates } from "./builtin-states.ts";
 
+/** The event of the last append reserved on a stream, judged but not folded yet (see 6). */
+interface Unfolded {
+  event: PreparedEvent;
+  offset: number;
+  /** The gate's clock when it was reserved: its `createdAt` in the tentative state. */
+  at: number;
+}
+
 interface Tentative {
+  /** Every built-in's state as the gates see it before `unfolded`: this tentative's own array, never the committed one. */
   states: unknown[];
+  unfolded: Unfolded | undefined;
+  /** The offset of the last event reserved. */
   offset: number;
   inFlight: number;
 }
@@ -26,6 +37,12 @@ interface Tentative {
  *    other stream of the project marked for its namespace, each as the gate sees it (in-flight appends
  *    included). Two first configurations racing on two streams (or two servers) can both pass: a quota
  *    per project is exact on one stream, and may be overrun by the appends racing on others.
+ * 6. The gate folds an event only when a gate must judge something after it before it is committed: the
+ *    next event of the same append, an append that arrives while it is in flight, or another stream's
+ *    project-wide gate (4). An append that is alone in flight (a client appending one event at a time) is
+ *    judged and never folded here: the committed fold (builtin-states.ts) is its only fold. Only the
+ *    built-ins the gate asks (those with `gate`, `gateSeesProject` or `admitFork`) are folded; the other
+ *    entries of a tentative state stay as they were committed and are never read.
  *
  * @example
  * const appender = createAppender({ log: store, gate: createBuiltinGate({ states, builtins, marks: store, logger, now }) });
@@ -45,34 +62,66 @@ export function createBuiltinGate(options: {
   const tentatives = new Map<string, Tentative>();
   // The built-ins that have a gate, with their index; the others are only folded.
   const gated = builtins.flatMap((builtin, index) => (builtin.gate ? [{ gate: builtin.gate.bind(builtin), index }] : []));
+  // The built-ins whose tentative state the gate reads (6): its own gates, and the project-wide ones of 4 and 5.
+  const asked = builtins.flatMap((builtin, index) => (builtin.gate || builtin.gateSeesProject || builtin.admitFork ? [{ builtin, index }] : []));
   const noProjectStates: (readonly unknown[] | undefined)[] = builtins.map(() => undefined);
 
   const keyOf = (project: string, path: string) => `${project}\u0000${path}`;
 
-  function judge(
-    project: string,
-    path: StreamPath,
-    events: PreparedEvent[],
-    current: unknown[],
-    offset: number,
-    projectWide: (readonly unknown[] | undefined)[],
-  ): number {
-    const createdAt = new Date(now()).toISOString();
+  // The createdAt of the last time folded (one per reserved append, not per event of a batch).
+  let isoAt = Number.NaN;
+  let iso = "";
+
+  /** Folds `unfolded` into `states`: in place when `owned`, else into a copy (`states` may be shared). */
+  function foldIn(states: unknown[], owned: boolean, path: StreamPath, unfolded: Unfolded): unknown[] {
+    const next = owned ? states : states.slice();
+    const { event, offset, at } = unfolded;
+    if (at !== isoAt) {
+      isoAt = at;
+      iso = new Date(at).toISOString();
+    }
+    const stored = { ...event, streamPath: path, offset, createdAt: iso };
+    for (const { builtin, index } of asked) {
+      next[index] = guardedReduce(builtin.reduce, next[index], stored, (error) =>
+        logger.error("built-in reduce threw", { processor: builtin.slug, offset, error: String(error) }),
+      );
+    }
+    return next;
+  }
+
+  /** A tentative state with everything reserved folded in (for a gate of another stream, see 4). */
+  function statesOf(path: StreamPath, tentative: Tentative): unknown[] {
+    if (tentative.unfolded) {
+      tentative.states = foldIn(tentative.states, false, path, tentative.unfolded);
+      tentative.unfolded = undefined;
+    }
+    return tentative.states;
+  }
+
+  /**
+   * Judges `events` after `base` (the stream's tentative state, or the committed one) and returns the
+   * tentative state they leave; throws the first refusal, leaving `base` as it was.
+   */
+  function judge(project: string, path: StreamPath, events: PreparedEvent[], base: Tentative, projectWide: (readonly unknown[] | undefined)[]): Tentative {
+    const at = now();
+    let { states: current, unfolded, offset } = base;
+    // Whether `current` is this call's own copy (folded in place from the second event of a batch on).
+    let owned = false;
     for (const event of events) {
+      if (unfolded) {
+        current = foldIn(current, owned, path, unfolded);
+        owned = true;
+      }
       for (const { gate, index } of gated) {
         const projectStates = projectWide[index];
-        const refusal = gate({ project, path, event, state: current[index], now, quotas, ...(projectStates ? { projectStates } : {}) });
+        const state = current[index];
+        const refusal = gate(projectStates ? { project, path, event, state, now, quotas, projectStates } : { project, path, event, state, now, quotas });
         if (refusal) throw refusal;
       }
       offset += 1;
-      const stored = { ...event, streamPath: path, offset, createdAt };
-      builtins.forEach((builtin, index) => {
-        current[index] = guardedReduce(builtin.reduce, current[index], stored, (error) =>
-          logger.error("built-in reduce threw", { processor: builtin.slug, offset, error: String(error) }),
-        );
-      });
+      unfolded = { event, offset, at };
     }
-    return offset;
+    return { states: current, unfolded, offset, inFlight: base.inFlight + 1 };
   }
 
   /** Each built-in's state on the project's other marked streams, for the built-ins that asked (see 4). */
@@ -83,7 +132,10 @@ export function createBuiltinGate(options: {
         const others = (await marks.listMarkedStreams(builtin.resumes)).filter((stream) => stream.project === project && stream.path !== path);
         const loaded = await Promise.all(others.map(async (stream) => (await states.load(stream.project, stream.path)).states[index]));
         // An append in flight on another stream counts too (it is read after the loads, with no await between).
-        return others.map((stream, at) => tentatives.get(keyOf(stream.project, stream.path))?.states[index] ?? loaded[at]);
+        return others.map((stream, at) => {
+          const tentative = tentatives.get(keyOf(stream.project, stream.path));
+          return tentative ? statesOf(stream.path, tentative)[index] : loaded[at];
+        });
       }),
     );
   }
@@ -116,11 +168,9 @@ export function createBuiltinGate(options: {
       // Most appends configure nothing a project-wide gate counts: no other stream is looked at.
       const others = marks && builtins.some((builtin) => builtin.resumes && wants(builtin)) ? await projectStatesFor(project, path, wants) : noProjectStates;
       const committed = await states.load(project, path);
-      const base = tentatives.get(key) ?? { states: committed.states, offset: committed.offset, inFlight: 0 };
-      const next = base.states.slice();
-      const offset = judge(project, path, events, next, base.offset, others);
-      const tentative = { states: next, offset, inFlight: base.inFlight + 1 };
-      tentatives.set(key, tentative);
+      // A copy: the committed array is folded in place as commits land (it may include this append by the time it is read again).
+      const base = tentatives.get(key) ?? { states: committed.states.slice(), unfolded: undefined, offset: committed.offset, inFlight: 0 };
+      tentatives.set(key, judge(project, path, events, base, others));
       return (ok) => {
         const current = tentatives.get(key);
         if (!current) return;
