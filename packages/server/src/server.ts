@@ -170,12 +170,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     logger,
     now,
   });
-  // Byte streams of the Durable Streams face live in shadow projects that no built-in serves.
+  // Byte streams of the Durable Streams face live in shadow projects that no built-in serves. Each listener
+  // says which streams it wants, so a server on a shared store follows other servers' commits only for
+  // its live readers and the built-in state it holds, or for every stream while it holds the lease.
   const unsubscribe = [
-    store.onCommit(hub.publish),
-    store.onCommit((batch) => {
-      if (!isShadowProject(batch.project)) states.onCommit(batch);
-    }),
+    store.onCommit(hub.publish, hub.wants),
+    store.onCommit(
+      (batch) => states.onCommit(batch),
+      (project, path) => !isShadowProject(project) && (!store.leasesShared || lease.valid() || states.holds(project, path)),
+    ),
   ];
   lease.start({ onAcquired: () => builtins.activate(), onLost: () => void builtins.deactivate() });
   const eventTypes = new Map([...(options.eventTypes ?? [])].map((type) => [type.type, type]));

@@ -118,6 +118,45 @@ describe("PostgreSQL group commit and fences", () => {
     }
   });
 
+  it("hands another server's commits only to listeners that want the stream, and all of a stream's once it is wanted", async () => {
+    const database = await postgres.createDatabase();
+    const [a, b] = [await createPostgresStore({ connectionString: database }), await createPostgresStore({ connectionString: database })];
+    const wanted = new Set(["/w/y"]);
+    const heard: CommittedStreamEvents[] = [];
+    const all: CommittedStreamEvents[] = [];
+    b.onCommit(
+      (batch) => heard.push(batch),
+      (_project, path) => wanted.has(path),
+    );
+    const offsetsHeard = (list: CommittedStreamEvents[], path: string) =>
+      list.filter((batch) => batch.path === path).flatMap((batch) => batch.events.map((item) => item.event.offset));
+    try {
+      for (const n of [1, 2, 3]) {
+        await a.append({ project: "p", path: "/w/x", events: [{ type: "n", payload: { n } }] });
+        await a.append({ project: "p", path: "/w/y", events: [{ type: "n", payload: { n } }] });
+      }
+      await waitFor(() => offsetsHeard(heard, "/w/y").length === 3, "b to hear /w/y's three events");
+      // /w/x's first three were committed before /w/y's third, so b's tailer has passed them: not announced.
+      wanted.add("/w/x");
+      for (const n of [4, 5]) await a.append({ project: "p", path: "/w/x", events: [{ type: "n", payload: { n } }] });
+      await a.append({ project: "p", path: "/w/y", events: [{ type: "n", payload: { n: 4 } }] });
+      await waitFor(() => offsetsHeard(heard, "/w/y").includes(4), "b to hear /w/y's fourth event");
+      expect(offsetsHeard(heard, "/w/x")).toEqual([4, 5]);
+      expect(offsetsHeard(heard, "/w/y")).toEqual([1, 2, 3, 4]);
+      // A listener without `wants` hears every stream, from its next commit on.
+      b.onCommit((batch) => all.push(batch));
+      await a.append({ project: "p", path: "/w/z", events: [{ type: "n", payload: {} }] });
+      await a.append({ project: "p", path: "/w/x", events: [{ type: "n", payload: { n: 6 } }] });
+      await waitFor(() => offsetsHeard(all, "/w/x").includes(6), "b to hear /w/x's sixth event");
+      expect(offsetsHeard(all, "/w/z")).toEqual([1]);
+      expect(offsetsHeard(heard, "/w/z")).toEqual([]);
+      expect(offsetsHeard(heard, "/w/x")).toEqual([4, 5, 6]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it("refuses appends and cursor writes fenced by a holder that no longer holds the lease", async () => {
     const store = await createPostgresStore({ connectionString: await postgres.createDatabase() });
     try {

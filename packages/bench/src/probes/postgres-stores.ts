@@ -1,7 +1,8 @@
 /**
  * Where a PostgreSQL cluster's time goes, without HTTP: N PostgreSQL stores (as N servers would hold) in this
  * process on one database of a private cluster with fsync on, 32 closed-loop clients split over them, on one
- * stream or on 32 (`--streams`). Prints appends/s, this process's CPU and PostgreSQL's (its backends and
+ * stream or on 32 (`--streams`); the first store listens to every stream (the lease holder), the others to
+ * their clients' streams. Prints appends/s, this process's CPU and PostgreSQL's (its backends and
  * background processes, from /proc) per append, appends per WAL flush (`pg_stat_wal`), and the store's
  * queries per append by statement (counted by wrapping node-pg's `query`). Figures behind docs/scaling.md.
  *
@@ -38,6 +39,12 @@ try {
   const database = new URL(url).pathname.slice(1);
   const stores: Awaited<ReturnType<typeof createPostgresStore>>[] = [];
   for (let i = 0; i < storeCount; i++) stores.push(await createPostgresStore({ connectionString: url }));
+  // As servers listen: the first store is the lease holder (its built-ins hear every stream); each other one
+  // holds the built-in state of the streams its clients append to, and wants only those.
+  for (const [index, store] of stores.entries()) {
+    const own = new Set(Array.from({ length: clients }, (_, client) => client).flatMap((client) => (client % storeCount === index ? [pathOf(client)] : [])));
+    store.onCommit(() => undefined, index === 0 ? undefined : (_project, path) => own.has(path));
+  }
   for (let client = 0; client < clients; client++) {
     await stores[client % storeCount]!.append({ project: "p", path: pathOf(client), events: [{ type: "t", payload: {} }] });
   }

@@ -72,7 +72,7 @@ function encodeRun(events: { offset: number; type: string; json: string }[]): En
  *
  * @example
  * const hub = createLiveHub({ heartbeatMs: 15_000, gather: store.announcesPerTurn ? "task" : "turn" });
- * store.onCommit(hub.publish);
+ * store.onCommit(hub.publish, hub.wants);
  */
 export function createLiveHub(options: { heartbeatMs: number; gather?: "task" | "turn" }) {
   const schedule: (task: () => void) => void = options.gather === "task" ? queueMicrotask : setImmediate;
@@ -106,6 +106,11 @@ export function createLiveHub(options: { heartbeatMs: number; gather?: "task" | 
         set.delete(reader);
         if (set.size === 0 && readers.get(key) === set) readers.delete(key);
       };
+    },
+
+    /** Whether a stream has live readers here (the commit feed's `wants`: a shared store follows only those). */
+    wants(project: string, path: string): boolean {
+      return readers.has(keyOf(project, path));
     },
 
     publish(batch: CommittedStreamEvents): void {

@@ -135,8 +135,13 @@ export interface EventLog {
   fork(request: ForkRequest): Promise<AppendResult>;
   /** Deletes a stream (and with `recursive` its descendants) and appends `stream/child-deleted` to remaining ancestors. */
   delete(project: string, path: StreamPath, options: { recursive: boolean }): Promise<DeleteResult>;
-  /** The commit feed: every committed event of every stream, once, in offset order per stream. */
-  onCommit(listener: (batch: CommittedStreamEvents) => void): () => void;
+  /**
+   * The commit feed: every committed event of every stream, once, in offset order per stream.
+   * With `wants`, the listener hears only the streams it wants when their commits are announced (asked
+   * then, per stream): every event committed while it wants a stream, once, in order. A shared store uses
+   * this to leave other processes' commits of streams no listener wants unread (postgres-store.ts).
+   */
+  onCommit(listener: (batch: CommittedStreamEvents) => void, wants?: (project: string, path: string) => boolean): () => void;
   /**
    * True when the appends queued during one event-loop turn are committed as one transaction and
    * announced to `onCommit` together, in one synchronous call chain (SQLite's group commit): a listener

@@ -38,7 +38,8 @@ export interface StorageHealth {
  *    `childCreatedEvents` in append-rules.ts for which ones).
  * 6. When `append` resolves, the events are durable against a crash of the server process.
  * 7. `onCommit` listeners see every committed event of every stream exactly once per process, in offset
- *    order per stream; including, in a shared backend, events committed by other processes.
+ *    order per stream; including, in a shared backend, events committed by other processes. A listener
+ *    with `wants` sees those of the streams it wants at the time (see `EventLog.onCommit`).
  * 8. Storing an event of a `markedNamespaces` type marks its stream for that namespace, in the same
  *    transaction, with the event's offset; deleting a stream removes its marks.
  * 9. Deleting a stream removes its cursors and snapshots.

@@ -210,6 +210,11 @@ export function createBuiltinStates(options: {
       else apply(batch.project, batch.path, entry, committed);
     },
 
+    /** Whether a stream's state is held (loaded or loading). */
+    holds(project: string, path: string): boolean {
+      return entries.has(keyOf(project, path));
+    },
+
     /** Forgets a deleted stream's state. */
     forget(project: string, path: StreamPath): void {
       entries.delete(keyOf(project, path));

@@ -35,7 +35,10 @@ function createFace(parts: ServerParts) {
     waiters.delete(key);
     for (const resolve of set) resolve();
   };
-  parts.store.onCommit((batch) => wake(streamKey(batch.project, batch.path)));
+  parts.store.onCommit(
+    (batch) => wake(streamKey(batch.project, batch.path)),
+    (project, path) => waiters.has(streamKey(project, path)),
+  );
 
   return {
     serialise,

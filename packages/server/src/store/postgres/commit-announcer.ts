@@ -13,10 +13,15 @@ type Committed = { event: StoredEvent; json: string };
  *    on without its JSON (this server's own, when its commit's answer was lost with the connection).
  * 3. Work is chained per stream, so announcements for one stream never interleave.
  * 4. A stream first heard of mid-life starts at the first offset heard: history is not re-announced.
+ * 5. A stream no listener wants (`wanted`, asked when its commit's turn in the chain comes) is not
+ *    announced, read or parsed, and its announced offset is forgotten: once wanted again it starts at
+ *    the first offset heard then (4), so what it missed meanwhile is never read just to be announced.
+ *    A listener that starts wanting a stream reads its history itself first (as live readers do).
  */
 export function createCommitAnnouncer(options: {
   readRange: (project: string, path: string, after: number, upTo: number) => Promise<Committed[]>;
   emit: (batch: CommittedStreamEvents) => void;
+  wanted: (project: string, path: string) => boolean;
 }) {
   const announced = new Map<string, number>();
   const chains = new Map<string, Promise<void>>();
@@ -33,6 +38,10 @@ export function createCommitAnnouncer(options: {
 
   async function announce(project: string, path: string, first: number, last: number, local: Committed[] | undefined) {
     const key = `${project}\u0000${path}`;
+    if (!options.wanted(project, path)) {
+      announced.delete(key);
+      return;
+    }
     const known = announced.get(key) ?? first - 1;
     if (last <= known) return;
     let events: Committed[] = local?.filter((item) => item.event.offset > known) ?? [];
@@ -53,6 +62,10 @@ export function createCommitAnnouncer(options: {
     /** Events found in the database by the tailer (`json` null: this server's own, read again if unannounced). */
     remote(project: string, path: string, found: { offset: number; json: string | null }[]): Promise<void> {
       return enqueue(`${project}\u0000${path}`, async () => {
+        if (!options.wanted(project, path)) {
+          announced.delete(`${project}\u0000${path}`);
+          return;
+        }
         const sorted = [...found].sort((x, y) => x.offset - y.offset);
         const first = sorted[0]!.offset;
         const last = sorted.at(-1)!.offset;

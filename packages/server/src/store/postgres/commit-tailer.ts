@@ -5,6 +5,7 @@ import { historyOrigin } from "./schema.ts";
 
 /** One committed event as the tailer finds it; `json` is null for this server's own events (announced locally). */
 export interface TailedEvent {
+  streamId: string;
   project: string;
   path: string;
   offset: number;
@@ -106,6 +107,7 @@ export function createCommitTailer(options: {
     if (settled.length > 0) {
       await options.deliver(
         settled.map((row) => ({
+          streamId: row.stream_id,
           project: row.project,
           path: row.path,
           offset: Number(row.offset),

@@ -58,7 +58,9 @@ const slashes = "(length(path) - length(replace(path, '/', '')))";
  * 2. Other servers' commits reach `onCommit` through the commit tailer, which reads the events table by
  *    commit position (commit-tailer.ts); after a commit, a server sends one coalesced NOTIFY outside the
  *    append's transaction to wake the others' tailers, so appends never queue on the notification lock.
- *    See commit-announcer.ts for the ordering rules.
+ *    The NOTIFY names the commits' stream ids; a server whose listeners want none of them (no live
+ *    reader, no built-in state held, not the lease holder) does not read on it, and its idle read only
+ *    moves its position. See commit-announcer.ts for the ordering rules.
  * 3. A 2xx answer means PostgreSQL committed (its own durability settings apply: fsync on by default).
  * 4. Connection trouble (a restart, an outage, a killed backend) never escapes as an unhandled error: every
  *    pooled client has an error listener while checked out, a broken one is discarded, and the failed
@@ -122,8 +124,14 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     }
   }
 
-  const listeners = new Set<(batch: CommittedStreamEvents) => void>();
+  // Each listener with the streams it wants (`undefined`: every stream).
+  const listeners = new Map<(batch: CommittedStreamEvents) => void, ((project: string, path: string) => boolean) | undefined>();
+  const wanted = (project: string, path: string) => {
+    for (const wants of listeners.values()) if (wants === undefined || wants(project, path)) return true;
+    return false;
+  };
   const announcer = createCommitAnnouncer({
+    wanted,
     readRange: async (project, path, after, upTo) => {
       const { rows } = await query(
         `SELECT e."offset", e.json FROM tributary_events e JOIN tributary_streams s ON s.id = e.stream_id
@@ -136,7 +144,8 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       }));
     },
     emit: (batch) => {
-      for (const listener of listeners) {
+      for (const [listener, wants] of listeners) {
+        if (wants !== undefined && !wants(batch.project, batch.path)) continue;
         try {
           listener(batch);
         } catch (error) {
@@ -146,6 +155,8 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     },
   });
 
+  // Other servers' streams by id, as the tailer found them: a notification names the streams it is about.
+  const keysById = new Map<string, { project: string; path: string }>();
   const tailer = createCommitTailer({
     pool,
     origin,
@@ -154,6 +165,10 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       const byStream = new Map<string, TailedEvent[]>();
       for (const item of found) {
         const key = `${item.project}\u0000${item.path}`;
+        if (!keysById.has(item.streamId)) {
+          if (keysById.size >= 100_000) keysById.clear();
+          keysById.set(item.streamId, { project: item.project, path: item.path });
+        }
         const list = byStream.get(key) ?? [];
         list.push(item);
         byStream.set(key, list);
@@ -169,19 +184,32 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     connectionString: options.connectionString,
     channel,
     logger,
+    // "origin" or "origin id,id,…" (the streams of the commits it is about). A server reads other servers'
+    // commits only when one may concern a stream some listener here wants (or one it does not know yet);
+    // the rest it reads at the idle pace, and only to keep its position (commit-announcer.ts 5).
     onNotify: (payload) => {
-      if (payload !== String(origin)) tailer.wake();
+      const [from, ids] = payload.split(" ");
+      if (from === String(origin)) return;
+      if (ids === undefined) return tailer.wake();
+      for (const id of ids.split(",")) {
+        const stream = keysById.get(id);
+        if (stream === undefined || wanted(stream.project, stream.path)) return tailer.wake();
+      }
     },
     // After a (re)connect, whatever was committed while no notification could arrive is read now.
     onConnected: () => tailer.wake(),
   });
   await listener.start();
 
-  // One NOTIFY in flight per server, outside every append's transaction, without waiting for its flush.
+  // One NOTIFY in flight per server, outside every append's transaction, without waiting for its flush. It
+  // names the ids of the streams committed since the last one (`undefined`: unknown, so none are named).
   let poking = false;
   let pokeAgain = false;
   let closed = false;
-  function poke(): void {
+  let poked: Set<string> | undefined = new Set();
+  function poke(ids?: Iterable<string>): void {
+    if (ids === undefined) poked = undefined;
+    else if (poked) for (const id of ids) poked.add(id);
     if (poking) {
       pokeAgain = true;
       return;
@@ -190,7 +218,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     void (async () => {
       do {
         pokeAgain = false;
-        await pool.query(`BEGIN; SET LOCAL synchronous_commit = off; NOTIFY ${channel}, '${origin}'; COMMIT`).catch(() => undefined);
+        const named = poked && poked.size > 0 && poked.size <= 500 ? ` ${[...poked].join(",")}` : "";
+        poked = new Set();
+        await pool.query(`BEGIN; SET LOCAL synchronous_commit = off; NOTIFY ${channel}, '${origin}${named}'; COMMIT`).catch(() => undefined);
       } while (pokeAgain && !closed);
       poking = false;
     })();
@@ -218,7 +248,10 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         await client.query("BEGIN");
         const value = await work(client, touched);
         await client.query("COMMIT");
-        if (touched.size > 0) poke();
+        if (touched.size > 0) {
+          const ids = [...touched.keys()].map((key) => streamIds.get(key));
+          poke(ids.every((id) => id !== undefined) ? (ids as string[]) : undefined);
+        }
         return { value, touched };
       } catch (error) {
         if (!broken && !isConnectionFault(error)) await client.query("ROLLBACK").catch(() => undefined);
@@ -353,7 +386,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       ).catch((error: unknown) => {
         throw asUnavailable(error);
       });
-      poke();
+      poke(requests.map((request) => streamIds.get(`${request.project}\u0000${request.path}`)!));
       await Promise.all(
         results.map((result, index) => {
           const { project, path } = requests[index]!;
@@ -658,8 +691,8 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       await query("DELETE FROM tributary_leases WHERE name = $1 AND holder = $2", [name, holder]);
     },
 
-    onCommit(listener) {
-      listeners.add(listener);
+    onCommit(listener, wants) {
+      listeners.set(listener, wants);
       return () => listeners.delete(listener);
     },
 

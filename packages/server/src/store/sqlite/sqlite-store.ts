@@ -410,9 +410,10 @@ export function createSqliteStore(options: SqliteStoreOptions): StreamStore {
 
     async releaseLease() {},
 
-    onCommit(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
+    onCommit(listener, wants) {
+      const heard = wants ? (batch: CommittedStreamEvents) => void (wants(batch.project, batch.path) && listener(batch)) : listener;
+      listeners.add(heard);
+      return () => listeners.delete(heard);
     },
 
     async close() {
