@@ -53,8 +53,20 @@ export function projectOf(c: AppContext): string {
   return parseProject(c.req.header(projectHeader) ?? c.req.query("project"));
 }
 
-/** The stream path after a route prefix, taken from the raw URL so `%2F` works as a slash. */
+// A request path the URL parser gives back as it is: no ".", "%" or "\" and nothing it percent-encodes.
+const plainPath = /^\/[A-Za-z0-9\-_~!$&'()*+,;=:@/]*$/;
+
+/**
+ * The stream path after a route prefix, taken from the raw URL so `%2F` works as a slash. A plain raw
+ * request target (most are) is its own pathname; anything else is parsed as a URL.
+ */
 export function streamPathOf(c: AppContext, prefix: string): StreamPath {
+  const target = c.env?.incoming?.url;
+  if (target !== undefined) {
+    const query = target.indexOf("?");
+    const raw = query < 0 ? target : target.slice(0, query);
+    if (plainPath.test(raw)) return parseStreamPath(raw.slice(prefix.length));
+  }
   const pathname = new URL(c.req.url).pathname;
   return parseStreamPath(pathname.slice(prefix.length));
 }

@@ -3,7 +3,7 @@
 // leaks into the server's objects, and other clients keep being served meanwhile.
 import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { maxStreamPathDepth } from "@tributary/protocol";
+import { maxStreamPathDepth, parseStreamPath, type TributaryError } from "@tributary/protocol";
 import { startTestServer, type TestServer } from "../src/testing.ts";
 import { maxJsonDepth } from "../src/http/json-depth.ts";
 import { appendJson, openReader, readEvents, waitFor } from "./support/http.ts";
@@ -153,6 +153,36 @@ describe("malformed input gets a clear 4xx and never a 500", () => {
     for (const path of ["/dots/b", "/dots/a", "/dots/a/b", "/dots"]) expect(await readEvents(server.url, path)).toEqual([]);
     // A dot inside a segment is an ordinary character.
     expect((await raw("POST", "/api/streams/dots/v1.2/..x", '{"type":"x"}')).status).toBe(201);
+  });
+
+  it("takes a stream's path from the raw request target exactly as the URL parser reads it", async () => {
+    const prefix = "/api/streams";
+    const targets = [
+      "/api/streams/raw/a",
+      "/api/streams/raw/a?strict=false",
+      "/api/streams/raw/b/",
+      "/api/streams//raw/c",
+      "/api/streams/raw%2Fd",
+      "/api/streams/raw/%7Ee",
+      "/api/streams/raw/f~g_h-i",
+      "/api/streams/raw/j;k",
+      "/api/streams/raw/l{m}",
+      "/api/streams/raw/n^o",
+      "/api/streams/raw/p'q",
+      "/api/streams/raw/r:s@t",
+    ];
+    for (const target of targets) {
+      // What the path must be: the WHATWG parser's pathname of the target, after the prefix.
+      let expected: string;
+      try {
+        expected = parseStreamPath(new URL(`http://x${target}`).pathname.slice(prefix.length));
+      } catch (error) {
+        expected = `invalid_path: ${(error as TributaryError).message}`;
+      }
+      const response = await raw("POST", target, JSON.stringify({ type: "where" }));
+      const body = JSON.parse(response.text) as { streamPath?: string; code?: string; message?: string };
+      expect(response.status === 201 ? body.streamPath : `${body.code}: ${body.message}`, target).toBe(expected);
+    }
   });
 
   it(`limits a path to ${maxStreamPathDepth} segments, and answers an over-long request line with a JSON 4xx`, async () => {
