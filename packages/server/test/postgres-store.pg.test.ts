@@ -1,3 +1,4 @@
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPostgresStore } from "../src/store/postgres/postgres-store.ts";
 import { describeStreamStoreContract } from "./store-contract.ts";
@@ -172,6 +173,87 @@ describe("PostgreSQL group commit and fences", () => {
       expect((await store.read("p", "/f", { afterOffset: 0, limit: 10 })).map((record) => JSON.parse(record.json).type)).toEqual(["ok"]);
     } finally {
       await store.close();
+    }
+  });
+});
+
+/** A client LISTENing on the stores' channel, as another server's listener would; `nth(n)` waits for the n-th payload. */
+async function listenToCommits(connectionString: string) {
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  const payloads: string[] = [];
+  let waiters: { count: number; resolve: () => void }[] = [];
+  const arrived = (count: number) =>
+    new Promise<void>((resolve) => {
+      if (payloads.length >= count) resolve();
+      else waiters.push({ count, resolve });
+    });
+  client.on("notification", (message) => {
+    payloads.push(message.payload ?? "");
+    for (const waiter of waiters.filter((candidate) => payloads.length >= candidate.count)) waiter.resolve();
+    waiters = waiters.filter((candidate) => payloads.length < candidate.count);
+  });
+  await client.query("LISTEN tributary_commits");
+  return {
+    payloads,
+    /** The origin (the sending store) of the n-th notification. */
+    async nth(count: number): Promise<string> {
+      await arrived(count);
+      return payloads[count - 1]!.split(" ")[0]!;
+    },
+    /** Every notification committed before this call has arrived once it resolves (they arrive in commit order). */
+    async flush(): Promise<string[]> {
+      await client.query("NOTIFY tributary_commits, 'marker'");
+      while (!payloads.includes("marker")) await arrived(payloads.length + 1);
+      return payloads.slice(0, payloads.indexOf("marker"));
+    },
+    close: () => client.end(),
+  };
+}
+
+describe("PostgreSQL commit notifications", () => {
+  it("sends none for the commits of a server no other server has been heard from, only its hello", async () => {
+    const database = await postgres.createDatabase();
+    const listening = await listenToCommits(database);
+    const store = await createPostgresStore({ connectionString: database });
+    try {
+      const hello = await listening.nth(1);
+      await store.append({ project: "p", path: "/lone", events: [{ type: "first", payload: {} }] });
+      await Promise.all(Array.from({ length: 20 }, (_, i) => store.append({ project: "p", path: `/lone/${i % 4}`, events: [{ type: "n", payload: { i } }] })));
+      for (let i = 0; i < 5; i++) await store.append({ project: "p", path: "/lone", events: [{ type: "n", payload: { i } }] });
+    } finally {
+      // Close waits for a NOTIFY in flight, so the marker below is committed after every one of the store's.
+      await store.close();
+    }
+    expect(await listening.flush()).toHaveLength(1);
+    await listening.close();
+  });
+
+  it("lets two servers learn of each other, after which each one's commits wake the other", async () => {
+    const database = await postgres.createDatabase();
+    const listening = await listenToCommits(database);
+    const a = await createPostgresStore({ connectionString: database });
+    const heardByB: CommittedStreamEvents[] = [];
+    let b: Awaited<ReturnType<typeof createPostgresStore>> | undefined;
+    try {
+      const originA = await listening.nth(1);
+      await a.append({ project: "p", path: "/pair", events: [{ type: "before-b", payload: {} }] });
+      b = await createPostgresStore({ connectionString: database });
+      b.onCommit((batch) => heardByB.push(batch));
+      // b's hello, a's answer to it, b's answer to a's: then each has heard of the other.
+      const originB = await listening.nth(2);
+      expect(originB).not.toBe(originA);
+      expect(await listening.nth(3)).toBe(originA);
+      expect(await listening.nth(4)).toBe(originB);
+      await a.append({ project: "p", path: "/pair", events: [{ type: "after-b", payload: {} }] });
+      expect(await listening.nth(5)).toBe(originA);
+      await waitFor(() => heardByB.some((batch) => batch.events.some((item) => item.event.type === "after-b")), "b to hear a's commit");
+      await b.append({ project: "p", path: "/pair", events: [{ type: "from-b", payload: {} }] });
+      expect(await listening.nth(6)).toBe(originB);
+    } finally {
+      await a.close();
+      await b?.close();
+      await listening.close();
     }
   });
 });

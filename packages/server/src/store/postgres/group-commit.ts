@@ -14,7 +14,8 @@ interface Job {
  * wait, and then go to the database together.
  *
  * 1. One write at a time per server, in call order: a run of plain requests as one batch statement
- *    (batch-append.ts: one round trip, one commit), any other request alone in its own transaction.
+ *    (batch-append.ts: one round trip, one commit; a run of one too, where its own transaction would take
+ *    six), any other request alone in its own transaction.
  *    So commits happen in call order, and the appender need not wait for each commit of a stream.
  * 2. A batch that fails for a reason other than the database being away is retried one request at a time,
  *    so one bad request fails alone; a request the batch could not place (its stream was deleted
@@ -35,7 +36,6 @@ export function createGroupCommit(options: {
   }
 
   async function runBatch(jobs: Job[]): Promise<void> {
-    if (jobs.length === 1) return runAlone(jobs[0]!);
     let results: (AppendResult | undefined)[];
     try {
       results = await options.appendBatch(jobs.map((job) => job.request));

@@ -60,7 +60,8 @@ const slashes = "(length(path) - length(replace(path, '/', '')))";
  *    append's transaction to wake the others' tailers, so appends never queue on the notification lock.
  *    The NOTIFY names the commits' stream ids; a server whose listeners want none of them (no live
  *    reader, no built-in state held, not the lease holder) does not read on it, and its idle read only
- *    moves its position. See commit-announcer.ts for the ordering rules.
+ *    moves its position. A server sends these only once it has heard of another server on the database
+ *    (`peers` below): a lone server sends none. See commit-announcer.ts for the ordering rules.
  * 3. A 2xx answer means PostgreSQL committed (its own durability settings apply: fsync on by default).
  * 4. Connection trouble (a restart, an outage, a killed backend) never escapes as an unhandled error: every
  *    pooled client has an error listener while checked out, a broken one is discarded, and the failed
@@ -180,30 +181,18 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     void pool.end();
     throw error;
   });
-  const listener = createNotificationListener({
-    connectionString: options.connectionString,
-    channel,
-    logger,
-    // "origin" or "origin id,id,…" (the streams of the commits it is about). A server reads other servers'
-    // commits only when one may concern a stream some listener here wants (or one it does not know yet);
-    // the rest it reads at the idle pace, and only to keep its position (commit-announcer.ts 5).
-    onNotify: (payload) => {
-      const [from, ids] = payload.split(" ");
-      if (from === String(origin)) return;
-      if (ids === undefined) return tailer.wake();
-      for (const id of ids.split(",")) {
-        const stream = keysById.get(id);
-        if (stream === undefined || wanted(stream.project, stream.path)) return tailer.wake();
-      }
-    },
-    // After a (re)connect, whatever was committed while no notification could arrive is read now.
-    onConnected: () => tailer.wake(),
-  });
-  await listener.start();
 
+  /**
+   * The origins of the other servers heard on the channel. Every server notifies once when its LISTEN
+   * connection is (re)established and answers the first notification of every server it has not heard
+   * from, so two servers on one database learn of each other within a round trip of the later one's start.
+   * Until one is heard, no server listens but this one: a commit sends no NOTIFY (one transaction per batch
+   * less). Correctness never depends on it: the commit tailer polls every second regardless.
+   */
+  const peers = new Set<string>();
   // One NOTIFY in flight per server, outside every append's transaction, without waiting for its flush. It
   // names the ids of the streams committed since the last one (`undefined`: unknown, so none are named).
-  let poking = false;
+  let poking: Promise<void> | undefined;
   let pokeAgain = false;
   let closed = false;
   let poked: Set<string> | undefined = new Set();
@@ -214,17 +203,51 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       pokeAgain = true;
       return;
     }
-    poking = true;
-    void (async () => {
+    poking = (async () => {
       do {
         pokeAgain = false;
         const named = poked && poked.size > 0 && poked.size <= 500 ? ` ${[...poked].join(",")}` : "";
         poked = new Set();
         await pool.query(`BEGIN; SET LOCAL synchronous_commit = off; NOTIFY ${channel}, '${origin}${named}'; COMMIT`).catch(() => undefined);
       } while (pokeAgain && !closed);
-      poking = false;
+      poking = undefined;
     })();
   }
+
+  /** After a commit of this server's (`ids`: its streams): wakes the other servers' tailers, if there are any. */
+  function notifyCommit(ids?: Iterable<string>): void {
+    if (peers.size > 0) poke(ids);
+  }
+  const listener = createNotificationListener({
+    connectionString: options.connectionString,
+    channel,
+    logger,
+    // "origin" or "origin id,id,…" (the streams of the commits it is about). A server reads other servers'
+    // commits only when one may concern a stream some listener here wants (or one it does not know yet);
+    // the rest it reads at the idle pace, and only to keep its position (commit-announcer.ts 5).
+    onNotify: (payload) => {
+      const [from, ids] = payload.split(" ");
+      if (from === undefined || from === String(origin)) return;
+      // A server not heard from before: from now on this one's commits wake it, and it hears of this one
+      // (this one's commits until then it reads on that notification or by its tailer's poll).
+      if (!peers.has(from)) {
+        peers.add(from);
+        poke();
+      }
+      if (ids === undefined) return tailer.wake();
+      for (const id of ids.split(",")) {
+        const stream = keysById.get(id);
+        if (stream === undefined || wanted(stream.project, stream.path)) return tailer.wake();
+      }
+    },
+    // After a (re)connect, whatever was committed while no notification could arrive is read now, and the
+    // other servers hear of this one.
+    onConnected: () => {
+      tailer.wake();
+      poke();
+    },
+  });
+  await listener.start();
 
   async function transaction<T>(
     work: (client: pg.PoolClient, touched: Map<string, Committed[]>) => Promise<T>,
@@ -250,7 +273,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         await client.query("COMMIT");
         if (touched.size > 0) {
           const ids = [...touched.keys()].map((key) => streamIds.get(key));
-          poke(ids.every((id) => id !== undefined) ? (ids as string[]) : undefined);
+          notifyCommit(ids.every((id) => id !== undefined) ? (ids as string[]) : undefined);
         }
         return { value, touched };
       } catch (error) {
@@ -386,7 +409,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       ).catch((error: unknown) => {
         throw asUnavailable(error);
       });
-      poke(requests.map((request) => streamIds.get(`${request.project}\u0000${request.path}`)!));
+      notifyCommit(requests.map((request) => streamIds.get(`${request.project}\u0000${request.path}`)!));
       await Promise.all(
         results.map((result, index) => {
           const { project, path } = requests[index]!;
@@ -718,6 +741,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     async close() {
       closed = true;
       await listener.close();
+      await poking;
       await tailer.close();
       await pool.end();
     },
