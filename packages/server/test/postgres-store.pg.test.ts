@@ -217,7 +217,8 @@ describe("PostgreSQL commit notifications", () => {
     const listening = await listenToCommits(database);
     const store = await createPostgresStore({ connectionString: database });
     try {
-      const hello = await listening.nth(1);
+      // Its hello: the one notification it sends.
+      await listening.nth(1);
       await store.append({ project: "p", path: "/lone", events: [{ type: "first", payload: {} }] });
       await Promise.all(Array.from({ length: 20 }, (_, i) => store.append({ project: "p", path: `/lone/${i % 4}`, events: [{ type: "n", payload: { i } }] })));
       for (let i = 0; i < 5; i++) await store.append({ project: "p", path: "/lone", events: [{ type: "n", payload: { i } }] });

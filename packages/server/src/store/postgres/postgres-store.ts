@@ -199,7 +199,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   function poke(ids?: Iterable<string>): void {
     if (ids === undefined) poked = undefined;
     else if (poked) for (const id of ids) poked.add(id);
-    if (poking) {
+    if (poking !== undefined) {
       pokeAgain = true;
       return;
     }
