@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TributaryError, type StoredEvent } from "@tributary/protocol";
 import { startTestServer, type TestServer } from "@tributary/server/testing";
@@ -140,6 +142,40 @@ describe("createEventsClient", () => {
       await reading;
       await again.close();
     }
+  });
+
+  it("drops a live connection that stays silent past idleTimeoutMs and resumes from the last offset with Last-Event-ID", async () => {
+    // A server that sends one event on the first connection and then nothing (no heartbeat): a hung proxy.
+    const requests: (string | undefined)[] = [];
+    const silent = createServer((req, res) => {
+      requests.push(req.headers["last-event-id"] as string | undefined);
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      if (requests.length === 1) res.write(`id: 1\ndata: ${JSON.stringify({ offset: 1, type: "one", streamPath: "/silent" })}\n\n`);
+      else res.write(`id: 2\ndata: ${JSON.stringify({ offset: 2, type: "two", streamPath: "/silent" })}\n\n`);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const client = createEventsClient({ baseUrl: `http://127.0.0.1:${(silent.address() as AddressInfo).port}` });
+    const controller = new AbortController();
+    const seen: string[] = [];
+    try {
+      for await (const event of client.stream({ path: "/silent", live: true, idleTimeoutMs: 100, signal: controller.signal })) {
+        seen.push(event.type);
+        if (seen.length === 2) break;
+      }
+    } finally {
+      controller.abort();
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+    expect(seen).toEqual(["one", "two"]);
+    expect(requests).toEqual([undefined, "1"]);
+  });
+
+  it("rejects an append whose signal is aborted with the signal's reason, storing nothing", async () => {
+    const client = createEventsClient({ baseUrl: server.url });
+    const reason = new Error("changed my mind");
+    await expect(client.append({ path: "/client/aborted", event: { type: "never" }, signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    expect(await readAll(server.url, "/client/aborted")).toHaveLength(0);
   });
 
   it("lists children and the tree, reads state, and stores consumer cursors", async () => {

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { OffsetCursor, StoredEvent } from "@tributary/protocol";
-import { apiUrl, errorFromResponse, projectHeaders, unreachable, type Endpoint } from "./http.ts";
+import { apiUrl, errorFromResponse, openBody, projectHeaders, unreachable, type Endpoint } from "./http.ts";
 import { readHead } from "./read-head.ts";
 import { createSseParser } from "./sse-parser.ts";
 
@@ -63,37 +63,29 @@ export async function* readEventStream(endpoint: Endpoint, options: StreamOption
         live: options.live ? "true" : undefined,
         format: "sse",
       });
-      let response: Response;
+      let opened: Awaited<ReturnType<typeof openBody>>;
       try {
-        response = await fetch(url, {
-          headers: { accept: "text/event-stream", ...projectHeaders(endpoint), ...(after > 0 ? { "last-event-id": String(after) } : {}) },
-          signal: controller.signal,
-        });
+        const headers = { accept: "text/event-stream", ...projectHeaders(endpoint), ...(after > 0 ? { "last-event-id": String(after) } : {}) };
+        opened = await openBody(url, headers, { signal: controller.signal, idleMs: options.idleTimeoutMs ?? 45_000 });
       } catch (error) {
         if (signal?.aborted) return;
         throw unreachable(endpoint, error);
       }
-      if (!response.ok) {
+      if (opened.answer) {
         // A 4xx (bad path, bad cursor) will not fix itself; a 5xx may (a restarting server).
-        fatal = response.status < 500;
-        throw await errorFromResponse(response);
+        fatal = opened.answer.status < 500;
+        throw await errorFromResponse(opened.answer);
       }
       connected = true;
       const pending: StoredEvent[] = [];
       const parser = createSseParser((message) => pending.push(JSON.parse(message.data) as StoredEvent));
-      const reader = response.body!.getReader();
+      const reader = opened.reader;
+      controller.signal.addEventListener("abort", () => reader.close(), { once: true });
       const decoder = new TextDecoder();
-      const idleMs = options.idleTimeoutMs ?? 45_000;
       for (;;) {
-        const idle = setTimeout(stop, idleMs);
-        let chunk: ReadableStreamReadResult<Uint8Array>;
-        try {
-          chunk = await reader.read();
-        } finally {
-          clearTimeout(idle);
-        }
-        if (chunk.done) break;
-        parser.feed(decoder.decode(chunk.value, { stream: true }));
+        const piece = await reader.next();
+        if (piece === undefined) break;
+        parser.feed(decoder.decode(piece, { stream: true }));
         for (const event of pending.splice(0)) {
           if (event.offset <= after) continue;
           after = event.offset;
