@@ -136,6 +136,92 @@ describe("the sandbox", { timeout: 180_000 }, () => {
     expect((await readEvents(server.url, "/bystander")).filter((event) => event.type === "still-here")).toHaveLength(20);
   });
 
+  it("counts a call's CPU over every run in the isolate: spinning after an awaited append, a loop of awaits, and short spins between appends that add up each stop at the CPU limit", async () => {
+    // A roomier limit than the other tests', so a loaded machine does not stop the short runs by their wall time.
+    const roomy = await startTestServer({ sandbox: { ...sandbox, cpuMs: 200 } });
+    try {
+      const script = `export default { slug: "late", initialState: 0, afterAppend: async ({ event, append }) => {
+        const spin = (ms) => { const end = Date.now() + ms; while (Date.now() < end) {} };
+        if (event.type === "after-await") { await append({ event: { type: "noted" } }); while (true) {} }
+        if (event.type === "microtasks") for (;;) await null;
+        if (event.type === "adds-up") for (let i = 0; i < 30; i++) { await append({ event: { type: "noted", payload: { i } } }); spin(80); }
+      } };`;
+      const noted = async (path: string) => (await readEvents(roomy.url, path)).filter((event) => event.type === "noted");
+      for (const kind of ["after-await", "microtasks", "adds-up"]) {
+        const path = `/runaway/late-${kind}`;
+        expect((await deploy(roomy.url, path, "late", script)).status).toBe(201);
+        await waitForEvent(roomy.url, path, (event) => event.type === "processor/started", "the start");
+        const cause = (await (await appendJson(roomy.url, path, { type: kind })).json()) as StoredEvent;
+        const error = await waitForEvent(roomy.url, path, (event) => event.type === "stream/error-occurred", `the CPU limit error of ${kind}`);
+        expect(error.payload).toMatchObject({ slug: "late", offset: cause.offset, kind: "cpu", limit: { cpuMs: 200 } });
+        // The spinning started after the awaited append was stored.
+        if (kind === "after-await") await waitFor(async () => (await noted(path)).length === 1, "the append before the spin", patience);
+        // Each spin of 80 ms is under the limit alone: the call was stopped because they added up.
+        if (kind === "adds-up") await waitFor(async () => (await noted(path)).length >= 3, "three appends before the limit", patience);
+      }
+    } finally {
+      await roomy.close();
+    }
+  });
+
+  it("stops an afterAppend still waiting at its wall time limit, and runs the next event", async () => {
+    const silent = http.createServer(() => {
+      // Never answers.
+    });
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const patient = await startTestServer({ sandbox: { ...sandbox, wallMs: 500 }, allowOutbound: ["127.0.0.1"] });
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      const script = `export default { slug: "waits", initialState: 0, afterAppend: async ({ event, append }) => {
+        if (event.type === "wait") await fetch("http://127.0.0.1:${port}/never");
+        if (event.type === "next") await append({ event: { type: "answered" } });
+      } };`;
+      expect((await deploy(patient.url, "/waits", "waits", script)).status).toBe(201);
+      await waitForEvent(patient.url, "/waits", (event) => event.type === "processor/started", "the start");
+      const wait = (await (await appendJson(patient.url, "/waits", { type: "wait" })).json()) as StoredEvent;
+      await appendJson(patient.url, "/waits", { type: "next" });
+      const error = await waitForEvent(patient.url, "/waits", (event) => event.type === "stream/error-occurred", "the wall limit error");
+      expect(error.payload).toMatchObject({ slug: "waits", offset: wait.offset, kind: "wall", limit: { wallMs: 500 } });
+      await waitForEvent(patient.url, "/waits", (event) => event.type === "answered", "the next event's append");
+    } finally {
+      await patient.close();
+      silent.closeAllConnections();
+      silent.close();
+    }
+  });
+
+  it("replaces a processor whose afterAppend is waiting on a fetch at once, without waiting out the call's wall time", async () => {
+    const silent = http.createServer(() => {
+      // Never answers.
+    });
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    // A wall time far beyond the wait below: the old call must end because its processor was replaced.
+    const patient = await startTestServer({ sandbox: { ...sandbox, wallMs: 10 * patience }, allowOutbound: ["127.0.0.1"] });
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      const waits = `export default { slug: "swap", initialState: 0, afterAppend: async ({ event }) => { if (event.type === "wait") await fetch("http://127.0.0.1:${port}/never"); } };`;
+      const answers = `export default { slug: "swap", initialState: 0, afterAppend: async ({ event, append }) => { if (event.type === "next") await append({ event: { type: "answered" } }); } };`;
+      expect((await deploy(patient.url, "/swap", "swap", waits)).status).toBe(201);
+      await waitForEvent(patient.url, "/swap", (event) => event.type === "processor/started", "the start");
+      await appendJson(patient.url, "/swap", { type: "wait" });
+      // The fetch is under way once the silent server has its request.
+      await waitFor(async () => new Promise<boolean>((resolve) => silent.getConnections((_, count) => resolve(count > 0))), "the fetch", patience);
+      const redeployed = (await (await deploy(patient.url, "/swap", "swap", answers)).json()) as StoredEvent;
+      await waitForEvent(
+        patient.url,
+        "/swap",
+        (event) => event.type === "processor/started" && event.payload.deployedOffset === redeployed.offset,
+        "the new start",
+      );
+      await appendJson(patient.url, "/swap", { type: "next" });
+      await waitForEvent(patient.url, "/swap", (event) => event.type === "answered", "the new processor's answer");
+    } finally {
+      await patient.close();
+      silent.closeAllConnections();
+      silent.close();
+    }
+  });
+
   it("stops a reduce that allocates without end at the memory limit", async () => {
     // A CPU limit high enough that the heap fills up first.
     const roomy = await startTestServer({ sandbox: { ...sandbox, cpuMs: 20_000 } });

@@ -30,9 +30,10 @@ const loadBudgets = 10;
  * import resolving at all.
  *
  * Limits, per call:
- * 1. CPU: synchronous code is stopped by isolated-vm's timeout; code that runs after an `await` (a
- *    fetch's answer, say) is watched by sampling the isolate's CPU time, and the isolate is disposed when
- *    the call has used more than the limit.
+ * 1. CPU: every run of code in the isolate happens on this thread (`applySync`, no thread hop), under
+ *    isolated-vm's timeout: the start of a call, and each continuation after an `await` of the host (a
+ *    fetch's or an append's answer), which enters the isolate with that answer. After each run the call's
+ *    CPU time so far is checked, and the isolate is disposed when it is over the limit.
  * 2. Memory: the isolate's heap limit; past it isolated-vm disposes the isolate.
  * 3. Wall time for asynchronous calls: a call still pending after `wallMs` disposes the isolate.
  * After a limit the instance is unusable (`crashed`); the server loads the processor anew.
@@ -64,7 +65,51 @@ export async function createIsolateInstance(
   };
 
   let api: ivm.Reference<any>;
-  let functions: Record<"reduce" | "onCaughtUp" | "afterAppend" | "state" | "restore", ivm.Reference<any>>;
+  let functions: Record<"reduce" | "onCaughtUp" | "afterAppend" | "settle" | "state" | "restore", ivm.Reference<any>>;
+
+  /** The asynchronous calls (afterAppend, onCaughtUp) not settled yet, by id: the runner makes one at a time. */
+  const calls = new Map<number, { finish: (result: CallResult) => void; cpuAtStart: bigint }>();
+  let nextCall = 0;
+  /** The call whose code runs in the isolate right now: a host request made now belongs to it. */
+  let running: number | undefined;
+  const budget = BigInt(limits.cpuMs) * 1_000_000n;
+
+  /** Ends every unsettled call with this failure (the isolate is gone). */
+  const failAll = (result: CallResult) => {
+    for (const { finish } of [...calls.values()]) finish(result);
+  };
+
+  /**
+   * Runs code in the isolate on this thread, under isolated-vm's timeout: the start of a call, or the code
+   * that awaited a host answer. A limit hit there ends the calls in progress; so does the call having used
+   * more CPU than its limit, counted over all its runs.
+   */
+  function enter(owner: number | undefined, work: () => void): void {
+    const outer = running;
+    running = owner;
+    try {
+      work();
+    } catch (error) {
+      failAll(failure(error));
+      return;
+    } finally {
+      running = outer;
+    }
+    const call = owner === undefined ? undefined : calls.get(owner);
+    if (call && !isolate.isDisposed && isolate.cpuTime - call.cpuAtStart > budget) {
+      dispose("cpu");
+      failAll({ ok: false, kind: "cpu", message: describe("cpu", limits) });
+    }
+  }
+
+  /** A host request from the isolate (an append or a fetch): sent now; its answer re-enters the isolate. */
+  function request(kind: "append" | "fetch", body: string, cause: number | undefined, id: number): void {
+    const owner = running;
+    void host.call(kind, body, cause).then((answer) => {
+      if (disposedFor || isolate.isDisposed) return;
+      enter(owner, () => functions.settle.applySync(undefined, [id, answer], { timeout: limits.cpuMs, arguments: { copy: true } }));
+    });
+  }
   let info: { slug: string; hasAfterAppend: boolean; hasOnCaughtUp: boolean };
   try {
     const context = await isolate.createContext();
@@ -89,8 +134,8 @@ export async function createIsolateInstance(
       isolateRuntime,
       [
         module.namespace.derefInto(),
-        new ivm.Reference((request: string, cause: number | undefined) => host.call("append", request, cause)),
-        new ivm.Reference((request: string) => host.call("fetch", request, undefined)),
+        new ivm.Reference(request),
+        new ivm.Reference((call: number, ok: boolean, message: string) => calls.get(call)?.finish(ok ? { ok: true } : { ok: false, kind: "threw", message })),
         new ivm.Callback((level: string, message: string, fields: string | undefined, cause: number | undefined) => host.log(level, message, fields, cause), {
           ignored: true,
         }),
@@ -101,6 +146,7 @@ export async function createIsolateInstance(
       reduce: await api.get("reduce", { reference: true }),
       onCaughtUp: await api.get("onCaughtUp", { reference: true }),
       afterAppend: await api.get("afterAppend", { reference: true }),
+      settle: await api.get("settle", { reference: true }),
       state: await api.get("state", { reference: true }),
       restore: await api.get("restore", { reference: true }),
     };
@@ -115,27 +161,28 @@ export async function createIsolateInstance(
     return { ok: false, result };
   }
 
-  /** Runs one asynchronous call with the CPU watch and the wall-time limit. */
-  async function callAsync(fn: ivm.Reference<any>, argument: string): Promise<CallResult> {
-    if (disposedFor) return { ok: false, kind: "crashed", message: "the processor's isolate was stopped" };
-    const cpuAtStart = isolate.cpuTime;
-    const budget = BigInt(limits.cpuMs) * 1_000_000n;
-    const watch = setInterval(
-      () => {
-        if (!isolate.isDisposed && isolate.cpuTime - cpuAtStart > budget) dispose("cpu");
-      },
-      Math.max(5, Math.min(50, limits.cpuMs / 4)),
-    );
-    const wall = setTimeout(() => dispose("wall"), limits.wallMs);
-    try {
-      await fn.apply(undefined, [argument], { timeout: limits.cpuMs, arguments: { copy: true }, result: { promise: true, copy: true } });
-      return { ok: true };
-    } catch (error) {
-      return failure(error);
-    } finally {
-      clearInterval(watch);
-      clearTimeout(wall);
-    }
+  /**
+   * Runs one asynchronous call: it starts synchronously in the isolate and settles when the isolate says
+   * so (`hostDone`), a limit is hit, or `wallMs` passes.
+   */
+  function callAsync(fn: ivm.Reference<any>, argument: string): Promise<CallResult> {
+    if (disposedFor) return Promise.resolve({ ok: false, kind: "crashed", message: "the processor's isolate was stopped" });
+    const id = ++nextCall;
+    return new Promise<CallResult>((resolve) => {
+      const wall = setTimeout(() => {
+        dispose("wall");
+        failAll({ ok: false, kind: "wall", message: describe("wall", limits) });
+      }, limits.wallMs);
+      calls.set(id, {
+        cpuAtStart: isolate.cpuTime,
+        finish: (result) => {
+          if (!calls.delete(id)) return;
+          clearTimeout(wall);
+          resolve(result);
+        },
+      });
+      enter(id, () => fn.applySync(undefined, [argument, id], { timeout: limits.cpuMs, arguments: { copy: true } }));
+    });
   }
 
   /** Runs one synchronous call (under isolated-vm's own timeout). */
@@ -174,7 +221,11 @@ export async function createIsolateInstance(
         functions.restore.applySync(undefined, [state], { timeout: limits.cpuMs, arguments: { copy: true } });
         return { ok: true };
       }),
-    dispose: () => dispose("crashed"),
+    dispose: () => {
+      dispose("crashed");
+      // A call in progress ends now, as a call whose isolate was stopped.
+      failAll({ ok: false, kind: "crashed", message: describe("crashed", limits) });
+    },
   };
   return { ok: true, instance, result: { ok: true, ...info } };
 }

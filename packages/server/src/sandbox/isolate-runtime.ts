@@ -1,8 +1,8 @@
 /**
  * The code that runs inside each isolate, beside the user's module: it picks the processor export, keeps
  * the state, and gives `reduce`, `onCaughtUp` and `afterAppend` their contexts. It is evaluated as a
- * closure whose arguments are the module's namespace and the three host functions (append, fetch, log),
- * each taking and returning JSON strings, so nothing but strings crosses the boundary. The functions it
+ * closure whose arguments are the module's namespace and the host functions (a request for an append or a
+ * fetch, a call's end, a log line), each taking JSON strings, so nothing but strings crosses the boundary. The functions it
  * returns are reached only through references the sandbox holds; nothing here is on `globalThis` except
  * `fetch` and `console`.
  *
@@ -24,10 +24,7 @@ export default { defineProcessor };
 `;
 
 export const isolateRuntime = `
-const namespace = $0, hostLog = $3;
-// $1 and $2 are references to the server's append and fetch; applied with a promise result.
-const callReference = (reference) => (...args) => reference.apply(undefined, args, { arguments: { copy: true }, result: { promise: true, copy: true } });
-const hostAppend = callReference($1), hostFetch = callReference($2);
+const namespace = $0, hostCall = $1, hostDone = $2, hostLog = $3;
 const looksLikeProcessor = (value) => typeof value === "object" && value !== null && typeof value.slug === "string" && "initialState" in value;
 let processor;
 if (looksLikeProcessor(namespace.default)) processor = namespace.default;
@@ -59,12 +56,30 @@ globalThis.console = {
   error: (...args) => consoleLogger.error(format(args)),
 };
 
-// The host functions never reject (a rejection cannot cross the boundary): they answer
-// {"ok":true,"value":…} or {"ok":false,"message":…}, turned back into a value or a throw here.
-async function callHost(fn, ...args) {
-  const answer = JSON.parse(await fn(...args));
-  if (!answer.ok) throw new Error(answer.message);
-  return answer.value;
+// Every call in and out is synchronous (no thread hop): a host request is handed over with an id and
+// returns at once; its answer comes back later as a call of settle(id, answer), and the code awaiting it
+// runs inside that call. The answer is {"ok":true,"value":…} or {"ok":false,"message":…}, turned back into
+// a value or a throw here.
+const waiting = new Map();
+let nextRequest = 0;
+function callHost(kind, request, cause) {
+  const id = ++nextRequest;
+  return new Promise((resolve, reject) => {
+    waiting.set(id, { resolve, reject });
+    hostCall.applySync(undefined, [kind, request, cause, id]);
+  }).then((answer) => {
+    const parsed = JSON.parse(answer);
+    if (!parsed.ok) throw new Error(parsed.message);
+    return parsed.value;
+  });
+}
+const messageOf = (error) => (error instanceof Error ? error.message : String(error));
+// An asynchronous entry point: it returns at once, and tells the host when the work has settled.
+function run(call, work) {
+  work().then(
+    () => hostDone.applySync(undefined, [call, true, ""]),
+    (error) => hostDone.applySync(undefined, [call, false, messageOf(error)]),
+  );
 }
 
 function append(cause) {
@@ -72,7 +87,7 @@ function append(cause) {
     if (typeof input !== "object" || input === null || typeof input.event !== "object" || input.event === null) {
       throw new TypeError("append takes { event: { type, payload }, path? }");
     }
-    return callHost(hostAppend, JSON.stringify({ event: input.event, path: input.path }), cause);
+    return callHost("append", JSON.stringify({ event: input.event, path: input.path }), cause);
   };
 }
 
@@ -95,7 +110,7 @@ globalThis.fetch = async (resource, init = {}) => {
   if (init.body !== undefined && init.body !== null && typeof init.body !== "string") {
     throw new TypeError("a hosted processor's fetch takes a string body (JSON.stringify it)");
   }
-  const answer = await callHost(hostFetch, JSON.stringify({ url, method: init.method ?? "GET", headers: headers.map(([n, v]) => [String(n), String(v)]), body: init.body ?? undefined }));
+  const answer = await callHost("fetch", JSON.stringify({ url, method: init.method ?? "GET", headers: headers.map(([n, v]) => [String(n), String(v)]), body: init.body ?? undefined }));
   const body = answer.body;
   return {
     ok: answer.status >= 200 && answer.status < 300,
@@ -122,14 +137,24 @@ return {
     const next = processor.reduce({ event, state });
     if (next !== undefined) state = next;
   },
-  async onCaughtUp(path) {
-    if (typeof processor.onCaughtUp !== "function") return;
-    await processor.onCaughtUp({ state, path, append: append(undefined), logger: logger(undefined) });
+  onCaughtUp(path, call) {
+    run(call, async () => {
+      if (typeof processor.onCaughtUp !== "function") return;
+      await processor.onCaughtUp({ state, path, append: append(undefined), logger: logger(undefined) });
+    });
   },
-  async afterAppend(eventJson) {
-    if (typeof processor.afterAppend !== "function") return;
-    const event = JSON.parse(eventJson);
-    await processor.afterAppend({ event, state, append: append(event.offset), logger: logger(event.offset), signal });
+  afterAppend(eventJson, call) {
+    run(call, async () => {
+      if (typeof processor.afterAppend !== "function") return;
+      const event = JSON.parse(eventJson);
+      await processor.afterAppend({ event, state, append: append(event.offset), logger: logger(event.offset), signal });
+    });
+  },
+  /** The answer to host request id: whatever awaited it runs now, inside this call. */
+  settle(id, answer) {
+    const entry = waiting.get(id);
+    waiting.delete(id);
+    entry?.resolve(answer);
   },
   state() {
     return JSON.stringify(state === undefined ? null : state);
