@@ -25,7 +25,9 @@ try {
       const ttft = await measureAgentTtft(server.url, { samples: Number(samples), chunks: Number(chunks), agentModule });
       const bare = summarize(ttft.bareMs).p50;
       const agent = summarize(ttft.agentMs).p50;
-      console.log(`${name}: bare p50 ${bare.toFixed(2)} ms, agent p50 ${agent.toFixed(2)} ms, added ${(agent - bare).toFixed(2)} ms; ${Math.round(ttft.chunksPerSecond)} chunks/s over ${ttft.chunks}`);
+      console.log(
+        `${name}: bare p50 ${bare.toFixed(2)} ms, agent p50 ${agent.toFixed(2)} ms, added ${(agent - bare).toFixed(2)} ms; ${Math.round(ttft.chunksPerSecond)} chunks/s over ${ttft.chunks}`,
+      );
     }
   }
 } finally {
