@@ -158,6 +158,40 @@ describe("PostgreSQL group commit and fences", () => {
     }
   });
 
+  it("announces every event of streams both servers append to at once, once and in order, on each server", async () => {
+    const database = await postgres.createDatabase();
+    const stores = [await createPostgresStore({ connectionString: database }), await createPostgresStore({ connectionString: database })];
+    const heard = stores.map(() => new Map<string, number[]>());
+    for (const [index, store] of stores.entries())
+      store.onCommit((batch) => {
+        const list = heard[index]!.get(batch.path) ?? [];
+        list.push(...batch.events.map((item) => item.event.offset));
+        heard[index]!.set(batch.path, list);
+      });
+    const paths = ["/race/one", "/race/two"];
+    try {
+      for (const path of paths) await stores[0]!.append({ project: "p", path, events: [{ type: "start", payload: {} }] });
+      // A stream first heard of mid-life is announced from there on: let both hear the first events first.
+      await waitFor(() => heard.every((byPath) => paths.every((path) => byPath.get(path)?.length === 1)), "both servers to hear both streams");
+      // 2 servers × 16 clients × 15 appends, each client on one of the two streams: this server's own commits
+      // often reach its tailer before their answers, between the other server's.
+      await Promise.all(
+        Array.from({ length: 32 }, async (_, client) => {
+          for (let n = 0; n < 15; n++)
+            await stores[client % 2]!.append({ project: "p", path: paths[(client >> 1) % 2]!, events: [{ type: "n", payload: { client, n } }] });
+        }),
+      );
+      const expected = Array.from({ length: 1 + 16 * 15 }, (_, i) => i + 1);
+      await waitFor(
+        () => heard.every((byPath) => paths.every((path) => (byPath.get(path)?.at(-1) ?? 0) >= expected.length)),
+        "both servers to hear both streams' last events",
+      );
+      for (const byPath of heard) for (const path of paths) expect(byPath.get(path)).toEqual(expected);
+    } finally {
+      for (const store of stores) await store.close();
+    }
+  });
+
   it("refuses appends and cursor writes fenced by a holder that no longer holds the lease", async () => {
     const store = await createPostgresStore({ connectionString: await postgres.createDatabase() });
     try {
