@@ -177,7 +177,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     store.onCommit(hub.publish, hub.wants),
     store.onCommit(
       (batch) => states.onCommit(batch),
-      (project, path) => !isShadowProject(project) && (!store.leasesShared || lease.valid() || states.holds(project, path)),
+      (project, path) => !isShadowProject(project) && (!store.leasesShared || lease.holds() || states.holds(project, path)),
     ),
   ];
   lease.start({ onAcquired: () => builtins.activate(), onLost: () => void builtins.deactivate() });
