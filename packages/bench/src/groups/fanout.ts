@@ -47,7 +47,7 @@ export const group: BenchGroup = {
       context.progress.done([...runs].map(([id, list]) => `${id} p99 ${medianBy(list, (r) => r.latency.p99).latency.p99.toFixed(1)} ms`).join(", "));
       const describe = (id: SubjectId, list: FanOutResult[]) => {
         const run = medianBy(list, (r) => r.latency.p99);
-        return `${subjects[id].label} ${latencyText(run.latency)} (${n(run.achievedRate)} events/s achieved, ${n(run.complete)} of ${n(run.readers)} readers got every event, readers' process ${n(run.readerCpuMs)} ms CPU; server ${cpu.get(id)})`;
+        return `${subjects[id].label} ${latencyText(run.latency)} (${n(run.achievedRate)} events/s achieved, ${n(run.complete)} of ${n(run.readers)} readers got every event, ${Math.round((run.events * run.readers) / Math.max(1, run.reads))} events per read, ${Math.round(100 * run.queuedShare)}% of appends sent while all 16 of the appender's connections awaited an answer, readers' process ${n(run.readerCpuMs)} ms CPU; server ${cpu.get(id)})`;
       };
       context.details.push(
         `- **Fan-out**: ${n(readers)} live SSE readers (raw sockets in their own process) on one stream; one client appends at 500 events/s for ${seconds(durationMs)} per run (open loop). Each event carries its send time; each delivery is one sample. The floor gathers the frames of one event-loop turn and writes them to every reader at once. Processes: ${[...runs][0]?.[1][0]?.pinning ?? "not pinned"} (the appender, in the bench process, is not pinned). Median run: ${[...runs].map(([id, list]) => describe(id, list)).join("; ")}.`,

@@ -42,7 +42,7 @@ for (let round = 0; round < Number(rounds); round++) {
       });
       const stats = await server.stats();
       progress.done(
-        `${name}: p50 ${result.latency.p50.toFixed(1)} ms, p99 ${result.latency.p99.toFixed(1)} ms, ${Math.round(result.achievedRate)} events/s achieved, server ${Math.round((100 * (stats.cpuUserMs + stats.cpuSystemMs)) / stats.wallMs)}% of a core, loop ${Math.round(100 * stats.eventLoopUtilization)}% busy, ${((stats.cpuUserMs + stats.cpuSystemMs) / result.events).toFixed(2)} ms CPU per event, ${((result.events * result.readers) / result.reads).toFixed(1)} events per read; readers ${Math.round(result.readerCpuMs)} ms CPU; ${result.pinning}`,
+        `${name}: p50 ${result.latency.p50.toFixed(1)} ms, p99 ${result.latency.p99.toFixed(1)} ms, ${Math.round(result.achievedRate)} events/s achieved, server ${Math.round((100 * (stats.cpuUserMs + stats.cpuSystemMs)) / stats.wallMs)}% of a core, loop ${Math.round(100 * stats.eventLoopUtilization)}% busy, ${((stats.cpuUserMs + stats.cpuSystemMs) / result.events).toFixed(2)} ms CPU per event, ${((result.events * result.readers) / result.reads).toFixed(1)} events per read, ${Math.round(100 * result.queuedShare)}% of appends queued in the client; readers ${Math.round(result.readerCpuMs)} ms CPU; ${result.pinning}`,
       );
     } finally {
       await server.close();

@@ -26,6 +26,8 @@ export interface FanOutResult {
   readerCpuMs: number;
   /** Whether the readers were kept off the server's core. */
   pinning: string;
+  /** Share of the appends sent while every one of the appender's connections waited for an answer (so they queued in the client). */
+  queuedShare: number;
 }
 
 const readersScript = fileURLToPath(new URL("../fan-out-readers.ts", import.meta.url));
@@ -52,7 +54,8 @@ export async function measureFanOut(
     onConnected?: () => Promise<unknown>;
   },
 ): Promise<FanOutResult> {
-  const http = createHttpClient(baseUrl, { connections: 16 });
+  const connections = 16;
+  const http = createHttpClient(baseUrl, { connections });
   await wire.create(http, options.name);
 
   const child = spawn(process.execPath, [readersScript], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
@@ -90,10 +93,12 @@ export async function measureFanOut(
     const giveUpAt = started + 2 * options.durationMs;
     let total = planned;
     let sent = 0;
+    let queued = 0;
     for (; sent < total;) {
       if (performance.now() > giveUpAt || inFlight.size > 2 * options.rate) total = sent;
       const due = Math.min(total, Math.floor((performance.now() - started) / interval) + 1);
       for (; sent < due; sent++) {
+        if (inFlight.size >= connections) queued += 1;
         const request = wire.append(http, options.name, `{"type":"bench/fanned-out","payload":{"t":${wallClockMs().toFixed(3)}}}`);
         inFlight.add(request);
         void request.finally(() => inFlight.delete(request));
@@ -107,10 +112,22 @@ export async function measureFanOut(
     await Promise.all(inFlight);
     const achievedRate = total / ((performance.now() - started) / 1000);
     const cutShort = total < planned;
-    const result = next<Omit<FanOutResult, "events" | "achievedRate" | "readerCpuMs"> & { cpuMs: number }>("result");
+    const result = next<Omit<FanOutResult, "events" | "achievedRate" | "readerCpuMs" | "queuedShare"> & { cpuMs: number }>("result");
     child.send({ type: "finish", expected: total, timeoutMs: 30_000 });
     const { latency, readers, complete, fewest, reads, cpuMs } = await result;
-    return { latency, readers, complete, fewest, reads, events: total, achievedRate, readerCpuMs: cpuMs, cutShort, pinning };
+    return {
+      latency,
+      readers,
+      complete,
+      fewest,
+      reads,
+      events: total,
+      achievedRate,
+      readerCpuMs: cpuMs,
+      cutShort,
+      pinning,
+      queuedShare: queued / Math.max(1, total),
+    };
   } finally {
     if (options.serverPid !== undefined) unpin([options.serverPid]);
     http.close();
