@@ -192,6 +192,38 @@ describe("PostgreSQL group commit and fences", () => {
     }
   });
 
+  it("keeps call order when a batch sent behind another one still in flight follows a batch that fails", async () => {
+    const database = await postgres.createDatabase();
+    const store = await createPostgresStore({ connectionString: database });
+    const holder = new pg.Client({ connectionString: database });
+    await holder.connect();
+    try {
+      await store.append({ project: "p", path: "/order", events: [{ type: "start", payload: {} }] });
+      // A 'boom' event waits for the test's advisory lock, then fails its statement: the first batch holds
+      // in the database while the second is sent behind it, and then fails.
+      await holder.query(`CREATE FUNCTION test_boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+        IF NEW.type = 'boom' THEN PERFORM pg_advisory_xact_lock(42); RAISE EXCEPTION 'boom refused'; END IF; RETURN NEW; END $$`);
+      await holder.query("CREATE TRIGGER test_boom BEFORE INSERT ON tributary_events FOR EACH ROW EXECUTE FUNCTION test_boom()");
+      await holder.query("SELECT pg_advisory_lock(42)");
+      const turn = () => new Promise((resolve) => setImmediate(resolve));
+      const append = (type: string) => store.append({ project: "p", path: "/order", events: [{ type, payload: {} }] });
+      const first = [append("a1"), append("boom"), append("a2")];
+      await turn();
+      await turn();
+      const second = [append("a3"), append("a4")];
+      await turn();
+      await turn();
+      await holder.query("SELECT pg_advisory_unlock(42)");
+      const settled = await Promise.allSettled([...first, ...second]);
+      expect(settled.map((result) => result.status)).toEqual(["fulfilled", "rejected", "fulfilled", "fulfilled", "fulfilled"]);
+      const types = (await store.read("p", "/order", { afterOffset: 0, limit: 10 })).map((record) => JSON.parse(record.json).type);
+      expect(types).toEqual(["start", "a1", "a2", "a3", "a4"]);
+    } finally {
+      await holder.end();
+      await store.close();
+    }
+  });
+
   it("refuses appends and cursor writes fenced by a holder that no longer holds the lease", async () => {
     const store = await createPostgresStore({ connectionString: await postgres.createDatabase() });
     try {

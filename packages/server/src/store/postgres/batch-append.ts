@@ -21,8 +21,18 @@ export interface BatchItem {
  *    what `JSON.stringify` of the stored envelope gives, so reads serve the same bytes on every backend.
  * 3. A request whose stream was deleted meanwhile (by another server) is not stored; it comes back as
  *    `undefined`, and the caller appends it the slow way (which creates the stream anew).
+ * 4. `guard`, for a batch sent on a connection behind another one still in flight (pipelined): the batch
+ *    records `guard.seq` in the session (`tributary.batch`, a setting that a failed statement rolls back),
+ *    and a batch with `guard.after` fails (division by zero) unless the session holds that value, that is,
+ *    unless the batch it was sent behind committed. So a batch never commits after its predecessor failed,
+ *    and the caller can retry both in their order.
  */
-export async function appendBatch(client: pg.Pool | pg.PoolClient, origin: number, items: BatchItem[]): Promise<(AppendResult | undefined)[]> {
+export async function appendBatch(
+  client: pg.Pool | pg.PoolClient | pg.Client,
+  origin: number,
+  items: BatchItem[],
+  guard: { seq: string; after: string | undefined } = { seq: "", after: undefined },
+): Promise<(AppendResult | undefined)[]> {
   const createdAt = new Date().toISOString();
   const streamIds: string[] = [];
   const ordinals: number[] = [];
@@ -53,6 +63,7 @@ export async function appendBatch(client: pg.Pool | pg.PoolClient, origin: numbe
     prepared(
       `WITH input AS (
        SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[]) AS t(stream_id, n, type, head, tail)
+       WHERE 1 / (CASE WHEN $7::text = '' OR current_setting('tributary.batch', true) = $7::text THEN 1 ELSE 0 END) = 1
      ), locked AS (
        SELECT id, last_offset FROM tributary_streams WHERE id IN (SELECT DISTINCT stream_id FROM input) ORDER BY id FOR UPDATE
      ), inserted AS (
@@ -66,8 +77,8 @@ export async function appendBatch(client: pg.Pool | pg.PoolClient, origin: numbe
        WHERE s.id = l.id
        RETURNING s.id, l.last_offset AS before
      )
-     SELECT id::text AS id, before::text AS before FROM heads`,
-      [streamIds, ordinals, types, heads, tails, origin],
+     SELECT id::text AS id, before::text AS before, set_config('tributary.batch', $8::text, false) FROM heads`,
+      [streamIds, ordinals, types, heads, tails, origin, guard.after ?? "", guard.seq],
     ),
   );
   const before = new Map((rows as { id: string; before: string }[]).map((row) => [row.id, Number(row.before)]));

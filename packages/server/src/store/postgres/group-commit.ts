@@ -3,42 +3,60 @@ import type { AppendRequest, AppendResult } from "../stream-store.ts";
 /** At most this many events go into one batch statement. */
 const maxBatchEvents = 1000;
 
+/** Batches sent and not yet settled, at most: one committing, the next waiting behind it in PostgreSQL. */
+const maxInFlight = 2;
+
 interface Job {
   request: AppendRequest;
   resolve: (result: AppendResult) => void;
   reject: (error: unknown) => void;
 }
 
+/** A batch on its way: its results in request order, `undefined` where the request must be appended alone. */
+export interface SentBatch {
+  results: Promise<(AppendResult | undefined)[]>;
+}
+
 /**
  * This server's write queue on PostgreSQL, like SQLite's: appends that arrive while a write is under way
  * wait, and then go to the database together.
  *
- * 1. One write at a time per server, in call order: a run of plain requests as one batch statement
- *    (batch-append.ts: one round trip, one commit; a run of one too, where its own transaction would take
- *    six), any other request alone in its own transaction.
- *    So commits happen in call order, and the appender need not wait for each commit of a stream.
- * 2. A batch that fails for a reason other than the database being away is retried one request at a time,
+ * 1. Writes happen in call order: a run of plain requests as one batch statement (batch-append.ts: one
+ *    round trip, one commit; a run of one too, where its own transaction would take six), any other
+ *    request alone in its own transaction, once every batch before it has settled.
+ * 2. A batch is sent while the one before it is still committing (`sendBatch(requests, behind)`, on the
+ *    same connection, so PostgreSQL runs them in the order sent): the next batch starts as soon as the
+ *    previous one has committed, without waiting for this process to read that answer and send it. At
+ *    most two are in flight; their results are settled in order.
+ * 3. A batch that fails for a reason other than the database being away is retried one request at a time,
  *    so one bad request fails alone; a request the batch could not place (its stream was deleted
- *    elsewhere) is appended alone as well.
- * 3. While the database is away, every waiting request fails fast with `storage_unavailable`.
+ *    elsewhere) is appended alone as well. A batch sent behind one that failed fails too (the sender
+ *    guarantees it: batch-append.ts's guard), so its requests are retried after the earlier ones, and
+ *    commits keep call order.
+ * 4. While the database is away, every waiting request fails fast with `storage_unavailable`.
  */
 export function createGroupCommit(options: {
   isBatchable: (request: AppendRequest) => boolean;
   appendAlone: (request: AppendRequest) => Promise<AppendResult>;
-  /** Results in request order; `undefined` where the request must be appended alone. */
-  appendBatch: (requests: AppendRequest[]) => Promise<(AppendResult | undefined)[]>;
+  /** Sends a batch at once, behind `behind` (the last batch sent, while it is unsettled). */
+  sendBatch: (requests: AppendRequest[], behind: SentBatch | undefined) => SentBatch;
 }) {
   let pending: Job[] = [];
-  let draining = false;
+  let scheduled = false;
+  /** Settles batches and runs lone requests, in call order. */
+  let settled: Promise<void> = Promise.resolve();
+  let inFlight = 0;
+  let last: SentBatch | undefined;
+  let alone = false;
 
   async function runAlone(job: Job): Promise<void> {
     await options.appendAlone(job.request).then(job.resolve, job.reject);
   }
 
-  async function runBatch(jobs: Job[]): Promise<void> {
+  async function settle(jobs: Job[], sent: SentBatch): Promise<void> {
     let results: (AppendResult | undefined)[];
     try {
-      results = await options.appendBatch(jobs.map((job) => job.request));
+      results = await sent.results;
     } catch (error) {
       if ((error as { code?: string }).code === "storage_unavailable") {
         for (const job of jobs) job.reject(error);
@@ -54,27 +72,54 @@ export function createGroupCommit(options: {
     }
   }
 
-  async function drain(): Promise<void> {
-    draining = true;
-    try {
-      while (pending.length > 0) {
-        let events = 0;
-        let taken = 0;
-        while (taken < pending.length && (taken === 0 || events + pending[taken]!.request.events.length <= maxBatchEvents)) {
-          events += pending[taken]!.request.events.length;
-          taken += 1;
-        }
-        const jobs = pending.slice(0, taken);
-        pending = pending.slice(taken);
-        for (let i = 0; i < jobs.length;) {
-          const run: Job[] = [];
-          while (i < jobs.length && options.isBatchable(jobs[i]!.request)) run.push(jobs[i++]!);
-          if (run.length > 0) await runBatch(run);
-          if (i < jobs.length) await runAlone(jobs[i++]!);
-        }
+  /** Sends what may be sent now: batches while fewer than two are in flight; a lone request once none is. */
+  function pump(): void {
+    while (pending.length > 0 && !alone) {
+      if (!options.isBatchable(pending[0]!.request)) {
+        if (inFlight > 0) return;
+        const job = pending.shift()!;
+        alone = true;
+        settled = settled
+          .then(() => runAlone(job))
+          .finally(() => {
+            alone = false;
+            pump();
+          });
+        return;
       }
-    } finally {
-      draining = false;
+      if (inFlight >= maxInFlight) return;
+      let events = 0;
+      let taken = 0;
+      while (
+        taken < pending.length &&
+        options.isBatchable(pending[taken]!.request) &&
+        (taken === 0 || events + pending[taken]!.request.events.length <= maxBatchEvents)
+      ) {
+        events += pending[taken]!.request.events.length;
+        taken += 1;
+      }
+      const jobs = pending.slice(0, taken);
+      pending = pending.slice(taken);
+      let sent: SentBatch;
+      try {
+        sent = options.sendBatch(
+          jobs.map((job) => job.request),
+          last,
+        );
+      } catch (error) {
+        sent = { results: Promise.reject(error) };
+      }
+      // Settled in turn below; until then its failure must not count as unhandled.
+      sent.results.catch(() => undefined);
+      last = sent;
+      inFlight += 1;
+      settled = settled
+        .then(() => settle(jobs, sent))
+        .finally(() => {
+          inFlight -= 1;
+          if (last === sent) last = undefined;
+          pump();
+        });
     }
   }
 
@@ -82,10 +127,13 @@ export function createGroupCommit(options: {
     append(request: AppendRequest): Promise<AppendResult> {
       return new Promise<AppendResult>((resolve, reject) => {
         pending.push({ request, resolve, reject });
-        // Starting on the next turn lets the appends of one turn share the first write.
-        if (!draining) {
-          draining = true;
-          setImmediate(() => void drain());
+        // Starting on the next turn lets the appends of one turn share one batch.
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(() => {
+            scheduled = false;
+            pump();
+          });
         }
       });
     },

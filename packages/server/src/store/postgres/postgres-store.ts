@@ -20,7 +20,7 @@ import { createLogger, type Logger } from "../../logger.ts";
 import { createCommitAnnouncer } from "./commit-announcer.ts";
 import { appendBatch } from "./batch-append.ts";
 import { createCommitTailer, type TailedEvent } from "./commit-tailer.ts";
-import { createGroupCommit } from "./group-commit.ts";
+import { createGroupCommit, type SentBatch } from "./group-commit.ts";
 import { asUnavailable, isConnectionFault } from "./connection-faults.ts";
 import { createNotificationListener } from "./notification-listener.ts";
 import { historyOrigin, postgresSchema } from "./schema.ts";
@@ -300,16 +300,6 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   /** Stream ids by project and path, for the batch path; a stale one (deleted elsewhere) is noticed there. */
   const streamIds = new Map<string, string>();
 
-  async function retryingDeadlocks<T>(work: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await work();
-      } catch (error) {
-        if (attempt >= 5 || !retryable.has((error as { code?: string }).code ?? "")) throw error;
-      }
-    }
-  }
-
   async function announceLocal(touched: Map<string, Committed[]>) {
     await Promise.all(
       [...touched].map(([key, events]) => {
@@ -391,6 +381,34 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     return value;
   }
 
+  /**
+   * The connection batches are written on, in node-pg's pipeline mode: a batch is sent while the one before
+   * it still commits, and PostgreSQL runs them in the order sent (group-commit.ts 2). Opened when first
+   * needed; after any fault it is dropped (the statements in flight on it fail with it) and the next batch
+   * opens a new one. Its error listener keeps a killed backend from being an unhandled 'error' event.
+   */
+  type WriteConnection = { client: pg.Client };
+  type WriteBatch = SentBatch & { connection: WriteConnection; seq: string };
+  let writer: WriteConnection | undefined;
+  let batchesSent = 0;
+  function writeConnection(): WriteConnection {
+    if (writer) return writer;
+    const client = new pg.Client({ connectionString: options.connectionString, keepAlive: true, connectionTimeoutMillis: 3000, pipeline: true });
+    const connection: WriteConnection = { client };
+    const drop = (error?: Error) => {
+      if (writer !== connection) return;
+      writer = undefined;
+      if (!closed) logger.debug("the PostgreSQL write connection failed; the next batch opens another", { error: String(error ?? "ended") });
+      void client.end().catch(() => undefined);
+    };
+    client.on("error", drop);
+    client.on("end", () => drop());
+    // Statements sent before it is connected wait for it, and fail with it.
+    client.connect().catch(drop);
+    writer = connection;
+    return connection;
+  }
+
   // Plain requests go in batches; the others need reads and checks of their own inside the transaction.
   const isPlain = (request: AppendRequest) =>
     request.fence === undefined &&
@@ -399,26 +417,37 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   const writes = createGroupCommit({
     isBatchable: (request) => streamIds.has(`${request.project}\u0000${request.path}`) && isPlain(request),
     appendAlone,
-    appendBatch: async (requests) => {
-      const results = await retryingDeadlocks(() =>
-        appendBatch(
-          pool,
-          origin,
-          requests.map((request) => ({ request, streamId: streamIds.get(`${request.project}\u0000${request.path}`)! })),
-        ),
-      ).catch((error: unknown) => {
-        throw asUnavailable(error);
-      });
-      notifyCommit(requests.map((request) => streamIds.get(`${request.project}\u0000${request.path}`)!));
-      await Promise.all(
-        results.map((result, index) => {
-          const { project, path } = requests[index]!;
-          // The stream was deleted by another server: forget its id; the request goes the slow way.
-          if (!result) streamIds.delete(`${project}\u0000${path}`);
-          return result ? announcer.local(project, path, result.events) : undefined;
-        }),
-      );
-      return results;
+    sendBatch: (requests, behind) => {
+      const connection = writeConnection();
+      const seq = String(++batchesSent);
+      // Behind an unsettled batch on this connection, this one commits only if that one did. Behind one on a
+      // connection since dropped, there is nothing to wait for: that one fails with its connection.
+      const previous = behind as WriteBatch | undefined;
+      const after = previous?.connection === connection ? previous.seq : undefined;
+      const items = requests.map((request) => ({ request, streamId: streamIds.get(`${request.project}\u0000${request.path}`)! }));
+      const results = (async () => {
+        let results: (AppendResult | undefined)[];
+        try {
+          results = await appendBatch(connection.client, origin, items, { seq, after });
+        } catch (error) {
+          throw asUnavailable(error);
+        }
+        notifyCommit(items.map((item) => item.streamId));
+        await Promise.all(
+          results.map((result, index) => {
+            const { project, path } = requests[index]!;
+            // The stream was deleted by another server: forget its id; the request goes the slow way.
+            if (!result) {
+              if (streamIds.get(`${project}\u0000${path}`) === items[index]!.streamId) streamIds.delete(`${project}\u0000${path}`);
+              return undefined;
+            }
+            return announcer.local(project, path, result.events);
+          }),
+        );
+        return results;
+      })();
+      const sent: WriteBatch = { results, connection, seq };
+      return sent;
     },
   });
 
@@ -742,6 +771,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       closed = true;
       await listener.close();
       await poking;
+      const lastWriter = writer;
+      writer = undefined;
+      await lastWriter?.client.end().catch(() => undefined);
       await tailer.close();
       await pool.end();
     },
