@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { DurableStream, stream, type JsonBatch } from "@durable-streams/client";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPostgresStore } from "../src/store/postgres/postgres-store.ts";
@@ -33,6 +34,29 @@ describe("several servers on one PostgreSQL database", () => {
     await waitFor(() => reader.events().length === 1, "the event on server b");
     expect(reader.events()[0]).toMatchObject({ type: "hello", offset: 1, payload: { from: "a" } });
     reader.close();
+  });
+
+  it("wakes a Durable Streams SSE reader on the server without the lease for an append through the other", async () => {
+    // A Durable Streams byte stream (a shadow project no built-in serves): b neither holds the lease nor
+    // appends to it, so only the SSE reader's wait makes b follow it.
+    const url = (server: TestServer) => `${server.url}/v1/stream/shared/ds-live`;
+    const writer = await DurableStream.create({ url: url(a), contentType: "application/json" });
+    await writer.append(JSON.stringify({ n: 1 }));
+    const seen: unknown[] = [];
+    const response = await stream<{ n: number }>({ url: url(b), offset: "-1", live: "sse" });
+    const unsubscribe = response.subscribeJson(async (batch: JsonBatch<{ n: number }>) => {
+      seen.push(...batch.items);
+    });
+    try {
+      await waitFor(() => seen.length === 1, "the SSE reader on b to see the first message");
+      await writer.append(JSON.stringify({ n: 2 }));
+      // Sooner than the 20 s the SSE loop waits for a change, so only a wake from b's commit feed gets it there in time.
+      await waitFor(() => seen.length === 2, "the SSE reader on b to see the second message", 10_000);
+      expect(seen).toEqual([{ n: 1 }, { n: 2 }]);
+    } finally {
+      unsubscribe();
+      response.cancel();
+    }
   });
 
   it("keeps offsets dense and ordered for live readers when both servers append concurrently", async () => {
