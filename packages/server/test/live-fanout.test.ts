@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultProject } from "@tributary/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EncodedRun } from "../src/live/live-hub.ts";
+import { createLiveHub, defaultTaskReadersAtMost, type EncodedRun, type LiveSubscriber } from "../src/live/live-hub.ts";
 import { createSqliteStore } from "../src/store/sqlite/sqlite-store.ts";
 import { startTestServer, type TestServer } from "../src/testing.ts";
 import { appendJson, openReader, waitFor } from "./support/http.ts";
@@ -117,5 +117,46 @@ describe("live fan-out on SQLite's group commit", () => {
       await sqlite.close();
       rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+
+  it("writes a stream with more readers than taskReadersAtMost on the next turn, after the answers, in order", async () => {
+    const hub = createLiveHub({ heartbeatMs: 60_000, gather: "task", taskReadersAtMost: 1 });
+    const seen = { few: [] as number[], many: [] as number[] };
+    const reader = (into: number[]): LiveSubscriber => ({ deliver: (run) => into.push(...[run.first, run.last]), heartbeat: () => {}, close: () => {} });
+    hub.subscribe(defaultProject, "/few", reader(seen.few));
+    hub.subscribe(defaultProject, "/many", reader(seen.many));
+    const second = hub.subscribe(defaultProject, "/many", reader([]));
+    const committed = (path: string, offset: number) => ({
+      project: defaultProject,
+      path,
+      events: [{ event: { offset, type: "n" }, json: `{"offset":${offset}}` }],
+    });
+    hub.publish(committed("/few", 1) as never);
+    hub.publish(committed("/many", 1) as never);
+    // The commit's own microtasks (where the appends are answered) run: the small stream is written there.
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    expect(seen.few).toEqual([1, 1]);
+    expect(seen.many).toEqual([]);
+    // Down to one reader while its first run waits: the next commit waits behind it, not ahead of it.
+    second();
+    hub.publish(committed("/many", 2) as never);
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    expect(seen.many).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(seen.many).toEqual([1, 2]);
+    hub.close();
+  });
+
+  it("delivers every event in order to more HTTP readers than are written before the answer", async () => {
+    const readers = Array.from({ length: defaultTaskReadersAtMost + 8 }, () => openReader(`${server.url}/api/streams/fanout/many?live=true`));
+    await waitFor(() => server.parts.hub.readerCount() >= readers.length, "every reader to be registered");
+    const offsets: number[] = [];
+    for (let i = 1; i <= 20; i++) {
+      const response = await appendJson(server.url, "/fanout/many", { type: "n", payload: { i } });
+      offsets.push(((await response.json()) as { offset: number }).offset);
+    }
+    await waitFor(() => readers.every((reader) => reader.events().length === 20), "every reader to get all twenty");
+    for (const reader of readers) expect(reader.events().map((event) => event.offset)).toEqual(offsets);
+    for (const reader of readers) reader.close();
   });
 });
