@@ -59,6 +59,18 @@ describe("several servers on one PostgreSQL database", () => {
     }
   });
 
+  it("trips the circuit breaker from the lease holder on a stream written only through the other server", async () => {
+    // a holds the lease and never appends to or reads this stream: it must follow every stream to count.
+    const path = "/shared/runaway";
+    await appendJson(b.url, path, { type: "circuit-breaker/configured", payload: { maxEvents: 3, windowSeconds: 600 } });
+    for (let i = 0; i < 6; i++) await appendJson(b.url, path, { type: "n", payload: { i } }).catch(() => undefined);
+    const paused = await waitFor(
+      async () => (await readEvents(b.url, path)).find((event) => event.type === "stream/paused"),
+      "the breaker's stream/paused on the stream",
+    );
+    expect(paused.payload).toMatchObject({ by: "circuit-breaker" });
+  });
+
   it("keeps offsets dense and ordered for live readers when both servers append concurrently", async () => {
     const readerA = openReader(`${a.url}/api/streams/shared/busy?live=true`);
     const readerB = openReader(`${b.url}/api/streams/shared/busy?live=true`);
