@@ -171,6 +171,22 @@ describe("createEventsClient", () => {
     expect(requests).toEqual([undefined, "1"]);
   });
 
+  it("says the server is unavailable when the connection is lost in the middle of an answer", async () => {
+    const cut = createServer((_req, res) => {
+      res.writeHead(201, { "content-type": "application/json", "content-length": "100" });
+      res.write('{"offset":1,');
+      setImmediate(() => res.socket?.destroy());
+    });
+    await new Promise<void>((resolve) => cut.listen(0, "127.0.0.1", resolve));
+    const client = createEventsClient({ baseUrl: `http://127.0.0.1:${(cut.address() as AddressInfo).port}` });
+    try {
+      await expect(client.append({ path: "/cut", event: { type: "x" } })).rejects.toMatchObject({ code: "unavailable" });
+    } finally {
+      cut.closeAllConnections();
+      await new Promise((resolve) => cut.close(resolve));
+    }
+  });
+
   it("rejects an append whose signal is aborted with the signal's reason, storing nothing", async () => {
     const client = createEventsClient({ baseUrl: server.url });
     const reason = new Error("changed my mind");

@@ -100,6 +100,10 @@ function send(
       const chunks: Buffer[] = [];
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
       res.on("error", fail);
+      // A connection lost in the middle of the answer ends it without "end" (and not always with "error").
+      res.on("close", () => {
+        if (!res.complete) fail(new Error("the connection closed before the whole answer arrived"));
+      });
       res.on("end", () => {
         signal?.removeEventListener("abort", onAbort);
         const status = res.statusCode ?? 0;
@@ -200,6 +204,9 @@ export function openBody(
         const chunks: Buffer[] = [];
         res.on("data", (chunk: Buffer) => chunks.push(chunk));
         res.on("error", () => undefined);
+        res.on("close", () => {
+          if (!res.complete) reject(new TypeError("fetch failed", { cause: new Error("the connection closed before the whole answer arrived") }));
+        });
         res.on("end", () => {
           const text = Buffer.concat(chunks).toString("utf8");
           resolve({
