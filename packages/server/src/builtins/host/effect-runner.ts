@@ -12,6 +12,15 @@ export interface EffectsOf {
   effects: BuiltinEffects<any>;
 }
 
+/** What a built-in's side effect is called with, besides the event or state: one per stream and built-in. */
+interface Context {
+  project: string;
+  path: StreamPath;
+  logger: Logger;
+  now: () => number;
+  append: (input: { event: EventInput; path?: string }) => Promise<StoredEvent>;
+}
+
 /**
  * Runs the built-ins' side effects after commits: `afterAppend` for every folded event and `onCaughtUp`
  * once a stream's history is folded, one stream's effects one after another in offset order, and only
@@ -29,12 +38,14 @@ export interface EffectsOf {
 export function createEffectRunner(options: { builtins: readonly EffectsOf[]; appender: Appender; logger: Logger; now: () => number }) {
   const { builtins, appender, logger, now } = options;
   const queues = new Map<string, Promise<void>>();
+  const idle = Promise.resolve();
   // One context per stream and built-in, reused across events (a child logger each showed up in the
-  // append path's profile); bounded like the state cache.
-  const contexts = new LRUCache<string, ReturnType<typeof buildContext>>({ max: 10_000 });
+  // append path's profile), held per stream in the host's order and built on first use: one look-up per
+  // run of events instead of one per built-in. Bounded at about 10,000 contexts.
+  const contexts = new LRUCache<string, Context[]>({ max: Math.max(1, Math.ceil(10_000 / Math.max(1, builtins.length))) });
   let active = false;
 
-  function buildContext(project: string, path: StreamPath, slug: string) {
+  function buildContext(project: string, path: StreamPath, slug: string): Context {
     return {
       project,
       path,
@@ -52,11 +63,16 @@ export function createEffectRunner(options: { builtins: readonly EffectsOf[]; ap
     };
   }
 
-  function contextFor(project: string, path: StreamPath, slug: string) {
-    const key = `${project}\u0000${path}\u0000${slug}`;
-    let context = contexts.get(key);
-    if (!context) contexts.set(key, (context = buildContext(project, path, slug)));
-    return context;
+  /** The stream's contexts, one slot per built-in (`key` is the stream's `project\0path`). */
+  function contextsOf(key: string): Context[] {
+    let held = contexts.get(key);
+    if (!held) contexts.set(key, (held = new Array<Context>(builtins.length)));
+    return held;
+  }
+
+  function contextFor(key: string, project: string, path: StreamPath, index: number): Context {
+    const held = contextsOf(key);
+    return (held[index] ??= buildContext(project, path, builtins[index]!.slug));
   }
 
   // The built-ins with an `afterAppend`, with their index in the host's order (the others are skipped per event).
@@ -66,20 +82,13 @@ export function createEffectRunner(options: { builtins: readonly EffectsOf[]; ap
    * Every built-in's `afterAppend` for one event, in order, from the `from`th. One that returns no
    * promise is not awaited, and when none does, nothing is returned: no promise per event.
    */
-  function afterAppend(
-    project: string,
-    path: StreamPath,
-    event: StoredEvent,
-    states: unknown[],
-    contexts: ReturnType<typeof contextFor>[],
-    from = 0,
-  ): Promise<void> | undefined {
+  function afterAppend(project: string, path: StreamPath, event: StoredEvent, states: unknown[], contexts: Context[], from = 0): Promise<void> | undefined {
     for (let at = from; at < withAfterAppend.length; at++) {
       if (!active) return undefined;
       const { slug, effects, index } = withAfterAppend[at]!;
       const rest = () => afterAppend(project, path, event, states, contexts, at + 1);
       try {
-        const done = effects.afterAppend!({ ...contexts[at]!, event, state: states[index] });
+        const done = effects.afterAppend!({ ...(contexts[index] ??= buildContext(project, path, slug)), event, state: states[index] });
         if (done) return done.then(rest, (error: unknown) => reportFailure(project, path, slug, event, error).then(rest));
       } catch (error) {
         return reportFailure(project, path, slug, event, error).then(rest);
@@ -98,12 +107,12 @@ export function createEffectRunner(options: { builtins: readonly EffectsOf[]; ap
     });
   }
 
-  function enqueue(project: string, path: StreamPath, work: () => Promise<void>): void {
-    const key = `${project}\u0000${path}`;
+  /** Queues `work` after the stream's earlier work; a `work` that returns nothing finished when it returned. */
+  function enqueue(key: string, project: string, path: StreamPath, work: () => Promise<void> | undefined): void {
     const drop = () => {
       if (queues.get(key) === next) queues.delete(key);
     };
-    const next: Promise<void> = (queues.get(key) ?? Promise.resolve()).then(work).then(drop, (error: unknown) => {
+    const next: Promise<void> = (queues.get(key) ?? idle).then(work).then(drop, (error: unknown) => {
       logger.error("a built-in side effect could not run", { project, path, error: String(error) });
       drop();
     });
@@ -125,26 +134,32 @@ export function createEffectRunner(options: { builtins: readonly EffectsOf[]; ap
       }
       const run = [{ event, states }];
       open.set(key, run);
-      enqueue(project, path, async () => {
+      enqueue(key, project, path, () => {
         if (open.get(key) === run) open.delete(key);
         // The contexts looked up once per run (a look-up per event and built-in showed in a batch's profile).
-        const contexts = withAfterAppend.map(({ slug }) => contextFor(project, path, slug));
-        for (const item of run) {
-          const done = afterAppend(project, path, item.event, item.states, contexts);
-          if (done !== undefined) await done;
-        }
+        const contexts = contextsOf(key);
+        // The run's events from `from` on; a promise only when a side effect returned one.
+        const from = (start: number): Promise<void> | undefined => {
+          for (let at = start; at < run.length; at++) {
+            const done = afterAppend(project, path, run[at]!.event, run[at]!.states, contexts);
+            if (done !== undefined) return done.then(() => from(at + 1));
+          }
+          return undefined;
+        };
+        return from(0);
       });
     },
     caughtUp(project, path, states) {
       if (!active) return;
       // Events folded after this run after it.
-      open.delete(`${project}\u0000${path}`);
-      enqueue(project, path, async () => {
+      const key = `${project}\u0000${path}`;
+      open.delete(key);
+      enqueue(key, project, path, async () => {
         for (const [index, { slug, effects }] of builtins.entries()) {
           if (!active) return;
           if (!effects.onCaughtUp) continue;
           try {
-            await effects.onCaughtUp({ ...contextFor(project, path, slug), state: states[index] });
+            await effects.onCaughtUp({ ...contextFor(key, project, path, index), state: states[index] });
           } catch (error) {
             await reportFailure(project, path, slug, undefined, error);
           }
@@ -169,7 +184,7 @@ export function createEffectRunner(options: { builtins: readonly EffectsOf[]; ap
       active = false;
     },
     forget(project: string, path: StreamPath): void {
-      for (const { slug } of builtins) contexts.delete(`${project}\u0000${path}\u0000${slug}`);
+      contexts.delete(`${project}\u0000${path}`);
     },
     /** Resolves once every side effect queued so far has finished. */
     async settled(): Promise<void> {

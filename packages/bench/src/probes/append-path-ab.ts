@@ -1,0 +1,64 @@
+/**
+ * Probe (not part of `npm run bench`): the server's append path below HTTP, another checkout's against
+ * this one's, in one process. Starts a real server (SQLite, the built-ins active) from each checkout's
+ * source and appends through its appender (`parts.appender.appendAsClient`, the route's call), one event at
+ * a time (each append awaited: the sequential client) and 32 in flight, the two servers alternating
+ * round by round. Prints the process's CPU time per append: what the gate, the store, the commit
+ * listeners (built-in states, side effects, the live hub) cost together, without the HTTP layer's noise.
+ *
+ * Usage: node --conditions=tributary-source packages/bench/src/probes/append-path-ab.ts <other checkout> [rounds=5] [count=5000]
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+
+const [other, rounds = "5", count = "5000"] = process.argv.slice(2);
+if (!other) throw new Error("usage: append-path-ab.ts <other checkout> [rounds] [count]");
+type Started = { parts: { appender: { appendAsClient(project: string, path: string, events: unknown[]): Promise<unknown> } }; close(): Promise<void> };
+type Start = (options: object) => Promise<Started>;
+const entry = (checkout: string) => pathToFileURL(resolve(checkout, "packages/server/src/index.ts")).href;
+const sides: [string, Start][] = [
+  ["before", ((await import(entry(other))) as { startServer: Start }).startServer],
+  ["after", ((await import(new URL("../../../server/src/index.ts", import.meta.url).href)) as { startServer: Start }).startServer],
+];
+const n = Number(count);
+const results = new Map<string, number[]>();
+let streams = 0;
+const event = (i: number) => ({ type: "bench/appended", payload: { i } });
+// The circuit breaker's default limit would pause a stream appended this fast.
+const configure = { type: "circuit-breaker/configured", payload: { maxEvents: 100_000_000, windowSeconds: 1 } };
+
+for (let round = 0; round < Number(rounds); round++) {
+  for (const [name, startServer] of round % 2 ? [...sides].reverse() : sides) {
+    const dataDir = mkdtempSync(join(tmpdir(), "tributary-probe-"));
+    const server = await startServer({ port: 0, dataDir, logLevel: "warn" });
+    const { appender } = server.parts;
+    try {
+      for (const inFlight of [1, 32]) {
+        const paths = Array.from({ length: inFlight }, () => `/probe/path-${++streams}`);
+        await Promise.all(paths.map((path) => appender.appendAsClient("default", path, [configure])));
+        const run = async (total: number) => {
+          await Promise.all(
+            paths.map(async (path) => {
+              for (let i = 0; i < total / inFlight; i++) await appender.appendAsClient("default", path, [event(i)]);
+            }),
+          );
+        };
+        await run(1000);
+        const before = process.cpuUsage();
+        await run(n);
+        const used = process.cpuUsage(before);
+        const key = `${inFlight === 1 ? "seq" : "c32"} ${name}`;
+        results.set(key, [...(results.get(key) ?? []), (used.user + used.system) / n]);
+      }
+    } finally {
+      await server.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+}
+for (const [key, values] of results) {
+  const sorted = [...values].sort((a, b) => a - b);
+  console.log(`${key}: median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1)} µs CPU per append (${values.map((v) => v.toFixed(1)).join(", ")})`);
+}
