@@ -185,12 +185,16 @@ describe("schedules across restarts", () => {
 
   it("fires a schedule that came due while the server was down once at start, then keeps its rhythm", async () => {
     const clock = createFakeClock();
+    // A daily stand-up twelve hours away from now in Berlin: missed three times while the server is down, and
+    // not due in the hour after the restart, whatever the time of day the test runs.
+    const berlinHour = Number(new Intl.DateTimeFormat("en-GB", { timeZone: "Europe/Berlin", hour: "numeric", hourCycle: "h23" }).format(clock.now()));
+    const standupHour = (berlinHour + 12) % 24;
     const first = await startTestServer({ keepDataDir: true, now: clock.now });
     await configure(first.url, "/down/every", { slug: "hourly", event: { type: "report" }, schedule: { kind: "every", seconds: 3600 } });
     await configure(first.url, "/down/cron", {
       slug: "nine",
       event: { type: "standup" },
-      schedule: { kind: "cron", cron: "0 9 * * *", timezone: "Europe/Berlin" },
+      schedule: { kind: "cron", cron: `0 ${standupHour} * * *`, timezone: "Europe/Berlin" },
     });
     await configure(first.url, "/down/once", { slug: "later", event: { type: "later" }, schedule: { kind: "once-in", seconds: 600 } });
     await first.close();

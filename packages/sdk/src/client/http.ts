@@ -174,7 +174,7 @@ export async function errorFromResponse(response: Answer): Promise<TributaryErro
 
 /** A response body read piece by piece (`next` resolves undefined at its end); see `openBody`. */
 export interface BodyReader {
-  next(): Promise<Buffer | undefined>;
+  next(): Promise<Uint8Array | undefined>;
   /** Ends the request; a pending `next` rejects. */
   close(): void;
 }
