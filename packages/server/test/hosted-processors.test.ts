@@ -165,13 +165,7 @@ describe("the sandbox", { timeout: 180_000 }, () => {
   });
 
   it("stops an afterAppend still waiting at its wall time limit, and runs the next event", async () => {
-    const silent = http.createServer(() => {
-      // Never answers.
-    });
-    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
-    const patient = await startTestServer({ sandbox: { ...sandbox, wallMs: 500 }, allowOutbound: ["127.0.0.1"] });
-    try {
-      const port = (silent.address() as AddressInfo).port;
+    await withSilentServer(500, async ({ patient, port }) => {
       const script = `export default { slug: "waits", initialState: 0, afterAppend: async ({ event, append }) => {
         if (event.type === "wait") await fetch("http://127.0.0.1:${port}/never");
         if (event.type === "next") await append({ event: { type: "answered" } });
@@ -183,22 +177,12 @@ describe("the sandbox", { timeout: 180_000 }, () => {
       const error = await waitForEvent(patient.url, "/waits", (event) => event.type === "stream/error-occurred", "the wall limit error");
       expect(error.payload).toMatchObject({ slug: "waits", offset: wait.offset, kind: "wall", limit: { wallMs: 500 } });
       await waitForEvent(patient.url, "/waits", (event) => event.type === "answered", "the next event's append");
-    } finally {
-      await patient.close();
-      silent.closeAllConnections();
-      silent.close();
-    }
+    });
   });
 
   it("replaces a processor whose afterAppend is waiting on a fetch at once, without waiting out the call's wall time", async () => {
-    const silent = http.createServer(() => {
-      // Never answers.
-    });
-    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
     // A wall time far beyond the wait below: the old call must end because its processor was replaced.
-    const patient = await startTestServer({ sandbox: { ...sandbox, wallMs: 10 * patience }, allowOutbound: ["127.0.0.1"] });
-    try {
-      const port = (silent.address() as AddressInfo).port;
+    await withSilentServer(10 * patience, async ({ patient, port, silent }) => {
       const waits = `export default { slug: "swap", initialState: 0, afterAppend: async ({ event }) => { if (event.type === "wait") await fetch("http://127.0.0.1:${port}/never"); } };`;
       const answers = `export default { slug: "swap", initialState: 0, afterAppend: async ({ event, append }) => { if (event.type === "next") await append({ event: { type: "answered" } }); } };`;
       expect((await deploy(patient.url, "/swap", "swap", waits)).status).toBe(201);
@@ -215,12 +199,24 @@ describe("the sandbox", { timeout: 180_000 }, () => {
       );
       await appendJson(patient.url, "/swap", { type: "next" });
       await waitForEvent(patient.url, "/swap", (event) => event.type === "answered", "the new processor's answer");
+    });
+  });
+
+  /** A server that never answers, and a test server with this wall time whose processors may call it. */
+  async function withSilentServer(wallMs: number, test: (servers: { patient: TestServer; port: number; silent: http.Server }) => Promise<void>) {
+    const silent = http.createServer(() => {
+      // Never answers.
+    });
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const patient = await startTestServer({ sandbox: { ...sandbox, wallMs }, allowOutbound: ["127.0.0.1"] });
+    try {
+      await test({ patient, port: (silent.address() as AddressInfo).port, silent });
     } finally {
       await patient.close();
       silent.closeAllConnections();
       silent.close();
     }
-  });
+  }
 
   it("stops a reduce that allocates without end at the memory limit", async () => {
     // A CPU limit high enough that the heap fills up first.
