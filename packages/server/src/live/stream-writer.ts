@@ -40,7 +40,7 @@ export interface StreamWriterOptions {
  * 2. A reader whose socket has more than `maxBufferedBytes` unsent is disconnected instead of buffering
  *    without bound; SSE clients resume from `Last-Event-ID`. Other readers are not affected.
  * 3. Backlog reads go page by page and wait for the socket to drain, so a large catch-up never holds
- *    more than a page in memory.
+ *    more than a page in memory, and each page is read on a turn of the event loop of its own.
  * 4. With a filter, "the last offset written" is the last offset examined: backlog scans go window by
  *    window (`scanFiltered`) and live runs are tested event by event, so a filter that matches rarely
  *    neither rescans nor stalls the loop.
@@ -126,9 +126,11 @@ export function writeStream(res: ServerResponse, options: StreamWriterOptions): 
       const drained = write(page.lastOffset, page.bytes);
       if (page.count < options.pageSize) break;
       if (!drained) await drainOrClose();
-      // Over loopback a socket takes page after page without backpressure; yield so one large catch-up
-      // does not hold the event loop (and every other request) for its whole length.
-      else await new Promise((resolve) => setImmediate(resolve));
+      // Over loopback a socket takes page after page without backpressure (and a drain that follows a
+      // write the kernel took at once comes on the same turn): yield a turn per page, so one large
+      // catch-up does not hold the event loop (and every other request) for its whole length
+      // (test: read-fairness.e2e).
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 

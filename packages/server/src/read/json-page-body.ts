@@ -33,6 +33,9 @@ const encoder = new TextEncoder();
  * 2. The first piece is read before the response starts, so a failing store answers with an error status;
  *    a later failure is logged and closes the connection (the client sees a truncated body, not a page).
  * 3. A page that fits in one piece is sent whole, with a Content-Length, as before.
+ * 4. Each later piece is read on a turn of the event loop of its own (`setImmediate`): a loopback socket
+ *    takes piece after piece without backpressure, and a 10,000-event page would otherwise be read and
+ *    sent in one go while every other request waits (test: read-fairness.e2e).
  *
  * @example
  * return c.body(await jsonPageBody({ store, project, path, afterOffset: 0, beforeOffset: Infinity, limit: 1000, lastOffset, logger }));
@@ -71,6 +74,7 @@ export async function jsonPageBody(request: JsonPageRequest): Promise<Buffer<Arr
       },
       async pull(controller) {
         try {
+          await new Promise((resolve) => setImmediate(resolve));
           const piece = await read();
           if (piece) {
             controller.enqueue(comma);

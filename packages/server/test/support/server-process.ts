@@ -3,9 +3,16 @@ import { fileURLToPath } from "node:url";
 
 const bin = fileURLToPath(new URL("../../../tributary/bin/tributary.js", import.meta.url));
 
-/** Starts `tributary serve` in a child process (a real, separate server) and resolves with its URL. */
-export async function spawnServer(dataDir: string, extraArgs: string[] = []): Promise<{ url: string; child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [bin, "serve", "--port", "0", "--data-dir", dataDir, "--log-level", "warn", ...extraArgs], {
+/**
+ * Starts `tributary serve` in a child process (a real, separate server) and resolves with its URL.
+ * `nodeArgs` go to Node before the CLI (`["--import", file]` preloads a file, as `request-order.ts`).
+ */
+export async function spawnServer(
+  dataDir: string,
+  extraArgs: string[] = [],
+  nodeArgs: string[] = [],
+): Promise<{ url: string; child: ChildProcess; output: () => string }> {
+  const child = spawn(process.execPath, [...nodeArgs, bin, "serve", "--port", "0", "--data-dir", dataDir, "--log-level", "warn", ...extraArgs], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
