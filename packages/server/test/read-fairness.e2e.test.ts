@@ -118,9 +118,9 @@ async function connection(url: string): Promise<{ send(target: string): Promise<
       const raw = Buffer.concat(chunks);
       const split = raw.indexOf("\r\n\r\n");
       const head = raw.subarray(0, split).toString("latin1");
-      let body = raw.subarray(split + 4);
-      if (/\r\ntransfer-encoding: chunked/i.test(head)) body = dechunk(body);
-      return { status: Number(head.split(" ")[1]), body: body.toString("utf8") };
+      const body = raw.subarray(split + 4);
+      const chunked = /\r\ntransfer-encoding: chunked/i.test(head);
+      return { status: Number(head.split(" ")[1]), body: (chunked ? dechunk(body) : body).toString("utf8") };
     },
   };
 }
