@@ -17,7 +17,7 @@ import { readProcessorCatchUp } from "./processor-catch-up.ts";
  * The processor both sides run, as one plain module (no imports), so `tributary run` and the sandbox
  * load the very same file: it counts pings in `reduce` and answers each with a pong in `afterAppend`.
  */
-const echoModule = `export default {
+export const echoModule = `export default {
   slug: "bench-echo",
   initialState: { events: 0 },
   reduce: ({ state }) => ({ events: state.events + 1 }),
@@ -131,7 +131,7 @@ export async function measureHostedOverhead(
 }
 
 /** Appends `processor/deployed` and resolves with the milliseconds until its `processor/started`. */
-async function deploy(baseUrl: string, http: HttpClient, stream: string, options: { breakerRaised: boolean }): Promise<number> {
+export async function deploy(baseUrl: string, http: HttpClient, stream: string, options: { breakerRaised: boolean }): Promise<number> {
   const path = `/api/streams${stream}`;
   if (options.breakerRaised) await createBenchStream(http, path).catch(() => undefined);
   let resolveStarted: () => void = () => {};
