@@ -14,6 +14,8 @@ const pageSize = 500;
 const maxMessage = 2000;
 const maxFields = 4096;
 const maxEventBytes = 1024 * 1024;
+/** What a hosted processor's append takes. Built once: zod's `omit` builds a new schema, ~140 µs each time. */
+const appendInputSchema = eventInputSchema.omit({ offset: true });
 
 export type RunnerStatus = "loading" | "running" | "stopped";
 
@@ -78,7 +80,7 @@ export function createHostedRunner(options: {
     if (target !== path && !target.startsWith(path === "/" ? "/" : `${path}/`)) {
       throw new Error(`a hosted processor appends only to its own stream (${path}) and its descendants, not ${target}`);
     }
-    const parsed = eventInputSchema.omit({ offset: true }).safeParse(request.event);
+    const parsed = appendInputSchema.safeParse(request.event);
     if (!parsed.success) throw new Error(`append: not an event input: ${describeIssues(parsed.error)}`);
     const cause = call.cause && call.cause.offset === causeOffset ? call.cause : undefined;
     const metadata: Record<string, unknown> = { processor: slug, ...parsed.data.metadata };
