@@ -44,7 +44,8 @@ if (dir) {
 
 /** What a chunk written to a response says: a ping's or a pong's frame, or something else. */
 const about = (chunk: unknown) => {
-  const text = typeof chunk === "string" ? chunk : Buffer.isBuffer(chunk) || chunk instanceof Uint8Array ? Buffer.from(chunk as Uint8Array).toString("latin1") : "";
+  const text =
+    typeof chunk === "string" ? chunk : Buffer.isBuffer(chunk) || chunk instanceof Uint8Array ? Buffer.from(chunk as Uint8Array).toString("latin1") : "";
   return text.includes("bench/pong") ? "pong" : text.includes("bench/ping") ? "ping" : "other";
 };
 

@@ -140,7 +140,9 @@ for (let round = 0; round < Number(rounds); round++) {
       env: { HOSTED_PONG_SERVER: join(checkout, "packages/bench/src/server-child.ts"), ...(traceDir ? { TRACE_DIR: traceDir } : {}) },
     });
     const http = createHttpClient(server.url, { connections: 2 });
-    const runner = spawn(process.execPath, [tributaryBin, "run", moduleFile, "--path", "/probe/run", "--url", server.url], { stdio: ["ignore", "ignore", "pipe"] });
+    const runner = spawn(process.execPath, [tributaryBin, "run", moduleFile, "--path", "/probe/run", "--url", server.url], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     try {
       await deploy(server.url, http, "/probe/hosted", { breakerRaised: true });
       await createBenchStream(http, "/api/streams/probe/run");
@@ -168,7 +170,9 @@ for (let round = 0; round < Number(rounds); round++) {
         const p10 = ms[Math.floor(ms.length / 10)]!;
         record(`${path} ${name}`, p50, p10, cpuMs / n);
         sampled.set(path, samples);
-        console.log(`round ${round + 1} ${name} ${path}: p50 ${p50.toFixed(3)} ms, p10 ${p10.toFixed(3)} ms, ${((cpuMs / n) * 1000).toFixed(0)} µs CPU per round trip`);
+        console.log(
+          `round ${round + 1} ${name} ${path}: p50 ${p50.toFixed(3)} ms, p10 ${p10.toFixed(3)} ms, ${((cpuMs / n) * 1000).toFixed(0)} µs CPU per round trip`,
+        );
       }
       if (traceDir) {
         // The processes write their marks after half a second idle.
