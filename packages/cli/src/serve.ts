@@ -20,6 +20,12 @@ Options:
                       10s; e.g. 2.5s, 500ms). The holder stops its built-ins when a renewal is that
                       late; another server takes over after it. Shorter fails over sooner, but
                       a stall (GC, load) longer than it makes the holder step down
+  --cluster-secret <s>
+                      with --database-url: route a stream written through several servers to one
+                      of them, so its appends share one commit (TRIBUTARY_CLUSTER_SECRET; the same
+                      on every server; signs the batches servers forward to each other)
+  --advertise-url <u> with --cluster-secret: where the other servers reach this one (default: its
+                      own URL; needed when --host is 0.0.0.0 or ::)
   --circuit-breaker <n/s|off>
                       the default breaker of every stream: more than n events within s seconds pauses
                       it (default 100/1); off disables the default (a stream can still configure one)
@@ -67,6 +73,8 @@ export const serveCommand: Command = {
         "log-level": { type: "string" },
         "circuit-breaker": { type: "string" },
         "lease-ttl": { type: "string" },
+        "cluster-secret": { type: "string" },
+        "advertise-url": { type: "string" },
         auth: { type: "boolean" },
         "no-auth": { type: "boolean" },
         "allow-outbound": { type: "string", multiple: true },
@@ -113,6 +121,12 @@ export const serveCommand: Command = {
     const sandbox = parseSandboxLimits(values);
     const quotas = parseQuotas(values);
     const leaseTtlMs = parseLeaseTtl(values["lease-ttl"]);
+    const cluster = parseCluster(
+      values["cluster-secret"] ?? (process.env.TRIBUTARY_CLUSTER_SECRET || undefined),
+      values["advertise-url"],
+      values.host,
+      databaseUrl,
+    );
     let server;
     try {
       // Loaded once the flags are valid, so a mistyped flag is answered at once.
@@ -128,6 +142,7 @@ export const serveCommand: Command = {
         circuitBreaker,
         logger,
         leaseTtlMs,
+        ...(cluster ? { cluster } : {}),
         auth,
         adminToken: process.env.TRIBUTARY_ADMIN_TOKEN || undefined,
         allowOutbound,
@@ -245,4 +260,21 @@ function parseLeaseTtl(value: string | undefined): number | undefined {
   const ms = match ? Number(match[1]) * (match[2] === "ms" ? 1 : 1000) : Number.NaN;
   if (!(ms >= 100 && ms <= 600_000)) throw new CliError(`--lease-ttl must be a time between 100ms and 600s, such as 10s or 2.5s; got '${value}'.`);
   return ms;
+}
+
+/** `--cluster-secret` and `--advertise-url`: routing needs a shared database and a URL the other servers can reach. */
+function parseCluster(secret: string | undefined, advertiseUrl: string | undefined, host: string | undefined, databaseUrl: string | undefined) {
+  if (secret === undefined) {
+    if (advertiseUrl !== undefined) throw new CliError("--advertise-url needs --cluster-secret.");
+    return undefined;
+  }
+  if (databaseUrl === undefined) throw new CliError("--cluster-secret needs --database-url: routing is between servers on one PostgreSQL database.");
+  if (secret.length < 16) throw new CliError("--cluster-secret must be at least 16 characters.");
+  if (advertiseUrl !== undefined && !/^https?:\/\/[^/]+$/.test(advertiseUrl)) {
+    throw new CliError(`--advertise-url must be http(s)://host:port without a path; got '${advertiseUrl}'.`);
+  }
+  if (advertiseUrl === undefined && (host === "0.0.0.0" || host === "::")) {
+    throw new CliError(`--cluster-secret with --host ${host} needs --advertise-url (the address the other servers reach this one at).`);
+  }
+  return { secret, ...(advertiseUrl ? { advertiseUrl } : {}) };
 }

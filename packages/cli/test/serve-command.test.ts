@@ -76,6 +76,26 @@ describe("tributary serve", () => {
     spawnsTimeoutMs,
   );
 
+  it(
+    "answers bad --cluster-secret and --advertise-url flags with a message that says what to fix and a non-zero exit",
+    async () => {
+      const database = ["--database-url", "postgres://nobody@127.0.0.1:1/none"];
+      for (const [args, message] of [
+        [["--cluster-secret", "0123456789abcdef"], /--cluster-secret needs --database-url/],
+        [[...database, "--cluster-secret", "short"], /--cluster-secret must be at least 16 characters/],
+        [[...database, "--advertise-url", "http://10.0.0.5:4000"], /--advertise-url needs --cluster-secret/],
+        [[...database, "--cluster-secret", "0123456789abcdef", "--advertise-url", "10.0.0.5:4000"], /--advertise-url must be http\(s\):\/\/host:port/],
+        [[...database, "--cluster-secret", "0123456789abcdef", "--host", "0.0.0.0", "--no-auth"], /needs --advertise-url/],
+      ] as const) {
+        const run = spawnProcess([tributaryBin, "serve", ...args]);
+        const { code } = await run.exited;
+        expect(code, args.join(" ")).not.toBe(0);
+        expect(run.output()).toMatch(message);
+      }
+    },
+    spawnsTimeoutMs,
+  );
+
   it("takes the quotas from --schedule-quota, --subscription-quota and --min-schedule-interval", async () => {
     const server = spawnProcess([
       tributaryBin,

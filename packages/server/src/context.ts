@@ -42,6 +42,8 @@ export interface ServerParts {
   secrets: SecretVault;
   /** Whether this server runs the built-ins' side effects now (holds the built-ins lease in time). */
   runsBuiltins?: () => boolean;
+  /** With routing on (`--cluster-secret`): the live members and how many appends were forwarded or handled (cluster/write-router.ts). */
+  routing?: () => Record<string, number>;
 }
 
 /** `identity`: who sent the request, under `--auth` (set by the auth middleware; provenance reads it). */

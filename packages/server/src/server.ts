@@ -26,6 +26,7 @@ import { createAuth } from "./auth/auth.ts";
 import type { RateLimit } from "./auth/rate-limiter.ts";
 import { createTokenStore } from "./auth/token-store.ts";
 import { createSecurity } from "./security.ts";
+import { createWriteRouter } from "./cluster/write-router.ts";
 import { createSqliteStore } from "./store/sqlite/sqlite-store.ts";
 import type { CursorStore, StreamStore } from "./store/stream-store.ts";
 
@@ -83,6 +84,14 @@ export interface ServerOptions {
   allowedHosts?: string[];
   /** Requests per token (`--rate-limit`, under `--auth`; default 1000 per second); `false`: none. */
   rateLimit?: RateLimit | false;
+  /**
+   * On a store several servers share (PostgreSQL): route a contended stream's writes to one server
+   * (`--cluster-secret`, `--advertise-url`; docs/scaling.md). `secret` signs the forwarded batches and must
+   * be the same on every server; `advertiseUrl` is where the other servers reach this one (default: its URL);
+   * `contendedMs`, how long a stream stays routed after another server's commit came between two of this
+   * one's (default 2 s).
+   */
+  cluster?: { secret: string; advertiseUrl?: string; contendedMs?: number };
 }
 
 export interface RunningServer {
@@ -91,6 +100,8 @@ export interface RunningServer {
   parts: ServerParts;
   /** The admin token made on this start (auth on, no token stored yet, no `adminToken` given): print it once. */
   firstAdminToken?: { token: string; file?: string };
+  /** With `cluster` on a shared store: how many appends were forwarded to streams' owners, appended here, and handled for others. */
+  routing?: () => Record<string, number>;
   close(): Promise<void>;
 }
 
@@ -144,7 +155,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   // that use it, so none needs a reference to one made later.
   const states = createBuiltinStates({ events: store, builtins: defaultBuiltins, logger, snapshots: { store, every: limits.snapshotEvery } });
   const gate = createBuiltinGate({ states, builtins: defaultBuiltins, marks: store, quotas: options.quotas, logger, now });
-  const appender = createAppender({ log: store, gate });
+  // With a cluster secret on a shared store, a contended stream's appends go to its owner's write queue.
+  const router =
+    options.cluster && store.cluster
+      ? createWriteRouter({ log: store, cluster: store.cluster, secret: options.cluster.secret, logger, contendedMs: options.cluster.contendedMs })
+      : undefined;
+  const appender = createAppender({ log: router?.log ?? store, gate });
   // The built-ins' side effects (schedules, deliveries, transforms, the breaker's trips) run on one server
   // at a time: the holder of this lease. On SQLite that is always this server. On a shared store every
   // write the built-ins make carries the lease's fence, so a holder that stalled past its lease (and was
@@ -182,7 +198,19 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   ];
   lease.start({ onAcquired: () => builtins.activate(), onLost: () => void builtins.deactivate() });
   const eventTypes = new Map([...(options.eventTypes ?? [])].map((type) => [type.type, type]));
-  const parts: ServerParts = { store, hub, appender, builtins, logger, limits, security, eventTypes, secrets, runsBuiltins: lease.valid };
+  const parts: ServerParts = {
+    store,
+    hub,
+    appender,
+    builtins,
+    logger,
+    limits,
+    security,
+    eventTypes,
+    secrets,
+    runsBuiltins: lease.valid,
+    ...(router ? { routing: router.counts } : {}),
+  };
   const app = createApp(parts);
 
   const server = await new Promise<Server>((resolve, reject) => {
@@ -191,8 +219,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   });
   server.keepAliveTimeout = 65_000;
   answerClientErrors(server, logger);
+  // Other servers' links (an HTTP upgrade signed with the cluster secret), beside the API.
+  router?.attach(server);
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  await router?.start(options.cluster?.advertiseUrl ?? url);
 
   let closing: Promise<void> | undefined;
   return {
@@ -200,8 +231,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     port,
     parts,
     ...(firstAdminToken ? { firstAdminToken } : {}),
+    ...(router ? { routing: router.counts } : {}),
     close() {
       closing ??= (async () => {
+        await router?.close();
         hub.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

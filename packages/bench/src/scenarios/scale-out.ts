@@ -39,7 +39,8 @@ export async function startScaleOutServers(
     if (!postgres) throw new Error(`${setup.name} needs a PostgreSQL cluster`);
     const url = await postgres.createDatabase();
     await postgres.query(`ALTER DATABASE ${new URL(url).pathname.slice(1)} SET synchronous_commit = ${options.synchronousCommit ?? "on"}`);
-    env = { BENCH_POSTGRES_URL: url };
+    // The servers route a stream written through several of them to one (docs/scaling.md); off: BENCH_ROUTING=off.
+    env = { BENCH_POSTGRES_URL: url, ...(process.env.BENCH_ROUTING === "off" ? {} : { BENCH_CLUSTER_SECRET: "bench-cluster-secret-0123456789" }) };
   }
   const servers: ServerProcess[] = [];
   try {

@@ -1,3 +1,4 @@
+import type { ClusterPort } from "./cluster-store.ts";
 import type { CursorStore } from "./cursor-store.ts";
 import type { DurableStreamMetaStore } from "./durable-stream-meta-store.ts";
 import type { EventLog } from "./event-log.ts";
@@ -47,5 +48,7 @@ export interface StorageHealth {
 export interface StreamStore extends EventLog, CursorStore, MarkStore, SecretStore, LeaseStore, SnapshotStore, DurableStreamMetaStore {
   /** Checks the storage is reachable (`/api/health`); stores without it (SQLite, in-process) are always healthy. */
   health?(): Promise<StorageHealth>;
+  /** On a store several servers share: membership and the commit feed's hand-in for routed writes. */
+  readonly cluster?: ClusterPort;
   close(): Promise<void>;
 }

@@ -743,6 +743,25 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       await query("DELETE FROM tributary_leases WHERE name = $1 AND holder = $2", [name, holder]);
     },
 
+    cluster: {
+      // One statement: this server's row is refreshed, rows gone for an hour are dropped, the live ones read.
+      async heartbeat(self, liveMs) {
+        const { rows } = await query(
+          `WITH seen AS (
+             INSERT INTO tributary_servers (id, url, seen_at) VALUES ($1, $2, clock_timestamp())
+             ON CONFLICT (id) DO UPDATE SET url = excluded.url, seen_at = excluded.seen_at
+           ), dropped AS (DELETE FROM tributary_servers WHERE seen_at < clock_timestamp() - interval '1 hour')
+           SELECT id, url FROM tributary_servers WHERE seen_at > clock_timestamp() - $3 * interval '1 millisecond' AND id <> $1`,
+          [self.id, self.url, liveMs],
+        );
+        return [self, ...(rows as { id: string; url: string }[])];
+      },
+      async leave(id) {
+        await query("DELETE FROM tributary_servers WHERE id = $1", [id]);
+      },
+      announceCommitted: (project, path, events) => (events.length === 0 ? Promise.resolve() : announcer.local(project, path, events)),
+    },
+
     onCommit(listener, wants) {
       listeners.set(listener, wants);
       return () => listeners.delete(listener);

@@ -68,4 +68,9 @@ ALTER TABLE tributary_events ADD COLUMN IF NOT EXISTS xid xid8 NOT NULL DEFAULT 
 ALTER TABLE tributary_events ADD COLUMN IF NOT EXISTS origin INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX IF NOT EXISTS tributary_events_by_commit ON tributary_events (xid, stream_id, "offset");
 CREATE SEQUENCE IF NOT EXISTS tributary_origins;
+CREATE TABLE IF NOT EXISTS tributary_servers (
+  id TEXT PRIMARY KEY,
+  url TEXT NOT NULL,
+  seen_at TIMESTAMPTZ NOT NULL
+);
 `;
