@@ -45,11 +45,20 @@ const secured = new WeakSet<Response>();
  * @example
  * return securedResponse(json, 201, { "content-type": "application/json" });
  */
-export function securedResponse(body: string, status: number, headers: Record<string, string>): Response {
-  const response = new Response(body, { status, headers: { ...securityHeaderObject, ...headers } });
+export function securedResponse(body: string, status: number, headers: Readonly<Record<string, string>>): Response {
+  let merged = mergedHeaders.get(headers);
+  if (!merged) mergedHeaders.set(headers, (merged = { ...securityHeaderObject, ...headers }));
+  const response = new Response(body, { status, headers: merged });
   secured.add(response);
   return response;
 }
+
+/**
+ * The security headers merged with a route's own, per headers object: a route that passes the same
+ * (constant) object each time gets the same merged one, instead of a copy of eleven headers per
+ * response. Neither Hono nor its Node adapter changes a response's plain headers object (they copy it first).
+ */
+const mergedHeaders = new WeakMap<Readonly<Record<string, string>>, Record<string, string>>();
 
 /**
  * Sets the security headers on every response that does not carry them yet (replacing a route's own

@@ -15,6 +15,9 @@ import type { LiveFormat } from "../live/live-hub.ts";
 
 const prefix = "/api/streams";
 const replayHeader = "tributary-idempotent-replay";
+// An append's own headers, one object each (securedResponse merges the security headers in once per object).
+const appendedHeaders: Readonly<Record<string, string>> = { "content-type": "application/json" };
+const replayedHeaders: Readonly<Record<string, string>> = { "content-type": "application/json", [replayHeader]: "true" };
 /** How many scan windows one filtered JSON page examines at most (docs/http-api.md §4): 100,000 events by default. */
 const windowsPerPage = 10;
 
@@ -43,7 +46,7 @@ async function append(c: AppContext) {
   const result = await appender.appendAsClient(project, path, withProvenance(c, events));
   const allReplayed = result.events.every((appended) => appended.replayed);
   // Plain headers with the security headers in them: the cheapest response Hono's Node adapter writes.
-  const headers: Record<string, string> = allReplayed ? { "content-type": "application/json", [replayHeader]: "true" } : { "content-type": "application/json" };
+  const headers = allReplayed ? replayedHeaders : appendedHeaders;
   const status = allReplayed ? 200 : 201;
   if (!batch) return securedResponse(result.events[0]!.json, status, headers);
   const body = `{"events":[${result.events.map((appended) => appended.json).join(",")}],"replayed":${JSON.stringify(result.events.map((appended) => appended.replayed))}}`;

@@ -58,6 +58,8 @@ export function createSlugWorkers<Entry extends SlugEntry, Worker extends SlugWo
     },
 
     wakeAll(project: string, path: string): void {
+      // Called for every event; most servers run no worker at all (no key to build then).
+      if (streams.size === 0) return;
       for (const { worker } of streams.get(keyOf(project, path))?.values() ?? []) worker.wake();
     },
 

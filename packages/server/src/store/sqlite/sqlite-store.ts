@@ -135,11 +135,15 @@ export function createSqliteStore(options: SqliteStoreOptions): StreamStore {
   function appendInTransaction(tx: Transaction, request: AppendRequest): AppendResult {
     const { project, path } = request;
     const createdAt = new Date().toISOString();
-    const createdPaths: StreamPath[] = [];
-    for (const candidate of [path, ...ancestorPaths(path)]) {
-      if (!loadStream(project, candidate)) createdPaths.unshift(candidate);
-    }
     const target = loadStream(project, path);
+    // An existing stream's ancestors exist (they are created with it, and a stream with children is
+    // deleted only with them): only an append that creates its stream looks at the ancestors.
+    const createdPaths: StreamPath[] = [];
+    if (!target) {
+      for (const candidate of [path, ...ancestorPaths(path)]) {
+        if (!loadStream(project, candidate)) createdPaths.unshift(candidate);
+      }
+    }
     const originals = new Map<string, string>();
     if (target) {
       for (const { idempotencyKey } of request.events) {
