@@ -2,7 +2,8 @@
  * Probe server (not part of `npm run bench`): stripped-down variants of the append endpoint, to tell
  * how much of an append's cost is Node's HTTP, Hono, Hono's body-limit middleware, and the store, and
  * what the store's group commit gives when appends to one stream are not serialised.
- * BENCH_VARIANT: raw | raw-store | hono | hono-bodylimit | hono-store.
+ * BENCH_VARIANT: raw | raw-store | hono | hono-bodylimit | hono-store; raw-secured and raw-store-secured answer with
+ * the server's security headers too (what they cost the server's writeHead).
  */
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -10,17 +11,19 @@ import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createSqliteStore } from "@tributary/server";
+import { securityHeaderEntries } from "../../../server/src/browser/security-headers.ts";
 import type { StreamPath } from "@tributary/protocol";
 import { announceServer } from "../child-ipc.ts";
 
 const variant = process.env.BENCH_VARIANT ?? "raw";
 const store = createSqliteStore({ dataDir: process.env.BENCH_DATA_DIR!, fsync: process.env.BENCH_FSYNC === "full" ? "full" : "normal" });
 let counter = 0;
+const securityHeaders = Object.fromEntries(securityHeaderEntries);
 
 /** What the variant does with one append body: parse it, and store it when the variant has a store. */
 async function handle(path: string, body: string): Promise<string> {
   const input = JSON.parse(body) as { type: string; payload?: Record<string, unknown> };
-  if (!variant.endsWith("store")) {
+  if (!variant.replace(/-secured$/, "").endsWith("store")) {
     counter += 1;
     return JSON.stringify({ ...input, streamPath: path, offset: counter, createdAt: new Date().toISOString() });
   }
@@ -41,7 +44,8 @@ let close: () => Promise<void>;
 if (variant.startsWith("raw")) {
   const server = createServer(async (req, res) => {
     const json = await handle(req.url!.slice("/api/streams".length).split("?")[0]!, await readBody(req));
-    res.writeHead(201, { "content-type": "application/json", "content-length": Buffer.byteLength(json) });
+    const headers = { "content-type": "application/json", "content-length": String(Buffer.byteLength(json)) };
+    res.writeHead(201, variant.endsWith("-secured") ? { ...securityHeaders, ...headers } : headers);
     res.end(json);
   });
   server.keepAliveTimeout = 65_000;

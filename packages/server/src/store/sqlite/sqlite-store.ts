@@ -152,9 +152,11 @@ export function createSqliteStore(options: SqliteStoreOptions): StreamStore {
         if (original) originals.set(idempotencyKey, original.json);
       }
     }
-    const plan = planAppend({ request, createdPaths, originals, createdAt, lastOffsetOf: (candidate) => loadStream(project, candidate)?.lastOffset ?? 0 });
+    // The target's row is used as it is (one cache look-up per append, not one per use).
+    const rowOf = (candidate: StreamPath) => (target && candidate === path ? target : loadStream(project, candidate));
+    const plan = planAppend({ request, createdPaths, originals, createdAt, lastOffsetOf: (candidate) => rowOf(candidate)?.lastOffset ?? 0 });
     const touched = createStreams(tx, project, createdPaths, createdAt);
-    writePlan(tx, project, plan, touched);
+    writePlan(tx, project, plan, touched, target ? rowOf : undefined);
     return { events: plan.events, createdPaths };
   }
 
@@ -174,26 +176,33 @@ export function createSqliteStore(options: SqliteStoreOptions): StreamStore {
     return touched;
   }
 
-  function writePlan(tx: Transaction, project: string, plan: AppendPlan, touched: Map<string, StreamRow | typeof missing>): void {
+  /** `rowOf` gives the rows the caller holds already (else the cache is asked). */
+  function writePlan(
+    tx: Transaction,
+    project: string,
+    plan: AppendPlan,
+    touched: Map<string, StreamRow | typeof missing>,
+    rowOf: (path: StreamPath) => StreamRow | undefined = (path) => loadStream(project, path),
+  ): void {
     // One cache look-up per stream, not per event (a batch writes many events to one stream).
     let lastPath: string | undefined;
     let row: StreamRow | undefined;
     insertEvents(plan.writes, (path) => {
       if (path !== lastPath) {
         lastPath = path;
-        row = loadStream(project, path)!;
+        row = rowOf(path)!;
       }
       return row!.id;
     });
     for (const write of plan.writes) {
       if (write.event.idempotencyKey !== undefined)
-        statements.insertKey.run(loadStream(project, write.path)!.id, write.event.idempotencyKey, write.event.offset);
+        statements.insertKey.run(rowOf(write.path)!.id, write.event.idempotencyKey, write.event.offset);
       if (write.mark !== undefined) statements.upsertMark.run(write.mark, project, write.path, write.event.offset);
       tx.announce(project, write.path, { event: write.event, json: write.json });
     }
     for (const [headPath, lastOffset] of plan.heads) {
       const key = keyOf(project, headPath);
-      const row = loadStream(project, headPath)!;
+      const row = rowOf(headPath)!;
       if (!touched.has(key)) touched.set(key, { ...row });
       row.lastOffset = lastOffset;
       statements.updateOffset.run(lastOffset, row.id);
