@@ -31,7 +31,14 @@ for (let round = 0; round < rounds; round++) {
       probe.close();
       await server.stats();
       const cpu0 = process.cpuUsage();
-      const result = await measureAppendThroughput(server.url, tributaryWire, { clients: 32, batchSize: 1, durationMs: seconds * 1000, warmupMs: 500, name: stream, progress });
+      const result = await measureAppendThroughput(server.url, tributaryWire, {
+        clients: 32,
+        batchSize: 1,
+        durationMs: seconds * 1000,
+        warmupMs: 500,
+        name: stream,
+        progress,
+      });
       const client = process.cpuUsage(cpu0);
       const stats = await server.stats();
       const appends = result.requests * ((seconds * 1000 + 500) / (seconds * 1000));

@@ -2,7 +2,8 @@
  * Probe (not part of `npm run bench`): the server's append path below HTTP, another checkout's against
  * this one's, in one process. Starts a real server (SQLite, the built-ins active) from each checkout's
  * source and appends through its appender (`parts.appender.appendAsClient`, the route's call), one event at
- * a time (each append awaited: the sequential client) and 32 in flight, the two servers alternating
+ * a time (each append awaited: the sequential client), 32 in flight on 32 streams (`c32`) and 32 in flight
+ * on one stream (`one32`, the bench's 32 clients), the two servers alternating
  * round by round. Prints the process's CPU time per append: what the gate, the store, the commit
  * listeners (built-in states, side effects, the live hub) cost together, without the HTTP layer's noise.
  *
@@ -35,12 +36,18 @@ for (let round = 0; round < Number(rounds); round++) {
     const server = await startServer({ port: 0, dataDir, logLevel: "warn" });
     const { appender } = server.parts;
     try {
-      for (const inFlight of [1, 32]) {
-        const paths = Array.from({ length: inFlight }, () => `/probe/path-${++streams}`);
+      // [name, appends in flight, streams they go to]
+      for (const [mode, inFlight, streamCount] of [
+        ["seq", 1, 1],
+        ["c32", 32, 32],
+        ["one32", 32, 1],
+      ] as const) {
+        const paths = Array.from({ length: streamCount }, () => `/probe/path-${++streams}`);
         await Promise.all(paths.map((path) => appender.appendAsClient("default", path, [configure])));
         const run = async (total: number) => {
           await Promise.all(
-            paths.map(async (path) => {
+            Array.from({ length: inFlight }, async (_, client) => {
+              const path = paths[client % streamCount]!;
               for (let i = 0; i < total / inFlight; i++) await appender.appendAsClient("default", path, [event(i)]);
             }),
           );
@@ -49,7 +56,7 @@ for (let round = 0; round < Number(rounds); round++) {
         const before = process.cpuUsage();
         await run(n);
         const used = process.cpuUsage(before);
-        const key = `${inFlight === 1 ? "seq" : "c32"} ${name}`;
+        const key = `${mode} ${name}`;
         results.set(key, [...(results.get(key) ?? []), (used.user + used.system) / n]);
       }
     } finally {

@@ -195,8 +195,7 @@ export function createSqliteStore(options: SqliteStoreOptions): StreamStore {
       return row!.id;
     });
     for (const write of plan.writes) {
-      if (write.event.idempotencyKey !== undefined)
-        statements.insertKey.run(rowOf(write.path)!.id, write.event.idempotencyKey, write.event.offset);
+      if (write.event.idempotencyKey !== undefined) statements.insertKey.run(rowOf(write.path)!.id, write.event.idempotencyKey, write.event.offset);
       if (write.mark !== undefined) statements.upsertMark.run(write.mark, project, write.path, write.event.offset);
       tx.announce(project, write.path, { event: write.event, json: write.json });
     }
