@@ -54,7 +54,7 @@ describe("PostgreSQL group commit and fences", () => {
             path: paths[i % 3]!,
             events: [
               { type: "n", payload: { i, text: 'quote " backslash \\ ünïcödé \u2028 \u0001' }, metadata: { by: "test" } },
-              { type: "m", payload: {} },
+              { type: 'm\n"type" with a line break', payload: { lines: "a\nb" } },
             ],
           }),
         ),

@@ -1,12 +1,13 @@
 /**
  * Where a PostgreSQL cluster's time goes, without HTTP: N PostgreSQL stores (as N servers would hold) in this
- * process on one database of a private cluster with fsync on, 32 closed-loop clients split over them, on one
- * stream or on 32 (`--streams`); the first store listens to every stream (the lease holder), the others to
+ * process on one database of a private cluster with fsync on, 32 closed-loop clients (`--clients`) split
+ * over them, on one stream or one each (`--streams`); the first store listens to every stream (the lease holder), the others to
  * their clients' streams. Prints appends/s, this process's CPU and PostgreSQL's (its backends and
  * background processes, from /proc) per append, appends per WAL flush (`pg_stat_wal`), and the store's
  * queries per append by statement (counted by wrapping node-pg's `query`). Figures behind docs/scaling.md.
+ * `--clients 12` gives batches of about the size one server's batches have over HTTP (11-13 appends).
  *
- * Usage: NODE_OPTIONS=--conditions=tributary-source node packages/bench/src/probes/postgres-stores.ts [stores=3] [--streams] [--seconds 4]
+ * Usage: NODE_OPTIONS=--conditions=tributary-source node packages/bench/src/probes/postgres-stores.ts [stores=3] [--streams] [--seconds 4] [--clients 32]
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -14,9 +15,12 @@ import pg from "pg";
 import { createPostgresStore } from "../../../server/src/store/postgres/postgres-store.ts";
 import { startPrivatePostgres } from "../../../server/test/support/postgres.ts";
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { streams: { type: "boolean" }, seconds: { type: "string", default: "4" } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { streams: { type: "boolean" }, seconds: { type: "string", default: "4" }, clients: { type: "string", default: "32" } },
+});
 const storeCount = Number(positionals[0] ?? 3);
-const clients = 32;
+const clients = Number(values.clients);
 const pathOf = (client: number) => (values.streams ? `/s/${client}` : "/s");
 
 const counts = new Map<string, number>();
@@ -89,7 +93,7 @@ try {
   for (const [pid, value] of after) if (before.has(pid)) ticks += value - before.get(pid)!;
   const wal = (await postgres.query<{ wal_sync: string }>("SELECT wal_sync FROM pg_stat_wal", database))[0]!;
   console.log(
-    `${storeCount} store(s), ${values.streams ? "32 streams" : "one stream"}: ${Math.round(done / (elapsed / 1000))} appends/s; ` +
+    `${storeCount} store(s), ${values.streams ? `${clients} streams` : "one stream"}: ${Math.round(done / (elapsed / 1000))} appends/s; ` +
       `this process ${((cpu.user + cpu.system) / 1000 / done).toFixed(3)} ms CPU per append, PostgreSQL ${((ticks * 10) / done).toFixed(3)} ms; ` +
       `${(done / Number(wal.wal_sync)).toFixed(1)} appends per WAL flush`,
   );

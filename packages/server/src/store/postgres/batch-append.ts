@@ -1,6 +1,5 @@
 import type pg from "pg";
 import type { StoredEvent } from "@tributary/protocol";
-import { buildEvent } from "../append-rules.ts";
 import { prepared } from "./prepared.ts";
 import type { AppendRequest, AppendResult } from "../event-log.ts";
 
@@ -19,6 +18,8 @@ export interface BatchItem {
  *    each other; the offsets follow the locked heads, in the batch's order.
  * 2. The stored JSON is built by the database around the offset (`head || offset || tail`), byte for byte
  *    what `JSON.stringify` of the stored envelope gives, so reads serve the same bytes on every backend.
+ *    The heads and the tails go as one text each, joined by newlines (JSON.stringify never writes a raw
+ *    one), so neither node-pg nor PostgreSQL escapes or parses them as array elements.
  * 3. A request whose stream was deleted meanwhile (by another server) is not stored; it comes back as
  *    `undefined`, and the caller appends it the slow way (which creates the stream anew).
  * 4. `guard`, for a batch sent on a connection behind another one still in flight (pipelined): the batch
@@ -43,13 +44,18 @@ export async function appendBatch(
   const placed: { streamId: string; ordinal: number; head: string; tail: string; event: StoredEvent }[][] = [];
   for (const { request, streamId } of items) {
     const events = [];
+    // The envelope as every backend builds it (append-rules.ts' buildEvent, the same keys in the same
+    // order), serialised once, in two parts around its offset; `undefined` fields are left out as there.
+    const streamPath = JSON.stringify(request.path);
     for (const input of request.events) {
       const ordinal = (counts.get(streamId) ?? 0) + 1;
       counts.set(streamId, ordinal);
-      // The envelope as every backend builds it (append-rules.ts), split around its offset.
-      const { event, json } = buildEvent(request.path, 0, input, createdAt);
-      const head = `${JSON.stringify({ type: event.type, payload: event.payload, streamPath: event.streamPath }).slice(0, -1)},"offset":`;
-      const tail = json.slice(head.length + 1);
+      const head = `{"type":${JSON.stringify(input.type)},"payload":${JSON.stringify(input.payload)},"streamPath":${streamPath},"offset":`;
+      const tail = `,${JSON.stringify({ createdAt, metadata: input.metadata, idempotencyKey: input.idempotencyKey, appendedBy: input.appendedBy }).slice(1)}`;
+      const event: StoredEvent = { type: input.type, payload: input.payload, streamPath: request.path, offset: 0, createdAt };
+      if (input.metadata !== undefined) event.metadata = input.metadata;
+      if (input.idempotencyKey !== undefined) event.idempotencyKey = input.idempotencyKey;
+      if (input.appendedBy !== undefined) event.appendedBy = input.appendedBy;
       streamIds.push(streamId);
       ordinals.push(ordinal);
       types.push(input.type);
@@ -62,7 +68,7 @@ export async function appendBatch(
   const { rows } = await client.query(
     prepared(
       `WITH input AS (
-       SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[]) AS t(stream_id, n, type, head, tail)
+       SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], string_to_array($4, E'\\n'), string_to_array($5, E'\\n')) AS t(stream_id, n, type, head, tail)
        WHERE 1 / (CASE WHEN $7::text = '' OR current_setting('tributary.batch', true) = $7::text THEN 1 ELSE 0 END) = 1
      ), locked AS (
        SELECT id, last_offset FROM tributary_streams WHERE id IN (SELECT DISTINCT stream_id FROM input) ORDER BY id FOR UPDATE
@@ -78,7 +84,7 @@ export async function appendBatch(
        RETURNING s.id, l.last_offset AS before
      )
      SELECT id::text AS id, before::text AS before, set_config('tributary.batch', $8::text, false) FROM heads`,
-      [streamIds, ordinals, types, heads, tails, origin, guard.after ?? "", guard.seq],
+      [streamIds, ordinals, types, heads.join("\n"), tails.join("\n"), origin, guard.after ?? "", guard.seq],
     ),
   );
   const before = new Map((rows as { id: string; before: string }[]).map((row) => [row.id, Number(row.before)]));
