@@ -120,6 +120,24 @@ describe("routing a stream's writes to one server", () => {
     }
   });
 
+  it("appends a pause on a routed stream on the server that takes it, so its next append is refused at once", async () => {
+    const servers = await startRoutedServers(3, { contendedMs: 60_000 });
+    try {
+      for (const [index, server] of servers.entries()) {
+        // A stream of its own per server, contended on every server, so no other server's pause is in the way.
+        const path = `/shared/paused-${index}`;
+        for (let round = 0; round < 3; round++) for (const other of servers) await appendJson(other.url, path, { type: "n", payload: { round } });
+        const direct = server.routing!().direct;
+        expect((await appendJson(server.url, path, { type: "stream/paused", payload: { reason: "test" } })).status).toBe(201);
+        expect(server.routing!().direct).toBe(direct + 1);
+        expect((await appendJson(server.url, path, { type: "n", payload: {} })).status).toBe(423);
+      }
+      expect(forwarded(servers)).toBeGreaterThan(0);
+    } finally {
+      for (const server of servers) await server.close();
+    }
+  });
+
   it("refuses a link without the cluster's secret", async () => {
     const servers = await startRoutedServers(1);
     try {

@@ -5,7 +5,7 @@
  * PostgreSQL's (its processes, from /proc) per append, and appends per WAL flush (`pg_stat_wal`), which
  * say more than the rate on a loaded machine. Figures behind docs/scaling.md.
  *
- * Usage: NODE_OPTIONS=--conditions=tributary-source node packages/bench/src/probes/routing-ab.ts [--rounds 3] [--seconds 5] [--workloads one-stream,32-streams] [--servers 3]
+ * Usage: NODE_OPTIONS=--conditions=tributary-source node packages/bench/src/probes/routing-ab.ts [--rounds 3] [--seconds 5] [--workloads one-stream,32-streams] [--modes on,off,one]
  */
 import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -19,15 +19,16 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "3" },
     seconds: { type: "string", default: "5" },
     workloads: { type: "string", default: "one-stream,32-streams" },
-    servers: { type: "string", default: "3" },
+    /** on: three servers routing; off: three without; one: one server (the target). */
+    modes: { type: "string", default: "on,off,one" },
   },
 });
 const rounds = Number(values.rounds);
 const durationMs = Number(values.seconds) * 1000;
 const warmupMs = 2000;
 const workloads = scaleOutWorkloads.filter((workload) => values.workloads.split(",").includes(workload.id));
-const setup = values.servers === "1" ? scaleOutSetups[1] : scaleOutSetups[2];
-const modes = ["on", "off"] as const;
+const modes = values.modes.split(",");
+if (modes.some((mode) => !["on", "off", "one"].includes(mode))) throw new Error("--modes takes on, off and one");
 
 const postgres = await startPrivatePostgres({ fsync: true });
 const progress = createProgress(rounds * workloads.length * modes.length);
@@ -52,7 +53,7 @@ try {
       for (const mode of round % 2 === 1 ? modes : [...modes].reverse()) {
         progress.step(`round ${round}: ${workload.name}, routing ${mode}`);
         process.env.BENCH_ROUTING = mode;
-        const servers = await startScaleOutServers(setup, postgres);
+        const servers = await startScaleOutServers(mode === "one" ? scaleOutSetups[1] : scaleOutSetups[2], postgres);
         try {
           await postgres.query("SELECT pg_stat_reset_shared('wal')");
           const ticksBefore = await postgresTicks();
@@ -80,7 +81,9 @@ try {
   progress.done("");
   await postgres.stop();
 }
-console.log(`${setup.name}, 32 clients, ${values.seconds} s measured after 2 s warm-up; CPU and flushes counted over both.`);
-console.log("| round | workload | routing | appends/s | servers' CPU ms per append | PostgreSQL CPU ms per append | appends per WAL flush | load |");
+console.log(
+  `PostgreSQL, 3 servers (routing on or off) or 1 (one), 32 clients, ${values.seconds} s measured after 2 s warm-up; CPU and flushes counted over both.`,
+);
+console.log("| round | workload | setup | appends/s | servers' CPU ms per append | PostgreSQL CPU ms per append | appends per WAL flush | load |");
 console.log("|---|---|---|---|---|---|---|---|");
 for (const row of rows) console.log(row);

@@ -6,6 +6,7 @@ import type { Logger } from "../logger.ts";
 import type { ClusterMember, ClusterPort } from "../store/cluster-store.ts";
 import type { AppendRequest, AppendResult, EventLog } from "../store/event-log.ts";
 import { readFrames, writeFrame } from "./frames.ts";
+import { markedNamespaces } from "../store/mark-store.ts";
 import { ownerOf } from "./rendezvous.ts";
 import { signForward, verifyForward } from "./signature.ts";
 
@@ -31,6 +32,17 @@ type WireResult =
   | { events: { json: string; replayed: boolean }[]; createdPaths: string[] }
   | { error: { code: string; message: string; details?: Record<string, unknown> } }
   | { refused: true };
+
+/**
+ * The namespaces of the built-ins' own event types (stream/paused, circuit-breaker/configured,
+ * schedule/configured, …): appends holding one are never forwarded, so this server's gates have them in
+ * their committed state as soon as they are answered (a forwarded append reaches it by the commit tailer).
+ */
+const gatedNamespaces = new Set<string>(["stream", "circuit-breaker", ...markedNamespaces]);
+const gatedType = (type: string) => {
+  const slash = type.indexOf("/");
+  return slash > 0 && gatedNamespaces.has(type.slice(0, slash));
+};
 
 interface StreamState {
   /** The last offset of this server's last append to it (as answered), to notice another server's commit between two. */
@@ -76,9 +88,12 @@ interface Link {
  *    cluster secret (HMAC-SHA256 over time and sender), then length-prefixed JSON frames both ways. It
  *    gathers its appends for the owner (after its own gate, as before) and sends each turn's as one frame
  *    (at most 4 unanswered); the owner hands each frame's appends to its own write queue in order, where
- *    they share its batch, and answers each with its stored events, which the forwarder hands to its own
- *    commit feed (`announceCommitted`) before answering. One connection keeps the frames in order, so the
- *    owner's queue gets them in the forwarder's call order.
+ *    they share its batch, and answers each with its stored events. One connection keeps the frames in
+ *    order, so the owner's queue gets them in the forwarder's call order. The forwarder's live readers and
+ *    built-in state get the events by its commit tailer, as another server's commits (handing them on from
+ *    the answer instead cost a read of the gap before nearly every one: the owner's batch interleaves
+ *    every server's appends). Appends holding a built-in's event type (`gatedNamespaces`) are never
+ *    forwarded, so a pause or a configuration is in this server's gate state when it is answered.
  * 5. Correctness stays in the database: offsets, idempotency keys, preconditions are checked by the owner's
  *    store with the same statements. Writes made under a lease (`fence`) are never forwarded. An owner that
  *    refuses (not the owner by its own view, shutting down, bad signature) or cannot be reached appends
@@ -147,6 +162,7 @@ export function createWriteRouter(options: { log: EventLog; cluster: ClusterPort
 
   function routeOf(request: AppendRequest, state: StreamState, key: string): ClusterMember | undefined {
     if (request.fence || members.length < 2 || performance.now() >= state.contendedUntil) return undefined;
+    if (request.events.some((event) => gatedType(event.type))) return undefined;
     const owner = ownerOf(members, key);
     if (owner.id === self.id) return undefined;
     const suspect = suspects.get(owner.id);
@@ -293,15 +309,7 @@ export function createWriteRouter(options: { log: EventLog; cluster: ClusterPort
         continue;
       }
       const appended = result.events.map(({ json, replayed }) => ({ event: JSON.parse(json) as StoredEvent, json, replayed }));
-      const fresh = appended.filter((item) => !item.replayed);
-      const value = { events: appended, createdPaths: result.createdPaths as AppendResult["createdPaths"] };
-      cluster.announceCommitted(job.request.project, job.request.path, fresh).then(
-        () => job.resolve(value),
-        (error) => {
-          logger.debug("a forwarded append's events could not be handed to the commit feed", { error: String(error) });
-          job.resolve(value);
-        },
-      );
+      job.resolve({ events: appended, createdPaths: result.createdPaths as AppendResult["createdPaths"] });
     }
   }
 

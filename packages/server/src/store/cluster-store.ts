@@ -1,5 +1,3 @@
-import type { AppendedEvent } from "./event-log.ts";
-
 /** A server process on a shared store, as its membership row says. */
 export interface ClusterMember {
   /** Random per process. */
@@ -10,18 +8,11 @@ export interface ClusterMember {
 
 /**
  * What routing a stream's writes to one server needs from a shared store (PostgreSQL's; SQLite has none,
- * one process owns its file). See docs/scaling.md "Routing a stream's writes to one server".
+ * one process owns its file): membership. See docs/scaling.md "Routing a stream's writes to one server".
  */
 export interface ClusterPort {
   /** Records `self` as alive now and returns the live members (seen within `liveMs`, by the database's clock), `self` included. */
   heartbeat(self: ClusterMember, liveMs: number): Promise<ClusterMember[]>;
   /** Removes `self`'s row (on shutdown), so the others stop routing to it at their next heartbeat. */
   leave(id: string): Promise<void>;
-  /**
-   * Hands events another server committed for this one (a forwarded append's answer) to this process's
-   * commit feed as its own commit's would be, so `onCommit` listeners (the built-ins' state the gate
-   * judges by) have them before the append's caller is answered. The feed drops them when the tailer
-   * brings them again.
-   */
-  announceCommitted(project: string, path: string, events: AppendedEvent[]): Promise<void>;
 }

@@ -48,7 +48,7 @@ export interface StorageHealth {
 export interface StreamStore extends EventLog, CursorStore, MarkStore, SecretStore, LeaseStore, SnapshotStore, DurableStreamMetaStore {
   /** Checks the storage is reachable (`/api/health`); stores without it (SQLite, in-process) are always healthy. */
   health?(): Promise<StorageHealth>;
-  /** On a store several servers share: membership and the commit feed's hand-in for routed writes. */
+  /** On a store several servers share: the membership that routing a stream's writes uses. */
   readonly cluster?: ClusterPort;
   close(): Promise<void>;
 }

@@ -759,7 +759,6 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       async leave(id) {
         await query("DELETE FROM tributary_servers WHERE id = $1", [id]);
       },
-      announceCommitted: (project, path, events) => (events.length === 0 ? Promise.resolve() : announcer.local(project, path, events)),
     },
 
     onCommit(listener, wants) {
