@@ -1,3 +1,4 @@
+import type { RoutingCounts } from "./cluster/write-router.ts";
 import type { Context } from "hono";
 import type { HttpBindings } from "@hono/node-server";
 import { parseProject, parseStreamPath, projectHeader, type StreamPath } from "@tributary/protocol";
@@ -43,7 +44,7 @@ export interface ServerParts {
   /** Whether this server runs the built-ins' side effects now (holds the built-ins lease in time). */
   runsBuiltins?: () => boolean;
   /** With routing on (`--cluster-secret`): the live members and how many appends were forwarded or handled (cluster/write-router.ts). */
-  routing?: () => Record<string, number>;
+  routing?: () => RoutingCounts;
 }
 
 /** `identity`: who sent the request, under `--auth` (set by the auth middleware; provenance reads it). */

@@ -26,7 +26,7 @@ import { createAuth } from "./auth/auth.ts";
 import type { RateLimit } from "./auth/rate-limiter.ts";
 import { createTokenStore } from "./auth/token-store.ts";
 import { createSecurity } from "./security.ts";
-import { createWriteRouter } from "./cluster/write-router.ts";
+import { createWriteRouter, type RoutingCounts } from "./cluster/write-router.ts";
 import { createSqliteStore } from "./store/sqlite/sqlite-store.ts";
 import type { CursorStore, StreamStore } from "./store/stream-store.ts";
 
@@ -101,7 +101,7 @@ export interface RunningServer {
   /** The admin token made on this start (auth on, no token stored yet, no `adminToken` given): print it once. */
   firstAdminToken?: { token: string; file?: string };
   /** With `cluster` on a shared store: how many appends were forwarded to streams' owners, appended here, and handled for others. */
-  routing?: () => Record<string, number>;
+  routing?: () => RoutingCounts;
   close(): Promise<void>;
 }
 

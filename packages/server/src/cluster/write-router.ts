@@ -44,6 +44,17 @@ const gatedType = (type: string) => {
   return slash > 0 && gatedNamespaces.has(type.slice(0, slash));
 };
 
+/** What `/api/health` reports as `routing`: live members, appends sent each way, batches sent and handled. */
+export interface RoutingCounts {
+  members: number;
+  direct: number;
+  forwarded: number;
+  forwardBatches: number;
+  handledBatches: number;
+  handledAppends: number;
+  refused: number;
+}
+
 interface StreamState {
   /** The last offset of this server's last append to it (as answered), to notice another server's commit between two. */
   last: number | undefined;
@@ -437,7 +448,7 @@ export function createWriteRouter(options: { log: EventLog; cluster: ClusterPort
       server.on("upgrade", accept);
     },
     /** How many appends went which way, and forwarded batches sent and handled, since the start. */
-    counts: () => ({ ...counts, members: members.length }),
+    counts: (): RoutingCounts => ({ ...counts, members: members.length }),
     /** Joins the membership as reachable at `url` (this server's internal URL) and keeps the row fresh. */
     async start(url: string): Promise<void> {
       self.url = url;
