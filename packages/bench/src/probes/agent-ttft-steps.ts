@@ -64,8 +64,8 @@ const wrapped: EventsClient = Object.assign(Object.create(null), agentClient, {
 });
 subscribe("http.server.request.start", () => mark("mock-llm request arrived"));
 subscribe("undici:request:create", () => mark("model request created (undici)"));
-subscribe("undici:client:sendHeaders", () => mark("model request headers written"));
-subscribe("undici:request:bodySent", () => mark("model request body written"));
+subscribe("undici:client:sendHeaders", () => mark("model request headers (corked until the body)"));
+subscribe("undici:request:bodySent", () => mark("model request body sent"));
 subscribe("undici:request:headers", () => mark("model response headers"));
 subscribe("undici:request:trailers", () => mark("model response ended"));
 

@@ -1,7 +1,7 @@
 /**
  * Probe (not part of `npm run bench`): the agent's model call against a bare `openai` call, in one process
  * against mock-llm, alternating call by call, without the agent around it: time to the first text chunk,
- * the steps of it (node's diagnostics channels: undici's request created, its headers written, mock-llm's
+ * the steps of it (node's diagnostics channels: undici's request created, its headers, mock-llm's
  * request arriving, the response's headers) and this process's CPU per call (client and mock-llm).
  * Variants: the bare `openai` client (the global fetch), the agent's (`createModelClient` with the
  * outbound policy's fetch, npm undici with its own connector), and one over `node:http` (the request
@@ -22,7 +22,7 @@ const llm = await startMockLlm();
 let marks: { label: string; at: number }[] = [];
 const mark = (label: string) => marks.push({ label, at: performance.now() });
 subscribe("undici:request:create", () => mark("request created (undici)"));
-subscribe("undici:client:sendHeaders", () => mark("request headers written"));
+subscribe("undici:client:sendHeaders", () => mark("request headers (corked until the body)"));
 subscribe("http.server.request.start", () => mark("mock-llm request arrived"));
 subscribe("undici:request:headers", () => mark("response headers"));
 
