@@ -11,6 +11,8 @@ export const maxStreamPathLength = 1024;
  */
 export const maxStreamPathDepth = 32;
 const segmentPattern = /^[A-Za-z0-9\-_.~]+$/;
+/** A path already in the form `parseStreamPath` returns, with no segment starting with `.`: returned as it is. */
+const canonicalPath = new RegExp(`^(?:/[A-Za-z0-9\\-_~][A-Za-z0-9\\-_.~]*){1,${maxStreamPathDepth}}$`);
 
 /**
  * Parses and normalises a stream path. Accepts a leading slash or not, URL-encoded slashes (`%2F`)
@@ -21,6 +23,8 @@ const segmentPattern = /^[A-Za-z0-9\-_.~]+$/;
  * parseStreamPath("jonas%2Fagent") // "/jonas/agent"
  */
 export function parseStreamPath(raw: string): StreamPath {
+  // Most requests name a path as it is stored (every request parses one): one test instead of the steps below.
+  if (raw.length <= maxStreamPathLength && canonicalPath.test(raw)) return raw;
   let decoded = raw;
   if (raw.includes("%")) {
     try {
