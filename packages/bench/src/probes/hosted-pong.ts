@@ -10,7 +10,10 @@
  * server and in its sandbox process) and the end prints, for each path, the median time of every mark from
  * sending the ping, in order, with the step from the mark before it.
  *
- * Usage: node --conditions=tributary-source packages/bench/src/probes/hosted-pong.ts [--trace] [other checkout] [rounds=5] [count=500]
+ * With `GAP_MS` set, each ping waits that long after the previous pong (so the previous round trip's
+ * remaining work, which overlaps the next ping without it, is over): the critical path alone.
+ *
+ * Usage: [GAP_MS=3] node --conditions=tributary-source packages/bench/src/probes/hosted-pong.ts [--trace] [other checkout] [rounds=5] [count=500]
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -32,6 +35,7 @@ const checkouts: Record<string, string> = { after: here, ...(other ? { before: r
 const serverScript = fileURLToPath(new URL("./hosted-pong-server.ts", import.meta.url));
 const tributaryBin = fileURLToPath(new URL("../../../tributary/bin/tributary.js", import.meta.url));
 const n = Number(count);
+const gapMs = Number(process.env.GAP_MS ?? 0);
 const warmup = Math.max(100, Math.round(n / 4));
 
 const moduleDir = mkdtempSync(join(tmpdir(), "tributary-probe-hosted-"));
@@ -87,6 +91,8 @@ async function pingPong(url: string, http: HttpClient, stream: string, total: nu
       pongs.delete(offset);
       waiting = undefined;
       samples.push({ sent, acked, pong });
+      // With GAP_MS, a pause before the next ping: the previous round trip's tail has ended when it is sent.
+      if (gapMs > 0) await new Promise((done) => setTimeout(done, gapMs));
     }
   } finally {
     sse.close();
@@ -100,6 +106,22 @@ const traces = new Map<string, Map<string, number[]>>();
 const typical = new Map<string, string[]>();
 const record = (key: string, p50: number, p10: number, cpuMs: number) => results.set(key, [...(results.get(key) ?? []), { p50, p10, cpuMs }]);
 
+/** The critical path's marks, in order, per path: the steps between them are printed as medians of each round trip's. */
+const criticalPath: Record<string, string[]> = {
+  hosted: [
+    "srv http POST hosted",
+    "srv sql COMMIT done",
+    "srv ipc out reduceThenAfterAppend",
+    "sbx ipc in reduceThenAfterAppend",
+    "sbx ipc out host append",
+    "srv ipc in host append",
+    "srv sql COMMIT done #2",
+    "client: pong seen",
+  ],
+  run: ["srv http POST run", "srv sql COMMIT done", "srv http POST run #2", "srv sql COMMIT done #2", "client: pong seen"],
+};
+const stepsOf = new Map<string, Map<string, number[]>>();
+
 /** Every mark of the trace files within each sample's window, as ms from its ping. */
 function collect(key: string, samples: Sample[], marks: { label: string; at: bigint }[]) {
   const steps = traces.get(key) ?? new Map<string, number[]>();
@@ -112,6 +134,7 @@ function collect(key: string, samples: Sample[], marks: { label: string; at: big
     const end = samples[index + 1]?.sent ?? sample.pong + 5_000_000n;
     while (at < marks.length && marks[at]!.at < sample.sent) at++;
     const counts = new Map<string, number>();
+    const firsts = new Map<string, number>([["client: pong seen", Number(sample.pong - sample.sent) / 1e6]]);
     add("client: ping acknowledged", Number(sample.acked - sample.sent) / 1e6);
     add("client: pong seen", Number(sample.pong - sample.sent) / 1e6);
     for (let k = at; k < marks.length && marks[k]!.at < end; k++) {
@@ -119,7 +142,18 @@ function collect(key: string, samples: Sample[], marks: { label: string; at: big
       const seen = (counts.get(label) ?? 0) + 1;
       counts.set(label, seen);
       add(seen > 1 ? `${label} #${seen}` : label, Number(marks[k]!.at - sample.sent) / 1e6);
+      firsts.set(seen > 1 ? `${label} #${seen}` : label, Number(marks[k]!.at - sample.sent) / 1e6);
       if (index === middle) typical.set(key, [...(typical.get(key) ?? []), `${(Number(marks[k]!.at - sample.sent) / 1e6).toFixed(3).padStart(8)}  ${label}`]);
+    }
+    const wanted = criticalPath[key.split(" ")[0]!]!;
+    if (wanted.every((label) => firsts.has(label))) {
+      const steps = stepsOf.get(key) ?? new Map<string, number[]>();
+      stepsOf.set(key, steps);
+      let from = 0;
+      for (const label of wanted) {
+        steps.set(label, [...(steps.get(label) ?? []), firsts.get(label)! - from]);
+        from = firsts.get(label)!;
+      }
     }
     if (index === middle)
       typical.set(key, [
@@ -221,6 +255,14 @@ for (const [key, steps] of traces) {
     const at = median(values);
     console.log(`${at.toFixed(3).padStart(8)}  +${(at - previous).toFixed(3)}  ${label}${values.length < total ? ` (${values.length}/${total})` : ""}`);
     previous = at;
+  }
+  const critical = stepsOf.get(key);
+  if (critical) {
+    const complete = [...critical.values()][0]!.length;
+    console.log(
+      `\n${key}: the critical path, median of each step over the ${complete} round trips that had every mark (sum ${[...critical.values()].reduce((sum, values) => sum + median(values), 0).toFixed(3)} ms)`,
+    );
+    for (const [label, values] of critical) console.log(`  +${median(values).toFixed(3)}  to ${label}`);
   }
   console.log(`\n${key}: the marks of the median round trip (of the last round), from sending the ping`);
   for (const line of typical.get(key) ?? []) console.log(line);
