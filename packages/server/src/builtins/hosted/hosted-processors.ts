@@ -56,7 +56,8 @@ function createHostedEffects(services: HostedPorts, settings: BuiltinSettings): 
   return {
     afterAppend: ({ project, path, event, state }) => {
       if (event.type.startsWith("processor/")) sync(project, path, state);
-      workers.wakeAll(project, path);
+      // The event itself, so a runner following the stream need not read it back from the store.
+      workers.wakeAll(project, path, event);
     },
     onCaughtUp: ({ project, path, state }) => {
       sync(project, path, state);

@@ -14,6 +14,9 @@ const pageSize = 500;
 const maxMessage = 2000;
 const maxFields = 4096;
 const maxEventBytes = 1024 * 1024;
+/** Events read at a time while following, and handed over by wakes at most before a read of the store. */
+const followPage = 100;
+const maxHanded = 1000;
 /** What a hosted processor's append takes. Built once: zod's `omit` builds a new schema, ~140 µs each time. */
 const appendInputSchema = eventInputSchema.omit({ offset: true });
 
@@ -66,6 +69,24 @@ export function createHostedRunner(options: {
   /** The server's own events about the processor (started, suspended) are the hosted built-in's, caused by the deployment. */
   const runnerProvenance: Provenance = { kind: "processor", slug: "hosted-processors", causedBy: { streamPath: path, offset: deployment.configuredOffset } };
   const logBucket = { tokens: limits.logsPerSecond, at: Date.now(), dropped: 0 };
+
+  /**
+   * The events that woke the runner, in offset order (the built-in's `afterAppend` hands each over), so
+   * following needs no read of the store: used while they continue the cursor without a gap. `unheard`:
+   * events may exist that were not handed over (at the start, after a wake without an event, after a full
+   * page, or when too many piled up): the next step reads the store.
+   */
+  const handed: StoredEvent[] = [];
+  let unheard = true;
+  const takeHanded = (after: number): { offset: number; json: string; event: StoredEvent }[] | undefined => {
+    let start = 0;
+    while (start < handed.length && handed[start]!.offset <= after) start++;
+    handed.splice(0, start);
+    if (unheard || handed[0]?.offset !== after + 1) return undefined;
+    let end = 1;
+    while (end < handed.length && end < followPage && handed[end]!.offset === after + end + 1) end++;
+    return handed.splice(0, end).map((event) => ({ offset: event.offset, json: JSON.stringify(event), event }));
+  };
 
   const nextWake = () =>
     woken || stopped
@@ -267,16 +288,28 @@ export function createHostedRunner(options: {
       // Running once the start is on record, so whoever sees the status finds the event too.
       status = "running";
       position = cursor;
+      // A new life starts from the store.
+      unheard = true;
       while (!stopped) {
         woken = false;
-        const records = await services.events.read(project, path, { afterOffset: cursor, limit: 100 });
-        if (records.length === 0) {
-          await nextWake();
-          continue;
+        let records: { offset: number; json: string; event?: StoredEvent }[] | undefined = takeHanded(cursor);
+        if (!records) {
+          if (!unheard && handed.length === 0) {
+            await nextWake();
+            continue;
+          }
+          unheard = false;
+          records = await services.events.read(project, path, { afterOffset: cursor, limit: followPage });
+          if (records.length === followPage) unheard = true;
+          if (records.length === 0) {
+            // Nothing after the cursor: handed-over events past a gap are stale (a stream deleted meanwhile).
+            handed.length = 0;
+            continue;
+          }
         }
         for (const record of records) {
           if (stopped) return "stop";
-          const event = JSON.parse(record.json) as StoredEvent;
+          const event = record.event ?? (JSON.parse(record.json) as StoredEvent);
           let outcome: CallResult;
           let what = "reduce";
           if (processor.hasAfterAppend && !isDiagnosticFor(event, slug)) {
@@ -324,7 +357,11 @@ export function createHostedRunner(options: {
   })();
 
   return {
-    wake(): void {
+    wake(event?: StoredEvent): void {
+      if (!event || handed.length >= maxHanded) {
+        unheard = true;
+        handed.length = 0;
+      } else if (!unheard) handed.push(event);
       woken = true;
       const resolve = release;
       release = undefined;

@@ -1,4 +1,4 @@
-import type { StreamPath } from "@tributary/protocol";
+import type { StoredEvent, StreamPath } from "@tributary/protocol";
 
 /** What every configured-by-slug entry has (a subscription, a transformer). */
 export interface SlugEntry {
@@ -9,7 +9,8 @@ export interface SlugEntry {
 }
 
 export interface SlugWorker {
-  wake(): void;
+  /** `event`: the committed event that woke it, when a new event did (in offset order per stream). */
+  wake(event?: StoredEvent): void;
   stop(): Promise<void>;
   /** The configuration changed: act on it now (skip a backoff, say). */
   reconfigured?(): void;
@@ -57,10 +58,10 @@ export function createSlugWorkers<Entry extends SlugEntry, Worker extends SlugWo
       else streams.delete(key);
     },
 
-    wakeAll(project: string, path: string): void {
+    wakeAll(project: string, path: string, event?: StoredEvent): void {
       // Called for every event; most servers run no worker at all (no key to build then).
       if (streams.size === 0) return;
-      for (const { worker } of streams.get(keyOf(project, path))?.values() ?? []) worker.wake();
+      for (const { worker } of streams.get(keyOf(project, path))?.values() ?? []) worker.wake(event);
     },
 
     get(project: string, path: string, slug: string): Worker | undefined {
