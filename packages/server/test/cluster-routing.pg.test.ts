@@ -178,8 +178,27 @@ describe("routing a stream's writes to one server", () => {
       expect(
         await upgrade({ "x-tributary-cluster-from": "x", "x-tributary-cluster-time": time, "x-tributary-cluster-signature": signForward(secret, time, "x") }),
       ).toBe(101);
-      // The API beside it is unchanged.
+      // The API beside it is unchanged, also for a request that asks for another upgrade.
       expect((await fetch(`${servers[0]!.url}/api/health`)).status).toBe(200);
+      const h2c = await new Promise<number>((resolve, reject) => {
+        const request = http.request({
+          host: "127.0.0.1",
+          port,
+          path: "/api/health",
+          headers: { connection: "Upgrade, HTTP2-Settings", upgrade: "h2c", "http2-settings": "" },
+        });
+        request.on("upgrade", (_response, socket) => {
+          socket.destroy();
+          resolve(101);
+        });
+        request.on("response", (response) => {
+          response.resume();
+          resolve(response.statusCode!);
+        });
+        request.on("error", reject);
+        request.end();
+      });
+      expect(h2c).toBe(200);
     } finally {
       for (const server of servers) await server.close();
     }

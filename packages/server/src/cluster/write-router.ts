@@ -379,8 +379,8 @@ export function createWriteRouter(options: { log: EventLog; cluster: ClusterPort
         `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
       );
     };
-    if (request.url !== forwardPath || request.headers.upgrade !== linkProtocol) {
-      refuse(404, "Not Found", "No upgrade is served here.");
+    if (request.url !== forwardPath) {
+      refuse(404, "Not Found", "A cluster link is opened at /internal/cluster/link.");
       return;
     }
     if (closing) {
@@ -445,6 +445,11 @@ export function createWriteRouter(options: { log: EventLog; cluster: ClusterPort
     log: { append, commitsInCallOrder: log.commitsInCallOrder } satisfies Pick<EventLog, "append" | "commitsInCallOrder">,
     /** Serves other servers' links on this server's HTTP port. */
     attach(server: Server): void {
+      // Only a cluster link is an upgrade here; any other request asking for one (`Upgrade: h2c`, say) is
+      // answered as a plain request, as without routing.
+      // (Node 24's option; its type is not in @types/node yet.)
+      (server as Server & { shouldUpgradeCallback: (request: IncomingMessage) => boolean }).shouldUpgradeCallback = (request) =>
+        request.headers.upgrade === linkProtocol;
       server.on("upgrade", accept);
     },
     /** How many appends went which way, and forwarded batches sent and handled, since the start. */
