@@ -43,7 +43,8 @@ describe("PostgreSQL leases", () => {
 
 describe("PostgreSQL group commit and fences", () => {
   it("batches concurrent plain appends to many streams and stores exactly the bytes JSON.stringify gives", async () => {
-    const store = await createPostgresStore({ connectionString: await postgres.createDatabase() });
+    const url = await postgres.createDatabase();
+    const store = await createPostgresStore({ connectionString: url });
     try {
       const paths = ["/g/a", "/g/b", "/g/c"] as const;
       for (const path of paths) await store.append({ project: "p", path, events: [{ type: "start", payload: {} }] });
@@ -72,6 +73,13 @@ describe("PostgreSQL group commit and fences", () => {
         expect(json).toBe(JSON.stringify(event));
         expect(stored.get(`${event.streamPath}:${event.offset}`)).toBe(json);
       }
+      // The 60 appends, made in one turn, went as one batch statement: one transaction (a batch that fails
+      // is retried one request at a time, which would store the same events in 60).
+      const transactions = await postgres.query<{ count: string }>(
+        `SELECT count(DISTINCT e.xid)::text AS count FROM tributary_events e JOIN tributary_streams s ON s.id = e.stream_id WHERE s.path LIKE '/g/%' AND e."offset" > 1`,
+        new URL(url).pathname.slice(1),
+      );
+      expect(transactions[0]!.count).toBe("1");
     } finally {
       await store.close();
     }
