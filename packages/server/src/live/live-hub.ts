@@ -75,9 +75,10 @@ function encodeRun(events: { offset: number; type: string; json: string }[]): En
  *    format into one Buffer and written once to every reader. Under load turns grow longer and runs
  *    larger, so the number of socket writes stays near one per reader per turn, not one per event.
  *    With `gather: "task"` (a store that announces a turn's commits together, `announcesPerTurn`) the
- *    run is written once the current task's microtasks run instead of on the next turn: waiting gathers
- *    nothing more there, and costs each live reader a loop turn during which the appenders' answers
- *    go out first. Except for a stream with more than `taskReadersAtMost` readers (default 32): writing
+ *    run is written as it is announced instead of on the next turn: the store announces each stream's
+ *    whole commit in one batch, so waiting gathers nothing more, and it costs each live reader a loop turn
+ *    during which the appenders' answers go out first (and, on the same task, the store's other commit
+ *    listeners: the built-ins' fold runs after the write). Except for a stream with more than `taskReadersAtMost` readers (default 32): writing
  *    to all of them would hold the answers, so it is written on the next turn, after them.
  * 2. Readers decide what to do with a slow socket (see `writeStream`), so one slow reader never stalls
  *    another.
@@ -89,11 +90,8 @@ function encodeRun(events: { offset: number; type: string; json: string }[]): En
 export function createLiveHub(options: { heartbeatMs: number; gather?: "task" | "turn"; taskReadersAtMost?: number }) {
   const taskReadersAtMost = options.gather === "task" ? (options.taskReadersAtMost ?? defaultTaskReadersAtMost) : -1;
   const readers = new Map<string, Set<LiveSubscriber>>();
-  /** Streams written on the current task's microtasks, before the appends are answered. */
-  const pending = new Map<string, { offset: number; type: string; json: string }[]>();
   /** Streams with more readers than `taskReadersAtMost`: written on the next turn, after the answers. */
   const deferred = new Map<string, { offset: number; type: string; json: string }[]>();
-  let scheduled = false;
   let deferredScheduled = false;
   // Per turn, a store that announces commits one by one (PostgreSQL) is written on the next check phase.
   // Deferred past the answers (SQLite, many readers), a timer: it runs in the next turn's timers phase,
@@ -115,10 +113,6 @@ export function createLiveHub(options: { heartbeatMs: number; gather?: "task" | 
     }
     runs.clear();
   }
-  const flush = () => {
-    scheduled = false;
-    write(pending);
-  };
   const flushDeferred = () => {
     deferredScheduled = false;
     write(deferred);
@@ -146,17 +140,20 @@ export function createLiveHub(options: { heartbeatMs: number; gather?: "task" | 
       const set = readers.get(key);
       if (!set) return;
       // A stream already waiting for the next turn stays there, so its events keep their order.
-      const later = deferred.has(key) || set.size > taskReadersAtMost;
-      const runs = later ? deferred : pending;
-      let events = runs.get(key);
-      if (!events) runs.set(key, (events = []));
+      if (!deferred.has(key) && set.size <= taskReadersAtMost) {
+        // Written at once, before the store's other commit listeners (the built-ins' fold) and the
+        // appends' answers: the store announces a stream's whole commit in one batch, so there is
+        // nothing more to gather for it.
+        const run = encodeRun(batch.events.map(({ event, json }) => ({ offset: event.offset, type: event.type, json })));
+        for (const reader of set) reader.deliver(run);
+        return;
+      }
+      let events = deferred.get(key);
+      if (!events) deferred.set(key, (events = []));
       for (const { event, json } of batch.events) events.push({ offset: event.offset, type: event.type, json });
-      if (later && !deferredScheduled) {
+      if (!deferredScheduled) {
         deferredScheduled = true;
         deferredSchedule(flushDeferred);
-      } else if (!later && !scheduled) {
-        scheduled = true;
-        queueMicrotask(flush);
       }
     },
 
@@ -177,7 +174,6 @@ export function createLiveHub(options: { heartbeatMs: number; gather?: "task" | 
       clearInterval(timer);
       for (const set of readers.values()) for (const reader of [...set]) reader.close();
       readers.clear();
-      pending.clear();
       deferred.clear();
     },
   };
