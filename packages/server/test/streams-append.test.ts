@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { maxStreamPathDepth } from "@tributary/protocol";
 import { startTestServer, type TestServer } from "../src/testing.ts";
@@ -139,6 +140,36 @@ describe("appending events", () => {
     expect(alpha.events.map((e: { type: string }) => e.type)).toEqual(["a"]);
     expect(beta.events.map((e: { type: string }) => e.type)).toEqual(["b"]);
     expect(await readAll("/shared")).toEqual([]);
+  });
+
+  it("reads a body whole however it arrives: with its headers, a part after them, or without a Content-Length", async () => {
+    // A raw socket, so the headers and the body's two halves are separate writes.
+    const rawPost = (path: string, parts: string[], chunked = false) =>
+      new Promise<string>((resolve, reject) => {
+        const { port } = new URL(server.url);
+        const socket = connect(Number(port), "127.0.0.1");
+        const body = parts.join("");
+        const head = `POST /api/streams${path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\nconnection: close\r\n`;
+        let answer = "";
+        socket.on("data", (chunk: Buffer) => (answer += chunk.toString("utf8")));
+        socket.on("end", () => resolve(answer));
+        socket.on("error", reject);
+        if (chunked) {
+          socket.write(`${head}transfer-encoding: chunked\r\n\r\n`);
+          for (const part of parts) socket.write(`${Buffer.byteLength(part).toString(16)}\r\n${part}\r\n`);
+          socket.write("0\r\n\r\n");
+          return;
+        }
+        socket.write(`${head}content-length: ${Buffer.byteLength(body)}\r\n\r\n${parts[0]}`);
+        setTimeout(() => socket.write(parts.slice(1).join("")), 50);
+      });
+    const event = (n: number) => JSON.stringify({ type: "arrived", payload: { n, text: "\u00e9t\u00e9 \u2603 \ud83d\ude00" } });
+    const whole = await rawPost("/me/arrivals", [event(1)]);
+    const split = await rawPost("/me/arrivals", [event(2).slice(0, 20), event(2).slice(20)]);
+    const chunked = await rawPost("/me/arrivals", [event(3).slice(0, 20), event(3).slice(20)], true);
+    for (const answer of [whole, split, chunked]) expect(answer).toMatch(/^HTTP\/1\.1 201/);
+    const stored = await readAll("/me/arrivals");
+    expect(stored.map((e) => [e.type, e.payload])).toEqual([1, 2, 3].map((n) => ["arrived", JSON.parse(event(n)).payload]));
   });
 
   it("accepts URL-encoded slashes in the path", async () => {

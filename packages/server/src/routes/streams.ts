@@ -5,6 +5,7 @@ import { withProvenance } from "../auth/provenance.ts";
 import { securedResponse } from "../browser/security-headers.ts";
 import { requireScopes } from "../auth/require-scopes.ts";
 import { parseAppendBody } from "../append/parse-append-body.ts";
+import { requestText } from "../http/request-text.ts";
 import { projectOf, streamPathOf, type AppContext, type AppEnv } from "../context.ts";
 import { writeStream } from "../live/stream-writer.ts";
 import { forkStream, isForkRequest } from "./fork-stream.ts";
@@ -35,7 +36,7 @@ async function append(c: AppContext) {
   const project = projectOf(c);
   const path = streamPathOf(c, prefix);
   const strict = isTrue(c.req.query("strict")) || isTrue(c.req.header(requestHeaders.strict));
-  const text = await c.req.text();
+  const text = await requestText(c);
   if (path.endsWith("/fork")) {
     const body = parseJsonOrUndefined(text);
     if (isForkRequest(path, body)) return forkStream(c, path, body);
