@@ -17,6 +17,9 @@ const maxEventBytes = 1024 * 1024;
 /** Events read at a time while following, and handed over by wakes at most before a read of the store. */
 const followPage = 100;
 const maxHanded = 1000;
+/** While following without a pause, the cursor is written at least every this many events or milliseconds. */
+const cursorEvery = 100;
+const cursorMs = 100;
 /** What a hosted processor's append takes. Built once: zod's `omit` builds a new schema, ~140 µs each time. */
 const appendInputSchema = eventInputSchema.omit({ offset: true });
 
@@ -28,8 +31,8 @@ export type RunnerStatus = "loading" | "running" | "stopped";
  *
  * 1. Loads the module in a fresh isolate, restores the latest snapshot of its state (if there is one of
  *    this deployment), reduces the history after it up to the cursor without side effects, calls `onCaughtUp`, appends `processor/started`, then for every later event reduces it and runs
- *    `afterAppend`, saving the cursor after each. After a restart it resumes at the first event whose
- *    side effect had not finished (at least once; appends carry idempotency keys made of the slug, the
+ *    `afterAppend`, saving the cursor when no event waits (see `unsaved`). After a restart it resumes after
+ *    the last saved event (at least once; appends carry idempotency keys made of the slug, the
  *    deployment and the cause, so a repeated call stores nothing twice).
  * 2. It never handles the events the server appends about it (its errors, logs, start).
  * 3. A failed call (a throw, or a CPU, memory or wall-time limit) appends `stream/error-occurred` naming
@@ -250,6 +253,19 @@ export function createHostedRunner(options: {
     }
     if (!loaded.ok) return (await fail(loaded.result, "loading the module", deployment.configuredOffset)) === "suspended" ? "stop" : "reload";
     const processor = (current = loaded.processor);
+    /**
+     * The cursor handled up to and not written yet. While events keep coming it is written every
+     * `cursorEvery` events or `cursorMs`, and always before the runner waits for the next event, reports a
+     * failure or takes a snapshot (and, if it can, when it stops): not between an event and the next, where
+     * the write held up the next event's call (the pong's own call, then the next ping's).
+     */
+    let unsaved: { offset: number; count: number; since: number } | undefined;
+    const saveCursor = async () => {
+      if (!unsaved) return;
+      const { offset } = unsaved;
+      unsaved = undefined;
+      await services.cursors.setCursor(project, path, consumer, offset);
+    };
     try {
       let cursor = Math.max((await services.cursors.getCursor(project, path, consumer)) ?? 0, deployment.startAfter);
       const restored = await restoreSnapshot(processor, cursor);
@@ -295,6 +311,7 @@ export function createHostedRunner(options: {
         let records: { offset: number; json: string; event?: StoredEvent }[] | undefined = takeHanded(cursor);
         if (!records) {
           if (!unheard && handed.length === 0) {
+            await saveCursor();
             await nextWake();
             continue;
           }
@@ -325,19 +342,26 @@ export function createHostedRunner(options: {
           if (!lost) {
             cursor = record.offset;
             position = cursor;
-            await services.cursors.setCursor(project, path, consumer, cursor);
+            unsaved = { offset: cursor, count: (unsaved?.count ?? 0) + 1, since: unsaved?.since ?? Date.now() };
+            if (unsaved.count >= cursorEvery || Date.now() - unsaved.since >= cursorMs) await saveCursor();
           }
           if (outcome.ok) {
             failures = 0;
-            if (cursor - snapshotted >= limits.snapshotEvery) await takeSnapshot(processor, cursor);
+            if (cursor - snapshotted >= limits.snapshotEvery) {
+              await saveCursor();
+              await takeSnapshot(processor, cursor);
+            }
             continue;
           }
+          await saveCursor();
           if ((await fail(outcome, what, record.offset)) === "suspended") return "stop";
           if (broken(outcome)) return "reload";
         }
       }
       return "stop";
     } finally {
+      // What was handled stays handled if the store still takes the write (a server closing may not).
+      await saveCursor().catch(() => undefined);
       processor.dispose();
       if (current === processor) current = undefined;
     }
