@@ -315,4 +315,51 @@ describe("routing a stream's writes to one server", () => {
     expect(new Set(finalIds).size).toBe(finalIds.length);
     for (const id of [...acknowledged, ...more]) expect(finalIds).toContain(id);
   });
+  it("carries on through a database restart with routing on: no crash, every acknowledged append once, routing again after", async () => {
+    const servers = await startRoutedServers(3, { contendedMs: 60_000 });
+    try {
+      const path = "/shared/restart";
+      await appendJson(servers[0]!.url, path, { type: "n", payload: { id: "first" } });
+      const acknowledged: string[] = ["first"];
+      const statuses = new Set<number>();
+      let restarted = false;
+      let afterRestart = 0;
+      const clients = Array.from({ length: 9 }, async (_, client) => {
+        const server = servers[client % 3]!;
+        for (let round = 0; afterRestart < 90; round++) {
+          const id = `r-${client}-${round}`;
+          const response = await appendJson(server.url, path, { type: "n", payload: { id } });
+          statuses.add(response.status);
+          if (response.status !== 201) continue;
+          acknowledged.push(id);
+          if (restarted) afterRestart += 1;
+        }
+      });
+      await waitFor(() => acknowledged.length >= 100, "100 appends before the restart", 60_000);
+      const forwardedBefore = forwarded(servers);
+      expect(forwardedBefore).toBeGreaterThan(0);
+      await postgres.restart();
+      restarted = true;
+      await Promise.all(clients);
+      // Stored (201) or "may or may not be stored, retry" (503): never a 500.
+      expect([...statuses].filter((status) => status !== 201 && status !== 503)).toEqual([]);
+      const stored = await readEvents(servers[2]!.url, path);
+      expect(stored.map((event) => event.offset)).toEqual(Array.from({ length: stored.length }, (_, i) => i + 1));
+      const ids = stored.map((event) => (event.payload as { id: string }).id);
+      expect(new Set(ids).size).toBe(ids.length);
+      for (const id of acknowledged) expect(ids).toContain(id);
+      await waitFor(() => servers.every((server) => server.routing?.().members === 3), "every server to see three members again");
+      const before = forwarded(servers);
+      await appendFromClients(
+        servers.map((server) => server.url),
+        path,
+        6,
+        10,
+        "after",
+      );
+      expect(forwarded(servers)).toBeGreaterThan(before);
+    } finally {
+      for (const server of servers) await server.close();
+    }
+  });
 });
