@@ -21,6 +21,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createBenchStream } from "../bench-stream.ts";
+import { withDeadline } from "../deadline.ts";
 import { createHttpClient, expectAppended, type HttpClient } from "../http-client.ts";
 import { deploy, echoModule } from "../scenarios/hosted-overhead.ts";
 import { startServerProcess } from "../server-process.ts";
@@ -87,7 +88,14 @@ async function pingPong(url: string, http: HttpClient, stream: string, total: nu
       const acked = process.hrtime.bigint();
       expectAppended(response);
       const offset = (JSON.parse(response.body) as { offset: number }).offset;
-      const pong = pongs.get(offset) ?? (await new Promise<bigint>((done) => (waiting = { offset, resolve: done })));
+      const pong =
+        pongs.get(offset) ??
+        // As the bench's: a processor stopped at a limit (a loaded machine can do that) answers no more.
+        (await withDeadline(
+          new Promise<bigint>((done) => (waiting = { offset, resolve: done })),
+          30_000,
+          `${stream}: no pong for offset ${offset} within 30 s`,
+        ));
       pongs.delete(offset);
       waiting = undefined;
       samples.push({ sent, acked, pong });
