@@ -7,6 +7,8 @@ import { createIsolateInstance, type IsolateInstance } from "./isolate-instance.
 import type { CallResult, FromSandbox, ToSandbox } from "./sandbox-protocol.ts";
 
 const instances = new Map<number, IsolateInstance>();
+/** Per processor, the id of the server's request whose call runs now (its calls run one at a time). */
+const runningCall = new Map<number, number>();
 const pending = new Map<number, (answer: string) => void>();
 let nextCall = 0;
 
@@ -18,7 +20,7 @@ function host(instance: number) {
       const call = ++nextCall;
       return new Promise((resolve) => {
         pending.set(call, resolve);
-        send({ type: "host", call, instance, kind, request, cause });
+        send({ type: "host", call, instance, kind, request, cause, of: runningCall.get(instance) });
       });
     },
     log(level: string, message: string, fields: string | undefined, cause: number | undefined) {
@@ -45,6 +47,7 @@ async function handle(message: ToSandbox): Promise<void> {
     if (created.ok) instances.set(message.instance, created.instance);
     result = created.result;
   } else {
+    runningCall.set(message.instance, message.id);
     const instance = instances.get(message.instance);
     if (!instance) result = { ok: false, kind: "crashed", message: "the processor's isolate is gone" };
     else if (message.op === "reduce") result = await instance.reduce(message.events);
@@ -55,13 +58,35 @@ async function handle(message: ToSandbox): Promise<void> {
       const reduced = await instance.reduce([message.event]);
       result = reduced.ok ? await instance.afterAppend(message.event) : { ...reduced, inReduce: true };
     } else result = instance.state();
+    runningCall.delete(message.instance);
   }
   send({ type: "reply", id: message.id, result });
 }
 
+/**
+ * Each processor's calls run one after another, in the order they came: the server may send an event's
+ * call before the previous one has settled (see hosted-runner.ts), and it starts only once that one has
+ * (its CPU and wall-time budgets too). Host replies and disposals are not queued: a call waits on the one,
+ * and the other ends it.
+ */
+const queues = new Map<number, Promise<void>>();
+
 process.on("message", (message: ToSandbox) => {
-  handle(message).catch((error) => {
-    if ("id" in message) send({ type: "reply", id: message.id, result: { ok: false, kind: "crashed", message: String(error) } });
+  const run = () =>
+    handle(message).catch((error) => {
+      if ("id" in message) send({ type: "reply", id: message.id, result: { ok: false, kind: "crashed", message: String(error) } });
+    });
+  if (message.op === "hostReply" || message.op === "dispose" || message.op === "load") {
+    void run();
+    return;
+  }
+  const { instance } = message;
+  const previous = queues.get(instance);
+  // Nothing of this processor's in progress: start now (no promise hop on the way in).
+  const next = previous ? previous.then(run) : run();
+  queues.set(instance, next);
+  void next.then(() => {
+    if (queues.get(instance) === next) queues.delete(instance);
   });
 });
 process.on("disconnect", () => process.exit(0));

@@ -22,7 +22,8 @@ export type FromSandbox =
   /** Sent once the process has loaded isolated-vm, then every second while it is responsive. */
   | { type: "alive" }
   | { type: "reply"; id: number; result: CallResult }
-  | { type: "host"; call: number; instance: number; kind: "append" | "fetch"; request: string; cause: number | undefined }
+  /** `of`: the id of the server's request (a call) this one is made in, so the server knows which call asks. */
+  | { type: "host"; call: number; instance: number; kind: "append" | "fetch"; request: string; cause: number | undefined; of: number | undefined }
   | { type: "log"; instance: number; level: string; message: string; fields: string | undefined; cause: number | undefined };
 
 /**

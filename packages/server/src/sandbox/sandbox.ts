@@ -5,22 +5,27 @@ import type { CallResult, FromSandbox, ToSandbox } from "./sandbox-protocol.ts";
 
 /** What the server answers a hosted processor's requests with; a throw becomes the processor's error. */
 export interface SandboxCalls {
-  append(request: { event: unknown; path?: unknown }, cause: number | undefined): Promise<unknown>;
-  fetch(request: unknown): Promise<unknown>;
+  /** `tag`: what the call this request is made in was given (see `SandboxedProcessor`), if anything. */
+  append(request: { event: unknown; path?: unknown }, cause: number | undefined, tag: number | undefined): Promise<unknown>;
+  fetch(request: unknown, tag: number | undefined): Promise<unknown>;
   log(level: string, message: string, fields: string | undefined, cause: number | undefined): void;
 }
 
-/** One loaded hosted processor. Every call resolves (never rejects) with what happened. */
+/**
+ * One loaded hosted processor. Every call resolves (never rejects) with what happened. A processor's calls
+ * run one after another in the order they were made, so the next may be made before the last has settled;
+ * the appends and fetches a call makes reach `SandboxCalls` with the `tag` it was made with.
+ */
 export interface SandboxedProcessor {
   readonly slug: string;
   readonly hasAfterAppend: boolean;
   readonly hasOnCaughtUp: boolean;
   /** Reduces events (stored JSON), in order, inside the isolate; on a failure `index` names the event. */
   reduce(events: string[]): Promise<CallResult>;
-  onCaughtUp(path: string): Promise<CallResult>;
-  afterAppend(event: string): Promise<CallResult>;
+  onCaughtUp(path: string, tag?: number): Promise<CallResult>;
+  afterAppend(event: string, tag?: number): Promise<CallResult>;
   /** `reduce([event])`, then `afterAppend(event)` if it succeeded, in one round trip; a reduce failure says `inReduce`. */
-  reduceThenAfterAppend(event: string): Promise<CallResult>;
+  reduceThenAfterAppend(event: string, tag?: number): Promise<CallResult>;
   /** The processor's state, as JSON. */
   state(): Promise<CallResult>;
   /** Replaces the processor's state with `state` (JSON: a snapshot's). */
@@ -66,7 +71,7 @@ export function createSandbox(options: { logger: Logger; limits?: Partial<Sandbo
   let nextId = 0;
   let nextInstance = 0;
   let closed = false;
-  const waiting = new Map<number, { resolve: (result: CallResult) => void; generation: number }>();
+  const waiting = new Map<number, { resolve: (result: CallResult) => void; generation: number; tag: number | undefined }>();
   const instances = new Map<number, SandboxCalls>();
 
   const watchdog = setInterval(() => {
@@ -136,17 +141,18 @@ export function createSandbox(options: { logger: Logger; limits?: Partial<Sandbo
       reply({ op: "hostReply", call: message.call, ok: false, message: "the request is not JSON" });
       return;
     }
-    const answer = message.kind === "append" ? calls.append(request as { event: unknown }, message.cause) : calls.fetch(request);
+    const tag = message.of === undefined ? undefined : waiting.get(message.of)?.tag;
+    const answer = message.kind === "append" ? calls.append(request as { event: unknown }, message.cause, tag) : calls.fetch(request, tag);
     answer.then(
       (value) => reply({ op: "hostReply", call: message.call, ok: true, value }),
       (error) => reply({ op: "hostReply", call: message.call, ok: false, message: error instanceof Error ? error.message : String(error) }),
     );
   }
 
-  function request(message: ToSandbox & { id: number }, target: Child | undefined): Promise<CallResult> {
+  function request(message: ToSandbox & { id: number }, target: Child | undefined, tag?: number): Promise<CallResult> {
     if (!target || target !== child) return Promise.resolve({ ok: false, kind: "restarted", message: "the sandbox process was restarted" });
     return new Promise((resolve) => {
-      waiting.set(message.id, { resolve, generation: target.generation });
+      waiting.set(message.id, { resolve, generation: target.generation, tag });
       target.process.send(message);
     });
   }
@@ -165,16 +171,16 @@ export function createSandbox(options: { logger: Logger; limits?: Partial<Sandbo
         return { ok: false, result };
       }
       let disposed = false;
-      const send = (make: (id: number) => ToSandbox & { id: number }): Promise<CallResult> =>
-        disposed ? Promise.resolve({ ok: false, kind: "restarted", message: "the processor was removed" }) : request(make(++nextId), target);
+      const send = (make: (id: number) => ToSandbox & { id: number }, tag?: number): Promise<CallResult> =>
+        disposed ? Promise.resolve({ ok: false, kind: "restarted", message: "the processor was removed" }) : request(make(++nextId), target, tag);
       const processor: SandboxedProcessor = {
         slug: result.slug!,
         hasAfterAppend: result.hasAfterAppend === true,
         hasOnCaughtUp: result.hasOnCaughtUp === true,
         reduce: (events) => send((id) => ({ op: "reduce", id, instance, events })),
-        onCaughtUp: (path) => send((id) => ({ op: "caughtUp", id, instance, path })),
-        afterAppend: (event) => send((id) => ({ op: "afterAppend", id, instance, event })),
-        reduceThenAfterAppend: (event) => send((id) => ({ op: "reduceThenAfterAppend", id, instance, event })),
+        onCaughtUp: (path, tag) => send((id) => ({ op: "caughtUp", id, instance, path }), tag),
+        afterAppend: (event, tag) => send((id) => ({ op: "afterAppend", id, instance, event }), tag),
+        reduceThenAfterAppend: (event, tag) => send((id) => ({ op: "reduceThenAfterAppend", id, instance, event }), tag),
         state: () => send((id) => ({ op: "state", id, instance })),
         restore: (state) => send((id) => ({ op: "restore", id, instance, state })),
         dispose() {

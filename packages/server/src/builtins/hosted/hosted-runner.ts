@@ -20,6 +20,14 @@ const maxHanded = 1000;
 /** While following without a pause, the cursor is written at least every this many events or milliseconds. */
 const cursorEvery = 100;
 const cursorMs = 100;
+/** Calls sent to the sandbox ahead of their turn, at most (see `live`'s loop). */
+const maxInFlight = 8;
+
+interface CallRecord {
+  cause: StoredEvent | undefined;
+  appends: number;
+  fetches: number;
+}
 /** What a hosted processor's append takes. Built once: zod's `omit` builds a new schema, ~140 µs each time. */
 const appendInputSchema = eventInputSchema.omit({ offset: true });
 
@@ -67,8 +75,18 @@ export function createHostedRunner(options: {
   let position = deployment.startAfter;
   let failures = 0;
   let current: SandboxedProcessor | undefined;
-  /** The call in progress: its cause (for provenance and idempotency keys) and how many appends/fetches it made. */
-  let call: { cause: StoredEvent | undefined; appends: number; fetches: number } = { cause: undefined, appends: 0, fetches: 0 };
+  /**
+   * The calls made and not handled yet, by tag: each one's cause (for provenance and idempotency keys) and
+   * how many appends and fetches it made. A request from a call no longer here counts on a throwaway.
+   */
+  const calls = new Map<number, CallRecord>();
+  let nextTag = 0;
+  const callOf = (tag: number | undefined): CallRecord => (tag === undefined ? undefined : calls.get(tag)) ?? { cause: undefined, appends: 0, fetches: 0 };
+  const startCall = (cause: StoredEvent | undefined): number => {
+    const tag = ++nextTag;
+    calls.set(tag, { cause, appends: 0, fetches: 0 });
+    return tag;
+  };
   /** The server's own events about the processor (started, suspended) are the hosted built-in's, caused by the deployment. */
   const runnerProvenance: Provenance = { kind: "processor", slug: "hosted-processors", causedBy: { streamPath: path, offset: deployment.configuredOffset } };
   const logBucket = { tokens: limits.logsPerSecond, at: Date.now(), dropped: 0 };
@@ -98,8 +116,9 @@ export function createHostedRunner(options: {
           release = resolve;
         });
 
-  async function append(request: { event: unknown; path?: unknown }, causeOffset: number | undefined): Promise<StoredEvent> {
+  async function append(request: { event: unknown; path?: unknown }, causeOffset: number | undefined, tag: number | undefined): Promise<StoredEvent> {
     if (stopped) throw new Error("the processor was stopped");
+    const call = callOf(tag);
     const target = resolveStreamPath(path, typeof request.path === "string" ? request.path : undefined);
     if (target !== path && !target.startsWith(path === "/" ? "/" : `${path}/`)) {
       throw new Error(`a hosted processor appends only to its own stream (${path}) and its descendants, not ${target}`);
@@ -131,8 +150,9 @@ export function createHostedRunner(options: {
     }
   }
 
-  async function fetch(request: unknown): Promise<unknown> {
+  async function fetch(request: unknown, tag: number | undefined): Promise<unknown> {
     if (stopped) throw new Error("the processor was stopped");
+    const call = callOf(tag);
     call.fetches += 1;
     if (call.fetches > limits.fetchesPerCall) throw new Error(`fetch: at most ${limits.fetchesPerCall} fetches per call`);
     return options.fetch(project, request);
@@ -286,8 +306,9 @@ export function createHostedRunner(options: {
       }
       if (cursor - snapshotted >= limits.snapshotEvery) await takeSnapshot(processor, cursor);
       if (processor.hasOnCaughtUp) {
-        call = { cause: undefined, appends: 0, fetches: 0 };
-        const result = await processor.onCaughtUp(path);
+        const tag = startCall(undefined);
+        const result = await processor.onCaughtUp(path, tag);
+        calls.delete(tag);
         if (stopped) return "stop";
         if (!result.ok) {
           if ((await fail(result, "onCaughtUp", undefined)) === "suspended") return "stop";
@@ -306,62 +327,92 @@ export function createHostedRunner(options: {
       position = cursor;
       // A new life starts from the store.
       unheard = true;
+      // The calls sent and not handled yet, in offset order. An event's call is sent as soon as the event
+      // is known, before the earlier calls have settled (the sandbox process runs a processor's calls one
+      // after another): so the next ping's call waits in the sandbox process behind the last pong's own
+      // call, not in this process behind that call's reply. At most as many as could fail without
+      // suspending the processor before the newest (none runs after the call that suspends it), and none
+      // while a snapshot waits for the state after the handled events.
+      const inFlight: { record: { offset: number; json: string }; what: string; tag: number; outcome: Promise<CallResult>; result?: CallResult }[] = [];
+      let sent = cursor;
+      let unsent: { offset: number; json: string; event?: StoredEvent }[] = [];
+      let snapshotDue = false;
+      const maySend = () => inFlight.length === 0 || (!snapshotDue && inFlight.length < maxInFlight && failures + inFlight.length < limits.maxFailures);
       while (!stopped) {
-        woken = false;
-        let records: { offset: number; json: string; event?: StoredEvent }[] | undefined = takeHanded(cursor);
-        if (!records) {
-          if (!unheard && handed.length === 0) {
-            await saveCursor();
-            await nextWake();
-            continue;
-          }
-          unheard = false;
-          records = await services.events.read(project, path, { afterOffset: cursor, limit: followPage });
-          if (records.length === followPage) unheard = true;
-          if (records.length === 0) {
-            // Nothing after the cursor: handed-over events past a gap are stale (a stream deleted meanwhile).
-            handed.length = 0;
-            continue;
+        if (unsent.length === 0 && maySend()) {
+          woken = false;
+          const taken = takeHanded(sent);
+          if (taken) unsent = taken;
+          else if (unheard || handed.length > 0) {
+            unheard = false;
+            unsent = await services.events.read(project, path, { afterOffset: sent, limit: followPage });
+            if (stopped) return "stop";
+            if (unsent.length === followPage) unheard = true;
+            // Nothing after: handed-over events past a gap are stale (a stream deleted meanwhile).
+            if (unsent.length === 0) handed.length = 0;
           }
         }
-        for (const record of records) {
-          if (stopped) return "stop";
+        while (unsent.length > 0 && maySend()) {
+          const record = unsent.shift()!;
           const event = record.event ?? (JSON.parse(record.json) as StoredEvent);
-          let outcome: CallResult;
-          let what = "reduce";
-          if (processor.hasAfterAppend && !isDiagnosticFor(event, slug)) {
-            // Reduce and afterAppend in one round trip to the sandbox process (the afterAppend only if the reduce succeeded).
-            call = { cause: event, appends: 0, fetches: 0 };
-            outcome = await processor.reduceThenAfterAppend(record.json);
-            if (outcome.ok || !outcome.inReduce) what = "afterAppend";
-          } else outcome = await processor.reduce([record.json]);
-          if (stopped) return "stop";
-          // A call lost with its sandbox process (killed, or restarted for another processor) is made
-          // again once the processor is loaded anew: the cursor stays before the event.
-          const lost = !outcome.ok && (outcome.kind === "crashed" || outcome.kind === "restarted");
-          if (!lost) {
-            cursor = record.offset;
-            position = cursor;
-            unsaved = { offset: cursor, count: (unsaved?.count ?? 0) + 1, since: unsaved?.since ?? Date.now() };
-            if (unsaved.count >= cursorEvery || Date.now() - unsaved.since >= cursorMs) await saveCursor();
+          // Reduce and afterAppend in one round trip to the sandbox process (the afterAppend only if the reduce succeeded).
+          const follows = processor.hasAfterAppend && !isDiagnosticFor(event, slug);
+          const tag = startCall(follows ? event : undefined);
+          const entry: (typeof inFlight)[number] = {
+            record,
+            what: follows ? "afterAppend" : "reduce",
+            tag,
+            outcome: follows ? processor.reduceThenAfterAppend(record.json, tag) : processor.reduce([record.json]),
+          };
+          void entry.outcome.then((result) => (entry.result = result));
+          inFlight.push(entry);
+          sent = record.offset;
+        }
+        const head = inFlight[0];
+        if (!head) {
+          if (unsent.length === 0 && !unheard && handed.length === 0) {
+            await saveCursor();
+            await nextWake();
           }
-          if (outcome.ok) {
-            failures = 0;
-            if (cursor - snapshotted >= limits.snapshotEvery) {
-              await saveCursor();
-              await takeSnapshot(processor, cursor);
-            }
-            continue;
-          }
+          continue;
+        }
+        // The oldest call's outcome, or (when another call could be sent) a wake meanwhile.
+        const outcome =
+          head.result ?? (unsent.length === 0 && maySend() ? await Promise.race([head.outcome, nextWake().then(() => undefined)]) : await head.outcome);
+        if (stopped) return "stop";
+        if (outcome === undefined) continue;
+        inFlight.shift();
+        calls.delete(head.tag);
+        const { record } = head;
+        const what = !outcome.ok && outcome.inReduce ? "reduce" : head.what;
+        // A call lost with its sandbox process (killed, or restarted for another processor) is made
+        // again once the processor is loaded anew: the cursor stays before the event.
+        const lost = !outcome.ok && (outcome.kind === "crashed" || outcome.kind === "restarted");
+        if (!lost) {
+          cursor = record.offset;
+          position = cursor;
+          unsaved = { offset: cursor, count: (unsaved?.count ?? 0) + 1, since: unsaved?.since ?? Date.now() };
+          if (unsaved.count >= cursorEvery || Date.now() - unsaved.since >= cursorMs) await saveCursor();
+        }
+        if (outcome.ok) {
+          failures = 0;
+          if (cursor - snapshotted >= limits.snapshotEvery) snapshotDue = true;
+        } else {
           await saveCursor();
           if ((await fail(outcome, what, record.offset)) === "suspended") return "stop";
           if (broken(outcome)) return "reload";
+        }
+        if (snapshotDue && inFlight.length === 0) {
+          snapshotDue = false;
+          await saveCursor();
+          await takeSnapshot(processor, cursor);
         }
       }
       return "stop";
     } finally {
       // What was handled stays handled if the store still takes the write (a server closing may not).
       await saveCursor().catch(() => undefined);
+      calls.clear();
       processor.dispose();
       if (current === processor) current = undefined;
     }
