@@ -83,7 +83,7 @@ process.on("message", (message: ToSandbox) => {
   const { instance } = message;
   const previous = queues.get(instance);
   // Nothing of this processor's in progress: start now (no promise hop on the way in).
-  const next = previous ? previous.then(run) : run();
+  const next = previous === undefined ? run() : previous.then(run);
   queues.set(instance, next);
   void next.then(() => {
     if (queues.get(instance) === next) queues.delete(instance);
