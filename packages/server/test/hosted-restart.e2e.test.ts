@@ -20,7 +20,9 @@ describe("a deployed processor across a kill -9 of its server", { timeout: 180_0
     const first = await spawnServer(dataDir);
     // Hundreds of events a second are the point here: lift the stream's circuit breaker.
     expect((await appendJson(first.url, path, { type: "circuit-breaker/configured", payload: { maxEvents: 1_000_000, windowSeconds: 1 } })).status).toBe(201);
-    expect((await appendJson(first.url, path, { type: "processor/deployed", payload: { slug: "ping-pong", script: pingPongModule("pong") } })).status).toBe(201);
+    expect((await appendJson(first.url, path, { type: "processor/deployed", payload: { slug: "ping-pong", script: pingPongModule("pong") } })).status).toBe(
+      201,
+    );
     await waitFor(async () => (await readEvents(first.url, path)).some((event) => event.type === "processor/started"), "processor/started", patience);
 
     let killed = false;
