@@ -142,14 +142,10 @@ describe("routing a stream's writes to one server", () => {
     const servers = await startRoutedServers(1);
     try {
       const { port } = new URL(servers[0]!.url);
-      const upgrade = (headers: Record<string, string>) =>
+      // The status a request asking for an upgrade gets: 101 when the server switches protocols.
+      const upgradeStatus = (path: string, headers: Record<string, string>) =>
         new Promise<number>((resolve, reject) => {
-          const request = http.request({
-            host: "127.0.0.1",
-            port,
-            path: "/internal/cluster/link",
-            headers: { connection: "Upgrade", upgrade: "tributary-cluster", ...headers },
-          });
+          const request = http.request({ host: "127.0.0.1", port, path, headers });
           request.on("upgrade", (_response, socket) => {
             socket.destroy();
             resolve(101);
@@ -161,6 +157,8 @@ describe("routing a stream's writes to one server", () => {
           request.on("error", reject);
           request.end();
         });
+      const upgrade = (headers: Record<string, string>) =>
+        upgradeStatus("/internal/cluster/link", { connection: "Upgrade", upgrade: "tributary-cluster", ...headers });
       const time = String(Date.now());
       expect(await upgrade({})).toBe(401);
       expect(
@@ -180,24 +178,7 @@ describe("routing a stream's writes to one server", () => {
       ).toBe(101);
       // The API beside it is unchanged, also for a request that asks for another upgrade.
       expect((await fetch(`${servers[0]!.url}/api/health`)).status).toBe(200);
-      const h2c = await new Promise<number>((resolve, reject) => {
-        const request = http.request({
-          host: "127.0.0.1",
-          port,
-          path: "/api/health",
-          headers: { connection: "Upgrade, HTTP2-Settings", upgrade: "h2c", "http2-settings": "" },
-        });
-        request.on("upgrade", (_response, socket) => {
-          socket.destroy();
-          resolve(101);
-        });
-        request.on("response", (response) => {
-          response.resume();
-          resolve(response.statusCode!);
-        });
-        request.on("error", reject);
-        request.end();
-      });
+      const h2c = await upgradeStatus("/api/health", { connection: "Upgrade, HTTP2-Settings", upgrade: "h2c", "http2-settings": "" });
       expect(h2c).toBe(200);
     } finally {
       for (const server of servers) await server.close();
