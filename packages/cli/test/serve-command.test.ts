@@ -11,6 +11,16 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 /** Each bad-flag run starts a process (~2 s alone, 10+ s on a crowded machine): the default 60 s is too tight for a handful. */
 const spawnsTimeoutMs = 180_000;
 
+/** Runs `tributary serve` with each case's flags and expects a non-zero exit with the case's message. */
+async function expectRefused(cases: readonly (readonly [readonly string[], RegExp])[]): Promise<void> {
+  for (const [args, message] of cases) {
+    const run = spawnProcess([tributaryBin, "serve", ...args]);
+    const { code } = await run.exited;
+    expect(code, args.join(" ")).not.toBe(0);
+    expect(run.output()).toMatch(message);
+  }
+}
+
 describe("tributary serve", () => {
   it("prints its URL, serves the API and the UI, and stops on SIGTERM", async () => {
     const server = spawnProcess([tributaryBin, "serve", "--port", "0", "--data-dir", dataDir, "--circuit-breaker", "2/60"]);
@@ -31,7 +41,7 @@ describe("tributary serve", () => {
   it(
     "answers bad flags with a message that says what to fix and a non-zero exit",
     async () => {
-      for (const [args, message] of [
+      await expectRefused([
         [["--port", "http"], /--port must be an integer/],
         [["--fsync", "sometimes"], /--fsync must be normal or full/],
         [["--circuit-breaker", "lots"], /--circuit-breaker must be/],
@@ -42,36 +52,23 @@ describe("tributary serve", () => {
         [["--sandbox-memory-mb", "4"], /--sandbox-memory-mb must be an integer from 8 to/],
         [["--sandbox-wall-ms", "0"], /--sandbox-wall-ms must be an integer from/],
         [["--sandbox-max-failures", "0"], /--sandbox-max-failures must be an integer from 1 to/],
-      ] as const) {
-        const run = spawnProcess([tributaryBin, "serve", ...args]);
-        const { code } = await run.exited;
-        expect(code, args.join(" ")).not.toBe(0);
-        expect(run.output()).toMatch(message);
-      }
+      ]);
     },
     spawnsTimeoutMs,
   );
 
   it("answers a bad --lease-ttl with a message that says what to fix and a non-zero exit", async () => {
-    const run = spawnProcess([tributaryBin, "serve", "--lease-ttl", "soon"]);
-    const { code } = await run.exited;
-    expect(code).not.toBe(0);
-    expect(run.output()).toMatch(/--lease-ttl must be a time between 100ms and 600s, such as 10s or 2.5s; got 'soon'/);
+    await expectRefused([[["--lease-ttl", "soon"], /--lease-ttl must be a time between 100ms and 600s, such as 10s or 2.5s; got 'soon'/]]);
   });
 
   it(
     "answers bad quota flags with a message that says what to fix and a non-zero exit",
     async () => {
-      for (const [args, message] of [
+      await expectRefused([
         [["--schedule-quota", "100"], /--schedule-quota must be <per stream>\/<per project>/],
         [["--subscription-quota", "50/5"], /--subscription-quota must be .*second at least the first/],
         [["--min-schedule-interval", "0"], /--min-schedule-interval must be a number of seconds, at least 0.1/],
-      ] as const) {
-        const run = spawnProcess([tributaryBin, "serve", ...args]);
-        const { code } = await run.exited;
-        expect(code, args.join(" ")).not.toBe(0);
-        expect(run.output()).toMatch(message);
-      }
+      ]);
     },
     spawnsTimeoutMs,
   );
@@ -80,18 +77,13 @@ describe("tributary serve", () => {
     "answers bad --cluster-secret and --advertise-url flags with a message that says what to fix and a non-zero exit",
     async () => {
       const database = ["--database-url", "postgres://nobody@127.0.0.1:1/none"];
-      for (const [args, message] of [
+      await expectRefused([
         [["--cluster-secret", "0123456789abcdef"], /--cluster-secret needs --database-url/],
         [[...database, "--cluster-secret", "short"], /--cluster-secret must be at least 16 characters/],
         [[...database, "--advertise-url", "http://10.0.0.5:4000"], /--advertise-url needs --cluster-secret/],
         [[...database, "--cluster-secret", "0123456789abcdef", "--advertise-url", "10.0.0.5:4000"], /--advertise-url must be http\(s\):\/\/host:port/],
         [[...database, "--cluster-secret", "0123456789abcdef", "--host", "0.0.0.0", "--no-auth"], /needs --advertise-url/],
-      ] as const) {
-        const run = spawnProcess([tributaryBin, "serve", ...args]);
-        const { code } = await run.exited;
-        expect(code, args.join(" ")).not.toBe(0);
-        expect(run.output()).toMatch(message);
-      }
+      ]);
     },
     spawnsTimeoutMs,
   );
