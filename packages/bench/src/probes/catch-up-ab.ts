@@ -3,7 +3,8 @@
  * beside the Durable Streams reference in memory. Starts three servers (the `server-child.ts` of another
  * checkout, e.g. main's, as "before"; this checkout's as "after"; the reference), fills the same stream
  * on each, then reads it whole A B C A B C … with the bench's own readers (JSON pages of 10,000, then
- * SSE), and prints each server's median rate, its ratio to the reference, and its CPU per event.
+ * SSE), and prints each server's median rate, its ratio to the reference, and its CPU per event (the median, each
+ * round's, and the system part: the spread shows whether a difference holds).
  *
  * Usage: NODE_OPTIONS=--conditions=tributary-source node packages/bench/src/probes/catch-up-ab.ts <other checkout> [rounds=5] [events=200000] [json|sse|both=both]
  */
@@ -41,12 +42,14 @@ try {
     if (which !== "both" && !workload.toLowerCase().startsWith(which)) continue;
     const rates = servers.map(() => [] as number[]);
     const cpu = servers.map(() => [] as number[]);
+    const system = servers.map(() => [] as number[]);
     for (let round = 0; round < Number(rounds); round++) {
       for (const [index, { wire, server }] of servers.entries()) {
         await server.stats();
         rates[index]!.push(await read(server.url, wire));
         const stats = await server.stats();
         cpu[index]!.push(((stats.cpuUserMs + stats.cpuSystemMs) * 1000) / count);
+        system[index]!.push((stats.cpuSystemMs * 1000) / count);
       }
     }
     const reference = median(rates.at(-1)!);
@@ -54,7 +57,7 @@ try {
     for (const [index, { label }] of servers.entries()) {
       const rate = median(rates[index]!);
       console.log(
-        `  ${label.padEnd(10)} ${Math.round(rate).toLocaleString("en-US").padStart(9)} events/s (${rates[index]!.map((r) => Math.round(r / 1000)).join(" / ")}k)  ${(rate / reference).toFixed(2)}× the reference  server CPU ${median(cpu[index]!).toFixed(2)} µs/event`,
+        `  ${label.padEnd(10)} ${Math.round(rate).toLocaleString("en-US").padStart(9)} events/s (${rates[index]!.map((r) => Math.round(r / 1000)).join(" / ")}k)  ${(rate / reference).toFixed(2)}× the reference  server CPU ${median(cpu[index]!).toFixed(2)} µs/event (${cpu[index]!.map((c) => c.toFixed(2)).join(" / ")}; system ${median(system[index]!).toFixed(2)})`,
       );
     }
   }
