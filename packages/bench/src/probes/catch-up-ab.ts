@@ -3,20 +3,21 @@
  * beside the Durable Streams reference in memory. Starts three servers (the `server-child.ts` of another
  * checkout, e.g. main's, as "before"; this checkout's as "after"; the reference), fills the same stream
  * on each, then reads it whole A B C A B C … with the bench's own readers (JSON pages of 10,000, then
- * SSE), and prints each server's median rate, its ratio to the reference, and its CPU per event (the median, each
+ * SSE; `processor`: the SDK's PullProcessorRuntime on JSON pages), and prints each server's median rate, its ratio to the reference, and its CPU per event (the median, each
  * round's, and the system part: the spread shows whether a difference holds).
  *
- * Usage: NODE_OPTIONS=--conditions=tributary-source node packages/bench/src/probes/catch-up-ab.ts <other checkout> [rounds=5] [events=200000] [json|sse|both=both]
+ * Usage: NODE_OPTIONS=--conditions=tributary-source node packages/bench/src/probes/catch-up-ab.ts <other checkout> [rounds=5] [events=200000] [json|sse|processor|both=json and sse]
  */
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createProgress } from "../progress.ts";
 import { fillStream, readJsonCatchUp, readSseCatchUp } from "../scenarios/catch-up.ts";
+import { readProcessorCatchUp } from "../scenarios/processor-catch-up.ts";
 import { startServerProcess, type ServerProcess } from "../server-process.ts";
 import { durableStreamsWire, tributaryWire, type Wire } from "../wire.ts";
 
 const [other, rounds = "5", events = "200000", which = "both"] = process.argv.slice(2);
-if (!other) throw new Error("usage: catch-up-ab.ts <other checkout> [rounds] [events] [json|sse|both]");
+if (!other) throw new Error("usage: catch-up-ab.ts <other checkout> [rounds] [events] [json|sse|processor|both]");
 const count = Number(events);
 const name = "/probe/catch-up";
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
@@ -37,9 +38,15 @@ try {
   const workloads: [string, (url: string, wire: Wire) => Promise<number>][] = [
     ["JSON pages", async (url, wire) => (await readJsonCatchUp(url, wire, { name, count })).eventsPerSecond],
     ["SSE", (url, wire) => readSseCatchUp(url, wire, { name, count })],
+    // The reference has no processor runtime: its column is its JSON-page read, as in `npm run bench`.
+    [
+      "processor catch-up",
+      async (url, wire) =>
+        wire === tributaryWire ? readProcessorCatchUp(url, { name, count }) : (await readJsonCatchUp(url, wire, { name, count })).eventsPerSecond,
+    ],
   ];
   for (const [workload, read] of workloads) {
-    if (which !== "both" && !workload.toLowerCase().startsWith(which)) continue;
+    if (which === "both" ? workload.startsWith("processor") : !workload.toLowerCase().startsWith(which)) continue;
     const rates = servers.map(() => [] as number[]);
     const cpu = servers.map(() => [] as number[]);
     const system = servers.map(() => [] as number[]);
