@@ -28,6 +28,7 @@ import { createTokenStore } from "./auth/token-store.ts";
 import { createSecurity } from "./security.ts";
 import { createWriteRouter, type RoutingCounts } from "./cluster/write-router.ts";
 import { createSqliteStore } from "./store/sqlite/sqlite-store.ts";
+import { applyV8Settings } from "./v8-settings.ts";
 import type { CursorStore, StreamStore } from "./store/stream-store.ts";
 
 export interface ServerOptions {
@@ -124,6 +125,7 @@ export const defaultLimits: Limits = {
  * await server.close();
  */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  applyV8Settings();
   const host = options.host ?? "127.0.0.1";
   if (options.auth === undefined && !isLoopbackHost(host)) {
     throw new Error(

@@ -50,6 +50,7 @@ try {
     const rates = servers.map(() => [] as number[]);
     const cpu = servers.map(() => [] as number[]);
     const system = servers.map(() => [] as number[]);
+    const rss = servers.map(() => [] as number[]);
     for (let round = 0; round < Number(rounds); round++) {
       for (const [index, { wire, server }] of servers.entries()) {
         await server.stats();
@@ -57,6 +58,7 @@ try {
         const stats = await server.stats();
         cpu[index]!.push(((stats.cpuUserMs + stats.cpuSystemMs) * 1000) / count);
         system[index]!.push((stats.cpuSystemMs * 1000) / count);
+        rss[index]!.push(stats.rssMb);
       }
     }
     const reference = median(rates.at(-1)!);
@@ -64,7 +66,7 @@ try {
     for (const [index, { label }] of servers.entries()) {
       const rate = median(rates[index]!);
       console.log(
-        `  ${label.padEnd(10)} ${Math.round(rate).toLocaleString("en-US").padStart(9)} events/s (${rates[index]!.map((r) => Math.round(r / 1000)).join(" / ")}k)  ${(rate / reference).toFixed(2)}× the reference  server CPU ${median(cpu[index]!).toFixed(2)} µs/event (${cpu[index]!.map((c) => c.toFixed(2)).join(" / ")}; system ${median(system[index]!).toFixed(2)})`,
+        `  ${label.padEnd(10)} ${Math.round(rate).toLocaleString("en-US").padStart(9)} events/s (${rates[index]!.map((r) => Math.round(r / 1000)).join(" / ")}k)  ${(rate / reference).toFixed(2)}× the reference  server CPU ${median(cpu[index]!).toFixed(2)} µs/event (${cpu[index]!.map((c) => c.toFixed(2)).join(" / ")}; system ${median(system[index]!).toFixed(2)})  RSS after a read ${Math.round(median(rss[index]!))} MB (max ${Math.round(Math.max(...rss[index]!))})`,
       );
     }
   }
