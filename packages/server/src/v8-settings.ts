@@ -16,5 +16,7 @@ let applied = false;
 export function applyV8Settings(): void {
   if (applied) return;
   applied = true;
-  setFlagsFromString("--external-memory-accounted-in-global-limit");
+  // V8 has the flag from version 13 (Node 24); an older one (Node 22's 12.4) would print "unrecognized
+  // flag" on every start, so there the server runs without it.
+  if (Number(process.versions.v8.split(".")[0]) >= 13) setFlagsFromString("--external-memory-accounted-in-global-limit");
 }
