@@ -89,13 +89,30 @@ export function planChildDeleted(path: StreamPath, remainingAncestors: { path: S
   }));
 }
 
-/** The stored envelope of one event, and its JSON (what reads and fan-out send as it is). */
-export function buildEvent(path: StreamPath, offset: number, input: PreparedEvent, createdAt: string): { event: StoredEvent; json: string } {
+/** The stored envelope of one event: these keys, in this order (its JSON is what every backend stores). */
+function envelope(path: StreamPath, offset: number, input: PreparedEvent, createdAt: string): StoredEvent {
   const event: StoredEvent = { type: input.type, payload: input.payload, streamPath: path, offset, createdAt };
   if (input.metadata !== undefined) event.metadata = input.metadata;
   if (input.idempotencyKey !== undefined) event.idempotencyKey = input.idempotencyKey;
   if (input.appendedBy !== undefined) event.appendedBy = input.appendedBy;
+  return event;
+}
+
+/** The stored envelope of one event, and its JSON (what reads and fan-out send as it is). */
+export function buildEvent(path: StreamPath, offset: number, input: PreparedEvent, createdAt: string): { event: StoredEvent; json: string } {
+  const event = envelope(path, offset, input, createdAt);
   return { event, json: JSON.stringify(event) };
+}
+
+/**
+ * `buildEvent` for a store that learns the offset only in the database (PostgreSQL's batch statement):
+ * the envelope with offset 0, and its JSON in two parts, `head + offset + tail` being `buildEvent`'s JSON
+ * byte for byte, each serialised once (`undefined` fields left out, as `JSON.stringify` leaves them out).
+ */
+export function buildEventParts(path: StreamPath, input: PreparedEvent, createdAt: string): { event: StoredEvent; head: string; tail: string } {
+  const head = `{"type":${JSON.stringify(input.type)},"payload":${JSON.stringify(input.payload)},"streamPath":${JSON.stringify(path)},"offset":`;
+  const tail = `,${JSON.stringify({ createdAt, metadata: input.metadata, idempotencyKey: input.idempotencyKey, appendedBy: input.appendedBy }).slice(1)}`;
+  return { event: envelope(path, 0, input, createdAt), head, tail };
 }
 
 /** Guarantee 4: an event that names the offset it must get fails the request when the stream moved on. */

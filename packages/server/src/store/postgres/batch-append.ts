@@ -1,5 +1,6 @@
 import type pg from "pg";
 import type { StoredEvent } from "@tributary/protocol";
+import { buildEventParts } from "../append-rules.ts";
 import { prepared } from "./prepared.ts";
 import type { AppendRequest, AppendResult } from "../event-log.ts";
 
@@ -44,18 +45,11 @@ export async function appendBatch(
   const placed: { streamId: string; ordinal: number; head: string; tail: string; event: StoredEvent }[][] = [];
   for (const { request, streamId } of items) {
     const events = [];
-    // The envelope as every backend builds it (append-rules.ts' buildEvent, the same keys in the same
-    // order), serialised once, in two parts around its offset; `undefined` fields are left out as there.
-    const streamPath = JSON.stringify(request.path);
     for (const input of request.events) {
       const ordinal = (counts.get(streamId) ?? 0) + 1;
       counts.set(streamId, ordinal);
-      const head = `{"type":${JSON.stringify(input.type)},"payload":${JSON.stringify(input.payload)},"streamPath":${streamPath},"offset":`;
-      const tail = `,${JSON.stringify({ createdAt, metadata: input.metadata, idempotencyKey: input.idempotencyKey, appendedBy: input.appendedBy }).slice(1)}`;
-      const event: StoredEvent = { type: input.type, payload: input.payload, streamPath: request.path, offset: 0, createdAt };
-      if (input.metadata !== undefined) event.metadata = input.metadata;
-      if (input.idempotencyKey !== undefined) event.idempotencyKey = input.idempotencyKey;
-      if (input.appendedBy !== undefined) event.appendedBy = input.appendedBy;
+      // The envelope as every backend builds it, in two parts around the offset the statement assigns.
+      const { event, head, tail } = buildEventParts(request.path, input, createdAt);
       streamIds.push(streamId);
       ordinals.push(ordinal);
       types.push(input.type);
