@@ -17,15 +17,30 @@ export function writeFrame(socket: Socket, json: string): void {
  * destroys the socket.
  */
 export function readFrames(socket: Socket, head: Buffer, onFrame: (value: unknown) => void): void {
-  let buffered = head;
+  // The chunks received and not parsed yet; joined only once they hold what the next step needs (a
+  // length, then the frame), so a large frame arriving in many chunks is copied once, not once a chunk.
+  let chunks: Buffer[] = [];
+  let size = 0;
+  let need = 4;
   const take = (chunk: Buffer) => {
-    buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
-    while (buffered.length >= 4) {
+    if (chunk.length > 0) {
+      chunks.push(chunk);
+      size += chunk.length;
+    }
+    while (size >= need) {
+      const buffered = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
       const length = buffered.readUInt32BE(0);
       if (length > maxFrameBytes) return void socket.destroy(new Error("a cluster frame is too large"));
-      if (buffered.length < 4 + length) return;
+      if (size < 4 + length) {
+        chunks = [buffered];
+        need = 4 + length;
+        return;
+      }
       const json = buffered.subarray(4, 4 + length).toString();
-      buffered = buffered.subarray(4 + length);
+      const rest = buffered.subarray(4 + length);
+      chunks = rest.length > 0 ? [rest] : [];
+      size = rest.length;
+      need = 4;
       let value: unknown;
       try {
         value = JSON.parse(json);
@@ -36,5 +51,5 @@ export function readFrames(socket: Socket, head: Buffer, onFrame: (value: unknow
     }
   };
   socket.on("data", take);
-  if (head.length > 0) take(Buffer.alloc(0));
+  take(head);
 }
