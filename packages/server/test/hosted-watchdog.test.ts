@@ -1,37 +1,15 @@
-import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StoredEvent } from "@tributary/protocol";
 import { startTestServer, type TestServer } from "../src/testing.ts";
 import { stateOf } from "./builtins-support.ts";
 import { appendJson, readEvents, waitFor } from "./support/http.ts";
 import { pingPongModule } from "./support/ping-pong-module.ts";
+import { alive, sandboxPid } from "./support/sandbox-process.ts";
 
 const pingPong = pingPongModule();
 
 // The watchdog waits 15 s for a heartbeat, and the sandbox process starts slowly on a loaded machine.
 const patience = 120_000;
-
-/** The sandbox process this test's server started (sandbox-child.ts, a child of this process). */
-function sandboxPid(): number | undefined {
-  try {
-    const pids = execFileSync("pgrep", ["-P", String(process.pid), "-f", "sandbox-child"], { encoding: "utf8" })
-      .trim()
-      .split("\n")
-      .filter(Boolean);
-    return pids.length === 1 ? Number(pids[0]) : undefined;
-  } catch {
-    return undefined; // pgrep exits 1 when nothing matches
-  }
-}
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 let server: TestServer;
 let stopped: number | undefined;

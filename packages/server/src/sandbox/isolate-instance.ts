@@ -25,15 +25,36 @@ export interface IsolateInstance {
 const loadBudgets = 10;
 
 /**
+ * isolated-vm's `timeout` is wall time, and so is its `cpuTime` in effect (the time code ran in the
+ * isolate, descheduled or not): on a busy machine a run that uses a millisecond of CPU can take longer than
+ * the CPU limit. So the timeout is only the backstop that stops a run which never returns, at this many
+ * CPU limits of wall time (at most 10 s, never less than the limit); the limit itself is judged by the
+ * thread's CPU time (`process.threadCpuUsage`: the isolate runs on this thread).
+ */
+export function wallBackstopMs(cpuMs: number): number {
+  return Math.max(cpuMs, Math.min(cpuMs * 10, 10_000));
+}
+
+/** This thread's CPU time in nanoseconds (~4 µs a read here, so it is read only where it decides). */
+const threadNs = (): number => {
+  const { user, system } = process.threadCpuUsage();
+  return (user + system) * 1000;
+};
+
+/**
  * One hosted processor in its own V8 isolate (isolated-vm): the module is compiled and evaluated there,
  * with 'tributary' and '@tributary/sdk' resolving to a shim that offers `defineProcessor` and no other
  * import resolving at all.
  *
  * Limits, per call:
- * 1. CPU: every run of code in the isolate happens on this thread (`applySync`, no thread hop), under
- *    isolated-vm's timeout: the start of a call, and each continuation after an `await` of the host (a
- *    fetch's or an append's answer), which enters the isolate with that answer. After each run the call's
- *    CPU time so far is checked, and the isolate is disposed when it is over the limit.
+ * 1. CPU: every run of code in the isolate happens on this thread (`applySync`, no thread hop): the start
+ *    of a call, a reduce, and each continuation after an `await` of the host (a fetch's or an append's
+ *    answer), which enters the isolate with that answer. After each run the call's CPU time so far is
+ *    checked, and the isolate is disposed when it is over the limit. A run's isolate time (`cpuTime`, ~0.2
+ *    µs a read) bounds its CPU time from above, so the thread's CPU clock is read to decide only when the
+ *    isolate time would put the call over its limit. A run that never returns is stopped at
+ *    `wallBackstopMs`: over the CPU limit if it used that much CPU (a spinning loop), else a wall-time
+ *    failure (the machine did not schedule it).
  * 2. Memory: the isolate's heap limit; past it isolated-vm disposes the isolate.
  * 3. Wall time for asynchronous calls: a call still pending after `wallMs` disposes the isolate.
  * After a limit the instance is unusable (`crashed`); the server loads the processor anew.
@@ -50,7 +71,16 @@ export async function createIsolateInstance(
     if (!isolate.isDisposed) isolate.dispose();
   };
 
-  const failure = (error: unknown, fallback: FailureKind = "threw"): CallResult & { ok: false } => {
+  const budgetNs = limits.cpuMs * 1e6;
+  const backstopMs = wallBackstopMs(limits.cpuMs);
+  const isolateNs = () => Number(isolate.cpuTime);
+  const overCpu = (): CallResult & { ok: false } => {
+    dispose("cpu");
+    return { ok: false, kind: "cpu", message: describe("cpu", limits) };
+  };
+
+  /** A failed run's result; `cpuUsed` tells a backstop's stop (wall time) over the CPU limit from one under it. */
+  const failure = (error: unknown, fallback: FailureKind = "threw", cpuUsed: () => number = () => Number.POSITIVE_INFINITY): CallResult & { ok: false } => {
     const message = error instanceof Error ? error.message : String(error);
     if (disposedFor) return { ok: false, kind: disposedFor, message: describe(disposedFor, limits) };
     if (/memory limit/i.test(message) || isolate.isDisposed) {
@@ -58,8 +88,13 @@ export async function createIsolateInstance(
       return { ok: false, kind: "memory", message: describe("memory", limits) };
     }
     if (/Script execution timed out/.test(message)) {
-      dispose("cpu");
-      return { ok: false, kind: "cpu", message: describe("cpu", limits) };
+      if (cpuUsed() > budgetNs) return overCpu();
+      dispose("wall");
+      return {
+        ok: false,
+        kind: "wall",
+        message: `a run of the call's code was stopped after ${backstopMs} ms of wall time, having used less than its CPU time limit of ${limits.cpuMs} ms (the machine did not schedule it)`,
+      };
     }
     return { ok: false, kind: fallback, message };
   };
@@ -68,11 +103,10 @@ export async function createIsolateInstance(
   let functions: Record<"reduce" | "onCaughtUp" | "afterAppend" | "settle" | "state" | "restore", ivm.Reference<any>>;
 
   /** The asynchronous calls (afterAppend, onCaughtUp) not settled yet, by id: the runner makes one at a time. */
-  const calls = new Map<number, { finish: (result: CallResult) => void; cpuAtStart: bigint }>();
+  const calls = new Map<number, { finish: (result: CallResult) => void; cpuNs: number }>();
   let nextCall = 0;
   /** The call whose code runs in the isolate right now: a host request made now belongs to it. */
   let running: number | undefined;
-  const budget = BigInt(limits.cpuMs) * 1_000_000n;
 
   /** Ends every unsettled call with this failure (the isolate is gone). */
   const failAll = (result: CallResult) => {
@@ -87,19 +121,26 @@ export async function createIsolateInstance(
   function enter(owner: number | undefined, work: () => void): void {
     const outer = running;
     running = owner;
+    const call = owner === undefined ? undefined : calls.get(owner);
+    const before = call?.cpuNs ?? 0;
+    const isolateAt = isolateNs();
+    const threadAt = threadNs();
+    /** The call's CPU time with this run: the run's isolate time, or its thread CPU time where that decides. */
+    const used = () => {
+      const run = isolateNs() - isolateAt;
+      return before + (before + run <= budgetNs ? run : threadNs() - threadAt);
+    };
     try {
       work();
     } catch (error) {
-      failAll(failure(error));
+      failAll(failure(error, "threw", used));
       return;
     } finally {
       running = outer;
     }
-    const call = owner === undefined ? undefined : calls.get(owner);
-    if (call && !isolate.isDisposed && isolate.cpuTime - call.cpuAtStart > budget) {
-      dispose("cpu");
-      failAll({ ok: false, kind: "cpu", message: describe("cpu", limits) });
-    }
+    if (!call || isolate.isDisposed) return;
+    call.cpuNs = used();
+    if (call.cpuNs > budgetNs) failAll(overCpu());
   }
 
   /** A host request from the isolate (an append or a fetch): sent now; its answer re-enters the isolate. */
@@ -107,7 +148,7 @@ export async function createIsolateInstance(
     const owner = running;
     void host.call(kind, body, cause).then((answer) => {
       if (disposedFor || isolate.isDisposed) return;
-      enter(owner, () => functions.settle.applySync(undefined, [id, answer], { timeout: limits.cpuMs, arguments: { copy: true } }));
+      enter(owner, () => functions.settle.applySync(undefined, [id, answer], { timeout: backstopMs, arguments: { copy: true } }));
     });
   }
   let info: { slug: string; hasAfterAppend: boolean; hasOnCaughtUp: boolean };
@@ -174,51 +215,68 @@ export async function createIsolateInstance(
         failAll({ ok: false, kind: "wall", message: describe("wall", limits) });
       }, limits.wallMs);
       calls.set(id, {
-        cpuAtStart: isolate.cpuTime,
+        cpuNs: 0,
         finish: (result) => {
           if (!calls.delete(id)) return;
           clearTimeout(wall);
           resolve(result);
         },
       });
-      enter(id, () => fn.applySync(undefined, [argument, id], { timeout: limits.cpuMs, arguments: { copy: true } }));
+      enter(id, () => fn.applySync(undefined, [argument, id], { timeout: backstopMs, arguments: { copy: true } }));
     });
   }
 
-  /** Runs one synchronous call (under isolated-vm's own timeout). */
+  /** Runs one synchronous call, judged by the CPU time it used. */
   function callSync(run: () => CallResult): CallResult {
     if (disposedFor) return { ok: false, kind: "crashed", message: "the processor's isolate was stopped" };
+    const isolateAt = isolateNs();
+    const threadAt = threadNs();
+    const used = () => (isolateNs() - isolateAt <= budgetNs ? 0 : threadNs() - threadAt);
     try {
-      return run();
+      const result = run();
+      return used() > budgetNs ? overCpu() : result;
     } catch (error) {
-      return failure(error);
+      return failure(error, "threw", used);
     }
   }
 
   const instance: IsolateInstance = {
     async reduce(events) {
+      if (disposedFor) return { ok: false, kind: "crashed", message: "the processor's isolate was stopped", index: 0 };
       let since = Date.now();
+      // Per event only the isolate's clock is read. The thread's is read at the start of each slice, and
+      // for an event whose isolate time is over the limit: the slice's thread CPU time less the earlier
+      // events' isolate time (which bounds their CPU time from above) is then that event's.
+      let threadAt = threadNs();
+      let sliceAt = isolateNs();
+      let isolateAt = sliceAt;
+      const used = (eventAt: number) => threadNs() - threadAt - (eventAt - sliceAt);
       for (const [index, event] of events.entries()) {
         // A long history is reduced in slices, so this process's heartbeat keeps going out.
         if (Date.now() - since > 50) {
           await new Promise((resolve) => setImmediate(resolve));
           since = Date.now();
+          if (disposedFor) return { ok: false, kind: "crashed", message: "the processor's isolate was stopped", index };
+          threadAt = threadNs();
+          sliceAt = isolateAt = isolateNs();
         }
-        if (disposedFor) return { ok: false, kind: "crashed", message: "the processor's isolate was stopped", index };
+        const eventAt = isolateAt;
         try {
-          functions.reduce.applySync(undefined, [event], { timeout: limits.cpuMs, arguments: { copy: true } });
+          functions.reduce.applySync(undefined, [event], { timeout: backstopMs, arguments: { copy: true } });
         } catch (error) {
-          return { ...failure(error), index };
+          return { ...failure(error, "threw", () => used(eventAt)), index };
         }
+        isolateAt = isolateNs();
+        if (isolateAt - eventAt > budgetNs && used(eventAt) > budgetNs) return { ...overCpu(), index };
       }
       return { ok: true };
     },
     onCaughtUp: (path) => callAsync(functions.onCaughtUp, path),
     afterAppend: (event) => callAsync(functions.afterAppend, event),
-    state: () => callSync(() => ({ ok: true, value: functions.state.applySync(undefined, [], { timeout: limits.cpuMs }) as string })),
+    state: () => callSync(() => ({ ok: true, value: functions.state.applySync(undefined, [], { timeout: backstopMs }) as string })),
     restore: (state) =>
       callSync(() => {
-        functions.restore.applySync(undefined, [state], { timeout: limits.cpuMs, arguments: { copy: true } });
+        functions.restore.applySync(undefined, [state], { timeout: backstopMs, arguments: { copy: true } });
         return { ok: true };
       }),
     dispose: () => {
