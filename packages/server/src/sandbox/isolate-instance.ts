@@ -35,9 +35,12 @@ export function wallBackstopMs(cpuMs: number): number {
   return Math.max(cpuMs, Math.min(cpuMs * 10, 10_000));
 }
 
-/** This thread's CPU time in nanoseconds (~4 µs a read here, so it is read only where it decides). */
+/**
+ * This thread's CPU time in nanoseconds (~4 µs a read here, so it is read only where it decides). Node
+ * before 22.19 / 23.9 has no `threadCpuUsage`: there the sandbox process's CPU time, an upper bound.
+ */
 const threadNs = (): number => {
-  const { user, system } = process.threadCpuUsage();
+  const { user, system } = typeof process.threadCpuUsage === "function" ? process.threadCpuUsage() : process.cpuUsage();
   return (user + system) * 1000;
 };
 
