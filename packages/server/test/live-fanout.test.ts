@@ -88,6 +88,40 @@ describe("live fan-out", () => {
     ).toEqual(["id: 1", "id: 2", "id: 3"]);
     socket.destroy();
   });
+
+  it("frames each live run as HTTP/1.1 chunks whose sizes count bytes, not characters", async () => {
+    const socket = connect({ host: "127.0.0.1", port: server.port });
+    let received = Buffer.alloc(0);
+    socket.on("data", (chunk: Buffer) => (received = Buffer.concat([received, chunk])));
+    socket.write("GET /api/streams/fanout/chunks?live=true HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n");
+    await waitFor(() => received.includes("\r\n\r\n"), "the response head");
+    await waitFor(() => server.parts.hub.readerCount() >= 1, "the reader to be registered");
+    // Two- to four-byte characters: a size that counted UTF-16 units would fall short of the bytes.
+    const texts = ["héllo", "日本語のテキスト", "emoji 🎉🎉", "plain"];
+    for (const text of texts) await appendJson(server.url, "/fanout/chunks", { type: "n", payload: { text } });
+    await appendJson(server.url, "/fanout/chunks", { events: texts.map((text) => ({ type: "n", payload: { text } })) });
+    await waitFor(() => (received.toString("utf8").match(/^data: /gm) ?? []).length === 2 * texts.length, "every frame");
+    const head = received.indexOf("\r\n\r\n");
+    expect(received.subarray(0, head).toString("latin1")).toMatch(/transfer-encoding: chunked/i);
+    // Walk the chunks by their declared sizes: each must end exactly at a CRLF, and together they hold the frames.
+    let at = head + 4;
+    let body = "";
+    while (at < received.length) {
+      const line = received.indexOf("\r\n", at);
+      const size = Number.parseInt(received.subarray(at, line).toString("latin1"), 16);
+      const start = line + 2;
+      expect(received.subarray(start + size, start + size + 2).toString("latin1")).toBe("\r\n");
+      body += received.subarray(start, start + size).toString("utf8");
+      at = start + size + 2;
+    }
+    const frames = body.split("\n\n").filter(Boolean);
+    expect(frames.map((frame) => frame.split("\n")[0])).toEqual(Array.from({ length: 2 * texts.length }, (_, i) => `id: ${i + 1}`));
+    expect(frames.map((frame) => (JSON.parse(frame.split("\n")[1]!.slice("data: ".length)) as { payload: { text: string } }).payload.text)).toEqual([
+      ...texts,
+      ...texts,
+    ]);
+    socket.destroy();
+  });
 });
 
 describe("live fan-out on SQLite's group commit", () => {

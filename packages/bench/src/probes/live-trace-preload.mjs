@@ -21,11 +21,29 @@ if (process.env.BENCH_DATA_DIR && process.env.LIVE_TRACE) {
   let current;
   const rows = [];
 
+  /** Marks the round trip's latest write so far (the tail to the next request is measured from the last one). */
+  const markLastWrite = (row) => {
+    row.lastWrite = now();
+    row.lastWriteElu = performance.eventLoopUtilization();
+    row.lastWriteCpu = process.cpuUsage();
+  };
+
   const serverEmit = http.Server.prototype.emit;
   http.Server.prototype.emit = function (event, req, ...rest) {
     if (event === "request" && req.method === "POST") {
-      if (current) rows.push(current);
-      current = { request: now() };
+      const at = now();
+      if (current) {
+        // From the round trip's last write (its reader's frame or its answer, whichever came later)
+        // to this request: how long, and how much of it the event loop was busy (not waiting in epoll).
+        if (current.lastWrite !== undefined) {
+          current.tailWall = at - current.lastWrite;
+          current.tailBusy = performance.eventLoopUtilization(current.lastWriteElu).active;
+          const cpu = process.cpuUsage(current.lastWriteCpu);
+          current.tailCpu = (cpu.user + cpu.system) / 1000;
+        }
+        rows.push(current);
+      }
+      current = { request: at };
     }
     return serverEmit.call(this, event, req, ...rest);
   };
@@ -41,7 +59,10 @@ if (process.env.BENCH_DATA_DIR && process.env.LIVE_TRACE) {
     try {
       return socketWrite.call(this, chunk, ...rest);
     } finally {
-      if (isReader) row.readerWritten = now();
+      if (isReader) {
+        row.readerWritten = now();
+        markLastWrite(row);
+      }
     }
   };
 
@@ -54,6 +75,7 @@ if (process.env.BENCH_DATA_DIR && process.env.LIVE_TRACE) {
       return responseEnd.apply(this, args);
     } finally {
       row.ended = now();
+      markLastWrite(row);
     }
   };
 
@@ -103,7 +125,8 @@ if (process.env.BENCH_DATA_DIR && process.env.LIVE_TRACE) {
       `live trace (${traced.length} round trips, medians, µs from the request event): commit queued ${since("queued")}, ran ${since("ran")}, ` +
         `BEGIN ${since("begin")}, INSERT ${since("insert")}, COMMIT done ${since("commit")}, reader write ${since("reader")}, answer ${since("answer")} | ` +
         `COMMIT statement ${median((row) => row.commit - row.commitStart)}, COMMIT -> reader write ${median((row) => row.reader - row.commit)}, ` +
-        `reader write call ${median((row) => row.readerWritten - row.reader)}, answer end() ${median((row) => row.ended - row.endStart)}`,
+        `reader write call ${median((row) => row.readerWritten - row.reader)}, answer end() ${median((row) => row.ended - row.endStart)} | ` +
+        `last write -> next request ${median((row) => row.tailWall)}, of it busy ${median((row) => row.tailBusy)}, CPU ${median((row) => row.tailCpu)}`,
     );
   });
 }

@@ -3,6 +3,12 @@ import type { CommittedStreamEvents } from "../store/stream-store.ts";
 
 export type LiveFormat = "sse" | "ndjson";
 
+/** A committed event as the hub holds it (as the store announced it): its offset and type, and its stored JSON. */
+export interface HeldEvent {
+  event: { offset: number; type: string };
+  json: string;
+}
+
 /**
  * A run of consecutive committed events of one stream, encoded once per wire format: one Buffer that
  * every reader of that format is handed as it is (no per-reader encoding).
@@ -20,7 +26,7 @@ export interface EncodedRun {
   /** One event's frame, for a reader that needs only part of the run. */
   frame(format: LiveFormat, offset: number): string;
   /** One event's type and stored JSON (a filtered reader tests each event). */
-  event(offset: number): { type: string; json: string };
+  event(offset: number): HeldEvent;
 }
 
 /** A live reader: the hub calls `deliver` with each run of committed events of its stream, in offset order. */
@@ -37,8 +43,6 @@ export function encodeFrame(format: LiveFormat, offset: number, json: string): s
   return format === "sse" ? sseFrame(offset, json) : ndjsonLine(json);
 }
 
-const crlf = Buffer.from("\r\n");
-
 /**
  * With `gather: "task"`, the most readers a stream may have for its commits to be written before the
  * appends are answered. Each reader is a socket write (~10 µs): a stream with many readers holds every
@@ -50,18 +54,39 @@ const crlf = Buffer.from("\r\n");
  */
 export const defaultTaskReadersAtMost = 32;
 
-function encodeRun(events: { offset: number; type: string; json: string }[]): EncodedRun {
+function encodeRun(events: readonly HeldEvent[]): EncodedRun {
+  const texts: Partial<Record<LiveFormat, string>> = {};
   const chunks: Partial<Record<LiveFormat, Buffer>> = {};
   const httpChunks: Partial<Record<LiveFormat, Buffer>> = {};
-  const first = events[0]!.offset;
-  const chunk = (format: LiveFormat) => (chunks[format] ??= Buffer.from(events.map((event) => encodeFrame(format, event.offset, event.json)).join("")));
+  const first = events[0]!.event.offset;
+  const text = (format: LiveFormat) => {
+    let joined = texts[format];
+    if (joined === undefined) {
+      joined = "";
+      for (const { event, json } of events) joined += encodeFrame(format, event.offset, json);
+      texts[format] = joined;
+    }
+    return joined;
+  };
   return {
     first,
-    last: events.at(-1)!.offset,
-    chunk,
+    last: events.at(-1)!.event.offset,
+    chunk: (format) => (chunks[format] ??= Buffer.from(text(format))),
     httpChunk: (format) => {
-      const body = chunk(format);
-      return (httpChunks[format] ??= Buffer.concat([Buffer.from(`${body.length.toString(16)}\r\n`, "latin1"), body, crlf]));
+      let framed = httpChunks[format];
+      if (framed === undefined) {
+        // One allocation: the size line, the frames and the CRLF written into it in place (instead of a
+        // Buffer of the frames and a concatenation with two more).
+        const body = text(format);
+        const size = Buffer.byteLength(body);
+        const head = `${size.toString(16)}\r\n`;
+        framed = Buffer.allocUnsafe(head.length + size + 2);
+        framed.write(head, 0, "latin1");
+        framed.write(body, head.length, "utf8");
+        framed.write("\r\n", head.length + size, "latin1");
+        httpChunks[format] = framed;
+      }
+      return framed;
     },
     frame: (format, offset) => encodeFrame(format, offset, events[offset - first]!.json),
     event: (offset) => events[offset - first]!,
@@ -91,7 +116,7 @@ export function createLiveHub(options: { heartbeatMs: number; gather?: "task" | 
   const taskReadersAtMost = options.gather === "task" ? (options.taskReadersAtMost ?? defaultTaskReadersAtMost) : -1;
   const readers = new Map<string, Set<LiveSubscriber>>();
   /** Streams with more readers than `taskReadersAtMost`: written on the next turn, after the answers. */
-  const deferred = new Map<string, { offset: number; type: string; json: string }[]>();
+  const deferred = new Map<string, HeldEvent[]>();
   let deferredScheduled = false;
   // Per turn, a store that announces commits one by one (PostgreSQL) is written on the next check phase.
   // Deferred past the answers (SQLite, many readers), a timer: it runs in the next turn's timers phase,
@@ -104,7 +129,7 @@ export function createLiveHub(options: { heartbeatMs: number; gather?: "task" | 
   }, options.heartbeatMs);
   timer.unref();
 
-  function write(runs: Map<string, { offset: number; type: string; json: string }[]>): void {
+  function write(runs: Map<string, HeldEvent[]>): void {
     for (const [key, events] of runs) {
       const set = readers.get(key);
       if (!set || set.size === 0) continue;
@@ -144,13 +169,13 @@ export function createLiveHub(options: { heartbeatMs: number; gather?: "task" | 
         // Written at once, before the store's other commit listeners (the built-ins' fold) and the
         // appends' answers: the store announces a stream's whole commit in one batch, so there is
         // nothing more to gather for it.
-        const run = encodeRun(batch.events.map(({ event, json }) => ({ offset: event.offset, type: event.type, json })));
+        const run = encodeRun(batch.events);
         for (const reader of set) reader.deliver(run);
         return;
       }
       let events = deferred.get(key);
       if (!events) deferred.set(key, (events = []));
-      for (const { event, json } of batch.events) events.push({ offset: event.offset, type: event.type, json });
+      for (const held of batch.events) events.push(held);
       if (!deferredScheduled) {
         deferredScheduled = true;
         deferredSchedule(flushDeferred);

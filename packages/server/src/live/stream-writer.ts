@@ -185,8 +185,8 @@ export function writeStream(res: ServerResponse, options: StreamWriterOptions): 
           const end = Math.min(run.last, options.beforeOffset - 1);
           let frames = "";
           for (let offset = lastWritten + 1; offset <= end; offset++) {
-            const event = run.event(offset);
-            if (matches(event.type, event.json)) frames += run.frame(format, offset);
+            const held = run.event(offset);
+            if (matches(held.event.type, held.json)) frames += run.frame(format, offset);
           }
           if (frames !== "") res.write(frames);
           lastWritten = end;
