@@ -332,3 +332,111 @@ describe("PostgreSQL commit notifications", () => {
     }
   });
 });
+
+describe("PostgreSQL commit feed: what it does not read again", () => {
+  /**
+   * The rows of the commit tailer's reads as node-pg answers them (node-pg's Pool.query observed, not
+   * replaced), of the store that was created last: its origin, the reads' fourth parameter, is the highest.
+   */
+  function spyOnTailerReads() {
+    type Read = { origin: number; rows: { path: string; settled: boolean; json: string | null }[] };
+    const reads: Read[] = [];
+    const prototype = pg.Pool.prototype as unknown as { query: (...args: unknown[]) => Promise<unknown> };
+    const original = prototype.query;
+    prototype.query = async function (this: unknown, ...args: unknown[]) {
+      const result = (await original.apply(this, args)) as { rows: Read["rows"] };
+      const config = args[0] as { text?: string; values?: unknown[] } | string;
+      if (typeof config !== "string" && config.text?.includes("horizon AS MATERIALIZED")) reads.push({ origin: Number(config.values![3]), rows: result.rows });
+      return result;
+    };
+    return {
+      settled: (path: string) => {
+        const last = Math.max(...reads.map((read) => read.origin));
+        return reads.filter((read) => read.origin === last).flatMap((read) => read.rows.filter((row) => row.settled && row.path === path));
+      },
+      restore: () => (prototype.query = original),
+    };
+  }
+
+  it("hands on events another server committed from what this one already holds (a forwarded append's answer), without reading their JSON", async () => {
+    const database = await postgres.createDatabase();
+    const [a, b] = [await createPostgresStore({ connectionString: database }), await createPostgresStore({ connectionString: database })];
+    const heard: CommittedStreamEvents[] = [];
+    b.onCommit(
+      (batch) => heard.push(batch),
+      (_project, path) => path === "/held",
+    );
+    const blocker = new pg.Client({ connectionString: database });
+    const spy = spyOnTailerReads();
+    try {
+      await b.append({ project: "p", path: "/held", events: [{ type: "first", payload: {} }] });
+      // An open transaction holds back b's tailer: a's commits stay above its horizon until it ends, so b
+      // holds the answer (as a forwarder would) before its tailer hands them on.
+      await blocker.connect();
+      await blocker.query("BEGIN");
+      await blocker.query("SELECT pg_current_xact_id()");
+      const answer = await a.append({
+        project: "p",
+        path: "/held",
+        events: [
+          { type: "n", payload: { n: 1 } },
+          { type: "n", payload: { n: 2 } },
+        ],
+      });
+      const other = await a.append({ project: "p", path: "/held", events: [{ type: "n", payload: { n: 3 } }] });
+      b.cluster!.heard("p", "/held", answer.events);
+      await blocker.query("COMMIT");
+      await waitFor(() => heard.flatMap((batch) => batch.events).some((item) => item.event.offset === 4), "b to hear offset 4");
+      const events = heard.flatMap((batch) => batch.events).slice(1);
+      expect(heard.flatMap((batch) => batch.events).map((item) => item.event.offset)).toEqual([1, 2, 3, 4]);
+      // The held events themselves, not copies parsed from the database's JSON; the one not held was read.
+      expect(events[0]!.event).toBe(answer.events[0]!.event);
+      expect(events[1]!.event).toBe(answer.events[1]!.event);
+      expect(events[2]!.event).toEqual(other.events[0]!.event);
+      expect(events[2]!.event).not.toBe(other.events[0]!.event);
+      // b's own first event (announced locally), the two held, and the one it did not hold.
+      expect(spy.settled("/held").map((row) => row.json !== null)).toEqual([false, false, false, true]);
+    } finally {
+      spy.restore();
+      await blocker.end();
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it("reads no JSON of other servers' events on streams no listener here wants, and still hands on a stream wanted later in full", async () => {
+    const database = await postgres.createDatabase();
+    const [a, b] = [await createPostgresStore({ connectionString: database }), await createPostgresStore({ connectionString: database })];
+    const wanted = new Set(["/j/wanted"]);
+    const heard: CommittedStreamEvents[] = [];
+    b.onCommit(
+      (batch) => heard.push(batch),
+      (_project, path) => wanted.has(path),
+    );
+    const offsetsOf = (path: string) => heard.filter((batch) => batch.path === path).flatMap((batch) => batch.events.map((item) => item.event.offset));
+    const spy = spyOnTailerReads();
+    try {
+      await b.append({ project: "p", path: "/j/wanted", events: [{ type: "first", payload: {} }] });
+      for (const n of [1, 2, 3]) {
+        await a.append({ project: "p", path: "/j/other", events: [{ type: "n", payload: { n } }] });
+        await a.append({ project: "p", path: "/j/wanted", events: [{ type: "n", payload: { n } }] });
+      }
+      await waitFor(() => offsetsOf("/j/wanted").length === 4, "b to hear /j/wanted's three events from a");
+      expect(spy.settled("/j/other").length).toBe(3);
+      expect(spy.settled("/j/other").every((row) => row.json === null)).toBe(true);
+      // b's own first event comes without its JSON (announced locally), a's three with it.
+      expect(spy.settled("/j/wanted").map((row) => row.json !== null)).toEqual([false, true, true, true]);
+      // Wanted from now on: its next commit is handed on (what was passed meanwhile is history, as before).
+      wanted.add("/j/other");
+      await a.append({ project: "p", path: "/j/other", events: [{ type: "n", payload: { n: 4 } }] });
+      await a.append({ project: "p", path: "/j/wanted", events: [{ type: "n", payload: { n: 4 } }] });
+      await waitFor(() => offsetsOf("/j/wanted").length === 5, "b to hear /j/wanted's fourth event from a");
+      expect(offsetsOf("/j/other")).toEqual([4]);
+      expect(heard.find((batch) => batch.path === "/j/other")!.events[0]!.event.payload).toEqual({ n: 4 });
+    } finally {
+      spy.restore();
+      await a.close();
+      await b.close();
+    }
+  });
+});

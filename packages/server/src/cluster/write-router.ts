@@ -320,6 +320,12 @@ export function createWriteRouter(options: { log: EventLog; cluster: ClusterPort
         continue;
       }
       const appended = result.events.map(({ json, replayed }) => ({ event: JSON.parse(json) as StoredEvent, json, replayed }));
+      // This server's commit feed takes these from here instead of reading them again (the owner committed them).
+      cluster.heard(
+        job.request.project,
+        job.request.path,
+        appended.filter((item) => !item.replayed),
+      );
       job.resolve({ events: appended, createdPaths: result.createdPaths as AppendResult["createdPaths"] });
     }
   }

@@ -1,3 +1,5 @@
+import type { StoredEvent } from "@tributary/protocol";
+
 /** A server process on a shared store, as its membership row says. */
 export interface ClusterMember {
   /** Random per process. */
@@ -15,4 +17,9 @@ export interface ClusterPort {
   heartbeat(self: ClusterMember, liveMs: number): Promise<ClusterMember[]>;
   /** Removes `self`'s row (on shutdown), so the others stop routing to it at their next heartbeat. */
   leave(id: string): Promise<void>;
+  /**
+   * Events this server already holds although another server committed them (a forwarded append's answer):
+   * its commit feed takes them from here instead of reading their JSON from the database again.
+   */
+  heard(project: string, path: string, events: readonly { event: StoredEvent; json: string }[]): void;
 }

@@ -59,8 +59,11 @@ export function createCommitAnnouncer(options: {
       const last = events.at(-1)!.event.offset;
       return enqueue(`${project}\u0000${path}`, () => announce(project, path, first, last, events));
     },
-    /** Events found in the database by the tailer (`json` null: this server's own, read again if unannounced). */
-    remote(project: string, path: string, found: { offset: number; json: string | null }[]): Promise<void> {
+    /**
+     * Events found in the database by the tailer (`json` null: this server's own or one not read, read
+     * again if unannounced; `event`: held already, parsed).
+     */
+    remote(project: string, path: string, found: { offset: number; json: string | null; event?: StoredEvent }[]): Promise<void> {
       return enqueue(`${project}\u0000${path}`, async () => {
         if (!options.wanted(project, path)) {
           announced.delete(`${project}\u0000${path}`);
@@ -76,7 +79,7 @@ export function createCommitAnnouncer(options: {
         const complete = fresh.every((item, index) => item.json !== null && item.offset === known + 1 + index);
         if (!complete) return announce(project, path, first, last, undefined);
         const events = fresh.map((item) => ({
-          event: JSON.parse(item.json!) as StoredEvent,
+          event: item.event ?? (JSON.parse(item.json!) as StoredEvent),
           json: item.json!,
         }));
         announced.set(key, last);

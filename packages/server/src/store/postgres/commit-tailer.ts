@@ -3,13 +3,25 @@ import type { Logger } from "../../logger.ts";
 import { prepared } from "./prepared.ts";
 import { historyOrigin } from "./schema.ts";
 
-/** One committed event as the tailer finds it; `json` is null for this server's own events (announced locally). */
+/**
+ * One committed event as the tailer finds it. `json` is null for this server's own events (announced
+ * locally), for events `known` named (held already), and for streams outside `jsonFor`.
+ */
 export interface TailedEvent {
   streamId: string;
   project: string;
   path: string;
   offset: number;
   json: string | null;
+}
+
+/** What a read need not send JSON for: events this server holds, and the streams nobody here wants. */
+export interface TailerInterest {
+  /** Stream ids whose events' JSON is wanted; undefined: every stream's. */
+  jsonFor: string[] | undefined;
+  /** Events held already (stream id and offset, pairwise): read without JSON. */
+  knownStreams: string[];
+  knownOffsets: number[];
 }
 
 /** Where the tailer has read up to: every event at or before this key has been handed on. */
@@ -43,6 +55,8 @@ export function createCommitTailer(options: {
   /** This server's origin number: its own events come back without JSON. */
   origin: number;
   deliver: (events: TailedEvent[]) => Promise<void>;
+  /** Asked before every read (default: JSON for every other server's event). */
+  interest?: () => TailerInterest;
   logger: Logger;
   /** How often to read without being woken (a notification can be lost); ms. */
   idlePollMs?: number;
@@ -76,18 +90,23 @@ export function createCommitTailer(options: {
   /** Reads the next page(s); `heldBack` tells whether rows above the horizon are waiting. */
   async function readOnce(): Promise<{ full: boolean; heldBack: boolean }> {
     const from = position!;
+    const interest = options.interest?.() ?? { jsonFor: undefined, knownStreams: [], knownOffsets: [] };
     const { rows } = await options.pool.query(
       prepared(
         // Rows at or above the horizon are read again later: their JSON is not sent now (under steady writes
         // from several servers most reads find some, and re-sending their JSON cost more than the rest).
+        // Nor is the JSON of events this server holds already ($6, $7: a forwarded append's answer) or of
+        // streams no listener here wants ($5): the announcer reads it for a stream wanted after all.
         `WITH horizon AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
        SELECT e.xid::text AS xid, e.stream_id::text AS stream_id, e."offset"::text AS "offset", s.project, s.path,
               e.xid < h.xmin AS settled,
-              CASE WHEN e.origin = $4 OR e.xid >= h.xmin THEN NULL ELSE e.json END AS json
+              CASE WHEN e.origin = $4 OR e.xid >= h.xmin OR NOT ($5::bigint[] IS NULL OR e.stream_id = ANY($5::bigint[]))
+                     OR (e.stream_id, e."offset") IN (SELECT * FROM unnest($6::bigint[], $7::bigint[]))
+                   THEN NULL ELSE e.json END AS json
        FROM tributary_events e JOIN tributary_streams s ON s.id = e.stream_id CROSS JOIN horizon h
        WHERE (e.xid, e.stream_id, e."offset") > ($1::xid8, $2::bigint, $3::bigint) AND e.origin <> ${historyOrigin}
        ORDER BY e.xid, e.stream_id, e."offset" LIMIT ${pageSize}`,
-        [from.xid, from.streamId, from.offset, options.origin],
+        [from.xid, from.streamId, from.offset, options.origin, interest.jsonFor ?? null, interest.knownStreams, interest.knownOffsets],
       ),
     );
     type Row = {

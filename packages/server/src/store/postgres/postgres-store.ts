@@ -19,7 +19,7 @@ import type {
 import { createLogger, type Logger } from "../../logger.ts";
 import { createCommitAnnouncer } from "./commit-announcer.ts";
 import { appendBatch } from "./batch-append.ts";
-import { createCommitTailer, type TailedEvent } from "./commit-tailer.ts";
+import { createCommitTailer, type TailedEvent, type TailerInterest } from "./commit-tailer.ts";
 import { createGroupCommit, type SentBatch } from "./group-commit.ts";
 import { asUnavailable, isConnectionFault } from "./connection-faults.ts";
 import { createNotificationListener } from "./notification-listener.ts";
@@ -46,6 +46,10 @@ type Row = {
 };
 
 const channel = "tributary_commits";
+/** Past this many streams known here, the tailer reads every other server's events with their JSON (naming the wanted ones would cost more). */
+const maxNamedStreams = 256;
+/** Held events (a forwarded append's answers) at most; past it they are dropped and read from the database. */
+const maxHeldEvents = 10_000;
 const retryable = new Set(["40001", "40P01"]);
 const slashes = "(length(path) - length(replace(path, '/', '')))";
 
@@ -61,7 +65,10 @@ const slashes = "(length(path) - length(replace(path, '/', '')))";
  *    The NOTIFY names the commits' stream ids; a server whose listeners want none of them (no live
  *    reader, no built-in state held, not the lease holder) does not read on it, and its idle read only
  *    moves its position. A server sends these only once it has heard of another server on the database
- *    (`peers` below): a lone server sends none. See commit-announcer.ts for the ordering rules.
+ *    (`peers` below): a lone server sends none. See commit-announcer.ts for the ordering rules. A read
+ *    fetches JSON only for the streams some listener here wants (while this server knows at most 256)
+ *    and not for events it holds already (a forwarded append's answer, `cluster.heard`): those it hands
+ *    on from what it holds, in the tailer's order.
  * 3. A 2xx answer means PostgreSQL committed (its own durability settings apply: fsync on by default).
  * 4. Connection trouble (a restart, an outage, a killed backend) never escapes as an unhandled error: every
  *    pooled client has an error listener while checked out, a broken one is discarded, and the failed
@@ -156,25 +163,63 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     },
   });
 
+  /** Stream ids by project and path, for the batch path; a stale one (deleted elsewhere) is noticed there. */
+  const streamIds = new Map<string, string>();
   // Other servers' streams by id, as the tailer found them: a notification names the streams it is about.
   const keysById = new Map<string, { project: string; path: string }>();
+  // Events another server committed that this one holds already (forwarded appends' answers, `heard`), by
+  // stream id and offset: the tailer reads them without their JSON and the feed takes them from here. An
+  // entry goes once the tailer has passed its offset in that stream (a late answer's, at the next read).
+  const held = new Map<string, Map<number, Committed>>();
+  let heldCount = 0;
+  /** What the tailer's next read needs JSON for: only the streams some listener wants, if there are few. */
+  function interest(): TailerInterest {
+    const knownStreams: string[] = [];
+    const knownOffsets: number[] = [];
+    for (const [id, events] of held) {
+      for (const offset of events.keys()) {
+        knownStreams.push(id);
+        knownOffsets.push(offset);
+      }
+    }
+    if (keysById.size + streamIds.size > maxNamedStreams) return { jsonFor: undefined, knownStreams, knownOffsets };
+    const jsonFor = new Set<string>();
+    for (const [id, { project, path }] of keysById) if (wanted(project, path)) jsonFor.add(id);
+    for (const [key, id] of streamIds) {
+      const [project, path] = key.split("\u0000") as [string, string];
+      if (!jsonFor.has(id) && wanted(project, path)) jsonFor.add(id);
+    }
+    return { jsonFor: [...jsonFor], knownStreams, knownOffsets };
+  }
   const tailer = createCommitTailer({
     pool,
     origin,
     logger,
+    interest,
     deliver: async (found: TailedEvent[]) => {
-      const byStream = new Map<string, TailedEvent[]>();
+      const byStream = new Map<string, (TailedEvent & { event?: StoredEvent })[]>();
       for (const item of found) {
         const key = `${item.project}\u0000${item.path}`;
         if (!keysById.has(item.streamId)) {
           if (keysById.size >= 100_000) keysById.clear();
           keysById.set(item.streamId, { project: item.project, path: item.path });
         }
+        const mine = item.json === null ? held.get(item.streamId)?.get(item.offset) : undefined;
         const list = byStream.get(key) ?? [];
-        list.push(item);
+        list.push(mine ? { ...item, json: mine.json, event: mine.event } : item);
         byStream.set(key, list);
       }
-      for (const items of byStream.values()) await announcer.remote(items[0]!.project, items[0]!.path, items);
+      for (const items of byStream.values()) {
+        const events = held.get(items[0]!.streamId);
+        if (events) {
+          const last = Math.max(...items.map((item) => item.offset));
+          for (const offset of events.keys()) if (offset <= last) events.delete(offset);
+          if (events.size === 0) held.delete(items[0]!.streamId);
+        }
+        await announcer.remote(items[0]!.project, items[0]!.path, items);
+      }
+      heldCount = 0;
+      for (const events of held.values()) heldCount += events.size;
     },
   });
   await tailer.start().catch((error) => {
@@ -296,9 +341,6 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     ]);
     if (rowCount === 0) throw new TributaryError("lease_lost", `This server no longer holds the '${fence.lease}' lease; the write was refused.`);
   }
-
-  /** Stream ids by project and path, for the batch path; a stale one (deleted elsewhere) is noticed there. */
-  const streamIds = new Map<string, string>();
 
   async function announceLocal(touched: Map<string, Committed[]>) {
     await Promise.all(
@@ -758,6 +800,20 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       },
       async leave(id) {
         await query("DELETE FROM tributary_servers WHERE id = $1", [id]);
+      },
+      heard(project, path, events) {
+        const id = streamIds.get(`${project}\u0000${path}`);
+        if (id === undefined || events.length === 0 || !wanted(project, path)) return;
+        if (heldCount + events.length > maxHeldEvents) {
+          held.clear();
+          heldCount = 0;
+        }
+        let known = held.get(id);
+        if (!known) held.set(id, (known = new Map()));
+        for (const item of events) {
+          if (!known.has(item.event.offset)) heldCount += 1;
+          known.set(item.event.offset, item);
+        }
       },
     },
 
