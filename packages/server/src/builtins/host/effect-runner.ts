@@ -29,6 +29,10 @@ interface Context {
  * 1. A side effect that throws becomes a `stream/error-occurred` event naming the built-in and the offset
  *    (never one about the built-in's own error event: that would loop; see `failureReport`).
  * 2. Streams with nothing queued hold no memory here: a stream's queue is dropped once it drains.
+ * 3. A stream's side effects start after the task that committed its events has run its microtasks, so
+ *    the appends' answers (written on those microtasks) go out before the side effects run, and the
+ *    side effects still run before the event loop reads another request: an append a side effect makes
+ *    (the breaker's `stream/paused`) is queued where it was when the side effects ran first.
  *
  * @example
  * const runner = createEffectRunner({ builtins, appender, logger, now });
@@ -38,7 +42,19 @@ interface Context {
 export function createEffectRunner(options: { builtins: readonly EffectsOf[]; appender: Appender; logger: Logger; now: () => number }) {
   const { builtins, appender, logger, now } = options;
   const queues = new Map<string, Promise<void>>();
-  const idle = Promise.resolve();
+  // Resolves once the current task has run its microtasks (see 3): a microtask that queues a tick runs
+  // in this task's microtask checkpoint, and Node runs the ticks queued there after the checkpoint, before
+  // the event loop moves on. One promise per task, shared by every stream's work queued in it.
+  let taskDone: Promise<void> | undefined;
+  const afterTask = (): Promise<void> =>
+    (taskDone ??= new Promise<void>((resolve) => {
+      queueMicrotask(() =>
+        process.nextTick(() => {
+          taskDone = undefined;
+          resolve();
+        }),
+      );
+    }));
   // One context per stream and built-in, reused across events (a child logger each showed up in the
   // append path's profile), held per stream in the host's order and built on first use: one look-up per
   // run of events instead of one per built-in. Bounded at about 10,000 contexts.
@@ -112,7 +128,7 @@ export function createEffectRunner(options: { builtins: readonly EffectsOf[]; ap
     const drop = () => {
       if (queues.get(key) === next) queues.delete(key);
     };
-    const next: Promise<void> = (queues.get(key) ?? idle).then(work).then(drop, (error: unknown) => {
+    const next: Promise<void> = (queues.get(key) ?? afterTask()).then(work).then(drop, (error: unknown) => {
       logger.error("a built-in side effect could not run", { project, path, error: String(error) });
       drop();
     });
