@@ -37,21 +37,37 @@ export const tributaryWire: Wire = {
   },
   livePath: (name) => `/api/streams${name}?live=true&afterOffset=end`,
   catchUpSsePath: (name) => `/api/streams${name}`,
-  async readJsonPages(http, name) {
-    let after = 0;
-    let bytes = 0;
-    for (let pages = 1; ; pages++) {
-      const response = await http.get(`/api/streams${name}?format=json&limit=10000&afterOffset=${after}`);
-      if (response.status !== 200) throw new Error(`JSON catch-up answered ${response.status}: ${response.body.slice(0, 200)}`);
-      bytes += response.body.length;
-      // Only the page's trailer is parsed: the figure is the server's rate, not a JSON parser's.
-      const trailer = /"nextAfterOffset":(\d+),"hasMore":(true|false)/.exec(response.body.slice(-200));
-      if (!trailer) throw new Error("a JSON page had no nextAfterOffset/hasMore trailer");
-      after = Number(trailer[1]);
-      if (trailer[2] === "false") return { bytes, events: after, pages };
-    }
-  },
+  readJsonPages: (http, name) => readTributaryJsonPages(http, name, tributaryJsonPageLimit),
 };
+
+/** Tributary's largest JSON page (`maxJsonPageEvents`, docs/http-api.md §4.5); 10,000 before 2 December 2026. */
+export const tributaryJsonPageLimit = 100_000;
+
+/**
+ * Tributary's wire reading JSON pages of `limit` events: for a probe comparing with a checkout whose
+ * largest page is smaller.
+ *
+ * @example
+ * const before = tributaryWireWithPageLimit(10_000);
+ */
+export function tributaryWireWithPageLimit(limit: number): Wire {
+  return { ...tributaryWire, readJsonPages: (http, name) => readTributaryJsonPages(http, name, limit) };
+}
+
+async function readTributaryJsonPages(http: HttpClient, name: string, limit: number): Promise<{ bytes: number; events: number | undefined; pages: number }> {
+  let after = 0;
+  let bytes = 0;
+  for (let pages = 1; ; pages++) {
+    const response = await http.get(`/api/streams${name}?format=json&limit=${limit}&afterOffset=${after}`);
+    if (response.status !== 200) throw new Error(`JSON catch-up answered ${response.status}: ${response.body.slice(0, 200)}`);
+    bytes += response.body.length;
+    // Only the page's trailer is parsed: the figure is the server's rate, not a JSON parser's.
+    const trailer = /"nextAfterOffset":(\d+),"hasMore":(true|false)/.exec(response.body.slice(-200));
+    if (!trailer) throw new Error("a JSON page had no nextAfterOffset/hasMore trailer");
+    after = Number(trailer[1]);
+    if (trailer[2] === "false") return { bytes, events: after, pages };
+  }
+}
 
 function expectDsAppended(response: HttpResponse): void {
   if (response.status !== 204 && response.status !== 200) throw new Error(`Durable Streams append answered ${response.status}: ${response.body.slice(0, 300)}`);

@@ -85,6 +85,12 @@ describe("reading a stream", () => {
       lastOffset: 11_000,
     });
     expect(await page("&limit=10000&afterOffset=end")).toEqual({ offsets: [], nextAfterOffset: 11_000, hasMore: false, lastOffset: 11_000 });
+    // Pages go up to 100,000 events: the whole stream in one, and a cut inside the eleventh piece.
+    expect(await page("&limit=100000")).toEqual({ offsets: range(1, 11_000), nextAfterOffset: 11_000, hasMore: false, lastOffset: 11_000 });
+    expect(await page("&limit=10500&afterOffset=1")).toEqual({ offsets: range(2, 10_501), nextAfterOffset: 10_501, hasMore: true, lastOffset: 11_000 });
+    expect((await fetch(`${server.url}/api/streams/read/large?format=json&limit=100001`)).status).toBe(400);
+    // A filtered page is built in memory and holds at most 10,000; the next page continues after it.
+    expect(await page("&limit=100000&types=n")).toEqual({ offsets: range(1, 10_000), nextAfterOffset: 10_000, hasMore: true, lastOffset: 11_000 });
     // A page read in one piece goes out whole, with its length; a larger one as it is read.
     const small = await fetch(`${server.url}/api/streams/read/large?format=json&limit=1000`);
     expect(Number(small.headers.get("content-length"))).toBe((await small.arrayBuffer()).byteLength);

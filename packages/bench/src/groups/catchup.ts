@@ -4,6 +4,7 @@ import { figureFrom, interleave, withSubjects, type BenchGroup } from "../group.
 import { FillTooSlowError, fillStream, readJsonCatchUp, readSseCatchUp } from "../scenarios/catch-up.ts";
 import { readProcessorCatchUp } from "../scenarios/processor-catch-up.ts";
 import { subjectIds, subjects } from "../subjects.ts";
+import { tributaryJsonPageLimit } from "../wire.ts";
 
 const figures = [
   { id: "catchup.sse", label: "Catch-up read over SSE", unit: "events/s", better: "higher", target: ratioAtLeast("ds-memory", 1) },
@@ -75,7 +76,7 @@ export const group: BenchGroup = {
       progress.done([...processor].map(([id, runs]) => `${id} ${n(Math.max(...runs))}/s`).join(", "));
 
       context.details.push(
-        `- **Catch-up**: a ${n(count)}-event stream (about 220 bytes an event; filled in batches of 1,000) read from its start, ${rounds} runs per server, interleaved. SSE: one GET (Tributary's finite SSE; the reference's \`live=sse\` until it has sent every event; the floor synthesises the frames from nothing), events counted by a byte scan as they arrive, nothing parsed. JSON pages: Tributary's \`format=json&limit=10000\` following \`nextAfterOffset\`; the reference's plain GETs following \`Stream-Next-Offset\` (${[...json].map(([id, runs]) => `${subjects[id].label} ${n(runs[0]!.pages)} pages`).join(", ")}); only each page's trailer or headers read. Processor catch-up: \`PullProcessorRuntime\` with a counting \`reduce\`, in the bench process, from \`start()\` until caught up (count checked); its reference column is the reference's JSON-page read (it has no processor runtime).`,
+        `- **Catch-up**: a ${n(count)}-event stream (about 220 bytes an event; filled in batches of 1,000) read from its start, ${rounds} runs per server, interleaved. SSE: one GET (Tributary's finite SSE; the reference's \`live=sse\` until it has sent every event; the floor synthesises the frames from nothing), events counted by a byte scan as they arrive, nothing parsed. JSON pages: Tributary's \`format=json&limit=${tributaryJsonPageLimit}\` following \`nextAfterOffset\`; the reference's plain GETs following \`Stream-Next-Offset\` (${[...json].map(([id, runs]) => `${subjects[id].label} ${n(runs[0]!.pages)} pages`).join(", ")}); only each page's trailer or headers read. Processor catch-up: \`PullProcessorRuntime\` with a counting \`reduce\`, in the bench process, from \`start()\` until caught up (count checked); its reference column is the reference's JSON-page read (it has no processor runtime).`,
       );
     });
   },

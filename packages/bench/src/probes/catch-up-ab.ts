@@ -3,10 +3,13 @@
  * beside the Durable Streams reference in memory. Starts three servers (the `server-child.ts` of another
  * checkout, e.g. main's, as "before"; this checkout's as "after"; the reference), fills the same stream
  * on each, then reads it whole A B C A B C … with the bench's own readers (JSON pages of 10,000, then
- * SSE; `processor`: the SDK's PullProcessorRuntime on JSON pages), and prints each server's median rate, its ratio to the reference, and its CPU per event (the median, each
+ * SSE; `processor`: the SDK's PullProcessorRuntime, which reads over SSE), and prints each server's median rate, its ratio to the reference, and its CPU per event (the median, each
  * round's, and the system part: the spread shows whether a difference holds).
  *
- * Usage: NODE_OPTIONS=--conditions=tributary-source node packages/bench/src/probes/catch-up-ab.ts <other checkout> [rounds=5] [events=200000] [json|sse|processor|both=json and sse]
+ * `before-limit` is the JSON page size asked of the other checkout (default: this checkout's largest,
+ * `tributaryJsonPageLimit`; 10000 for a checkout from before 2 December 2026).
+ *
+ * Usage: NODE_OPTIONS=--conditions=tributary-source node packages/bench/src/probes/catch-up-ab.ts <other checkout> [rounds=5] [events=200000] [json|sse|processor|both=json and sse] [before-limit]
  */
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,9 +17,9 @@ import { createProgress } from "../progress.ts";
 import { fillStream, readJsonCatchUp, readSseCatchUp } from "../scenarios/catch-up.ts";
 import { readProcessorCatchUp } from "../scenarios/processor-catch-up.ts";
 import { startServerProcess, type ServerProcess } from "../server-process.ts";
-import { durableStreamsWire, tributaryWire, type Wire } from "../wire.ts";
+import { durableStreamsWire, tributaryJsonPageLimit, tributaryWire, tributaryWireWithPageLimit, type Wire } from "../wire.ts";
 
-const [other, rounds = "5", events = "200000", which = "both"] = process.argv.slice(2);
+const [other, rounds = "5", events = "200000", which = "both", beforeLimit = String(tributaryJsonPageLimit)] = process.argv.slice(2);
 if (!other) throw new Error("usage: catch-up-ab.ts <other checkout> [rounds] [events] [json|sse|processor|both]");
 const count = Number(events);
 const name = "/probe/catch-up";
@@ -24,7 +27,11 @@ const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const progress = createProgress(1);
 
 const servers: { label: string; wire: Wire; server: ServerProcess }[] = [
-  { label: "before", wire: tributaryWire, server: await startServerProcess({ fsync: "normal", script: resolve(other, "packages/bench/src/server-child.ts") }) },
+  {
+    label: "before",
+    wire: tributaryWireWithPageLimit(Number(beforeLimit)),
+    server: await startServerProcess({ fsync: "normal", script: resolve(other, "packages/bench/src/server-child.ts") }),
+  },
   { label: "after", wire: tributaryWire, server: await startServerProcess({ fsync: "normal", script: here("../server-child.ts") }) },
   {
     label: "reference",
@@ -42,7 +49,7 @@ try {
     [
       "processor catch-up",
       async (url, wire) =>
-        wire === tributaryWire ? readProcessorCatchUp(url, { name, count }) : (await readJsonCatchUp(url, wire, { name, count })).eventsPerSecond,
+        wire.kind === "tributary" ? readProcessorCatchUp(url, { name, count }) : (await readJsonCatchUp(url, wire, { name, count })).eventsPerSecond,
     ],
   ];
   for (const [workload, read] of workloads) {

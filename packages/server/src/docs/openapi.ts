@@ -77,7 +77,7 @@ export function buildOpenApi(): Record<string, unknown> {
             { name: "beforeOffset", in: "query", required: false, description: "Exclusive upper bound: a number, start or end.", schema: { type: "string" } },
             { name: "live", in: "query", required: false, description: "Keep the connection open and send new events.", schema: { type: "boolean" } },
             { name: "format", in: "query", required: false, schema: { type: "string", enum: ["sse", "json", "ndjson"] } },
-            { name: "limit", in: "query", required: false, description: "Page size for format=json (1-10000, default 1000).", schema: { type: "integer" } },
+            { name: "limit", in: "query", required: false, description: "Page size for format=json (1-100000, default 1000).", schema: { type: "integer" } },
             {
               name: "types",
               in: "query",

@@ -71,10 +71,12 @@ async function read(c: AppContext) {
 
   if (format === "json") {
     if (live) throw new TributaryError("invalid_query", "live=true needs a streaming format: SSE (the default) or format=ndjson.");
-    const limit = parseLimit(c.req.query("limit"), 1000, 10_000);
+    const limit = parseLimit(c.req.query("limit"), 1000, maxJsonPageEvents);
     if (filter) {
       // A filtered page examines at most windowsPerPage windows; when it stops short, hasMore is true
       // and nextAfterOffset says where the next page continues, so a client sees progress on a rare match.
+      // A filtered page is built in memory, so it keeps the older, smaller bound.
+      const filteredLimit = Math.min(limit, maxFilteredJsonPageEvents);
       const end = Math.min(beforeOffset, lastOffset + 1);
       const pieces: Uint8Array[] = [];
       let covered = afterOffset;
@@ -86,9 +88,9 @@ async function read(c: AppContext) {
         format: "json",
         afterOffset,
         endOffset: end,
-        pageSize: limit,
+        pageSize: filteredLimit,
         window: limits.filterScanWindow,
-        maxEvents: limit,
+        maxEvents: filteredLimit,
         maxScanned: windowsPerPage * limits.filterScanWindow,
       })) {
         covered = page.coveredThrough;
@@ -145,6 +147,16 @@ async function remove(c: AppContext) {
 }
 
 const comma = Buffer.from(",");
+
+/**
+ * The largest JSON page (docs/http-api.md §4.5). An unfiltered page is streamed in pieces of 1,000
+ * events, each read on a turn of its own (read/json-page-body.ts), so its size costs the server neither
+ * memory nor fairness; what it saves is a client's round trips: a 200,000-event catch-up in 2 requests
+ * instead of 20 (packages/bench/README.md, "Where the time goes").
+ */
+export const maxJsonPageEvents = 100_000;
+/** The largest filtered JSON page: it is joined in memory before it is sent (a full one has `hasMore`). */
+const maxFilteredJsonPageEvents = 10_000;
 
 /** A filtered JSON page's body: the stored envelopes' bytes as the store joined them, between its head and its trailer. */
 function jsonPage(path: string, events: Uint8Array[], trailer: string): Buffer<ArrayBuffer> {
