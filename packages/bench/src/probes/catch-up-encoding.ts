@@ -92,6 +92,47 @@ const ssePieces =
     return parts.reduce((sum, part) => sum + part.length, 0);
   };
 
+// JSON pieces as the server reads them: the aggregate's ORDER BY (today) against none, with the order
+// checked by a second aggregate fed the same rows in the same pass (the offsets it joined).
+const jsonPiece = (order: string, check = "") =>
+  db.prepare(
+    `SELECT CAST(group_concat(json, ','${order}) AS BLOB) AS bytes, count(*) AS count, max(offset) AS last${check} FROM (SELECT offset, json ${range})`,
+  );
+const jsonOrdered = jsonPiece(" ORDER BY offset");
+const jsonUnordered = jsonPiece("");
+const jsonChecked = jsonPiece("", ", group_concat(offset) AS offsets");
+const jsonCheckedRelative = db.prepare(
+  `SELECT CAST(group_concat(json, ',') AS BLOB) AS bytes, count(*) AS count, max(offset) AS last, group_concat(offset - CAST(?2 AS INTEGER)) AS offsets FROM (SELECT offset, json FROM events WHERE stream_id = ?1 AND offset > ?2 AND offset < ?3 ORDER BY offset LIMIT ?4)`,
+);
+const oneTo = expectedOffsetsFrom1(1000);
+function expectedOffsetsFrom1(size: number) {
+  let text = "1";
+  const ends = [0, 1];
+  for (let o = 2; o <= size; o++) {
+    text += `,${o}`;
+    ends.push(text.length);
+  }
+  return { text, ends };
+}
+const expectedOffsets = (from: number, size: number) => {
+  let text = String(from);
+  for (let o = from + 1; o < from + size; o++) text += `,${o}`;
+  return text;
+};
+const jsonPieces =
+  (statement: StatementSync, check?: (page: { offsets?: string; last: number; count: number }, after: number) => void): Page =>
+  (after, size) => {
+    const parts: Uint8Array[] = [];
+    let last = after;
+    for (let read = 0; read < size; read += 1000) {
+      const page = statement.get(1, last, max, 1000) as { bytes: Uint8Array; last: number; count: number; offsets?: string };
+      check?.(page, last);
+      if (read > 0) parts.push(Buffer.from(","));
+      parts.push(page.bytes);
+      last = page.last;
+    }
+    return parts.reduce((sum, part) => sum + part.length, 0);
+  };
 const head = Buffer.from('{"streamPath":"/bench/catch-up","events":[');
 const tail = (last: number) => `],"nextAfterOffset":${last},"hasMore":true,"lastOffset":${count}}`;
 /** What `node:http` does with a string body: count its bytes, then encode it. */
@@ -130,6 +171,22 @@ const variants: [string, number, Page][] = [
       for (const [offset, json] of rowArrays.all(1, after, max, size) as unknown as [number, string][]) text += `id: ${offset}\ndata: ${json}\n\n`;
       return Buffer.from(text).length;
     },
+  ],
+  ["JSON pieces: BLOB, ORDER BY (today), 1000", 10_000, jsonPieces(jsonOrdered)],
+  ["JSON pieces: BLOB without ORDER BY (unchecked), 1000", 10_000, jsonPieces(jsonUnordered)],
+  [
+    "JSON pieces: BLOB without ORDER BY, offsets checked, 1000",
+    10_000,
+    jsonPieces(jsonChecked, (page, after) => {
+      if (page.offsets !== expectedOffsets(after + 1, page.count)) throw new Error("out of order");
+    }),
+  ],
+  [
+    "JSON pieces: BLOB without ORDER BY, offsets - after checked, 1000",
+    10_000,
+    jsonPieces(jsonCheckedRelative, (page) => {
+      if (page.offsets!.length !== oneTo.ends[page.count] || !oneTo.text.startsWith(page.offsets!)) throw new Error("out of order");
+    }),
   ],
   ["rows only (no encoding)", 10_000, (after, size) => rows.all(1, after, max, size).length],
   ["today: group_concat ORDER BY -> string", 10_000, textPage(today)],

@@ -22,6 +22,7 @@ import type {
 } from "../stream-store.ts";
 import { markedNamespaces } from "../mark-store.ts";
 import { sqliteFilterCondition } from "./filter-sql.ts";
+import { joinedInOffsetOrder, joinedPageSql, joinedPieceSize, prepareJoinedStatements, type JoinedPiece } from "./joined-pages.ts";
 import { sqliteSchema } from "./schema.ts";
 import { createSqliteDurableStreamMeta } from "./sqlite-durable-stream-meta.ts";
 import { createWriteQueue, type Transaction } from "./write-queue.ts";
@@ -336,14 +337,21 @@ export function createSqliteStore(options: SqliteStoreOptions): StreamStore {
       if (!row) return { bytes: noBytes, count: 0, lastOffset: undefined };
       const before = range.beforeOffset ?? Number.MAX_SAFE_INTEGER;
       const { sql, params } = sqliteFilterCondition(range.filter);
-      const statement = range.filter ? filtered(joinedPageSql(format, sql)) : statements[`readJoined_${format}`];
+      const joined = statements.joined[format];
+      const statement = range.filter ? filtered(joinedPageSql(format, sql)) : joined.ordered;
       // In pieces of at most joinedPieceSize events, each joined by SQLite (see joinedPieceSize).
       const pieces: Uint8Array[] = [];
       let count = 0;
       let last = range.afterOffset;
       while (count < range.limit) {
         const size = Math.min(joinedPieceSize, range.limit - count);
-        const piece = statement.get(row.id, last, before, ...params, size) as { bytes: Uint8Array | null; count: number; last: number | null };
+        let piece: JoinedPiece;
+        if (range.filter) piece = statement.get(row.id, last, before, ...params, size) as unknown as JoinedPiece;
+        else {
+          // Unsorted, then checked; the ordered statement only when the check fails (joined-pages.ts).
+          const checked = joined.checked.get(row.id, last, before, size) as unknown as JoinedPiece & { receipt: string | null };
+          piece = joinedInOffsetOrder(checked.receipt, checked.count) ? checked : (statement.get(row.id, last, before, size) as unknown as JoinedPiece);
+        }
         if (piece.count === 0) break;
         if (format === "json" && pieces.length > 0) pieces.push(comma);
         pieces.push(piece.bytes!);
@@ -437,32 +445,8 @@ export function createSqliteStore(options: SqliteStoreOptions): StreamStore {
 
 const slashes = "(length(path) - length(replace(path, '/', '')))";
 
-const joinedItems = {
-  sse: ["'id: ' || offset || char(10) || 'data: ' || json || char(10) || char(10)", "''"],
-  ndjson: ["json || char(10)", "''"],
-  json: ["json", "','"],
-} as const;
-
-/**
- * Events per SQLite call of `readEncoded`. The aggregate's `ORDER BY` sorts its input (SQLite does not
- * carry the subquery's order into it, and without the `ORDER BY` the order of `group_concat` is
- * arbitrary), and a sort past the page cache (2 MB by default) goes to temporary storage: a 10,000-event
- * page of ~200-byte events read as ten pieces of 1,000 costs less CPU than one piece
- * (probes/catch-up-encoding.ts).
- */
-const joinedPieceSize = 1000;
 const noBytes = new Uint8Array(0);
 const comma = Buffer.from(",");
-
-/**
- * One piece of a page joined into wire-format bytes by the database (a BLOB: node:sqlite hands over the
- * bytes without decoding them into a string, and they go to the socket as they are); `condition`
- * narrows it (a read filter).
- */
-function joinedPageSql(format: keyof typeof joinedItems, condition = ""): string {
-  const [item, separator] = joinedItems[format];
-  return `SELECT CAST(group_concat(${item}, ${separator} ORDER BY offset) AS BLOB) AS bytes, count(*) AS count, max(offset) AS last FROM (SELECT offset, json FROM events WHERE stream_id = ? AND offset > ? AND offset < ?${condition} ORDER BY offset LIMIT ?)`;
-}
 
 function prepareStatements(db: DatabaseSync) {
   return {
@@ -485,10 +469,7 @@ function prepareStatements(db: DatabaseSync) {
       "SELECT e.json FROM idempotency_keys k JOIN events e ON e.stream_id = k.stream_id AND e.offset = k.offset WHERE k.stream_id = ? AND k.key = ?",
     ),
     readRange: db.prepare("SELECT offset, json FROM events WHERE stream_id = ? AND offset > ? AND offset < ? ORDER BY offset LIMIT ?"),
-    ...(Object.fromEntries((["sse", "ndjson", "json"] as const).map((format) => [`readJoined_${format}`, db.prepare(joinedPageSql(format))])) as Record<
-      `readJoined_${"sse" | "ndjson" | "json"}`,
-      StatementSync
-    >),
+    joined: prepareJoinedStatements(db),
     listAll: db.prepare(`SELECT path, last_offset, created_at FROM streams WHERE project = ? AND path <> '/' AND ${slashes} <= ? ORDER BY path LIMIT ?`),
     listBelow: db.prepare(
       `SELECT path, last_offset, created_at FROM streams WHERE project = ? AND path >= ? AND path < ? AND ${slashes} <= ? ORDER BY path LIMIT ?`,
