@@ -92,6 +92,29 @@ describe("createEventsClient", () => {
     expect(await offsets({ path: "/client/nothing" })).toEqual([]);
   });
 
+  it("streams batches: the same events in the same order, in arrays that are never empty, bounded by the range", async () => {
+    const client = createEventsClient({ baseUrl: server.url });
+    // Offset 1 raises the breaker's limit; 3,000 more make a response of several pieces.
+    await client.append({ path: "/client/batches", event: { type: "circuit-breaker/configured", payload: { maxEvents: 1_000_000, windowSeconds: 1 } } });
+    for (let batch = 0; batch < 3; batch++) {
+      await client.appendBatch({ path: "/client/batches", events: Array.from({ length: 1000 }, (_, i) => ({ type: "n", payload: { n: batch * 1000 + i } })) });
+    }
+    const batches = async (options: Parameters<typeof client.streamBatches>[0]) => {
+      const read: StoredEvent[][] = [];
+      for await (const batch of client.streamBatches(options)) read.push(batch);
+      return read;
+    };
+    const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+    const whole = await batches({ path: "/client/batches" });
+    expect(whole.every((batch) => batch.length > 0)).toBe(true);
+    expect(whole.length).toBeGreaterThan(1);
+    expect(whole.flat().map((event) => event.offset)).toEqual(range(1, 3001));
+    expect((await collect(client.stream({ path: "/client/batches" }))).map((event) => event.offset)).toEqual(range(1, 3001));
+    expect((await batches({ path: "/client/batches", afterOffset: 1500, beforeOffset: 2501 })).flat().map((event) => event.offset)).toEqual(range(1501, 2500));
+    expect(await batches({ path: "/client/batches", afterOffset: "end" })).toEqual([]);
+    expect(() => client.streamBatches({ path: "/client/batches", offset: 1, afterOffset: 1 })).toThrow(/streamBatches: give offset or afterOffset, not both/);
+  });
+
   it("follows a live stream until its signal aborts", async () => {
     const client = createEventsClient({ baseUrl: server.url });
     await client.append({ path: "/client/live", event: { type: "before" } });

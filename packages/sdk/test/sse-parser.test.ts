@@ -60,6 +60,14 @@ describe("the SSE parser", () => {
     expect(messages).toEqual([{ event: "custom", data: "d", id: "5" }]);
   });
 
+  it("reads fields by name only: lines without a colon, empty values, and names that merely start like data or id", () => {
+    const { messages } = parse(["id:9\ndata\ndata:\ndata:x\n\ndat: no\nidx: no\ndatum: no\ndata: y\nid\n\n"]);
+    expect(messages).toEqual([
+      { event: "message", data: "\n\nx", id: "9" },
+      { event: "message", data: "y", id: "" },
+    ]);
+  });
+
   it("keeps a partial frame until it is completed, and reset() discards it", () => {
     const { messages, parser } = parse(["id: 1\ndata: par"]);
     expect(messages).toEqual([]);

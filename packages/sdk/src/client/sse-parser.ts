@@ -20,31 +20,57 @@ export interface SseMessage {
  */
 export function createSseParser(onMessage: (message: SseMessage) => void, onComment?: (text: string) => void) {
   let buffer = "";
-  let data: string[] = [];
+  // The data lines so far, joined with \n; undefined before the message's first one.
+  let data: string | undefined;
   let event = "";
   let lastId: string | undefined;
   let skipLeadingLf = false;
 
-  function line(text: string): void {
-    if (text === "") {
-      if (data.length > 0) onMessage({ event: event || "message", data: data.join("\n"), id: lastId });
-      data = [];
+  function field(name: string, value: string): void {
+    if (name === "data") data = data === undefined ? value : `${data}\n${value}`;
+    else if (name === "id") {
+      if (!value.includes("\u0000")) lastId = value;
+    } else if (name === "event") event = value;
+    // `retry` and unknown fields are ignored: reconnection timing is the reader's policy.
+  }
+
+  /** The line `text[start, end)`. The server's own lines (`id: `, `data: `) are read without slicing the field name. */
+  function line(text: string, start: number, end: number): void {
+    if (start === end) {
+      if (data !== undefined) onMessage({ event: event || "message", data, id: lastId });
+      data = undefined;
       event = "";
       return;
     }
-    if (text.charCodeAt(0) === 58 /* : */) {
-      onComment?.(text.slice(1).trimStart());
+    const first = text.charCodeAt(start);
+    if (first === 58 /* : */) {
+      onComment?.(text.slice(start + 1, end).trimStart());
       return;
     }
-    const colon = text.indexOf(":");
-    const field = colon === -1 ? text : text.slice(0, colon);
-    let value = colon === -1 ? "" : text.slice(colon + 1);
-    if (value.charCodeAt(0) === 32 /* space */) value = value.slice(1);
-    if (field === "data") data.push(value);
-    else if (field === "id") {
-      if (!value.includes("\u0000")) lastId = value;
-    } else if (field === "event") event = value;
-    // `retry` and unknown fields are ignored: reconnection timing is the reader's policy.
+    // "data:" and "id:" as character codes: the two fields of every frame the server sends.
+    let name: string;
+    let colon: number;
+    if (
+      first === 100 &&
+      text.charCodeAt(start + 1) === 97 &&
+      text.charCodeAt(start + 2) === 116 &&
+      text.charCodeAt(start + 3) === 97 &&
+      text.charCodeAt(start + 4) === 58 &&
+      start + 4 < end
+    ) {
+      name = "data";
+      colon = start + 4;
+    } else if (first === 105 && text.charCodeAt(start + 1) === 100 && text.charCodeAt(start + 2) === 58 && start + 2 < end) {
+      name = "id";
+      colon = start + 2;
+    } else {
+      colon = text.indexOf(":", start);
+      if (colon === -1 || colon >= end) colon = end;
+      name = text.slice(start, colon);
+    }
+    // One leading space of the value is dropped; no colon means an empty value.
+    const valueStart = colon + 1 < end && text.charCodeAt(colon + 1) === 32 ? colon + 2 : colon + 1;
+    field(name, valueStart < end ? text.slice(valueStart, end) : "");
   }
 
   return {
@@ -64,7 +90,7 @@ export function createSseParser(onMessage: (message: SseMessage) => void, onComm
         if (cr !== -1 && cr < start) cr = text.indexOf("\r", start);
         if (lf === -1 && cr === -1) break;
         const end = cr === -1 || (lf !== -1 && lf < cr) ? lf : cr;
-        line(text.slice(start, end));
+        line(text, start, end);
         if (end === cr) {
           if (end + 1 === text.length) {
             // A `\r` at the end of a chunk may be the first half of `\r\n`.
@@ -87,7 +113,7 @@ export function createSseParser(onMessage: (message: SseMessage) => void, onComm
     /** Discards a partial message (the connection ended mid-frame). */
     reset(): void {
       buffer = "";
-      data = [];
+      data = undefined;
       event = "";
       skipLeadingLf = false;
     },
