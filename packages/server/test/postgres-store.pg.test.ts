@@ -85,6 +85,51 @@ describe("PostgreSQL group commit and fences", () => {
     }
   });
 
+  it("batches concurrent appends to one stream from two servers, each server's turn in one transaction, offsets dense and as answered", async () => {
+    const url = await postgres.createDatabase();
+    const [a, b] = [await createPostgresStore({ connectionString: url }), await createPostgresStore({ connectionString: url })];
+    try {
+      await a.append({ project: "p", path: "/one", events: [{ type: "start", payload: {} }] });
+      await b.append({ project: "p", path: "/one", events: [{ type: "seen", payload: {} }] });
+      const appends = (store: typeof a, name: string) =>
+        Array.from({ length: 30 }, (_, i) =>
+          store.append({
+            project: "p",
+            path: "/one",
+            events: Array.from({ length: 1 + (i % 3) }, (_, k) => ({ type: `${name}-${i}-${k}`, payload: { text: 'quote " \\ \u2028 ü' } })),
+          }),
+        );
+      // Both servers' turns at once: their batch statements contend for the stream's row.
+      const results = await Promise.all([...appends(a, "a"), ...appends(b, "b")]);
+      const records = await a.read("p", "/one", { afterOffset: 0, limit: 1000 });
+      expect(records.map((record) => record.offset)).toEqual(Array.from({ length: 2 + 2 * 60 }, (_, i) => i + 1));
+      expect((await a.info("p", "/one"))!.lastOffset).toBe(122);
+      const stored = new Map(records.map((record) => [record.offset, record.json]));
+      for (const [index, result] of results.entries()) {
+        const name = index < 30 ? "a" : "b";
+        const i = index % 30;
+        expect(result.events.map(({ event }) => event.type)).toEqual(Array.from({ length: 1 + (i % 3) }, (_, k) => `${name}-${i}-${k}`));
+        // A request's events are consecutive, and each answer is the stored bytes.
+        const offsets = result.events.map(({ event }) => event.offset);
+        expect(offsets).toEqual(offsets.map((_, k) => offsets[0]! + k));
+        for (const { event, json } of result.events) {
+          expect(json).toBe(JSON.stringify(event));
+          expect(stored.get(event.offset)).toBe(json);
+        }
+      }
+      // Each server's 30 appends of one turn went as one batch statement (a failing batch would have been
+      // retried one request at a time, in 30 transactions).
+      const transactions = await postgres.query<{ count: string }>(
+        `SELECT count(DISTINCT e.xid)::text AS count FROM tributary_events e JOIN tributary_streams s ON s.id = e.stream_id WHERE s.path = '/one' AND e."offset" > 2`,
+        new URL(url).pathname.slice(1),
+      );
+      expect(transactions[0]!.count).toBe("2");
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it("appends to a stream another server deleted and re-created, on the new stream", async () => {
     const database = await postgres.createDatabase();
     const [a, b] = [await createPostgresStore({ connectionString: database }), await createPostgresStore({ connectionString: database })];
