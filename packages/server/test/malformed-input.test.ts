@@ -86,12 +86,14 @@ describe("malformed input gets a clear 4xx and never a 500", () => {
       ["/api/streams/deep/bare", deep],
       ["/api/streams/deep/batch", `{"events":[{"type":"x","metadata":{"m":${deep}}}]}`],
     ];
+    // The shortest body past the limit: 257 arrays, 514 characters.
+    appends.push(["/api/streams/deep/shortest", `${"[".repeat(maxJsonDepth + 1)}${"]".repeat(maxJsonDepth + 1)}`]);
     for (const [path, body] of appends) expectClientError(await raw("POST", path, body), 400, "invalid_json", new RegExp(`${maxJsonDepth}`));
     expectClientError(await raw("PUT", "/api/cursors/deep?consumer=c", `{"offset":${deep}}`), 400, "invalid_json", /deep/);
     expectClientError(await raw("PUT", "/api/secrets/DEEP", `{"value":${deep}}`), 400, "invalid_json", /deep/);
     expect((await raw("PUT", "/v1/stream/deep/ds", undefined, { "content-type": "application/json" })).status).toBe(201);
     expectClientError(await raw("POST", "/v1/stream/deep/ds", deep), 400, "invalid_json", /deep/);
-    for (const path of ["/deep/payload", "/deep/strict", "/deep/bare", "/deep/batch"]) expect(await readEvents(server.url, path)).toEqual([]);
+    for (const path of ["/deep/payload", "/deep/strict", "/deep/bare", "/deep/batch", "/deep/shortest"]) expect(await readEvents(server.url, path)).toEqual([]);
 
     // The deepest accepted payload: the body's outer object is one level, the payload another.
     const atLimit = JSON.parse(nested(maxJsonDepth - 2)) as unknown;

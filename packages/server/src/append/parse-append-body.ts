@@ -35,7 +35,7 @@ export function parseAppendBody(text: string, contentType: string, options: Pars
     const reason = text.trim() === "" ? "The body is empty" : `The body is not valid JSON (${(error as Error).message})`;
     return { events: [invalid(text, `${reason}; send a JSON event such as {"type":"hello-world"}.`, contentType, options)], batch: false };
   }
-  checkJsonDepth(value);
+  checkJsonDepth(value, text.length);
   const sizeChecked = withinEventLimit(text, options.maxEventBytes);
   if (isObject(value) && !("type" in value) && Array.isArray(value.events)) {
     if (value.events.length === 0) throw new TributaryError("invalid_event", "events must hold at least one event.");

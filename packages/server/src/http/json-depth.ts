@@ -10,13 +10,16 @@ export const maxJsonDepth = 256;
 /**
  * Refuses a parsed JSON body that nests deeper than `maxJsonDepth` with 400 `invalid_json`. It walks the
  * value with its own stack (no recursion), so the check itself cannot overflow, and costs one visit per value.
+ * Given the length of the text it was parsed from, it walks nothing when that text is too short to nest
+ * past the limit: every level takes an opening and a closing bracket, so it needs 2 × (limit + 1)
+ * characters (most append bodies are shorter).
  *
  * @example
  * const body = JSON.parse(text); // SyntaxError handled by the caller, as before
- * checkJsonDepth(body);
+ * checkJsonDepth(body, text.length);
  */
-export function checkJsonDepth(value: unknown): void {
-  if (typeof value !== "object" || value === null) return;
+export function checkJsonDepth(value: unknown, textLength = Number.POSITIVE_INFINITY): void {
+  if (textLength < 2 * (maxJsonDepth + 1) || typeof value !== "object" || value === null) return;
   const pending: { value: object; depth: number }[] = [{ value, depth: 1 }];
   while (pending.length > 0) {
     const { value: current, depth } = pending.pop()!;
