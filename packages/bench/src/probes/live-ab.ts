@@ -73,3 +73,11 @@ for (const [name, value] of medians)
 for (const [name, list] of cpus)
   console.log(`${name}: median server CPU ${medianBy(list, (value) => value).toFixed(0)} µs per round trip (${list.map((v) => v.toFixed(0)).join(", ")})`);
 for (const [name, value] of medians) if (name !== "after") console.log(`after / ${name}: ${(medians.get("after")! / value).toFixed(2)}×`);
+// Each round's own ratios to the floor (the servers of one round ran back to back, so a machine whose
+// speed drifts moves them less than it moves the medians).
+const floorP50s = p50s.get("floor")!;
+for (const [name, list] of p50s) {
+  if (name === "floor") continue;
+  const ratios = list.map((value, round) => value / floorP50s[round]!);
+  console.log(`${name} / floor per round: median ${medianBy(ratios, (value) => value).toFixed(2)}× (${ratios.map((ratio) => ratio.toFixed(2)).join(", ")})`);
+}

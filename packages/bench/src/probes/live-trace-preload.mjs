@@ -9,11 +9,16 @@
  *
  * LIVE_TRACE=1 NODE_OPTIONS="--conditions=tributary-source --import ./packages/bench/src/probes/live-trace-preload.mjs" \
  *   node packages/bench/src/probes/live-ab.ts [other checkout] 3 1500
+ *
+ * With `LIVE_TRACE_WINDOWS=<dir>` it also writes each round trip's windows there (request -> reader write,
+ * and last write -> next request), for `live-profile-windows.ts` to cut a CPU profile by (`PROFILE_DIR`).
  */
 import http from "node:http";
 import net from "node:net";
 import { performance } from "node:perf_hooks";
 import sqlite from "node:sqlite";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 
 if (process.env.BENCH_DATA_DIR && process.env.LIVE_TRACE) {
   const now = () => performance.now();
@@ -109,8 +114,24 @@ if (process.env.BENCH_DATA_DIR && process.env.LIVE_TRACE) {
     );
   };
 
+  // performance.now() (ms) to the monotonic clock V8's CPU profiles count in (µs).
+  const monotonicOffsetUs = Number(process.hrtime.bigint() / 1000n) - performance.now() * 1000;
+  const monotonicUs = (ms) => Math.round(ms * 1000 + monotonicOffsetUs);
+
   process.on("exit", () => {
     if (current) rows.push(current);
+    if (process.env.LIVE_TRACE_WINDOWS) {
+      // Each round trip's request -> reader write and its answer's end -> the next request, for
+      // live-profile-windows.ts to read a CPU profile of the same process by.
+      const windows = rows.slice(200).filter((row) => row.reader !== undefined && row.ended !== undefined && row.tailWall !== undefined);
+      writeFileSync(
+        join(process.env.LIVE_TRACE_WINDOWS, `windows-${process.pid}.json`),
+        JSON.stringify({
+          critical: windows.map((row) => [monotonicUs(row.request), monotonicUs(row.reader)]),
+          tail: windows.map((row) => [monotonicUs(row.lastWrite), monotonicUs(row.lastWrite + row.tailWall)]),
+        }),
+      );
+    }
     // The first 200 are the warm-up.
     const traced = rows.filter((row) => row.reader !== undefined && row.answer !== undefined).slice(200);
     const median = (of) => {
