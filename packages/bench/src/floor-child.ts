@@ -16,6 +16,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { announceServer } from "./child-ipc.ts";
+import { readBody } from "./read-body.ts";
 
 interface FloorStream {
   count: number;
@@ -54,15 +55,6 @@ function flush(): void {
     for (const reader of stream.readers) reader.write(bytes);
   }
   pending.clear();
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -5,7 +5,7 @@
  * BENCH_VARIANT: raw | raw-store | hono | hono-bodylimit | hono-store; raw-secured and raw-store-secured answer with
  * the server's security headers too (what they cost the server's writeHead).
  */
-import { createServer, type IncomingMessage } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
@@ -14,6 +14,7 @@ import { createSqliteStore } from "@tributary/server";
 import { securityHeaderEntries } from "../../../server/src/browser/security-headers.ts";
 import type { StreamPath } from "@tributary/protocol";
 import { announceServer } from "../child-ipc.ts";
+import { readBody } from "../read-body.ts";
 
 const variant = process.env.BENCH_VARIANT ?? "raw";
 const store = createSqliteStore({ dataDir: process.env.BENCH_DATA_DIR!, fsync: process.env.BENCH_FSYNC === "full" ? "full" : "normal" });
@@ -30,14 +31,6 @@ async function handle(path: string, body: string): Promise<string> {
   const result = await store.append({ project: "default", path: path as StreamPath, events: [{ type: input.type, payload: input.payload ?? {} }] });
   return result.events[0]!.json;
 }
-
-const readBody = (req: IncomingMessage) =>
-  new Promise<string>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
 
 let url: string;
 let close: () => Promise<void>;

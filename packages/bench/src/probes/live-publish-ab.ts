@@ -17,6 +17,7 @@ import { createServer, type Server } from "node:http";
 import { connect, type AddressInfo, type Socket } from "node:net";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { liveReadOptions } from "./live-read-options.ts";
 
 const [other, rounds = "5", count = "20000"] = process.argv.slice(2);
 if (!other) throw new Error("usage: live-publish-ab.ts <other checkout> [rounds] [count]");
@@ -49,20 +50,7 @@ async function startSide(checkout: string): Promise<Side> {
   const server: Server = createServer((_req, res) => {
     res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache, no-transform", connection: "keep-alive" });
     res.flushHeaders();
-    writeStream(res, {
-      store,
-      hub,
-      project: "probe",
-      path: "/probe/live",
-      format: "sse",
-      afterOffset: 0,
-      beforeOffset: Number.POSITIVE_INFINITY,
-      live: true,
-      filterScanWindow: 10_000,
-      maxBufferedBytes: 64 * 1024 * 1024,
-      pageSize: 1000,
-      logger,
-    });
+    writeStream(res, liveReadOptions({ store, hub, logger, project: "probe", path: "/probe/live", afterOffset: 0 }));
   });
   await new Promise<void>((resolveListen) => server.listen(0, "127.0.0.1", resolveListen));
   const { port } = server.address() as AddressInfo;

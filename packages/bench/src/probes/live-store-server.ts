@@ -10,7 +10,7 @@
  *
  * Used by `live-ab.ts --store`; started by `startServerProcess` with this script.
  */
-import { createServer, type IncomingMessage } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { StreamPath } from "@tributary/protocol";
 import { createLiveHub } from "../../../server/src/live/live-hub.ts";
@@ -18,20 +18,14 @@ import { writeStream } from "../../../server/src/live/stream-writer.ts";
 import { createLogger } from "../../../server/src/logger.ts";
 import { createSqliteStore } from "../../../server/src/store/sqlite/sqlite-store.ts";
 import { announceServer } from "../child-ipc.ts";
+import { readBody } from "../read-body.ts";
+import { liveReadOptions } from "./live-read-options.ts";
 
 const store = createSqliteStore({ dataDir: process.env.BENCH_DATA_DIR!, fsync: process.env.BENCH_FSYNC === "full" ? "full" : "normal" });
 const hub = createLiveHub({ heartbeatMs: 15_000, gather: "task" });
 store.onCommit(hub.publish, hub.wants);
 const logger = createLogger({ level: "warn" });
 const project = "default";
-
-const readBody = (req: IncomingMessage) =>
-  new Promise<string>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
 
 const server = createServer((req, res) => {
   const path = req.url!.slice("/api/streams".length).split("?")[0]! as StreamPath;
@@ -51,20 +45,7 @@ const server = createServer((req, res) => {
   void store.info(project, path).then((info) => {
     res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache, no-transform", connection: "keep-alive" });
     res.flushHeaders();
-    writeStream(res, {
-      store,
-      hub,
-      project,
-      path,
-      format: "sse",
-      afterOffset: info?.lastOffset ?? 0,
-      beforeOffset: Number.POSITIVE_INFINITY,
-      live: true,
-      filterScanWindow: 10_000,
-      maxBufferedBytes: 64 * 1024 * 1024,
-      pageSize: 1000,
-      logger,
-    });
+    writeStream(res, liveReadOptions({ store, hub, logger, project, path, afterOffset: info?.lastOffset ?? 0 }));
   });
 });
 server.keepAliveTimeout = 65_000;
