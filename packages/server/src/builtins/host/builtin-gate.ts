@@ -65,6 +65,8 @@ export function createBuiltinGate(options: {
   // The built-ins whose tentative state the gate reads (6): its own gates, and the project-wide ones of 4 and 5.
   const asked = builtins.flatMap((builtin, index) => (builtin.gate || builtin.gateSeesProject || builtin.admitFork ? [{ builtin, index }] : []));
   const noProjectStates: (readonly unknown[] | undefined)[] = builtins.map(() => undefined);
+  // The built-ins whose gate may ask for the project's other streams (4): looked at per append, so found once here.
+  const projectWide = builtins.filter((builtin) => builtin.resumes && builtin.gateSeesProject);
 
   const keyOf = (project: string, path: string) => `${project}\u0000${path}`;
 
@@ -166,8 +168,9 @@ export function createBuiltinGate(options: {
       const key = keyOf(project, path);
       const wants = (builtin: Builtin<any>) => events.some((event) => builtin.gateSeesProject?.(event));
       // Most appends configure nothing a project-wide gate counts: no other stream is looked at.
-      const others = marks && builtins.some((builtin) => builtin.resumes && wants(builtin)) ? await projectStatesFor(project, path, wants) : noProjectStates;
-      const committed = await states.load(project, path);
+      const others = marks && projectWide.some(wants) ? await projectStatesFor(project, path, wants) : noProjectStates;
+      // A held stream's state without waiting for a promise (most appends); a stream not held is loaded.
+      const committed = states.held(project, path) ?? (await states.load(project, path));
       // A copy: the committed array is folded in place as commits land (it may include this append by the time it is read again).
       const base = tentatives.get(key) ?? { states: committed.states.slice(), unfolded: undefined, offset: committed.offset, inFlight: 0 };
       tentatives.set(key, judge(project, path, events, base, others));

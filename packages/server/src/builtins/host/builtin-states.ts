@@ -210,6 +210,12 @@ export function createBuiltinStates(options: {
       else apply(batch.project, batch.path, entry, committed);
     },
 
+    /** A stream's state if it is held and loaded (what `load` would resolve with), else undefined. */
+    held(project: string, path: string): StreamStates | undefined {
+      const entry = entries.get(keyOf(project, path));
+      return entry && !entry.loading ? entry : undefined;
+    },
+
     /** Whether a stream's state is held (loaded or loading). */
     holds(project: string, path: string): boolean {
       return entries.has(keyOf(project, path));
