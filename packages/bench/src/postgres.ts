@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { startPrivatePostgres, type PrivatePostgres } from "../../server/test/support/postgres.ts";
 
 export type { PrivatePostgres };
@@ -19,4 +19,24 @@ export async function startBenchPostgres(): Promise<PrivatePostgres | string> {
   } catch (error) {
     return `a private PostgreSQL cluster did not start: ${(error as Error).message.split("\n")[0]}`;
   }
+}
+
+/**
+ * CPU ticks (1/100 s, user + system) of every PostgreSQL process that `pg_stat_activity` lists (backends
+ * and background processes), from /proc: the difference of two calls is the database's CPU meanwhile.
+ *
+ * @example
+ * const before = await postgresCpuTicks(postgres);
+ */
+export async function postgresCpuTicks(postgres: PrivatePostgres): Promise<number> {
+  let ticks = 0;
+  for (const { pid } of await postgres.query<{ pid: number }>("SELECT pid FROM pg_stat_activity")) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ticks;
 }

@@ -11,7 +11,9 @@
  *   NODE_OPTIONS=--conditions=tributary-source node packages/bench/src/scale-out.ts [--seconds 8] [--rounds 3] [--restarts 3] [--synchronous-commit off]
  *
  * `--setups postgres,postgres-3` and `--workloads one-stream` pick some of them; `--profile DIR` writes a V8
- * CPU profile of every server process there. The setups and the measurement are shared with the bench's
+ * CPU profile of every server process there. `postgres-capped` and `postgres-3-capped` are the same with
+ * every server process capped at `BENCH_SERVER_CAP` of a core (0.3 by default; cgroup v1, as root: where
+ * that is not possible they are left out and the report says why). The setups and the measurement are shared with the bench's
  * scale-out group (scenarios/scale-out.ts).
  *
  * `--synchronous-commit off` sets it on every PostgreSQL database of the run (`ALTER DATABASE`), the
@@ -22,7 +24,7 @@ import { parseArgs } from "node:util";
 import { createHttpClient } from "./http-client.ts";
 import { startPrivatePostgres } from "../../server/test/support/postgres.ts";
 import { createProgress } from "./progress.ts";
-import { measureScaleOut, scaleOutClients, scaleOutSetups, scaleOutWorkloads, startScaleOutServers } from "./scenarios/scale-out.ts";
+import { measureScaleOut, scaleOutClients, scaleOutSetups, scaleOutWorkloads, startScaleOutServers, whyNotCapped } from "./scenarios/scale-out.ts";
 import type { ServerProcess } from "./server-process.ts";
 
 const { values } = parseArgs({
@@ -31,7 +33,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "3" },
     restarts: { type: "string", default: "3" },
     "synchronous-commit": { type: "string", default: "on" },
-    /** Only these setups (comma-separated ids: sqlite, postgres, postgres-3) and workloads (one-stream, 32-streams). */
+    /** Only these setups (comma-separated ids: sqlite, postgres, postgres-3, postgres-capped, postgres-3-capped) and workloads (one-stream, 32-streams). */
     setups: { type: "string" },
     workloads: { type: "string" },
     /** A V8 CPU profile of every server process, written here. */
@@ -45,7 +47,8 @@ const rounds = Number(values.rounds);
 const restarts = Number(values.restarts);
 const clients = scaleOutClients;
 const pick = <T extends { id: string }>(all: readonly T[], list: string | undefined) => (list ? all.filter((item) => list.split(",").includes(item.id)) : all);
-const setups = pick(scaleOutSetups, values.setups);
+const notCapped = whyNotCapped();
+const setups = pick(scaleOutSetups, values.setups).filter((setup) => !setup.capped || notCapped === undefined);
 const workloads = pick(scaleOutWorkloads, values.workloads);
 
 // fsync on (the bench's own cluster, like the tests', runs with it off): these are the durable figures.
@@ -54,6 +57,7 @@ const progress = createProgress(rounds * setups.length * workloads.length + rest
 
 const figures = new Map<string, number[]>();
 const cpuPerAppend = new Map<string, number[]>();
+const coresPerServer = new Map<string, number[][]>();
 const loadAtStart = loadavg()[0]!.toFixed(1);
 try {
   for (let round = 1; round <= rounds; round++) {
@@ -62,7 +66,11 @@ try {
         progress.step(`round ${round}: ${workload.name}, ${setup.name}`);
         const servers = await startScaleOutServers(setup, postgres, { synchronousCommit, profileDir: values.profile });
         try {
-          const { perSecond, cpuMsPerAppend } = await measureScaleOut(servers, {
+          const {
+            perSecond,
+            cpuMsPerAppend,
+            coresPerServer: cores,
+          } = await measureScaleOut(servers, {
             streamPerClient: workload.streamPerClient,
             name: `/bench/scale-${round}`,
             durationMs,
@@ -72,7 +80,10 @@ try {
           const key = `${workload.name} | ${setup.name}`;
           figures.set(key, [...(figures.get(key) ?? []), perSecond]);
           cpuPerAppend.set(key, [...(cpuPerAppend.get(key) ?? []), cpuMsPerAppend]);
-          progress.done(`${Math.round(perSecond).toLocaleString("en-US")} appends/s, ${cpuMsPerAppend.toFixed(2)} server CPU ms per append`);
+          coresPerServer.set(key, [...(coresPerServer.get(key) ?? []), cores]);
+          progress.done(
+            `${Math.round(perSecond).toLocaleString("en-US")} appends/s, ${cpuMsPerAppend.toFixed(2)} server CPU ms per append, servers at ${cores.map((each) => each.toFixed(2)).join(" / ")} of a core`,
+          );
         } finally {
           for (const server of servers) await server.close();
         }
@@ -101,13 +112,20 @@ try {
     `${clients} closed-loop clients, one event per request, ${durationMs / 1000} s measured after 2 s warm-up, ${rounds} interleaved rounds: median (min–max) appends/s.`,
     "",
   );
-  lines.push("| workload | setup | appends/s | server CPU ms per append |", "|---|---|---|---|");
+  if (notCapped !== undefined) lines.push(`The capped setups were not measured: ${notCapped}.`, "");
+  lines.push("| workload | setup | appends/s | server CPU ms per append | each server's CPU, cores (median run) |", "|---|---|---|---|---|");
   for (const [key, runs] of figures) {
     const sorted = [...runs].sort((a, b) => a - b);
     const median = sorted[Math.floor(sorted.length / 2)]!;
     const cpu = [...cpuPerAppend.get(key)!].sort((a, b) => a - b);
     const [workload, setup] = key.split(" | ");
-    lines.push(`| ${workload} | ${setup} | ${fmt(median)} (${fmt(sorted[0]!)}–${fmt(sorted.at(-1)!)}) | ${cpu[Math.floor(cpu.length / 2)]!.toFixed(2)} |`);
+    const cores = coresPerServer
+      .get(key)!
+      [runs.indexOf(median)]!.map((each) => each.toFixed(2))
+      .join(" / ");
+    lines.push(
+      `| ${workload} | ${setup} | ${fmt(median)} (${fmt(sorted[0]!)}–${fmt(sorted.at(-1)!)}) | ${cpu[Math.floor(cpu.length / 2)]!.toFixed(2)} | ${cores} |`,
+    );
   }
   lines.push("", "Restart recovery (3 servers, 12 clients appending to their own streams, `pg_ctl -m fast restart`):", "");
   lines.push("| trial | restart took | each server accepted appends again after | refused (503) | other answers |", "|---|---|---|---|---|");

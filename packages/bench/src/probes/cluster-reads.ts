@@ -9,13 +9,14 @@
  *
  * Usage: NODE_OPTIONS=--conditions=tributary-source node packages/bench/src/probes/cluster-reads.ts [--streams] [--seconds 5]
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { createPostgresStore, startServer } from "@tributary/server";
 import { startPrivatePostgres } from "../../../server/test/support/postgres.ts";
+import { postgresCpuTicks } from "../postgres.ts";
 import { createProgress } from "../progress.ts";
 import { measureAppendThroughput } from "../scenarios/append-throughput.ts";
 import { tributaryWire } from "../wire.ts";
@@ -55,18 +56,7 @@ try {
     const store = await createPostgresStore({ connectionString: url });
     servers.push(await startServer({ port: 0, dataDir, logLevel: "warn", store, cluster: { secret: "probe-cluster-secret-0123456789" } }));
   }
-  const postgresTicks = async () => {
-    let ticks = 0;
-    for (const { pid } of await postgres.query<{ pid: number }>("SELECT pid FROM pg_stat_activity")) {
-      try {
-        const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-        ticks += Number(fields[11]) + Number(fields[12]);
-      } catch {
-        // gone meanwhile
-      }
-    }
-    return ticks;
-  };
+  const postgresTicks = () => postgresCpuTicks(postgres);
   const progress = createProgress(1);
   progress.step(`three servers, ${values.streams ? "32 streams" : "one stream"}`);
   const warmupMs = 2000;

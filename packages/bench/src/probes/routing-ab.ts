@@ -7,10 +7,10 @@
  *
  * Usage: NODE_OPTIONS=--conditions=tributary-source node packages/bench/src/probes/routing-ab.ts [--rounds 3] [--seconds 5] [--workloads one-stream,32-streams] [--modes on,off,one]
  */
-import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { startPrivatePostgres } from "../../../server/test/support/postgres.ts";
+import { postgresCpuTicks } from "../postgres.ts";
 import { createProgress } from "../progress.ts";
 import { measureScaleOut, scaleOutSetups, scaleOutWorkloads, startScaleOutServers } from "../scenarios/scale-out.ts";
 
@@ -32,19 +32,7 @@ if (modes.some((mode) => !["on", "off", "one"].includes(mode))) throw new Error(
 
 const postgres = await startPrivatePostgres({ fsync: true });
 const progress = createProgress(rounds * workloads.length * modes.length);
-/** CPU ticks (1/100 s) of every PostgreSQL process that pg_stat_activity lists. */
-const postgresTicks = async () => {
-  let ticks = 0;
-  for (const { pid } of await postgres.query<{ pid: number }>("SELECT pid FROM pg_stat_activity")) {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return ticks;
-};
+const postgresTicks = () => postgresCpuTicks(postgres);
 const rows: string[] = [];
 try {
   for (let round = 1; round <= rounds; round++) {
