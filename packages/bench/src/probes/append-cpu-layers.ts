@@ -43,7 +43,8 @@ function layerOf(thread: string, stack: string[]): string {
   }
   if (js.includes("packages/server/src/store/")) return "the store (our SQLite store and write queue; SQLite under it)";
   if (js.includes("append-floor-server")) return "the floor's handler";
-  if (js.includes("packages/")) return "our code above the store (route, middleware, gate, built-ins)";
+  if (js.includes("packages/server/src/") || js.includes("packages/protocol/src/")) return "our code above the store (route, middleware, gate, built-ins)";
+  if (js.includes("packages/")) return `the bench's code in the server process (${/packages\/(\S+?):\d/.exec(js)?.[1] ?? "?"})`;
   if (js.includes("node_modules/hono/") || js.includes("node_modules/@hono/")) return "Hono and its Node adapter";
   if (js.includes("node_modules/")) return `npm: ${js.split("node_modules/")[1]!.split("/")[0]}`;
   const module = /node:(\S+?):\d/.exec(js)?.[1] ?? "other";
@@ -106,6 +107,8 @@ for (const variant of variants) {
   } finally {
     await server.close();
     rmSync(data, { force: true });
+    // --perf-basic-prof's symbol map, which V8 leaves behind.
+    rmSync(`/tmp/perf-${server.pid}.map`, { force: true });
   }
 }
 rmSync(dir, { recursive: true, force: true });
