@@ -126,14 +126,15 @@ export const group: BenchGroup = {
           const setup = scaleOutSetups.find((each) => each.id === id)!;
           (setup.capped ? capped : shared).values[columnOf(id)] = spreadOf(list.map((run) => run.perSecond));
         }
-        // At the cap, the servers were the limit, which is what the row asks about; below it (a busy
-        // machine gave them less), the machine was, and the row says so next to its value.
+        // At the cap, the servers were the limit, which is what the row asks about; a server below it was
+        // held back by something else (a busy machine, the database's flushes, or on one stream the owner
+        // every forwarded append waits for), and the row says so next to its value.
         const belowCap = setups
           .filter((setup) => setup.capped)
           .flatMap((setup) => runs.get(setup.id)!.flatMap((run) => run.coresPerServer))
           .filter((cores) => cores < 0.85 * scaleOutCapCores);
         if (belowCap.length > 0)
-          capped.caveat = `${capped.caveat}; servers ran below their cap in some runs (down to ${Math.min(...belowCap).toFixed(2)} core): the machine, not the servers, was then the limit`;
+          capped.caveat = `${capped.caveat}; servers ran below their cap in some runs (down to ${Math.min(...belowCap).toFixed(2)} core): something else was then the limit (a busy machine, the database's flushes, or the stream's owner)`;
         results.set(`scale-out.${workload.id}`, shared);
         if (notCapped !== undefined) results.set(`scale-out.${workload.id}-capped`, { notMeasured: `the servers' CPU cannot be capped here: ${notCapped}` });
         else if (typeof postgres !== "string") results.set(`scale-out.${workload.id}-capped`, capped);
