@@ -77,6 +77,20 @@ export async function createIsolateInstance(
   const budgetNs = limits.cpuMs * 1e6;
   const backstopMs = wallBackstopMs(limits.cpuMs);
   const isolateNs = () => Number(isolate.cpuTime);
+  /**
+   * A reading of the thread's CPU clock and the wall clock together, refreshed at the start of a run when it
+   * is older than a tenth of the limit, so most runs read no thread clock. A run's CPU time is then at least
+   * the thread's CPU time since the reading less the wall time from the reading to the run's start (which
+   * bounds what the host did on this thread meanwhile): a bound at most a tenth of the limit too lenient.
+   */
+  const staleMs = limits.cpuMs / 10;
+  let reading = { wallMs: performance.now(), threadNs: threadNs() };
+  const readingFor = (startMs: number) => {
+    if (startMs - reading.wallMs > staleMs) reading = { wallMs: startMs, threadNs: threadNs() };
+    return reading;
+  };
+  /** The CPU time of a run that started at `startMs` (performance.now()) with the reading `at`, from below. */
+  const runCpuNs = (at: { wallMs: number; threadNs: number }, startMs: number) => Math.max(0, threadNs() - at.threadNs - (startMs - at.wallMs) * 1e6);
   const overCpu = (): CallResult & { ok: false } => {
     dispose("cpu");
     return { ok: false, kind: "cpu", message: describe("cpu", limits) };
@@ -126,12 +140,13 @@ export async function createIsolateInstance(
     running = owner;
     const call = owner === undefined ? undefined : calls.get(owner);
     const before = call?.cpuNs ?? 0;
+    const startMs = performance.now();
+    const at = readingFor(startMs);
     const isolateAt = isolateNs();
-    const threadAt = threadNs();
     /** The call's CPU time with this run: the run's isolate time, or its thread CPU time where that decides. */
     const used = () => {
       const run = isolateNs() - isolateAt;
-      return before + (before + run <= budgetNs ? run : threadNs() - threadAt);
+      return before + (before + run <= budgetNs ? run : Math.min(run, runCpuNs(at, startMs)));
     };
     try {
       work();
@@ -232,9 +247,10 @@ export async function createIsolateInstance(
   /** Runs one synchronous call, judged by the CPU time it used. */
   function callSync(run: () => CallResult): CallResult {
     if (disposedFor) return { ok: false, kind: "crashed", message: "the processor's isolate was stopped" };
+    const startMs = performance.now();
+    const at = readingFor(startMs);
     const isolateAt = isolateNs();
-    const threadAt = threadNs();
-    const used = () => (isolateNs() - isolateAt <= budgetNs ? 0 : threadNs() - threadAt);
+    const used = () => (isolateNs() - isolateAt <= budgetNs ? 0 : runCpuNs(at, startMs));
     try {
       const result = run();
       return used() > budgetNs ? overCpu() : result;
