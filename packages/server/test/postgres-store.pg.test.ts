@@ -384,14 +384,15 @@ describe("PostgreSQL commit feed: what it does not read again", () => {
    * replaced), of the store that was created last: its origin, the reads' fourth parameter, is the highest.
    */
   function spyOnTailerReads() {
-    type Read = { origin: number; rows: { path: string; settled: boolean; json: string | null }[] };
+    type Read = { origin: number; knownOffsets: number[]; rows: { path: string; settled: boolean; json: string | null }[] };
     const reads: Read[] = [];
     const prototype = pg.Pool.prototype as unknown as { query: (...args: unknown[]) => Promise<unknown> };
     const original = prototype.query;
     prototype.query = async function (this: unknown, ...args: unknown[]) {
       const result = (await original.apply(this, args)) as { rows: Read["rows"] };
       const config = args[0] as { text?: string; values?: unknown[] } | string;
-      if (typeof config !== "string" && config.text?.includes("horizon AS MATERIALIZED")) reads.push({ origin: Number(config.values![3]), rows: result.rows });
+      if (typeof config !== "string" && config.text?.includes("horizon AS MATERIALIZED"))
+        reads.push({ origin: Number(config.values![3]), knownOffsets: config.values![6] as number[], rows: result.rows });
       return result;
     };
     return {
@@ -399,6 +400,8 @@ describe("PostgreSQL commit feed: what it does not read again", () => {
         const last = Math.max(...reads.map((read) => read.origin));
         return reads.filter((read) => read.origin === last).flatMap((read) => read.rows.filter((row) => row.settled && row.path === path));
       },
+      /** Whether a read has been answered that named these offsets as held (so it sent no JSON for them). */
+      knew: (offsets: number[]) => reads.some((read) => offsets.every((offset) => read.knownOffsets.includes(offset))),
       restore: () => (prototype.query = original),
     };
   }
@@ -430,6 +433,10 @@ describe("PostgreSQL commit feed: what it does not read again", () => {
       });
       const other = await a.append({ project: "p", path: "/held", events: [{ type: "n", payload: { n: 3 } }] });
       b.cluster!.heard("p", "/held", answer.events);
+      // A read already sent may not name them yet; the blocker ends only once one that does has been answered
+      // (held back, the tailer reads again every few ms).
+      const heldOffsets = answer.events.map((item) => item.event.offset);
+      await waitFor(() => spy.knew(heldOffsets), "b's tailer to read with the answer held");
       await blocker.query("COMMIT");
       await waitFor(() => heard.flatMap((batch) => batch.events).some((item) => item.event.offset === 4), "b to hear offset 4");
       const events = heard.flatMap((batch) => batch.events).slice(1);

@@ -41,13 +41,18 @@ describe("a stream of 100,000 events", () => {
     expect(await page.locator(".event-count").innerText()).toContain(`${lastOffset.toLocaleString("en-US")} events`);
     expect(await rowCount(page)).toBeLessThan(100);
 
-    // Scroll to the top again and again: each time an older page is loaded in front.
+    // Scroll to the top again and again: each time an older page is loaded in front. Like a user, keep scrolling up
+    // until older rows show: a scroll that arrives while the previous page is still loading sees the rows it already
+    // had, and when that page lands the view stays on the row the user was reading, with the new rows above it.
     let oldest = Math.min(...(await loadedOffsets(page)));
     for (let step = 0; step < 4; step++) {
-      await page.locator(".event-list").evaluate((list) => (list.scrollTop = 0));
       await page.waitForFunction(
-        (before) => [...document.querySelectorAll<HTMLElement>(".event-row")].some((row) => Number(row.dataset.offset) < before - 100),
+        (before) => {
+          document.querySelector(".event-list")!.scrollTop = 0;
+          return [...document.querySelectorAll<HTMLElement>(".event-row")].some((row) => Number(row.dataset.offset) < before - 100);
+        },
         oldest,
+        { polling: 200 },
       );
       oldest = Math.min(...(await loadedOffsets(page)));
       expect(await rowCount(page)).toBeLessThan(100);
