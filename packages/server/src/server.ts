@@ -243,6 +243,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
           server.closeAllConnections();
         });
         await builtins.close();
+        await states.close();
         await outbound.close();
         await lease.stop();
         for (const stop of unsubscribe) stop();

@@ -140,8 +140,16 @@ export function createBuiltinStates(options: {
     return undefined;
   }
 
+  /** Set by `close`: no load starts, and one under way stops at its next read. */
+  let closed = false;
+  const loads = new Set<Promise<void>>();
+  const stopIfClosed = () => {
+    if (closed) throw new Error("the built-ins' state was closed (the server is shutting down)");
+  };
+
   function load(project: string, path: StreamPath): Promise<StreamStates> {
     const key = keyOf(project, path);
+    if (closed) return Promise.reject(new Error("the built-ins' state was closed (the server is shutting down)"));
     const existing = entries.get(key);
     if (existing) return existing.loading ? existing.loading.then(() => existing) : Promise.resolve(existing);
     const entry: Entry = {
@@ -155,18 +163,21 @@ export function createBuiltinStates(options: {
     entries.set(key, entry);
     entry.loading = (async () => {
       const start = await startingPoint(project, path);
+      stopIfClosed();
       if (start) {
         entry.offset = entry.snapshotOffset = start.offset;
         entry.states = start.states;
       }
       for (;;) {
         const records = await events.read(project, path, { afterOffset: entry.offset, limit: pageSize });
+        stopIfClosed();
         for (const record of records) {
           fold(entry.states, JSON.parse(record.json) as StoredEvent);
           entry.offset = record.offset;
         }
         if (records.length < pageSize) break;
         await new Promise((resolve) => setImmediate(resolve));
+        stopIfClosed();
       }
       entry.loading = undefined;
       maybeSnapshot(project, path, entry);
@@ -182,6 +193,12 @@ export function createBuiltinStates(options: {
       if (entries.get(key) === entry) entries.delete(key);
       throw error;
     });
+    const settled = entry.loading.then(
+      () => undefined,
+      () => undefined,
+    );
+    loads.add(settled);
+    void settled.then(() => loads.delete(settled));
     return entry.loading.then(() => entry);
   }
 
@@ -195,6 +212,7 @@ export function createBuiltinStates(options: {
 
     /** Feeds committed events in; subscribe it to the store's commit feed. */
     onCommit(batch: CommittedStreamEvents): void {
+      if (closed) return;
       const committed = batch.events.map((item) => item.event);
       const entry = entries.get(keyOf(batch.project, batch.path));
       if (!entry) {
@@ -202,7 +220,9 @@ export function createBuiltinStates(options: {
           (loaded) => {
             for (const event of committed) listener?.event(batch.project, batch.path, event, loaded.states.slice());
           },
-          (error: unknown) => logger.error("loading built-in state failed", { path: batch.path, error: String(error) }),
+          (error: unknown) => {
+            if (!closed) logger.error("loading built-in state failed", { path: batch.path, error: String(error) });
+          },
         );
         return;
       }
@@ -229,6 +249,15 @@ export function createBuiltinStates(options: {
     /** Forgets every stream's state (each is reloaded, and caught up, on its next use). */
     clear(): void {
       entries.clear();
+    },
+
+    /**
+     * Stops loading (the server is shutting down): no load starts, the ones under way stop at their next read,
+     * and this resolves once they have, so the store can be closed under none of them.
+     */
+    async close(): Promise<void> {
+      closed = true;
+      await Promise.all(loads);
     },
 
     /** How many streams' state is held (for tests of the bound). */
