@@ -10,6 +10,9 @@
  * Prints µs of CPU per append for each layer. perf's own overhead inflates every figure (about 1.5–2×);
  * compare layers and variants within one run, not with other probes' figures.
  *
+ * Variant `postgres`: the server on a fresh database of a private PostgreSQL cluster (the store's layer then
+ * holds our PostgreSQL store, node-pg shows as `npm: pg…`; PostgreSQL's own processes are not recorded).
+ *
  * Needs `perf` (linux-tools) and permission to profile the process (root, or perf_event_paranoid ≤ 1).
  *
  * Usage: NODE_OPTIONS=--conditions=tributary-source node packages/bench/src/probes/append-cpu-layers.ts [variants=server,raw-store] [count=6000] [workload=seq|c32]
@@ -22,6 +25,7 @@ import { fileURLToPath } from "node:url";
 import { createProgress } from "../progress.ts";
 import { measureAppendLatency } from "../scenarios/append-latency.ts";
 import { measureAppendThroughput } from "../scenarios/append-throughput.ts";
+import { startPrivatePostgres } from "../../../server/test/support/postgres.ts";
 import { startServerProcess } from "../server-process.ts";
 import { tributaryWire } from "../wire.ts";
 
@@ -33,6 +37,7 @@ const hz = 4000;
 const progress = createProgress(variants.length);
 const dir = mkdtempSync(join(tmpdir(), "append-cpu-layers-"));
 const tables = new Map<string, Map<string, number>>();
+const postgres = variants.includes("postgres") ? await startPrivatePostgres() : undefined;
 
 /** The layer a sample's stack (leaf first) belongs to. */
 function layerOf(thread: string, stack: string[]): string {
@@ -41,7 +46,7 @@ function layerOf(thread: string, stack: string[]): string {
     if (thread !== "MainThread") return `no JS: ${thread} (V8's compiler and GC helpers)`;
     return stack.some((frame) => frame.includes("epoll")) ? "no JS: event loop poll" : "no JS: main thread (native callbacks, GC, compiling)";
   }
-  if (js.includes("packages/server/src/store/")) return "the store (our SQLite store and write queue; SQLite under it)";
+  if (js.includes("packages/server/src/store/")) return "the store (our SQLite or PostgreSQL store and write queue; SQLite under it)";
   if (js.includes("append-floor-server")) return "the floor's handler";
   if (js.includes("packages/server/src/") || js.includes("packages/protocol/src/")) return "our code above the store (route, middleware, gate, built-ins)";
   if (js.includes("packages/")) return `the bench's code in the server process (${/packages\/(\S+?):\d/.exec(js)?.[1] ?? "?"})`;
@@ -57,10 +62,15 @@ function layerOf(thread: string, stack: string[]): string {
 
 for (const variant of variants) {
   progress.step(`${variant}: ${workload}, ${count.toLocaleString("en-US")} appends recorded`);
+  const whole = variant === "server" || variant === "postgres";
   const server = await startServerProcess({
     fsync: "normal",
-    env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --perf-basic-prof`, ...(variant === "server" ? {} : { BENCH_VARIANT: variant }) },
-    ...(variant === "server" ? {} : { script: floorScript }),
+    env: {
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --perf-basic-prof`,
+      ...(whole ? {} : { BENCH_VARIANT: variant }),
+      ...(variant === "postgres" ? { BENCH_POSTGRES_URL: await postgres!.createDatabase() } : {}),
+    },
+    ...(whole ? {} : { script: floorScript }),
   });
   const data = join(dir, `${variant}.data`);
   try {
@@ -112,6 +122,7 @@ for (const variant of variants) {
   }
 }
 rmSync(dir, { recursive: true, force: true });
+await postgres?.stop();
 
 const layers = [...new Set([...tables.values()].flatMap((table) => [...table.keys()]))];
 const total = (table: Map<string, number>) => [...table.values()].reduce((sum, value) => sum + value, 0);
