@@ -245,9 +245,12 @@ describe("PostgreSQL group commit and fences", () => {
     }
   });
 
-  it("keeps call order when a batch sent behind another one still in flight follows a batch that fails", async () => {
+  it.each([
+    [1, "a batch sent after"],
+    [2, "a batch sent behind another one still in flight follows"],
+  ] as const)("keeps call order with %i batch(es) in flight when %s a batch that fails", async (batchesInFlight, _case) => {
     const database = await postgres.createDatabase();
-    const store = await createPostgresStore({ connectionString: database });
+    const store = await createPostgresStore({ connectionString: database, batchesInFlight });
     const holder = new pg.Client({ connectionString: database });
     await holder.connect();
     try {
@@ -275,6 +278,11 @@ describe("PostgreSQL group commit and fences", () => {
       await holder.end();
       await store.close();
     }
+  });
+
+  it("refuses a batchesInFlight other than 1 or 2, saying which it takes", async () => {
+    const connectionString = await postgres.createDatabase();
+    await expect(createPostgresStore({ connectionString, batchesInFlight: 3 as never })).rejects.toThrow("batchesInFlight must be 1 or 2; got 3");
   });
 
   it("refuses appends and cursor writes fenced by a holder that no longer holds the lease", async () => {

@@ -3,9 +3,6 @@ import type { AppendRequest, AppendResult } from "../stream-store.ts";
 /** At most this many events go into one batch statement. */
 const maxBatchEvents = 1000;
 
-/** Batches sent and not yet settled, at most: one committing, the next waiting behind it in PostgreSQL. */
-const maxInFlight = 2;
-
 interface Job {
   request: AppendRequest;
   resolve: (result: AppendResult) => void;
@@ -24,10 +21,12 @@ export interface SentBatch {
  * 1. Writes happen in call order: a run of plain requests as one batch statement (batch-append.ts: one
  *    round trip, one commit; a run of one too, where its own transaction would take six), any other
  *    request alone in its own transaction, once every batch before it has settled.
- * 2. A batch is sent while the one before it is still committing (`sendBatch(requests, behind)`, on the
- *    same connection, so PostgreSQL runs them in the order sent): the next batch starts as soon as the
- *    previous one has committed, without waiting for this process to read that answer and send it. At
- *    most two are in flight; their results are settled in order.
+ * 2. By default one batch is in flight: the appends arriving while it commits wait here and go together in
+ *    the next, which on a quiet machine gives larger batches per WAL flush and more appends/s. With
+ *    `maxInFlight: 2` a batch is sent while the one before it is still committing (`sendBatch(requests,
+ *    behind)`, on the same connection, so PostgreSQL runs them in the order sent): the next batch starts as
+ *    soon as the previous one has committed, without waiting for this process to read that answer and send
+ *    it, which hides a slow link's round trip or a busy event loop. Results are settled in order.
  * 3. A batch that fails for a reason other than the database being away is retried one request at a time,
  *    so one bad request fails alone; a request the batch could not place (its stream was deleted
  *    elsewhere) is appended alone as well. A batch sent behind one that failed fails too (the sender
@@ -40,7 +39,10 @@ export function createGroupCommit(options: {
   appendAlone: (request: AppendRequest) => Promise<AppendResult>;
   /** Sends a batch at once, behind `behind` (the last batch sent, while it is unsettled). */
   sendBatch: (requests: AppendRequest[], behind: SentBatch | undefined) => SentBatch;
+  /** Batches sent and not yet settled, at most (default 1; 2: one committing, the next waiting behind it in PostgreSQL). */
+  maxInFlight?: 1 | 2;
 }) {
+  const maxInFlight = options.maxInFlight ?? 1;
   let pending: Job[] = [];
   let scheduled = false;
   /** Settles batches and runs lone requests, in call order. */
@@ -72,7 +74,7 @@ export function createGroupCommit(options: {
     }
   }
 
-  /** Sends what may be sent now: batches while fewer than two are in flight; a lone request once none is. */
+  /** Sends what may be sent now: batches while fewer than `maxInFlight` are in flight; a lone request once none is. */
   function pump(): void {
     while (pending.length > 0 && !alone) {
       if (!options.isBatchable(pending[0]!.request)) {
