@@ -435,9 +435,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
 
   /**
    * The connection batches are written on, in node-pg's pipeline mode: with `batchesInFlight: 2` a batch is
-   * sent while the one before it still commits, and PostgreSQL runs them in the order sent (group-commit.ts 2). Opened when first
-   * needed; after any fault it is dropped (the statements in flight on it fail with it) and the next batch
-   * opens a new one. Its error listener keeps a killed backend from being an unhandled 'error' event.
+   * sent while the one before it still commits, and PostgreSQL runs them in the order sent (group-commit.ts
+   * 2). Opened when first needed; after any fault it is dropped (the statements in flight on it fail with
+   * it) and the next batch opens a new one. Its error listener keeps a killed backend from being an unhandled 'error' event.
    */
   type WriteConnection = { client: pg.Client };
   type WriteBatch = SentBatch & { connection: WriteConnection; seq: string };
