@@ -307,6 +307,8 @@ describe("PostgreSQL group commit and fences", () => {
 /** A client LISTENing on the stores' channel, as another server's listener would; `nth(n)` waits for the n-th payload. */
 async function listenToCommits(connectionString: string) {
   const client = new pg.Client({ connectionString });
+  // A test that crashes the database ends this connection too.
+  client.on("error", () => undefined);
   await client.connect();
   const payloads: string[] = [];
   let waiters: { count: number; resolve: () => void }[] = [];
@@ -383,6 +385,44 @@ describe("PostgreSQL commit notifications", () => {
       await b?.close();
       await listening.close();
     }
+  });
+});
+
+describe("PostgreSQL durability", () => {
+  it("keeps every answered append through a database crash (pg_ctl -m immediate), batched or alone, with a peer notified of each", async () => {
+    const database = await postgres.createDatabase();
+    const listening = await listenToCommits(database);
+    const a = await createPostgresStore({ connectionString: database });
+    const b = await createPostgresStore({ connectionString: database });
+    let answered = 0;
+    try {
+      // a's hello, b's, and each one's answer: from then on a's commits notify b (a NOTIFY after each commit).
+      await listening.nth(4);
+      await a.append({ project: "p", path: "/durable", events: [{ type: "first", payload: {} }] });
+      answered += 1;
+      // Alone (an idempotency key: a transaction of its own), then one at a time (a batch each), then 32 at once
+      // (batches of many), the batches last: a later synchronous commit would flush an earlier one's WAL too.
+      for (let i = 0; i < 10; i++)
+        answered += (await a.append({ project: "p", path: "/durable", events: [{ type: "k", payload: { i }, idempotencyKey: `k${i}` }] })).events.length;
+      for (let i = 0; i < 50; i++) answered += (await a.append({ project: "p", path: "/durable", events: [{ type: "n", payload: { i } }] })).events.length;
+      const together = await Promise.all(
+        Array.from({ length: 32 }, (_, i) => a.append({ project: "p", path: "/durable", events: [{ type: "c", payload: { i } }] })),
+      );
+      answered += together.reduce((sum, result) => sum + result.events.length, 0);
+      // Right after the last answer: what was committed without waiting for its WAL flush would be lost here
+      // (with the batches' connection set to `synchronous_commit=off`, this test fails).
+      await postgres.crash();
+    } finally {
+      await a.close();
+      await b.close();
+      await listening.close().catch(() => undefined);
+    }
+    const rows = await postgres.query<{ count: number; last: number }>(
+      "SELECT count(*)::int AS count, max(e.\"offset\")::int AS last FROM tributary_events e JOIN tributary_streams s ON s.id = e.stream_id WHERE s.path = '/durable'",
+      new URL(database).pathname.slice(1),
+    );
+    expect(answered).toBe(93);
+    expect(rows[0]).toEqual({ count: 93, last: 93 });
   });
 });
 

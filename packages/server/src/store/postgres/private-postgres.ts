@@ -12,6 +12,8 @@ export interface PrivatePostgres {
   createDatabase(): Promise<string>;
   /** `pg_ctl -m fast restart`: every connection is terminated, the server is back when this resolves. */
   restart(): Promise<void>;
+  /** `pg_ctl -m immediate stop` (a crash: no checkpoint, what is only in shared memory is lost), then `pg_ctl start`. */
+  crash(): Promise<void>;
   /** `pg_ctl -m fast stop` (an outage) and `pg_ctl start` (the end of it). */
   stopServer(): Promise<void>;
   startServer(): Promise<void>;
@@ -95,6 +97,10 @@ export async function startPrivatePostgres(settings: { fsync?: boolean } = {}): 
     },
     async restart() {
       run("pg_ctl", ["-D", data, "-l", join(dir, "log"), "-m", "fast", "-w", "-o", options, "restart"]);
+    },
+    async crash() {
+      run("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]);
+      start();
     },
     async stopServer() {
       run("pg_ctl", ["-D", data, "-m", "fast", "-w", "stop"]);
