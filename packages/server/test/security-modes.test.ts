@@ -59,20 +59,35 @@ describe("a local server without auth", () => {
     expect(await requestWithHost(server.url, "evil.example")).toBe(403);
   });
 
-  it("sends the protective headers on every response: appends (stored, replayed, batched, refused), reads and errors", async () => {
-    const expected = {
-      "content-security-policy":
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-      "cross-origin-opener-policy": "same-origin",
-      "origin-agent-cluster": "?1",
-      "referrer-policy": "no-referrer",
-      "x-content-type-options": "nosniff",
-      "x-dns-prefetch-control": "off",
-      "x-download-options": "noopen",
-      "x-frame-options": "DENY",
-      "x-permitted-cross-domain-policies": "none",
-      "x-xss-protection": "0",
-    };
+  // The ten headers of a page and the four of data, written out here (not imported), so a change to either is a change to this test.
+  const documentHeaders = {
+    "content-security-policy":
+      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "cross-origin-opener-policy": "same-origin",
+    "origin-agent-cluster": "?1",
+    "referrer-policy": "no-referrer",
+    "x-content-type-options": "nosniff",
+    "x-dns-prefetch-control": "off",
+    "x-download-options": "noopen",
+    "x-frame-options": "DENY",
+    "x-permitted-cross-domain-policies": "none",
+    "x-xss-protection": "0",
+  };
+  const dataHeaders = {
+    "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
+    "cross-origin-opener-policy": null,
+    "origin-agent-cluster": null,
+    "referrer-policy": "no-referrer",
+    "x-content-type-options": "nosniff",
+    "x-dns-prefetch-control": null,
+    "x-download-options": null,
+    "x-frame-options": "DENY",
+    "x-permitted-cross-domain-policies": null,
+    "x-xss-protection": null,
+  };
+  const protective = (response: Response) => Object.fromEntries(Object.keys(documentHeaders).map((header) => [header, response.headers.get(header)]));
+
+  it("sends the data headers on every API answer: appends (stored, replayed, batched, refused), reads (JSON, SSE, NDJSON) and errors", async () => {
     const once = { type: "x", idempotencyKey: "headers-1" };
     const responses = {
       stored: await appendJson(server.url, "/browser/headers", once),
@@ -80,6 +95,8 @@ describe("a local server without auth", () => {
       batch: await appendJson(server.url, "/browser/headers", { events: [{ type: "x" }, { type: "y" }] }),
       refused: await appendJson(server.url, "/browser/headers", { type: "stream/paused", payload: { reason: 1 } }),
       read: await fetch(`${server.url}/api/streams/browser/headers?format=json`),
+      sse: await fetch(`${server.url}/api/streams/browser/headers`, { headers: { accept: "text/event-stream" } }),
+      ndjson: await fetch(`${server.url}/api/streams/browser/headers?format=ndjson`),
       missing: await fetch(`${server.url}/api/nothing-here`),
     };
     expect(Object.fromEntries(Object.entries(responses).map(([name, response]) => [name, response.status]))).toEqual({
@@ -88,17 +105,28 @@ describe("a local server without auth", () => {
       batch: 201,
       refused: 400,
       read: 200,
+      sse: 200,
+      ndjson: 200,
       missing: 404,
     });
+    expect(responses.sse.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    expect(responses.ndjson.headers.get("content-type")).toMatch(/^application\/x-ndjson/);
     expect(responses.replayed.headers.get("tributary-idempotent-replay")).toBe("true");
     expect(responses.stored.headers.get("tributary-idempotent-replay")).toBeNull();
     for (const [name, response] of Object.entries(responses)) {
       await response.body?.cancel();
-      const got = Object.fromEntries(Object.keys(expected).map((header) => [header, response.headers.get(header)]));
-      expect(got, name).toEqual(expected);
+      expect(protective(response), name).toEqual(dataHeaders);
       expect(response.headers.get("x-powered-by"), name).toBeNull();
     }
     expect(responses.stored.headers.get("content-type")).toBe("application/json");
+  });
+
+  it("sends a page's headers, with the strict policy for scripts and styles, on the docs pages", async () => {
+    const page = await fetch(`${server.url}/api/docs`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+    await page.body?.cancel();
+    expect(protective(page)).toEqual(documentHeaders);
   });
 });
 

@@ -11,7 +11,7 @@ import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createSqliteStore } from "@tributary/server";
-import { securityHeaderEntries } from "../../../server/src/browser/security-headers.ts";
+import { dataHeaderEntries } from "../../../server/src/browser/security-headers.ts";
 import type { StreamPath } from "@tributary/protocol";
 import { announceServer } from "../child-ipc.ts";
 import { readBody } from "../read-body.ts";
@@ -19,7 +19,7 @@ import { readBody } from "../read-body.ts";
 const variant = process.env.BENCH_VARIANT ?? "raw";
 const store = createSqliteStore({ dataDir: process.env.BENCH_DATA_DIR!, fsync: process.env.BENCH_FSYNC === "full" ? "full" : "normal" });
 let counter = 0;
-const securityHeaders = Object.fromEntries(securityHeaderEntries);
+const securityHeaders = Object.fromEntries(dataHeaderEntries);
 
 /** What the variant does with one append body: parse it, and store it when the variant has a store. */
 async function handle(path: string, body: string): Promise<string> {

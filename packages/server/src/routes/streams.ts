@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { lowerBound, parseOffsetCursor, requestHeaders, TributaryError, upperBound } from "@tributary/protocol";
 import { withProvenance } from "../auth/provenance.ts";
-import { securedResponse } from "../browser/security-headers.ts";
+import { dataHeaderObject, securedResponse } from "../browser/security-headers.ts";
 import { requireScopes } from "../auth/require-scopes.ts";
 import { parseAppendBody } from "../append/parse-append-body.ts";
 import { requestText } from "../http/request-text.ts";
@@ -106,7 +106,9 @@ async function read(c: AppContext) {
   }
 
   const res = c.env.outgoing;
+  // Written here, past the middleware: the data headers go with the head.
   res.writeHead(200, {
+    ...dataHeaderObject,
     "content-type": format === "sse" ? "text/event-stream; charset=utf-8" : "application/x-ndjson; charset=utf-8",
     "cache-control": "no-cache, no-transform",
     "x-accel-buffering": "no",

@@ -8,6 +8,7 @@ import { dsHeader, mediaTypeOf } from "./ds-headers.ts";
 import { formatDsOffset } from "./ds-offset.ts";
 import { readDsPage } from "./ds-read-page.ts";
 import { findDsStream, type DsStream } from "./ds-stream.ts";
+import { dataHeaderObject } from "../../browser/security-headers.ts";
 
 /** §5.8: text and JSON streams are sent as text; every other content type as base64. */
 function isTextual(contentType: string): boolean {
@@ -43,10 +44,10 @@ export function streamSse(c: AppContext, stream: DsStream, from: number, cursor:
   const res = c.env.outgoing as ServerResponse;
   const base64 = !isTextual(stream.meta.contentType);
   res.writeHead(200, {
+    ...dataHeaderObject,
     "content-type": "text/event-stream",
     "cache-control": "no-cache",
     connection: "keep-alive",
-    "x-content-type-options": "nosniff",
     "cross-origin-resource-policy": "cross-origin",
     ...(base64 ? { [dsHeader.sseEncoding]: "base64" } : {}),
   });
