@@ -118,6 +118,8 @@ describe("the UI on a real tributary serve process", () => {
     await page.screenshot({ path: `${docsImages}ui-narrow-drawer.png` });
     await researcher.click();
     await page.waitForURL((url) => url.hash === "#/demo/agent/researcher");
+    // Choosing a stream closes the drawer, in the render after the hash changed (a check made at once raced it).
+    await page.locator(".tree").waitFor({ state: "hidden" });
     expect(await page.locator(".tree").isVisible()).toBe(false);
     // Nothing is wider than the screen.
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(400);
