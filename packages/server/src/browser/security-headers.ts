@@ -60,9 +60,9 @@ const secured = Symbol("tributary.secured");
 type Marked = Response & { [secured]?: true };
 
 /**
- * A data response (JSON: an append's answer) that already carries the data headers, with its headers as a plain object: the
- * middleware does not touch it, and the Node adapter writes it without building a `Headers` (the hot
- * routes' responses: an append's).
+ * A data response (JSON: an append's answer) that already carries the data headers, with its headers as a
+ * plain object: the middleware does not touch it, and the Node adapter writes it without building a
+ * `Headers` (the hot routes' responses: an append's).
  *
  * @example
  * return securedResponse(json, 201, { "content-type": "application/json" });
