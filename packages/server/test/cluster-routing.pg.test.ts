@@ -7,10 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StoredEvent } from "@tributary/protocol";
 import { ownerOf } from "../src/cluster/rendezvous.ts";
 import { signForward } from "../src/cluster/signature.ts";
+import type { RoutingCounts } from "../src/cluster/write-router.ts";
 import { createPostgresStore } from "../src/store/postgres/postgres-store.ts";
 import { startTestServer, type TestServer } from "../src/testing.ts";
 import { appendJson, openReader, readEvents, waitFor } from "./support/http.ts";
 import { startPrivatePostgres, type PrivatePostgres } from "./support/postgres.ts";
+import { createCpuCap } from "./support/cpu-cap.ts";
 import { spawnServer } from "./support/server-process.ts";
 
 // Routing a contended stream's writes to one server (cluster/write-router.ts), on a private PostgreSQL
@@ -59,8 +61,32 @@ async function appendFromClients(urls: string[], path: string, clients: number, 
 }
 
 /** The write routing's figures in a server process's health answer. */
-async function routing(server: { url: string }): Promise<{ members: number; forwarded: number; handledAppends: number }> {
-  return ((await (await fetch(`${server.url}/api/health`)).json()) as { routing: { members: number; forwarded: number; handledAppends: number } }).routing;
+async function routing(server: { url: string }): Promise<RoutingCounts> {
+  return ((await (await fetch(`${server.url}/api/health`)).json()) as { routing: RoutingCounts }).routing;
+}
+
+/** `count` routed `tributary serve` processes on a fresh database. */
+async function spawnRoutedServers(count: number) {
+  const database = await postgres.createDatabase();
+  const servers: { url: string; child: ChildProcess; output: () => string }[] = [];
+  for (let i = 0; i < count; i++) {
+    const server = await spawnServer(dataDir, ["--database-url", database, "--cluster-secret", secret, "--circuit-breaker", "off"]);
+    children.push(server.child);
+    servers.push(server);
+  }
+  return { database, servers };
+}
+
+/** Which of `servers` owns `path` (a stream that exists), by the membership rows, as every server computes it. */
+async function ownerAmong<T extends { url: string }>(servers: T[], database: string, path: string): Promise<T> {
+  const name = new URL(database).pathname.slice(1);
+  const { project } = (await postgres.query<{ project: string }>(`SELECT project FROM tributary_streams WHERE path = '${path}'`, name))[0]!;
+  const members = await waitFor(async () => {
+    const rows = await postgres.query<{ id: string; url: string }>("SELECT id, url FROM tributary_servers", name);
+    return rows.length === servers.length && rows;
+  }, `${servers.length} membership rows`);
+  const owner = ownerOf(members, `${project}\u0000${path}`);
+  return servers.find((server) => server.url === owner.url)!;
 }
 
 describe("routing a stream's writes to one server", () => {
@@ -217,23 +243,10 @@ describe("routing a stream's writes to one server", () => {
   });
 
   it("loses no acknowledged append when the owner is killed mid-run, and the others carry on", async () => {
-    const database = await postgres.createDatabase();
-    const servers: { url: string; child: ChildProcess; output: () => string }[] = [];
-    for (let i = 0; i < 3; i++) {
-      const server = await spawnServer(dataDir, ["--database-url", database, "--cluster-secret", secret, "--circuit-breaker", "off"]);
-      children.push(server.child);
-      servers.push(server);
-    }
+    const { database, servers } = await spawnRoutedServers(3);
     const path = "/shared/failover";
     await appendJson(servers[0]!.url, path, { type: "n", payload: { id: "first" } });
-    const name = new URL(database).pathname.slice(1);
-    const { project } = (await postgres.query<{ project: string }>(`SELECT project FROM tributary_streams WHERE path = '${path}'`, name))[0]!;
-    const members = await waitFor(async () => {
-      const rows = await postgres.query<{ id: string; url: string }>("SELECT id, url FROM tributary_servers", name);
-      return rows.length === 3 && rows;
-    }, "three membership rows");
-    const owner = ownerOf(members, `${project}\u0000${path}`);
-    const victim = servers.find((server) => server.url === owner.url)!;
+    const victim = await ownerAmong(servers, database, path);
     const survivors = servers.filter((server) => server !== victim);
 
     const acknowledged: string[] = [];
@@ -296,6 +309,79 @@ describe("routing a stream's writes to one server", () => {
     expect(new Set(finalIds).size).toBe(finalIds.length);
     for (const id of [...acknowledged, ...more]) expect(finalIds).toContain(id);
   });
+
+  it("sends a stream's appends directly while its owner is at its CPU quota (a real cgroup), and routes them again once it is not", async () => {
+    const { database, servers } = await spawnRoutedServers(3);
+    const path = "/shared/quota";
+    await appendJson(servers[0]!.url, path, { type: "n", payload: { id: "first" } });
+    const owner = await ownerAmong(servers, database, path);
+    const others = servers.filter((server) => server !== owner);
+    const cap = createCpuCap(`tributary-routing-test-${process.pid}`, 0.1);
+    if (typeof cap === "string") throw new Error(`this test puts a server under a real CPU quota and cannot make one here: ${cap}`);
+    const acknowledged: string[] = [];
+    let tag = 0;
+    /** Appends from 12 clients (4 on each server) until `enough` holds (checked after every tenth append of each), for at most 20 s. */
+    const appendUntil = async (enough: () => Promise<boolean>, what: string) => {
+      let done = false;
+      let met = false;
+      const round = tag++;
+      const deadline = Date.now() + 20_000;
+      await Promise.all(
+        Array.from({ length: 12 }, async (_, client) => {
+          for (let i = 0; !done && Date.now() < deadline; i++) {
+            const id = `q${round}-${client}-${i}`;
+            const response = await appendJson(servers[client % 3]!.url, path, { type: "n", payload: { id } });
+            expect(response.status, await response.clone().text()).toBe(201);
+            acknowledged.push(id);
+            if (!done && i % 10 === 9 && (await enough())) done = met = true;
+          }
+        }),
+      );
+      expect(met, `within 20 s of appends: ${what}`).toBe(true);
+    };
+    const figures = async () => {
+      const all = await Promise.all(others.map(routing));
+      return {
+        busyAnswers: all.reduce((sum, item) => sum + item.busyAnswers, 0),
+        forwarded: all.reduce((sum, item) => sum + item.forwarded, 0),
+        direct: all.reduce((sum, item) => sum + item.direct, 0),
+      };
+    };
+    try {
+      cap.add(owner.child.pid!);
+      // Capped at a tenth of a core, the owner is held back by its quota: the others hear it on its answers.
+      await appendUntil(async () => (await figures()).busyAnswers > 0, "an answer from the owner saying it is at its quota");
+      expect(cap.throttled().throttledPeriods).toBeGreaterThan(0);
+      const capped = await figures();
+      await appendUntil(async () => (await figures()).direct >= capped.direct + 300, "300 more direct appends on the others");
+      const whileCapped = await figures();
+      // Each of the two others appends directly for 2 s after a busy answer, so at most a frame or two of its
+      // four clients' appends went to the owner meanwhile.
+      expect(whileCapped.direct - capped.direct).toBeGreaterThanOrEqual(300);
+      expect(whileCapped.forwarded - capped.forwarded).toBeLessThan((whileCapped.direct - capped.direct) / 4);
+
+      // The quota lifted: once the back-off is over, the contended stream is routed to its owner again.
+      cap.setCores(undefined);
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      const lifted = await figures();
+      await appendUntil(async () => (await figures()).forwarded >= lifted.forwarded + 300, "300 more forwarded appends");
+      const after = await figures();
+      expect(after.forwarded - lifted.forwarded).toBeGreaterThanOrEqual(300);
+      expect(after.direct - lifted.direct).toBeLessThan((after.forwarded - lifted.forwarded) / 4);
+      expect(after.busyAnswers).toBe(lifted.busyAnswers);
+
+      // Whichever way each append went, the stream holds every acknowledged one once, densely.
+      const stored = await readEvents(others[0]!.url, path);
+      expect(stored.map((event) => event.offset)).toEqual(Array.from({ length: acknowledged.length + 1 }, (_, i) => i + 1));
+      const ids = stored.map((event) => (event.payload as { id: string }).id);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect([...ids].sort()).toEqual(["first", ...acknowledged].sort());
+    } finally {
+      cap.remove();
+      for (const server of servers) server.child.kill("SIGKILL");
+    }
+  });
+
   it("carries on through a database restart with routing on: no crash, every acknowledged append once, routing again after", async () => {
     const servers = await startRoutedServers(3, { contendedMs: 60_000 });
     try {

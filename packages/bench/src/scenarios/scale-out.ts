@@ -1,4 +1,4 @@
-import { createCpuCap, type CpuCap } from "../cpu-cap.ts";
+import { createCpuCap, type CpuCap } from "../../../server/test/support/cpu-cap.ts";
 import type { PrivatePostgres } from "../postgres.ts";
 import type { Progress } from "../progress.ts";
 import { startServerProcess, type ServerProcess } from "../server-process.ts";

@@ -9,6 +9,7 @@ import { readFrames, writeFrame } from "./frames.ts";
 import { markedNamespaces } from "../store/mark-store.ts";
 import { ownerOf } from "./rendezvous.ts";
 import { signForward, verifyForward } from "./signature.ts";
+import { watchCpuQuota } from "./cpu-quota.ts";
 
 /** Where a server opens its link to another (an HTTP upgrade to `linkProtocol`). */
 export const forwardPath = "/internal/cluster/link";
@@ -27,6 +28,8 @@ const suspectMs = 3000;
 const maxFrameBytes = 16 * 1024 * 1024;
 /** Frames sent on a link and not answered yet, at most; the appends arriving meanwhile wait and go together. */
 const maxFramesInFlight = 4;
+/** After an owner answered that it is at its CPU quota, this server appends its streams directly for this long. */
+const busyBackoffMs = 2000;
 
 type WireResult =
   | { events: { json: string; replayed: boolean }[]; createdPaths: string[] }
@@ -53,6 +56,8 @@ export interface RoutingCounts {
   handledBatches: number;
   handledAppends: number;
   refused: number;
+  /** Forwarded batches an owner answered while at its CPU quota (each sends that owner's streams direct for 2 s). */
+  busyAnswers: number;
 }
 
 interface StreamState {
@@ -114,15 +119,32 @@ interface Link {
  *    the owner is not routed to for 3 s, and once its row is stale, its streams have a new owner.
  * 6. Per stream, when appends switch between direct and forwarded (or to another owner) while some are in
  *    flight, the next ones wait for those, so this server's commits to a stream keep call order.
+ * 7. An owner at its CPU quota (cpu-quota.ts: a cgroup limit that throttles it) says so on its answers, and
+ *    a forwarder that hears it appends that owner's streams directly for 2 s, then tries again. Routing
+ *    saves the database work (one batch, one flush for every server's appends) at the cost of the owner's
+ *    CPU; where the owner's CPU is the limit, three servers each appending directly do more than one owner
+ *    doing it for all (docs/scaling.md, "Routing against no routing"). Without a quota it never backs off.
  *
  * @example
  * const router = createWriteRouter({ log: store, cluster: store.cluster!, secret, logger });
  * const appender = createAppender({ log: router.log, gate });
  * await router.start("http://10.0.0.5:4000");
  */
-export function createWriteRouter(options: { log: EventLog; cluster: ClusterPort; secret: string; logger: Logger; contendedMs?: number }) {
+export function createWriteRouter(options: {
+  log: EventLog;
+  cluster: ClusterPort;
+  secret: string;
+  logger: Logger;
+  contendedMs?: number;
+  /** Whether this server is at its CPU quota (default: its cgroup's throttling counters, cpu-quota.ts). */
+  saturated?: () => boolean;
+}) {
   const { log, cluster, secret, logger } = options;
   const contendedMs = options.contendedMs ?? defaultContendedMs;
+  const quota = options.saturated ? undefined : watchCpuQuota();
+  const saturated = options.saturated ?? quota!.saturated;
+  /** Owners that answered at their CPU quota, until when this server appends their streams directly. */
+  const busyOwners = new Map<string, number>();
   const self: ClusterMember = { id: randomUUID(), url: "" };
   let members: ClusterMember[] = [self];
   const suspects = new Map<string, number>();
@@ -134,7 +156,7 @@ export function createWriteRouter(options: { log: EventLog; cluster: ClusterPort
   let closing = false;
   let handling = 0;
   let handled: (() => void) | undefined;
-  const counts = { direct: 0, forwarded: 0, forwardBatches: 0, handledBatches: 0, handledAppends: 0, refused: 0 };
+  const counts = { direct: 0, forwarded: 0, forwardBatches: 0, handledBatches: 0, handledAppends: 0, refused: 0, busyAnswers: 0 };
 
   async function beat(): Promise<void> {
     try {
@@ -180,6 +202,11 @@ export function createWriteRouter(options: { log: EventLog; cluster: ClusterPort
     if (suspect !== undefined) {
       if (performance.now() < suspect) return undefined;
       suspects.delete(owner.id);
+    }
+    const busy = busyOwners.get(owner.id);
+    if (busy !== undefined) {
+      if (performance.now() < busy) return undefined;
+      busyOwners.delete(owner.id);
     }
     return owner;
   }
@@ -236,7 +263,7 @@ export function createWriteRouter(options: { log: EventLog; cluster: ClusterPort
       socket.setNoDelay(true);
       link.socket = socket;
       link.state = "open";
-      readFrames(socket, head, (frame) => answered(link, frame as { id: number; results: WireResult[] }));
+      readFrames(socket, head, (frame) => answered(link, frame as { id: number; results: WireResult[]; busy?: boolean }));
       socket.on("error", () => undefined);
       socket.on("close", () => lost(link));
       schedule(link);
@@ -301,11 +328,17 @@ export function createWriteRouter(options: { log: EventLog; cluster: ClusterPort
     schedule(link);
   }
 
-  function answered(link: Link, frame: { id: number; results: WireResult[] }): void {
+  function answered(link: Link, frame: { id: number; results: WireResult[]; busy?: boolean }): void {
     const sent = link.inFlight.get(frame?.id);
     if (!sent || !Array.isArray(frame.results) || frame.results.length !== sent.jobs.length) return void link.socket?.destroy();
     link.inFlight.delete(frame.id);
     clearTimeout(sent.timer);
+    if (frame.busy === true) {
+      counts.busyAnswers += 1;
+      if (!busyOwners.has(link.member.id))
+        logger.debug("the stream's owner is at its CPU quota; appending its streams directly for a while", { owner: link.member.url });
+      busyOwners.set(link.member.id, performance.now() + busyBackoffMs);
+    }
     schedule(link);
     const results = frame.results;
     for (const [index, job] of sent.jobs.entries()) {
@@ -439,7 +472,7 @@ export function createWriteRouter(options: { log: EventLog; cluster: ClusterPort
         if (outcome.value === undefined) return { refused: true };
         return { events: outcome.value.events.map(({ json, replayed }) => ({ json, replayed })), createdPaths: outcome.value.createdPaths };
       });
-      if (!socket.destroyed) writeFrame(socket, JSON.stringify({ id: frame.id, results }));
+      if (!socket.destroyed) writeFrame(socket, JSON.stringify(saturated() ? { id: frame.id, results, busy: true } : { id: frame.id, results }));
     } finally {
       handling -= 1;
       if (handling === 0) handled?.();
@@ -472,6 +505,7 @@ export function createWriteRouter(options: { log: EventLog; cluster: ClusterPort
     /** Leaves the membership and refuses further forwarded batches, once the ones being appended are answered. */
     async close(): Promise<void> {
       closing = true;
+      quota?.close();
       if (timer) clearInterval(timer);
       await beating;
       await cluster.leave(self.id).catch(() => undefined);

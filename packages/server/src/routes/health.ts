@@ -6,7 +6,7 @@ import type { AppEnv } from "../context.ts";
  * (`ready`, `database.latencyMs`, `database.live`) and whether this server runs the built-ins' side effects
  * (`builtins`: `running` on the lease holder, `standby` elsewhere) and, with `--cluster-secret`, the write
  * routing's figures (`routing`: live `members`, appends `forwarded` to owners and `direct`, `handledAppends`
- * for others). `GET /api/health?ready` is for a load balancer: 503 with
+ * for others, `busyAnswers` from owners at their CPU quota). `GET /api/health?ready` is for a load balancer: 503 with
  * `Retry-After` while the database cannot be reached, so traffic goes to servers that can serve it. A
  * store without a health check (SQLite in the process) is always ready and answers `{"ok": true}`.
  */

@@ -10,6 +10,8 @@ export interface CpuCap {
   cores: number;
   /** Moves a process (all its threads) into the cap; its children started later inherit it. */
   add(pid: number): void;
+  /** Changes the quota (`undefined`: none, the group stays); the processes stay in the group. */
+  setCores(cores: number | undefined): void;
   /** How often the quota held the processes back since the cap was made (the group's `cpu.stat`). */
   throttled(): { periods: number; throttledPeriods: number; throttledMs: number };
   /** Moves whatever is left back to the root group and removes the cap's group. */
@@ -19,7 +21,7 @@ export interface CpuCap {
 /**
  * Caps processes at a fraction of one core with a cgroup v1 CPU quota (CFS bandwidth control), as if
  * each ran on a small machine of its own: the scale-out bench's "each server capped" setups
- * (docs/scaling.md, "Capped servers"). One cap per process: `createCpuCap` once per server.
+ * (docs/scaling.md, "Capped servers") and the tests of a server at its quota (cpu-quota.test.ts). One cap per process: `createCpuCap` once per server.
  *
  * Returns why not, as a string, where the machine does not allow it (no cgroup v1 CPU controller, not
  * root, a read-only /sys), so a caller can report that instead of failing.
@@ -49,6 +51,9 @@ export function createCpuCap(name: string, cores: number): CpuCap | string {
     cores,
     add(pid) {
       writeFileSync(join(dir, "cgroup.procs"), String(pid));
+    },
+    setCores(cores) {
+      writeFileSync(join(dir, "cpu.cfs_quota_us"), cores === undefined ? "-1" : String(Math.round(cores * periodUs)));
     },
     throttled() {
       const stat = Object.fromEntries(

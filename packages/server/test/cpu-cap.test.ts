@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { createCpuCap } from "../src/cpu-cap.ts";
+import { createCpuCap } from "./support/cpu-cap.ts";
 
 const group = (name: string) => `/sys/fs/cgroup/cpu/${name}`;
 
