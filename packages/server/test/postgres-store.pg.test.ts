@@ -130,6 +130,42 @@ describe("PostgreSQL group commit and fences", () => {
     }
   });
 
+  it("waits, after a batch, for the clients it answered to come back, so the next batch holds them all", async () => {
+    const url = await postgres.createDatabase();
+    const name = new URL(url).pathname.slice(1);
+    /** Batches (one transaction each) that 16 closed-loop clients' 25 appends each took, with the store's fill wait at `fillWaitMs`. */
+    const batchesWith = async (fillWaitMs: number | undefined, path: string) => {
+      const store = await createPostgresStore({ connectionString: url, ...(fillWaitMs === undefined ? {} : { batchFillWaitMs: fillWaitMs }) });
+      try {
+        await store.append({ project: "p", path, events: [{ type: "start", payload: {} }] });
+        await Promise.all(
+          Array.from({ length: 16 }, async (_, client) => {
+            for (let i = 0; i < 25; i++) {
+              await store.append({ project: "p", path, events: [{ type: "n", payload: { client, i } }] });
+              // As a client over HTTP: the answer and the next request take a few turns of the event loop.
+              for (let turn = 0; turn < 1 + (client % 8); turn++) await new Promise((resolve) => setImmediate(resolve));
+            }
+          }),
+        );
+        const records = await store.read("p", path, { afterOffset: 0, limit: 1000 });
+        expect(records.map((record) => record.offset)).toEqual(Array.from({ length: 401 }, (_, i) => i + 1));
+        const rows = await postgres.query<{ count: string }>(
+          `SELECT count(DISTINCT e.xid)::text AS count FROM tributary_events e JOIN tributary_streams s ON s.id = e.stream_id WHERE s.path = '${path}' AND e."offset" > 1`,
+          name,
+        );
+        return Number(rows[0]!.count);
+      } finally {
+        await store.close();
+      }
+    };
+    const filled = await batchesWith(undefined, "/filled");
+    const unfilled = await batchesWith(0, "/unfilled");
+    // 400 appends: with the wait nearly every batch holds all 16 (25 batches at best); cut as soon as the
+    // last one settled, a batch holds the few clients back by then.
+    expect(filled).toBeLessThan(60);
+    expect(unfilled).toBeGreaterThan(filled * 1.6);
+  });
+
   it("appends to a stream another server deleted and re-created, on the new stream", async () => {
     const database = await postgres.createDatabase();
     const [a, b] = [await createPostgresStore({ connectionString: database }), await createPostgresStore({ connectionString: database })];

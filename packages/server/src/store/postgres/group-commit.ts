@@ -2,6 +2,10 @@ import type { AppendRequest, AppendResult } from "../stream-store.ts";
 
 /** At most this many events go into one batch statement. */
 const maxBatchEvents = 1000;
+/** The next batch waits for this share of the appends in play in the last cycle (below, 3)… */
+const fillShare = 0.9;
+/** …for at most this long (default). */
+const defaultFillWaitMs = 2;
 
 interface Job {
   request: AppendRequest;
@@ -27,12 +31,19 @@ export interface SentBatch {
  *    behind)`, on the same connection, so PostgreSQL runs them in the order sent): the next batch starts as
  *    soon as the previous one has committed, without waiting for this process to read that answer and send
  *    it, which hides a slow link's round trip or a busy event loop. Results are settled in order.
- * 3. A batch that fails for a reason other than the database being away is retried one request at a time,
+ * 3. With nothing in flight, the next batch waits until the queue holds about as many appends as were in
+ *    play in the cycle that just ended (the batch just answered and the appends that waited for it, 90% of
+ *    them), or for at most `fillWaitMs` (2 ms): the clients just answered come back with their next append,
+ *    and on one stream each batch costs a WAL flush while the stream's row stays locked, so a batch that
+ *    takes them all does more per flush than one cut before they are back (docs/scaling.md: 32 clients on
+ *    one stream, 18 → 34 appends per flush, about +20% appends/s). A lone client (a batch of one, nothing
+ *    waiting) never waits; nor does the first batch after a quiet spell.
+ * 4. A batch that fails for a reason other than the database being away is retried one request at a time,
  *    so one bad request fails alone; a request the batch could not place (its stream was deleted
  *    elsewhere) is appended alone as well. A batch sent behind one that failed fails too (the sender
  *    guarantees it: batch-append.ts's guard), so its requests are retried after the earlier ones, and
  *    commits keep call order.
- * 4. While the database is away, every waiting request fails fast with `storage_unavailable`.
+ * 5. While the database is away, every waiting request fails fast with `storage_unavailable`.
  */
 export function createGroupCommit(options: {
   isBatchable: (request: AppendRequest) => boolean;
@@ -41,8 +52,14 @@ export function createGroupCommit(options: {
   sendBatch: (requests: AppendRequest[], behind: SentBatch | undefined) => SentBatch;
   /** Batches sent and not yet settled, at most (default 1; 2: one committing, the next waiting behind it in PostgreSQL). */
   maxInFlight?: 1 | 2;
+  /** How long the next batch may wait for the clients just answered (3 above; default 2 ms; 0: it never waits). */
+  fillWaitMs?: number;
 }) {
   const maxInFlight = options.maxInFlight ?? 1;
+  const fillWaitMs = options.fillWaitMs ?? defaultFillWaitMs;
+  /** While set, the next batch waits until this many appends are queued, or `fillTimer` fires. */
+  let fillTarget = 0;
+  let fillTimer: NodeJS.Timeout | undefined;
   let pending: Job[] = [];
   let scheduled = false;
   /** Settles batches and runs lone requests, in call order. */
@@ -90,6 +107,8 @@ export function createGroupCommit(options: {
         return;
       }
       if (inFlight >= maxInFlight) return;
+      if (inFlight === 0 && pending.length < fillTarget) return;
+      stopFilling();
       let events = 0;
       let taken = 0;
       while (
@@ -120,9 +139,28 @@ export function createGroupCommit(options: {
         .finally(() => {
           inFlight -= 1;
           if (last === sent) last = undefined;
+          if (inFlight === 0) fillFor(jobs.length);
           pump();
         });
     }
+  }
+
+  /** After a batch of `answered` settled with nothing else in flight: wait for about as many appends as were in play. */
+  function fillFor(answered: number): void {
+    const target = Math.floor((answered + pending.length) * fillShare);
+    if (fillWaitMs <= 0 || pending.length >= target) return;
+    fillTarget = target;
+    fillTimer = setTimeout(() => {
+      fillTimer = undefined;
+      fillTarget = 0;
+      pump();
+    }, fillWaitMs);
+  }
+
+  function stopFilling(): void {
+    fillTarget = 0;
+    if (fillTimer) clearTimeout(fillTimer);
+    fillTimer = undefined;
   }
 
   return {

@@ -42,6 +42,11 @@ export interface PostgresStoreOptions {
    * batches per WAL flush; docs/scaling.md).
    */
   batchesInFlight?: 1 | 2;
+  /**
+   * How long the next batch may wait for the clients the last one answered to send their next appends
+   * (group-commit.ts 3; default 2 ms; 0: it is sent as soon as the last one settled).
+   */
+  batchFillWaitMs?: number;
 }
 
 type Committed = { event: StoredEvent; json: string };
@@ -468,6 +473,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
 
   const writes = createGroupCommit({
     maxInFlight: options.batchesInFlight,
+    fillWaitMs: options.batchFillWaitMs,
     isBatchable: (request) => streamIds.has(`${request.project}\u0000${request.path}`) && isPlain(request),
     appendAlone,
     sendBatch: (requests, behind) => {
