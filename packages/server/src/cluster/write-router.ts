@@ -130,19 +130,11 @@ interface Link {
  * const appender = createAppender({ log: router.log, gate });
  * await router.start("http://10.0.0.5:4000");
  */
-export function createWriteRouter(options: {
-  log: EventLog;
-  cluster: ClusterPort;
-  secret: string;
-  logger: Logger;
-  contendedMs?: number;
-  /** Whether this server is at its CPU quota (default: its cgroup's throttling counters, cpu-quota.ts). */
-  saturated?: () => boolean;
-}) {
+export function createWriteRouter(options: { log: EventLog; cluster: ClusterPort; secret: string; logger: Logger; contendedMs?: number }) {
   const { log, cluster, secret, logger } = options;
   const contendedMs = options.contendedMs ?? defaultContendedMs;
-  const quota = options.saturated ? undefined : watchCpuQuota();
-  const saturated = options.saturated ?? quota!.saturated;
+  /** Whether this server is at its CPU quota: its cgroup's throttling counters (cpu-quota.ts). */
+  const quota = watchCpuQuota();
   /** Owners that answered at their CPU quota, until when this server appends their streams directly. */
   const busyOwners = new Map<string, number>();
   const self: ClusterMember = { id: randomUUID(), url: "" };
@@ -472,7 +464,7 @@ export function createWriteRouter(options: {
         if (outcome.value === undefined) return { refused: true };
         return { events: outcome.value.events.map(({ json, replayed }) => ({ json, replayed })), createdPaths: outcome.value.createdPaths };
       });
-      if (!socket.destroyed) writeFrame(socket, JSON.stringify(saturated() ? { id: frame.id, results, busy: true } : { id: frame.id, results }));
+      if (!socket.destroyed) writeFrame(socket, JSON.stringify(quota.saturated() ? { id: frame.id, results, busy: true } : { id: frame.id, results }));
     } finally {
       handling -= 1;
       if (handling === 0) handled?.();
@@ -505,7 +497,7 @@ export function createWriteRouter(options: {
     /** Leaves the membership and refuses further forwarded batches, once the ones being appended are answered. */
     async close(): Promise<void> {
       closing = true;
-      quota?.close();
+      quota.close();
       if (timer) clearInterval(timer);
       await beating;
       await cluster.leave(self.id).catch(() => undefined);
