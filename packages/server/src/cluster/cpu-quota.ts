@@ -33,13 +33,19 @@ export function cpuStatCandidates(procSelfCgroup: string): string[] {
   return candidates;
 }
 
-/** The throttling counters of a `cpu.stat` text (v1 and v2 name them alike); undefined without them (no CPU controller). */
-export function parseCpuStat(text: string): QuotaCounters | undefined {
+/** Every counter of a `cpu.stat` text (`name value` lines), by name. */
+export function cpuStatValues(text: string): Map<string, number> {
   const values = new Map<string, number>();
   for (const line of text.split("\n")) {
     const [name, value] = line.trim().split(" ");
     if (name && value !== undefined) values.set(name, Number(value));
   }
+  return values;
+}
+
+/** The throttling counters of a `cpu.stat` text (v1 and v2 name them alike); undefined without them (no CPU controller). */
+export function parseCpuStat(text: string): QuotaCounters | undefined {
+  const values = cpuStatValues(text);
   const periods = values.get("nr_periods");
   const throttled = values.get("nr_throttled");
   return periods === undefined || throttled === undefined ? undefined : { periods, throttled };

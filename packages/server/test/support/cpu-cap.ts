@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { cpuStatValues } from "../../src/cluster/cpu-quota.ts";
 
 /** Where the cgroup v1 CPU controller is mounted on Linux. */
 const cpuRoot = "/sys/fs/cgroup/cpu";
@@ -56,16 +57,11 @@ export function createCpuCap(name: string, cores: number): CpuCap | string {
       writeFileSync(join(dir, "cpu.cfs_quota_us"), cores === undefined ? "-1" : String(Math.round(cores * periodUs)));
     },
     throttled() {
-      const stat = Object.fromEntries(
-        readFileSync(join(dir, "cpu.stat"), "utf8")
-          .trim()
-          .split("\n")
-          .map((line) => line.split(" ") as [string, string]),
-      );
+      const stat = cpuStatValues(readFileSync(join(dir, "cpu.stat"), "utf8"));
       return {
-        periods: Number(stat.nr_periods ?? 0),
-        throttledPeriods: Number(stat.nr_throttled ?? 0),
-        throttledMs: Number(stat.throttled_time ?? 0) / 1e6,
+        periods: stat.get("nr_periods") ?? 0,
+        throttledPeriods: stat.get("nr_throttled") ?? 0,
+        throttledMs: (stat.get("throttled_time") ?? 0) / 1e6,
       };
     },
     remove() {

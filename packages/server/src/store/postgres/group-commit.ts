@@ -147,6 +147,7 @@ export function createGroupCommit(options: {
 
   /** After a batch of `answered` settled with nothing else in flight: wait for about as many appends as were in play. */
   function fillFor(answered: number): void {
+    stopFilling();
     const target = Math.floor((answered + pending.length) * fillShare);
     if (fillWaitMs <= 0 || pending.length >= target) return;
     fillTarget = target;
