@@ -321,6 +321,15 @@ describe("PostgreSQL group commit and fences", () => {
     await expect(createPostgresStore({ connectionString, batchesInFlight: 3 as never })).rejects.toThrow("batchesInFlight must be 1 or 2; got 3");
   });
 
+  it("refuses a batchFillWaitMs that is not 0 to 1000 ms, saying so", async () => {
+    const connectionString = await postgres.createDatabase();
+    for (const bad of [-1, Number.NaN, 5000]) {
+      await expect(createPostgresStore({ connectionString, batchFillWaitMs: bad })).rejects.toThrow(
+        `batchFillWaitMs must be a number of milliseconds from 0 to 1000; got ${String(bad)}`,
+      );
+    }
+  });
+
   it("refuses appends and cursor writes fenced by a holder that no longer holds the lease", async () => {
     const store = await createPostgresStore({ connectionString: await postgres.createDatabase() });
     try {

@@ -109,6 +109,10 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   if (options.batchesInFlight !== undefined && options.batchesInFlight !== 1 && options.batchesInFlight !== 2) {
     throw new Error(`batchesInFlight must be 1 or 2; got ${String(options.batchesInFlight)}`);
   }
+  const fill = options.batchFillWaitMs;
+  if (fill !== undefined && !(Number.isFinite(fill) && fill >= 0 && fill <= 1000)) {
+    throw new Error(`batchFillWaitMs must be a number of milliseconds from 0 to 1000; got ${String(fill)}`);
+  }
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: options.poolSize ?? 10,
